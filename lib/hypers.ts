@@ -1,0 +1,135 @@
+// featomic-shaped hyper-parameter JSON: types, parsing and validation of
+// names and JSON types (numeric ranges are checked again by the core).
+
+export interface CutoffHypers {
+  /** Cutoff radius (A). */
+  radius: number;
+  smoothing: { type: 'ShiftedCosine'; width: number } | { type: 'Step' };
+}
+
+export interface GaussianDensity {
+  type: 'Gaussian';
+  /** Gaussian width sigma (A). */
+  width: number;
+  /** Weight of the centre atom's own density (default 1). */
+  center_atom_weight?: number;
+}
+
+export interface GtoRadialBasis {
+  type: 'Gto';
+  /** Largest radial index, inclusive: max_radial + 1 functions. */
+  max_radial: number;
+  /** Extent of the GTO basis (A); defaults to the cutoff radius. */
+  radius?: number;
+}
+
+export interface TensorProductBasis {
+  type: 'TensorProduct';
+  max_angular: number;
+  radial: GtoRadialBasis;
+  /** Absolute accuracy of the splined radial integrals; null = exact (slow). Default 1e-8. */
+  spline_accuracy?: number | null;
+}
+
+export interface SphericalExpansionHypers {
+  cutoff: CutoffHypers;
+  density: GaussianDensity;
+  basis: TensorProductBasis;
+}
+
+type Json = Record<string, unknown>;
+
+export function expectObject(value: unknown, where: string, allowed: readonly string[]): Json {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error(`${where}: expected an object with keys ${allowed.join(', ')}`);
+  }
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      throw new Error(`${where}.${key}: unknown hyper-parameter; expected one of ${allowed.join(', ')}`);
+    }
+  }
+  return value as Json;
+}
+
+export function expectNumber(value: unknown, where: string, check?: { min?: number; exclusiveMin?: number; max?: number; integer?: boolean }): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new Error(`${where}: expected a finite number, got ${JSON.stringify(value)}`);
+  }
+  if (check?.integer && !Number.isInteger(value)) throw new Error(`${where}: expected an integer, got ${value}`);
+  if (check?.exclusiveMin !== undefined && !(value > check.exclusiveMin)) {
+    throw new Error(`${where}: expected a number > ${check.exclusiveMin}, got ${value}`);
+  }
+  if (check?.min !== undefined && value < check.min) throw new Error(`${where}: expected a number >= ${check.min}, got ${value}`);
+  if (check?.max !== undefined && value > check.max) throw new Error(`${where}: expected a number <= ${check.max}, got ${value}`);
+  return value;
+}
+
+export function expectType<T extends string>(value: unknown, where: string, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !allowed.includes(value as T)) {
+    throw new Error(`${where}: expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
+
+export const MAX_ANGULAR = 25;
+
+export interface ParsedCutoff {
+  cutoffRadius: number;
+  cutoffKind: 'Step' | 'ShiftedCosine';
+  smoothingWidth: number;
+}
+
+export function parseCutoff(value: unknown, where = 'cutoff'): ParsedCutoff {
+  const cutoff = expectObject(value, where, ['radius', 'smoothing']);
+  const radius = expectNumber(cutoff.radius, `${where}.radius`, { exclusiveMin: 0 });
+  const smoothing = expectObject(cutoff.smoothing, `${where}.smoothing`, ['type', 'width']);
+  const kind = expectType(smoothing.type, `${where}.smoothing.type`, ['ShiftedCosine', 'Step'] as const);
+  let width = 0;
+  if (kind === 'ShiftedCosine') {
+    width = expectNumber(smoothing.width, `${where}.smoothing.width`, { exclusiveMin: 0, max: radius });
+  } else if (smoothing.width !== undefined) {
+    throw new Error(`${where}.smoothing.width: a Step cutoff has no width`);
+  }
+  return { cutoffRadius: radius, cutoffKind: kind, smoothingWidth: width };
+}
+
+export interface ParsedBasis {
+  maxAngular: number;
+  maxRadial: number;
+  radialRadius: number;
+  splineAccuracy: number;
+}
+
+/** `defaultRadius` applies when basis.radial.radius is absent (0: required). */
+export function parseBasis(value: unknown, defaultRadius: number, where = 'basis'): ParsedBasis {
+  const basis = expectObject(value, where, ['type', 'max_angular', 'radial', 'spline_accuracy']);
+  expectType(basis.type, `${where}.type`, ['TensorProduct'] as const);
+  const maxAngular = expectNumber(basis.max_angular, `${where}.max_angular`, { integer: true, min: 0, max: MAX_ANGULAR });
+  const radial = expectObject(basis.radial, `${where}.radial`, ['type', 'max_radial', 'radius']);
+  expectType(radial.type, `${where}.radial.type`, ['Gto'] as const);
+  const maxRadial = expectNumber(radial.max_radial, `${where}.radial.max_radial`, { integer: true, min: 0, max: 30 });
+  let radialRadius = defaultRadius;
+  if (radial.radius !== undefined) {
+    radialRadius = expectNumber(radial.radius, `${where}.radial.radius`, { exclusiveMin: 0 });
+  } else if (!(defaultRadius > 0)) {
+    throw new Error(`${where}.radial.radius: required (A)`);
+  }
+  let splineAccuracy = 1e-8;
+  if (basis.spline_accuracy === null) splineAccuracy = 0;
+  else if (basis.spline_accuracy !== undefined) {
+    splineAccuracy = expectNumber(basis.spline_accuracy, `${where}.spline_accuracy`, { exclusiveMin: 0 });
+  }
+  return { maxAngular, maxRadial, radialRadius, splineAccuracy };
+}
+
+export function parseSphericalExpansionHypers(value: unknown) {
+  const hypers = expectObject(value, 'hypers', ['cutoff', 'density', 'basis']);
+  const cutoff = parseCutoff(hypers.cutoff, 'hypers.cutoff');
+  const density = expectObject(hypers.density, 'hypers.density', ['type', 'width', 'center_atom_weight']);
+  expectType(density.type, 'hypers.density.type', ['Gaussian'] as const);
+  const densityWidth = expectNumber(density.width, 'hypers.density.width', { exclusiveMin: 0 });
+  const centerAtomWeight =
+    density.center_atom_weight === undefined ? 1 : expectNumber(density.center_atom_weight, 'hypers.density.center_atom_weight');
+  const basis = parseBasis(hypers.basis, cutoff.cutoffRadius, 'hypers.basis');
+  return { ...cutoff, densityWidth, centerAtomWeight, ...basis };
+}

@@ -1,0 +1,13 @@
+export { SphericalExpansion } from './spherical-expansion.js';
+export type {
+  SphericalExpansionHypers,
+  CutoffHypers,
+  GaussianDensity,
+  GtoRadialBasis,
+  TensorProductBasis,
+} from './hypers.js';
+export type { System } from './system.js';
+export type { ComputeOptions } from './request.js';
+export type { FeatureBlock, Gradient, GradientKind, Labels } from './labels.js';
+export { findLabel } from './labels.js';
+export { setNumThreads, getNumThreads } from './threads.js';

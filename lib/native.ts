@@ -1,0 +1,88 @@
+// Loads the addon (a prebuild when present, else build/Release) and types it.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+
+/** A system as the addon receives it (already validated for types by lib/system.ts). */
+export interface NativeSystem {
+  positions: Float64Array;
+  types: Int32Array;
+  cell: Float64Array | null;
+  pbc: [boolean, boolean, boolean];
+}
+
+export interface NativeExpansionHypers {
+  cutoffRadius: number;
+  cutoffKind: 'Step' | 'ShiftedCosine';
+  smoothingWidth: number;
+  densityWidth: number;
+  centerAtomWeight: number;
+  maxRadial: number;
+  maxAngular: number;
+  radialRadius: number;
+  splineAccuracy: number;
+}
+
+export interface NativeRequest {
+  positions: boolean;
+  strain: boolean;
+  cell: boolean;
+  neighborTypes: Int32Array;
+  centers: Int32Array[] | null;
+}
+
+export interface NativeExpansionResult {
+  nSamples: number;
+  nProperties: number;
+  values: Float64Array;
+  samples: Int32Array;
+  properties: Int32Array;
+  positionsGradient: Float64Array;
+  positionsGradientSamples: Int32Array;
+  strainGradient: Float64Array;
+  cellGradient: Float64Array;
+}
+
+export interface NativeCalculator<H, R, Res> {
+  compute(systems: NativeSystem[], request: R): Res;
+  computeAsync(systems: NativeSystem[], request: R): Promise<Res>;
+  readonly __hypers?: H;
+}
+
+export interface NativeBinding {
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  sphericalHarmonics(
+    directions: Float64Array,
+    maxL: number,
+    gradients: boolean,
+  ): { values: Float64Array; gradients: Float64Array };
+  gaussianRadialIntegral(
+    distances: Float64Array,
+    options: { maxRadial: number; radius: number; maxAngular: number; width: number; cutoff: number; splineAccuracy: number },
+  ): { values: Float64Array; derivatives: Float64Array };
+  neighborList(
+    system: NativeSystem,
+    cutoff: number,
+  ): { first: Int32Array; second: Int32Array; shifts: Int32Array; vectors: Float64Array; distances: Float64Array };
+  SphericalExpansion: new (
+    hypers: NativeExpansionHypers,
+  ) => NativeCalculator<NativeExpansionHypers, NativeRequest, NativeExpansionResult>;
+}
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('lodestone: cannot find the package root (package.json)');
+    dir = parent;
+  }
+  return dir;
+}
+
+const require = createRequire(import.meta.url);
+const load = require('node-gyp-build') as (root: string) => unknown;
+
+/** The loaded addon. */
+export const native = load(packageRoot()) as NativeBinding;

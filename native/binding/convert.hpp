@@ -1,0 +1,41 @@
+#pragma once
+// Translation between JS values and core types. The TS layer normalises user
+// input (plain arrays -> typed arrays, hyper-parameter JSON -> flat options);
+// these helpers check the shapes they receive and copy into owned C++ data,
+// so native work never reads JS memory after the call returns.
+#include <napi.h>
+
+#include <string>
+#include <vector>
+
+#include "lodestone/system.hpp"
+
+namespace lodestone::binding {
+
+std::vector<System> to_systems(const Napi::Value& value);
+System to_system(const Napi::Value& value, const std::string& where);
+
+double get_number(const Napi::Object& object, const char* key, const std::string& where);
+int get_int(const Napi::Object& object, const char* key, const std::string& where);
+bool get_bool(const Napi::Object& object, const char* key, const std::string& where);
+std::vector<int32_t> get_int32_array(const Napi::Value& value, const std::string& where);
+
+// Hands a vector's storage to JS without copying: the ArrayBuffer frees it.
+Napi::Float64Array to_float64_array(Napi::Env env, std::vector<double>&& data);
+Napi::Int32Array to_int32_array(Napi::Env env, std::vector<int32_t>&& data);
+
+// Runs `body`, converting core exceptions into JS errors.
+template <typename F>
+auto guarded(Napi::Env env, F&& body) -> decltype(body()) {
+    try {
+        return body();
+    } catch (const Napi::Error&) {
+        throw;
+    } catch (const std::bad_alloc&) {
+        throw Napi::Error::New(env, "out of memory: the requested computation is too large");
+    } catch (const std::exception& e) {
+        throw Napi::Error::New(env, e.what());
+    }
+}
+
+}  // namespace lodestone::binding

@@ -1,0 +1,106 @@
+// Low-level building blocks exposed for tests and scripts: spherical
+// harmonics, radial integrals, neighbour lists, and the OpenMP thread count.
+#include <omp.h>
+
+#include "convert.hpp"
+#include "lodestone/expansions/radial_integral.hpp"
+#include "lodestone/math/spherical_harmonics.hpp"
+#include "lodestone/neighbors.hpp"
+#include "module.hpp"
+
+namespace lodestone::binding {
+namespace {
+
+Napi::Value set_num_threads(const Napi::CallbackInfo& info) {
+    if (!info[0].IsNumber() || info[0].As<Napi::Number>().Int32Value() < 1) {
+        throw Napi::TypeError::New(info.Env(), "setNumThreads: expected a positive integer");
+    }
+    omp_set_num_threads(info[0].As<Napi::Number>().Int32Value());
+    return info.Env().Undefined();
+}
+
+Napi::Value get_num_threads(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), omp_get_max_threads());
+}
+
+// sphericalHarmonics(directions: Float64Array (n x 3, unit), maxL, gradients: bool)
+Napi::Value spherical_harmonics(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+        throw Napi::TypeError::New(env, "directions: expected a Float64Array");
+    }
+    auto dirs = info[0].As<Napi::Float64Array>();
+    int max_l = info[1].As<Napi::Number>().Int32Value();
+    bool with_gradients = info[2].ToBoolean().Value();
+    return guarded(env, [&]() -> Napi::Value {
+        SphericalHarmonics sh(max_l);
+        size_t n = dirs.ElementLength() / 3;
+        size_t size = static_cast<size_t>(sh.size());
+        std::vector<double> values(n * size), gradients(with_gradients ? n * 3 * size : 0), work;
+        for (size_t k = 0; k < n; ++k) {
+            sh.compute(&dirs[3 * k], &values[k * size], with_gradients ? &gradients[k * 3 * size] : nullptr, work);
+        }
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("values", to_float64_array(env, std::move(values)));
+        out.Set("gradients", to_float64_array(env, std::move(gradients)));
+        return out;
+    });
+}
+
+// gaussianRadialIntegral(distances, {maxRadial, radius, maxAngular, width, cutoff, splineAccuracy})
+Napi::Value gaussian_radial_integral(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto r = info[0].As<Napi::Float64Array>();
+    Napi::Object o = info[1].As<Napi::Object>();
+    return guarded(env, [&]() -> Napi::Value {
+        GaussianRadialIntegral ri(get_int(o, "maxRadial", "options"), get_number(o, "radius", "options"),
+                                  get_int(o, "maxAngular", "options"), get_number(o, "width", "options"),
+                                  get_number(o, "cutoff", "options"), get_number(o, "splineAccuracy", "options"));
+        size_t size = static_cast<size_t>((ri.max_angular() + 1) * (ri.max_radial() + 1));
+        std::vector<double> values(r.ElementLength() * size), derivatives(r.ElementLength() * size);
+        for (size_t k = 0; k < r.ElementLength(); ++k) ri.compute(r[k], &values[k * size], &derivatives[k * size]);
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("values", to_float64_array(env, std::move(values)));
+        out.Set("derivatives", to_float64_array(env, std::move(derivatives)));
+        return out;
+    });
+}
+
+// neighborList(system, cutoff) -> half list {first, second, shifts, vectors, distances}
+Napi::Value neighbor_list(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    System system = to_system(info[0], "system");
+    double cutoff = info[1].As<Napi::Number>().DoubleValue();
+    return guarded(env, [&]() -> Napi::Value {
+        system.validate("system");
+        auto pairs = half_list(build_neighbor_list(system, cutoff));
+        std::vector<int32_t> first, second, shifts;
+        std::vector<double> vectors, distances;
+        for (const Pair& p : pairs) {
+            first.push_back(p.i);
+            second.push_back(p.j);
+            shifts.insert(shifts.end(), p.shift.begin(), p.shift.end());
+            vectors.insert(vectors.end(), p.vector.begin(), p.vector.end());
+            distances.push_back(p.distance);
+        }
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("first", to_int32_array(env, std::move(first)));
+        out.Set("second", to_int32_array(env, std::move(second)));
+        out.Set("shifts", to_int32_array(env, std::move(shifts)));
+        out.Set("vectors", to_float64_array(env, std::move(vectors)));
+        out.Set("distances", to_float64_array(env, std::move(distances)));
+        return out;
+    });
+}
+
+}  // namespace
+
+void register_math(Napi::Env env, Napi::Object exports) {
+    exports.Set("setNumThreads", Napi::Function::New(env, set_num_threads));
+    exports.Set("getNumThreads", Napi::Function::New(env, get_num_threads));
+    exports.Set("sphericalHarmonics", Napi::Function::New(env, spherical_harmonics));
+    exports.Set("gaussianRadialIntegral", Napi::Function::New(env, gaussian_radial_integral));
+    exports.Set("neighborList", Napi::Function::New(env, neighbor_list));
+}
+
+}  // namespace lodestone::binding

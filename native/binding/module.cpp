@@ -1,0 +1,17 @@
+#include "module.hpp"
+
+namespace lodestone::binding {
+
+Napi::Object init(Napi::Env env, Napi::Object exports) {
+    register_math(env, exports);
+    register_spherical_expansion(env, exports);
+    return exports;
+}
+
+}  // namespace lodestone::binding
+
+static Napi::Object init_lodestone(Napi::Env env, Napi::Object exports) {
+    return lodestone::binding::init(env, exports);
+}
+
+NODE_API_MODULE(lodestone, init_lodestone)
