@@ -84,5 +84,8 @@ function packageRoot(): string {
 const require = createRequire(import.meta.url);
 const load = require('node-gyp-build') as (root: string) => unknown;
 
-/** The loaded addon. */
-export const native = load(packageRoot()) as NativeBinding;
+/**
+ * The loaded addon. LODESTONE_ADDON=path/to/lodestone.node overrides the
+ * lookup (sanitizer builds, side-by-side development builds).
+ */
+export const native = (process.env.LODESTONE_ADDON ? require(process.env.LODESTONE_ADDON) : load(packageRoot())) as NativeBinding;

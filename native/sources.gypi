@@ -11,6 +11,7 @@
       'native/src/math/hermite_spline.cpp',
       'native/src/math/linalg.cpp',
       'native/src/expansions/cutoff.cpp',
+      'native/src/expansions/expansion.cpp',
       'native/src/expansions/radial_integral.cpp',
       'native/src/expansions/spherical_expansion.cpp',
     ],

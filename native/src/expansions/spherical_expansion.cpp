@@ -10,31 +10,6 @@
 
 namespace lodestone {
 
-void validate_request(const std::vector<System>& systems, const ExpansionRequest& request) {
-    if (!request.centers.empty() && request.centers.size() != systems.size()) {
-        throw Error("centers: expected one list per system (" + std::to_string(systems.size()) + "), got " +
-                    std::to_string(request.centers.size()));
-    }
-    for (size_t s = 0; s < request.centers.size(); ++s) {
-        const auto& list = request.centers[s];
-        for (size_t k = 0; k < list.size(); ++k) {
-            if (list[k] < 0 || static_cast<size_t>(list[k]) >= systems[s].size()) {
-                throw Error("centers[" + std::to_string(s) + "][" + std::to_string(k) + "]: atom index " +
-                            std::to_string(list[k]) + " is out of range for a system of " +
-                            std::to_string(systems[s].size()) + " atoms");
-            }
-            if (k > 0 && list[k] <= list[k - 1]) {
-                throw Error("centers[" + std::to_string(s) + "]: expected unique atom indices in increasing order");
-            }
-        }
-    }
-    for (size_t k = 1; k < request.neighbor_types.size(); ++k) {
-        if (request.neighbor_types[k] <= request.neighbor_types[k - 1]) {
-            throw Error("neighborTypes: expected unique types in increasing order");
-        }
-    }
-}
-
 SphericalExpansion::SphericalExpansion(const SphericalExpansionHypers& hypers)
     : hypers_(hypers), harmonics_(hypers.max_angular) {
     hypers_.cutoff.validate();
@@ -46,22 +21,43 @@ SphericalExpansion::SphericalExpansion(const SphericalExpansionHypers& hypers)
     radial_ = std::make_unique<GaussianRadialIntegral>(hypers_.max_radial, hypers_.radial_radius,
                                                        hypers_.max_angular, hypers_.density_width,
                                                        hypers_.cutoff.radius, hypers_.spline_accuracy);
+    std::vector<double> at_zero(static_cast<size_t>((hypers_.max_angular + 1) * (hypers_.max_radial + 1)));
+    radial_->compute(0.0, at_zero.data(), nullptr);
+    self_radial_.assign(at_zero.begin(), at_zero.begin() + hypers_.max_radial + 1);
 }
 
-namespace {
+SphericalExpansion::PairWork SphericalExpansion::make_work() const {
+    const size_t L = static_cast<size_t>(hypers_.max_angular + 1), N = static_cast<size_t>(hypers_.max_radial + 1);
+    PairWork w;
+    w.f.resize(L * N);
+    w.df.resize(L * N);
+    w.ylm.resize(L * L);
+    w.dylm.resize(3 * L * L);
+    w.grad.resize(3 * L * L * N);
+    return w;
+}
 
-// Scratch buffers owned by one thread.
-struct PairWork {
-    std::vector<double> radial, dradial, ylm, dylm, sh_work, grad;
-};
-
-}  // namespace
+void SphericalExpansion::evaluate_pair(const Neighbor& nb, PairWork& w, bool gradients) const {
+    const int LN = (hypers_.max_angular + 1) * (hypers_.max_radial + 1);
+    const double d = nb.distance;
+    w.u[0] = nb.vector[0] / d;
+    w.u[1] = nb.vector[1] / d;
+    w.u[2] = nb.vector[2] / d;
+    double fc, dfc;
+    hypers_.cutoff.evaluate(d, fc, dfc);
+    radial_->compute(d, w.f.data(), gradients ? w.df.data() : nullptr);
+    harmonics_.compute(w.u, w.ylm.data(), gradients ? w.dylm.data() : nullptr, w.sh_work);
+    if (gradients) {
+        for (int q = 0; q < LN; ++q) w.df[q] = dfc * w.f[q] + fc * w.df[q];
+        const double inv = 1.0 / d;
+        for (double& v : w.dylm) v *= inv;
+    }
+    for (int q = 0; q < LN; ++q) w.f[q] *= fc;
+}
 
 ExpansionResult SphericalExpansion::compute(const std::vector<System>& systems,
                                             const ExpansionRequest& request) const {
-    for (size_t s = 0; s < systems.size(); ++s) {
-        systems[s].validate(("systems[" + std::to_string(s) + "]").c_str());
-    }
+    validate_systems(systems);
     validate_request(systems, request);
 
     const int L = hypers_.max_angular + 1;
@@ -80,12 +76,11 @@ ExpansionResult SphericalExpansion::compute(const std::vector<System>& systems,
                     result.properties.insert(result.properties.end(), {l, m, request.neighbor_types[t], n});
                 }
 
-    // Samples of all systems.
+    std::vector<std::vector<int32_t>> all_centers(systems.size());
     std::vector<size_t> sample_start(systems.size() + 1, 0);
     for (size_t s = 0; s < systems.size(); ++s) {
-        size_t count = request.centers.empty() || request.centers[s].empty() ? systems[s].size()
-                                                                              : request.centers[s].size();
-        sample_start[s + 1] = sample_start[s] + count;
+        all_centers[s] = request_centers(systems, request, s);
+        sample_start[s + 1] = sample_start[s] + all_centers[s].size();
     }
     result.n_samples = sample_start.back();
     result.values.assign(result.n_samples * P, 0.0);
@@ -94,27 +89,12 @@ ExpansionResult SphericalExpansion::compute(const std::vector<System>& systems,
     if (request.cell) result.cell_gradient.assign(result.n_samples * 9 * P, 0.0);
 
     const bool any_gradient = request.positions || request.strain || request.cell;
-    const int n_threads = omp_get_max_threads();
-    std::vector<PairWork> work(static_cast<size_t>(n_threads));
 
     for (size_t s = 0; s < systems.size(); ++s) {
         const System& system = systems[s];
+        const std::vector<int32_t>& centers = all_centers[s];
         NeighborList list = build_neighbor_list(system, hypers_.cutoff.radius);
-        std::vector<int32_t> centers;
-        if (request.centers.empty() || request.centers[s].empty()) {
-            centers.resize(system.size());
-            for (size_t i = 0; i < system.size(); ++i) centers[i] = static_cast<int32_t>(i);
-        } else {
-            centers = request.centers[s];
-        }
-        // Column block of each atom's type (-1: not an expanded neighbour type).
-        std::vector<int> type_block(system.size(), -1);
-        for (size_t i = 0; i < system.size(); ++i) {
-            auto it = std::lower_bound(request.neighbor_types.begin(), request.neighbor_types.end(), system.types[i]);
-            if (it != request.neighbor_types.end() && *it == system.types[i]) {
-                type_block[i] = static_cast<int>(it - request.neighbor_types.begin());
-            }
-        }
+        std::vector<int> type_block = type_blocks(system, request.neighbor_types);
 
         // Gradient samples: each centre with itself and every atom within the
         // cutoff (any image), ascending atom index.
@@ -145,15 +125,9 @@ ExpansionResult SphericalExpansion::compute(const std::vector<System>& systems,
                 }
         }
 
-#pragma omp parallel num_threads(n_threads)
+#pragma omp parallel
         {
-            PairWork& w = work[static_cast<size_t>(omp_get_thread_num())];
-            w.radial.resize(static_cast<size_t>(L * N));
-            w.dradial.resize(static_cast<size_t>(L * N));
-            w.ylm.resize(static_cast<size_t>(LM));
-            w.dylm.resize(static_cast<size_t>(3 * LM));
-            w.grad.resize(static_cast<size_t>(3 * LM * N));
-
+            PairWork w = make_work();
 #pragma omp for schedule(dynamic, 16)
             for (int64_t cc = 0; cc < static_cast<int64_t>(centers.size()); ++cc) {
                 const size_t c = static_cast<size_t>(cc);
@@ -165,51 +139,41 @@ ExpansionResult SphericalExpansion::compute(const std::vector<System>& systems,
 
                 // The centre's own density: only l = 0 survives at r = 0.
                 if (type_block[i] >= 0 && hypers_.center_atom_weight != 0.0) {
-                    radial_->compute(0.0, w.radial.data(), nullptr);
                     const double y00 = 0.5 / std::sqrt(M_PI);
                     double* block = values + static_cast<size_t>(type_block[i]) * N;
-                    for (int n = 0; n < N; ++n) block[n] += hypers_.center_atom_weight * w.radial[n] * y00;
+                    for (int n = 0; n < N; ++n) block[n] += hypers_.center_atom_weight * self_radial_[n] * y00;
                 }
 
                 double* grad_rows = nullptr;
                 const std::vector<int32_t>* partner = nullptr;
+                size_t self_row = 0;
                 if (request.positions) {
                     grad_rows = &result.positions_gradient[(grad_base + grad_start[c]) * 3 * P];
                     partner = &partners[c];
+                    self_row = static_cast<size_t>(std::lower_bound(partner->begin(), partner->end(), centers[c]) -
+                                                   partner->begin());
                 }
                 double* strain = request.strain ? &result.strain_gradient[sample * 9 * P] : nullptr;
                 double* cellg = request.cell ? &result.cell_gradient[sample * 9 * P] : nullptr;
-                const size_t self_row = partner ? static_cast<size_t>(std::lower_bound(partner->begin(), partner->end(),
-                                                                                   centers[c]) - partner->begin())
-                                                : 0;
 
                 for (size_t k = list.offsets[i]; k < list.offsets[i + 1]; ++k) {
                     const Neighbor& nb = list.neighbors[k];
                     const int t = type_block[static_cast<size_t>(nb.j)];
                     if (t < 0) continue;
-                    const double d = nb.distance;
-                    const double u[3] = {nb.vector[0] / d, nb.vector[1] / d, nb.vector[2] / d};
-                    double fc, dfc;
-                    hypers_.cutoff.evaluate(d, fc, dfc);
-                    radial_->compute(d, w.radial.data(), any_gradient ? w.dradial.data() : nullptr);
-                    harmonics_.compute(u, w.ylm.data(), any_gradient ? w.dylm.data() : nullptr, w.sh_work);
-                    if (any_gradient) {
-                        for (int q = 0; q < L * N; ++q) w.dradial[q] = dfc * w.radial[q] + fc * w.dradial[q];
-                    }
-                    for (int q = 0; q < L * N; ++q) w.radial[q] *= fc;
+                    evaluate_pair(nb, w, any_gradient);
 
-                    // values[(lm, t, n)] += f_ln Y_lm; gradient g[x][lm, n]
+                    // values[(lm, t, n)] += f_ln Y_lm; gradient g[x][lm][n]
                     for (int l = 0; l < L; ++l) {
-                        const double* f = &w.radial[l * N];
-                        const double* df = &w.dradial[l * N];
+                        const double* f = &w.f[l * N];
+                        const double* df = &w.df[l * N];
                         for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
                             double* v = values + (static_cast<size_t>(lm) * T + t) * N;
                             const double y = w.ylm[lm];
                             for (int n = 0; n < N; ++n) v[n] += f[n] * y;
                             if (!any_gradient) continue;
                             for (int x = 0; x < 3; ++x) {
-                                const double ydir = y * u[x];
-                                const double dy = w.dylm[x * LM + lm] / d;
+                                const double ydir = y * w.u[x];
+                                const double dy = w.dylm[x * LM + lm];
                                 double* g = &w.grad[(static_cast<size_t>(x) * LM + lm) * N];
                                 for (int n = 0; n < N; ++n) g[n] = df[n] * ydir + f[n] * dy;
                             }
@@ -250,6 +214,106 @@ ExpansionResult SphericalExpansion::compute(const std::vector<System>& systems,
                 }
             }
         }
+    }
+    return result;
+}
+
+BackwardResult SphericalExpansion::backward(const std::vector<System>& systems, const ExpansionRequest& request,
+                                            const double* dl_dvalues) const {
+    validate_systems(systems);
+    validate_request(systems, request);
+    const int L = hypers_.max_angular + 1;
+    const int LM = L * L;
+    const int N = hypers_.max_radial + 1;
+    const int T = static_cast<int>(request.neighbor_types.size());
+    const size_t P = static_cast<size_t>(LM) * T * N;
+
+    BackwardResult result;
+    size_t total_atoms = 0;
+    for (const auto& s : systems) total_atoms += s.size();
+    if (request.positions) result.positions.assign(3 * total_atoms, 0.0);
+    if (request.strain) result.strain.assign(9 * systems.size(), 0.0);
+
+    const int n_threads = omp_get_max_threads();
+    size_t atom_base = 0, sample_base = 0;
+    for (size_t s = 0; s < systems.size(); ++s) {
+        const System& system = systems[s];
+        const std::vector<int32_t> centers = request_centers(systems, request, s);
+        NeighborList list = build_neighbor_list(system, hypers_.cutoff.radius);
+        std::vector<int> type_block = type_blocks(system, request.neighbor_types);
+        const size_t n_atoms = system.size();
+        // Per-thread accumulators, reduced in thread order (deterministic for
+        // a given thread count).
+        std::vector<double> forces(static_cast<size_t>(n_threads) * 3 * n_atoms, 0.0);
+        std::vector<double> strains(static_cast<size_t>(n_threads) * 9, 0.0);
+
+#pragma omp parallel num_threads(n_threads)
+        {
+            PairWork w = make_work();
+            const int tid = omp_get_thread_num();
+            double* force = &forces[static_cast<size_t>(tid) * 3 * n_atoms];
+            double* strain = &strains[static_cast<size_t>(tid) * 9];
+            std::vector<double> a(static_cast<size_t>(L * N)), b(static_cast<size_t>(3 * L * N));
+#pragma omp for schedule(dynamic, 16)
+            for (int64_t cc = 0; cc < static_cast<int64_t>(centers.size()); ++cc) {
+                const size_t c = static_cast<size_t>(cc);
+                const size_t i = static_cast<size_t>(centers[c]);
+                const double* adj = dl_dvalues + (sample_base + c) * P;
+                for (size_t k = list.offsets[i]; k < list.offsets[i + 1]; ++k) {
+                    const Neighbor& nb = list.neighbors[k];
+                    const int t = type_block[static_cast<size_t>(nb.j)];
+                    if (t < 0) continue;
+                    evaluate_pair(nb, w, true);
+                    // dL/dr_ij = sum_ln [df_ln u sum_m A_lmn Y_lm + f_ln sum_m A_lmn dY_lm]
+                    std::fill(a.begin(), a.end(), 0.0);
+                    std::fill(b.begin(), b.end(), 0.0);
+                    for (int l = 0; l < L; ++l) {
+                        double* al = &a[l * N];
+                        for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
+                            const double* g = adj + (static_cast<size_t>(lm) * T + t) * N;
+                            const double y = w.ylm[lm];
+                            const double dx = w.dylm[lm], dy = w.dylm[LM + lm], dz = w.dylm[2 * LM + lm];
+                            double* bx = &b[l * N];
+                            double* by = &b[(L + l) * N];
+                            double* bz = &b[(2 * L + l) * N];
+                            for (int n = 0; n < N; ++n) {
+                                al[n] += g[n] * y;
+                                bx[n] += g[n] * dx;
+                                by[n] += g[n] * dy;
+                                bz[n] += g[n] * dz;
+                            }
+                        }
+                    }
+                    double radial_part = 0.0, grad[3] = {0.0, 0.0, 0.0};
+                    for (int q = 0; q < L * N; ++q) {
+                        radial_part += w.df[q] * a[q];
+                        grad[0] += w.f[q] * b[q];
+                        grad[1] += w.f[q] * b[L * N + q];
+                        grad[2] += w.f[q] * b[2 * L * N + q];
+                    }
+                    for (int x = 0; x < 3; ++x) grad[x] += radial_part * w.u[x];
+                    if (request.positions && static_cast<size_t>(nb.j) != i) {
+                        for (int x = 0; x < 3; ++x) {
+                            force[3 * static_cast<size_t>(nb.j) + x] += grad[x];
+                            force[3 * i + x] -= grad[x];
+                        }
+                    }
+                    if (request.strain) {
+                        for (int x = 0; x < 3; ++x)
+                            for (int y = 0; y < 3; ++y) strain[3 * x + y] += nb.vector[x] * grad[y];
+                    }
+                }
+            }
+        }
+        for (int t = 0; t < n_threads; ++t) {
+            if (request.positions)
+                for (size_t k = 0; k < 3 * n_atoms; ++k)
+                    result.positions[3 * atom_base + k] += forces[static_cast<size_t>(t) * 3 * n_atoms + k];
+            if (request.strain)
+                for (int k = 0; k < 9; ++k) result.strain[9 * s + k] += strains[static_cast<size_t>(t) * 9 + k];
+        }
+        atom_base += n_atoms;
+        sample_base += centers.size();
     }
     return result;
 }

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "lodestone/expansions/cutoff.hpp"
+#include "lodestone/expansions/expansion.hpp"
 #include "lodestone/expansions/radial_integral.hpp"
 #include "lodestone/math/spherical_harmonics.hpp"
 #include "lodestone/neighbors.hpp"
@@ -22,48 +23,35 @@ struct SphericalExpansionHypers {
     double spline_accuracy = 1e-8;    // <= 0: exact radial integrals
 };
 
-struct ExpansionRequest {
-    // One list of centre atoms per system; an empty list means all atoms.
-    std::vector<std::vector<int32_t>> centers;
-    // Neighbour types to expand (the column blocks), ascending and unique.
-    std::vector<int32_t> neighbor_types;
-    bool positions = false;
-    bool strain = false;
-    bool cell = false;
-};
-
-// Dense output. Properties are ordered (l, m, neighbor_type, n), row-major.
-struct ExpansionResult {
-    size_t n_samples = 0;
-    size_t n_properties = 0;
-    std::vector<double> values;            // [sample][property]
-    std::vector<int32_t> samples;          // [sample][system, atom]
-    std::vector<int32_t> properties;       // [property][l, m, neighbor_type, n]
-    // d values[sample] / d r[atom]: one row per (sample, atom) pair that interact.
-    std::vector<double> positions_gradient;          // [gradient sample][xyz][property]
-    std::vector<int32_t> positions_gradient_samples; // [gradient sample][sample, system, atom]
-    // sum over pairs r_ij[a] dX/dr_ij[b] and shift[a] dX/dr_ij[b]
-    std::vector<double> strain_gradient;  // [sample][a][b][property]
-    std::vector<double> cell_gradient;    // [sample][a][b][property]
-};
-
-class SphericalExpansion {
+class SphericalExpansion : public Expansion {
 public:
     explicit SphericalExpansion(const SphericalExpansionHypers& hypers);
 
     const SphericalExpansionHypers& hypers() const { return hypers_; }
 
+    int max_angular() const override { return hypers_.max_angular; }
+    int max_radial() const override { return hypers_.max_radial; }
+
     // Validates systems and request, then computes (OpenMP over centres).
-    ExpansionResult compute(const std::vector<System>& systems, const ExpansionRequest& request) const;
+    ExpansionResult compute(const std::vector<System>& systems, const ExpansionRequest& request) const override;
+    BackwardResult backward(const std::vector<System>& systems, const ExpansionRequest& request,
+                            const double* dl_dvalues) const override;
 
 private:
     SphericalExpansionHypers hypers_;
     SphericalHarmonics harmonics_;
     std::unique_ptr<GaussianRadialIntegral> radial_;
-};
+    std::vector<double> self_radial_;  // I_n0(0): the centre's own density
 
-// Validates a request's centre lists and neighbour types against the systems
-// (shared by every per-centre calculator).
-void validate_request(const std::vector<System>& systems, const ExpansionRequest& request);
+public:
+    // Per-thread scratch for one pair: f = fc(r) I_nl(r) [l][n], df = d f/dr,
+    // Y_lm(r^) and dY/dr [xyz][lm] (already divided by r), unit vector u.
+    struct PairWork {
+        std::vector<double> f, df, ylm, dylm, sh_work, grad;
+        double u[3];
+    };
+    PairWork make_work() const;
+    void evaluate_pair(const Neighbor& pair, PairWork& w, bool gradients) const;
+};
 
 }  // namespace lodestone

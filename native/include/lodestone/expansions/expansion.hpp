@@ -1,0 +1,64 @@
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "lodestone/system.hpp"
+
+namespace lodestone {
+
+struct ExpansionRequest {
+    // One list of centre atoms per system; an empty list means all atoms.
+    std::vector<std::vector<int32_t>> centers;
+    // Neighbour types to expand (the column blocks), ascending and unique.
+    std::vector<int32_t> neighbor_types;
+    bool positions = false;
+    bool strain = false;
+    bool cell = false;
+};
+
+// Dense output. Properties are ordered (l, m, neighbor_type, n), row-major.
+struct ExpansionResult {
+    size_t n_samples = 0;
+    size_t n_properties = 0;
+    std::vector<double> values;            // [sample][property]
+    std::vector<int32_t> samples;          // [sample][system, atom]
+    std::vector<int32_t> properties;       // [property][l, m, neighbor_type, n]
+    // d values[sample] / d r[atom]: one row per (sample, atom) pair that interact.
+    std::vector<double> positions_gradient;          // [gradient sample][xyz][property]
+    std::vector<int32_t> positions_gradient_samples; // [gradient sample][sample, system, atom]
+    // sum over pairs r_ij[a] dX/dr_ij[b] and shift[a] dX/dr_ij[b]
+    std::vector<double> strain_gradient;  // [sample][a][b][property]
+    std::vector<double> cell_gradient;    // [sample][a][b][property]
+};
+
+// Vector-Jacobian product of an expansion: dL/dr and dL/dstrain from dL/dc.
+struct BackwardResult {
+    std::vector<double> positions;  // [atom of all systems, in order][xyz]
+    std::vector<double> strain;     // [system][a][b], dL/d(strain_ab)
+};
+
+// An expansion c[i][(l, m, neighbor_type, n)] of some field around each centre
+// (local density, LODE potential); what invariants are built from.
+class Expansion {
+public:
+    virtual ~Expansion() = default;
+    virtual int max_angular() const = 0;
+    virtual int max_radial() const = 0;
+    virtual ExpansionResult compute(const std::vector<System>& systems, const ExpansionRequest& request) const = 0;
+    // dL/dc laid out like compute()'s values for the same systems and request
+    // (request.positions/strain select the outputs; cell is ignored).
+    virtual BackwardResult backward(const std::vector<System>& systems, const ExpansionRequest& request,
+                                    const double* dl_dvalues) const = 0;
+};
+
+// Validates a request's centre lists and neighbour types against the systems.
+void validate_request(const std::vector<System>& systems, const ExpansionRequest& request);
+// Validates every system, naming it systems[k] in messages.
+void validate_systems(const std::vector<System>& systems);
+// Centres of system s under the request (all atoms when no list was given).
+std::vector<int32_t> request_centers(const std::vector<System>& systems, const ExpansionRequest& request, size_t s);
+
+// Column block of each atom's type in `neighbor_types` (-1 when absent).
+std::vector<int> type_blocks(const System& system, const std::vector<int32_t>& neighbor_types);
+
+}  // namespace lodestone

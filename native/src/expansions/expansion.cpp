@@ -1,0 +1,59 @@
+#include "lodestone/expansions/expansion.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "lodestone/error.hpp"
+
+namespace lodestone {
+
+void validate_systems(const std::vector<System>& systems) {
+    for (size_t s = 0; s < systems.size(); ++s) {
+        systems[s].validate(("systems[" + std::to_string(s) + "]").c_str());
+    }
+}
+
+void validate_request(const std::vector<System>& systems, const ExpansionRequest& request) {
+    if (!request.centers.empty() && request.centers.size() != systems.size()) {
+        throw Error("centers: expected one list per system (" + std::to_string(systems.size()) + "), got " +
+                    std::to_string(request.centers.size()));
+    }
+    for (size_t s = 0; s < request.centers.size(); ++s) {
+        const auto& list = request.centers[s];
+        for (size_t k = 0; k < list.size(); ++k) {
+            if (list[k] < 0 || static_cast<size_t>(list[k]) >= systems[s].size()) {
+                throw Error("centers[" + std::to_string(s) + "][" + std::to_string(k) + "]: atom index " +
+                            std::to_string(list[k]) + " is out of range for a system of " +
+                            std::to_string(systems[s].size()) + " atoms");
+            }
+            if (k > 0 && list[k] <= list[k - 1]) {
+                throw Error("centers[" + std::to_string(s) + "]: expected unique atom indices in increasing order");
+            }
+        }
+    }
+    for (size_t k = 1; k < request.neighbor_types.size(); ++k) {
+        if (request.neighbor_types[k] <= request.neighbor_types[k - 1]) {
+            throw Error("neighborTypes: expected unique types in increasing order");
+        }
+    }
+}
+
+std::vector<int32_t> request_centers(const std::vector<System>& systems, const ExpansionRequest& request, size_t s) {
+    if (!request.centers.empty() && !request.centers[s].empty()) return request.centers[s];
+    std::vector<int32_t> all(systems[s].size());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int32_t>(i);
+    return all;
+}
+
+std::vector<int> type_blocks(const System& system, const std::vector<int32_t>& neighbor_types) {
+    std::vector<int> blocks(system.size(), -1);
+    for (size_t i = 0; i < system.size(); ++i) {
+        auto it = std::lower_bound(neighbor_types.begin(), neighbor_types.end(), system.types[i]);
+        if (it != neighbor_types.end() && *it == system.types[i]) {
+            blocks[i] = static_cast<int>(it - neighbor_types.begin());
+        }
+    }
+    return blocks;
+}
+
+}  // namespace lodestone
