@@ -11,3 +11,6 @@ export type { ComputeOptions } from './request.js';
 export type { FeatureBlock, Gradient, GradientKind, Labels } from './labels.js';
 export { findLabel } from './labels.js';
 export { setNumThreads, getNumThreads } from './threads.js';
+export { Invariants, SoapPowerSpectrum } from './invariants.js';
+export type { InvariantOptions, ExpansionLike } from './invariants.js';
+export type { Backward } from './backward.js';

@@ -44,10 +44,11 @@ export interface NativeExpansionResult {
   cellGradient: Float64Array;
 }
 
-export interface NativeCalculator<H, R, Res> {
-  compute(systems: NativeSystem[], request: R): Res;
-  computeAsync(systems: NativeSystem[], request: R): Promise<Res>;
-  readonly __hypers?: H;
+/** A native expansion object (spherical or LODE): values, gradients and the backward pass. */
+export interface NativeExpansion {
+  compute(systems: NativeSystem[], request: NativeRequest): NativeExpansionResult;
+  computeAsync(systems: NativeSystem[], request: NativeRequest): Promise<NativeExpansionResult>;
+  backward(systems: NativeSystem[], request: NativeRequest, dLdc: Float64Array): NativeBackward;
 }
 
 export interface NativeBinding {
@@ -66,9 +67,8 @@ export interface NativeBinding {
     system: NativeSystem,
     cutoff: number,
   ): { first: Int32Array; second: Int32Array; shifts: Int32Array; vectors: Float64Array; distances: Float64Array };
-  SphericalExpansion: new (
-    hypers: NativeExpansionHypers,
-  ) => NativeCalculator<NativeExpansionHypers, NativeRequest, NativeExpansionResult>;
+  SphericalExpansion: new (hypers: NativeExpansionHypers) => NativeExpansion;
+  Invariants: new (a: NativeExpansion, b: NativeExpansion, options: NativeInvariantOptions) => NativeInvariants;
 }
 
 function packageRoot(): string {
@@ -89,3 +89,26 @@ const load = require('node-gyp-build') as (root: string) => unknown;
  * lookup (sanitizer builds, side-by-side development builds).
  */
 export const native = (process.env.LODESTONE_ADDON ? require(process.env.LODESTONE_ADDON) : load(packageRoot())) as NativeBinding;
+
+export interface NativeBackward {
+  /** dL/dr, [atoms of all systems][3]. */
+  positions: Float64Array;
+  /** dL/dstrain, [systems][3][3]. */
+  strain: Float64Array;
+}
+
+export interface NativeInvariantOptions {
+  normalize: boolean;
+  selection: Int32Array | null;
+}
+
+export interface NativeInvariants {
+  compute(systems: NativeSystem[], request: NativeRequest): NativeExpansionResult;
+  computeAsync(systems: NativeSystem[], request: NativeRequest): Promise<NativeExpansionResult>;
+  backward(systems: NativeSystem[], request: NativeRequest, dLdx: Float64Array): NativeBackward & { values: Float64Array };
+  backwardAsync(
+    systems: NativeSystem[],
+    request: NativeRequest,
+    dLdx: Float64Array,
+  ): Promise<NativeBackward & { values: Float64Array }>;
+}

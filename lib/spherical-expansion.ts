@@ -1,9 +1,10 @@
 // The local atom-density (SOAP) expansion c[i][(l, m, neighbor_type, n)].
 import { parseSphericalExpansionHypers, type SphericalExpansionHypers } from './hypers.js';
 import { makeLabels, type FeatureBlock } from './labels.js';
-import { native, type NativeExpansionResult, type NativeRequest } from './native.js';
+import { native, type NativeExpansion, type NativeExpansionResult, type NativeRequest } from './native.js';
 import { prepare, type ComputeOptions } from './request.js';
 import type { System } from './system.js';
+import { toAdjoint, type Backward } from './backward.js';
 
 /** Converts the addon's dense output to a labelled block. */
 export function toFeatureBlock(r: NativeExpansionResult, request: NativeRequest, propertyNames: readonly string[]): FeatureBlock {
@@ -31,7 +32,8 @@ export function toFeatureBlock(r: NativeExpansionResult, request: NativeRequest,
  */
 export class SphericalExpansion {
   readonly hypers: SphericalExpansionHypers;
-  private readonly calculator: InstanceType<typeof native.SphericalExpansion>;
+  /** @internal the addon object, shared with invariants built on this expansion. */
+  readonly calculator: NativeExpansion;
 
   constructor(hypers: SphericalExpansionHypers) {
     const parsed = parseSphericalExpansionHypers(hypers);
@@ -42,6 +44,16 @@ export class SphericalExpansion {
   compute(systems: System | readonly System[], options: ComputeOptions = {}): FeatureBlock {
     const { systems: s, request } = prepare(systems, options);
     return toFeatureBlock(this.calculator.compute(s, request), request, ['l', 'm', 'neighbor_type', 'n']);
+  }
+
+  /**
+   * Vector-Jacobian product: given dL/dc for every row of compute()'s values
+   * (same systems and options), returns dL/dr per atom ([atoms of all
+   * systems] x 3) and dL/dstrain per system (9 each), without forming dc/dr.
+   */
+  backward(systems: System | readonly System[], dLdc: Float64Array, options: Omit<ComputeOptions, 'gradients'> = {}): Backward {
+    const { systems: s, request } = prepare(systems, { ...options, gradients: ['positions', 'strain'] });
+    return this.calculator.backward(s, request, toAdjoint(dLdc));
   }
 
   /** Same as compute, off the main thread. */

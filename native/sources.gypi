@@ -4,6 +4,7 @@
   'variables': {
     'lodestone_core_sources': [
       'native/src/error.cpp',
+      'native/src/buffer.cpp',
       'native/src/system/system.cpp',
       'native/src/system/neighbors.cpp',
       'native/src/math/spherical_harmonics.cpp',
@@ -14,12 +15,16 @@
       'native/src/expansions/expansion.cpp',
       'native/src/expansions/radial_integral.cpp',
       'native/src/expansions/spherical_expansion.cpp',
+      'native/src/invariants/invariants.cpp',
     ],
     'lodestone_binding_sources': [
       'native/binding/module.cpp',
       'native/binding/convert.cpp',
       'native/binding/spherical_expansion_binding.cpp',
       'native/binding/math_binding.cpp',
+      'native/binding/expansion_handle.cpp',
+      'native/binding/request_convert.cpp',
+      'native/binding/invariants_binding.cpp',
     ],
   },
 }

@@ -71,18 +71,6 @@ std::vector<System> to_systems(const Napi::Value& value) {
     return systems;
 }
 
-Napi::Float64Array to_float64_array(Napi::Env env, std::vector<double>&& data) {
-    auto* owned = new std::vector<double>(std::move(data));
-    const size_t length = owned->size();
-    if (length == 0) {
-        delete owned;
-        return Napi::Float64Array::New(env, 0);
-    }
-    auto buffer = Napi::ArrayBuffer::New(env, owned->data(), length * sizeof(double),
-                                         [](Napi::Env, void*, std::vector<double>* v) { delete v; }, owned);
-    return Napi::Float64Array::New(env, length, buffer, 0);
-}
-
 Napi::Int32Array to_int32_array(Napi::Env env, std::vector<int32_t>&& data) {
     auto* owned = new std::vector<int32_t>(std::move(data));
     const size_t length = owned->size();

@@ -6,6 +6,7 @@
 #include <napi.h>
 
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "lodestone/system.hpp"
@@ -21,7 +22,28 @@ bool get_bool(const Napi::Object& object, const char* key, const std::string& wh
 std::vector<int32_t> get_int32_array(const Napi::Value& value, const std::string& where);
 
 // Hands a vector's storage to JS without copying: the ArrayBuffer frees it.
-Napi::Float64Array to_float64_array(Napi::Env env, std::vector<double>&& data);
+template <typename Vector>
+Napi::Float64Array to_float64_array(Napi::Env env, Vector&& data) {
+    using Owned = std::decay_t<Vector>;
+    auto* owned = new Owned(std::move(data));
+    const size_t length = owned->size();
+    if (length == 0) {
+        delete owned;
+        return Napi::Float64Array::New(env, 0);
+    }
+    // Tell V8 how much memory the buffer holds so garbage collection returns
+    // large outputs (to the buffer cache) promptly.
+    const int64_t bytes = static_cast<int64_t>(length * sizeof(double));
+    Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
+    auto buffer = Napi::ArrayBuffer::New(
+        env, owned->data(), length * sizeof(double),
+        [](Napi::Env e, void*, Owned* v) {
+            Napi::MemoryManagement::AdjustExternalMemory(e, -static_cast<int64_t>(v->size() * sizeof(double)));
+            delete v;
+        },
+        owned);
+    return Napi::Float64Array::New(env, length, buffer, 0);
+}
 Napi::Int32Array to_int32_array(Napi::Env env, std::vector<int32_t>&& data);
 
 // Runs `body`, converting core exceptions into JS errors.

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include "convert.hpp"
+#include "lodestone/buffer.hpp"
 #include "lodestone/expansions/radial_integral.hpp"
 #include "lodestone/math/spherical_harmonics.hpp"
 #include "lodestone/neighbors.hpp"
@@ -17,6 +18,10 @@ Napi::Value set_num_threads(const Napi::CallbackInfo& info) {
     }
     omp_set_num_threads(info[0].As<Napi::Number>().Int32Value());
     return info.Env().Undefined();
+}
+
+Napi::Value release_memory(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(release_cached_memory()));
 }
 
 Napi::Value get_num_threads(const Napi::CallbackInfo& info) {
@@ -98,6 +103,7 @@ Napi::Value neighbor_list(const Napi::CallbackInfo& info) {
 void register_math(Napi::Env env, Napi::Object exports) {
     exports.Set("setNumThreads", Napi::Function::New(env, set_num_threads));
     exports.Set("getNumThreads", Napi::Function::New(env, get_num_threads));
+    exports.Set("releaseCachedMemory", Napi::Function::New(env, release_memory));
     exports.Set("sphericalHarmonics", Napi::Function::New(env, spherical_harmonics));
     exports.Set("gaussianRadialIntegral", Napi::Function::New(env, gaussian_radial_integral));
     exports.Set("neighborList", Napi::Function::New(env, neighbor_list));

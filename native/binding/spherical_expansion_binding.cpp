@@ -2,6 +2,8 @@
 
 #include "async.hpp"
 #include "convert.hpp"
+#include "expansion_handle.hpp"
+#include "request_convert.hpp"
 #include "lodestone/expansions/spherical_expansion.hpp"
 #include "module.hpp"
 
@@ -32,48 +34,18 @@ SphericalExpansionHypers to_hypers(const Napi::Value& value) {
     return h;
 }
 
-ExpansionRequest to_request(const Napi::Value& value) {
-    if (!value.IsObject()) throw Napi::TypeError::New(value.Env(), "options: expected an object");
-    Napi::Object o = value.As<Napi::Object>();
-    ExpansionRequest request;
-    request.positions = get_bool(o, "positions", "options");
-    request.strain = get_bool(o, "strain", "options");
-    request.cell = get_bool(o, "cell", "options");
-    request.neighbor_types = get_int32_array(o.Get("neighborTypes"), "options.neighborTypes");
-    Napi::Value centers = o.Get("centers");
-    if (centers.IsArray()) {
-        auto list = centers.As<Napi::Array>();
-        for (uint32_t s = 0; s < list.Length(); ++s) {
-            request.centers.push_back(get_int32_array(list.Get(s), "options.centers[" + std::to_string(s) + "]"));
-        }
-    }
-    return request;
-}
-
-Napi::Value to_js(Napi::Env env, ExpansionResult&& r) {
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("nSamples", Napi::Number::New(env, static_cast<double>(r.n_samples)));
-    out.Set("nProperties", Napi::Number::New(env, static_cast<double>(r.n_properties)));
-    out.Set("values", to_float64_array(env, std::move(r.values)));
-    out.Set("samples", to_int32_array(env, std::move(r.samples)));
-    out.Set("properties", to_int32_array(env, std::move(r.properties)));
-    out.Set("positionsGradient", to_float64_array(env, std::move(r.positions_gradient)));
-    out.Set("positionsGradientSamples", to_int32_array(env, std::move(r.positions_gradient_samples)));
-    out.Set("strainGradient", to_float64_array(env, std::move(r.strain_gradient)));
-    out.Set("cellGradient", to_float64_array(env, std::move(r.cell_gradient)));
-    return out;
-}
-
 class SphericalExpansionWrap : public Napi::ObjectWrap<SphericalExpansionWrap> {
 public:
     static Napi::Function define(Napi::Env env) {
         return DefineClass(env, "SphericalExpansion",
                            {InstanceMethod("compute", &SphericalExpansionWrap::compute),
-                            InstanceMethod("computeAsync", &SphericalExpansionWrap::compute_async)});
+                            InstanceMethod("computeAsync", &SphericalExpansionWrap::compute_async),
+                            InstanceMethod("backward", &SphericalExpansionWrap::backward)});
     }
 
     explicit SphericalExpansionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SphericalExpansionWrap>(info) {
         calculator_ = guarded(info.Env(), [&] { return std::make_shared<const SphericalExpansion>(to_hypers(info[0])); });
+        attach_expansion(info.This().As<Napi::Object>(), calculator_);
     }
 
 private:
@@ -81,7 +53,7 @@ private:
         Napi::Env env = info.Env();
         auto systems = to_systems(info[0]);
         auto request = to_request(info[1]);
-        return to_js(env, guarded(env, [&] { return calculator_->compute(systems, request); }));
+        return result_to_js(env, guarded(env, [&] { return calculator_->compute(systems, request); }));
     }
 
     Napi::Value compute_async(const Napi::CallbackInfo& info) {
@@ -90,7 +62,22 @@ private:
         auto request = std::make_shared<ExpansionRequest>(to_request(info[1]));
         auto calculator = calculator_;
         return PromiseWorker<ExpansionResult>::start(
-            env, [calculator, systems, request] { return calculator->compute(*systems, *request); }, to_js);
+            env, [calculator, systems, request] { return calculator->compute(*systems, *request); }, result_to_js);
+    }
+
+    // backward(systems, request, dL/dvalues) -> {positions, strain}
+    Napi::Value backward(const Napi::CallbackInfo& info) {
+        Napi::Env env = info.Env();
+        auto systems = to_systems(info[0]);
+        auto request = to_request(info[1]);
+        auto adjoint = info[2].As<Napi::Float64Array>();
+        return guarded(env, [&] {
+            validate_systems(systems);
+            validate_request(systems, request);
+            check_adjoint_length(adjoint.ElementLength(), count_samples(systems, request),
+                                 calculator_->n_properties(request));
+            return backward_to_js(env, calculator_->backward(systems, request, adjoint.Data()));
+        });
     }
 
     std::shared_ptr<const SphericalExpansion> calculator_;

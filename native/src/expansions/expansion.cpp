@@ -45,6 +45,23 @@ std::vector<int32_t> request_centers(const std::vector<System>& systems, const E
     return all;
 }
 
+size_t count_samples(const std::vector<System>& systems, const ExpansionRequest& request) {
+    size_t total = 0;
+    for (size_t s = 0; s < systems.size(); ++s) {
+        bool all = request.centers.empty() || request.centers[s].empty();
+        total += all ? systems[s].size() : request.centers[s].size();
+    }
+    return total;
+}
+
+void check_adjoint_length(size_t length, size_t samples, size_t properties) {
+    if (length != samples * properties) {
+        throw Error("gradient of the loss: expected " + std::to_string(samples) + " x " + std::to_string(properties) +
+                    " = " + std::to_string(samples * properties) + " numbers (samples x properties), got " +
+                    std::to_string(length));
+    }
+}
+
 std::vector<int> type_blocks(const System& system, const std::vector<int32_t>& neighbor_types) {
     std::vector<int> blocks(system.size(), -1);
     for (size_t i = 0; i < system.size(); ++i) {

@@ -83,10 +83,11 @@ ExpansionResult SphericalExpansion::compute(const std::vector<System>& systems,
         sample_start[s + 1] = sample_start[s] + all_centers[s].size();
     }
     result.n_samples = sample_start.back();
-    result.values.assign(result.n_samples * P, 0.0);
+    // Rows are zeroed by the thread that fills them (see buffer.hpp).
+    result.values.resize(result.n_samples * P);
     result.samples.resize(2 * result.n_samples);
-    if (request.strain) result.strain_gradient.assign(result.n_samples * 9 * P, 0.0);
-    if (request.cell) result.cell_gradient.assign(result.n_samples * 9 * P, 0.0);
+    if (request.strain) result.strain_gradient.resize(result.n_samples * 9 * P);
+    if (request.cell) result.cell_gradient.resize(result.n_samples * 9 * P);
 
     const bool any_gradient = request.positions || request.strain || request.cell;
 
@@ -115,7 +116,7 @@ ExpansionResult SphericalExpansion::compute(const std::vector<System>& systems,
             }
             size_t total = grad_base + grad_start.back();
             result.positions_gradient_samples.resize(3 * total);
-            result.positions_gradient.resize(total * 3 * P, 0.0);
+            result.positions_gradient.resize(total * 3 * P);
             for (size_t c = 0; c < centers.size(); ++c)
                 for (size_t k = 0; k < partners[c].size(); ++k) {
                     int32_t* row = &result.positions_gradient_samples[3 * (grad_base + grad_start[c] + k)];
@@ -134,6 +135,7 @@ ExpansionResult SphericalExpansion::compute(const std::vector<System>& systems,
                 const size_t i = static_cast<size_t>(centers[c]);
                 const size_t sample = sample_start[s] + c;
                 double* values = &result.values[sample * P];
+                std::fill(values, values + P, 0.0);
                 result.samples[2 * sample] = static_cast<int32_t>(s);
                 result.samples[2 * sample + 1] = centers[c];
 
@@ -153,8 +155,11 @@ ExpansionResult SphericalExpansion::compute(const std::vector<System>& systems,
                     self_row = static_cast<size_t>(std::lower_bound(partner->begin(), partner->end(), centers[c]) -
                                                    partner->begin());
                 }
+                if (grad_rows) std::fill(grad_rows, grad_rows + partner->size() * 3 * P, 0.0);
                 double* strain = request.strain ? &result.strain_gradient[sample * 9 * P] : nullptr;
                 double* cellg = request.cell ? &result.cell_gradient[sample * 9 * P] : nullptr;
+                if (strain) std::fill(strain, strain + 9 * P, 0.0);
+                if (cellg) std::fill(cellg, cellg + 9 * P, 0.0);
 
                 for (size_t k = list.offsets[i]; k < list.offsets[i + 1]; ++k) {
                     const Neighbor& nb = list.neighbors[k];

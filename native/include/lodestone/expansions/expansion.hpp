@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "lodestone/buffer.hpp"
 #include "lodestone/system.hpp"
 
 namespace lodestone {
@@ -20,15 +21,15 @@ struct ExpansionRequest {
 struct ExpansionResult {
     size_t n_samples = 0;
     size_t n_properties = 0;
-    std::vector<double> values;            // [sample][property]
+    DoubleBuffer values;                   // [sample][property]
     std::vector<int32_t> samples;          // [sample][system, atom]
     std::vector<int32_t> properties;       // [property][l, m, neighbor_type, n]
     // d values[sample] / d r[atom]: one row per (sample, atom) pair that interact.
-    std::vector<double> positions_gradient;          // [gradient sample][xyz][property]
+    DoubleBuffer positions_gradient;                 // [gradient sample][xyz][property]
     std::vector<int32_t> positions_gradient_samples; // [gradient sample][sample, system, atom]
     // sum over pairs r_ij[a] dX/dr_ij[b] and shift[a] dX/dr_ij[b]
-    std::vector<double> strain_gradient;  // [sample][a][b][property]
-    std::vector<double> cell_gradient;    // [sample][a][b][property]
+    DoubleBuffer strain_gradient;  // [sample][a][b][property]
+    DoubleBuffer cell_gradient;    // [sample][a][b][property]
 };
 
 // Vector-Jacobian product of an expansion: dL/dr and dL/dstrain from dL/dc.
@@ -44,6 +45,11 @@ public:
     virtual ~Expansion() = default;
     virtual int max_angular() const = 0;
     virtual int max_radial() const = 0;
+    // Number of columns of compute()'s values for this request.
+    virtual size_t n_properties(const ExpansionRequest& request) const {
+        const size_t L = static_cast<size_t>(max_angular() + 1);
+        return L * L * request.neighbor_types.size() * static_cast<size_t>(max_radial() + 1);
+    }
     virtual ExpansionResult compute(const std::vector<System>& systems, const ExpansionRequest& request) const = 0;
     // dL/dc laid out like compute()'s values for the same systems and request
     // (request.positions/strain select the outputs; cell is ignored).
@@ -57,6 +63,11 @@ void validate_request(const std::vector<System>& systems, const ExpansionRequest
 void validate_systems(const std::vector<System>& systems);
 // Centres of system s under the request (all atoms when no list was given).
 std::vector<int32_t> request_centers(const std::vector<System>& systems, const ExpansionRequest& request, size_t s);
+
+// Total number of centres (rows) a request produces.
+size_t count_samples(const std::vector<System>& systems, const ExpansionRequest& request);
+// Throws unless an adjoint dL/dvalues has samples x properties entries.
+void check_adjoint_length(size_t length, size_t samples, size_t properties);
 
 // Column block of each atom's type in `neighbor_types` (-1 when absent).
 std::vector<int> type_blocks(const System& system, const std::vector<int32_t>& neighbor_types);

@@ -1,0 +1,23 @@
+// `npm run bench`: every benchmark prints a markdown table (medians) and
+// writes bench/results/<name>.json. `--quick` uses smaller systems.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { markdownTable, type Row } from './support/table.js';
+import * as localFeatures from './local-features.js';
+
+const benchmarks: Record<string, { run(quick: boolean): Row[] | Promise<Row[]> }> = {
+  'local-features': localFeatures,
+};
+
+const quick = process.argv.includes('--quick');
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const results = fileURLToPath(new URL('./results/', import.meta.url));
+mkdirSync(results, { recursive: true });
+console.log(`lodestone benchmarks — ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}${quick ? ', quick' : ''}\n`);
+for (const [name, bench] of Object.entries(benchmarks)) {
+  if (only.length && !only.includes(name)) continue;
+  const rows = await bench.run(quick);
+  console.log(`## ${name}\n\n${markdownTable(rows)}\n`);
+  writeFileSync(`${results}${name}.json`, JSON.stringify({ date: new Date().toISOString(), quick, rows }, null, 2));
+}

@@ -1,0 +1,113 @@
+// Rotational invariants of expansions: the SOAP power spectrum (rho x rho),
+// the multi-scale rho x V invariants and V x V.
+import { toAdjoint, type Backward } from './backward.js';
+import { parseSphericalExpansionHypers, type SphericalExpansionHypers } from './hypers.js';
+import type { FeatureBlock } from './labels.js';
+import { native, type NativeExpansion, type NativeInvariants } from './native.js';
+import { prepare, type ComputeOptions } from './request.js';
+import { SphericalExpansion, toFeatureBlock } from './spherical-expansion.js';
+import type { System } from './system.js';
+
+export interface InvariantOptions {
+  /**
+   * Properties to keep, as (neighbor_1_type, neighbor_2_type, l, n_1, n_2);
+   * default: all. Power spectrum: neighbor_1_type <= neighbor_2_type.
+   */
+  selectedProperties?: ReadonlyArray<readonly [number, number, number, number, number]>;
+  /** Scale every centre's feature vector to unit norm (default false). */
+  normalize?: boolean;
+}
+
+/** Any expansion an invariant can be built from. */
+export interface ExpansionLike {
+  readonly calculator: NativeExpansion;
+}
+
+export const INVARIANT_PROPERTY_NAMES = ['neighbor_1_type', 'neighbor_2_type', 'l', 'n_1', 'n_2'] as const;
+
+function toNativeOptions(options: InvariantOptions) {
+  if (typeof options !== 'object' || options === null) throw new Error('options: expected an object');
+  for (const key of Object.keys(options)) {
+    if (!['selectedProperties', 'normalize'].includes(key)) {
+      throw new Error(`options.${key}: unknown option; expected selectedProperties or normalize`);
+    }
+  }
+  let selection: Int32Array | null = null;
+  if (options.selectedProperties !== undefined) {
+    const list = options.selectedProperties;
+    if (!Array.isArray(list)) throw new Error('options.selectedProperties: expected an array of [t1, t2, l, n1, n2]');
+    selection = new Int32Array(5 * list.length);
+    list.forEach((entry, k) => {
+      if (!Array.isArray(entry) || entry.length !== 5 || !entry.every((v) => Number.isInteger(v))) {
+        throw new Error(`options.selectedProperties[${k}]: expected 5 integers [t1, t2, l, n1, n2]`);
+      }
+      selection!.set(entry, 5 * k);
+    });
+  }
+  if (options.normalize !== undefined && typeof options.normalize !== 'boolean') {
+    throw new Error('options.normalize: expected a boolean');
+  }
+  return { normalize: options.normalize ?? false, selection };
+}
+
+/**
+ * x[i][(t1, t2, l, n1, n2)] = w (-1)^l / sqrt(2l+1) sum_m a[i][l m t1 n1] b[i][l m t2 n2].
+ * Built from two expansions (same max_angular); the same object twice gives
+ * the power spectrum (t1 <= t2, w = sqrt 2 for t1 != t2).
+ */
+export class Invariants {
+  private readonly invariants: NativeInvariants;
+
+  constructor(a: ExpansionLike, b: ExpansionLike, options: InvariantOptions = {}) {
+    this.invariants = new native.Invariants(a.calculator, b.calculator, toNativeOptions(options));
+  }
+
+  /** Values and (power spectrum only) full gradient tensors. */
+  compute(systems: System | readonly System[], options: ComputeOptions = {}): FeatureBlock {
+    const { systems: s, request } = prepare(systems, options);
+    return toFeatureBlock(this.invariants.compute(s, request), request, INVARIANT_PROPERTY_NAMES);
+  }
+
+  async computeAsync(systems: System | readonly System[], options: ComputeOptions = {}): Promise<FeatureBlock> {
+    const { systems: s, request } = prepare(systems, options);
+    return toFeatureBlock(await this.invariants.computeAsync(s, request), request, INVARIANT_PROPERTY_NAMES);
+  }
+
+  /**
+   * Backpropagation: dL/dx for every centre ([samples x properties], as
+   * compute() lays out values) to dL/dr per atom and dL/dstrain per system;
+   * also returns the values x computed on the way. Costs a small multiple of
+   * the values, never forms dx/dr.
+   */
+  backward(
+    systems: System | readonly System[],
+    dLdx: ArrayLike<number>,
+    options: Omit<ComputeOptions, 'gradients'> = {},
+  ): Backward & { values: Float64Array } {
+    const { systems: s, request } = prepare(systems, { ...options, gradients: ['positions', 'strain'] });
+    return this.invariants.backward(s, request, toAdjoint(dLdx));
+  }
+
+  async backwardAsync(
+    systems: System | readonly System[],
+    dLdx: ArrayLike<number>,
+    options: Omit<ComputeOptions, 'gradients'> = {},
+  ): Promise<Backward & { values: Float64Array }> {
+    const { systems: s, request } = prepare(systems, { ...options, gradients: ['positions', 'strain'] });
+    return this.invariants.backwardAsync(s, request, toAdjoint(dLdx));
+  }
+}
+
+/** featomic's SoapPowerSpectrum: invariants of one spherical expansion with itself. */
+export class SoapPowerSpectrum extends Invariants {
+  readonly hypers: SphericalExpansionHypers;
+  readonly expansion: SphericalExpansion;
+
+  constructor(hypers: SphericalExpansionHypers, options: InvariantOptions = {}) {
+    parseSphericalExpansionHypers(hypers);
+    const expansion = new SphericalExpansion(hypers);
+    super(expansion, expansion, options);
+    this.expansion = expansion;
+    this.hypers = expansion.hypers;
+  }
+}
