@@ -11,7 +11,7 @@ export const HYPERS: SphericalExpansionHypers = {
   basis: { type: 'TensorProduct', max_angular: 6, radial: { type: 'Gto', max_radial: 7 } },
 };
 
-export function run(quick: boolean): Row[] {
+export async function run(quick: boolean): Promise<Row[]> {
   const systems = [silicon(quick ? 4 : 8), moltenNaCl(quick ? 2 : 4)];
   const expansion = new SphericalExpansion(HYPERS);
   const spectrum = new SoapPowerSpectrum(HYPERS);
@@ -22,13 +22,13 @@ export function run(quick: boolean): Row[] {
       const n = system.types.length;
       const perAtom = (seconds: number) => (seconds * 1e6) / n;
       const runs = quick ? 3 : 5;
-      const seValues = time(() => expansion.compute(system), { runs });
-      const seGrad = time(() => expansion.compute(system, { gradients: ['positions'] }), { runs });
-      const psValues = time(() => spectrum.compute(system), { runs });
-      const psGrad = time(() => spectrum.compute(system, { gradients: ['positions'] }), { runs });
+      const seValues = await time(() => expansion.compute(system), { runs });
+      const seGrad = await time(() => expansion.compute(system, { gradients: ['positions'] }), { runs });
+      const psValues = await time(() => spectrum.compute(system), { runs });
+      const psGrad = await time(() => spectrum.compute(system, { gradients: ['positions'] }), { runs });
       const probe = spectrum.compute(system);
       const dLdx = new Float64Array(probe.values.length).fill(1e-3);
-      const psBackward = time(() => spectrum.backward(system, dLdx), { runs });
+      const psBackward = await time(() => spectrum.backward(system, dLdx), { runs });
       rows.push({
         structure: system.name,
         threads,

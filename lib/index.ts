@@ -14,3 +14,4 @@ export { setNumThreads, getNumThreads } from './threads.js';
 export { Invariants, SoapPowerSpectrum } from './invariants.js';
 export type { InvariantOptions, ExpansionLike } from './invariants.js';
 export type { Backward } from './backward.js';
+export type { ForceField, ForceFieldRequest, ForceFieldResult } from './forcefield.js';

@@ -13,9 +13,11 @@
       'native/src/math/linalg.cpp',
       'native/src/expansions/cutoff.cpp',
       'native/src/expansions/expansion.cpp',
+      'native/src/expansions/pair_kernels.cpp',
       'native/src/expansions/radial_integral.cpp',
       'native/src/expansions/spherical_expansion.cpp',
       'native/src/invariants/invariants.cpp',
+      'native/src/models/normal_equations.cpp',
     ],
     'lodestone_binding_sources': [
       'native/binding/module.cpp',
@@ -25,6 +27,7 @@
       'native/binding/expansion_handle.cpp',
       'native/binding/request_convert.cpp',
       'native/binding/invariants_binding.cpp',
+      'native/binding/models_binding.cpp',
     ],
   },
 }

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // prebuildify calls this in place of node-gyp. cmake-js reads prebuildify's
 // arguments differently, so they are dropped: build the Node-API addon for
 // the running Node, where prebuildify looks for it (build/Release).

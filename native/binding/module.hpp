@@ -7,5 +7,6 @@ namespace lodestone::binding {
 void register_spherical_expansion(Napi::Env env, Napi::Object exports);
 void register_math(Napi::Env env, Napi::Object exports);
 void register_invariants(Napi::Env env, Napi::Object exports);
+void register_models(Napi::Env env, Napi::Object exports);
 
 }  // namespace lodestone::binding

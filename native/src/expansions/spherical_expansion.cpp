@@ -7,6 +7,7 @@
 #include <string>
 
 #include "lodestone/error.hpp"
+#include "pair_kernels.hpp"
 
 namespace lodestone {
 
@@ -166,55 +167,23 @@ ExpansionResult SphericalExpansion::compute(const std::vector<System>& systems,
                     const int t = type_block[static_cast<size_t>(nb.j)];
                     if (t < 0) continue;
                     evaluate_pair(nb, w, any_gradient);
-
-                    // values[(lm, t, n)] += f_ln Y_lm; gradient g[x][lm][n]
-                    for (int l = 0; l < L; ++l) {
-                        const double* f = &w.f[l * N];
-                        const double* df = &w.df[l * N];
-                        for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
-                            double* v = values + (static_cast<size_t>(lm) * T + t) * N;
-                            const double y = w.ylm[lm];
-                            for (int n = 0; n < N; ++n) v[n] += f[n] * y;
-                            if (!any_gradient) continue;
-                            for (int x = 0; x < 3; ++x) {
-                                const double ydir = y * w.u[x];
-                                const double dy = w.dylm[x * LM + lm];
-                                double* g = &w.grad[(static_cast<size_t>(x) * LM + lm) * N];
-                                for (int n = 0; n < N; ++n) g[n] = df[n] * ydir + f[n] * dy;
-                            }
-                        }
-                    }
+                    const kernels::PairTerms terms{L, N, T, t, w.f.data(), w.df.data(), w.ylm.data(), w.dylm.data(), w.u};
+                    kernels::add_values(terms, values);
                     if (!any_gradient) continue;
-
+                    kernels::pair_gradient(terms, w.grad.data());
                     if (grad_rows) {
                         size_t row = static_cast<size_t>(std::lower_bound(partner->begin(), partner->end(), nb.j) -
                                                          partner->begin());
                         if (row != self_row) {  // self images move with the centre: no net gradient
-                            double* gj = grad_rows + row * 3 * P;
-                            double* gi = grad_rows + self_row * 3 * P;
-                            for (int x = 0; x < 3; ++x)
-                                for (int lm = 0; lm < LM; ++lm) {
-                                    const double* g = &w.grad[(static_cast<size_t>(x) * LM + lm) * N];
-                                    const size_t off = static_cast<size_t>(x) * P + (static_cast<size_t>(lm) * T + t) * N;
-                                    for (int n = 0; n < N; ++n) {
-                                        gj[off + n] += g[n];
-                                        gi[off + n] -= g[n];
-                                    }
-                                }
+                            kernels::scatter_gradient(terms, w.grad.data(), P, grad_rows + row * 3 * P,
+                                                      grad_rows + self_row * 3 * P);
                         }
                     }
-                    for (int a = 0; a < 3; ++a) {
-                        const double ra = nb.vector[a];
-                        const double sa = nb.shift[a];
-                        for (int b = 0; b < 3; ++b)
-                            for (int lm = 0; lm < LM; ++lm) {
-                                const double* g = &w.grad[(static_cast<size_t>(b) * LM + lm) * N];
-                                const size_t off = static_cast<size_t>(3 * a + b) * P + (static_cast<size_t>(lm) * T + t) * N;
-                                if (strain)
-                                    for (int n = 0; n < N; ++n) strain[off + n] += ra * g[n];
-                                if (cellg && sa != 0.0)
-                                    for (int n = 0; n < N; ++n) cellg[off + n] += sa * g[n];
-                            }
+                    if (strain) kernels::outer_gradient(terms, w.grad.data(), nb.vector.data(), P, strain);
+                    if (cellg) {
+                        const double shift[3] = {static_cast<double>(nb.shift[0]), static_cast<double>(nb.shift[1]),
+                                                 static_cast<double>(nb.shift[2])};
+                        kernels::outer_gradient(terms, w.grad.data(), shift, P, cellg);
                     }
                 }
             }

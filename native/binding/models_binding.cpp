@@ -1,0 +1,110 @@
+// Least-squares statistics for fitting models (native/src/models).
+#include <memory>
+
+#include "convert.hpp"
+#include "lodestone/models/normal_equations.hpp"
+#include "module.hpp"
+
+namespace lodestone::binding {
+namespace {
+
+const Napi::Float64Array& expect_f64(const Napi::Value& value, const char* where, Napi::Float64Array& out) {
+    if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+        throw Napi::TypeError::New(value.Env(), std::string(where) + ": expected a Float64Array");
+    }
+    out = value.As<Napi::Float64Array>();
+    return out;
+}
+
+class NormalEquationsWrap : public Napi::ObjectWrap<NormalEquationsWrap> {
+public:
+    static Napi::Function define(Napi::Env env) {
+        return DefineClass(env, "NormalEquations",
+                           {InstanceMethod("add", &NormalEquationsWrap::add),
+                            InstanceMethod("merge", &NormalEquationsWrap::merge),
+                            InstanceMethod("solve", &NormalEquationsWrap::solve),
+                            InstanceMethod("residual", &NormalEquationsWrap::residual),
+                            InstanceAccessor("rows", &NormalEquationsWrap::rows, nullptr),
+                            InstanceAccessor("size", &NormalEquationsWrap::size, nullptr),
+                            InstanceAccessor("weightSum", &NormalEquationsWrap::weight_sum, nullptr),
+                            InstanceAccessor("targetNorm", &NormalEquationsWrap::target_norm, nullptr)});
+    }
+
+    explicit NormalEquationsWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NormalEquationsWrap>(info) {
+        if (!info[0].IsNumber() || info[0].As<Napi::Number>().DoubleValue() < 1) {
+            throw Napi::TypeError::New(info.Env(), "NormalEquations: expected a positive number of parameters");
+        }
+        size_t n = static_cast<size_t>(info[0].As<Napi::Number>().DoubleValue());
+        equations_ = guarded(info.Env(), [&] { return std::make_unique<NormalEquations>(n); });
+    }
+
+    NormalEquations& equations() { return *equations_; }
+
+private:
+    // add(rows: Float64Array (count x n), targets: Float64Array (count), weights?: Float64Array)
+    Napi::Value add(const Napi::CallbackInfo& info) {
+        Napi::Env env = info.Env();
+        Napi::Float64Array rows, targets, weights;
+        expect_f64(info[0], "rows", rows);
+        expect_f64(info[1], "targets", targets);
+        const bool weighted = !info[2].IsUndefined() && !info[2].IsNull();
+        if (weighted) expect_f64(info[2], "weights", weights);
+        const size_t n = equations_->size(), count = targets.ElementLength();
+        if (rows.ElementLength() != count * n) {
+            throw Napi::Error::New(env, "rows: expected " + std::to_string(count) + " x " + std::to_string(n) +
+                                            " numbers, got " + std::to_string(rows.ElementLength()));
+        }
+        if (weighted && weights.ElementLength() != count) {
+            throw Napi::Error::New(env, "weights: expected one weight per target (" + std::to_string(count) + ")");
+        }
+        guarded(env, [&] {
+            equations_->add(rows.Data(), targets.Data(), weighted ? weights.Data() : nullptr, count);
+            return 0;
+        });
+        return env.Undefined();
+    }
+
+    Napi::Value merge(const Napi::CallbackInfo& info) {
+        if (!info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "merge: expected NormalEquations");
+        auto* other = Napi::ObjectWrap<NormalEquationsWrap>::Unwrap(info[0].As<Napi::Object>());
+        guarded(info.Env(), [&] {
+            equations_->merge(other->equations());
+            return 0;
+        });
+        return info.Env().Undefined();
+    }
+
+    Napi::Value solve(const Napi::CallbackInfo& info) {
+        Napi::Env env = info.Env();
+        double lambda = info[0].As<Napi::Number>().DoubleValue();
+        bool relative = info[1].ToBoolean().Value();
+        return to_float64_array(env, guarded(env, [&] { return equations_->solve(lambda, relative); }));
+    }
+
+    Napi::Value residual(const Napi::CallbackInfo& info) {
+        Napi::Float64Array x;
+        expect_f64(info[0], "parameters", x);
+        if (x.ElementLength() != equations_->size()) {
+            throw Napi::Error::New(info.Env(), "parameters: expected " + std::to_string(equations_->size()) + " numbers");
+        }
+        std::vector<double> v(x.Data(), x.Data() + x.ElementLength());
+        return Napi::Number::New(info.Env(), equations_->residual(v));
+    }
+
+    Napi::Value rows(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(equations_->rows())); }
+    Napi::Value size(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(equations_->size())); }
+    Napi::Value weight_sum(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), equations_->weight_sum()); }
+    Napi::Value target_norm(const Napi::CallbackInfo& info) {
+        return Napi::Number::New(info.Env(), equations_->weighted_target_norm());
+    }
+
+    std::unique_ptr<NormalEquations> equations_;
+};
+
+}  // namespace
+
+void register_models(Napi::Env env, Napi::Object exports) {
+    exports.Set("NormalEquations", NormalEquationsWrap::define(env));
+}
+
+}  // namespace lodestone::binding
