@@ -15,3 +15,4 @@ export { Invariants, SoapPowerSpectrum } from './invariants.js';
 export type { InvariantOptions, ExpansionLike } from './invariants.js';
 export type { Backward } from './backward.js';
 export type { ForceField, ForceFieldRequest, ForceFieldResult } from './forcefield.js';
+export * from './model/index.js';

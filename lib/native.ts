@@ -69,6 +69,8 @@ export interface NativeBinding {
   ): { first: Int32Array; second: Int32Array; shifts: Int32Array; vectors: Float64Array; distances: Float64Array };
   SphericalExpansion: new (hypers: NativeExpansionHypers) => NativeExpansion;
   Invariants: new (a: NativeExpansion, b: NativeExpansion, options: NativeInvariantOptions) => NativeInvariants;
+  NormalEquations: new (parameters: number) => NativeNormalEquations;
+  releaseCachedMemory(): number;
 }
 
 function packageRoot(): string {
@@ -111,4 +113,15 @@ export interface NativeInvariants {
     request: NativeRequest,
     dLdx: Float64Array,
   ): Promise<NativeBackward & { values: Float64Array }>;
+}
+
+export interface NativeNormalEquations {
+  add(rows: Float64Array, targets: Float64Array, weights?: Float64Array | null): void;
+  merge(other: NativeNormalEquations): void;
+  solve(lambda: number, relative: boolean): Float64Array;
+  residual(parameters: Float64Array): number;
+  readonly rows: number;
+  readonly size: number;
+  readonly weightSum: number;
+  readonly targetNorm: number;
 }

@@ -3,6 +3,8 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <cmath>
 #include <string>
 
@@ -73,23 +75,31 @@ void Invariants::contract(const std::vector<Property>& props, int T, const doubl
     }
 }
 
+namespace {
+
+// First gradient row of every sample (rows are grouped by sample, ascending).
+std::vector<size_t> rows_by_sample(const std::vector<int32_t>& gradient_samples, size_t n_samples) {
+    std::vector<size_t> start(n_samples + 1, 0);
+    const size_t rows = gradient_samples.size() / 3;
+    for (size_t r = 0; r < rows; ++r) start[static_cast<size_t>(gradient_samples[3 * r]) + 1]++;
+    for (size_t s = 0; s < n_samples; ++s) start[s + 1] += start[s];
+    return start;
+}
+
+}  // namespace
+
 ExpansionResult Invariants::compute(const std::vector<System>& systems, const ExpansionRequest& request) const {
     const bool gradients = request.positions || request.strain || request.cell;
-    if (gradients && !symmetric()) {
-        throw Error("invariants: full gradient tensors are available for the power spectrum of one expansion; "
-                    "use backward() for invariants of two expansions");
-    }
     const auto props = properties(request);
     const size_t P = props.size();
     const int T = static_cast<int>(request.neighbor_types.size());
+    const int Na = a_->max_radial() + 1, Nb = b_->max_radial() + 1;
 
     ExpansionResult a = a_->compute(systems, request);
-    ExpansionRequest values_only = request;
-    values_only.positions = values_only.strain = values_only.cell = false;
     ExpansionResult b_storage;
     const ExpansionResult* b = &a;
     if (!symmetric()) {
-        b_storage = b_->compute(systems, values_only);
+        b_storage = b_->compute(systems, request);
         b = &b_storage;
     }
     const size_t Pa = a.n_properties, Pb = b->n_properties;
@@ -121,18 +131,21 @@ ExpansionResult Invariants::compute(const std::vector<System>& systems, const Ex
     }
     if (!gradients) return out;
 
-    // d x / d q = w sum_m (da b + a db) with a = b; then the normalisation's
-    // Jacobian (dx - y (y . dx)) / |x| when asked.
-    auto gradient_row = [&](size_t sample, const double* da, double* dx) {
+    // d x / d q = w sum_m (da b + a db), da or db null where that expansion
+    // does not depend on q; then the normalisation's Jacobian
+    // (dx - y (y . dx)) / |x| when asked.
+    auto gradient_row = [&](size_t sample, const double* da, const double* db, double* dx) {
         const double* av = &a.values[sample * Pa];
+        const double* bv = &b->values[sample * Pb];
         const double* y = &out.values[sample * P];
         for (size_t p = 0; p < P; ++p) {
             const Property& q = props[p];
             double sum = 0.0;
             for (int lm = q.l * q.l; lm < (q.l + 1) * (q.l + 1); ++lm) {
-                const size_t k1 = (static_cast<size_t>(lm) * T + q.t1) * (a_->max_radial() + 1) + q.n1;
-                const size_t k2 = (static_cast<size_t>(lm) * T + q.t2) * (a_->max_radial() + 1) + q.n2;
-                sum += da[k1] * av[k2] + av[k1] * da[k2];
+                const size_t k1 = (static_cast<size_t>(lm) * T + q.t1) * Na + q.n1;
+                const size_t k2 = (static_cast<size_t>(lm) * T + q.t2) * Nb + q.n2;
+                if (da) sum += da[k1] * bv[k2];
+                if (db) sum += av[k1] * db[k2];
             }
             dx[p] = q.weight * sum;
         }
@@ -143,28 +156,52 @@ ExpansionResult Invariants::compute(const std::vector<System>& systems, const Ex
         }
     };
     if (request.positions) {
-        out.positions_gradient_samples = a.positions_gradient_samples;
-        const size_t rows = a.positions_gradient_samples.size() / 3;
-        out.positions_gradient.resize(rows * 3 * P);
+        // Gradient rows: the union of both expansions' (sample, atom) rows.
+        const auto start_a = rows_by_sample(a.positions_gradient_samples, a.n_samples);
+        const auto start_b = rows_by_sample(b->positions_gradient_samples, a.n_samples);
+        struct Row { size_t sample; int32_t system, atom; int64_t ra, rb; };
+        std::vector<Row> rows;
+        for (size_t s = 0; s < a.n_samples; ++s) {
+            size_t i = start_a[s], j = start_b[s];
+            while (i < start_a[s + 1] || j < start_b[s + 1]) {
+                const int32_t atom_a = i < start_a[s + 1] ? a.positions_gradient_samples[3 * i + 2] : INT32_MAX;
+                const int32_t atom_b = j < start_b[s + 1] ? b->positions_gradient_samples[3 * j + 2] : INT32_MAX;
+                const int32_t atom = std::min(atom_a, atom_b);
+                const int32_t system = atom == atom_a ? a.positions_gradient_samples[3 * i + 1]
+                                                      : b->positions_gradient_samples[3 * j + 1];
+                rows.push_back({s, system, atom, atom == atom_a ? static_cast<int64_t>(i++) : -1,
+                                atom == atom_b ? static_cast<int64_t>(j++) : -1});
+            }
+        }
+        out.positions_gradient_samples.resize(3 * rows.size());
+        out.positions_gradient.resize(rows.size() * 3 * P);
 #pragma omp parallel for schedule(static)
-        for (int64_t r = 0; r < static_cast<int64_t>(rows); ++r) {
-            const size_t sample = static_cast<size_t>(a.positions_gradient_samples[3 * static_cast<size_t>(r)]);
+        for (int64_t r = 0; r < static_cast<int64_t>(rows.size()); ++r) {
+            const Row& row = rows[static_cast<size_t>(r)];
+            int32_t* label = &out.positions_gradient_samples[3 * static_cast<size_t>(r)];
+            label[0] = static_cast<int32_t>(row.sample);
+            label[1] = row.system;
+            label[2] = row.atom;
             for (size_t x = 0; x < 3; ++x) {
-                gradient_row(sample, &a.positions_gradient[(static_cast<size_t>(r) * 3 + x) * Pa],
-                             &out.positions_gradient[(static_cast<size_t>(r) * 3 + x) * P]);
+                const double* da = row.ra >= 0 ? &a.positions_gradient[(static_cast<size_t>(row.ra) * 3 + x) * Pa] : nullptr;
+                const double* db = row.rb >= 0 ? &b->positions_gradient[(static_cast<size_t>(row.rb) * 3 + x) * Pb] : nullptr;
+                if (symmetric()) db = da;
+                gradient_row(row.sample, da, db, &out.positions_gradient[(static_cast<size_t>(r) * 3 + x) * P]);
             }
         }
     }
     for (int kind = 0; kind < 2; ++kind) {
         bool wanted = kind == 0 ? request.strain : request.cell;
         if (!wanted) continue;
-        const DoubleBuffer& source = kind == 0 ? a.strain_gradient : a.cell_gradient;
+        const DoubleBuffer& source_a = kind == 0 ? a.strain_gradient : a.cell_gradient;
+        const DoubleBuffer& source_b = kind == 0 ? b->strain_gradient : b->cell_gradient;
         DoubleBuffer& target = kind == 0 ? out.strain_gradient : out.cell_gradient;
         target.resize(out.n_samples * 9 * P);
 #pragma omp parallel for schedule(static)
         for (int64_t s = 0; s < static_cast<int64_t>(out.n_samples); ++s) {
             for (size_t ab = 0; ab < 9; ++ab) {
-                gradient_row(static_cast<size_t>(s), &source[(static_cast<size_t>(s) * 9 + ab) * Pa],
+                gradient_row(static_cast<size_t>(s), &source_a[(static_cast<size_t>(s) * 9 + ab) * Pa],
+                             &source_b[(static_cast<size_t>(s) * 9 + ab) * Pb],
                              &target[(static_cast<size_t>(s) * 9 + ab) * P]);
             }
         }

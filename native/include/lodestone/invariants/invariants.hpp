@@ -27,8 +27,8 @@ public:
     bool symmetric() const { return a_ == b_; }
     size_t n_properties(const ExpansionRequest& request) const { return properties(request).size(); }
 
-    // Values, and full gradient tensors when asked (symmetric case only; the
-    // other cases take the backward path). Properties: (t1, t2, l, n1, n2).
+    // Values, and full gradient tensors when asked (rows: the union of both
+    // expansions' gradient rows). Properties: (t1, t2, l, n1, n2).
     ExpansionResult compute(const std::vector<System>& systems, const ExpansionRequest& request) const;
 
     // dL/dr, dL/dstrain from dL/dx, never forming dx/dr. When `values` is not

@@ -1,0 +1,57 @@
+// Rows of the least-squares design matrix of a linear model for one frame:
+// the per-atom energy row and one row per force component.
+import { toNativeSystem, type System } from '../system.js';
+import type { FeatureSet } from './feature-set.js';
+
+/** Parameters are laid out [species][dimension + 1]: weights then the bias. */
+export function parameterCount(features: FeatureSet): number {
+  return features.spec.species.length * (features.dimension + 1);
+}
+
+export interface DesignRows {
+  /** Energy row (energy = row . parameters), length parameterCount. */
+  energy: Float64Array;
+  /** Force rows [3N][parameterCount] (force = row . parameters), when asked. */
+  forces?: Float64Array;
+  atoms: number;
+}
+
+export function designRows(features: FeatureSet, system: System, withForces: boolean): DesignRows {
+  const native = toNativeSystem(system);
+  features.checkSpecies(native);
+  const N = native.types.length;
+  const D = features.dimension;
+  const stride = D + 1;
+  const nParams = parameterCount(features);
+  const speciesOf = new Map(features.spec.species.map((z, k) => [z, k]));
+  const species = Int32Array.from(native.types, (z) => speciesOf.get(z)!);
+  const energy = new Float64Array(nParams);
+  for (let i = 0; i < N; i++) energy[species[i] * stride + D] += 1;
+  const forces = withForces ? new Float64Array(3 * N * nParams) : undefined;
+  const options = { ...features.options(), gradients: withForces ? (['positions'] as const) : [] };
+
+  features.invariants.forEach((inv, b) => {
+    const block = inv.compute(native, { neighborTypes: options.neighborTypes, gradients: [...options.gradients] });
+    const size = features.sizes[b];
+    const offset = features.offsets[b];
+    const scale = features.scales[b];
+    for (let i = 0; i < N; i++) {
+      const base = species[i] * stride + offset;
+      for (let k = 0; k < size; k++) energy[base + k] += scale * block.values[i * size + k];
+    }
+    if (!forces) return;
+    const gradient = block.gradients.positions!;
+    const labels = gradient.samples!;
+    for (let r = 0; r < labels.count; r++) {
+      const i = labels.values[3 * r];
+      const j = labels.values[3 * r + 2];
+      const base = species[i] * stride + offset;
+      for (let x = 0; x < 3; x++) {
+        const row = forces.subarray((3 * j + x) * nParams + base, (3 * j + x) * nParams + base + size);
+        const g = gradient.values.subarray((3 * r + x) * size, (3 * r + x + 1) * size);
+        for (let k = 0; k < size; k++) row[k] -= scale * g[k];
+      }
+    }
+  });
+  return { energy, forces, atoms: N };
+}

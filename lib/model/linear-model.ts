@@ -1,0 +1,124 @@
+// Atomic energy = w[Z] . x_i + b[Z], summed over atoms; forces and stress by
+// backpropagation through the feature blocks (never through dX/dr).
+import type { ForceField, ForceFieldRequest, ForceFieldResult } from '../forcefield.js';
+import { toNativeSystem, type System } from '../system.js';
+import type { FeatureSet } from './feature-set.js';
+
+export interface LinearWeights {
+  /** [species][dimension] */
+  weights: Float64Array;
+  /** [species] */
+  biases: Float64Array;
+}
+
+export class LinearModel implements ForceField {
+  readonly features: FeatureSet;
+  readonly weights: Float64Array;
+  readonly biases: Float64Array;
+
+  constructor(features: FeatureSet, parameters: LinearWeights) {
+    const D = features.dimension;
+    const S = features.spec.species.length;
+    if (parameters.weights.length !== S * D) {
+      throw new Error(`linear model: expected ${S} x ${D} weights, got ${parameters.weights.length}`);
+    }
+    if (parameters.biases.length !== S) throw new Error(`linear model: expected ${S} biases, got ${parameters.biases.length}`);
+    this.features = features;
+    this.weights = parameters.weights;
+    this.biases = parameters.biases;
+  }
+
+  private speciesIndex(types: ArrayLike<number>): Int32Array {
+    const index = new Map(this.features.spec.species.map((z, k) => [z, k]));
+    return Int32Array.from(types, (z) => index.get(z) ?? -1);
+  }
+
+  /** dE/dx for every centre of one block: w[Z_i] restricted to that block, times its scale. */
+  private blockAdjoint(block: number, species: Int32Array): Float64Array {
+    const D = this.features.dimension;
+    const size = this.features.sizes[block];
+    const offset = this.features.offsets[block];
+    const scale = this.features.scales[block];
+    const out = new Float64Array(species.length * size);
+    for (let i = 0; i < species.length; i++) {
+      const w = this.weights.subarray(species[i] * D + offset, species[i] * D + offset + size);
+      for (let k = 0; k < size; k++) out[i * size + k] = scale * w[k];
+    }
+    return out;
+  }
+
+  compute(system: System, request: ForceFieldRequest = {}): ForceFieldResult {
+    const pass = this.start(system);
+    const outputs = this.features.invariants.map((inv, b) => inv.backward(pass.native, pass.adjoints[b], pass.options));
+    return this.finish(pass, outputs, request);
+  }
+
+  async computeAsync(system: System, request: ForceFieldRequest = {}): Promise<ForceFieldResult> {
+    const pass = this.start(system);
+    const outputs = await Promise.all(
+      this.features.invariants.map((inv, b) => inv.backwardAsync(pass.native, pass.adjoints[b], pass.options)),
+    );
+    return this.finish(pass, outputs, request);
+  }
+
+  private start(system: System) {
+    const native = toNativeSystem(system);
+    this.features.checkSpecies(native);
+    const species = this.speciesIndex(native.types);
+    const adjoints = this.features.invariants.map((_, b) => this.blockAdjoint(b, species));
+    return { native, species, adjoints, options: this.features.options() };
+  }
+
+  /** Energy = bias + dE/dx . x per centre (the model is linear in x); forces and strain from the backward passes. */
+  private finish(
+    pass: ReturnType<LinearModel['start']>,
+    outputs: Array<{ values: Float64Array; positions: Float64Array; strain: Float64Array }>,
+    request: ForceFieldRequest,
+  ): ForceFieldResult {
+    const N = pass.species.length;
+    const energies = Float64Array.from(pass.species, (s) => this.biases[s]);
+    const forces = new Float64Array(3 * N);
+    const strain = new Float64Array(9);
+    outputs.forEach((out, b) => {
+      const size = this.features.sizes[b];
+      const adjoint = pass.adjoints[b];
+      for (let i = 0; i < N; i++) {
+        let e = 0;
+        for (let k = 0; k < size; k++) e += adjoint[i * size + k] * out.values[i * size + k];
+        energies[i] += e;
+      }
+      for (let k = 0; k < 3 * N; k++) forces[k] -= out.positions[k];
+      for (let k = 0; k < 9; k++) strain[k] += out.strain[k];
+    });
+    return assemble(pass.native, energies, forces, strain, request);
+  }
+}
+
+function volume(cell: Float64Array): number {
+  return Math.abs(
+    cell[0] * (cell[4] * cell[8] - cell[5] * cell[7]) -
+      cell[1] * (cell[3] * cell[8] - cell[5] * cell[6]) +
+      cell[2] * (cell[3] * cell[7] - cell[4] * cell[6]),
+  );
+}
+
+function assemble(
+  system: { cell: Float64Array | null },
+  energies: Float64Array,
+  forces: Float64Array,
+  strain: Float64Array,
+  request: ForceFieldRequest,
+): ForceFieldResult {
+  let energy = 0;
+  for (const e of energies) energy += e;
+  const result: ForceFieldResult = { energy };
+  if (request.forces ?? true) result.forces = forces;
+  if (request.perAtom) result.energies = energies;
+  if (request.stress) {
+    if (!system.cell) throw new Error('stress: the system has no cell (stress needs a periodic system)');
+    const V = volume(system.cell);
+    result.stress = strain.map((v) => v / V);
+    result.virial = strain.map((v) => -v);
+  }
+  return result;
+}

@@ -1,0 +1,111 @@
+// Model files: magic, format version, a JSON header (features, scales,
+// metadata, array lengths, checksum) and the parameters as little-endian
+// float64 (bit-exact round trips, unlike decimal text).
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
+import { LinearModel } from './linear-model.js';
+
+const MAGIC = 'LDSTMODL';
+export const MODEL_FORMAT_VERSION = 1;
+
+export interface ModelMetadata {
+  created?: string;
+  datasetHash?: string;
+  fit?: unknown;
+  [key: string]: unknown;
+}
+
+interface Header {
+  kind: 'linear';
+  features: FeatureSetSpec;
+  scales: number[];
+  dimension: number;
+  arrays: Array<{ name: string; length: number }>;
+  sha256: string;
+  metadata: ModelMetadata;
+}
+
+function littleEndianBytes(arrays: Float64Array[]): Buffer {
+  const total = arrays.reduce((n, a) => n + a.length, 0);
+  const out = Buffer.alloc(8 * total);
+  let offset = 0;
+  for (const a of arrays) for (const v of a) offset = out.writeDoubleLE(v, offset);
+  return out;
+}
+
+export function serializeModel(model: LinearModel, metadata: ModelMetadata = {}): Buffer {
+  const payload = littleEndianBytes([model.weights, model.biases]);
+  const header: Header = {
+    kind: 'linear',
+    features: model.features.spec,
+    scales: model.features.scales,
+    dimension: model.features.dimension,
+    arrays: [
+      { name: 'weights', length: model.weights.length },
+      { name: 'biases', length: model.biases.length },
+    ],
+    sha256: createHash('sha256').update(payload).digest('hex'),
+    metadata: { created: new Date().toISOString(), ...metadata },
+  };
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const prefix = Buffer.alloc(16);
+  prefix.write(MAGIC, 0, 'latin1');
+  prefix.writeUInt32LE(MODEL_FORMAT_VERSION, 8);
+  prefix.writeUInt32LE(json.length, 12);
+  const padding = Buffer.alloc((8 - ((16 + json.length) % 8)) % 8);
+  return Buffer.concat([prefix, json, padding, payload]);
+}
+
+export function deserializeModel(bytes: Buffer, source = 'model'): { model: LinearModel; metadata: ModelMetadata } {
+  const fail = (what: string): never => {
+    throw new Error(`${source}: ${what}`);
+  };
+  if (bytes.length < 16 || bytes.toString('latin1', 0, 8) !== MAGIC) fail('not a lodestone model file (bad magic bytes)');
+  const version = bytes.readUInt32LE(8);
+  if (version !== MODEL_FORMAT_VERSION) {
+    fail(`model format version ${version} is not supported (this lodestone reads version ${MODEL_FORMAT_VERSION})`);
+  }
+  const jsonLength = bytes.readUInt32LE(12);
+  if (16 + jsonLength > bytes.length) fail(`truncated file: header of ${jsonLength} bytes does not fit in ${bytes.length}`);
+  let header: Header;
+  try {
+    header = JSON.parse(bytes.toString('utf8', 16, 16 + jsonLength)) as Header;
+  } catch (e) {
+    return fail(`corrupt header (${(e as Error).message})`);
+  }
+  if (header.kind !== 'linear') fail(`unknown model kind ${JSON.stringify(header.kind)}`);
+  const start = 16 + jsonLength + ((8 - ((16 + jsonLength) % 8)) % 8);
+  const expected = header.arrays.reduce((n, a) => n + a.length, 0);
+  const payload = bytes.subarray(start);
+  if (payload.length !== 8 * expected) fail(`truncated or padded file: expected ${8 * expected} bytes of parameters, found ${payload.length}`);
+  if (createHash('sha256').update(payload).digest('hex') !== header.sha256) fail('corrupt parameters (checksum mismatch)');
+  const arrays = new Map<string, Float64Array>();
+  let offset = 0;
+  for (const a of header.arrays) {
+    const values = new Float64Array(a.length);
+    for (let k = 0; k < a.length; k++, offset += 8) values[k] = payload.readDoubleLE(offset);
+    arrays.set(a.name, values);
+  }
+  const features = new FeatureSet(header.features);
+  if (features.dimension !== header.dimension) {
+    fail(`feature dimension ${features.dimension} differs from the stored ${header.dimension} (incompatible lodestone version?)`);
+  }
+  features.scales = header.scales;
+  const model = new LinearModel(features, { weights: arrays.get('weights')!, biases: arrays.get('biases')! });
+  return { model, metadata: header.metadata };
+}
+
+export function saveModel(path: string, model: LinearModel, metadata: ModelMetadata = {}): void {
+  writeFileSync(path, serializeModel(model, metadata));
+}
+
+export function loadModel(path: string): { model: LinearModel; metadata: ModelMetadata } {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new Error(`${path}: cannot read the model file (${(e as Error).message})`);
+  }
+  return deserializeModel(bytes, path);
+}
