@@ -7,3 +7,5 @@ export type { TrainingFrame, FitOptions, FitProgress, FitReport, ErrorMetrics } 
 export { saveModel, loadModel, serializeModel, deserializeModel, MODEL_FORMAT_VERSION } from './serialize.js';
 export type { ModelMetadata } from './serialize.js';
 export { designRows, parameterCount } from './design.js';
+export { presetFeatures, localHypers, lodeHypers, PRESETS } from './presets.js';
+export type { PresetName, PresetOptions } from './presets.js';

@@ -1,0 +1,38 @@
+// Frames from extended XYZ for the CLI: training targets and systems.
+import { readExtxyz, type Frame } from '../io/extxyz.js';
+import type { TrainingFrame } from '../model/training.js';
+import type { System } from '../system.js';
+
+export function frameSystem(frame: Frame): System {
+  return { positions: frame.positions, types: frame.types, cell: frame.cell, pbc: frame.pbc };
+}
+
+export function readFrames(path: string): Frame[] {
+  const frames = readExtxyz(path);
+  if (frames.length === 0) throw new Error(`${path}: no frames`);
+  return frames;
+}
+
+/** Reference energy and forces of a frame, when the file has them. */
+export function references(frame: Frame, energyKey: string, forcesKey: string): { energy?: number; forces?: Float64Array } {
+  const e = frame.info[energyKey];
+  const f = frame.arrays[forcesKey];
+  return {
+    energy: typeof e === 'number' ? e : undefined,
+    forces: f instanceof Float64Array && f.length === 3 * frame.types.length ? f : undefined,
+  };
+}
+
+export function trainingFrames(path: string, frames: Frame[], energyKey: string, forcesKey: string): TrainingFrame[] {
+  return frames.map((frame, k) => {
+    const ref = references(frame, energyKey, forcesKey);
+    if (ref.energy === undefined) throw new Error(`${path}: frame ${k} has no '${energyKey}' energy (use --energy-key)`);
+    return { system: frameSystem(frame), energy: ref.energy, forces: ref.forces };
+  });
+}
+
+export function speciesOf(frames: Frame[]): number[] {
+  const set = new Set<number>();
+  for (const f of frames) for (const z of f.types) set.add(z);
+  return [...set].sort((a, b) => a - b);
+}

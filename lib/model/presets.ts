@@ -1,0 +1,43 @@
+// Named feature sets for `lodestone fit --features NAME`: a local SOAP model
+// and the multi-scale model (SOAP + rho x V, p = 1 LODE) of Grisafi, Nigam &
+// Ceriotti, at the same local cutoff.
+import type { SphericalExpansionHypers } from '../hypers.js';
+import type { BlockSpec, FeatureSetSpec } from './feature-set.js';
+
+export interface PresetOptions {
+  /** Local cutoff (A). Default 4.5. */
+  cutoff?: number;
+  maxRadial?: number;
+  maxAngular?: number;
+}
+
+export function localHypers(options: PresetOptions = {}): SphericalExpansionHypers {
+  const cutoff = options.cutoff ?? 4.5;
+  return {
+    cutoff: { radius: cutoff, smoothing: { type: 'ShiftedCosine', width: 0.5 } },
+    density: { type: 'Gaussian', width: 0.5 },
+    basis: { type: 'TensorProduct', max_angular: options.maxAngular ?? 4, radial: { type: 'Gto', max_radial: options.maxRadial ?? 5 } },
+  };
+}
+
+export function lodeHypers(options: PresetOptions = {}): Record<string, unknown> {
+  const cutoff = options.cutoff ?? 4.5;
+  return {
+    density: { type: 'SmearedPowerLaw', smearing: 1.0, exponent: 1 },
+    basis: {
+      type: 'TensorProduct',
+      max_angular: options.maxAngular ?? 4,
+      radial: { type: 'Gto', max_radial: options.maxRadial ?? 5, radius: cutoff },
+    },
+  };
+}
+
+export const PRESETS = ['local', 'multiscale'] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+export function presetFeatures(name: PresetName, species: number[], options: PresetOptions = {}): FeatureSetSpec {
+  const blocks: BlockSpec[] = [{ kind: 'soap', hypers: localHypers(options) }];
+  if (name === 'multiscale') blocks.push({ kind: 'multiscale', density: localHypers(options), potential: lodeHypers(options) });
+  else if (name !== 'local') throw new Error(`features preset: expected one of ${PRESETS.join(', ')}, got ${JSON.stringify(name)}`);
+  return { species: [...species].sort((a, b) => a - b), blocks };
+}
