@@ -1,0 +1,63 @@
+// The one finite-difference helper of the test suite: every analytic
+// gradient (features, potentials, stress) is checked with it.
+
+export type VectorFunction = (x: Float64Array) => ArrayLike<number> | number;
+
+function evaluate(f: VectorFunction, x: Float64Array): Float64Array {
+  const v = f(x);
+  return typeof v === 'number' ? Float64Array.of(v) : Float64Array.from(v);
+}
+
+/**
+ * d f / d x[k] at x0 by the fourth-order central stencil
+ * (-f(x+2h) + 8 f(x+h) - 8 f(x-h) + f(x-2h)) / 12h (error O(h^4)).
+ */
+export function derivative(f: VectorFunction, x0: ArrayLike<number>, k: number, h = 1e-4): Float64Array {
+  return directionalDerivative(f, x0, unit(x0.length, k), h);
+}
+
+/** d f(x0 + t d) / dt at t = 0, same stencil. */
+export function directionalDerivative(f: VectorFunction, x0: ArrayLike<number>, direction: ArrayLike<number>, h = 1e-4): Float64Array {
+  const shifted = (t: number) => {
+    const x = Float64Array.from(x0);
+    for (let i = 0; i < x.length; i++) x[i] += t * direction[i];
+    return evaluate(f, x);
+  };
+  const p2 = shifted(2 * h), p1 = shifted(h), m1 = shifted(-h), m2 = shifted(-2 * h);
+  const out = new Float64Array(p1.length);
+  for (let i = 0; i < out.length; i++) out[i] = (-p2[i] + 8 * p1[i] - 8 * m1[i] + m2[i]) / (12 * h);
+  return out;
+}
+
+/** Columns d f / d x[k] for the given indices (all when omitted). */
+export function jacobianColumns(f: VectorFunction, x0: ArrayLike<number>, indices?: number[], h = 1e-4): Float64Array[] {
+  const list = indices ?? Array.from({ length: x0.length }, (_, k) => k);
+  return list.map((k) => derivative(f, x0, k, h));
+}
+
+function unit(n: number, k: number): Float64Array {
+  const e = new Float64Array(n);
+  e[k] = 1;
+  return e;
+}
+
+/** max |a - b| / max |b| (absolute error when b vanishes). */
+export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) throw new Error(`length mismatch: ${actual.length} vs ${expected.length}`);
+  let diff = 0, scale = 0;
+  for (let i = 0; i < actual.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  return scale > 0 ? diff / scale : diff;
+}
+
+/** Strain x (1 + eps): positions and cell rows transformed by (I + eps) with eps[a][b] = e at (a, b). */
+export function strained(positions: ArrayLike<number>, cell: ArrayLike<number> | null, a: number, b: number, e: number) {
+  const apply = (v: ArrayLike<number>) => {
+    const out = Float64Array.from(v);
+    for (let r = 0; r < out.length / 3; r++) out[3 * r + b] += e * v[3 * r + a];
+    return out;
+  };
+  return { positions: apply(positions), cell: cell ? apply(cell) : null };
+}
