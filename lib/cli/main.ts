@@ -1,5 +1,6 @@
 // `lodestone COMMAND ...`: every command has --help.
 import * as evalCommand from './commands/eval.js';
+import * as featuresCommand from './commands/features.js';
 import * as fitCommand from './commands/fit.js';
 import type { CommandSpec } from './args.js';
 
@@ -11,6 +12,7 @@ interface Command {
 const commands: Record<string, Command> = {
   fit: fitCommand,
   eval: evalCommand,
+  features: featuresCommand,
 };
 
 function usage(): string {
