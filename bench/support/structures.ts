@@ -46,7 +46,7 @@ export function silicon(n: number): BenchSystem {
   return { name: `Si diamond ${8 * n ** 3}`, ...supercell(unit, [n, n, n]), pbc: [true, true, true] };
 }
 
-export const DATA_DIR = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+export const DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
 
 /** Frame `frame` of the molten NaCl data (64 ions, 12.6 A box), repeated n^3 times. */
 export function moltenNaCl(n: number, frame = 0): BenchSystem {

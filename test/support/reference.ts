@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const REFERENCE_DIR = fileURLToPath(new URL('../../../shared/reference/', import.meta.url));
-export const DATA_DIR = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+export const REFERENCE_DIR = fileURLToPath(new URL('../fixtures/reference/', import.meta.url));
+export const DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
 
 export interface ReferenceSystem {
   positions: number[][];
