@@ -11,6 +11,7 @@
       'native/src/math/gto_basis.cpp',
       'native/src/math/hermite_spline.cpp',
       'native/src/math/linalg.cpp',
+      'native/src/math/kvectors.cpp',
       'native/src/expansions/cutoff.cpp',
       'native/src/expansions/expansion.cpp',
       'native/src/expansions/pair_kernels.cpp',

@@ -98,7 +98,7 @@ function parseProperties(raw: string, source: string, line: number): Column[] {
     const type = fields[k + 1].toUpperCase();
     const count = Number(fields[k + 2]);
     if (!['S', 'R', 'I', 'L'].includes(type)) fail(source, line, `Properties: unknown type "${fields[k + 1]}" of ${fields[k]} (expected S, R, I or L)`);
-    if (!Number.isInteger(count) || count < 1) fail(source, line, `Properties: bad column count "${fields[k + 2]}" of ${fields[k]}`);
+    if (!Number.isInteger(count) || count < 1 || count > 1_000_000) fail(source, line, `Properties: bad column count "${fields[k + 2]}" of ${fields[k]}`);
     columns.push({ name: fields[k], type: type as Column['type'], count });
   }
   return columns;
@@ -119,6 +119,10 @@ export function parseFrame(
   if (!/^\d+$/.test(countLine)) fail(source, lineNo, `expected the number of atoms, got "${countLine.slice(0, 40)}"`);
   const atoms = Number(countLine);
   if (start + 1 >= lines.length) fail(source, lineNo + 1, 'truncated frame: missing the comment line');
+  // Checked before any allocation sized by the (untrusted) count.
+  if (start + 2 + atoms > lines.length) {
+    fail(source, lineNo, `truncated frame: ${atoms} atoms announced, only ${Math.max(0, lines.length - start - 2)} lines follow`);
+  }
   const comment = lines[start + 1];
   let columns: Column[] = [
     { name: 'species', type: 'S', count: 1 },

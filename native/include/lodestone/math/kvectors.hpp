@@ -1,0 +1,24 @@
+#pragma once
+#include <array>
+#include <cstddef>
+#include <vector>
+
+namespace lodestone {
+
+// Reciprocal lattice vectors as rows: b_i . a_j = 2 pi delta_ij for the rows
+// a_j of `cell`. Throws when the cell is singular.
+std::array<double, 9> reciprocal_cell(const std::array<double, 9>& cell);
+
+// Reciprocal lattice vectors k = m1 b1 + m2 b2 + m3 b3 with 0 < |k| < k_cutoff,
+// one of each (k, -k) pair: the half space where the first non-zero m_i is
+// positive. Sums of real quantities over all k are twice the sums over this set.
+struct KVectors {
+    std::vector<double> k;      // [n][3], 1/Angstrom
+    std::vector<double> norm;   // |k|
+    std::vector<int> m;         // [n][3] integer coordinates (for strain/cell gradients)
+    size_t size() const { return norm.size(); }
+};
+
+KVectors half_space_kvectors(const std::array<double, 9>& cell, double k_cutoff);
+
+}  // namespace lodestone

@@ -1,0 +1,54 @@
+#include "lodestone/math/kvectors.hpp"
+
+#include <cmath>
+
+#include "lodestone/error.hpp"
+#include "lodestone/system.hpp"
+
+namespace lodestone {
+
+std::array<double, 9> reciprocal_cell(const std::array<double, 9>& cell) {
+    // rows of 2 pi (A^-1)^T
+    const std::array<double, 9> inv = inverse3(cell);
+    std::array<double, 9> b{};
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) b[3 * i + j] = 2.0 * M_PI * inv[3 * j + i];
+    return b;
+}
+
+KVectors half_space_kvectors(const std::array<double, 9>& cell, double k_cutoff) {
+    if (!(k_cutoff > 0.0) || !std::isfinite(k_cutoff)) {
+        throw Error("k_cutoff: expected a positive finite number, got " + std::to_string(k_cutoff));
+    }
+    const std::array<double, 9> b = reciprocal_cell(cell);
+    // m_i = k . a_i / 2 pi, so |m_i| <= k_cutoff |a_i| / 2 pi.
+    int bound[3];
+    for (int i = 0; i < 3; i++) {
+        const double a = std::sqrt(cell[3 * i] * cell[3 * i] + cell[3 * i + 1] * cell[3 * i + 1] +
+                                   cell[3 * i + 2] * cell[3 * i + 2]);
+        const double limit = std::floor(k_cutoff * a / (2.0 * M_PI));
+        if (limit > 2000.0) {
+            throw Error("k_cutoff: " + std::to_string(k_cutoff) +
+                        " needs more than 2000 reciprocal vectors along one cell axis; use a larger smearing or the mesh method");
+        }
+        bound[i] = static_cast<int>(limit);
+    }
+    KVectors out;
+    const double kc2 = k_cutoff * k_cutoff;
+    for (int m1 = 0; m1 <= bound[0]; m1++) {
+        for (int m2 = (m1 == 0 ? 0 : -bound[1]); m2 <= bound[1]; m2++) {
+            for (int m3 = (m1 == 0 && m2 == 0 ? 1 : -bound[2]); m3 <= bound[2]; m3++) {
+                double k[3];
+                for (int c = 0; c < 3; c++) k[c] = m1 * b[c] + m2 * b[3 + c] + m3 * b[6 + c];
+                const double k2 = k[0] * k[0] + k[1] * k[1] + k[2] * k[2];
+                if (k2 >= kc2) continue;
+                out.k.insert(out.k.end(), k, k + 3);
+                out.norm.push_back(std::sqrt(k2));
+                out.m.insert(out.m.end(), {m1, m2, m3});
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace lodestone
