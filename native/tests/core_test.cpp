@@ -1,0 +1,119 @@
+// Checks of the C++ core on its own (no Node): the core is meant to be reused
+// by other engines, and this binary is what valgrind memcheck runs
+// (test/native-core.test.ts). Exit code 0 only when every check passes.
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include "lodestone/error.hpp"
+#include "lodestone/expansions/spherical_expansion.hpp"
+#include "lodestone/invariants/invariants.hpp"
+
+using namespace lodestone;
+
+namespace {
+
+int failures = 0;
+
+void check(bool ok, const char* what, double value) {
+    std::printf("%-58s %-4s %.3e\n", what, ok ? "ok" : "FAIL", value);
+    if (!ok) failures++;
+}
+
+System triclinic_system() {
+    System s;
+    s.positions = {0.1, 0.2, 0.3, 1.4, 0.9, 0.2, 2.2, 2.1, 1.0, 0.5, 2.4, 2.2,
+                   3.1, 0.4, 2.7, 2.8, 3.0, 0.6, 1.2, 1.7, 3.3, 3.6, 2.2, 3.4};
+    s.types = {11, 17, 11, 17, 11, 17, 11, 17};
+    s.has_cell = true;
+    s.cell = {4.2, 0.0, 0.0, 0.7, 4.0, 0.0, -0.4, 0.5, 4.4};
+    s.pbc = {true, true, true};
+    return s;
+}
+
+SphericalExpansionHypers hypers() {
+    SphericalExpansionHypers h;
+    h.cutoff.kind = CutoffFunction::Kind::ShiftedCosine;
+    h.cutoff.radius = 3.5;
+    h.cutoff.width = 0.5;
+    h.density_width = 0.4;
+    h.max_radial = 3;
+    h.max_angular = 3;
+    return h;
+}
+
+// Largest |analytic - central difference| over all coordinates of all atoms
+// for the power spectrum's backward pass with dL/dx = 1.
+double backward_vs_finite_difference(const Invariants& soap, const System& system, const ExpansionRequest& request) {
+    const std::vector<System> one{system};
+    const size_t n = count_samples(one, request) * soap.n_properties(request);
+    const std::vector<double> ones(n, 1.0);
+    const BackwardResult analytic = soap.backward(one, request, ones.data());
+    auto loss = [&](const System& s) {
+        ExpansionRequest values = request;
+        values.positions = values.strain = values.cell = false;
+        const ExpansionResult r = soap.compute({s}, values);
+        double sum = 0.0;
+        for (size_t k = 0; k < r.values.size(); k++) sum += r.values[k];
+        return sum;
+    };
+    const double h = 1e-5;
+    double worst = 0.0;
+    for (size_t c = 0; c < system.positions.size(); c++) {
+        System plus = system, minus = system;
+        plus.positions[c] += h;
+        minus.positions[c] -= h;
+        const double fd = (loss(plus) - loss(minus)) / (2 * h);
+        worst = std::fmax(worst, std::fabs(fd - analytic.positions[c]));
+    }
+    return worst;
+}
+
+}  // namespace
+
+int main() {
+    try {
+        const System system = triclinic_system();
+        auto density = std::make_shared<SphericalExpansion>(hypers());
+        ExpansionRequest request;
+        request.neighbor_types = {11, 17};
+        request.positions = true;
+        request.strain = true;
+
+        const ExpansionResult c = density->compute({system}, request);
+        check(c.n_samples == 8 && c.n_properties == 16 * 2 * 4, "spherical expansion shape", double(c.n_properties));
+        bool finite = true;
+        for (size_t k = 0; k < c.values.size(); k++) finite = finite && std::isfinite(c.values[k]);
+        check(finite, "spherical expansion values finite", 0.0);
+
+        Invariants soap(density, density, InvariantsOptions{});
+        const double err = backward_vs_finite_difference(soap, system, request);
+        check(err < 1e-6, "power spectrum backward vs finite differences", err);
+
+        System broken = system;
+        broken.positions[4] = std::nan("");
+        bool threw = false;
+        try {
+            density->compute({broken}, request);
+        } catch (const Error&) {
+            threw = true;
+        }
+        check(threw, "NaN position throws lodestone::Error", 0.0);
+
+        SphericalExpansionHypers bad = hypers();
+        bad.max_angular = 26;
+        threw = false;
+        try {
+            SphericalExpansion e(bad);
+        } catch (const Error&) {
+            threw = true;
+        }
+        check(threw, "max_angular 26 throws lodestone::Error", 0.0);
+    } catch (const std::exception& e) {
+        std::printf("unexpected exception: %s\n", e.what());
+        return 1;
+    }
+    std::printf("%d failure(s)\n", failures);
+    return failures == 0 ? 0 : 1;
+}
