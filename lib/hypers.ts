@@ -53,7 +53,8 @@ export function expectObject(value: unknown, where: string, allowed: readonly st
 
 export function expectNumber(value: unknown, where: string, check?: { min?: number; exclusiveMin?: number; max?: number; integer?: boolean }): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new Error(`${where}: expected a finite number, got ${JSON.stringify(value)}`);
+    // JSON.stringify would print NaN and Infinity as null
+    throw new Error(`${where}: expected a finite number, got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`);
   }
   if (check?.integer && !Number.isInteger(value)) throw new Error(`${where}: expected an integer, got ${value}`);
   if (check?.exclusiveMin !== undefined && !(value > check.exclusiveMin)) {

@@ -39,7 +39,7 @@ void validate_request(const std::vector<System>& systems, const ExpansionRequest
 }
 
 std::vector<int32_t> request_centers(const std::vector<System>& systems, const ExpansionRequest& request, size_t s) {
-    if (!request.centers.empty() && !request.centers[s].empty()) return request.centers[s];
+    if (!request.centers.empty()) return request.centers[s];
     std::vector<int32_t> all(systems[s].size());
     for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int32_t>(i);
     return all;
@@ -48,7 +48,7 @@ std::vector<int32_t> request_centers(const std::vector<System>& systems, const E
 size_t count_samples(const std::vector<System>& systems, const ExpansionRequest& request) {
     size_t total = 0;
     for (size_t s = 0; s < systems.size(); ++s) {
-        bool all = request.centers.empty() || request.centers[s].empty();
+        const bool all = request.centers.empty();
         total += all ? systems[s].size() : request.centers[s].size();
     }
     return total;

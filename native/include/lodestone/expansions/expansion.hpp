@@ -8,7 +8,7 @@
 namespace lodestone {
 
 struct ExpansionRequest {
-    // One list of centre atoms per system; an empty list means all atoms.
+    // No lists: every atom is a centre. Else one list per system (possibly empty).
     std::vector<std::vector<int32_t>> centers;
     // Neighbour types to expand (the column blocks), ascending and unique.
     std::vector<int32_t> neighbor_types;
