@@ -12,6 +12,10 @@
       'native/src/math/hermite_spline.cpp',
       'native/src/math/linalg.cpp',
       'native/src/math/kvectors.cpp',
+      'native/src/math/gamma.cpp',
+      'native/src/longrange/power_law.cpp',
+      'native/src/longrange/tuning.cpp',
+      'native/src/longrange/ewald.cpp',
       'native/src/expansions/cutoff.cpp',
       'native/src/expansions/expansion.cpp',
       'native/src/expansions/pair_kernels.cpp',
@@ -29,6 +33,7 @@
       'native/binding/request_convert.cpp',
       'native/binding/invariants_binding.cpp',
       'native/binding/models_binding.cpp',
+      'native/binding/ewald_binding.cpp',
     ],
   },
 }

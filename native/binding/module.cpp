@@ -7,6 +7,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
     register_spherical_expansion(env, exports);
     register_invariants(env, exports);
     register_models(env, exports);
+    register_ewald(env, exports);
     return exports;
 }
 

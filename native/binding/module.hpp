@@ -8,5 +8,6 @@ void register_spherical_expansion(Napi::Env env, Napi::Object exports);
 void register_math(Napi::Env env, Napi::Object exports);
 void register_invariants(Napi::Env env, Napi::Object exports);
 void register_models(Napi::Env env, Napi::Object exports);
+void register_ewald(Napi::Env env, Napi::Object exports);
 
 }  // namespace lodestone::binding

@@ -1,0 +1,182 @@
+// Ewald / direct lattice sums of point weights (native/src/longrange), and the
+// smeared power-law potential and special functions exposed for tests.
+#include <memory>
+#include <string>
+
+#include "async.hpp"
+#include "convert.hpp"
+#include "lodestone/error.hpp"
+#include "lodestone/longrange/ewald.hpp"
+#include "lodestone/longrange/power_law.hpp"
+#include "lodestone/math/gamma.hpp"
+#include "module.hpp"
+
+namespace lodestone::binding {
+namespace {
+
+std::vector<double> to_doubles(const Napi::Value& value, const char* where) {
+    if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+        throw Napi::TypeError::New(value.Env(), std::string(where) + ": expected a Float64Array");
+    }
+    auto array = value.As<Napi::Float64Array>();
+    return std::vector<double>(array.Data(), array.Data() + array.ElementLength());
+}
+
+LongRangeRequest to_request(const Napi::Value& value) {
+    LongRangeRequest request;
+    if (value.IsUndefined() || value.IsNull()) return request;
+    if (!value.IsObject()) throw Napi::TypeError::New(value.Env(), "request: expected an object");
+    Napi::Object o = value.As<Napi::Object>();
+    request.forces = get_bool(o, "forces", "request");
+    request.virial = get_bool(o, "virial", "request");
+    request.per_atom = get_bool(o, "perAtom", "request");
+    return request;
+}
+
+Napi::Object parameters_to_js(Napi::Env env, const LongRangeParameters& p) {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("method", p.method);
+    out.Set("smearing", p.smearing);
+    out.Set("cutoff", p.cutoff);
+    out.Set("kCutoff", p.k_cutoff);
+    out.Set("realError", p.real_error);
+    out.Set("kspaceError", p.kspace_error);
+    out.Set("estimatedError", p.estimated_error);
+    out.Set("referenceForce", p.reference_force);
+    return out;
+}
+
+struct Computed {
+    LongRangeResult result;
+    LongRangeRequest request;
+};
+
+Napi::Value result_to_js(Napi::Env env, Computed&& c) {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("energy", c.result.energy);
+    if (c.request.forces) out.Set("forces", to_float64_array(env, std::move(c.result.forces)));
+    if (c.request.virial) {
+        std::vector<double> virial(c.result.virial.begin(), c.result.virial.end());
+        out.Set("virial", to_float64_array(env, std::move(virial)));
+    }
+    if (c.request.per_atom) out.Set("energies", to_float64_array(env, std::move(c.result.energies)));
+    out.Set("parameters", parameters_to_js(env, c.result.parameters));
+    return out;
+}
+
+class EwaldWrap : public Napi::ObjectWrap<EwaldWrap> {
+public:
+    static Napi::Function define(Napi::Env env) {
+        return DefineClass(env, "Ewald",
+                           {InstanceMethod("compute", &EwaldWrap::compute),
+                            InstanceMethod("computeAsync", &EwaldWrap::compute_async),
+                            InstanceMethod("parameters", &EwaldWrap::parameters)});
+    }
+
+    // new Ewald({exponent, prefactor, accuracy, smearing, cutoff, kCutoff}); 0 = choose
+    explicit EwaldWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EwaldWrap>(info) {
+        Napi::Env env = info.Env();
+        if (!info[0].IsObject()) throw Napi::TypeError::New(env, "Ewald: expected an options object");
+        Napi::Object o = info[0].As<Napi::Object>();
+        EwaldOptions options;
+        options.exponent = get_int(o, "exponent", "options");
+        options.prefactor = get_number(o, "prefactor", "options");
+        options.tuning.accuracy = get_number(o, "accuracy", "options");
+        options.tuning.smearing = get_number(o, "smearing", "options");
+        options.tuning.cutoff = get_number(o, "cutoff", "options");
+        options.tuning.k_cutoff = get_number(o, "kCutoff", "options");
+        ewald_ = guarded(env, [&] { return std::make_shared<const Ewald>(options); });
+    }
+
+private:
+    // compute(system, weights: Float64Array, {forces, virial, perAtom})
+    Napi::Value compute(const Napi::CallbackInfo& info) {
+        Napi::Env env = info.Env();
+        System system = to_system(info[0], "system");
+        std::vector<double> weights = to_doubles(info[1], "charges");
+        LongRangeRequest request = to_request(info[2]);
+        Computed c{guarded(env, [&] { return ewald_->compute(system, weights, request); }), request};
+        return result_to_js(env, std::move(c));
+    }
+
+    Napi::Value compute_async(const Napi::CallbackInfo& info) {
+        Napi::Env env = info.Env();
+        System system = to_system(info[0], "system");
+        std::vector<double> weights = to_doubles(info[1], "charges");
+        LongRangeRequest request = to_request(info[2]);
+        std::shared_ptr<const Ewald> ewald = ewald_;
+        return PromiseWorker<Computed>::start(
+            env,
+            [ewald, system = std::move(system), weights = std::move(weights), request]() {
+                return Computed{ewald->compute(system, weights, request), request};
+            },
+            result_to_js);
+    }
+
+    Napi::Value parameters(const Napi::CallbackInfo& info) {
+        Napi::Env env = info.Env();
+        System system = to_system(info[0], "system");
+        std::vector<double> weights = to_doubles(info[1], "charges");
+        return parameters_to_js(env, guarded(env, [&] { return ewald_->parameters(system, weights); }));
+    }
+
+    std::shared_ptr<const Ewald> ewald_;
+};
+
+// smearedPowerLaw(exponent, smearing, what, values) with what one of
+// realLong, realShort, dRealLong, dRealShort, fourier, dFourier; or
+// fourierAtZero, backgroundCorrection, selfEnergy (values ignored, one number).
+Napi::Value smeared_power_law(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const int exponent = info[0].As<Napi::Number>().Int32Value();
+    const double smearing = info[1].As<Napi::Number>().DoubleValue();
+    const std::string what = info[2].As<Napi::String>().Utf8Value();
+    std::vector<double> x = to_doubles(info[3], "values");
+    return guarded(env, [&]() -> Napi::Value {
+        const SmearedPowerLaw v(exponent, smearing);
+        if (what == "fourierAtZero") return Napi::Number::New(env, v.fourier_at_zero());
+        if (what == "backgroundCorrection") return Napi::Number::New(env, v.background_correction());
+        if (what == "selfEnergy") return Napi::Number::New(env, v.self_energy_term());
+        double (SmearedPowerLaw::*f)(double) const = nullptr;
+        if (what == "realLong") f = &SmearedPowerLaw::real_long;
+        if (what == "realShort") f = &SmearedPowerLaw::real_short;
+        if (what == "dRealLong") f = &SmearedPowerLaw::d_real_long;
+        if (what == "dRealShort") f = &SmearedPowerLaw::d_real_short;
+        if (what == "fourier") f = &SmearedPowerLaw::fourier;
+        if (what == "dFourier") f = &SmearedPowerLaw::d_fourier;
+        if (f == nullptr) throw lodestone::Error("smearedPowerLaw: unknown function '" + what + "'");
+        std::vector<double> out(x.size());
+        for (size_t i = 0; i < x.size(); i++) out[i] = (v.*f)(x[i]);
+        return to_float64_array(env, std::move(out));
+    });
+}
+
+// specialFunction(name, s, values): upperGamma (Gamma(s, x)), e1, regularizedUpper, scaledLower.
+Napi::Value special_function(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const std::string name = info[0].As<Napi::String>().Utf8Value();
+    const double s = info[1].As<Napi::Number>().DoubleValue();
+    std::vector<double> x = to_doubles(info[2], "values");
+    return guarded(env, [&]() -> Napi::Value {
+        std::vector<double> out(x.size());
+        for (size_t i = 0; i < x.size(); i++) {
+            if (name == "upperGamma") out[i] = upper_incomplete_gamma(s, x[i]);
+            else if (name == "e1") out[i] = exp_integral_e1(x[i]);
+            else if (name == "regularizedUpper") out[i] = regularized_upper_gamma(s, x[i]);
+            else if (name == "scaledLower") out[i] = scaled_lower_gamma(s, x[i]);
+            else throw lodestone::Error("specialFunction: unknown function '" + name + "'");
+        }
+        return to_float64_array(env, std::move(out));
+    });
+}
+
+}  // namespace
+
+void register_ewald(Napi::Env env, Napi::Object exports) {
+    exports.Set("Ewald", EwaldWrap::define(env));
+    exports.Set("smearedPowerLaw", Napi::Function::New(env, smeared_power_law));
+    exports.Set("specialFunction", Napi::Function::New(env, special_function));
+    exports.Set("coulombConstant", Napi::Number::New(env, COULOMB_CONSTANT));
+}
+
+}  // namespace lodestone::binding
