@@ -16,4 +16,5 @@ export type { InvariantOptions, ExpansionLike } from './invariants.js';
 export type { Backward } from './backward.js';
 export type { ForceField, ForceFieldRequest, ForceFieldResult } from './forcefield.js';
 export * from './model/index.js';
+export * from './md/index.js';
 export { Ewald, COULOMB_CONSTANT, type EwaldOptions, type EwaldParameters, type PerAtomValues } from './ewald.js';

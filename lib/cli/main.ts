@@ -2,6 +2,7 @@
 import * as evalCommand from './commands/eval.js';
 import * as featuresCommand from './commands/features.js';
 import * as fitCommand from './commands/fit.js';
+import * as mdCommand from './commands/md.js';
 import type { CommandSpec } from './args.js';
 
 interface Command {
@@ -13,6 +14,7 @@ const commands: Record<string, Command> = {
   fit: fitCommand,
   eval: evalCommand,
   features: featuresCommand,
+  md: mdCommand,
 };
 
 function usage(): string {

@@ -1,5 +1,7 @@
 // Rows of the least-squares design matrix of a linear model for one frame:
 // the per-atom energy row and one row per force component.
+import type { FeatureBlock } from '../labels.js';
+import type { NativeSystem } from '../native.js';
 import { toNativeSystem, type System } from '../system.js';
 import type { FeatureSet } from './feature-set.js';
 
@@ -16,30 +18,60 @@ export interface DesignRows {
   atoms: number;
 }
 
-export function designRows(features: FeatureSet, system: System, withForces: boolean): DesignRows {
+/** One feature block of one frame, with where its columns sit in the concatenated features. */
+export interface BlockPass {
+  index: number;
+  size: number;
+  offset: number;
+  scale: number;
+  /** Unscaled values and (when asked) the full position gradient tensor. */
+  block: FeatureBlock;
+}
+
+/** A frame checked against the model's species, with species indices per atom. */
+export interface FramePass {
+  native: NativeSystem;
+  species: Int32Array;
+  blocks: BlockPass[];
+}
+
+/**
+ * Computes every feature block of a frame, with full position gradients when
+ * asked: what every design-row builder (linear, kernel) starts from.
+ */
+export function featurePass(features: FeatureSet, system: System, withGradients: boolean): FramePass {
   const native = toNativeSystem(system);
   features.checkSpecies(native);
-  const N = native.types.length;
+  const speciesOf = new Map(features.spec.species.map((z, k) => [z, k]));
+  const species = Int32Array.from(native.types, (z) => speciesOf.get(z)!);
+  const offsets = features.offsets;
+  const blocks = features.invariants.map((inv, b) => ({
+    index: b,
+    size: features.sizes[b],
+    offset: offsets[b],
+    scale: features.scales[b],
+    block: inv.compute(native, { neighborTypes: features.spec.species, gradients: withGradients ? ['positions'] : [] }),
+  }));
+  return { native, species, blocks };
+}
+
+export function designRows(features: FeatureSet, system: System, withForces: boolean): DesignRows {
+  const pass = featurePass(features, system, withForces);
+  const species = pass.species;
+  const N = species.length;
   const D = features.dimension;
   const stride = D + 1;
   const nParams = parameterCount(features);
-  const speciesOf = new Map(features.spec.species.map((z, k) => [z, k]));
-  const species = Int32Array.from(native.types, (z) => speciesOf.get(z)!);
   const energy = new Float64Array(nParams);
   for (let i = 0; i < N; i++) energy[species[i] * stride + D] += 1;
   const forces = withForces ? new Float64Array(3 * N * nParams) : undefined;
-  const options = { ...features.options(), gradients: withForces ? (['positions'] as const) : [] };
 
-  features.invariants.forEach((inv, b) => {
-    const block = inv.compute(native, { neighborTypes: options.neighborTypes, gradients: [...options.gradients] });
-    const size = features.sizes[b];
-    const offset = features.offsets[b];
-    const scale = features.scales[b];
+  for (const { size, offset, scale, block } of pass.blocks) {
     for (let i = 0; i < N; i++) {
       const base = species[i] * stride + offset;
       for (let k = 0; k < size; k++) energy[base + k] += scale * block.values[i * size + k];
     }
-    if (!forces) return;
+    if (!forces) continue;
     const gradient = block.gradients.positions!;
     const labels = gradient.samples!;
     for (let r = 0; r < labels.count; r++) {
@@ -52,6 +84,6 @@ export function designRows(features: FeatureSet, system: System, withForces: boo
         for (let k = 0; k < size; k++) row[k] -= scale * g[k];
       }
     }
-  });
+  }
   return { energy, forces, atoms: N };
 }

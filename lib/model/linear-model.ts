@@ -102,7 +102,8 @@ function volume(cell: Float64Array): number {
   );
 }
 
-function assemble(
+/** Sums atomic energies and packs forces, stress and virial as the ForceField contract lays them out. */
+export function assemble(
   system: { cell: Float64Array | null },
   energies: Float64Array,
   forces: Float64Array,

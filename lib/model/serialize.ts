@@ -1,10 +1,18 @@
 // Model files: magic, format version, a JSON header (features, scales,
 // metadata, array lengths, checksum) and the parameters as little-endian
-// float64 (bit-exact round trips, unlike decimal text).
+// float64 (bit-exact round trips, unlike decimal text). The header's `kind`
+// says which model the arrays belong to; adding a kind changes nothing for
+// files of the existing ones, so the format version stays 1.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
 import { LinearModel } from './linear-model.js';
+import { SparseKernelModel } from './sparse-kernel.js';
+
+/** Every model kind a file can hold. */
+export type Model = LinearModel | SparseKernelModel;
+export const MODEL_KINDS = ['linear', 'sparse-kernel'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
 
 const MAGIC = 'LDSTMODL';
 export const MODEL_FORMAT_VERSION = 1;
@@ -17,8 +25,11 @@ export interface ModelMetadata {
 }
 
 interface Header {
-  kind: 'linear';
+  kind: ModelKind;
   features: FeatureSetSpec;
+  /** sparse-kernel only: kernel exponent and sparse points per species. */
+  zeta?: number;
+  counts?: number[];
   scales: number[];
   dimension: number;
   arrays: Array<{ name: string; length: number }>;
@@ -34,17 +45,30 @@ function littleEndianBytes(arrays: Float64Array[]): Buffer {
   return out;
 }
 
-export function serializeModel(model: LinearModel, metadata: ModelMetadata = {}): Buffer {
-  const payload = littleEndianBytes([model.weights, model.biases]);
+function modelArrays(model: Model): Array<{ name: string; values: Float64Array }> {
+  if (model instanceof SparseKernelModel) {
+    return [
+      { name: 'points', values: model.points },
+      { name: 'weights', values: model.weights },
+      { name: 'biases', values: model.biases },
+    ];
+  }
+  return [
+    { name: 'weights', values: model.weights },
+    { name: 'biases', values: model.biases },
+  ];
+}
+
+export function serializeModel(model: Model, metadata: ModelMetadata = {}): Buffer {
+  const arrays = modelArrays(model);
+  const payload = littleEndianBytes(arrays.map((a) => a.values));
   const header: Header = {
-    kind: 'linear',
+    kind: model instanceof SparseKernelModel ? 'sparse-kernel' : 'linear',
     features: model.features.spec,
+    ...(model instanceof SparseKernelModel ? { zeta: model.zeta, counts: model.counts } : {}),
     scales: model.features.scales,
     dimension: model.features.dimension,
-    arrays: [
-      { name: 'weights', length: model.weights.length },
-      { name: 'biases', length: model.biases.length },
-    ],
+    arrays: arrays.map((a) => ({ name: a.name, length: a.values.length })),
     sha256: createHash('sha256').update(payload).digest('hex'),
     metadata: { created: new Date().toISOString(), ...metadata },
   };
@@ -57,7 +81,7 @@ export function serializeModel(model: LinearModel, metadata: ModelMetadata = {})
   return Buffer.concat([prefix, json, padding, payload]);
 }
 
-export function deserializeModel(bytes: Buffer, source = 'model'): { model: LinearModel; metadata: ModelMetadata } {
+export function deserializeModel(bytes: Buffer, source = 'model'): { model: Model; metadata: ModelMetadata } {
   const fail = (what: string): never => {
     throw new Error(`${source}: ${what}`);
   };
@@ -74,7 +98,10 @@ export function deserializeModel(bytes: Buffer, source = 'model'): { model: Line
   } catch (e) {
     return fail(`corrupt header (${(e as Error).message})`);
   }
-  if (header.kind !== 'linear') fail(`unknown model kind ${JSON.stringify(header.kind)}`);
+  if (typeof header !== 'object' || header === null || !Array.isArray(header.arrays)) fail('corrupt header (missing fields)');
+  if (!MODEL_KINDS.includes(header.kind)) {
+    fail(`unknown model kind ${JSON.stringify(header.kind)} (this lodestone reads ${MODEL_KINDS.join(', ')})`);
+  }
   const start = 16 + jsonLength + ((8 - ((16 + jsonLength) % 8)) % 8);
   const expected = header.arrays.reduce((n, a) => n + a.length, 0);
   const payload = bytes.subarray(start);
@@ -92,15 +119,26 @@ export function deserializeModel(bytes: Buffer, source = 'model'): { model: Line
     fail(`feature dimension ${features.dimension} differs from the stored ${header.dimension} (incompatible lodestone version?)`);
   }
   features.scales = header.scales;
-  const model = new LinearModel(features, { weights: arrays.get('weights')!, biases: arrays.get('biases')! });
+  const array = (name: string): Float64Array => arrays.get(name) ?? fail(`corrupt header: no '${name}' array for a ${header.kind} model`);
+  const weights = array('weights');
+  const biases = array('biases');
+  const points = header.kind === 'sparse-kernel' ? array('points') : undefined;
+  let model: Model;
+  try {
+    model = points
+      ? new SparseKernelModel(features, { zeta: header.zeta as number, counts: header.counts as number[], points, weights, biases })
+      : new LinearModel(features, { weights, biases });
+  } catch (e) {
+    return fail((e as Error).message);
+  }
   return { model, metadata: header.metadata };
 }
 
-export function saveModel(path: string, model: LinearModel, metadata: ModelMetadata = {}): void {
+export function saveModel(path: string, model: Model, metadata: ModelMetadata = {}): void {
   writeFileSync(path, serializeModel(model, metadata));
 }
 
-export function loadModel(path: string): { model: LinearModel; metadata: ModelMetadata } {
+export function loadModel(path: string): { model: Model; metadata: ModelMetadata } {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);

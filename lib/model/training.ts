@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { native, type NativeNormalEquations } from '../native.js';
 import { toNativeSystem, type System } from '../system.js';
-import { designRows, parameterCount } from './design.js';
+import { designRows, parameterCount, type DesignRows } from './design.js';
 import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
 import { LinearModel } from './linear-model.js';
 
@@ -17,7 +17,7 @@ export interface TrainingFrame {
 }
 
 export interface FitProgress {
-  stage: 'scaling' | 'accumulating' | 'regularisation' | 'solving';
+  stage: 'scaling' | 'sparse-points' | 'accumulating' | 'regularisation' | 'solving';
   done: number;
   total: number;
 }
@@ -84,8 +84,17 @@ function shuffled(count: number, seed: number): number[] {
   return order;
 }
 
-/** Block scales so every block has unit mean squared norm per centre over `frames`. */
-export function learnScales(features: FeatureSet, frames: readonly TrainingFrame[], onProgress?: (p: FitProgress) => void): number[] {
+/**
+ * Block scales so every block has unit mean squared norm per centre over
+ * `frames`; `visit` sees each frame's unscaled block values (so a caller that
+ * needs them, e.g. to pick sparse points, does not compute them twice).
+ */
+export function learnScales(
+  features: FeatureSet,
+  frames: readonly TrainingFrame[],
+  onProgress?: (p: FitProgress) => void,
+  visit?: (blocks: Float64Array[], frame: number) => void,
+): number[] {
   const sums = features.sizes.map(() => 0);
   let centres = 0;
   frames.forEach((frame, k) => {
@@ -94,9 +103,56 @@ export function learnScales(features: FeatureSet, frames: readonly TrainingFrame
       for (const v of values) sums[b] += v * v;
     });
     centres += frame.system.types.length;
+    visit?.(blocks, k);
     onProgress?.({ stage: 'scaling', done: k + 1, total: frames.length });
   });
   return sums.map((s) => (s > 0 ? Math.sqrt(centres / s) : 1));
+}
+
+/**
+ * A weighted least-squares problem over frames: how many parameters, the
+ * design rows of one frame, and how to solve the accumulated normal equations
+ * at one (relative) regularisation. `trace` is trace(A^T W A) of what was
+ * accumulated, for problems whose regulariser is not diagonal and need a
+ * scale-free lambda.
+ */
+export interface LeastSquaresProblem {
+  parameters: number;
+  rows(system: System, withForces: boolean): DesignRows;
+  solve(equations: NativeNormalEquations, regularization: number, trace: number): Float64Array;
+}
+
+export interface FitSettings {
+  energyWeight: number;
+  forceWeight: number;
+  validationFraction: number;
+  regularizations: number[];
+  seed: number;
+}
+
+const DEFAULT_REGULARIZATIONS = Array.from({ length: 11 }, (_, k) => 10 ** (k - 12));
+
+/** Options with defaults, checked; `grid` is the default regularisation scan. */
+export function fitSettings(options: FitOptions, grid: number[] = DEFAULT_REGULARIZATIONS): FitSettings {
+  const energyWeight = options.energyWeight ?? 1;
+  const forceWeight = options.forceWeight ?? 0.1;
+  const fraction = options.validationFraction ?? 0.1;
+  const regularizations = options.regularizations ?? grid;
+  if (!(energyWeight > 0)) throw new Error('energyWeight: expected a number > 0');
+  if (!(forceWeight >= 0)) throw new Error('forceWeight: expected a number >= 0');
+  if (!(fraction > 0 && fraction < 1)) throw new Error('validationFraction: expected a number in (0, 1)');
+  if (!Array.isArray(regularizations) || regularizations.length === 0 || !regularizations.every((l) => Number.isFinite(l) && l >= 0)) {
+    throw new Error('regularizations: expected a non-empty array of finite numbers >= 0');
+  }
+  return { energyWeight, forceWeight, validationFraction: fraction, regularizations, seed: options.seed ?? 0 };
+}
+
+/** Reproducible train/validation split (at least one frame in each). */
+export function splitFrames(frames: readonly TrainingFrame[], settings: FitSettings): { train: number[]; validation: number[] } {
+  if (frames.length < 2) throw new Error(`frames: expected at least 2 training frames, got ${frames.length}`);
+  const order = shuffled(frames.length, settings.seed);
+  const nValidation = Math.min(frames.length - 1, Math.max(1, Math.round(settings.validationFraction * frames.length)));
+  return { validation: order.slice(0, nValidation), train: order.slice(nValidation) };
 }
 
 interface Accumulators {
@@ -104,29 +160,45 @@ interface Accumulators {
   forces: NativeNormalEquations;
   frames: number;
   forceComponents: number;
+  trace: number;
+}
+
+function weightedTrace(rows: Float64Array, weight: number): number {
+  let t = 0;
+  for (const v of rows) t += v * v;
+  return weight * t;
 }
 
 function accumulate(
-  features: FeatureSet,
+  problem: LeastSquaresProblem,
   frames: readonly TrainingFrame[],
   indices: number[],
-  energyWeight: number,
-  forceWeight: number,
+  settings: FitSettings,
   progress: () => void,
 ): Accumulators {
-  const n = parameterCount(features);
-  const acc: Accumulators = { energy: new native.NormalEquations(n), forces: new native.NormalEquations(n), frames: 0, forceComponents: 0 };
+  const n = problem.parameters;
+  const { energyWeight, forceWeight } = settings;
+  const acc: Accumulators = {
+    energy: new native.NormalEquations(n),
+    forces: new native.NormalEquations(n),
+    frames: 0,
+    forceComponents: 0,
+    trace: 0,
+  };
   for (const k of indices) {
     const frame = frames[k];
-    const useForces = forceWeight > 0 && frame.forces !== undefined;
-    const rows = designRows(features, frame.system, useForces);
-    const N = rows.atoms;
     if (!Number.isFinite(frame.energy)) throw new Error(`frames[${k}].energy: expected a finite number (eV)`);
-    acc.energy.add(rows.energy.map((v) => v / N), Float64Array.of(frame.energy / N), Float64Array.of(energyWeight ** 2));
+    const useForces = forceWeight > 0 && frame.forces !== undefined;
+    const rows = problem.rows(frame.system, useForces);
+    const N = rows.atoms;
+    const energyRow = rows.energy.map((v) => v / N);
+    acc.energy.add(energyRow, Float64Array.of(frame.energy / N), Float64Array.of(energyWeight ** 2));
+    acc.trace += weightedTrace(energyRow, energyWeight ** 2);
     if (useForces) {
       const forces = Float64Array.from(frame.forces!);
       if (forces.length !== 3 * N) throw new Error(`frames[${k}].forces: expected ${3 * N} numbers, got ${forces.length}`);
       acc.forces.add(rows.forces!, forces, new Float64Array(3 * N).fill(forceWeight ** 2));
+      acc.trace += weightedTrace(rows.forces!, forceWeight ** 2);
       acc.forceComponents += 3 * N;
     }
     acc.frames++;
@@ -135,10 +207,72 @@ function accumulate(
   return acc;
 }
 
-function metrics(acc: Accumulators, parameters: Float64Array, energyWeight: number, forceWeight: number): ErrorMetrics {
+function metrics(acc: Accumulators, parameters: Float64Array, settings: FitSettings): ErrorMetrics {
+  const { energyWeight, forceWeight } = settings;
   const e = acc.frames ? Math.sqrt(acc.energy.residual(parameters) / energyWeight ** 2 / acc.frames) : NaN;
   const f = acc.forceComponents ? Math.sqrt(acc.forces.residual(parameters) / forceWeight ** 2 / acc.forceComponents) : NaN;
   return { energyRmsePerAtom: e, forceRmse: f };
+}
+
+export interface SplitSolution {
+  parameters: Float64Array;
+  regularization: number;
+  scan: FitReport['scan'];
+  train: ErrorMetrics;
+  validation: ErrorMetrics;
+}
+
+/**
+ * Accumulates the normal equations of the train and validation frames (one
+ * frame in memory at a time), picks the regularisation with the smallest
+ * validation loss, then solves train + validation together at that value.
+ */
+export function solveOnSplit(
+  problem: LeastSquaresProblem,
+  frames: readonly TrainingFrame[],
+  split: { train: number[]; validation: number[] },
+  settings: FitSettings,
+  onProgress?: (progress: FitProgress) => void,
+): SplitSolution {
+  let done = 0;
+  const total = split.train.length + split.validation.length;
+  const tick = () => onProgress?.({ stage: 'accumulating', done: ++done, total });
+  const trainAcc = accumulate(problem, frames, split.train, settings, tick);
+  const validAcc = accumulate(problem, frames, split.validation, settings, tick);
+
+  const combined = new native.NormalEquations(problem.parameters);
+  combined.merge(trainAcc.energy);
+  combined.merge(trainAcc.forces);
+  const scan: FitReport['scan'] = [];
+  let best: { loss: number; regularization: number; parameters?: Float64Array } = { loss: Infinity, regularization: NaN };
+  let failure = '';
+  settings.regularizations.forEach((lambda, k) => {
+    let parameters: Float64Array;
+    try {
+      parameters = problem.solve(combined, lambda, trainAcc.trace);
+    } catch (e) {
+      // A too small candidate can leave the system singular; the others may still do.
+      failure = (e as Error).message;
+      scan.push({ regularization: lambda, energyRmsePerAtom: NaN, forceRmse: NaN });
+      onProgress?.({ stage: 'regularisation', done: k + 1, total: settings.regularizations.length });
+      return;
+    }
+    const loss = validAcc.energy.residual(parameters) + validAcc.forces.residual(parameters);
+    scan.push({ regularization: lambda, ...metrics(validAcc, parameters, settings) });
+    if (loss < best.loss) best = { loss, regularization: lambda, parameters };
+    onProgress?.({ stage: 'regularisation', done: k + 1, total: settings.regularizations.length });
+  });
+  if (!best.parameters) {
+    throw new Error(`regularizations: no candidate gives a solvable system (${failure}); try larger regularisations`);
+  }
+
+  const trainMetrics = metrics(trainAcc, best.parameters, settings);
+  const validationMetrics = metrics(validAcc, best.parameters, settings);
+  combined.merge(validAcc.energy);
+  combined.merge(validAcc.forces);
+  onProgress?.({ stage: 'solving', done: 1, total: 1 });
+  const parameters = problem.solve(combined, best.regularization, trainAcc.trace + validAcc.trace);
+  return { parameters, regularization: best.regularization, scan, train: trainMetrics, validation: validationMetrics };
 }
 
 function toModel(features: FeatureSet, parameters: Float64Array): LinearModel {
@@ -160,57 +294,25 @@ export function fitLinearModel(
   options: FitOptions = {},
 ): { model: LinearModel; report: FitReport } {
   const start = Date.now();
-  const energyWeight = options.energyWeight ?? 1;
-  const forceWeight = options.forceWeight ?? 0.1;
-  const fraction = options.validationFraction ?? 0.1;
-  const grid = options.regularizations ?? Array.from({ length: 11 }, (_, k) => 10 ** (k - 12));
-  if (!(energyWeight > 0)) throw new Error('energyWeight: expected a number > 0');
-  if (!(forceWeight >= 0)) throw new Error('forceWeight: expected a number >= 0');
-  if (!(fraction > 0 && fraction < 1)) throw new Error('validationFraction: expected a number in (0, 1)');
-  if (frames.length < 2) throw new Error(`frames: expected at least 2 training frames, got ${frames.length}`);
-
+  const settings = fitSettings(options);
   const features = new FeatureSet(spec);
-  const order = shuffled(frames.length, options.seed ?? 0);
-  const nValidation = Math.max(1, Math.round(fraction * frames.length));
-  const validation = order.slice(0, nValidation);
-  const train = order.slice(nValidation);
-  features.scales = learnScales(features, train.map((k) => frames[k]), options.onProgress);
-
-  let done = 0;
-  const tick = () => options.onProgress?.({ stage: 'accumulating', done: ++done, total: frames.length });
-  const trainAcc = accumulate(features, frames, train, energyWeight, forceWeight, tick);
-  const validAcc = accumulate(features, frames, validation, energyWeight, forceWeight, tick);
-
-  const combined = new native.NormalEquations(parameterCount(features));
-  combined.merge(trainAcc.energy);
-  combined.merge(trainAcc.forces);
-  const scan: FitReport['scan'] = [];
-  let best = { loss: Infinity, regularization: grid[0] };
-  grid.forEach((lambda, k) => {
-    const parameters = combined.solve(lambda, true);
-    const loss = validAcc.energy.residual(parameters) + validAcc.forces.residual(parameters);
-    scan.push({ regularization: lambda, ...metrics(validAcc, parameters, energyWeight, forceWeight) });
-    if (loss < best.loss) best = { loss, regularization: lambda };
-    options.onProgress?.({ stage: 'regularisation', done: k + 1, total: grid.length });
-  });
-
-  const chosen = combined.solve(best.regularization, true);
-  const trainMetrics = metrics(trainAcc, chosen, energyWeight, forceWeight);
-  const validationMetrics = metrics(validAcc, chosen, energyWeight, forceWeight);
-  // Final model: train + validation together at the chosen regularisation.
-  combined.merge(validAcc.energy);
-  combined.merge(validAcc.forces);
-  options.onProgress?.({ stage: 'solving', done: 1, total: 1 });
-  const model = toModel(features, combined.solve(best.regularization, true));
+  const split = splitFrames(frames, settings);
+  features.scales = learnScales(features, split.train.map((k) => frames[k]), options.onProgress);
+  const problem: LeastSquaresProblem = {
+    parameters: parameterCount(features),
+    rows: (system, withForces) => designRows(features, system, withForces),
+    solve: (equations, lambda) => equations.solve(lambda, true),
+  };
+  const solution = solveOnSplit(problem, frames, split, settings, options.onProgress);
   return {
-    model,
+    model: toModel(features, solution.parameters),
     report: {
-      regularization: best.regularization,
-      scan,
-      train: trainMetrics,
-      validation: validationMetrics,
-      trainFrames: train.length,
-      validationFrames: validation.length,
+      regularization: solution.regularization,
+      scan: solution.scan,
+      train: solution.train,
+      validation: solution.validation,
+      trainFrames: split.train.length,
+      validationFrames: split.validation.length,
       datasetHash: datasetHash(frames),
       seconds: (Date.now() - start) / 1000,
     },

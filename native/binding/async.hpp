@@ -3,6 +3,7 @@
 // closure owns copies of its inputs (and shared ownership of the calculator),
 // so nothing the JS side frees can be touched while it runs.
 #include <napi.h>
+#include <omp.h>
 
 #include <functional>
 #include <new>
@@ -25,6 +26,9 @@ public:
 
 protected:
     void Execute() override {
+        // The OpenMP thread count is per calling thread: carry the caller's
+        // (setNumThreads) over to the pool thread, so async == sync bit for bit.
+        omp_set_num_threads(threads_);
         try {
             result_ = work_();
         } catch (const std::bad_alloc&) {
@@ -51,6 +55,7 @@ private:
           convert_(std::move(convert)) {}
 
     Napi::Promise::Deferred deferred_;
+    int threads_ = omp_get_max_threads();
     Work work_;
     Convert convert_;
     Result result_{};

@@ -1,4 +1,4 @@
-import { fitLinearModel, saveModel } from '../../model/index.js';
+import { fitLinearModel, fitSparseKernelModel, saveModel, type FitOptions } from '../../model/index.js';
 import { presetFeatures, PRESETS, type PresetName } from '../../model/presets.js';
 import { helpText, numberOption, parseArgs, stringOption, type CommandSpec } from '../args.js';
 import { readFrames, speciesOf, trainingFrames } from '../frames.js';
@@ -7,12 +7,17 @@ import { Progress } from '../progress.js';
 export const spec: CommandSpec = {
   name: 'fit',
   usage: 'lodestone fit DATA.xyz [options]',
-  summary: 'Fit a linear potential on the energies (eV) and forces (eV/A) of an extended-XYZ file.',
+  summary: 'Fit a linear or sparse-kernel potential on the energies (eV) and forces (eV/A) of an extended-XYZ file.',
   details:
     'Features: "local" = SOAP power spectrum; "multiscale" = SOAP + rho x V (LODE, p = 1).\n' +
+    'Models: "linear" = w[Z].x + b[Z] per atom; "sparse-kernel" = sum_m alpha[Z,m] (x^.y^_m)^zeta + b[Z] over\n' +
+    'sparse environments chosen by farthest-point sampling.\n' +
     'Energy errors are per atom (eV/atom); the regularisation is chosen on a held-out split.',
   options: [
     { name: 'out', value: 'MODEL', description: 'where to write the model', default: 'model.lsm' },
+    { name: 'model', value: 'KIND', description: 'model kind: linear | sparse-kernel', default: 'linear' },
+    { name: 'sparse-points', value: 'M', description: 'sparse-kernel: sparse environments per species', default: '200' },
+    { name: 'zeta', value: 'Z', description: 'sparse-kernel: kernel exponent (integer >= 1)', default: '2' },
     { name: 'features', value: 'NAME', description: `feature preset: ${PRESETS.join(' | ')}`, default: 'multiscale' },
     { name: 'cutoff', value: 'A', description: 'local cutoff radius (A)', default: '4.5' },
     { name: 'max-radial', value: 'N', description: 'GTO max_radial (inclusive)', default: '5' },
@@ -41,18 +46,35 @@ export async function run(argv: string[]): Promise<void> {
     maxAngular: numberOption(args, 'max-angular', 4, (v) => Number.isInteger(v) && v >= 0),
   });
   const data = trainingFrames(path, frames, stringOption(args, 'energy-key', 'energy'), stringOption(args, 'forces-key', 'forces'));
+  const kind = stringOption(args, 'model', 'linear');
+  if (kind !== 'linear' && kind !== 'sparse-kernel') throw new Error(`--model: expected linear or sparse-kernel, got ${JSON.stringify(kind)}`);
+  if (kind === 'linear') {
+    for (const name of ['sparse-points', 'zeta']) {
+      if (args.options.has(name)) throw new Error(`--${name}: only meaningful with --model sparse-kernel`);
+    }
+  }
   const bars = new Map<string, Progress>();
-  const { model, report } = fitLinearModel(features, data, {
+  const common: FitOptions = {
     forceWeight: numberOption(args, 'force-weight', 0.1, (v) => v >= 0),
     validationFraction: numberOption(args, 'validation', 0.1, (v) => v > 0 && v < 1),
     onProgress: (p) => {
-      if (!bars.has(p.stage)) bars.set(p.stage, new Progress(p.stage.padEnd(14), p.total, p.stage === 'regularisation' ? 'values' : 'frames'));
+      if (!bars.has(p.stage)) bars.set(p.stage, new Progress(p.stage.padEnd(14), p.total, p.stage === 'regularisation' ? 'values' : p.stage === 'sparse-points' ? 'species' : 'frames'));
       bars.get(p.stage)!.update(p.done);
     },
-  });
+  };
+  const sparsePoints = numberOption(args, 'sparse-points', 200);
+  if (!Number.isInteger(sparsePoints) || sparsePoints < 1) throw new Error(`--sparse-points: expected an integer >= 1 (per species), got ${sparsePoints}`);
+  const zeta = numberOption(args, 'zeta', 2);
+  if (!Number.isInteger(zeta) || zeta < 1) throw new Error(`--zeta: expected an integer >= 1 (kernel exponent), got ${zeta}`);
+  const { model, report } =
+    kind === 'sparse-kernel' ? fitSparseKernelModel(features, data, { ...common, sparsePoints, zeta }) : fitLinearModel(features, data, common);
   const out = stringOption(args, 'out', 'model.lsm');
   saveModel(out, model, { datasetHash: report.datasetHash, fit: report, source: path });
   console.log(`features: ${preset} (${model.features.dimension} per atom), species ${features.species.join(', ')}`);
+  if ('notes' in report) {
+    console.log(`sparse-kernel: zeta ${report.zeta}, sparse points ${report.sparsePoints.join(', ')} (per species)`);
+    for (const note of report.notes) console.log(`note: ${note}`);
+  }
   console.log(`regularisation: ${report.regularization}`);
   console.log(`train (${report.trainFrames} frames): energy RMSE ${(1000 * report.train.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.train.forceRmse.toFixed(4)} eV/A`);
   console.log(`validation (${report.validationFrames} frames): energy RMSE ${(1000 * report.validation.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.validation.forceRmse.toFixed(4)} eV/A`);

@@ -216,8 +216,9 @@ BackwardResult SphericalExpansion::backward(const std::vector<System>& systems, 
         NeighborList list = build_neighbor_list(system, hypers_.cutoff.radius);
         std::vector<int> type_block = type_blocks(system, request.neighbor_types);
         const size_t n_atoms = system.size();
-        // Per-thread accumulators, reduced in thread order (deterministic for
-        // a given thread count).
+        // Per-thread accumulators, reduced in thread order; with the static
+        // schedule below each thread always gets the same centres, so results
+        // are bit-identical run to run for a given thread count.
         std::vector<double> forces(static_cast<size_t>(n_threads) * 3 * n_atoms, 0.0);
         std::vector<double> strains(static_cast<size_t>(n_threads) * 9, 0.0);
 
@@ -228,7 +229,7 @@ BackwardResult SphericalExpansion::backward(const std::vector<System>& systems, 
             double* force = &forces[static_cast<size_t>(tid) * 3 * n_atoms];
             double* strain = &strains[static_cast<size_t>(tid) * 9];
             std::vector<double> a(static_cast<size_t>(L * N)), b(static_cast<size_t>(3 * L * N));
-#pragma omp for schedule(dynamic, 16)
+#pragma omp for schedule(static, 16)
             for (int64_t cc = 0; cc < static_cast<int64_t>(centers.size()); ++cc) {
                 const size_t c = static_cast<size_t>(cc);
                 const size_t i = static_cast<size_t>(centers[c]);

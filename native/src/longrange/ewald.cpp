@@ -116,12 +116,15 @@ void add_real_space(const System& system, const std::vector<double>& q, const Sm
                     double prefactor, double cutoff, const LongRangeRequest& request, LongRangeResult& out) {
     const NeighborList list = build_neighbor_list(system, cutoff);
     const size_t n = system.size();
-    double energy = 0.0;
-    std::array<double, 9> virial{};
-#pragma omp parallel
+    // Per-thread sums (energy, virial) over a static schedule, combined in
+    // thread order: bit-identical results run to run (MD restarts rely on it).
+    const int n_threads = omp_get_max_threads();
+    std::vector<double> partial(static_cast<size_t>(n_threads) * 10, 0.0);
+#pragma omp parallel num_threads(n_threads)
     {
-        std::array<double, 9> local{};
-#pragma omp for schedule(dynamic, 16) reduction(+ : energy)
+        double* mine = &partial[static_cast<size_t>(omp_get_thread_num()) * 10];
+        double* local = mine + 1;
+#pragma omp for schedule(static)
         for (size_t i = 0; i < n; i++) {
             if (q[i] == 0.0) continue;
             double e = 0.0, f[3] = {0.0, 0.0, 0.0};
@@ -141,18 +144,16 @@ void add_real_space(const System& system, const std::vector<double>& q, const Sm
                 }
             }
             const double ei = 0.5 * prefactor * q[i] * e;
-            energy += ei;
+            mine[0] += ei;
             if (request.per_atom) out.energies[i] += ei;
             if (request.forces)
                 for (int c = 0; c < 3; c++) out.forces[3 * i + c] += prefactor * q[i] * f[c];
         }
-        if (request.virial) {
-#pragma omp critical(lodestone_ewald_virial)
-            for (int x = 0; x < 9; x++) virial[x] += local[x];
-        }
     }
-    out.energy += energy;
-    for (int x = 0; x < 9; x++) out.virial[x] += virial[x];
+    for (int t = 0; t < n_threads; t++) {
+        out.energy += partial[10 * static_cast<size_t>(t)];
+        for (int x = 0; x < 9; x++) out.virial[x] += partial[10 * static_cast<size_t>(t) + 1 + x];
+    }
 }
 
 void add_kspace(const System& system, const std::vector<double>& q, const SmearedPowerLaw& potential,
@@ -204,15 +205,15 @@ void add_kspace(const System& system, const std::vector<double>& q, const Smeare
     }
 
     // E_k = prefactor / V sum_{half space} G(k) |S(k)|^2 (the other half is the same)
-    double energy = 0.0;
-    std::array<double, 9> virial{};
-#pragma omp parallel
+    std::vector<double> sums(static_cast<size_t>(n_threads) * 10, 0.0);
+#pragma omp parallel num_threads(n_threads)
     {
-        std::array<double, 9> local{};
-#pragma omp for schedule(static) reduction(+ : energy)
+        double* mine = &sums[static_cast<size_t>(omp_get_thread_num()) * 10];
+        double* local = mine + 1;
+#pragma omp for schedule(static)
         for (size_t k = 0; k < nk; k++) {
             const double s2 = structure[k].re * structure[k].re + structure[k].im * structure[k].im;
-            energy += g[k] * s2;
+            mine[0] += g[k] * s2;
             if (request.virial) {
                 // k -> (1 - eps) k under strain: d|k|/d eps_ab = -k_a k_b / |k|
                 const double w = potential.d_fourier(kv.norm[k]) / kv.norm[k] * s2;
@@ -221,10 +222,12 @@ void add_kspace(const System& system, const std::vector<double>& q, const Smeare
                     for (int y = 0; y < 3; y++) local[3 * x + y] += w * kk[x] * kk[y];
             }
         }
-        if (request.virial) {
-#pragma omp critical(lodestone_ewald_kvirial)
-            for (int x = 0; x < 9; x++) virial[x] += local[x];
-        }
+    }
+    double energy = 0.0;
+    std::array<double, 9> virial{};
+    for (int t = 0; t < n_threads; t++) {
+        energy += sums[10 * static_cast<size_t>(t)];
+        for (int x = 0; x < 9; x++) virial[x] += sums[10 * static_cast<size_t>(t) + 1 + x];
     }
     energy *= prefactor / volume;
     out.energy += energy;
@@ -323,13 +326,15 @@ LongRangeResult direct_sum(const System& system, const std::vector<double>& q, i
     LongRangeResult out = empty_result(n, request);
     out.parameters.method = "direct";
     const double* x = system.positions.data();
-    double energy = 0.0;
-    std::array<double, 9> virial{};
+    // Deterministic per-thread sums, as in add_real_space.
+    const int n_threads = omp_get_max_threads();
+    std::vector<double> partial(static_cast<size_t>(n_threads) * 10, 0.0);
     bool overlap = false;
-#pragma omp parallel
+#pragma omp parallel num_threads(n_threads)
     {
-        std::array<double, 9> local{};
-#pragma omp for schedule(dynamic, 16) reduction(+ : energy) reduction(|| : overlap)
+        double* mine = &partial[static_cast<size_t>(omp_get_thread_num()) * 10];
+        double* local = mine + 1;
+#pragma omp for schedule(static) reduction(|| : overlap)
         for (size_t i = 0; i < n; i++) {
             if (q[i] == 0.0) continue;
             double e = 0.0, f[3] = {0.0, 0.0, 0.0};
@@ -352,19 +357,19 @@ LongRangeResult direct_sum(const System& system, const std::vector<double>& q, i
                         for (int b = 0; b < 3; b++) local[3 * a + b] -= 0.5 * prefactor * q[i] * s * d[a] * d[b];
             }
             const double ei = 0.5 * prefactor * q[i] * e;
-            energy += ei;
+            mine[0] += ei;
             if (request.per_atom) out.energies[i] = ei;
             if (request.forces)
                 for (int c = 0; c < 3; c++) out.forces[3 * i + c] = prefactor * q[i] * f[c];
         }
-        if (request.virial) {
-#pragma omp critical(lodestone_direct_virial)
-            for (int c = 0; c < 9; c++) virial[c] += local[c];
-        }
     }
     if (overlap) throw Error("system.positions: two atoms sit at the same position; the pair energy is infinite");
-    out.energy = energy;
-    out.virial = virial;
+    out.energy = 0.0;
+    out.virial = {};
+    for (int t = 0; t < n_threads; t++) {
+        out.energy += partial[10 * static_cast<size_t>(t)];
+        for (int c = 0; c < 9; c++) out.virial[c] += partial[10 * static_cast<size_t>(t) + 1 + c];
+    }
     return out;
 }
 

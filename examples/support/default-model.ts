@@ -1,0 +1,65 @@
+// The shipped default potential: fitted on data/nacl-melt-64.xyz the first
+// time it is needed (progress shown), then cached, keyed by the data, the
+// feature preset and the lodestone version so a stale model is never reused.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Progress } from '../../lib/cli/progress.js';
+import { frameSystem, readFrames } from '../../lib/cli/frames.js';
+import { fitLinearModel, loadModel, presetFeatures, saveModel, type FitProgress, type PresetName } from '../../lib/index.js';
+import type { ForceField } from '../../lib/forcefield.js';
+
+export const DATA_FILE = fileURLToPath(new URL('../../data/nacl-melt-64.xyz', import.meta.url));
+const PACKAGE_JSON = fileURLToPath(new URL('../../package.json', import.meta.url));
+
+function cacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'lodestone');
+}
+
+export interface DefaultModel {
+  model: ForceField;
+  preset: PresetName;
+  path: string;
+  fitted: boolean;
+}
+
+export function defaultModel(preset: PresetName, log: (line: string) => void = console.log): DefaultModel {
+  const version = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')).version as string;
+  const key = createHash('sha256').update(readFileSync(DATA_FILE)).update(preset).update(version).digest('hex').slice(0, 16);
+  const dir = cacheDir();
+  const path = join(dir, `nacl-${preset}-${key}.lsm`);
+  if (existsSync(path)) {
+    try {
+      return { model: loadModel(path).model, preset, path, fitted: false };
+    } catch (error) {
+      log(`cached model ${path} unreadable (${(error as Error).message}); refitting`);
+    }
+  }
+  log(`fitting the default ${preset} model on ${DATA_FILE} (first run only; cached in ${dir})`);
+  const frames = readFrames(DATA_FILE).map((frame) => ({
+    system: frameSystem(frame),
+    energy: frame.info.energy as number,
+    forces: frame.arrays.forces as Float64Array,
+  }));
+  const species = [...new Set(frames.flatMap((f) => Array.from(f.system.types)))].sort((a, b) => a - b);
+  let bar: Progress | null = null;
+  let stage = '';
+  const onProgress = (p: FitProgress) => {
+    if (p.stage !== stage) {
+      stage = p.stage;
+      bar = new Progress(p.stage.padEnd(14), p.total, p.stage === 'regularisation' ? 'values' : 'frames');
+    }
+    bar!.update(p.done);
+  };
+  const { model, report } = fitLinearModel(presetFeatures(preset, species), frames, { onProgress });
+  log(
+    `fit: validation energy RMSE ${(1000 * report.validation.energyRmsePerAtom).toFixed(2)} meV/atom, ` +
+      `force RMSE ${report.validation.forceRmse.toFixed(3)} eV/A (${report.trainFrames} training frames)`,
+  );
+  mkdirSync(dir, { recursive: true });
+  saveModel(path, model, { fit: report });
+  return { model, preset, path, fitted: true };
+}

@@ -1,0 +1,45 @@
+// Cell geometry shared by wrapping and the radial distribution function.
+import type { MDState } from './state.js';
+
+/** Wraps positions of periodic axes into the cell (fractional coordinates in [0, 1)). */
+export function wrapPositions(state: MDState): void {
+  if (!state.cell || !state.pbc.some((b) => b)) return;
+  const inv = invert3(state.cell);
+  const c = state.cell;
+  const r = state.positions;
+  for (let i = 0; i < state.types.length; i++) {
+    const x = r[3 * i], y = r[3 * i + 1], z = r[3 * i + 2];
+    const f = [0, 1, 2].map((a) => x * inv[a] + y * inv[3 + a] + z * inv[6 + a]);
+    for (let a = 0; a < 3; a++) f[a] = state.pbc[a] ? Math.floor(f[a]) : 0;
+    if (f[0] === 0 && f[1] === 0 && f[2] === 0) continue;
+    for (let x3 = 0; x3 < 3; x3++) r[3 * i + x3] -= f[0] * c[x3] + f[1] * c[3 + x3] + f[2] * c[6 + x3];
+  }
+}
+
+/** Inverse of a row-major 3x3 matrix; throws for a singular cell. */
+export function invert3(m: ArrayLike<number>): Float64Array {
+  const [a, b, c, d, e, f, g, h, i] = Array.from(m);
+  const A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
+  const det = a * A + b * B + c * C;
+  if (!Number.isFinite(det) || Math.abs(det) < 1e-12) throw new Error('cell: the lattice vectors are (nearly) linearly dependent');
+  return Float64Array.from([
+    A / det, -(b * i - c * h) / det, (b * f - c * e) / det,
+    B / det, (a * i - c * g) / det, -(a * f - c * d) / det,
+    C / det, -(a * h - b * g) / det, (a * e - b * d) / det,
+  ]);
+}
+
+/** Volume (A^3) of a cell whose rows are the lattice vectors. */
+export function cellVolume(c: ArrayLike<number>): number {
+  return Math.abs(
+    c[0] * (c[4] * c[8] - c[5] * c[7]) - c[1] * (c[3] * c[8] - c[5] * c[6]) + c[2] * (c[3] * c[7] - c[4] * c[6]),
+  );
+}
+
+/** Distances between opposite faces (A): the largest sphere radius that fits is half the smallest. */
+export function faceDistances(c: ArrayLike<number>): [number, number, number] {
+  const V = cellVolume(c);
+  const row = (k: number) => [c[3 * k], c[3 * k + 1], c[3 * k + 2]];
+  const cross = (u: number[], v: number[]) => Math.hypot(u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]);
+  return [V / cross(row(1), row(2)), V / cross(row(2), row(0)), V / cross(row(0), row(1))];
+}

@@ -1,0 +1,360 @@
+// Fitting a sparse kernel potential (subset of regressors / projected
+// process): minimise sum_frames w_E^2 |E - E^|^2 / N^2 + w_F^2 |F - F^|^2
+// + lambda alpha^T K_MM alpha, i.e. (Phi^T W Phi + lambda K_MM) alpha =
+// Phi^T W y, with the same frame-by-frame normal equations, validation scan
+// and native Cholesky as the linear model.
+import { native, type NativeNormalEquations } from '../native.js';
+import type { System } from '../system.js';
+import { featurePass, type DesignRows } from './design.js';
+import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
+import {
+  checkZeta,
+  DEFAULT_ZETA,
+  farthestPointSampling,
+  kernelMatrix,
+  normalizeRows,
+  SparseKernelModel,
+  speciesStarts,
+} from './sparse-kernel.js';
+import {
+  datasetHash,
+  fitSettings,
+  learnScales,
+  solveOnSplit,
+  splitFrames,
+  type FitOptions,
+  type FitReport,
+  type LeastSquaresProblem,
+  type TrainingFrame,
+} from './training.js';
+
+export const DEFAULT_SPARSE_POINTS = 200;
+
+export interface SparseKernelFitOptions extends FitOptions {
+  /** Sparse environments per species, chosen by farthest-point sampling. Default 200. */
+  sparsePoints?: number;
+  /** Kernel exponent (integer >= 1). Default 2. */
+  zeta?: number;
+}
+
+export interface SparseKernelFitReport extends FitReport {
+  zeta: number;
+  /** Sparse points actually used per species (order of the feature set's species). */
+  sparsePoints: number[];
+  /** Remarks such as "fewer distinct environments than asked". */
+  notes: string[];
+}
+
+/** Sparse points, kernel exponent and the species blocks of the parameter vector. */
+export interface KernelLayout {
+  features: FeatureSet;
+  zeta: number;
+  counts: number[];
+  /** Unit-norm sparse points [sum(counts)][dimension]. */
+  points: Float64Array;
+}
+
+/** Parameters are laid out [species][alpha (counts[s]), bias]. */
+export function kernelParameterCount(layout: KernelLayout): number {
+  return layout.counts.reduce((a, c) => a + c + 1, 0);
+}
+
+/**
+ * Design rows of one frame for the kernel weights: the energy row
+ * sum_i k(x_i, y_m) (+ 1 per atom in the bias column) and force rows
+ * -sum_i dk(x_i, y_m)/dx_i . dx_i/dr_j from the full feature gradients.
+ */
+export function kernelDesignRows(layout: KernelLayout, system: System, withForces: boolean): DesignRows {
+  const { features, zeta, counts, points } = layout;
+  const pass = featurePass(features, system, withForces);
+  const species = pass.species;
+  const N = species.length;
+  const D = features.dimension;
+  const P = kernelParameterCount(layout);
+  const starts = speciesStarts(counts);
+  const columns = starts.map((start, s) => start + s);
+  const values = features.concatenate(
+    pass.blocks.map((b) => b.block.values),
+    N,
+  );
+  const { unit, norms } = normalizeRows(values, D);
+
+  // Per centre: c_m = x^ . y_m, and the two factors of dk_m/dx =
+  // zeta c_m^(zeta-1) / |x| (y_m - c_m x^).
+  const energy = new Float64Array(P);
+  const along: Float64Array[] = [];
+  const across: Float64Array[] = [];
+  for (let i = 0; i < N; i++) {
+    const s = species[i];
+    const M = counts[s];
+    energy[columns[s] + M] += 1;
+    const a = new Float64Array(M);
+    const b = new Float64Array(M);
+    along.push(a);
+    across.push(b);
+    if (norms[i] === 0) continue;
+    for (let m = 0; m < M; m++) {
+      const y = (starts[s] + m) * D;
+      let c = 0;
+      for (let k = 0; k < D; k++) c += unit[i * D + k] * points[y + k];
+      const power = c ** (zeta - 1);
+      energy[columns[s] + m] += power * c;
+      a[m] = (zeta * power) / norms[i];
+      b[m] = a[m] * c;
+    }
+  }
+  if (!withForces) return { energy, atoms: N };
+
+  const forces = new Float64Array(3 * N * P);
+  for (const { size, offset, scale, block } of pass.blocks) {
+    const gradient = block.gradients.positions!;
+    const labels = gradient.samples!;
+    for (let r = 0; r < labels.count; r++) {
+      const i = labels.values[3 * r];
+      const j = labels.values[3 * r + 2];
+      if (norms[i] === 0) continue;
+      const s = species[i];
+      const g0 = gradient.values.subarray(3 * r * size, (3 * r + 1) * size);
+      const g1 = gradient.values.subarray((3 * r + 1) * size, (3 * r + 2) * size);
+      const g2 = gradient.values.subarray((3 * r + 2) * size, (3 * r + 3) * size);
+      let u0 = 0, u1 = 0, u2 = 0;
+      const xo = i * D + offset;
+      for (let k = 0; k < size; k++) {
+        const x = unit[xo + k];
+        u0 += x * g0[k];
+        u1 += x * g1[k];
+        u2 += x * g2[k];
+      }
+      const a = along[i];
+      const b = across[i];
+      const row0 = (3 * j) * P + columns[s];
+      const row1 = row0 + P;
+      const row2 = row1 + P;
+      // The hot loop of the fit (samples x 3 x M x block size): two sparse
+      // points per pass so every gradient value loaded feeds six products.
+      const M = counts[s];
+      let m = 0;
+      for (; m + 1 < M; m += 2) {
+        const yo = (starts[s] + m) * D + offset;
+        const zo = yo + D;
+        let t0 = 0, t1 = 0, t2 = 0, v0 = 0, v1 = 0, v2 = 0;
+        for (let k = 0; k < size; k++) {
+          const y = points[yo + k];
+          const z = points[zo + k];
+          const h0 = g0[k], h1 = g1[k], h2 = g2[k];
+          t0 += y * h0;
+          t1 += y * h1;
+          t2 += y * h2;
+          v0 += z * h0;
+          v1 += z * h1;
+          v2 += z * h2;
+        }
+        forces[row0 + m] -= scale * (a[m] * t0 - b[m] * u0);
+        forces[row1 + m] -= scale * (a[m] * t1 - b[m] * u1);
+        forces[row2 + m] -= scale * (a[m] * t2 - b[m] * u2);
+        forces[row0 + m + 1] -= scale * (a[m + 1] * v0 - b[m + 1] * u0);
+        forces[row1 + m + 1] -= scale * (a[m + 1] * v1 - b[m + 1] * u1);
+        forces[row2 + m + 1] -= scale * (a[m + 1] * v2 - b[m + 1] * u2);
+      }
+      for (; m < M; m++) {
+        const yo = (starts[s] + m) * D + offset;
+        let t0 = 0, t1 = 0, t2 = 0;
+        for (let k = 0; k < size; k++) {
+          const y = points[yo + k];
+          t0 += y * g0[k];
+          t1 += y * g1[k];
+          t2 += y * g2[k];
+        }
+        forces[row0 + m] -= scale * (a[m] * t0 - b[m] * u0);
+        forces[row1 + m] -= scale * (a[m] * t1 - b[m] * u1);
+        forces[row2 + m] -= scale * (a[m] * t2 - b[m] * u2);
+      }
+    }
+  }
+  return { energy, forces, atoms: N };
+}
+
+/** Lower Cholesky factor of a symmetric n x n matrix, or null if it is not positive definite. */
+function choleskyFactor(a: Float64Array, n: number): Float64Array | null {
+  const l = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let d = a[j * n + j];
+    for (let p = 0; p < j; p++) d -= l[j * n + p] ** 2;
+    if (!(d > 0)) return null;
+    const ljj = Math.sqrt(d);
+    l[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let v = a[i * n + j];
+      for (let p = 0; p < j; p++) v -= l[i * n + p] * l[j * n + p];
+      l[i * n + j] = v / ljj;
+    }
+  }
+  return l;
+}
+
+/**
+ * Rows R with R^T R = blockdiag(K_MM + jitter, 1) per species: adding them
+ * with weight lambda to the normal equations adds lambda alpha^T K_MM alpha
+ * (and lambda b^2, so a composition that never varies, as in a melt at fixed
+ * stoichiometry, still gives a solvable system) and lets the native solver do
+ * the rest. Returns the rows and trace(R^T R).
+ */
+function regulariserRows(layout: KernelLayout): { rows: Float64Array; trace: number } {
+  const { features, zeta, counts, points } = layout;
+  const D = features.dimension;
+  const P = kernelParameterCount(layout);
+  const rows = new Float64Array(P * P);
+  const starts = speciesStarts(counts);
+  let trace = 0;
+  counts.forEach((M, s) => {
+    const column = starts[s] + s;
+    const K = kernelMatrix(points.subarray(starts[s] * D, (starts[s] + M) * D), M, D, zeta);
+    let factor: Float64Array | null = null;
+    let jitter = 0;
+    // Distinct unit points give a positive definite K, but nearly parallel ones
+    // make it singular in floating point: the smallest jitter that factorises.
+    for (const relative of [0, 1e-12, 1e-10, 1e-8, 1e-6]) {
+      const shifted = Float64Array.from(K);
+      for (let m = 0; m < M; m++) shifted[m * M + m] += relative;
+      factor = choleskyFactor(shifted, M);
+      jitter = relative;
+      if (factor) break;
+    }
+    if (!factor) {
+      throw new Error(
+        `sparsePoints: the kernel matrix of the ${M} sparse points of species ${features.spec.species[s]} is singular even with a jitter of 1e-6; ` +
+          'use fewer sparse points or a smaller zeta',
+      );
+    }
+    // Row m of L^T: L[n][m] for n >= m.
+    for (let m = 0; m < M; m++) {
+      for (let n = m; n < M; n++) rows[(column + m) * P + column + n] = factor[n * M + m];
+      trace += K[m * M + m] + jitter;
+    }
+    rows[(column + M) * P + column + M] = 1;
+    trace += 1;
+  });
+  return { rows, trace };
+}
+
+function solveRegularised(
+  equations: NativeNormalEquations,
+  regulariser: { rows: Float64Array; trace: number },
+  P: number,
+  lambda: number,
+  trace: number,
+): Float64Array {
+  // lambda is relative: scaled by the mean diagonal of Phi^T W Phi over that of K_MM, like the linear model's.
+  const absolute = (lambda * trace) / regulariser.trace;
+  const system = new native.NormalEquations(P);
+  system.merge(equations);
+  if (absolute > 0) system.add(regulariser.rows, new Float64Array(P), new Float64Array(P).fill(absolute));
+  try {
+    return system.solve(0, false);
+  } catch (e) {
+    throw new Error(
+      `sparse-kernel: the regularised normal equations are ill-conditioned at regularisation ${lambda} ` +
+        `(${(e as Error).message}); use a larger regularisation or fewer sparse points`,
+    );
+  }
+}
+
+/** Fits a sparse kernel potential; returns the model and a report of the errors. */
+export function fitSparseKernelModel(
+  spec: FeatureSetSpec,
+  frames: readonly TrainingFrame[],
+  options: SparseKernelFitOptions = {},
+): { model: SparseKernelModel; report: SparseKernelFitReport } {
+  const start = Date.now();
+  const zeta = checkZeta(options.zeta ?? DEFAULT_ZETA);
+  const wanted = options.sparsePoints ?? DEFAULT_SPARSE_POINTS;
+  if (!Number.isInteger(wanted) || wanted < 1) throw new Error(`sparsePoints: expected an integer >= 1, got ${String(wanted)}`);
+  // The kernel's useful range of lambda sits higher than a linear model's.
+  const settings = fitSettings(options, Array.from({ length: 13 }, (_, k) => 10 ** (k - 12)));
+  const features = new FeatureSet(spec);
+  const split = splitFrames(frames, settings);
+  const S = features.spec.species.length;
+  const D = features.dimension;
+
+  // Candidates are every training environment's features (values only, no
+  // gradients): the one part of the fit that grows with the training set.
+  const trainFrames = split.train.map((k) => frames[k]);
+  const stored: Float64Array[][] = [];
+  features.scales = learnScales(features, trainFrames, options.onProgress, (blocks) => stored.push(blocks));
+  const candidates: Float64Array[] = features.spec.species.map(() => new Float64Array(0));
+  {
+    const perSpecies: number[][] = features.spec.species.map(() => []);
+    const speciesOf = new Map(features.spec.species.map((z, k) => [z, k]));
+    stored.forEach((blocks, f) => {
+      const types = Array.from(trainFrames[f].system.types as ArrayLike<number>);
+      const { unit, norms } = normalizeRows(features.concatenate(blocks, types.length), D);
+      types.forEach((z, i) => {
+        if (norms[i] === 0) return;
+        const s = speciesOf.get(z)!;
+        for (let k = 0; k < D; k++) perSpecies[s].push(unit[i * D + k]);
+      });
+    });
+    stored.length = 0;
+    perSpecies.forEach((values, s) => {
+      candidates[s] = Float64Array.from(values);
+      values.length = 0;
+    });
+  }
+
+  const notes: string[] = [];
+  const chosen = candidates.map((pool, s) => {
+    const available = pool.length / D;
+    const picked = available ? farthestPointSampling(pool, D, wanted) : [];
+    const z = features.spec.species[s];
+    if (available === 0) notes.push(`species ${z}: no training environment with neighbours; only a constant energy`);
+    else if (picked.length < wanted) {
+      notes.push(
+        `species ${z}: ${wanted} sparse points asked, the training set has ${available} environments of which ${picked.length} are distinct; using those`,
+      );
+    }
+    options.onProgress?.({ stage: 'sparse-points', done: s + 1, total: S });
+    return picked;
+  });
+  const counts = chosen.map((p) => p.length);
+  const points = new Float64Array(counts.reduce((a, b) => a + b, 0) * D);
+  let row = 0;
+  chosen.forEach((picked, s) => {
+    for (const i of picked) points.set(candidates[s].subarray(i * D, (i + 1) * D), D * row++);
+  });
+  candidates.length = 0;
+
+  const layout: KernelLayout = { features, zeta, counts, points };
+  const P = kernelParameterCount(layout);
+  const regulariser = regulariserRows(layout);
+  const problem: LeastSquaresProblem = {
+    parameters: P,
+    rows: (system, withForces) => kernelDesignRows(layout, system, withForces),
+    solve: (equations, lambda, trace) => solveRegularised(equations, regulariser, P, lambda, trace),
+  };
+  const solution = solveOnSplit(problem, frames, split, settings, options.onProgress);
+
+  const weights = new Float64Array(counts.reduce((a, b) => a + b, 0));
+  const biases = new Float64Array(S);
+  const starts = speciesStarts(counts);
+  counts.forEach((M, s) => {
+    weights.set(solution.parameters.subarray(starts[s] + s, starts[s] + s + M), starts[s]);
+    biases[s] = solution.parameters[starts[s] + s + M];
+  });
+  const model = new SparseKernelModel(features, { zeta, counts, points, weights, biases });
+  return {
+    model,
+    report: {
+      regularization: solution.regularization,
+      scan: solution.scan,
+      train: solution.train,
+      validation: solution.validation,
+      trainFrames: split.train.length,
+      validationFrames: split.validation.length,
+      datasetHash: datasetHash(frames),
+      seconds: (Date.now() - start) / 1000,
+      zeta,
+      sparsePoints: counts,
+      notes,
+    },
+  };
+}

@@ -1,0 +1,256 @@
+// Sparse kernel potential (SOAP-GAP style, as in Grisafi, Nigam & Ceriotti
+// 2021): atomic energy e_i = sum_m alpha[Z,m] k(x_i, y[Z,m]) + b[Z] over M
+// sparse environments per species, with the normalised polynomial kernel
+// k(x, y) = (x^ . y^)^zeta, x^ = x/|x|. Forces and stress go by
+// backpropagation: dE/dx_i in closed form, then the feature blocks' backward
+// pass (never through dX/dr).
+//
+// Why this kernel: normalising removes the dependence on the number of
+// neighbours' overall density scale so the kernel compares environment
+// shapes; an integer zeta keeps k a polynomial of the features (a Gram matrix
+// raised element-wise to an integer power stays positive semi-definite, and
+// its gradient has a closed form); zeta = 2 is the usual SOAP-GAP choice: it
+// already couples pairs of power-spectrum components (higher body order) at
+// little cost, larger zeta sharpens the kernel and needs more data.
+import type { ForceField, ForceFieldRequest, ForceFieldResult } from '../forcefield.js';
+import { toNativeSystem, type System } from '../system.js';
+import type { FeatureSet } from './feature-set.js';
+import { assemble } from './linear-model.js';
+
+export const DEFAULT_ZETA = 2;
+
+export interface SparseKernelParameters {
+  /** Kernel exponent, an integer >= 1. */
+  zeta: number;
+  /** Number of sparse points of each species (order of features.spec.species). */
+  counts: number[];
+  /** Sparse points [sum(counts)][dimension], unit norm, grouped by species. */
+  points: Float64Array;
+  /** Kernel weights alpha [sum(counts)], same order as points. */
+  weights: Float64Array;
+  /** Per-species energy offset b [species] (eV). */
+  biases: Float64Array;
+}
+
+export function checkZeta(zeta: unknown, where = 'zeta'): number {
+  if (typeof zeta !== 'number' || !Number.isInteger(zeta) || zeta < 1) {
+    throw new Error(`${where}: expected an integer >= 1 (kernel exponent), got ${String(zeta)}`);
+  }
+  return zeta;
+}
+
+/** First sparse point of every species in a points/weights array. */
+export function speciesStarts(counts: readonly number[]): number[] {
+  const starts: number[] = [];
+  let total = 0;
+  for (const c of counts) {
+    starts.push(total);
+    total += c;
+  }
+  return starts;
+}
+
+/** Unit-norm copy of every row ([rows][dimension]); all-zero rows stay zero. Also returns the norms. */
+export function normalizeRows(values: Float64Array, dimension: number): { unit: Float64Array; norms: Float64Array } {
+  const rows = dimension ? values.length / dimension : 0;
+  const unit = new Float64Array(values.length);
+  const norms = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let n2 = 0;
+    for (let k = 0; k < dimension; k++) n2 += values[i * dimension + k] ** 2;
+    const n = Math.sqrt(n2);
+    norms[i] = n;
+    if (n > 0) for (let k = 0; k < dimension; k++) unit[i * dimension + k] = values[i * dimension + k] / n;
+  }
+  return { unit, norms };
+}
+
+/**
+ * Farthest-point sampling of unit rows: starts from the row farthest from the
+ * mean (ties: lowest index, so the choice does not depend on chance), then
+ * repeatedly takes the row farthest from everything taken so far. Stops early
+ * when every remaining row duplicates a chosen one, so the result holds
+ * distinct rows only (at most `wanted`).
+ */
+export function farthestPointSampling(points: Float64Array, dimension: number, wanted: number): number[] {
+  if (!Number.isInteger(wanted) || wanted < 1) throw new Error(`sparsePoints: expected an integer >= 1, got ${wanted}`);
+  const rows = dimension ? points.length / dimension : 0;
+  if (rows === 0) return [];
+  const distance2 = (a: number, b: Float64Array, bo: number) => {
+    let d = 0;
+    for (let k = 0; k < dimension; k++) {
+      const t = points[a * dimension + k] - b[bo + k];
+      d += t * t;
+    }
+    return d;
+  };
+  const mean = new Float64Array(dimension);
+  for (let i = 0; i < rows; i++) for (let k = 0; k < dimension; k++) mean[k] += points[i * dimension + k] / rows;
+  let first = 0;
+  let farthest = -1;
+  for (let i = 0; i < rows; i++) {
+    const d = distance2(i, mean, 0);
+    if (d > farthest) [first, farthest] = [i, d];
+  }
+  const selected = [first];
+  const nearest = new Float64Array(rows).fill(Infinity);
+  // Rows closer than this (in squared distance on the unit sphere) are the same environment up to round-off.
+  const duplicate = 1e-20;
+  while (selected.length < wanted) {
+    const last = selected[selected.length - 1];
+    let next = -1;
+    let best = duplicate;
+    for (let i = 0; i < rows; i++) {
+      const d = distance2(i, points, last * dimension);
+      if (d < nearest[i]) nearest[i] = d;
+      if (nearest[i] > best) [next, best] = [i, nearest[i]];
+    }
+    if (next < 0) break;
+    selected.push(next);
+  }
+  return selected;
+}
+
+/** K[m][n] = (y_m . y_n)^zeta for unit rows y. */
+export function kernelMatrix(points: Float64Array, count: number, dimension: number, zeta: number): Float64Array {
+  const K = new Float64Array(count * count);
+  for (let m = 0; m < count; m++) {
+    for (let n = m; n < count; n++) {
+      let c = 0;
+      for (let k = 0; k < dimension; k++) c += points[m * dimension + k] * points[n * dimension + k];
+      K[m * count + n] = K[n * count + m] = c ** zeta;
+    }
+  }
+  return K;
+}
+
+export class SparseKernelModel implements ForceField {
+  readonly features: FeatureSet;
+  readonly zeta: number;
+  readonly counts: number[];
+  readonly points: Float64Array;
+  readonly weights: Float64Array;
+  readonly biases: Float64Array;
+  readonly starts: number[];
+
+  constructor(features: FeatureSet, parameters: SparseKernelParameters) {
+    const S = features.spec.species.length;
+    const D = features.dimension;
+    this.zeta = checkZeta(parameters.zeta, 'sparse-kernel model: zeta');
+    const counts = parameters.counts;
+    if (!Array.isArray(counts) || counts.length !== S || !counts.every((c) => Number.isInteger(c) && c >= 0)) {
+      throw new Error(`sparse-kernel model: counts: expected ${S} integers >= 0 (sparse points per species)`);
+    }
+    const M = counts.reduce((a, b) => a + b, 0);
+    if (parameters.points.length !== M * D) {
+      throw new Error(`sparse-kernel model: points: expected ${M} x ${D} numbers, got ${parameters.points.length}`);
+    }
+    if (parameters.weights.length !== M) throw new Error(`sparse-kernel model: weights: expected ${M} numbers, got ${parameters.weights.length}`);
+    if (parameters.biases.length !== S) throw new Error(`sparse-kernel model: biases: expected ${S} numbers, got ${parameters.biases.length}`);
+    this.features = features;
+    this.counts = [...counts];
+    this.points = parameters.points;
+    this.weights = parameters.weights;
+    this.biases = parameters.biases;
+    this.starts = speciesStarts(counts);
+  }
+
+  /**
+   * Atomic energies and dE/dx (x = scaled, concatenated features) of every
+   * centre. With c_m = x^ . y_m and a_m = alpha_m zeta c_m^(zeta-1):
+   * dE/dx = (sum_m a_m y_m - (sum_m a_m c_m) x^) / |x|. A centre whose
+   * features vanish (nothing within the cutoff) has no direction: its kernel
+   * terms are taken as 0 and it contributes only its bias.
+   */
+  atomic(values: Float64Array, species: Int32Array): { energies: Float64Array; gradient: Float64Array } {
+    const D = this.features.dimension;
+    const N = species.length;
+    const zeta = this.zeta;
+    const energies = new Float64Array(N);
+    const gradient = new Float64Array(N * D);
+    const xhat = new Float64Array(D);
+    for (let i = 0; i < N; i++) {
+      const s = species[i];
+      energies[i] = this.biases[s];
+      let n2 = 0;
+      for (let k = 0; k < D; k++) n2 += values[i * D + k] ** 2;
+      const norm = Math.sqrt(n2);
+      if (norm === 0) continue;
+      for (let k = 0; k < D; k++) xhat[k] = values[i * D + k] / norm;
+      const g = gradient.subarray(i * D, (i + 1) * D);
+      let energy = 0;
+      let radial = 0;
+      for (let m = this.starts[s], end = m + this.counts[s]; m < end; m++) {
+        const y = this.points.subarray(m * D, (m + 1) * D);
+        let c = 0;
+        for (let k = 0; k < D; k++) c += xhat[k] * y[k];
+        const power = c ** (zeta - 1);
+        energy += this.weights[m] * power * c;
+        const a = this.weights[m] * zeta * power;
+        radial += a * c;
+        for (let k = 0; k < D; k++) g[k] += a * y[k];
+      }
+      energies[i] += energy;
+      for (let k = 0; k < D; k++) g[k] = (g[k] - radial * xhat[k]) / norm;
+    }
+    return { energies, gradient };
+  }
+
+  private speciesIndex(types: ArrayLike<number>): Int32Array {
+    const index = new Map(this.features.spec.species.map((z, k) => [z, k]));
+    return Int32Array.from(types, (z) => index.get(z) ?? -1);
+  }
+
+  /** dE/d(unscaled block values) from dE/dx: block slice times the block's scale. */
+  private adjoints(gradient: Float64Array, atoms: number): Float64Array[] {
+    const D = this.features.dimension;
+    const offsets = this.features.offsets;
+    return this.features.sizes.map((size, b) => {
+      const out = new Float64Array(atoms * size);
+      const scale = this.features.scales[b];
+      for (let i = 0; i < atoms; i++) {
+        for (let k = 0; k < size; k++) out[i * size + k] = scale * gradient[i * D + offsets[b] + k];
+      }
+      return out;
+    });
+  }
+
+  compute(system: System, request: ForceFieldRequest = {}): ForceFieldResult {
+    const native = toNativeSystem(system);
+    this.features.checkSpecies(native);
+    const species = this.speciesIndex(native.types);
+    const options = this.features.options();
+    const blocks = this.features.invariants.map((inv) => inv.compute(native, options).values);
+    const { energies, gradient } = this.atomic(this.features.concatenate(blocks, species.length), species);
+    const adjoints = this.adjoints(gradient, species.length);
+    const outputs = this.features.invariants.map((inv, b) => inv.backward(native, adjoints[b], options));
+    return this.finish(native, energies, outputs, request);
+  }
+
+  async computeAsync(system: System, request: ForceFieldRequest = {}): Promise<ForceFieldResult> {
+    const native = toNativeSystem(system);
+    this.features.checkSpecies(native);
+    const species = this.speciesIndex(native.types);
+    const options = this.features.options();
+    const blocks = await Promise.all(this.features.invariants.map(async (inv) => (await inv.computeAsync(native, options)).values));
+    const { energies, gradient } = this.atomic(this.features.concatenate(blocks, species.length), species);
+    const adjoints = this.adjoints(gradient, species.length);
+    const outputs = await Promise.all(this.features.invariants.map((inv, b) => inv.backwardAsync(native, adjoints[b], options)));
+    return this.finish(native, energies, outputs, request);
+  }
+
+  private finish(
+    native: { cell: Float64Array | null },
+    energies: Float64Array,
+    outputs: Array<{ positions: Float64Array; strain: Float64Array }>,
+    request: ForceFieldRequest,
+  ): ForceFieldResult {
+    const forces = new Float64Array(3 * energies.length);
+    const strain = new Float64Array(9);
+    for (const out of outputs) {
+      for (let k = 0; k < forces.length; k++) forces[k] -= out.positions[k];
+      for (let k = 0; k < 9; k++) strain[k] += out.strain[k];
+    }
+    return assemble(native, energies, forces, strain, request);
+  }
+}
