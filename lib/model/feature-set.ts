@@ -4,7 +4,10 @@ import type { SphericalExpansionHypers } from '../hypers.js';
 import { Invariants, SoapPowerSpectrum, type ExpansionLike } from '../invariants.js';
 import { SphericalExpansion } from '../spherical-expansion.js';
 import type { System } from '../system.js';
+import { Baseline, type BaselineSpec } from './baseline.js';
 import { createLodeExpansion, type LodeHypersLike } from './lode-factory.js';
+import type { TrainingFrame } from './training.js';
+import { toNativeSystem } from '../system.js';
 
 export type BlockSpec =
   | { kind: 'soap'; hypers: SphericalExpansionHypers }
@@ -15,6 +18,8 @@ export interface FeatureSetSpec {
   /** Atomic numbers the model knows (centres and neighbours), ascending. */
   species: number[];
   blocks: BlockSpec[];
+  /** Physics term added to the learned energy (Ewald with fixed charges); none by default. */
+  baseline?: BaselineSpec;
 }
 
 /** Per-centre features of one system and the block layout. */
@@ -31,6 +36,7 @@ export class FeatureSet {
   readonly sizes: number[];
   /** Scale of each block (set by fitting; 1 until then). */
   scales: number[];
+  readonly baseline: Baseline | null;
 
   constructor(spec: FeatureSetSpec) {
     validateSpec(spec);
@@ -38,6 +44,14 @@ export class FeatureSet {
     this.invariants = spec.blocks.map((block) => buildInvariants(block));
     this.sizes = this.invariants.map((inv) => probeSize(inv, spec.species));
     this.scales = spec.blocks.map(() => 1);
+    this.baseline = spec.baseline ? new Baseline(spec.baseline, spec.species) : null;
+  }
+
+  /** Training frames with the baseline's energy and forces taken out (the frames themselves without a baseline). */
+  residualFrames(frames: readonly TrainingFrame[]): TrainingFrame[] {
+    const baseline = this.baseline;
+    if (!baseline) return [...frames];
+    return frames.map((frame, k) => baseline.residual(frame, toNativeSystem(frame.system, `frames[${k}].system`)));
   }
 
   get dimension(): number {

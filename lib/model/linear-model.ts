@@ -90,6 +90,7 @@ export class LinearModel implements ForceField {
       for (let k = 0; k < 3 * N; k++) forces[k] -= out.positions[k];
       for (let k = 0; k < 9; k++) strain[k] += out.strain[k];
     });
+    this.features.baseline?.addTo(pass.native, energies, forces, strain);
     return assemble(pass.native, energies, forces, strain, request);
   }
 }

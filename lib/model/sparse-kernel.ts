@@ -16,6 +16,7 @@ import type { ForceField, ForceFieldRequest, ForceFieldResult } from '../forcefi
 import { toNativeSystem, type System } from '../system.js';
 import type { FeatureSet } from './feature-set.js';
 import { assemble } from './linear-model.js';
+import type { NativeSystem } from '../native.js';
 
 export const DEFAULT_ZETA = 2;
 
@@ -240,7 +241,7 @@ export class SparseKernelModel implements ForceField {
   }
 
   private finish(
-    native: { cell: Float64Array | null },
+    native: NativeSystem,
     energies: Float64Array,
     outputs: Array<{ positions: Float64Array; strain: Float64Array }>,
     request: ForceFieldRequest,
@@ -251,6 +252,7 @@ export class SparseKernelModel implements ForceField {
       for (let k = 0; k < forces.length; k++) forces[k] -= out.positions[k];
       for (let k = 0; k < 9; k++) strain[k] += out.strain[k];
     }
+    this.features.baseline?.addTo(native, energies, forces, strain);
     return assemble(native, energies, forces, strain, request);
   }
 }

@@ -290,12 +290,14 @@ function toModel(features: FeatureSet, parameters: Float64Array): LinearModel {
 /** Fits a linear multi-scale potential; returns the model and a report of the errors. */
 export function fitLinearModel(
   spec: FeatureSetSpec,
-  frames: readonly TrainingFrame[],
+  data: readonly TrainingFrame[],
   options: FitOptions = {},
 ): { model: LinearModel; report: FitReport } {
   const start = Date.now();
   const settings = fitSettings(options);
   const features = new FeatureSet(spec);
+  // With a physics baseline the learned part fits what the baseline leaves.
+  const frames = features.residualFrames(data);
   const split = splitFrames(frames, settings);
   features.scales = learnScales(features, split.train.map((k) => frames[k]), options.onProgress);
   const problem: LeastSquaresProblem = {
@@ -313,7 +315,7 @@ export function fitLinearModel(
       validation: solution.validation,
       trainFrames: split.train.length,
       validationFrames: split.validation.length,
-      datasetHash: datasetHash(frames),
+      datasetHash: datasetHash(data),
       seconds: (Date.now() - start) / 1000,
     },
   };

@@ -27,6 +27,7 @@ export const spec: CommandSpec = {
     { name: 'force-weight', value: 'W', description: 'weight of force errors relative to per-atom energy errors', default: '0.1' },
     { name: 'validation', value: 'F', description: 'fraction of frames held out to choose the regularisation', default: '0.1' },
     { name: 'frames', value: 'N', description: 'use only the first N frames' },
+    { name: 'baseline-charges', value: 'Z:Q,...', description: 'add an Ewald baseline with these fixed charges (e), e.g. 11:1,17:-1; the model learns the rest' },
     { name: 'help', description: 'show this help' },
   ],
 };
@@ -45,6 +46,7 @@ export async function run(argv: string[]): Promise<void> {
     maxRadial: numberOption(args, 'max-radial', 5, (v) => Number.isInteger(v) && v >= 0),
     maxAngular: numberOption(args, 'max-angular', 4, (v) => Number.isInteger(v) && v >= 0),
   });
+  if (args.options.has('baseline-charges')) features.baseline = { kind: 'ewald', charges: parseCharges(stringOption(args, 'baseline-charges', '')) };
   const data = trainingFrames(path, frames, stringOption(args, 'energy-key', 'energy'), stringOption(args, 'forces-key', 'forces'));
   const kind = stringOption(args, 'model', 'linear');
   if (kind !== 'linear' && kind !== 'sparse-kernel') throw new Error(`--model: expected linear or sparse-kernel, got ${JSON.stringify(kind)}`);
@@ -79,4 +81,15 @@ export async function run(argv: string[]): Promise<void> {
   console.log(`train (${report.trainFrames} frames): energy RMSE ${(1000 * report.train.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.train.forceRmse.toFixed(4)} eV/A`);
   console.log(`validation (${report.validationFrames} frames): energy RMSE ${(1000 * report.validation.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.validation.forceRmse.toFixed(4)} eV/A`);
   console.log(`model written to ${out} (${report.seconds.toFixed(1)} s)`);
+}
+
+/** "11:1,17:-1" -> {"11": 1, "17": -1} */
+function parseCharges(text: string): Record<string, number> {
+  const charges: Record<string, number> = {};
+  for (const item of text.split(',')) {
+    const match = /^\s*(\d+)\s*:\s*([-+]?[\d.]+(?:e[-+]?\d+)?)\s*$/i.exec(item);
+    if (!match) throw new Error(`--baseline-charges: expected Z:Q pairs like 11:1,17:-1, got "${item}"`);
+    charges[match[1]] = Number(match[2]);
+  }
+  return charges;
 }
