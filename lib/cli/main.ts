@@ -3,6 +3,7 @@ import * as evalCommand from './commands/eval.js';
 import * as featuresCommand from './commands/features.js';
 import * as fitCommand from './commands/fit.js';
 import * as mdCommand from './commands/md.js';
+import * as ipiCommand from './commands/ipi.js';
 import type { CommandSpec } from './args.js';
 
 interface Command {
@@ -15,6 +16,7 @@ const commands: Record<string, Command> = {
   eval: evalCommand,
   features: featuresCommand,
   md: mdCommand,
+  ipi: ipiCommand,
 };
 
 function usage(): string {

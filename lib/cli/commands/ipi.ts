@@ -1,0 +1,127 @@
+import { serveForceField, describeAddress, type ServeOptions } from '../../../plugins/ipi/index.js';
+import { atomicNumber, symbolOf } from '../../io/elements.js';
+import { readExtxyz } from '../../io/extxyz.js';
+import { loadModel } from '../../model/index.js';
+import { setNumThreads } from '../../threads.js';
+import { helpText, numberOption, parseArgs, stringOption, type CommandSpec } from '../args.js';
+
+export const spec: CommandSpec = {
+  name: 'ipi',
+  usage: 'lodestone ipi --model MODEL (--structure START.xyz | --types LIST) (--unix NAME | --host HOST --port PORT) [options]',
+  summary: 'Serve a model to i-PI or ASE (SocketIOCalculator) over the i-PI socket protocol.',
+  details: [
+    'Connects as a client to a running i-PI protocol server and computes energy, forces and virial',
+    'for every configuration it sends, until it sends EXIT (i-PI) or closes the connection (ASE).',
+    'The protocol carries no species: they come from the first frame of --structure (extended XYZ,',
+    'atoms in the same order as the server\'s) or from --types (e.g. Na,Cl,Cl or 11x32,17x32).',
+    'Units on the wire are atomic (Bohr, Hartree; CODATA 2014 conversions). Unix sockets are',
+    '/tmp/ipi_NAME. For several beads/replicas, start several clients against one TCP server.',
+  ].join('\n'),
+  options: [
+    { name: 'model', value: 'MODEL', description: 'model file (lodestone fit)' },
+    { name: 'structure', value: 'FILE', description: 'extended XYZ start structure: species (and pbc) of the atoms' },
+    { name: 'types', value: 'LIST', description: 'species instead of --structure: comma-separated symbols or numbers, SYMBOLxCOUNT' },
+    { name: 'unix', value: 'NAME', description: 'unix socket /tmp/ipi_NAME' },
+    { name: 'host', value: 'HOST', description: 'TCP server host', default: 'localhost' },
+    { name: 'port', value: 'PORT', description: 'TCP server port (i-PI default 31415)' },
+    {
+      name: 'threads',
+      value: 'N',
+      description: 'OpenMP threads; use 1 (or OMP_WAIT_POLICY=passive) when the server shares the cores: spinning threads starve it',
+    },
+    { name: 'wait', value: 'SECONDS', description: 'keep retrying until the server listens', default: '60' },
+    { name: 'log-every', value: 'STEPS', description: 'print energy every STEPS steps (0: never)', default: '0' },
+    { name: 'quiet', description: 'print nothing but errors' },
+    { name: 'help', description: 'show this help' },
+  ],
+};
+
+/** "Na,Cl,Cl", "11,17", "Nax32,Clx32" → atomic numbers. */
+export function parseTypes(list: string): number[] {
+  const out: number[] = [];
+  for (const item of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z]+|\d+)(?:[x*](\d+))?$/.exec(item);
+    if (!m) throw new Error(`--types: cannot read ${JSON.stringify(item)} (expected SYMBOL, NUMBER or SYMBOLxCOUNT)`);
+    const z = /^\d+$/.test(m[1]) ? Number(m[1]) : atomicNumber(m[1]);
+    if (z === undefined || z <= 0) throw new Error(`--types: unknown element ${JSON.stringify(m[1])}`);
+    const count = m[2] === undefined ? 1 : Number(m[2]);
+    for (let k = 0; k < count; k++) out.push(z);
+  }
+  if (out.length === 0) throw new Error('--types: empty list');
+  return out;
+}
+
+function formula(types: ArrayLike<number>): string {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < types.length; i++) counts.set(types[i], (counts.get(types[i]) ?? 0) + 1);
+  return [...counts].map(([z, n]) => `${symbolOf(z)}${n}`).join('');
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, spec);
+  if (args.options.has('help')) return void console.log(helpText(spec));
+  if (args.positionals.length) throw new Error(`unexpected argument ${JSON.stringify(args.positionals[0])}\n\n${helpText(spec)}`);
+  const modelPath = stringOption(args, 'model', '');
+  if (!modelPath) throw new Error(`--model is required\n\n${helpText(spec)}`);
+  const structurePath = stringOption(args, 'structure', '');
+  const typesList = stringOption(args, 'types', '');
+  if (!structurePath && !typesList) throw new Error('give --structure START.xyz or --types LIST: the i-PI protocol sends no species');
+
+  let types: number[] | undefined;
+  let pbc: [boolean, boolean, boolean] | undefined;
+  if (structurePath) {
+    const frames = readExtxyz(structurePath);
+    if (frames.length === 0) throw new Error(`${structurePath}: no frames`);
+    types = [...frames[0].types];
+    if (frames[0].cell) pbc = frames[0].pbc;
+  }
+  if (typesList) {
+    const listed = parseTypes(typesList);
+    if (types && (listed.length !== types.length || listed.some((z, i) => z !== types![i]))) {
+      throw new Error(`--types (${formula(listed)}) disagrees with ${structurePath} (${formula(types)})`);
+    }
+    types = listed;
+  }
+
+  const unix = args.options.has('unix') ? stringOption(args, 'unix', '') : undefined;
+  const hasTcp = args.options.has('port') || args.options.has('host');
+  if ((unix !== undefined) === hasTcp) throw new Error('give either --unix NAME or --host HOST --port PORT');
+  const address: Pick<ServeOptions, 'unix' | 'host' | 'port'> =
+    unix !== undefined
+      ? { unix }
+      : { host: stringOption(args, 'host', 'localhost'), port: numberOption(args, 'port', 31415, (v) => Number.isInteger(v) && v > 0 && v < 65536) };
+  const wait = numberOption(args, 'wait', 60, (v) => v >= 0);
+  const every = numberOption(args, 'log-every', 0, (v) => Number.isInteger(v) && v >= 0);
+  const quiet = args.options.has('quiet');
+  const say = (line: string): void => {
+    if (!quiet) console.log(line);
+  };
+
+  if (args.options.has('threads')) setNumThreads(numberOption(args, 'threads', 1, (v) => Number.isInteger(v) && v >= 1));
+  const { model } = loadModel(modelPath);
+  say(`lodestone ipi: serving ${modelPath} for ${types!.length} atoms (${formula(types!)}) on ${describeAddress(address)}`);
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const summary = await serveForceField(model, {
+      ...address,
+      types: types!,
+      pbc,
+      connectTimeout: wait * 1000,
+      signal: controller.signal,
+      log: (line) => say(`lodestone ipi: ${line}`),
+      onStep: every
+        ? ({ step, result }) => {
+            if (step % every === 0) say(`step ${step}  energy ${result.energy.toFixed(6)} eV`);
+          }
+        : undefined,
+    });
+    const rate = summary.seconds > 0 ? summary.steps / summary.seconds : 0;
+    say(`lodestone ipi: ${summary.steps} steps in ${summary.seconds.toFixed(2)} s (${rate.toFixed(1)} steps/s), ended by ${summary.end === 'exit' ? 'EXIT' : 'the server closing the connection'}`);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
