@@ -6,11 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { markdownTable, type Row } from './support/table.js';
 import * as localFeatures from './local-features.js';
 import * as md from './md.js';
+import * as fft from './fft.js';
 import * as ewald from './ewald.js';
 
 const benchmarks: Record<string, { run(quick: boolean): Row[] | Promise<Row[]> }> = {
   'local-features': localFeatures,
   md,
+  fft,
   ewald,
 };
 

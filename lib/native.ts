@@ -54,6 +54,12 @@ export interface NativeExpansion {
 export interface NativeBinding {
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  /** Real 3D FFT of a row-major n0 x n1 x n2 grid: interleaved re/im of the n0 x n1 x (n2/2+1) half spectrum. */
+  fft3dRealForward(grid: Float64Array, n0: number, n1: number, n2: number): Float64Array;
+  /** Inverse of fft3dRealForward, unnormalised: inverse(forward(x)) = n0 n1 n2 x. */
+  fft3dRealInverse(spectrum: Float64Array, n0: number, n1: number, n2: number): Float64Array;
+  /** Smallest m >= n whose prime factors are all in {2, 3, 5, 7}. */
+  goodFftSize(n: number): number;
   sphericalHarmonics(
     directions: Float64Array,
     maxL: number,

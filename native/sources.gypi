@@ -11,6 +11,7 @@
       'native/src/math/gto_basis.cpp',
       'native/src/math/hermite_spline.cpp',
       'native/src/math/linalg.cpp',
+      'native/src/math/fft.cpp',
       'native/src/math/kvectors.cpp',
       'native/src/math/gamma.cpp',
       'native/src/longrange/power_law.cpp',

@@ -2,9 +2,16 @@
 // harmonics, radial integrals, neighbour lists, and the OpenMP thread count.
 #include <omp.h>
 
+#include <cmath>
+#include <complex>
+#include <string>
+#include <vector>
+
 #include "convert.hpp"
 #include "lodestone/buffer.hpp"
+#include "lodestone/error.hpp"
 #include "lodestone/expansions/radial_integral.hpp"
+#include "lodestone/math/fft.hpp"
 #include "lodestone/math/spherical_harmonics.hpp"
 #include "lodestone/neighbors.hpp"
 #include "module.hpp"
@@ -98,6 +105,69 @@ Napi::Value neighbor_list(const Napi::CallbackInfo& info) {
     });
 }
 
+// FFT grid dimension: an integer (range checked by the core, which throws
+// lodestone::Error on sizes < 1 or too large).
+int64_t fft_dimension(const Napi::Value& value, const char* name) {
+    if (!value.IsNumber()) throw Napi::TypeError::New(value.Env(), std::string("fft: ") + name + " must be a number");
+    const double d = value.As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(d) || d != std::floor(d)) {
+        throw Napi::TypeError::New(value.Env(), std::string("fft: ") + name + " must be an integer");
+    }
+    return d > 9.0e15 ? int64_t(9.0e15) : d < -9.0e15 ? int64_t(-9.0e15) : static_cast<int64_t>(d);
+}
+
+Napi::Float64Array fft_input(const Napi::Value& value) {
+    if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+        throw Napi::TypeError::New(value.Env(), "fft: expected a Float64Array");
+    }
+    return value.As<Napi::Float64Array>();
+}
+
+// fft3dRealForward(grid: Float64Array n0*n1*n2, n0, n1, n2) -> interleaved
+// re/im of the n0 x n1 x (n2/2+1) half spectrum (for tests; the mesh method
+// keeps its plan).
+Napi::Value fft3d_real_forward(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto grid = fft_input(info[0]);
+    const int64_t n0 = fft_dimension(info[1], "n0"), n1 = fft_dimension(info[2], "n1"), n2 = fft_dimension(info[3], "n2");
+    return guarded(env, [&]() -> Napi::Value {
+        Fft3dPlan plan(n0, n1, n2);
+        if (grid.ElementLength() != plan.real_size()) {
+            throw Error("fft3dRealForward: grid has " + std::to_string(grid.ElementLength()) + " values, expected " +
+                        std::to_string(plan.real_size()));
+        }
+        // Synchronous: the transform may read the JS array in place.
+        DoubleBuffer out(2 * plan.complex_size());
+        plan.forward(grid.Data(), reinterpret_cast<std::complex<double>*>(out.data()));
+        return to_float64_array(env, std::move(out));
+    });
+}
+
+// fft3dRealInverse(spectrum: Float64Array 2*n0*n1*(n2/2+1), n0, n1, n2) -> real grid, unnormalised.
+Napi::Value fft3d_real_inverse(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto spectrum = fft_input(info[0]);
+    const int64_t n0 = fft_dimension(info[1], "n0"), n1 = fft_dimension(info[2], "n1"), n2 = fft_dimension(info[3], "n2");
+    return guarded(env, [&]() -> Napi::Value {
+        Fft3dPlan plan(n0, n1, n2);
+        if (spectrum.ElementLength() != 2 * plan.complex_size()) {
+            throw Error("fft3dRealInverse: spectrum has " + std::to_string(spectrum.ElementLength()) +
+                        " values, expected " + std::to_string(2 * plan.complex_size()));
+        }
+        // The inverse overwrites its input: work on a copy.
+        DoubleBuffer in(spectrum.Data(), spectrum.Data() + 2 * plan.complex_size());
+        DoubleBuffer out(plan.real_size());
+        plan.inverse(reinterpret_cast<std::complex<double>*>(in.data()), out.data());
+        return to_float64_array(env, std::move(out));
+    });
+}
+
+Napi::Value good_fft_size_js(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const int64_t n = fft_dimension(info[0], "n");
+    return guarded(env, [&]() -> Napi::Value { return Napi::Number::New(env, static_cast<double>(good_fft_size(n))); });
+}
+
 }  // namespace
 
 void register_math(Napi::Env env, Napi::Object exports) {
@@ -107,6 +177,9 @@ void register_math(Napi::Env env, Napi::Object exports) {
     exports.Set("sphericalHarmonics", Napi::Function::New(env, spherical_harmonics));
     exports.Set("gaussianRadialIntegral", Napi::Function::New(env, gaussian_radial_integral));
     exports.Set("neighborList", Napi::Function::New(env, neighbor_list));
+    exports.Set("fft3dRealForward", Napi::Function::New(env, fft3d_real_forward));
+    exports.Set("fft3dRealInverse", Napi::Function::New(env, fft3d_real_inverse));
+    exports.Set("goodFftSize", Napi::Function::New(env, good_fft_size_js));
 }
 
 }  // namespace lodestone::binding

@@ -1,9 +1,11 @@
 #pragma once
-// Hot kernels are compiled twice, for baseline x86-64 and for AVX2 + FMA
-// (Haswell and later), and chosen at load time: prebuilds stay portable (no
-// -march=native) while modern CPUs get the wide vectors.
+// Hot kernels are compiled twice, for baseline x86-64 and for the x86-64-v3
+// ISA level (AVX2 + FMA), and chosen at load time: prebuilds stay portable (no
+// -march=native) while modern CPUs get the wide vectors. The ISA level, not
+// "arch=haswell": the latter dispatches on the CPU model, so AMD CPUs with
+// AVX2 never got the fast clone.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define LODESTONE_MULTIVERSION __attribute__((target_clones("arch=haswell", "default")))
+#define LODESTONE_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define LODESTONE_MULTIVERSION
 #endif

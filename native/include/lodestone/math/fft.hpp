@@ -1,0 +1,72 @@
+#pragma once
+// Fast Fourier transforms for the particle-mesh long-range methods: a
+// mixed-radix complex FFT (radices 2, 3, 4, 5, 7, any odd prime up to a few
+// dozen, Bluestein beyond) and a 3D real-to-complex transform built on it.
+//
+// Conventions follow FFTW so formulas from the PME/P3M literature carry over:
+//   forward  X[k] = sum_j x[j] exp(-2 pi i j.k / n)      (per axis)
+//   inverse  x[j] = sum_k X[k] exp(+2 pi i j.k / n)      (unnormalised)
+// so inverse(forward(x)) = n0 n1 n2 x. Arrays are row-major, the last axis
+// fastest; the half spectrum of a real n0 x n1 x n2 grid is
+// n0 x n1 x (n2/2 + 1) complex numbers.
+#include <complex>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace lodestone {
+
+// Smallest m >= n whose prime factors are all in {2, 3, 5, 7}: mesh sizes
+// the FFT handles at full speed. Throws lodestone::Error when n < 1 or the
+// answer would not fit the FFT size limit.
+int64_t good_fft_size(int64_t n);
+
+// Largest size accepted along one axis: far above any mesh, and it bounds
+// the per-thread workspace of a plan (which grows linearly with the axes) at
+// a few tens of MiB, turning absurd requests into errors instead of
+// allocation failures.
+constexpr int64_t kMaxFftAxis = int64_t(1) << 16;
+
+// A reusable plan for the unnormalised real 3D transform of an
+// n0 x n1 x n2 grid. Construction does all the trigonometry and allocates the
+// per-thread workspace; execution only streams through the data, in parallel
+// over the independent 1D lines of each pass (OpenMP). A plan is meant to be
+// built once per grid shape and executed every MD step.
+//
+// One plan must not be executed from two threads at the same time (it owns
+// the workspace); separate plans are independent.
+class Fft3dPlan {
+public:
+    // Throws lodestone::Error unless 1 <= n_i <= kMaxFftAxis and the grid fits
+    // in memory addressing.
+    Fft3dPlan(int64_t n0, int64_t n1, int64_t n2);
+    ~Fft3dPlan();
+    Fft3dPlan(Fft3dPlan&&) noexcept;
+    Fft3dPlan& operator=(Fft3dPlan&&) noexcept;
+    Fft3dPlan(const Fft3dPlan&) = delete;
+    Fft3dPlan& operator=(const Fft3dPlan&) = delete;
+
+    size_t n0() const;
+    size_t n1() const;
+    size_t n2() const;
+    // n2 / 2 + 1: length of the last axis of the half spectrum.
+    size_t n2_complex() const;
+    size_t real_size() const;     // n0 n1 n2
+    size_t complex_size() const;  // n0 n1 (n2/2 + 1)
+
+    // real[n0][n1][n2] -> spectrum[n0][n1][n2/2+1]. The arrays must not overlap.
+    void forward(const double* real, std::complex<double>* spectrum);
+
+    // spectrum[n0][n1][n2/2+1] -> real[n0][n1][n2], unnormalised. The spectrum
+    // is used as workspace and overwritten (as FFTW's c2r does). The input is
+    // taken to be the half spectrum of a real grid; where it is not, the
+    // k2 = 0 and (even n2) k2 = n2/2 planes contribute only their Hermitian
+    // part, so the output is always the real part of the full inverse.
+    void inverse(std::complex<double>* spectrum, double* real);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lodestone
