@@ -31,6 +31,7 @@
       'native/binding/spherical_expansion_binding.cpp',
       'native/binding/math_binding.cpp',
       'native/binding/expansion_handle.cpp',
+      'native/binding/expansion_calls.cpp',
       'native/binding/request_convert.cpp',
       'native/binding/invariants_binding.cpp',
       'native/binding/models_binding.cpp',

@@ -1,7 +1,7 @@
 #include <memory>
 
-#include "async.hpp"
 #include "convert.hpp"
+#include "expansion_calls.hpp"
 #include "expansion_handle.hpp"
 #include "request_convert.hpp"
 #include "lodestone/expansions/spherical_expansion.hpp"
@@ -49,36 +49,9 @@ public:
     }
 
 private:
-    Napi::Value compute(const Napi::CallbackInfo& info) {
-        Napi::Env env = info.Env();
-        auto systems = to_systems(info[0]);
-        auto request = to_request(info[1]);
-        return result_to_js(env, guarded(env, [&] { return calculator_->compute(systems, request); }));
-    }
-
-    Napi::Value compute_async(const Napi::CallbackInfo& info) {
-        Napi::Env env = info.Env();
-        auto systems = std::make_shared<std::vector<System>>(to_systems(info[0]));
-        auto request = std::make_shared<ExpansionRequest>(to_request(info[1]));
-        auto calculator = calculator_;
-        return PromiseWorker<ExpansionResult>::start(
-            env, [calculator, systems, request] { return calculator->compute(*systems, *request); }, result_to_js);
-    }
-
-    // backward(systems, request, dL/dvalues) -> {positions, strain}
-    Napi::Value backward(const Napi::CallbackInfo& info) {
-        Napi::Env env = info.Env();
-        auto systems = to_systems(info[0]);
-        auto request = to_request(info[1]);
-        auto adjoint = info[2].As<Napi::Float64Array>();
-        return guarded(env, [&] {
-            validate_systems(systems);
-            validate_request(systems, request);
-            check_adjoint_length(adjoint.ElementLength(), count_samples(systems, request),
-                                 calculator_->n_properties(request));
-            return backward_to_js(env, calculator_->backward(systems, request, adjoint.Data()));
-        });
-    }
+    Napi::Value compute(const Napi::CallbackInfo& info) { return expansion_compute(info, *calculator_); }
+    Napi::Value compute_async(const Napi::CallbackInfo& info) { return expansion_compute_async(info, calculator_); }
+    Napi::Value backward(const Napi::CallbackInfo& info) { return expansion_backward(info, *calculator_); }
 
     std::shared_ptr<const SphericalExpansion> calculator_;
 };
