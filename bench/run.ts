@@ -5,12 +5,14 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { markdownTable, type Row } from './support/table.js';
 import * as localFeatures from './local-features.js';
+import * as lode from './lode.js';
 import * as md from './md.js';
 import * as fft from './fft.js';
 import * as ewald from './ewald.js';
 
 const benchmarks: Record<string, { run(quick: boolean): Row[] | Promise<Row[]> }> = {
   'local-features': localFeatures,
+  lode,
   md,
   fft,
   ewald,

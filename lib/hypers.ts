@@ -134,3 +134,72 @@ export function parseSphericalExpansionHypers(value: unknown) {
   const basis = parseBasis(hypers.basis, cutoff.cutoffRadius, 'hypers.basis');
   return { ...cutoff, densityWidth, centerAtomWeight, ...basis };
 }
+
+// ---------------------------------------------------------------------------
+// LODE (long-distance equivariant) expansion
+
+export interface SmearedPowerLawDensity {
+  type: 'SmearedPowerLaw';
+  /** Gaussian smearing sigma (A) of the 1/r^p potential (p = 0: width of the Gaussian density itself). */
+  smearing: number;
+  /** Exponent p of the potential, 0..6 (1: Coulomb, 6: dispersion, 0: the smeared density). */
+  exponent: number;
+  /** featomic's place for the weight of the centre atom's own field (default 1). */
+  center_atom_weight?: number;
+}
+
+export interface LodeRadialBasis extends GtoRadialBasis {
+  /** Extent of the GTO basis (A): required for LODE (there is no cutoff to default to). */
+  radius: number;
+}
+
+export interface LodeBasis extends TensorProductBasis {
+  radial: LodeRadialBasis;
+}
+
+export interface LodeSphericalExpansionHypers {
+  density: SmearedPowerLawDensity;
+  basis: LodeBasis;
+  /** Spherical cutoff in reciprocal space (1/A); default (null or absent) 1.2 pi / smearing. */
+  k_cutoff?: number | null;
+  /**
+   * Weight w of the centre atom's own field: (1 - w) times its exact
+   * projection is removed (featomic's semantics; default 1 keeps the full
+   * sum, as pyLODE and the references). Also accepted inside `density`.
+   */
+  center_atom_weight?: number;
+}
+
+export const MAX_LODE_EXPONENT = 6;
+
+/** Flat options of the native LODE expansion. */
+export interface ParsedLodeHypers {
+  smearing: number;
+  exponent: number;
+  maxRadial: number;
+  maxAngular: number;
+  radialRadius: number;
+  kCutoff: number;
+  centerAtomWeight: number;
+  splineAccuracy: number;
+}
+
+export function parseLodeHypers(value: unknown): ParsedLodeHypers {
+  const hypers = expectObject(value, 'hypers', ['density', 'basis', 'k_cutoff', 'center_atom_weight']);
+  const density = expectObject(hypers.density, 'hypers.density', ['type', 'smearing', 'exponent', 'center_atom_weight']);
+  expectType(density.type, 'hypers.density.type', ['SmearedPowerLaw'] as const);
+  const smearing = expectNumber(density.smearing, 'hypers.density.smearing', { exclusiveMin: 0 });
+  const exponent = expectNumber(density.exponent, 'hypers.density.exponent', { integer: true, min: 0, max: MAX_LODE_EXPONENT });
+  if (density.center_atom_weight !== undefined && hypers.center_atom_weight !== undefined) {
+    throw new Error('hypers.center_atom_weight: given twice (also in hypers.density); keep one');
+  }
+  const weight = density.center_atom_weight ?? hypers.center_atom_weight;
+  const where = density.center_atom_weight !== undefined ? 'hypers.density.center_atom_weight' : 'hypers.center_atom_weight';
+  const centerAtomWeight = weight === undefined ? 1 : expectNumber(weight, where);
+  const basis = parseBasis(hypers.basis, 0, 'hypers.basis');
+  let kCutoff = (1.2 * Math.PI) / smearing;
+  if (hypers.k_cutoff !== undefined && hypers.k_cutoff !== null) {
+    kCutoff = expectNumber(hypers.k_cutoff, 'hypers.k_cutoff', { exclusiveMin: 0 });
+  }
+  return { smearing, exponent, centerAtomWeight, kCutoff, ...basis };
+}

@@ -1,10 +1,13 @@
 export { SphericalExpansion } from './spherical-expansion.js';
+export { LodeSphericalExpansion } from './lode-expansion.js';
 export type {
   SphericalExpansionHypers,
   CutoffHypers,
   GaussianDensity,
   GtoRadialBasis,
   TensorProductBasis,
+  LodeSphericalExpansionHypers,
+  SmearedPowerLawDensity,
 } from './hypers.js';
 export type { System } from './system.js';
 export type { ComputeOptions } from './request.js';

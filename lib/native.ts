@@ -54,12 +54,6 @@ export interface NativeExpansion {
 export interface NativeBinding {
   setNumThreads(n: number): void;
   getNumThreads(): number;
-  /** Real 3D FFT of a row-major n0 x n1 x n2 grid: interleaved re/im of the n0 x n1 x (n2/2+1) half spectrum. */
-  fft3dRealForward(grid: Float64Array, n0: number, n1: number, n2: number): Float64Array;
-  /** Inverse of fft3dRealForward, unnormalised: inverse(forward(x)) = n0 n1 n2 x. */
-  fft3dRealInverse(spectrum: Float64Array, n0: number, n1: number, n2: number): Float64Array;
-  /** Smallest m >= n whose prime factors are all in {2, 3, 5, 7}. */
-  goodFftSize(n: number): number;
   sphericalHarmonics(
     directions: Float64Array,
     maxL: number,
@@ -73,7 +67,14 @@ export interface NativeBinding {
     system: NativeSystem,
     cutoff: number,
   ): { first: Int32Array; second: Int32Array; shifts: Int32Array; vectors: Float64Array; distances: Float64Array };
+  /** Real 3D FFT of a row-major n0 x n1 x n2 grid: interleaved re/im of the n0 x n1 x (n2/2+1) half spectrum. */
+  fft3dRealForward(grid: Float64Array, n0: number, n1: number, n2: number): Float64Array;
+  /** Inverse of fft3dRealForward, unnormalised: inverse(forward(x)) = n0 n1 n2 x. */
+  fft3dRealInverse(spectrum: Float64Array, n0: number, n1: number, n2: number): Float64Array;
+  /** Smallest m >= n whose prime factors are all in {2, 3, 5, 7}. */
+  goodFftSize(n: number): number;
   SphericalExpansion: new (hypers: NativeExpansionHypers) => NativeExpansion;
+  LodeSphericalExpansion: new (hypers: NativeLodeHypers) => NativeLodeExpansion;
   Invariants: new (a: NativeExpansion, b: NativeExpansion, options: NativeInvariantOptions) => NativeInvariants;
   NormalEquations: new (parameters: number) => NativeNormalEquations;
   releaseCachedMemory(): number;
@@ -131,3 +132,16 @@ export interface NativeNormalEquations {
   readonly weightSum: number;
   readonly targetNorm: number;
 }
+
+export interface NativeLodeHypers {
+  smearing: number;
+  exponent: number;
+  maxRadial: number;
+  maxAngular: number;
+  radialRadius: number;
+  kCutoff: number;
+  centerAtomWeight: number;
+  splineAccuracy: number;
+}
+
+export type NativeLodeExpansion = NativeExpansion;

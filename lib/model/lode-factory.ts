@@ -1,8 +1,11 @@
 // LODE expansions for feature blocks.
+import type { LodeSphericalExpansionHypers } from '../hypers.js';
 import type { ExpansionLike } from '../invariants.js';
+import { LodeSphericalExpansion } from '../lode-expansion.js';
 
 export type LodeHypersLike = Record<string, unknown>;
 
-export function createLodeExpansion(_hypers: LodeHypersLike): ExpansionLike {
-  throw new Error('LODE feature blocks need the LODE expansion, which is not built yet');
+/** The LODE expansion of a 'multiscale' or 'lode' feature block (featomic-shaped hypers, validated here). */
+export function createLodeExpansion(hypers: LodeHypersLike): ExpansionLike {
+  return new LodeSphericalExpansion(hypers as unknown as LodeSphericalExpansionHypers);
 }

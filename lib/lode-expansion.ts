@@ -1,0 +1,63 @@
+// The long-distance equivariant (LODE) expansion v[i][(l, m, neighbor_type, n)].
+import { toAdjoint, type Backward } from './backward.js';
+import { parseLodeHypers, type LodeSphericalExpansionHypers, type ParsedLodeHypers } from './hypers.js';
+import type { FeatureBlock } from './labels.js';
+import { native, type NativeLodeExpansion } from './native.js';
+import { prepare, type ComputeOptions } from './request.js';
+import { toFeatureBlock } from './spherical-expansion.js';
+import type { System } from './system.js';
+
+const PROPERTY_NAMES = ['l', 'm', 'neighbor_type', 'n'] as const;
+
+/**
+ * Expansion of the long-range field that every atom of each neighbour type
+ * generates (smeared 1/r^p, p = 0..6), around each centre, on the GTO x real
+ * spherical harmonics basis (featomic's LodeSphericalExpansion; Grisafi &
+ * Ceriotti 2019). Periodic systems (pbc on all axes) are summed in k-space
+ * over |k| < k_cutoff; molecules (no pbc) use the same band-limited field
+ * summed over pairs in real space. Columns are (l, m, neighbor_type, n)
+ * row-major, like SphericalExpansion, so `new Invariants(density, lode)`
+ * gives the multi-scale rho x V features.
+ *
+ * Gradients: positions (every atom moves every centre: the full tensor has
+ * N x N rows, prefer `backward` for forces), strain and cell.
+ */
+export class LodeSphericalExpansion {
+  readonly hypers: LodeSphericalExpansionHypers;
+  /** @internal the addon object, shared with invariants built on this expansion. */
+  readonly calculator: NativeLodeExpansion;
+  /** @internal */
+  readonly parsed: ParsedLodeHypers;
+
+  constructor(hypers: LodeSphericalExpansionHypers) {
+    this.parsed = parseLodeHypers(hypers);
+    this.hypers = structuredClone(hypers);
+    this.calculator = new native.LodeSphericalExpansion(this.parsed);
+  }
+
+  /** k-space cutoff in use (1/A): the given one or 1.2 pi / smearing. */
+  get kCutoff(): number {
+    return this.parsed.kCutoff;
+  }
+
+  compute(systems: System | readonly System[], options: ComputeOptions = {}): FeatureBlock {
+    const { systems: s, request } = prepare(systems, options);
+    return toFeatureBlock(this.calculator.compute(s, request), request, PROPERTY_NAMES);
+  }
+
+  /** Same as compute, off the main thread. */
+  async computeAsync(systems: System | readonly System[], options: ComputeOptions = {}): Promise<FeatureBlock> {
+    const { systems: s, request } = prepare(systems, options);
+    return toFeatureBlock(await this.calculator.computeAsync(s, request), request, PROPERTY_NAMES);
+  }
+
+  /**
+   * Vector-Jacobian product: given dL/dv for every row of compute()'s values
+   * (same systems and options), returns dL/dr per atom and dL/dstrain per
+   * system, in O(N N_k P) without forming the N x N gradient tensor.
+   */
+  backward(systems: System | readonly System[], dLdv: ArrayLike<number>, options: Omit<ComputeOptions, 'gradients'> = {}): Backward {
+    const { systems: s, request } = prepare(systems, { ...options, gradients: ['positions', 'strain'] });
+    return this.calculator.backward(s, request, toAdjoint(dLdv, 'dL/dv'));
+  }
+}

@@ -1,0 +1,86 @@
+#pragma once
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "lodestone/expansions/expansion.hpp"
+#include "lodestone/longrange/lode_radial_integral.hpp"
+#include "lodestone/math/spherical_harmonics.hpp"
+
+namespace lodestone {
+
+namespace lode {
+class Potential;
+struct RealSpaceKernel;
+}  // namespace lode
+
+// Hyper-parameters of the LODE expansion, featomic's meaning.
+struct LodeExpansionHypers {
+    double smearing = 1.0;           // A
+    int exponent = 1;                // p = 0..6 (0: the Gaussian density itself)
+    int max_radial = 0;              // inclusive
+    int max_angular = 0;             // <= 25
+    double radial_radius = 0.0;      // GTO radius (A), required
+    double k_cutoff = 0.0;           // 1/A; 0 selects 1.2 pi / smearing
+    double center_atom_weight = 1.0; // featomic: removes (1 - w) x the centre's own field
+    double spline_accuracy = 1e-8;   // <= 0: exact radial integrals
+};
+
+// Long-distance equivariant expansion (Grisafi & Ceriotti 2019) of the field
+// V_a(r) = sum_{j of type a} long_p(|r - r_j|) around each centre, on the
+// orthonormal GTO x real harmonics basis:
+//   v[i][a][n,l,m] = int d^3r R_n(r) Y_lm(r^) V_a(r_i + r).
+// Periodic systems: in k-space,
+//   (4 pi / V) sum_{0 < |k| < k_cut} G_p(k) I_nl(k) Y_lm(k^) i^l S_a(k) e^{i k.r_i}
+// (plus the k = 0 term when finite). Molecules: the same field band-limited
+// to |k| < k_cut, summed in real space over all pairs, so that a molecule in
+// a growing periodic box converges to it. Mixed periodicity is rejected.
+class LodeSphericalExpansion : public Expansion {
+public:
+    explicit LodeSphericalExpansion(const LodeExpansionHypers& hypers);
+    ~LodeSphericalExpansion() override;
+
+    const LodeExpansionHypers& hypers() const { return hypers_; }
+    int max_angular() const override { return hypers_.max_angular; }
+    int max_radial() const override { return hypers_.max_radial; }
+
+    ExpansionResult compute(const std::vector<System>& systems, const ExpansionRequest& request) const override;
+    BackwardResult backward(const std::vector<System>& systems, const ExpansionRequest& request,
+                            const double* dl_dvalues) const override;
+
+    // F_nl(d) of molecules (see lode_realspace.cpp): v[i] += F_nl(|r_ij|) Y_lm(r_ij^)
+    // with r_ij = r_j - r_i; values/derivatives [l][n]. Exposed for tests.
+    void real_space_radial(double distance, double* values, double* derivatives) const;
+
+private:
+    void compute_periodic(const System& system, const ExpansionRequest& request,
+                          const std::vector<int32_t>& centers, const std::vector<int>& type_block, double* values,
+                          double* positions_gradient, const std::vector<size_t>& partner_start,
+                          const std::vector<int32_t>& partners, double* strain, double* cell) const;
+    void backward_periodic(const System& system, const ExpansionRequest& request,
+                           const std::vector<int32_t>& centers, const std::vector<int>& type_block,
+                           const double* adjoint, double* positions, double* strain) const;
+    void compute_molecule(const System& system, const ExpansionRequest& request,
+                          const std::vector<int32_t>& centers, const std::vector<int>& type_block, double* values,
+                          double* positions_gradient, const std::vector<size_t>& partner_start,
+                          const std::vector<int32_t>& partners, double* strain) const;
+    void backward_molecule(const System& system, const ExpansionRequest& request,
+                           const std::vector<int32_t>& centers, const std::vector<int>& type_block,
+                           const double* adjoint, double* positions, double* strain) const;
+    // Kernel tabulated at least up to `max_distance` (cached between calls).
+    std::shared_ptr<const lode::RealSpaceKernel> real_space_kernel(double max_distance) const;
+    // Adds the self terms (the k = 0 term is not among them) and the
+    // centre-weight correction to one centre's row.
+    void add_center_terms(double* row, int center_block, int n_types) const;
+
+    LodeExpansionHypers hypers_;
+    SphericalHarmonics harmonics_;
+    std::unique_ptr<LodeRadialIntegral> radial_;
+    std::unique_ptr<lode::Potential> potential_;
+    std::vector<double> center_correction_;  // -(1 - w) x centre contribution, [n]
+
+    mutable std::mutex kernel_mutex_;
+    mutable std::shared_ptr<const lode::RealSpaceKernel> kernel_;
+};
+
+}  // namespace lodestone
