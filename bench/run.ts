@@ -9,6 +9,7 @@ import * as lode from './lode.js';
 import * as md from './md.js';
 import * as fft from './fft.js';
 import * as ewald from './ewald.js';
+import * as mesh from './mesh.js';
 
 const benchmarks: Record<string, { run(quick: boolean): Row[] | Promise<Row[]> }> = {
   'local-features': localFeatures,
@@ -16,6 +17,7 @@ const benchmarks: Record<string, { run(quick: boolean): Row[] | Promise<Row[]> }
   md,
   fft,
   ewald,
+  mesh,
 };
 
 const quick = process.argv.includes('--quick');

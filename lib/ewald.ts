@@ -33,16 +33,33 @@ export interface EwaldOptions {
   smearing?: number;
   /** Real-space cutoff (A); chosen from `accuracy` when omitted. */
   cutoff?: number;
-  /** Reciprocal-space cutoff |k| (1/A); chosen from `accuracy` when omitted. */
+  /** Reciprocal-space cutoff |k| (1/A) of direct Ewald; chosen from `accuracy` when omitted. */
   kCutoff?: number;
+  /**
+   * How the k-space part is summed: `'ewald'` (direct sum over k-vectors,
+   * O(N^1.5) when tuned), `'pme'` (smooth particle-mesh Ewald, B-splines and
+   * FFTs, O(N log N)), or `'auto'` (default): the cheaper of the two for the
+   * requested accuracy under a cost model (direct Ewald for small systems).
+   * `kCutoff` implies `'ewald'`, `meshOrder`/`meshSpacing` imply `'pme'`.
+   */
+  method?: 'ewald' | 'pme' | 'auto';
+  /** PME B-spline order, 3..7; chosen from `accuracy` when omitted. */
+  meshOrder?: number;
+  /** PME target mesh spacing (A); mesh sizes are rounded up to FFT-friendly sizes. Chosen from `accuracy` when omitted. */
+  meshSpacing?: number;
 }
 
 /** What a lattice sum used for one system (`method: 'direct'` for molecules: all pairs, no parameters). */
 export interface EwaldParameters {
-  method: 'ewald' | 'direct';
+  method: 'ewald' | 'pme' | 'direct';
   smearing: number;
   cutoff: number;
+  /** Direct Ewald only (0 for PME). */
   kCutoff: number;
+  /** PME only: mesh points along each lattice vector, B-spline order, and max_d |a_d| / mesh_d (A). */
+  mesh?: [number, number, number];
+  meshOrder?: number;
+  meshSpacing?: number;
   /** Estimated RMS force errors (eV/A): real space, k space and their quadrature sum. */
   realError: number;
   kspaceError: number;
@@ -79,6 +96,9 @@ type NativeEwaldConstructor = new (options: {
   smearing: number;
   cutoff: number;
   kCutoff: number;
+  method: string;
+  meshOrder: number;
+  meshSpacing: number;
 }) => NativeEwald;
 
 function nativeEwald(): NativeEwaldConstructor {
@@ -87,7 +107,7 @@ function nativeEwald(): NativeEwaldConstructor {
   return ctor;
 }
 
-const KNOWN_OPTIONS = ['charges', 'exponent', 'dispersion', 'accuracy', 'smearing', 'cutoff', 'kCutoff'];
+const KNOWN_OPTIONS = ['charges', 'exponent', 'dispersion', 'accuracy', 'smearing', 'cutoff', 'kCutoff', 'method', 'meshOrder', 'meshSpacing'];
 
 function optionalPositive(value: unknown, name: string): number {
   if (value === undefined) return 0;
@@ -149,8 +169,10 @@ function cellVolume(cell: Float64Array): number {
 /**
  * Ewald summation (periodic cells, tin-foil boundary conditions, uniform
  * background for charged cells) or the direct pair sum (molecules) of fixed
- * point charges and/or dispersion coefficients. Parameters are chosen per
- * system from `accuracy` (Kolafa-Perram style estimates) unless given;
+ * point charges and/or dispersion coefficients. The k-space part is a direct
+ * k sum or smooth particle-mesh Ewald (`method`). Parameters are chosen per
+ * system from `accuracy` (Kolafa-Perram style estimates, and an aliasing
+ * estimate for the mesh) unless given;
  * `parameters` reports those of the last computation. Explicit `smearing`,
  * `cutoff` and `kCutoff` apply to the charges term (or to the dispersion term
  * when there are no charges); the dispersion term of a combined calculator
@@ -177,6 +199,15 @@ export class Ewald implements ForceField {
       cutoff: optionalPositive(options.cutoff, 'cutoff'),
       kCutoff: optionalPositive(options.kCutoff, 'kCutoff'),
     };
+    const method = options.method ?? 'auto';
+    if (method !== 'ewald' && method !== 'pme' && method !== 'auto') {
+      throw new Error(`Ewald: method must be 'ewald', 'pme' or 'auto', got ${String(method)}`);
+    }
+    const meshOrder = options.meshOrder ?? 0;
+    if (options.meshOrder !== undefined && !(Number.isInteger(meshOrder) && meshOrder >= 3 && meshOrder <= 7)) {
+      throw new Error(`Ewald: meshOrder must be an integer between 3 and 7, got ${String(options.meshOrder)}`);
+    }
+    const mesh = { method, meshOrder, meshSpacing: optionalPositive(options.meshSpacing, 'meshSpacing') };
     if (options.charges === undefined && options.dispersion === undefined) {
       throw new Error('Ewald: give charges and/or dispersion coefficients');
     }
@@ -187,7 +218,7 @@ export class Ewald implements ForceField {
         name: 'charges',
         values: checkValues(options.charges, 'charges', false),
         transform: (v) => v,
-        calculator: new Native({ exponent, prefactor: exponent === 1 ? COULOMB_CONSTANT : 1, accuracy, ...overrides }),
+        calculator: new Native({ exponent, prefactor: exponent === 1 ? COULOMB_CONSTANT : 1, accuracy, ...overrides, ...mesh }),
       });
     }
     if (options.dispersion !== undefined) {
@@ -200,7 +231,7 @@ export class Ewald implements ForceField {
           exponent: 6,
           prefactor: -1,
           accuracy,
-          ...(primary ? overrides : { smearing: 0, cutoff: 0, kCutoff: 0 }),
+          ...(primary ? { ...overrides, ...mesh } : { smearing: 0, cutoff: 0, kCutoff: 0, method, meshOrder: 0, meshSpacing: 0 }),
         }),
       });
     }

@@ -56,8 +56,24 @@ export function toNativeSystem(system: System, where = 'system'): NativeSystem {
   }
   if (system.positions === undefined) throw new Error(`${where}.positions: missing`);
   if (system.types === undefined) throw new Error(`${where}.types: missing`);
-  const positions = flatten(system.positions, `${where}.positions`);
   const typesIn = system.types;
+  if (typeof typesIn !== 'object' || typesIn === null || !Number.isSafeInteger(typesIn.length) || typesIn.length < 0) {
+    throw new Error(`${where}.types: expected an array of atomic numbers`);
+  }
+  // Compare the claimed sizes before allocating or reading anything, so that
+  // mismatched arrays claiming e.g. 1e9 atoms fail at once instead of
+  // allocating gigabytes first.
+  const claimed = (system.positions as ArrayLike<unknown>)?.length;
+  if (typeof claimed === 'number') {
+    const first = (system.positions as ArrayLike<unknown>)[0];
+    const numbers = first !== undefined && typeof first === 'object' && first !== null ? 3 * claimed : claimed;
+    if (numbers !== 3 * typesIn.length) {
+      throw new Error(
+        `${where}.positions: expected ${3 * typesIn.length} numbers (3 per atom for ${typesIn.length} types), got ${numbers}`,
+      );
+    }
+  }
+  const positions = flatten(system.positions, `${where}.positions`);
   const types = new Int32Array(typesIn.length);
   for (let i = 0; i < typesIn.length; i++) {
     const t = typesIn[i];

@@ -21,6 +21,7 @@
       'native/src/longrange/lode_kernels.cpp',
       'native/src/longrange/tuning.cpp',
       'native/src/longrange/ewald.cpp',
+      'native/src/longrange/pme.cpp',
       'native/src/expansions/cutoff.cpp',
       'native/src/expansions/expansion.cpp',
       'native/src/expansions/pair_kernels.cpp',

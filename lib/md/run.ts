@@ -7,6 +7,7 @@ import type { Integrator } from './integrator.js';
 import { degreesOfFreedom, kineticEnergyOf, temperatureOf } from './kinetics.js';
 import type { MDState } from './state.js';
 import { systemOf } from './state.js';
+import { Random } from './random.js';
 
 /** What observers see: the state after a step, with derived energies. */
 export interface MDFrame {
@@ -67,7 +68,10 @@ function checkOptions(options: RunOptions): void {
   if (!options.forceField || typeof options.forceField.compute !== 'function') {
     throw new Error('runMD: forceField: expected an object with compute(system, request)');
   }
-  if (!options.state || !(options.state.positions instanceof Float64Array)) throw new Error('runMD: state: expected an MDState (createState)');
+  const s = options.state;
+  if (!s || !(s.positions instanceof Float64Array) || !(s.velocities instanceof Float64Array) || !(s.masses instanceof Float64Array) || !s.types || !s.random) {
+    throw new Error('runMD: state: expected an MDState (createState)');
+  }
   if (!options.integrator || typeof options.integrator.beforeForces !== 'function') {
     throw new Error('runMD: integrator: expected an integrator (VelocityVerlet, Langevin, StochasticVelocityRescaling)');
   }
@@ -100,6 +104,37 @@ function accept(state: MDState, result: ForceFieldResult, step: number): void {
   state.forces.set(f);
 }
 
+interface Snapshot {
+  positions: Float64Array;
+  velocities: Float64Array;
+  random: ReturnType<MDState['random']['state']>;
+  reservoirEnergy: number;
+}
+
+function snapshot(state: MDState): Snapshot {
+  return {
+    positions: Float64Array.from(state.positions),
+    velocities: Float64Array.from(state.velocities),
+    random: state.random.state(),
+    reservoirEnergy: state.reservoirEnergy,
+  };
+}
+
+function restore(state: MDState, saved: Snapshot): void {
+  state.positions.set(saved.positions);
+  state.velocities.set(saved.velocities);
+  state.random = Random.fromState(saved.random);
+  state.reservoirEnergy = saved.reservoirEnergy;
+}
+
+/** Errors from accept() already name the step; anything else a force field throws gets it prepended. */
+function stepError(error: unknown, step: number, rolledBack = true): Error {
+  if (error instanceof Error && error.message.startsWith(`step ${step}:`)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const left = rolledBack ? `; the state is left at step ${step - 1}` : '';
+  return new Error(`step ${step}: force field failed: ${message}${left}`, { cause: error });
+}
+
 function frameOf(state: MDState, integrator: Integrator): MDFrame {
   const kinetic = kineticEnergyOf(state);
   const potential = state.energy as number;
@@ -117,7 +152,13 @@ function* loop(options: RunOptions): Generator<System, MDState, ForceFieldResult
   checkOptions(options);
   const { state, integrator, steps } = options;
   const observers = options.observers ?? [];
-  if (!state.forces || state.energy === null) accept(state, yield systemOf(state), state.step);
+  if (!state.forces || state.energy === null) {
+    try {
+      accept(state, yield systemOf(state), state.step);
+    } catch (error) {
+      throw stepError(error, state.step, false);
+    }
+  }
   const notify = (force: boolean) => {
     const due = observers.filter((o) => force || state.step % o.every === 0);
     if (due.length === 0) return;
@@ -127,8 +168,17 @@ function* loop(options: RunOptions): Generator<System, MDState, ForceFieldResult
   if (state.step === 0) notify(false);
   for (let done = 0; done < steps; done++) {
     if (options.signal?.aborted) break;
+    // A failed force evaluation (NaN, an exception) leaves the state at the
+    // last completed step, so the run can continue (e.g. with a fixed force
+    // field) exactly as if the failed step had never been attempted.
+    const saved = snapshot(state);
     integrator.beforeForces(state);
-    accept(state, yield systemOf(state), state.step + 1);
+    try {
+      accept(state, yield systemOf(state), state.step + 1);
+    } catch (error) {
+      restore(state, saved);
+      throw stepError(error, state.step + 1);
+    }
     integrator.afterForces(state);
     state.step += 1;
     state.time += integrator.dt;
@@ -145,7 +195,16 @@ function* loop(options: RunOptions): Generator<System, MDState, ForceFieldResult
 export function runMD(options: RunOptions): MDState {
   const run = loop(options);
   let next = run.next();
-  while (!next.done) next = run.next(options.forceField.compute(next.value, { forces: true }));
+  while (!next.done) {
+    let result: ForceFieldResult;
+    try {
+      result = options.forceField.compute(next.value, { forces: true });
+    } catch (error) {
+      next = run.throw(error); // the loop restores the state and rethrows, naming the step
+      continue;
+    }
+    next = run.next(result);
+  }
   return next.value;
 }
 
@@ -158,14 +217,19 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 export async function runMDAsync(options: RunOptions): Promise<MDState> {
   const run = loop(options);
+  let next = run.next(); // checks the options first
   const ff = options.forceField;
-  let next = run.next();
   while (!next.done) {
     let result: ForceFieldResult;
-    if (typeof ff.computeAsync === 'function') result = await ff.computeAsync(next.value, { forces: true });
-    else {
-      await tick();
-      result = ff.compute(next.value, { forces: true });
+    try {
+      if (typeof ff.computeAsync === 'function') result = await ff.computeAsync(next.value, { forces: true });
+      else {
+        await tick();
+        result = ff.compute(next.value, { forces: true });
+      }
+    } catch (error) {
+      next = run.throw(error); // the loop restores the state and rethrows, naming the step
+      continue;
     }
     next = run.next(result);
   }

@@ -72,6 +72,9 @@ export function createState(system: System, options: StateOptions = {}): MDState
   const { positions, types, cell, pbc } = system ?? ({} as System);
   const s = toNativeSystem({ positions, types, cell, pbc }, 'createState: system');
   const N = s.types.length;
+  const bad = s.positions.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new Error(`createState: system.positions[${Math.floor(bad / 3)}][${bad % 3}]: expected a finite number (A), got ${s.positions[bad]}`);
+  if (s.cell && !s.cell.every(Number.isFinite)) throw new Error('createState: system.cell: expected finite numbers (A)');
   let masses: Float64Array;
   if (options.masses === undefined) masses = massesFor(s.types);
   else if (isArrayLike(options.masses)) {

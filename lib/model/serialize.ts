@@ -99,6 +99,12 @@ export function deserializeModel(bytes: Buffer, source = 'model'): { model: Mode
     return fail(`corrupt header (${(e as Error).message})`);
   }
   if (typeof header !== 'object' || header === null || !Array.isArray(header.arrays)) fail('corrupt header (missing fields)');
+  header.arrays.forEach((a, k) => {
+    if (typeof a !== 'object' || a === null || typeof a.name !== 'string') fail(`corrupt header: arrays[${k}]: expected {name, length}`);
+    if (!Number.isSafeInteger(a.length) || a.length < 0) {
+      fail(`corrupt header: arrays[${k}].length: expected a non-negative integer, got ${JSON.stringify(a.length)}`);
+    }
+  });
   if (!MODEL_KINDS.includes(header.kind)) {
     fail(`unknown model kind ${JSON.stringify(header.kind)} (this lodestone reads ${MODEL_KINDS.join(', ')})`);
   }
@@ -111,14 +117,27 @@ export function deserializeModel(bytes: Buffer, source = 'model'): { model: Mode
   let offset = 0;
   for (const a of header.arrays) {
     const values = new Float64Array(a.length);
-    for (let k = 0; k < a.length; k++, offset += 8) values[k] = payload.readDoubleLE(offset);
+    for (let k = 0; k < a.length; k++, offset += 8) {
+      values[k] = payload.readDoubleLE(offset);
+      if (!Number.isFinite(values[k])) fail(`corrupt parameters: non-finite parameter ${a.name}[${k}] = ${values[k]}`);
+    }
     arrays.set(a.name, values);
   }
-  const features = new FeatureSet(header.features);
+  let features: FeatureSet;
+  try {
+    features = new FeatureSet(header.features);
+  } catch (e) {
+    return fail((e as Error).message);
+  }
   if (features.dimension !== header.dimension) {
     fail(`feature dimension ${features.dimension} differs from the stored ${header.dimension} (incompatible lodestone version?)`);
   }
-  features.scales = header.scales;
+  const blocks = features.sizes.length;
+  const scales: unknown = header.scales;
+  if (!Array.isArray(scales) || scales.length !== blocks || !scales.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0)) {
+    fail(`corrupt header: scales: expected ${blocks} finite positive number(s) (one per feature block), got ${JSON.stringify(scales)}`);
+  }
+  features.scales = [...(scales as number[])];
   const array = (name: string): Float64Array => arrays.get(name) ?? fail(`corrupt header: no '${name}' array for a ${header.kind} model`);
   const weights = array('weights');
   const biases = array('biases');

@@ -197,6 +197,8 @@ function accumulate(
     if (useForces) {
       const forces = Float64Array.from(frame.forces!);
       if (forces.length !== 3 * N) throw new Error(`frames[${k}].forces: expected ${3 * N} numbers, got ${forces.length}`);
+      const bad = forces.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new Error(`frames[${k}].forces[${bad}]: expected a finite number (eV/A), got ${forces[bad]}`);
       acc.forces.add(rows.forces!, forces, new Float64Array(3 * N).fill(forceWeight ** 2));
       acc.trace += weightedTrace(rows.forces!, forceWeight ** 2);
       acc.forceComponents += 3 * N;

@@ -1,5 +1,7 @@
 #include "convert.hpp"
 
+#include <cstring>
+
 namespace lodestone::binding {
 
 double get_number(const Napi::Object& object, const char* key, const std::string& where) {
@@ -72,15 +74,12 @@ std::vector<System> to_systems(const Napi::Value& value) {
 }
 
 Napi::Int32Array to_int32_array(Napi::Env env, std::vector<int32_t>&& data) {
-    auto* owned = new std::vector<int32_t>(std::move(data));
-    const size_t length = owned->size();
-    if (length == 0) {
-        delete owned;
-        return Napi::Int32Array::New(env, 0);
-    }
-    auto buffer = Napi::ArrayBuffer::New(env, owned->data(), length * sizeof(int32_t),
-                                         [](Napi::Env, void*, std::vector<int32_t>* v) { delete v; }, owned);
-    return Napi::Int32Array::New(env, length, buffer, 0);
+    // Always copied: label arrays are small, and external buffers would only
+    // be freed when the event loop turns (see to_float64_array).
+    const size_t length = data.size();
+    Napi::Int32Array out = Napi::Int32Array::New(env, length);
+    if (length) std::memcpy(out.Data(), data.data(), length * sizeof(int32_t));
+    return out;
 }
 
 }  // namespace lodestone::binding

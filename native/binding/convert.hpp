@@ -5,6 +5,7 @@
 // so native work never reads JS memory after the call returns.
 #include <napi.h>
 
+#include <cstring>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -21,22 +22,34 @@ int get_int(const Napi::Object& object, const char* key, const std::string& wher
 bool get_bool(const Napi::Object& object, const char* key, const std::string& where);
 std::vector<int32_t> get_int32_array(const Napi::Value& value, const std::string& where);
 
-// Hands a vector's storage to JS without copying: the ArrayBuffer frees it.
+// Outputs up to this size are copied into memory V8 owns. Node 20 runs the
+// finalizers of external buffers only when the event loop turns, so a long
+// synchronous loop (an MD run, a fit) holding external results grows without
+// bound; V8-owned memory is reclaimed by garbage collection itself, and the
+// native buffer goes straight back to the buffer cache.
+constexpr size_t kCopyOutputLimit = size_t(256) << 20;
+
+// Moves a vector's contents to a JS typed array: copied below the limit, else
+// handed over without copying (the ArrayBuffer frees it; huge outputs are rare
+// and worth not duplicating).
 template <typename Vector>
 Napi::Float64Array to_float64_array(Napi::Env env, Vector&& data) {
     using Owned = std::decay_t<Vector>;
-    auto* owned = new Owned(std::move(data));
-    const size_t length = owned->size();
-    if (length == 0) {
-        delete owned;
-        return Napi::Float64Array::New(env, 0);
+    const size_t length = data.size();
+    if (length == 0) return Napi::Float64Array::New(env, 0);
+    const size_t bytes = length * sizeof(double);
+    if (bytes <= kCopyOutputLimit) {
+        Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, bytes);
+        std::memcpy(buffer.Data(), data.data(), bytes);
+        Owned released(std::move(data));  // back to the cache now, not at the next GC
+        return Napi::Float64Array::New(env, length, buffer, 0);
     }
+    auto* owned = new Owned(std::move(data));
     // Tell V8 how much memory the buffer holds so garbage collection returns
     // large outputs (to the buffer cache) promptly.
-    const int64_t bytes = static_cast<int64_t>(length * sizeof(double));
-    Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
+    Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(bytes));
     auto buffer = Napi::ArrayBuffer::New(
-        env, owned->data(), length * sizeof(double),
+        env, owned->data(), bytes,
         [](Napi::Env e, void*, Owned* v) {
             Napi::MemoryManagement::AdjustExternalMemory(e, -static_cast<int64_t>(v->size() * sizeof(double)));
             delete v;

@@ -39,6 +39,13 @@ Napi::Object parameters_to_js(Napi::Env env, const LongRangeParameters& p) {
     out.Set("smearing", p.smearing);
     out.Set("cutoff", p.cutoff);
     out.Set("kCutoff", p.k_cutoff);
+    if (p.method == "pme") {
+        Napi::Array mesh = Napi::Array::New(env, 3);
+        for (uint32_t d = 0; d < 3; d++) mesh.Set(d, Napi::Number::New(env, static_cast<double>(p.mesh[d])));
+        out.Set("mesh", mesh);
+        out.Set("meshOrder", p.mesh_order);
+        out.Set("meshSpacing", p.mesh_spacing);
+    }
     out.Set("realError", p.real_error);
     out.Set("kspaceError", p.kspace_error);
     out.Set("estimatedError", p.estimated_error);
@@ -73,7 +80,8 @@ public:
                             InstanceMethod("parameters", &EwaldWrap::parameters)});
     }
 
-    // new Ewald({exponent, prefactor, accuracy, smearing, cutoff, kCutoff}); 0 = choose
+    // new Ewald({exponent, prefactor, accuracy, smearing, cutoff, kCutoff,
+    // method, meshOrder, meshSpacing}); 0 = choose
     explicit EwaldWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EwaldWrap>(info) {
         Napi::Env env = info.Env();
         if (!info[0].IsObject()) throw Napi::TypeError::New(env, "Ewald: expected an options object");
@@ -85,6 +93,18 @@ public:
         options.tuning.smearing = get_number(o, "smearing", "options");
         options.tuning.cutoff = get_number(o, "cutoff", "options");
         options.tuning.k_cutoff = get_number(o, "kCutoff", "options");
+        // optional: callers written before PME existed pass none of these
+        if (!o.Get("meshOrder").IsUndefined()) options.tuning.mesh_order = get_int(o, "meshOrder", "options");
+        if (!o.Get("meshSpacing").IsUndefined()) options.tuning.mesh_spacing = get_number(o, "meshSpacing", "options");
+        const Napi::Value method = o.Get("method");
+        if (!method.IsUndefined() && !method.IsString()) {
+            throw Napi::TypeError::New(env, "options.method: expected 'ewald', 'pme' or 'auto'");
+        }
+        const std::string name = method.IsString() ? method.As<Napi::String>().Utf8Value() : "auto";
+        if (name == "ewald") options.tuning.method = LongRangeMethod::Ewald;
+        else if (name == "pme") options.tuning.method = LongRangeMethod::Pme;
+        else if (name == "auto") options.tuning.method = LongRangeMethod::Auto;
+        else throw Napi::TypeError::New(env, "options.method: expected 'ewald', 'pme' or 'auto', got '" + name + "'");
         ewald_ = guarded(env, [&] { return std::make_shared<const Ewald>(options); });
     }
 

@@ -226,8 +226,8 @@ BackwardResult SphericalExpansion::backward(const std::vector<System>& systems, 
         {
             PairWork w = make_work();
             const int tid = omp_get_thread_num();
-            double* force = &forces[static_cast<size_t>(tid) * 3 * n_atoms];
-            double* strain = &strains[static_cast<size_t>(tid) * 9];
+            double* force = forces.data() + static_cast<size_t>(tid) * 3 * n_atoms;
+            double* strain = strains.data() + static_cast<size_t>(tid) * 9;
             std::vector<double> a(static_cast<size_t>(L * N)), b(static_cast<size_t>(3 * L * N));
 #pragma omp for schedule(static, 16)
             for (int64_t cc = 0; cc < static_cast<int64_t>(centers.size()); ++cc) {

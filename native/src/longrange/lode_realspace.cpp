@@ -257,8 +257,8 @@ void LodeSphericalExpansion::backward_molecule(const System& system, const Expan
 #pragma omp parallel num_threads(n_threads)
     {
         const int tid = omp_get_thread_num();
-        double* force = &forces[static_cast<size_t>(tid) * 3 * n_atoms];
-        double* my_strain = &strains[static_cast<size_t>(tid) * 9];
+        double* force = forces.data() + static_cast<size_t>(tid) * 3 * n_atoms;
+        double* my_strain = strains.data() + static_cast<size_t>(tid) * 9;
         PairWork w;
         w.f.resize(static_cast<size_t>(L * N));
         w.df.resize(static_cast<size_t>(L * N));

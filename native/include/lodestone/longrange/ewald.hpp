@@ -7,6 +7,7 @@
 // another method over the same potential and real-space part.
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <vector>
 
 #include "lodestone/longrange/tuning.hpp"
@@ -44,6 +45,8 @@ struct EwaldOptions {
 // a uniform background (energy term prefactor Q^2 / 2V * lim_{k->0}(G_long -
 // 4 pi / k^2) = -prefactor pi sigma^2 Q^2 / V, independent of the split); for
 // p = 6 the sum converges absolutely and the k = 0 term is exact.
+// The k-space part is the direct k sum or smooth PME (pme.hpp), chosen with
+// the parameters by tune_long_range (options.tuning.method).
 // Molecules (no pbc): the direct sum over all pairs, O(N^2).
 // Per-atom energies split every pair term equally between its two atoms.
 class Ewald {
@@ -59,7 +62,9 @@ public:
     const EwaldOptions& options() const { return options_; }
 
 private:
+    struct PmeCache;
     EwaldOptions options_;
+    std::shared_ptr<PmeCache> pme_cache_;
 };
 
 // The two methods, usable on their own with explicit parameters.
