@@ -45,7 +45,8 @@ function label(v: number): string {
 
 export function lineChart(options: ChartOptions): string {
   const width = options.width ?? 640, height = options.height ?? 420;
-  const m = { left: 70, right: 20, top: 40, bottom: 55 };
+  // The legend sits between the title and the plot, one line per series.
+  const m = { left: 70, right: 20, top: 44 + 18 * options.series.length, bottom: 55 };
   const xs: number[] = [], ys: number[] = [];
   for (const s of options.series) {
     for (let k = 0; k < s.x.length; k++) {
@@ -95,9 +96,16 @@ export function lineChart(options: ChartOptions): string {
     }
     parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.join(' ')}"/>`);
     if (s.x.length <= 30) for (const p of points) parts.push(`<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="3" fill="${color}"/>`);
-    const ly = m.top + 8 + 18 * k;
-    parts.push(`<line x1="${width - m.right - 150}" y1="${ly}" x2="${width - m.right - 125}" y2="${ly}" stroke="${color}" stroke-width="2"/>`);
-    parts.push(`<text x="${width - m.right - 118}" y="${ly + 4}">${escape(s.name)}</text>`);
+  });
+  // Right-aligned so long names stay inside the picture (text width
+  // estimated at 6.6 px per character at 12 px).
+  const legendWidth = 40 + 6.6 * Math.max(...options.series.map((s) => s.name.length));
+  const lx = Math.max(m.left, width - m.right - legendWidth);
+  options.series.forEach((s, k) => {
+    const color = COLORS[k % COLORS.length];
+    const ly = 40 + 18 * k;
+    parts.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 25}" y2="${ly}" stroke="${color}" stroke-width="2"/>`);
+    parts.push(`<text x="${lx + 32}" y="${ly + 4}">${escape(s.name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n');
