@@ -73,4 +73,32 @@ std::vector<int> type_blocks(const System& system, const std::vector<int32_t>& n
     return blocks;
 }
 
+SampleLayout start_result(const std::vector<System>& systems, const ExpansionRequest& request, int max_angular,
+                          int max_radial, ExpansionResult& result) {
+    const int L = max_angular + 1, N = max_radial + 1;
+    const int T = static_cast<int>(request.neighbor_types.size());
+    const size_t P = static_cast<size_t>(L) * L * T * N;
+    result.n_properties = P;
+    result.properties.reserve(4 * P);
+    for (int l = 0; l < L; ++l)
+        for (int m = -l; m <= l; ++m)
+            for (int t = 0; t < T; ++t)
+                for (int n = 0; n < N; ++n) result.properties.insert(result.properties.end(), {l, m, request.neighbor_types[t], n});
+
+    SampleLayout layout;
+    layout.centers.resize(systems.size());
+    layout.sample_start.assign(systems.size() + 1, 0);
+    for (size_t s = 0; s < systems.size(); ++s) {
+        layout.centers[s] = request_centers(systems, request, s);
+        layout.sample_start[s + 1] = layout.sample_start[s] + layout.centers[s].size();
+    }
+    result.n_samples = layout.sample_start.back();
+    // Rows are zeroed by the thread that fills them (see buffer.hpp).
+    result.values.resize(result.n_samples * P);
+    result.samples.resize(2 * result.n_samples);
+    if (request.strain) result.strain_gradient.resize(result.n_samples * 9 * P);
+    if (request.cell) result.cell_gradient.resize(result.n_samples * 9 * P);
+    return layout;
+}
+
 }  // namespace lodestone

@@ -184,24 +184,9 @@ ExpansionResult LodeSphericalExpansion::compute(const std::vector<System>& syste
     const size_t P = static_cast<size_t>(LM) * T * N;
 
     ExpansionResult result;
-    result.n_properties = P;
-    result.properties.reserve(4 * P);
-    for (int l = 0; l < L; ++l)
-        for (int m = -l; m <= l; ++m)
-            for (int t = 0; t < T; ++t)
-                for (int n = 0; n < N; ++n) result.properties.insert(result.properties.end(), {l, m, request.neighbor_types[t], n});
-
-    std::vector<std::vector<int32_t>> all_centers(systems.size());
-    std::vector<size_t> sample_start(systems.size() + 1, 0);
-    for (size_t s = 0; s < systems.size(); ++s) {
-        all_centers[s] = request_centers(systems, request, s);
-        sample_start[s + 1] = sample_start[s] + all_centers[s].size();
-    }
-    result.n_samples = sample_start.back();
-    result.values.resize(result.n_samples * P);
-    result.samples.resize(2 * result.n_samples);
-    if (request.strain) result.strain_gradient.resize(result.n_samples * 9 * P);
-    if (request.cell) result.cell_gradient.resize(result.n_samples * 9 * P);
+    SampleLayout layout = start_result(systems, request, hypers_.max_angular, hypers_.max_radial, result);
+    const std::vector<std::vector<int32_t>>& all_centers = layout.centers;
+    const std::vector<size_t>& sample_start = layout.sample_start;
 
     // Gradient rows: every centre with itself and every atom of a requested
     // type (the field at any centre depends on all of them), ascending.

@@ -69,6 +69,19 @@ size_t count_samples(const std::vector<System>& systems, const ExpansionRequest&
 // Throws unless an adjoint dL/dvalues has samples x properties entries.
 void check_adjoint_length(size_t length, size_t samples, size_t properties);
 
+// Centre lists and the first sample of each system (sample_start has one
+// more entry: the total).
+struct SampleLayout {
+    std::vector<std::vector<int32_t>> centers;
+    std::vector<size_t> sample_start;
+};
+
+// Sets the (l, m, neighbor_type, n) property labels and sizes the value,
+// sample and strain/cell outputs of `result` for a request (rows are left
+// for the caller to fill); returns where each system's samples go.
+SampleLayout start_result(const std::vector<System>& systems, const ExpansionRequest& request, int max_angular,
+                          int max_radial, ExpansionResult& result);
+
 // Column block of each atom's type in `neighbor_types` (-1 when absent).
 std::vector<int> type_blocks(const System& system, const std::vector<int32_t>& neighbor_types);
 
