@@ -26,7 +26,7 @@ import { time } from './support/timing.js';
  * cube), so: rock salt, 3 x 3 x 3 conventional cells, at the melt's density
  * (a = 6.3 A, as 64 ions in 12.6 A), atoms displaced by up to 0.3 A.
  */
-function rockSalt216(): BenchSystem {
+export function rockSalt216(): BenchSystem {
   const a = 6.3;
   const basis = [
     [0, 0, 0, 11], [0.5, 0.5, 0, 11], [0.5, 0, 0.5, 11], [0, 0.5, 0.5, 11],

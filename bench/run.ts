@@ -7,6 +7,7 @@ import { markdownTable, type Row } from './support/table.js';
 import * as localFeatures from './local-features.js';
 import * as lode from './lode.js';
 import * as md from './md.js';
+import * as forcefield from './forcefield.js';
 import * as fft from './fft.js';
 import * as ewald from './ewald.js';
 import * as mesh from './mesh.js';
@@ -15,6 +16,7 @@ const benchmarks: Record<string, { run(quick: boolean): Row[] | Promise<Row[]> }
   'local-features': localFeatures,
   lode,
   md,
+  forcefield,
   fft,
   ewald,
   mesh,
