@@ -5,29 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../lib/cli/main.js';
 import { fitLinearModel, loadModel, presetFeatures, saveModel } from '../lib/index.js';
 import { readExtxyz } from '../lib/io/extxyz.js';
 import { getNumThreads, setNumThreads } from '../lib/threads.js';
+import { runCli } from './support/cli.js';
 
 const DATA = fileURLToPath(new URL('../data/nacl-melt-64.xyz', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'lodestone-md-cli-'));
 const modelPath = join(dir, 'model.lsm');
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const code = await main(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    write.mockRestore();
-  }
-}
+const cli = runCli;
 
 beforeAll(() => {
   // A small local model: enough to give smooth, finite forces for a few steps.

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../lib/cli/main.js';
 import { fitLinearModel, getNumThreads, presetFeatures, saveModel, setNumThreads } from '../lib/index.js';
 import { readExtxyz } from '../lib/io/extxyz.js';
 import { CaseCounter } from './support/reliability.js';
+import { runCli } from './support/cli.js';
 
 const counter = new CaseCounter('CLI');
 const DATA = fileURLToPath(new URL('../data/nacl-melt-64.xyz', import.meta.url));
@@ -18,20 +18,7 @@ const dir = mkdtempSync(join(tmpdir(), 'lodestone-reliability-cli-'));
 const path = (name: string) => join(dir, name);
 const threads = getNumThreads();
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const code = await main(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    write.mockRestore();
-  }
-}
+const cli = runCli;
 
 let goodEval = '';
 const evalArgs = () => ['eval', path('model.lsm'), path('two.xyz'), '--quiet'];
