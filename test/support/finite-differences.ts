@@ -61,3 +61,30 @@ export function strained(positions: ArrayLike<number>, cell: ArrayLike<number> |
   };
   return { positions: apply(positions), cell: cell ? apply(cell) : null };
 }
+
+/**
+ * (1/V) dE/d(strain_ab) for every a, b by finite differences, straining
+ * positions and cell together: what an analytic stress must equal.
+ */
+export function stressByFiniteDifferences(
+  energy: (positions: Float64Array, cell: Float64Array) => number,
+  positions: ArrayLike<number>,
+  cell: ArrayLike<number>,
+  h = 1e-4,
+): Float64Array {
+  const c = cell;
+  const V = Math.abs(
+    c[0] * (c[4] * c[8] - c[5] * c[7]) - c[1] * (c[3] * c[8] - c[5] * c[6]) + c[2] * (c[3] * c[7] - c[4] * c[6]),
+  );
+  const out = new Float64Array(9);
+  for (let a = 0; a < 3; a++) {
+    for (let b = 0; b < 3; b++) {
+      const fd = derivative((e) => {
+        const s = strained(positions, cell, a, b, e[0]);
+        return energy(s.positions, s.cell!);
+      }, [0], 0, h)[0];
+      out[3 * a + b] = fd / V;
+    }
+  }
+  return out;
+}
