@@ -60,7 +60,7 @@ export function defaultModel(preset: PresetName, log: (line: string) => void = c
   const { model, report } = fitLinearModel(features, frames, { onProgress });
   log(
     `fit: validation energy RMSE ${(1000 * report.validation.energyRmsePerAtom).toFixed(2)} meV/atom, ` +
-      `force RMSE ${report.validation.forceRmse.toFixed(3)} eV/A (${report.trainFrames} training frames)`,
+      `force RMSE ${report.validation.forceRmse.toPrecision(3)} eV/A (${report.trainFrames} training frames)`,
   );
   mkdirSync(dir, { recursive: true });
   saveModel(path, model, { fit: report });
