@@ -2,7 +2,7 @@
 // physics baseline usable on its own or added to a learned potential.
 import type { ForceField, ForceFieldRequest, ForceFieldResult } from './forcefield.js';
 import { native, type NativeSystem } from './native.js';
-import { toNativeSystem, type System } from './system.js';
+import { cellVolume, toNativeSystem, type System } from './system.js';
 
 /** Per atomic number (`{11: 1, 17: -1}`) or one value per atom. */
 export type PerAtomValues = Readonly<Record<number, number>> | ArrayLike<number>;
@@ -156,14 +156,6 @@ interface Term {
   values: PerAtomValues;
   transform: (v: number) => number;
   calculator: NativeEwald;
-}
-
-function cellVolume(cell: Float64Array): number {
-  return Math.abs(
-    cell[0] * (cell[4] * cell[8] - cell[5] * cell[7]) -
-      cell[1] * (cell[3] * cell[8] - cell[5] * cell[6]) +
-      cell[2] * (cell[3] * cell[7] - cell[4] * cell[6]),
-  );
 }
 
 /**

@@ -114,3 +114,13 @@ export function typesPresent(systems: readonly NativeSystem[]): number[] {
   for (const s of systems) for (const t of s.types) set.add(t);
   return [...set].sort((a, b) => a - b);
 }
+
+/** Determinant of a 3x3 row-major cell: its volume (A^3), negative for a left-handed cell. */
+export function cellDeterminant(c: ArrayLike<number>): number {
+  return c[0] * (c[4] * c[8] - c[5] * c[7]) - c[1] * (c[3] * c[8] - c[5] * c[6]) + c[2] * (c[3] * c[7] - c[4] * c[6]);
+}
+
+/** Volume (A^3) of a cell whose rows are the lattice vectors. */
+export function cellVolume(c: ArrayLike<number>): number {
+  return Math.abs(cellDeterminant(c));
+}

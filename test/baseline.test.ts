@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { deserializeModel, Ewald, FeatureSet, fitLinearModel, LinearModel, serializeModel, type FeatureSetSpec } from '../lib/index.js';
 import { derivative, strained } from './support/finite-differences.js';
 import { randomSystem, rng, TRICLINIC_CELL } from './support/random-systems.js';
+import { cellVolume } from '../lib/system.js';
 
 const charges = { '11': 1, '17': -1 };
 const spec: FeatureSetSpec = {
@@ -57,7 +58,7 @@ describe('Ewald baseline of a model', () => {
       }
     }
     const r = m.compute(periodic, { stress: true });
-    const V = volume(periodic.cell!);
+    const V = cellVolume(periodic.cell!);
     for (const [a, b] of [[0, 0], [0, 1], [2, 1]]) {
       const fd = derivative((e) => {
         const s = strained(periodic.positions, periodic.cell, a, b, e[0]);
@@ -90,7 +91,3 @@ describe('Ewald baseline of a model', () => {
     );
   });
 });
-
-function volume(c: Float64Array): number {
-  return Math.abs(c[0] * (c[4] * c[8] - c[5] * c[7]) - c[1] * (c[3] * c[8] - c[5] * c[6]) + c[2] * (c[3] * c[7] - c[4] * c[6]));
-}

@@ -14,6 +14,7 @@ import type { System } from '../lib/system.js';
 import type { ForceFieldResult } from '../lib/forcefield.js';
 import { CODATA2014, serveForceField } from '../plugins/ipi/index.js';
 import { fitNaclModel, NACL_XYZ as XYZ } from './support/ipi-model.js';
+import { cellVolume } from '../lib/system.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(import.meta.dirname, '../plugins/ipi/examples/ase_nve.py');
@@ -52,9 +53,6 @@ async function startAse(args: string[], out: string): Promise<{ finished: Promis
   });
   return { finished };
 }
-
-const det = (c: ArrayLike<number>): number =>
-  c[0] * (c[4] * c[8] - c[5] * c[7]) - c[1] * (c[3] * c[8] - c[5] * c[6]) + c[2] * (c[3] * c[7] - c[4] * c[6]);
 
 describe.skipIf(!haveAse)(`ASE ${probe.stdout?.trim()} SocketIOCalculator drives the client`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'lodestone-ipi-'));
@@ -110,7 +108,7 @@ describe.skipIf(!haveAse)(`ASE ${probe.stdout?.trim()} SocketIOCalculator drives
         maxForceDiff = Math.max(maxForceDiff, Math.abs((forcesAse[c] * aseBohr) / aseHartree - fOurs));
       }
       // ASE: stress = -sym(virial)/V, V from its own cell.
-      const volumeAse = Math.abs(det(aseCell));
+      const volumeAse = cellVolume(aseCell);
       const stress = line.stress as number[];
       let vmax = 0, vdiff = 0;
       for (let a = 0; a < 3; a++) {

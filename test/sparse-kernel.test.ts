@@ -29,6 +29,7 @@ import {
 import { derivative, relativeError, strained } from './support/finite-differences.js';
 import { randomRotation, randomSystem, rotate, rng, TRICLINIC_CELL } from './support/random-systems.js';
 import { DATA_DIR } from './support/reference.js';
+import { cellVolume } from '../lib/system.js';
 
 const hypers = (radius: number, width: number): SphericalExpansionHypers => ({
   cutoff: { radius, smoothing: { type: 'ShiftedCosine', width: 0.5 } },
@@ -86,9 +87,6 @@ function randomModel(seed: number, zeta: number, pools?: Float64Array[]): Sparse
   });
 }
 
-function cellVolume(c: ArrayLike<number>): number {
-  return Math.abs(c[0] * (c[4] * c[8] - c[5] * c[7]) - c[1] * (c[3] * c[8] - c[5] * c[6]) + c[2] * (c[3] * c[7] - c[4] * c[6]));
-}
 
 describe('sparse-kernel model as a force field', () => {
   for (const zeta of [2, 3]) {

@@ -1,4 +1,5 @@
 // Cell geometry shared by wrapping and the radial distribution function.
+import { cellVolume } from '../system.js';
 import type { MDState } from './state.js';
 
 /** Wraps positions of periodic axes into the cell (fractional coordinates in [0, 1)). */
@@ -27,13 +28,6 @@ export function invert3(m: ArrayLike<number>): Float64Array {
     B / det, (a * i - c * g) / det, -(a * f - c * d) / det,
     C / det, -(a * h - b * g) / det, (a * e - b * d) / det,
   ]);
-}
-
-/** Volume (A^3) of a cell whose rows are the lattice vectors. */
-export function cellVolume(c: ArrayLike<number>): number {
-  return Math.abs(
-    c[0] * (c[4] * c[8] - c[5] * c[7]) - c[1] * (c[3] * c[8] - c[5] * c[6]) + c[2] * (c[3] * c[7] - c[4] * c[6]),
-  );
 }
 
 /** Distances between opposite faces (A): the largest sphere radius that fits is half the smallest. */

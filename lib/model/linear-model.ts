@@ -1,7 +1,7 @@
 // Atomic energy = w[Z] . x_i + b[Z], summed over atoms; forces and stress by
 // backpropagation through the feature blocks (never through dX/dr).
 import type { ForceField, ForceFieldRequest, ForceFieldResult } from '../forcefield.js';
-import { toNativeSystem, type System } from '../system.js';
+import { cellVolume, toNativeSystem, type System } from '../system.js';
 import type { FeatureSet } from './feature-set.js';
 
 export interface LinearWeights {
@@ -95,14 +95,6 @@ export class LinearModel implements ForceField {
   }
 }
 
-function volume(cell: Float64Array): number {
-  return Math.abs(
-    cell[0] * (cell[4] * cell[8] - cell[5] * cell[7]) -
-      cell[1] * (cell[3] * cell[8] - cell[5] * cell[6]) +
-      cell[2] * (cell[3] * cell[7] - cell[4] * cell[6]),
-  );
-}
-
 /** Sums atomic energies and packs forces, stress and virial as the ForceField contract lays them out. */
 export function assemble(
   system: { cell: Float64Array | null },
@@ -118,7 +110,7 @@ export function assemble(
   if (request.perAtom) result.energies = energies;
   if (request.stress) {
     if (!system.cell) throw new Error('stress: the system has no cell (stress needs a periodic system)');
-    const V = volume(system.cell);
+    const V = cellVolume(system.cell);
     result.stress = strain.map((v) => v / V);
     result.virial = strain.map((v) => -v);
   }

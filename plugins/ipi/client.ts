@@ -2,7 +2,7 @@
 // i-PI-speaking server drive a lodestone ForceField over a socket.
 import { createConnection, type Socket } from 'node:net';
 import type { ForceField, ForceFieldResult } from '../../lib/forcefield.js';
-import type { System } from '../../lib/system.js';
+import { cellVolume, type System } from '../../lib/system.js';
 import { CODATA2014, encodeMessage, IpiProtocolError, MessageDecoder, type AtomicUnits, type Message } from './protocol.js';
 
 export interface ServeOptions {
@@ -225,10 +225,7 @@ function session(socket: Socket, forceField: ForceField, options: ServeOptions, 
       }
       let virial = result.virial;
       if (!virial && result.stress && wantStress) {
-        const c = cellRows;
-        const volume = Math.abs(
-          c[0] * (c[4] * c[8] - c[5] * c[7]) - c[1] * (c[3] * c[8] - c[5] * c[6]) + c[2] * (c[3] * c[7] - c[4] * c[6]),
-        );
+        const volume = cellVolume(cellRows);
         virial = result.stress.map((s) => -volume * s);
       }
       const forcesAu = new Float64Array(3 * N);

@@ -1,5 +1,6 @@
 // The one finite-difference helper of the test suite: every analytic
 // gradient (features, potentials, stress) is checked with it.
+import { cellVolume } from '../../lib/system.js';
 
 export type VectorFunction = (x: Float64Array) => ArrayLike<number> | number;
 
@@ -72,10 +73,7 @@ export function stressByFiniteDifferences(
   cell: ArrayLike<number>,
   h = 1e-4,
 ): Float64Array {
-  const c = cell;
-  const V = Math.abs(
-    c[0] * (c[4] * c[8] - c[5] * c[7]) - c[1] * (c[3] * c[8] - c[5] * c[6]) + c[2] * (c[3] * c[7] - c[4] * c[6]),
-  );
+  const V = cellVolume(cell);
   const out = new Float64Array(9);
   for (let a = 0; a < 3; a++) {
     for (let b = 0; b < 3; b++) {
