@@ -113,13 +113,6 @@ std::shared_ptr<const lode::RealSpaceKernel> LodeSphericalExpansion::real_space_
     return kernel_;
 }
 
-void LodeSphericalExpansion::real_space_radial(double distance, double* values, double* derivatives) const {
-    if (!(distance >= 0.0) || !std::isfinite(distance)) {
-        throw Error("distance must be a finite number >= 0, got " + format_number(distance));
-    }
-    real_space_kernel(distance)->evaluate(distance, values, derivatives);
-}
-
 namespace {
 
 double bounding_diagonal(const System& system) {
@@ -142,8 +135,27 @@ struct PairWork {
     double d;
 };
 
-[[noreturn]] void coincident(size_t i, size_t j) {
-    throw Error("atoms " + std::to_string(i) + " and " + std::to_string(j) +
+// Separation r_j - r_i, its length and direction into `w`; false when the
+// atoms coincide, recording the first such pair (threads cannot throw).
+bool pair_geometry(const System& system, size_t i, size_t j, PairWork& w, std::atomic<int64_t>& bad_pair) {
+    const double* ri = &system.positions[3 * i];
+    const double* rj = &system.positions[3 * j];
+    for (int x = 0; x < 3; ++x) w.vec[x] = rj[x] - ri[x];
+    w.d = std::sqrt(w.vec[0] * w.vec[0] + w.vec[1] * w.vec[1] + w.vec[2] * w.vec[2]);
+    if (!(w.d > 0.0)) {
+        int64_t expected = -1;
+        bad_pair.compare_exchange_strong(expected, static_cast<int64_t>(i * system.size() + j));
+        return false;
+    }
+    for (int x = 0; x < 3; ++x) w.u[x] = w.vec[x] / w.d;
+    return true;
+}
+
+void throw_if_coincident(const std::atomic<int64_t>& bad_pair, size_t n_atoms) {
+    const int64_t k = bad_pair.load();
+    if (k < 0) return;
+    throw Error("atoms " + std::to_string(static_cast<size_t>(k) / n_atoms) + " and " +
+                std::to_string(static_cast<size_t>(k) % n_atoms) +
                 " are at the same position: the LODE pair terms are undefined");
 }
 
@@ -199,19 +211,10 @@ void LodeSphericalExpansion::compute_molecule(const System& system, const Expans
                 double* block = row + static_cast<size_t>(type_block[i]) * N;
                 for (int n = 0; n < N; ++n) block[n] += at_zero[static_cast<size_t>(n)] * 0.28209479177387814;
             }
-            const double* ri = &system.positions[3 * i];
             for (size_t j = 0; j < n_atoms; ++j) {
                 const int t = type_block[j];
                 if (t < 0 || j == i) continue;
-                const double* rj = &system.positions[3 * j];
-                for (int x = 0; x < 3; ++x) w.vec[x] = rj[x] - ri[x];
-                w.d = std::sqrt(w.vec[0] * w.vec[0] + w.vec[1] * w.vec[1] + w.vec[2] * w.vec[2]);
-                if (!(w.d > 0.0)) {
-                    int64_t expected = -1;
-                    bad_pair.compare_exchange_strong(expected, static_cast<int64_t>(i * n_atoms + j));
-                    continue;
-                }
-                for (int x = 0; x < 3; ++x) w.u[x] = w.vec[x] / w.d;
+                if (!pair_geometry(system, i, j, w, bad_pair)) continue;
                 kernel->evaluate(w.d, w.f.data(), gradients ? w.df.data() : nullptr);
                 harmonics_.compute(w.u, w.ylm.data(), gradients ? w.dylm.data() : nullptr, w.work);
                 const kernels::PairTerms terms{L, N, T, t, w.f.data(), w.df.data(), w.ylm.data(), w.dylm.data(), w.u};
@@ -230,10 +233,7 @@ void LodeSphericalExpansion::compute_molecule(const System& system, const Expans
             add_center_terms(row, type_block[i], T);
         }
     }
-    if (bad_pair.load() >= 0) {
-        const size_t k = static_cast<size_t>(bad_pair.load());
-        coincident(k / n_atoms, k % n_atoms);
-    }
+    throw_if_coincident(bad_pair, n_atoms);
 }
 
 void LodeSphericalExpansion::backward_molecule(const System& system, const ExpansionRequest& request,
@@ -271,19 +271,10 @@ void LodeSphericalExpansion::backward_molecule(const System& system, const Expan
             const size_t c = static_cast<size_t>(cc);
             const size_t i = static_cast<size_t>(centers[c]);
             const double* adj = adjoint + c * P;
-            const double* ri = &system.positions[3 * i];
             for (size_t j = 0; j < n_atoms; ++j) {
                 const int t = type_block[j];
                 if (t < 0 || j == i) continue;
-                const double* rj = &system.positions[3 * j];
-                for (int x = 0; x < 3; ++x) w.vec[x] = rj[x] - ri[x];
-                w.d = std::sqrt(w.vec[0] * w.vec[0] + w.vec[1] * w.vec[1] + w.vec[2] * w.vec[2]);
-                if (!(w.d > 0.0)) {
-                    int64_t expected = -1;
-                    bad_pair.compare_exchange_strong(expected, static_cast<int64_t>(i * n_atoms + j));
-                    continue;
-                }
-                for (int x = 0; x < 3; ++x) w.u[x] = w.vec[x] / w.d;
+                if (!pair_geometry(system, i, j, w, bad_pair)) continue;
                 kernel->evaluate(w.d, w.f.data(), w.df.data());
                 harmonics_.compute(w.u, w.ylm.data(), w.dylm.data(), w.work);
                 const double inv = 1.0 / w.d;
@@ -324,10 +315,7 @@ void LodeSphericalExpansion::backward_molecule(const System& system, const Expan
             }
         }
     }
-    if (bad_pair.load() >= 0) {
-        const size_t k = static_cast<size_t>(bad_pair.load());
-        coincident(k / n_atoms, k % n_atoms);
-    }
+    throw_if_coincident(bad_pair, n_atoms);
     for (int th = 0; th < n_threads; ++th) {
         if (positions)
             for (size_t k = 0; k < 3 * n_atoms; ++k) positions[k] += forces[static_cast<size_t>(th) * 3 * n_atoms + k];

@@ -48,10 +48,6 @@ public:
     BackwardResult backward(const std::vector<System>& systems, const ExpansionRequest& request,
                             const double* dl_dvalues) const override;
 
-    // F_nl(d) of molecules (see lode_realspace.cpp): v[i] += F_nl(|r_ij|) Y_lm(r_ij^)
-    // with r_ij = r_j - r_i; values/derivatives [l][n]. Exposed for tests.
-    void real_space_radial(double distance, double* values, double* derivatives) const;
-
 private:
     void compute_periodic(const System& system, const ExpansionRequest& request,
                           const std::vector<int32_t>& centers, const std::vector<int>& type_block, double* values,
