@@ -13,10 +13,9 @@ import { readExtxyz } from '../lib/io/extxyz.js';
 import type { System } from '../lib/system.js';
 import type { ForceFieldResult } from '../lib/forcefield.js';
 import { CODATA2014, serveForceField } from '../plugins/ipi/index.js';
-import { fitNaclModel, NACL_XYZ as XYZ } from './support/ipi-model.js';
+import { fitNaclModel, NACL_XYZ as XYZ, PYTHON } from './support/ipi-model.js';
 import { cellVolume } from '../lib/system.js';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(import.meta.dirname, '../plugins/ipi/examples/ase_nve.py');
 const probe = spawnSync(PYTHON, ['-c', 'import ase, ase.calculators.socketio; print(ase.__version__)'], { encoding: 'utf8' });
 const haveAse = probe.status === 0;

