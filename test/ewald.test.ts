@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { COULOMB_CONSTANT, Ewald } from '../lib/ewald.js';
 import { native } from '../lib/native.js';
-import { derivative, relativeError, stressByFiniteDifferences } from './support/finite-differences.js';
+import { derivative, relativeError, stressByFiniteDifferences, rel, rmsForceDifference } from './support/finite-differences.js';
 import { gaussLegendre } from './support/quadrature.js';
-import { randomSystem, rng, type TestSystem } from './support/random-systems.js';
+import { randomCharges, randomSystem, type TestSystem } from './support/random-systems.js';
 import { REFERENCE_DIR } from './support/reference.js';
 import { cellVolume } from '../lib/system.js';
 
@@ -22,22 +22,6 @@ const law = (p: number, sigma: number, what: string, x: number[]) =>
   Array.from(binding.smearedPowerLaw(p, sigma, what, Float64Array.from(x)) as Float64Array);
 const lawScalar = (p: number, sigma: number, what: string) =>
   binding.smearedPowerLaw(p, sigma, what, new Float64Array(0)) as unknown as number;
-
-const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
-
-function rms(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
-  return Math.sqrt(s / (a.length / 3));
-}
-
-/** Random charges with zero sum (or the given total). */
-function randomCharges(n: number, seed: number, total = 0): Float64Array {
-  const random = rng(seed);
-  const q = Float64Array.from({ length: n }, () => 2 * random() - 1);
-  const shift = (q.reduce((a, b) => a + b, 0) - total) / n;
-  return q.map((v) => v - shift);
-}
 
 // ---------------------------------------------------------------------------
 describe('special functions', () => {
@@ -409,7 +393,7 @@ describe('Ewald consistency', () => {
         for (const accuracy of [1e-3, 1e-5, 1e-7]) {
           const ewald = new Ewald({ ...options, accuracy });
           const r = ewald.compute(s);
-          const measured = rms(r.forces!, exact.forces!) / ewald.parameters!.referenceForce;
+          const measured = rmsForceDifference(r.forces!, exact.forces!) / ewald.parameters!.referenceForce;
           ratios.push(`${name} ${accuracy}: ${(measured / accuracy).toFixed(3)}`);
           expect(measured, `${name} seed ${seed} accuracy ${accuracy}`).toBeLessThan(accuracy);
           // and not absurdly pessimistic

@@ -5,24 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { COULOMB_CONSTANT, Ewald, type EwaldOptions } from '../lib/ewald.js';
 import { getNumThreads, setNumThreads } from '../lib/threads.js';
-import { derivative, stressByFiniteDifferences } from './support/finite-differences.js';
-import { randomSystem, rng } from './support/random-systems.js';
+import { derivative, stressByFiniteDifferences, rel, rmsForceDifference } from './support/finite-differences.js';
+import { randomCharges, randomSystem } from './support/random-systems.js';
 import { cellVolume } from '../lib/system.js';
-
-const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
-
-function rms(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
-  return Math.sqrt(s / (a.length / 3));
-}
-
-function randomCharges(n: number, seed: number, total = 0): Float64Array {
-  const random = rng(seed);
-  const q = Float64Array.from({ length: n }, () => 2 * random() - 1);
-  const shift = (q.reduce((a, b) => a + b, 0) - total) / n;
-  return q.map((v) => v - shift);
-}
 
 const TRICLINIC = [8.1, 0, 0, 1.2, 7.6, 0, -0.9, 0.7, 8.4];
 
@@ -49,7 +34,7 @@ describe('PME against direct Ewald', () => {
         expect(p.meshOrder).toBeGreaterThanOrEqual(3);
         expect(p.estimatedError / p.referenceForce).toBeLessThan(accuracy);
         const force = p.referenceForce;
-        const forceError = rms(r.forces!, exact.forces!) / force;
+        const forceError = rmsForceDifference(r.forces!, exact.forces!) / force;
         // energy and stress scales: force x mean distance per atom, force / d^2
         const energyError = Math.abs(r.energy - exact.energy) / (n * force * d);
         const stressError = Math.max(...r.stress!.map((s, k) => Math.abs(s - exact.stress![k]))) / (force / (d * d));
@@ -157,7 +142,7 @@ describe('PME error estimate and method choice', () => {
           const pme = new Ewald({ ...options, method: 'pme', accuracy });
           const r = pme.compute(s);
           const p = pme.parameters!;
-          const measured = rms(r.forces!, exact.forces!);
+          const measured = rmsForceDifference(r.forces!, exact.forces!);
           ratios.push(`${name} ${accuracy}: ${(measured / p.estimatedError).toFixed(3)}`);
           expect(measured, `${name} seed ${seed} accuracy ${accuracy}`).toBeLessThan(p.estimatedError);
           expect(measured / p.referenceForce).toBeLessThan(accuracy);

@@ -86,3 +86,13 @@ export function stressByFiniteDifferences(
   }
   return out;
 }
+
+/** |a - b| / |b|. */
+export const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+
+/** Root-mean-square per-atom difference of two [atoms][3] force arrays. */
+export function rmsForceDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+  return Math.sqrt(s / (a.length / 3));
+}

@@ -84,3 +84,11 @@ export function rotate(rows: ArrayLike<number>, R: ArrayLike<number>): Float64Ar
 
 /** Triclinic test cells (rows = lattice vectors). */
 export const TRICLINIC_CELL = [6.2, 0, 0, 1.3, 5.9, 0, -0.8, 0.9, 6.4];
+
+/** Random charges in (-1, 1) shifted to sum to `total` (neutral by default). */
+export function randomCharges(n: number, seed: number, total = 0): Float64Array {
+  const random = rng(seed);
+  const q = Float64Array.from({ length: n }, () => 2 * random() - 1);
+  const shift = (q.reduce((a, b) => a + b, 0) - total) / n;
+  return q.map((v) => v - shift);
+}
