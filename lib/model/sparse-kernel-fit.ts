@@ -17,7 +17,7 @@ import {
   speciesStarts,
 } from './sparse-kernel.js';
 import {
-  datasetHash,
+  fitReport,
   fitSettings,
   learnScales,
   solveOnSplit,
@@ -346,14 +346,7 @@ export function fitSparseKernelModel(
   return {
     model,
     report: {
-      regularization: solution.regularization,
-      scan: solution.scan,
-      train: solution.train,
-      validation: solution.validation,
-      trainFrames: split.train.length,
-      validationFrames: split.validation.length,
-      datasetHash: datasetHash(data),
-      seconds: (Date.now() - start) / 1000,
+      ...fitReport(solution, split, data, start),
       zeta,
       sparsePoints: counts,
       notes,

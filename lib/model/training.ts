@@ -308,17 +308,24 @@ export function fitLinearModel(
     solve: (equations, lambda) => equations.solve(lambda, true),
   };
   const solution = solveOnSplit(problem, frames, split, settings, options.onProgress);
+  return { model: toModel(features, solution.parameters), report: fitReport(solution, split, data, start) };
+}
+
+/** The report every fit gives: chosen regularisation, errors, data set and time (`start` from Date.now()). */
+export function fitReport(
+  solution: SplitSolution,
+  split: { train: number[]; validation: number[] },
+  data: readonly TrainingFrame[],
+  start: number,
+): FitReport {
   return {
-    model: toModel(features, solution.parameters),
-    report: {
-      regularization: solution.regularization,
-      scan: solution.scan,
-      train: solution.train,
-      validation: solution.validation,
-      trainFrames: split.train.length,
-      validationFrames: split.validation.length,
-      datasetHash: datasetHash(data),
-      seconds: (Date.now() - start) / 1000,
-    },
+    regularization: solution.regularization,
+    scan: solution.scan,
+    train: solution.train,
+    validation: solution.validation,
+    trainFrames: split.train.length,
+    validationFrames: split.validation.length,
+    datasetHash: datasetHash(data),
+    seconds: (Date.now() - start) / 1000,
   };
 }
