@@ -9,6 +9,7 @@
 #include "lodestone/error.hpp"
 #include "lodestone/expansions/spherical_expansion.hpp"
 #include "lodestone/invariants/invariants.hpp"
+#include "lodestone/math/gto_basis.hpp"
 
 using namespace lodestone;
 
@@ -110,6 +111,20 @@ int main() {
             threw = true;
         }
         check(threw, "max_angular 26 throws lodestone::Error", 0.0);
+
+        // M(1, 2, z) e^-z = (1 - e^-z) / z, on the power-series and asymptotic branches
+        for (double z : {0.3, 5.0, 29.0, 45.0, 300.0}) {
+            const double exact = -std::expm1(-z) / z;
+            const double err = std::abs(hyp1f1_scaled(1.0, 2.0, z) - exact) / exact;
+            check(err < 1e-13, "hyp1f1_scaled(1, 2, z) closed form", err);
+        }
+        threw = false;
+        try {
+            hyp1f1_scaled(-0.5, 1.5, 40.0);
+        } catch (const Error&) {
+            threw = true;
+        }
+        check(threw, "hyp1f1_scaled with a < 0 throws lodestone::Error", 0.0);
     } catch (const std::exception& e) {
         std::printf("unexpected exception: %s\n", e.what());
         return 1;

@@ -49,6 +49,11 @@ void GtoBasis::orthonormalize(double* primitive, int stride) const {
 }
 
 double hyp1f1_scaled(double a, double b, double z) {
+    // The asymptotic branch takes log Gamma(a), which loses the sign of
+    // Gamma for negative a; radial integrals only need a, b > 0.
+    if (!(a > 0.0 && b > 0.0)) {
+        throw Error("hyp1f1_scaled: expected a > 0 and b > 0, got a = " + format_number(a) + ", b = " + format_number(b));
+    }
     if (z > 30.0) {
         // M(a,b,z) ~ Gamma(b)/Gamma(a) e^z z^(a-b) sum_s (b-a)_s (1-a)_s / s! z^-s;
         // exact when b - a is a non-positive integer, otherwise used only
@@ -76,7 +81,7 @@ double hyp1f1_scaled(double a, double b, double z) {
     for (int k = 0; k < 100000; ++k) {
         term *= (a + k) * z / ((b + k) * (k + 1));
         sum += term;
-        if (term <= 1e-17 * sum && k > z) break;
+        if (std::abs(term) <= 1e-17 * std::abs(sum) && k > z) break;
     }
     return sum * std::exp(-z);
 }
