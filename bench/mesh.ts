@@ -5,11 +5,12 @@
 // Targets (issue 4): per-atom PME time at ~1e5 atoms <= 2x that at ~1e3,
 // PME >= 20x faster than direct Ewald at ~1e4, peak memory at 1e5 <= 4 GiB.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Ewald, getNumThreads } from '../lib/index.js';
+import { Ewald, getNumThreads, LodeSphericalExpansion } from '../lib/index.js';
+import { lodeHypers } from '../lib/model/presets.js';
 import { moltenNaCl } from './support/structures.js';
-import type { Row } from './support/table.js';
+import { markdownTable, type Row } from './support/table.js';
 import { time } from './support/timing.js';
 
 const CHARGES = { 11: 1, 17: -1 } as const;
@@ -61,7 +62,91 @@ function inChild(replicas: number, method: 'pme' | 'ewald'): CaseResult {
   return JSON.parse(line) as CaseResult;
 }
 
+// ---- LODE expansion: mesh vs direct k sum ----
+// Values + backward (forces) of the model's LODE hypers (lodeHypers():
+// smearing 1.5, max_radial 5, max_angular 4, radius 4.5) at accuracy 1e-6.
+// The direct sum costs ~N^2: past this many atoms values + backward take
+// longer than ~60 s here, so it is skipped.
+const LODE_DIRECT_LIMIT = 10000;
+
+interface LodeCaseResult extends CaseResult {
+  valuesSeconds: number;
+  backwardSeconds: number;
+}
+
+async function runLodeCase(replicas: number, method: 'mesh' | 'direct'): Promise<LodeCaseResult> {
+  const { name: _name, ...system } = moltenNaCl(replicas);
+  const atoms = system.types.length;
+  const lode = new LodeSphericalExpansion({ ...(lodeHypers() as object), method, accuracy: ACCURACY } as ConstructorParameters<typeof LodeSphericalExpansion>[0]);
+  const runs = atoms > 5000 ? 1 : 3;
+  const values = lode.compute(system).values;
+  const dLdv = Float64Array.from(values, (_, k) => ((k * 7919) % 13) / 13 - 0.5);
+  const tv = await time(() => lode.compute(system), { runs, warmup: 0 });
+  const tb = await time(() => lode.backward(system, dLdv), { runs, warmup: 0 });
+  const p = lode.parameters(system);
+  const parameters = p.method === 'mesh' ? `mesh ${p.mesh!.join('x')} n ${p.meshOrder} est. ${p.estimatedError!.toExponential(1)}` : `${p.kVectors} k-vectors`;
+  return { atoms, seconds: tv.median + tb.median, valuesSeconds: tv.median, backwardSeconds: tb.median, peakMiB: peakMiB(), parameters };
+}
+
+function lodeInChild(replicas: number, method: 'mesh' | 'direct'): LodeCaseResult {
+  const self = fileURLToPath(import.meta.url);
+  const out = execFileSync(process.execPath, [...process.execArgv, self, '--lode-case', String(replicas), method], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as LodeCaseResult;
+}
+
+/**
+ * LODE scaling table (issue 4 targets: per-atom mesh time at ~1e5 <= 2x that
+ * at ~1e3, mesh >= 20x faster than direct at ~1e4, peak memory at 1e5 <= 4 GiB).
+ * The ~1e5 case runs only with `--full` or LODESTONE_BENCH_FULL=1 (minutes).
+ */
+export async function runLode(quick: boolean): Promise<Row[]> {
+  const full = process.argv.includes('--full') || process.env.LODESTONE_BENCH_FULL === '1';
+  const sizes = quick ? [2, 3] : full ? [3, 5, 11] : [3, 5];
+  const rows: Row[] = [];
+  for (const n of sizes) {
+    const mesh = lodeInChild(n, 'mesh');
+    const row: Row = {
+      atoms: mesh.atoms,
+      threads: getNumThreads(),
+      'mesh µs/atom (values + backward)': (mesh.seconds * 1e6) / mesh.atoms,
+      'mesh values s': mesh.valuesSeconds,
+      'mesh backward s': mesh.backwardSeconds,
+      'mesh peak MiB': Math.round(mesh.peakMiB),
+      'mesh parameters': mesh.parameters,
+    };
+    if (mesh.atoms <= LODE_DIRECT_LIMIT) {
+      const direct = lodeInChild(n, 'direct');
+      row['direct µs/atom'] = (direct.seconds * 1e6) / direct.atoms;
+      row['direct peak MiB'] = Math.round(direct.peakMiB);
+      row['direct / mesh'] = direct.seconds / mesh.seconds;
+    } else {
+      row['direct µs/atom'] = 'skipped (> 60 s)';
+      row['direct peak MiB'] = '';
+      row['direct / mesh'] = '';
+    }
+    rows.push(row);
+  }
+  const first = rows[0]['mesh µs/atom (values + backward)'] as number;
+  for (const r of rows) r['mesh µs/atom vs smallest'] = (r['mesh µs/atom (values + backward)'] as number) / first;
+  if (!full && !quick) rows.push({ atoms: 85184, threads: getNumThreads(), 'mesh µs/atom (values + backward)': 'run with --full' });
+  return rows;
+}
+
 export async function run(quick: boolean): Promise<Row[]> {
+  // The LODE table is printed and saved here (bench/run.ts prints the returned Ewald table).
+  const lodeRows = await runLode(quick);
+  console.log(`## mesh: LODE expansion, mesh vs direct (accuracy ${ACCURACY})\n\n${markdownTable(lodeRows)}\n`);
+  const results = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(results, { recursive: true });
+  writeFileSync(`${results}mesh-lode.json`, JSON.stringify({ date: new Date().toISOString(), quick, rows: lodeRows }, null, 2));
+  return runEwald(quick);
+}
+
+async function runEwald(quick: boolean): Promise<Row[]> {
   // 64 n^3 ions: 1728 (~1e3), 8000 (~1e4), 85184 (~1e5)
   const sizes = quick ? [2, 3] : [3, 5, 11];
   const rows: Row[] = [];
@@ -95,4 +180,14 @@ if (caseIndex >= 0) {
   const replicas = Number(process.argv[caseIndex + 1]);
   const method = process.argv[caseIndex + 2] as 'pme' | 'ewald';
   console.log(JSON.stringify(await runCase(replicas, method)));
+}
+const lodeIndex = process.argv.indexOf('--lode-case');
+if (lodeIndex >= 0) {
+  const replicas = Number(process.argv[lodeIndex + 1]);
+  const method = process.argv[lodeIndex + 2] as 'mesh' | 'direct';
+  console.log(JSON.stringify(await runLodeCase(replicas, method)));
+}
+// `npx tsx bench/mesh.ts --lode [--full]`: the LODE table alone
+if (process.argv.includes('--lode') && caseIndex < 0 && lodeIndex < 0) {
+  console.log(markdownTable(await runLode(process.argv.includes('--quick'))));
 }

@@ -5,9 +5,30 @@ import type { FeatureBlock } from './labels.js';
 import { native, type NativeLodeExpansion } from './native.js';
 import { prepare, type ComputeOptions } from './request.js';
 import { toFeatureBlock } from './spherical-expansion.js';
-import type { System } from './system.js';
+import { toNativeSystem, type System } from './system.js';
 
 const PROPERTY_NAMES = ['l', 'm', 'neighbor_type', 'n'] as const;
+
+/** How a periodic system is computed (`LodeSphericalExpansion.parameters`). */
+export interface LodeParameters {
+  /** 'direct' (also for molecules, which use real space) or 'mesh'. */
+  method: 'direct' | 'mesh';
+  /** Mesh points along each lattice vector (mesh only). */
+  mesh?: [number, number, number];
+  /** B-spline order (mesh only). */
+  meshOrder?: number;
+  /** Largest |a_d| / mesh_d (A) (mesh only). */
+  meshSpacing?: number;
+  /** Estimated relative RMS error of the mesh values, in the units of `accuracy` (mesh only). */
+  estimatedError?: number;
+  /** The RMS that `accuracy` is relative to: the k-space part of v for uncorrelated positions at this density. */
+  valueScale: number;
+  /** Modelled costs of the two methods (same arbitrary unit; the mesh one is Infinity when not considered). */
+  directCost: number;
+  meshCost: number;
+  /** k-vectors of the direct sum (half space, 0 < |k| < k_cutoff). */
+  kVectors: number;
+}
 
 /**
  * Expansion of the long-range field that every atom of each neighbour type
@@ -21,6 +42,13 @@ const PROPERTY_NAMES = ['l', 'm', 'neighbor_type', 'n'] as const;
  *
  * Gradients: positions (every atom moves every centre: the full tensor has
  * N x N rows, prefer `backward` for forces), strain and cell.
+ *
+ * `method: 'mesh'` (or 'auto') evaluates the periodic k sum on a particle
+ * mesh (smooth-PME B-splines + FFT, O(N) per channel at fixed density
+ * instead of O(N^2)) to the requested `accuracy`; it gives values and
+ * backward() (forces, stress) but no gradient tensors: compute() with
+ * `gradients` throws for 'mesh' (use backward() or method 'direct').
+ * `parameters(system)` tells which method and mesh are used.
  */
 export class LodeSphericalExpansion {
   readonly hypers: LodeSphericalExpansionHypers;
@@ -40,6 +68,15 @@ export class LodeSphericalExpansion {
     return this.parsed.kCutoff;
   }
 
+  /**
+   * Method and mesh that compute() (and backward()) use for this system;
+   * `gradients`: compute() is asked for positions/strain/cell gradients,
+   * which 'auto' then answers with 'direct' (and 'mesh' refuses).
+   */
+  parameters(system: System, options: { gradients?: boolean } = {}): LodeParameters {
+    return this.calculator.parameters(toNativeSystem(system), options.gradients === true);
+  }
+
   compute(systems: System | readonly System[], options: ComputeOptions = {}): FeatureBlock {
     const { systems: s, request } = prepare(systems, options);
     return toFeatureBlock(this.calculator.compute(s, request), request, PROPERTY_NAMES);
@@ -54,7 +91,8 @@ export class LodeSphericalExpansion {
   /**
    * Vector-Jacobian product: given dL/dv for every row of compute()'s values
    * (same systems and options), returns dL/dr per atom and dL/dstrain per
-   * system, in O(N N_k P) without forming the N x N gradient tensor.
+   * system, in O(N N_k P) without forming the N x N gradient tensor (on the
+   * mesh: two FFTs per channel).
    */
   backward(systems: System | readonly System[], dLdv: ArrayLike<number>, options: Omit<ComputeOptions, 'gradients'> = {}): Backward {
     const { systems: s, request } = prepare(systems, { ...options, gradients: ['positions', 'strain'] });

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
+import type { LodeParameters } from './lode-expansion.js';
 
 /** A system as the addon receives it (already validated for types by lib/system.ts). */
 export interface NativeSystem {
@@ -68,9 +69,9 @@ export interface NativeBinding {
     cutoff: number,
   ): { first: Int32Array; second: Int32Array; shifts: Int32Array; vectors: Float64Array; distances: Float64Array };
   /** Real 3D FFT of a row-major n0 x n1 x n2 grid: interleaved re/im of the n0 x n1 x (n2/2+1) half spectrum. */
-  fft3dRealForward(grid: Float64Array, n0: number, n1: number, n2: number): Float64Array;
+  fft3dRealForward(grid: Float64Array, n0: number, n1: number, n2: number, band?: [number, number, number]): Float64Array;
   /** Inverse of fft3dRealForward, unnormalised: inverse(forward(x)) = n0 n1 n2 x. */
-  fft3dRealInverse(spectrum: Float64Array, n0: number, n1: number, n2: number): Float64Array;
+  fft3dRealInverse(spectrum: Float64Array, n0: number, n1: number, n2: number, band?: [number, number, number]): Float64Array;
   /** Smallest m >= n whose prime factors are all in {2, 3, 5, 7}. */
   goodFftSize(n: number): number;
   SphericalExpansion: new (hypers: NativeExpansionHypers) => NativeExpansion;
@@ -144,4 +145,6 @@ export interface NativeLodeHypers {
   splineAccuracy: number;
 }
 
-export type NativeLodeExpansion = NativeExpansion;
+export interface NativeLodeExpansion extends NativeExpansion {
+  parameters(system: NativeSystem, gradients: boolean): LodeParameters;
+}

@@ -22,6 +22,8 @@
       'native/src/longrange/tuning.cpp',
       'native/src/longrange/ewald.cpp',
       'native/src/longrange/pme.cpp',
+      'native/src/longrange/mesh_grid.cpp',
+      'native/src/longrange/lode_mesh.cpp',
       'native/src/expansions/cutoff.cpp',
       'native/src/expansions/expansion.cpp',
       'native/src/expansions/pair_kernels.cpp',

@@ -212,6 +212,65 @@ describe('fft3dRealForward / fft3dRealInverse against a naive DFT', () => {
     expect(Array.from(inverse(perturbed, shape))).toEqual(Array.from(inverse(X, shape)));
   });
 
+  describe('band-limited transforms', () => {
+    // signed frequency of index m on an axis of n points
+    const signed = (m: number, n: number) => (2 * m <= n ? m : m - n);
+    const inBand = (shape: Shape, band: Shape, i0: number, i1: number, i2: number) =>
+      Math.abs(signed(i0, shape[0])) <= band[0] && Math.abs(signed(i1, shape[1])) <= band[1] && i2 <= band[2];
+    // shapes with one plane, fewer planes than threads (1 x 130 x 128 is big
+    // enough to run threaded, so its passes are not fused), odd/even axes;
+    // bands narrower than, equal to and wider than the spectrum
+    const cases: Array<[Shape, Shape]> = [
+      [[12, 10, 16], [3, 2, 4]],
+      [[1, 130, 128], [0, 20, 30]],
+      [[1, 9, 14], [0, 4, 7]],
+      [[30, 28, 27], [9, 0, 5]],
+      [[36, 36, 36], [10, 10, 10]],
+      [[8, 6, 10], [8, 6, 10]],
+    ];
+    for (const [shape, band] of cases) {
+      const [n0, n1, n2] = shape;
+      const h = Math.floor(n2 / 2) + 1;
+      it(`forward keeps the band exact for ${shape.join('x')}, band ${band.join(',')}`, () => {
+        const x = randomGrid(shape, 11);
+        const full = forward(x, shape);
+        const banded = native.fft3dRealForward(x, n0, n1, n2, band);
+        let worst = 0;
+        let kept = 0;
+        for (let i0 = 0; i0 < n0; i0++)
+          for (let i1 = 0; i1 < n1; i1++)
+            for (let i2 = 0; i2 < h; i2++) {
+              if (!inBand(shape, band, i0, i1, i2)) continue;
+              kept++;
+              const at = 2 * ((i0 * n1 + i1) * h + i2);
+              worst = Math.max(worst, Math.abs(banded[at] - full[at]), Math.abs(banded[at + 1] - full[at + 1]));
+            }
+        expect(kept).toBeGreaterThan(0);
+        expect(worst).toBeLessThan(1e-12 * maxAbs(full));
+      });
+      it(`inverse of a spectrum inside the band is exact for ${shape.join('x')}, band ${band.join(',')}`, () => {
+        const X = forward(randomGrid(shape, 12), shape);
+        for (let i0 = 0; i0 < n0; i0++)
+          for (let i1 = 0; i1 < n1; i1++)
+            for (let i2 = 0; i2 < h; i2++) {
+              if (inBand(shape, band, i0, i1, i2)) continue;
+              const at = 2 * ((i0 * n1 + i1) * h + i2);
+              X[at] = X[at + 1] = 0;
+            }
+        const full = inverse(X, shape);
+        const banded = native.fft3dRealInverse(X, n0, n1, n2, band);
+        let worst = 0;
+        for (let i = 0; i < full.length; i++) worst = Math.max(worst, Math.abs(banded[i] - full[i]));
+        expect(worst).toBeLessThan(1e-12 * maxAbs(full));
+      });
+    }
+    it('rejects a malformed band', () => {
+      const x = new Float64Array(8);
+      expect(() => native.fft3dRealForward(x, 2, 2, 2, [1, 1] as unknown as [number, number, number])).toThrow(/band/);
+      expect(() => native.fft3dRealInverse(new Float64Array(16), 2, 2, 2, [1, 0.5, 1])).toThrow(/integer/);
+    });
+  });
+
   it('gives the same bits for 1 and 2 threads', () => {
     const shape: Shape = [40, 42, 45];
     const x = randomGrid(shape, 5);

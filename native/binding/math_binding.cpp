@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <complex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -116,6 +117,17 @@ int64_t fft_dimension(const Napi::Value& value, const char* name) {
     return d > 9.0e15 ? int64_t(9.0e15) : d < -9.0e15 ? int64_t(-9.0e15) : static_cast<int64_t>(d);
 }
 
+// Optional band [b0, b1, b2] (Fft3dPlan's band-limited transforms); absent: the whole spectrum.
+std::optional<std::array<int64_t, 3>> fft_band(const Napi::Value& value) {
+    if (value.IsUndefined()) return std::nullopt;
+    if (!value.IsArray() || value.As<Napi::Array>().Length() != 3) {
+        throw Napi::TypeError::New(value.Env(), "fft: band must be an array of 3 integers");
+    }
+    std::array<int64_t, 3> band{};
+    for (uint32_t d = 0; d < 3; d++) band[d] = fft_dimension(value.As<Napi::Array>().Get(d), "band");
+    return band;
+}
+
 Napi::Float64Array fft_input(const Napi::Value& value) {
     if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
         throw Napi::TypeError::New(value.Env(), "fft: expected a Float64Array");
@@ -130,6 +142,7 @@ Napi::Value fft3d_real_forward(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto grid = fft_input(info[0]);
     const int64_t n0 = fft_dimension(info[1], "n0"), n1 = fft_dimension(info[2], "n1"), n2 = fft_dimension(info[3], "n2");
+    const auto band = fft_band(info[4]);
     return guarded(env, [&]() -> Napi::Value {
         Fft3dPlan plan(n0, n1, n2);
         if (grid.ElementLength() != plan.real_size()) {
@@ -138,7 +151,12 @@ Napi::Value fft3d_real_forward(const Napi::CallbackInfo& info) {
         }
         // Synchronous: the transform may read the JS array in place.
         DoubleBuffer out(2 * plan.complex_size());
-        plan.forward(grid.Data(), reinterpret_cast<std::complex<double>*>(out.data()));
+        auto* spectrum = reinterpret_cast<std::complex<double>*>(out.data());
+        if (band) {
+            plan.forward(grid.Data(), spectrum, *band);
+        } else {
+            plan.forward(grid.Data(), spectrum);
+        }
         return to_float64_array(env, std::move(out));
     });
 }
@@ -148,6 +166,7 @@ Napi::Value fft3d_real_inverse(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto spectrum = fft_input(info[0]);
     const int64_t n0 = fft_dimension(info[1], "n0"), n1 = fft_dimension(info[2], "n1"), n2 = fft_dimension(info[3], "n2");
+    const auto band = fft_band(info[4]);
     return guarded(env, [&]() -> Napi::Value {
         Fft3dPlan plan(n0, n1, n2);
         if (spectrum.ElementLength() != 2 * plan.complex_size()) {
@@ -157,7 +176,12 @@ Napi::Value fft3d_real_inverse(const Napi::CallbackInfo& info) {
         // The inverse overwrites its input: work on a copy.
         DoubleBuffer in(spectrum.Data(), spectrum.Data() + 2 * plan.complex_size());
         DoubleBuffer out(plan.real_size());
-        plan.inverse(reinterpret_cast<std::complex<double>*>(in.data()), out.data());
+        auto* spec = reinterpret_cast<std::complex<double>*>(in.data());
+        if (band) {
+            plan.inverse(spec, out.data(), *band);
+        } else {
+            plan.inverse(spec, out.data());
+        }
         return to_float64_array(env, std::move(out));
     });
 }

@@ -19,6 +19,7 @@
 
 #include "lode_internal.hpp"
 #include "lode_kernels.hpp"
+#include "lode_mesh.hpp"
 #include "lodestone/error.hpp"
 #include "lodestone/math/kvectors.hpp"
 #include "lodestone/simd.hpp"
@@ -136,6 +137,7 @@ LodeSphericalExpansion::LodeSphericalExpansion(const LodeExpansionHypers& hypers
     if (!std::isfinite(hypers_.center_atom_weight)) {
         throw Error("center_atom_weight must be a finite number, got " + format_number(hypers_.center_atom_weight));
     }
+    validate_lode_mesh_request(lode::mesh_request(hypers_, true));
     radial_ = std::make_unique<LodeRadialIntegral>(hypers_.max_radial, hypers_.radial_radius, hypers_.max_angular,
                                                    hypers_.k_cutoff, hypers_.spline_accuracy);
     const int N = hypers_.max_radial + 1;
@@ -176,6 +178,11 @@ ExpansionResult LodeSphericalExpansion::compute(const std::vector<System>& syste
     validate_systems(systems);
     validate_request(systems, request);
     for (size_t s = 0; s < systems.size(); ++s) geometry_of(systems[s], s);
+    const bool gradients = request.positions || request.strain || request.cell;
+    if (gradients && hypers_.method == "mesh") {
+        throw Error("method 'mesh': compute() gives values only (use backward() for forces and stress); "
+                    "positions, strain or cell gradients need method 'direct'");
+    }
 
     const int L = hypers_.max_angular + 1;
     const int LM = L * L;
@@ -240,7 +247,12 @@ ExpansionResult LodeSphericalExpansion::compute(const std::vector<System>& syste
         double* pos = request.positions ? &result.positions_gradient[grad_base[s] * 3 * P] : nullptr;
         double* strain = request.strain ? &result.strain_gradient[sample_start[s] * 9 * P] : nullptr;
         double* cell = request.cell ? &result.cell_gradient[sample_start[s] * 9 * P] : nullptr;
-        if (geometry_of(system, s) == Geometry::Periodic) {
+        const LodeMethodParameters method =
+            geometry_of(system, s) == Geometry::Periodic && hypers_.method != "direct" ? parameters(system, gradients)
+                                                                                        : LodeMethodParameters{};
+        if (method.method == "mesh") {
+            compute_mesh(system, request, centers, block, method, values);
+        } else if (geometry_of(system, s) == Geometry::Periodic) {
             compute_periodic(system, request, centers, block, values, pos, partner_starts[s], partner_lists[s], strain,
                              cell);
         } else {
@@ -278,7 +290,12 @@ BackwardResult LodeSphericalExpansion::backward(const std::vector<System>& syste
         const double* adjoint = dl_dvalues + sample_base * P;
         double* positions = request.positions ? &result.positions[3 * atom_base] : nullptr;
         double* strain = request.strain ? &result.strain[9 * s] : nullptr;
-        if (geometry_of(system, s) == Geometry::Periodic) {
+        const LodeMethodParameters method =
+            geometry_of(system, s) == Geometry::Periodic && hypers_.method != "direct" ? parameters(system, false)
+                                                                                        : LodeMethodParameters{};
+        if (method.method == "mesh") {
+            backward_mesh(system, request, centers, block, method, adjoint, positions, strain);
+        } else if (geometry_of(system, s) == Geometry::Periodic) {
             backward_periodic(system, request, centers, block, adjoint, positions, strain);
         } else {
             backward_molecule(system, request, centers, block, adjoint, positions, strain);

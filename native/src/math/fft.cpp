@@ -25,6 +25,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -648,46 +649,62 @@ struct Fft3dPlan::Impl {
     // The last two axes of plane i0, done back to back while the plane
     // (n1 (n2/2+1) complex numbers) is still in cache: this saves a full
     // round trip of the grid through memory, which dominates large meshes.
-    void plane_forward(const double* real, double* spec, size_t i0, double* buf) const {
+    void plane_forward(const double* real, double* spec, size_t i0, size_t h_band, double* buf) const {
         const size_t end = (i0 + 1) * n1;
         for (size_t first = i0 * n1; first < end; first += 2 * kLanes) r2c_block(real, spec, first, end, buf);
         if (n1 == 1) return;
-        for (size_t c0 = 0; c0 < h; c0 += kWide * kLanes)
-            complex_block(spec + 2 * (i0 * n1 * h + c0), f1, h, std::min(kWide * kLanes, h - c0), false, buf);
+        for (size_t c0 = 0; c0 < h_band; c0 += kWide * kLanes)
+            complex_block(spec + 2 * (i0 * n1 * h + c0), f1, h, std::min(kWide * kLanes, h_band - c0), false, buf);
     }
 
-    void plane_inverse(double* spec, double* real, size_t i0, double* buf) const {
+    void plane_inverse(double* spec, double* real, size_t i0, size_t h_band, double* buf) const {
         if (n1 > 1) {
-            for (size_t c0 = 0; c0 < h; c0 += kWide * kLanes)
-                complex_block(spec + 2 * (i0 * n1 * h + c0), f1, h, std::min(kWide * kLanes, h - c0), true, buf);
+            for (size_t c0 = 0; c0 < h_band; c0 += kWide * kLanes)
+                complex_block(spec + 2 * (i0 * n1 * h + c0), f1, h, std::min(kWide * kLanes, h_band - c0), true, buf);
         }
         const size_t end = (i0 + 1) * n1;
         for (size_t first = i0 * n1; first < end; first += 2 * kLanes) c2r_block(spec, real, first, end, buf);
     }
 
-    void execute(const double* real_in, double* spec, double* real_out, bool inverse) {
+    // `band`: the largest |signed frequency| kept along each axis (see
+    // Fft3dPlan::inverse). Only the columns that can hold a kept frequency
+    // are transformed along axes 0 and 1: with a band of a third of the
+    // spectrum that skips most of those two passes.
+    void execute(const double* real_in, double* spec, double* real_out, bool inverse,
+                 const std::array<int64_t, 3>& band) {
         // Below ~16k points a transform takes tens of microseconds, less than
         // waking and synchronising a team (which an oversubscribed machine
         // makes far worse).
         const int threads = n0 * n1 * n2 < kParallelMinPoints ? 1 : ensure_threads();
         const size_t plane = n1 * h;
         constexpr size_t wide = kWide * kLanes;
-        const long axis0_blocks = n0 > 1 ? static_cast<long>((plane + wide - 1) / wide) : 0;
+        const size_t h_band = std::min(h, static_cast<size_t>(std::max<int64_t>(band[2], 0)) + 1);
+        // rows m1 of a plane inside the band: 0..b1 and n1-b1..n1-1
+        const size_t b1 = static_cast<size_t>(std::max<int64_t>(band[1], 0));
+        const size_t rows = 2 * b1 + 1 >= n1 ? n1 : 2 * b1 + 1;
+        auto row_index = [&](size_t r) { return rows == n1 || r <= b1 ? r : n1 - (rows - r); };
+        // Without a band the plane is one run of columns (as few blocks as possible).
+        const bool full = rows == n1 && h_band == h;
+        const size_t run = full ? plane : h_band;
+        const size_t runs = full ? 1 : rows;
+        const size_t per_run = (run + wide - 1) / wide;
+        const long axis0_blocks = n0 > 1 ? static_cast<long>(runs * per_run) : 0;
         // Fusing the last two axes parallelises over planes only; with fewer
         // planes than threads, run the passes separately over all lines.
         const bool fused = n0 >= static_cast<size_t>(threads);
         const size_t lines = n0 * n1;
         const long line_blocks = static_cast<long>((lines + 2 * kLanes - 1) / (2 * kLanes));
-        const size_t per_plane = (h + wide - 1) / wide;
+        const size_t per_plane = (h_band + wide - 1) / wide;
         const long axis1_blocks = n1 > 1 ? static_cast<long>(n0 * per_plane) : 0;
         auto axis1 = [&](long blk, double* buf) {
             const size_t i0 = static_cast<size_t>(blk) / per_plane;
             const size_t c0 = (static_cast<size_t>(blk) % per_plane) * wide;
-            complex_block(spec + 2 * (i0 * plane + c0), f1, h, std::min(wide, h - c0), inverse, buf);
+            complex_block(spec + 2 * (i0 * plane + c0), f1, h, std::min(wide, h_band - c0), inverse, buf);
         };
         auto axis0 = [&](long blk, double* buf) {
-            const size_t c0 = static_cast<size_t>(blk) * wide;
-            complex_block(spec + 2 * c0, f0, plane, std::min(wide, plane - c0), inverse, buf);
+            const size_t first = full ? 0 : row_index(static_cast<size_t>(blk) / per_run) * h;
+            const size_t c0 = (static_cast<size_t>(blk) % per_run) * wide;
+            complex_block(spec + 2 * (first + c0), f0, plane, std::min(wide, run - c0), inverse, buf);
         };
 #pragma omp parallel num_threads(threads)
         {
@@ -698,7 +715,7 @@ struct Fft3dPlan::Impl {
                 if (fused) {
 #pragma omp for schedule(static)
                     for (long i0 = 0; i0 < static_cast<long>(n0); ++i0)
-                        plane_inverse(spec, real_out, static_cast<size_t>(i0), buf);
+                        plane_inverse(spec, real_out, static_cast<size_t>(i0), h_band, buf);
                 } else {
 #pragma omp for schedule(static)
                     for (long blk = 0; blk < axis1_blocks; ++blk) axis1(blk, buf);
@@ -710,7 +727,7 @@ struct Fft3dPlan::Impl {
                 if (fused) {
 #pragma omp for schedule(static)
                     for (long i0 = 0; i0 < static_cast<long>(n0); ++i0)
-                        plane_forward(real_in, spec, static_cast<size_t>(i0), buf);
+                        plane_forward(real_in, spec, static_cast<size_t>(i0), h_band, buf);
                 } else {
 #pragma omp for schedule(static)
                     for (long blk = 0; blk < line_blocks; ++blk)
@@ -748,12 +765,24 @@ size_t Fft3dPlan::n2_complex() const { return impl_->h; }
 size_t Fft3dPlan::real_size() const { return impl_->n0 * impl_->n1 * impl_->n2; }
 size_t Fft3dPlan::complex_size() const { return impl_->n0 * impl_->n1 * impl_->h; }
 
+namespace {
+constexpr std::array<int64_t, 3> kFullBand = {kMaxFftAxis, kMaxFftAxis, kMaxFftAxis};
+}
+
 void Fft3dPlan::forward(const double* real, std::complex<double>* spectrum) {
-    impl_->execute(real, reinterpret_cast<double*>(spectrum), nullptr, false);
+    impl_->execute(real, reinterpret_cast<double*>(spectrum), nullptr, false, kFullBand);
 }
 
 void Fft3dPlan::inverse(std::complex<double>* spectrum, double* real) {
-    impl_->execute(nullptr, reinterpret_cast<double*>(spectrum), real, true);
+    impl_->execute(nullptr, reinterpret_cast<double*>(spectrum), real, true, kFullBand);
+}
+
+void Fft3dPlan::forward(const double* real, std::complex<double>* spectrum, const std::array<int64_t, 3>& band) {
+    impl_->execute(real, reinterpret_cast<double*>(spectrum), nullptr, false, band);
+}
+
+void Fft3dPlan::inverse(std::complex<double>* spectrum, double* real, const std::array<int64_t, 3>& band) {
+    impl_->execute(nullptr, reinterpret_cast<double*>(spectrum), real, true, band);
 }
 
 }  // namespace lodestone

@@ -1,6 +1,9 @@
 #pragma once
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "lodestone/expansions/expansion.hpp"
@@ -24,6 +27,30 @@ struct LodeExpansionHypers {
     double k_cutoff = 0.0;           // 1/A; 0 selects 1.2 pi / smearing
     double center_atom_weight = 1.0; // featomic: removes (1 - w) x the centre's own field
     double spline_accuracy = 1e-8;   // <= 0: exact radial integrals
+    // k-space method of periodic systems: "direct" (the k sum below),
+    // "mesh" (particle-mesh, lode_mesh.cpp) or "auto" (the cheaper of the two
+    // that meets `accuracy`; molecules always use real space).
+    std::string method = "direct";
+    // Target of the mesh: estimated RMS error of v over centres and (n, l, m)
+    // divided by the RMS of v's k-space part for uncorrelated positions at
+    // the same density (see lode_mesh_error in tuning.hpp).
+    double accuracy = 1e-6;
+    std::array<int64_t, 3> mesh{};  // points along each lattice vector, 0 = choose
+    double mesh_spacing = 0.0;      // A (largest |a_d| / mesh_d), 0 = choose
+    int mesh_order = 0;             // B-spline order 3..7, 0 = choose
+};
+
+// What a periodic system is computed with (LodeSphericalExpansion::parameters).
+struct LodeMethodParameters {
+    std::string method;             // "direct" or "mesh"
+    std::array<int64_t, 3> mesh{};  // mesh only
+    int mesh_order = 0;
+    double mesh_spacing = 0.0;      // A
+    double estimated_error = 0.0;   // relative, as `accuracy` (0 for direct)
+    double value_scale = 0.0;       // the RMS the relative error refers to
+    double direct_cost = 0.0;       // modelled costs (same arbitrary unit)
+    double mesh_cost = 0.0;
+    size_t n_kvectors = 0;          // half space, 0 < |k| < k_cutoff
 };
 
 // Long-distance equivariant expansion (Grisafi & Ceriotti 2019) of the field
@@ -48,7 +75,20 @@ public:
     BackwardResult backward(const std::vector<System>& systems, const ExpansionRequest& request,
                             const double* dl_dvalues) const override;
 
+    // Method (and mesh) used for a periodic system; `gradients`: compute()
+    // is asked for positions/strain/cell gradients, which only 'direct' gives.
+    LodeMethodParameters parameters(const System& system, bool gradients = false) const;
+
 private:
+    // Particle-mesh evaluation (lode_mesh.cpp) of the same k sum.
+    void compute_mesh(const System& system, const ExpansionRequest& request, const std::vector<int32_t>& centers,
+                      const std::vector<int>& type_block, const LodeMethodParameters& method, double* values) const;
+    void backward_mesh(const System& system, const ExpansionRequest& request, const std::vector<int32_t>& centers,
+                       const std::vector<int>& type_block, const LodeMethodParameters& method, const double* adjoint,
+                       double* positions, double* strain) const;
+    // The k = 0 term per n (l = 0, per atom of the neighbour type), zero
+    // unless the potential's k = 0 limit is finite.
+    std::vector<double> zero_term(double volume) const;
     void compute_periodic(const System& system, const ExpansionRequest& request,
                           const std::vector<int32_t>& centers, const std::vector<int>& type_block, double* values,
                           double* positions_gradient, const std::vector<size_t>& partner_start,

@@ -9,6 +9,7 @@
 // so inverse(forward(x)) = n0 n1 n2 x. Arrays are row-major, the last axis
 // fastest; the half spectrum of a real n0 x n1 x n2 grid is
 // n0 x n1 x (n2/2 + 1) complex numbers.
+#include <array>
 #include <complex>
 #include <cstddef>
 #include <cstdint>
@@ -63,6 +64,18 @@ public:
     // k2 = 0 and (even n2) k2 = n2/2 planes contribute only their Hermitian
     // part, so the output is always the real part of the full inverse.
     void inverse(std::complex<double>* spectrum, double* real);
+
+    // Band-limited variants, for spectra that live inside a box of
+    // frequencies: band[d] is the largest |signed frequency| m_d kept along
+    // axis d (m_d or m_d - n_d, whichever is smaller in size; the last axis
+    // holds 0..band[2]). Lines that hold no kept frequency are skipped in
+    // the first two complex passes, which is exact when
+    //   inverse: the spectrum is zero outside the band (it stays zero there);
+    //   forward: only entries inside the band are read afterwards (the others
+    //            are left partly transformed).
+    // A band covering the whole spectrum gives the plain transforms.
+    void forward(const double* real, std::complex<double>* spectrum, const std::array<int64_t, 3>& band);
+    void inverse(std::complex<double>* spectrum, double* real, const std::array<int64_t, 3>& band);
 
 private:
     struct Impl;

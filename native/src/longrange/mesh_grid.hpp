@@ -1,0 +1,81 @@
+#pragma once
+// Particle <-> mesh transfer shared by the particle-mesh methods (smooth PME
+// for Ewald sums, pme.cpp; the mesh LODE expansion, lode_mesh.cpp): cardinal
+// B-spline weights with exact derivatives, the Euler-spline moduli |b(m)|^2
+// and deterministic spreading / interpolation on a K0 x K1 x K2 mesh along
+// the lattice vectors.
+//
+// Conventions (U. Essmann et al., J. Chem. Phys. 103, 8577, 1995): an atom at
+// fractional coordinates s has mesh coordinates u_d = K_d s_d and weights
+// M_n(u_d - x_d) on the n points x_d = floor(u_d) - j, j = 0..n-1; then
+//   e^{-2 pi i m.u / K} ~ conj(b(m)) sum_x W(x - u) e^{-2 pi i m.x / K},
+// so with the forward FFT of fft.hpp a spread density Q gives the structure
+// factor S(m) ~ conj(b(m)) Q^(m), and interpolating an inverse FFT of
+// F(m) |b(m)|^2 Q^(m) at u gives sum_m F(m) S(m) e^{2 pi i m.u / K}.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lodestone/system.hpp"
+
+namespace lodestone::mesh {
+
+constexpr int kMinOrder = 3;
+constexpr int kMaxOrder = 7;
+
+// Throws lodestone::Error for an order outside 3..7 or an axis with fewer
+// points than the order (one atom's spline would wrap onto itself) or more
+// than the FFT accepts; `order_name` / `mesh_name` name the options.
+void validate_mesh(const std::array<int64_t, 3>& mesh, int order, const std::string& order_name,
+                   const std::string& mesh_name);
+
+// M_n(w + j), j = 0..n-1, w in [0, 1), and d/dw (derivative may be null).
+void bspline(double w, int n, double* value, double* derivative);
+
+// |b(m)|^2 along one axis, m = 0..size-1 (0 at the Nyquist frequency of odd
+// orders, which the callers never use).
+std::vector<double> bspline_moduli(int64_t size, int order);
+
+inline int64_t signed_frequency(int64_t m, int64_t size) { return 2 * m <= size ? m : m - size; }
+inline bool is_nyquist(int64_t m, int64_t size) { return size % 2 == 0 && 2 * m == size; }
+
+// The B-spline stencils of every atom of one system on one mesh.
+class Assignment {
+public:
+    // `derivatives`: also keep dM/du for gradients.
+    Assignment(const System& system, const std::array<int64_t, 3>& mesh, int order, bool derivatives);
+
+    const std::array<int64_t, 3>& mesh() const { return mesh_; }
+    int order() const { return order_; }
+    size_t size() const { return n_; }
+    // d u_d / d r_x = K_d inv[x][d], row x
+    const std::array<double, 9>& du_dr() const { return du_dr_; }
+
+    // grid = sum_i weight[i] W(x - u_i) over atoms with weight[i] != 0 (the
+    // whole grid is overwritten). Each plane along axis 0 is filled by one
+    // thread, atoms in increasing index: bit-identical for any thread count.
+    void spread(const double* weight, double* grid) const;
+
+    // sum_x W(x - u_i) grid(x)
+    double interpolate(const double* grid, size_t atom) const;
+    // Same, and its gradient with respect to u_i (needs derivatives).
+    double interpolate_gradient(const double* grid, size_t atom, double* du) const;
+    // Cartesian gradient from a gradient along u: out_x += scale sum_d du_dr[x][d] du[d].
+    void add_cartesian(const double* du, double scale, double* out) const {
+        for (int x = 0; x < 3; x++)
+            out[x] += scale * (du_dr_[3 * x] * du[0] + du_dr_[3 * x + 1] * du[1] + du_dr_[3 * x + 2] * du[2]);
+    }
+
+private:
+    std::array<int64_t, 3> mesh_;
+    int order_;
+    size_t n_;
+    bool derivatives_;
+    std::array<double, 9> du_dr_{};
+    std::vector<int32_t> base_;    // [atom][d]: floor(u_d)
+    std::vector<double> theta_;    // [atom][d][j]
+    std::vector<double> dtheta_;   // [atom][d][j]
+};
+
+}  // namespace lodestone::mesh
