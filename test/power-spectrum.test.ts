@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Invariants, SoapPowerSpectrum, SphericalExpansion, type SphericalExpansionHypers } from '../lib/index.js';
+import { getNumThreads, Invariants, setNumThreads, SoapPowerSpectrum, SphericalExpansion, type SphericalExpansionHypers } from '../lib/index.js';
 import { derivative, relativeError, strained } from './support/finite-differences.js';
 import { randomRotation, randomSystem, rotate, rng, TRICLINIC_CELL } from './support/random-systems.js';
 import { loadReference } from './support/reference.js';
@@ -179,6 +179,49 @@ describe('invariant options', () => {
       expect(column).toBeGreaterThanOrEqual(0);
       for (let i = 0; i < full.shape[0]; i++) expect(part.values[i * 3 + c]).toBe(full.values[i * full.shape[1] + column]);
     });
+  });
+
+  it('backward with a selection equals the full backward with dL/dx zero outside the selection', () => {
+    const selection = [
+      [1, 8, 2, 1, 0],
+      [6, 6, 0, 3, 3],
+      [1, 1, 3, 2, 1],
+      [8, 8, 1, 0, 2],
+    ] as const;
+    const fullPs = new SoapPowerSpectrum(small(3.5, 0.4));
+    const full = fullPs.compute(periodic);
+    const part = new SoapPowerSpectrum(small(3.5, 0.4), { selectedProperties: selection });
+    const S = full.shape[0], P = full.shape[1], Q = selection.length;
+    const dLdx = Float64Array.from({ length: S * Q }, (_, k) => Math.cos(1.3 * k));
+    const scattered = new Float64Array(S * P);
+    selection.forEach((entry, c) => {
+      let column = -1;
+      for (let p = 0; p < P; p++) if (entry.every((v, k) => full.properties.values[5 * p + k] === v)) column = p;
+      for (let i = 0; i < S; i++) scattered[i * P + column] = dLdx[i * Q + c];
+    });
+    const a = part.backward(periodic, dLdx);
+    const b = fullPs.backward(periodic, scattered);
+    expect(relativeError(a.positions, b.positions)).toBeLessThan(1e-12);
+    expect(relativeError(a.strain, b.strain)).toBeLessThan(1e-12);
+  });
+
+  it('backward: 1 and 2 OpenMP threads agree to 1e-13 relative', () => {
+    const saved = getNumThreads();
+    try {
+      const system = randomSystem({ seed: 17, atoms: 48, types: [1, 6, 8], cell: [9, 0, 0, 1.2, 8.7, 0, -0.9, 0.6, 9.1], minDistance: 1.1 });
+      const ps = new SoapPowerSpectrum(small(3.5, 0.4, 4, 3));
+      const x = ps.compute(system);
+      const dLdx = Float64Array.from(x.values, (_, k) => Math.sin(0.3 * k));
+      setNumThreads(1);
+      const one = ps.backward(system, dLdx);
+      setNumThreads(2);
+      const two = ps.backward(system, dLdx);
+      expect(relativeError(two.positions, one.positions)).toBeLessThan(1e-13);
+      expect(relativeError(two.strain, one.strain)).toBeLessThan(1e-13);
+      expect(relativeError(two.values, one.values)).toBeLessThan(1e-13);
+    } finally {
+      setNumThreads(saved);
+    }
   });
 
   it('normalised features have unit norm per centre', () => {

@@ -411,6 +411,58 @@ describe('compute options', () => {
   });
 });
 
+// The pair kernels are specialised for 1..16 radial functions and use
+// streaming stores only on 16-byte aligned rows: odd N (unaligned rows),
+// N > 16 (the generic kernels) and several neighbour types (zeroed blocks)
+// must give the same derivatives as the common case.
+describe.each([
+  ['odd number of radial functions', 4],
+  ['more than 16 radial functions', 16],
+] as const)('positions gradient and backward with %s', (_, maxRadial) => {
+  const expansion = new SphericalExpansion(hypers(3.5, 0.4, maxRadial, 2));
+  const values = (positions: ArrayLike<number>) => expansion.compute({ ...periodic, positions }).values;
+
+  it('positions gradient matches finite differences', () => {
+    const block = expansion.compute(periodic, { gradients: ['positions'] });
+    const atoms = periodic.types.length;
+    const P = block.shape[1];
+    const dense = densePositionGradient(block, atoms);
+    for (const k of [1, 3 * atoms - 2]) {
+      const fd = derivative(values, periodic.positions, k);
+      const atom = Math.floor(k / 3), xyz = k % 3;
+      const analytic = new Float64Array(block.shape[0] * P);
+      for (let i = 0; i < block.shape[0]; i++) {
+        analytic.set(dense.subarray(((i * atoms + atom) * 3 + xyz) * P, ((i * atoms + atom) * 3 + xyz + 1) * P), i * P);
+      }
+      expect(relativeError(analytic, fd), `coordinate ${k}`).toBeLessThan(1e-9);
+    }
+  });
+
+  it('backward equals the positions and strain gradients contracted with dL/dc', () => {
+    const block = expansion.compute(periodic, { gradients: ['positions', 'strain'] });
+    const P = block.shape[1];
+    const dLdc = Float64Array.from(block.values, (_, k) => Math.sin(0.7 * k));
+    const atoms = periodic.types.length;
+    const g = block.gradients.positions!;
+    const forces = new Float64Array(3 * atoms);
+    for (let r = 0; r < g.samples!.count; r++) {
+      const [sample, , atom] = g.samples!.values.subarray(3 * r, 3 * r + 3);
+      for (let xyz = 0; xyz < 3; xyz++) {
+        let sum = 0;
+        for (let p = 0; p < P; p++) sum += g.values[(3 * r + xyz) * P + p] * dLdc[sample * P + p];
+        forces[3 * atom + xyz] += sum;
+      }
+    }
+    const strain = new Float64Array(9);
+    for (let i = 0; i < block.shape[0]; i++)
+      for (let ab = 0; ab < 9; ab++)
+        for (let p = 0; p < P; p++) strain[ab] += block.gradients.strain!.values[(i * 9 + ab) * P + p] * dLdc[i * P + p];
+    const out = expansion.backward(periodic, dLdc);
+    expect(relativeError(out.positions, forces)).toBeLessThan(1e-12);
+    expect(relativeError(out.strain, strain)).toBeLessThan(1e-12);
+  });
+});
+
 describe('threads', () => {
   const saved = getNumThreads();
   afterEach(() => setNumThreads(saved));

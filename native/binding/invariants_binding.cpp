@@ -28,7 +28,7 @@ InvariantsOptions to_options(const Napi::Value& value) {
 
 struct BackwardOutput {
     BackwardResult gradients;
-    std::vector<double> values;
+    DoubleBuffer values;  // cached memory (buffer.hpp), not fresh pages at every step
 };
 
 Napi::Value backward_output_to_js(Napi::Env env, BackwardOutput&& out) {
@@ -72,9 +72,9 @@ private:
             result_to_js);
     }
 
-    // Copies the adjoint after checking its length against the request.
-    std::shared_ptr<std::vector<double>> adjoint(const Napi::CallbackInfo& info, const std::vector<System>& systems,
-                                                 const ExpansionRequest& request) {
+    // Checks the adjoint's type and length against the request.
+    void check_adjoint(const Napi::CallbackInfo& info, const std::vector<System>& systems,
+                       const ExpansionRequest& request) {
         Napi::Env env = info.Env();
         if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
             throw Napi::TypeError::New(env, "gradient of the loss: expected a Float64Array");
@@ -87,6 +87,13 @@ private:
                                  invariants_->n_properties(request));
             return 0;
         });
+    }
+
+    // Copies the adjoint (for work that outlives the call) after checking it.
+    std::shared_ptr<std::vector<double>> adjoint(const Napi::CallbackInfo& info, const std::vector<System>& systems,
+                                                 const ExpansionRequest& request) {
+        check_adjoint(info, systems, request);
+        auto array = info[2].As<Napi::Float64Array>();
         return std::make_shared<std::vector<double>>(array.Data(), array.Data() + array.ElementLength());
     }
 
@@ -94,9 +101,11 @@ private:
         Napi::Env env = info.Env();
         auto systems = to_systems(info[0]);
         auto request = to_request(info[1]);
-        auto adj = adjoint(info, systems, request);
+        check_adjoint(info, systems, request);
+        // Synchronous: the JS array outlives the call, no copy needed.
+        const double* adj = info[2].As<Napi::Float64Array>().Data();
         BackwardOutput out;
-        out.gradients = guarded(env, [&] { return invariants_->backward(systems, request, adj->data(), &out.values); });
+        out.gradients = guarded(env, [&] { return invariants_->backward(systems, request, adj, &out.values); });
         return backward_output_to_js(env, std::move(out));
     }
 

@@ -11,6 +11,22 @@
 
 namespace lodestone {
 
+namespace {
+
+// The pair kernels' view of pair k of a block from evaluate_block (type block
+// t of T).
+kernels::PairTerms block_terms(int L, int N, const double* block, int k, int T, int t) {
+    const int LN = L * N, LM = L * L;
+    const double* f = block;
+    const double* df = f + 4 * LN;
+    const double* ylm = df + 4 * LN;
+    const double* dylm = ylm + 4 * LM;
+    const double* u = dylm + 12 * LM;
+    return kernels::PairTerms{L, N, T, t, f + k * LN, df + k * LN, ylm + k, dylm + k, u + 3 * k, 4};
+}
+
+}  // namespace
+
 SphericalExpansion::SphericalExpansion(const SphericalExpansionHypers& hypers)
     : hypers_(hypers), harmonics_(hypers.max_angular) {
     hypers_.cutoff.validate();
@@ -27,33 +43,36 @@ SphericalExpansion::SphericalExpansion(const SphericalExpansionHypers& hypers)
     self_radial_.assign(at_zero.begin(), at_zero.begin() + hypers_.max_radial + 1);
 }
 
-SphericalExpansion::PairWork SphericalExpansion::make_work() const {
+size_t SphericalExpansion::block_size() const {
     const size_t L = static_cast<size_t>(hypers_.max_angular + 1), N = static_cast<size_t>(hypers_.max_radial + 1);
-    PairWork w;
-    w.f.resize(L * N);
-    w.df.resize(L * N);
-    w.ylm.resize(L * L);
-    w.dylm.resize(3 * L * L);
-    w.grad.resize(3 * L * L * N);
-    return w;
+    return 8 * L * N + 16 * L * L + 12;
 }
 
-void SphericalExpansion::evaluate_pair(const Neighbor& nb, PairWork& w, bool gradients) const {
+void SphericalExpansion::evaluate_block(const Neighbor* const* pairs, int count, bool gradients, double* block) const {
     const int LN = (hypers_.max_angular + 1) * (hypers_.max_radial + 1);
-    const double d = nb.distance;
-    w.u[0] = nb.vector[0] / d;
-    w.u[1] = nb.vector[1] / d;
-    w.u[2] = nb.vector[2] / d;
-    double fc, dfc;
-    hypers_.cutoff.evaluate(d, fc, dfc);
-    radial_->compute(d, w.f.data(), gradients ? w.df.data() : nullptr);
-    harmonics_.compute(w.u, w.ylm.data(), gradients ? w.dylm.data() : nullptr, w.sh_work);
-    if (gradients) {
-        for (int q = 0; q < LN; ++q) w.df[q] = dfc * w.f[q] + fc * w.df[q];
-        const double inv = 1.0 / d;
-        for (double& v : w.dylm) v *= inv;
+    const int LM = (hypers_.max_angular + 1) * (hypers_.max_angular + 1);
+    double* f = block;
+    double* df = f + 4 * LN;
+    double* ylm = df + 4 * LN;
+    double* dylm = ylm + 4 * LM;
+    double* u = dylm + 12 * LM;
+    double inv_r[4];
+    for (int k = 0; k < 4; ++k) {
+        const Neighbor& nb = *pairs[k < count ? k : count - 1];  // unused lanes repeat a pair
+        const double d = nb.distance;
+        for (int x = 0; x < 3; ++x) u[3 * k + x] = nb.vector[static_cast<size_t>(x)] / d;
+        inv_r[k] = 1.0 / d;
     }
-    for (int q = 0; q < LN; ++q) w.f[q] *= fc;
+    harmonics_.compute4(u, inv_r, ylm, gradients ? dylm : nullptr);
+    for (int k = 0; k < count; ++k) {
+        const double d = pairs[k]->distance;
+        double fc, dfc;
+        hypers_.cutoff.evaluate(d, fc, dfc);
+        double* fk = f + k * LN;
+        double* dfk = gradients ? df + k * LN : nullptr;
+        radial_->compute(d, fk, dfk);
+        kernels::apply_cutoff(LN, 0, fc, dfc, 1.0, fk, dfk, nullptr);
+    }
 }
 
 ExpansionResult SphericalExpansion::compute(const std::vector<System>& systems,
@@ -111,7 +130,12 @@ ExpansionResult SphericalExpansion::compute(const std::vector<System>& systems,
 
 #pragma omp parallel
         {
-            PairWork w = make_work();
+            std::vector<double> block(block_size()), grad(3 * static_cast<size_t>(LM) * N);
+            std::vector<const Neighbor*> pairs;
+            // The centre's own gradient row is the sum of all others: built
+            // here, then written once like every other row.
+            std::vector<double> self_grad(request.positions ? 3 * P : 0);
+            std::vector<char> written;
 #pragma omp for schedule(dynamic, 16)
             for (int64_t cc = 0; cc < static_cast<int64_t>(centers.size()); ++cc) {
                 const size_t c = static_cast<size_t>(cc);
@@ -138,35 +162,57 @@ ExpansionResult SphericalExpansion::compute(const std::vector<System>& systems,
                     self_row = static_cast<size_t>(std::lower_bound(partner->begin(), partner->end(), centers[c]) -
                                                    partner->begin());
                 }
-                if (grad_rows) std::fill(grad_rows, grad_rows + partner->size() * 3 * P, 0.0);
+                if (grad_rows) {
+                    std::fill(self_grad.begin(), self_grad.end(), 0.0);
+                    written.assign(partner->size(), 0);
+                }
                 double* strain = request.strain ? &result.strain_gradient[sample * 9 * P] : nullptr;
                 double* cellg = request.cell ? &result.cell_gradient[sample * 9 * P] : nullptr;
                 if (strain) std::fill(strain, strain + 9 * P, 0.0);
                 if (cellg) std::fill(cellg, cellg + 9 * P, 0.0);
 
+                pairs.clear();
                 for (size_t k = list.offsets[i]; k < list.offsets[i + 1]; ++k) {
-                    const Neighbor& nb = list.neighbors[k];
+                    if (type_block[static_cast<size_t>(list.neighbors[k].j)] >= 0) pairs.push_back(&list.neighbors[k]);
+                }
+                for (size_t p = 0; p < pairs.size(); ++p) {
+                    const Neighbor& nb = *pairs[p];
                     const int t = type_block[static_cast<size_t>(nb.j)];
-                    if (t < 0) continue;
-                    evaluate_pair(nb, w, any_gradient);
-                    const kernels::PairTerms terms{L, N, T, t, w.f.data(), w.df.data(), w.ylm.data(), w.dylm.data(), w.u};
+                    if (p % 4 == 0) {
+                        const int count = static_cast<int>(std::min<size_t>(4, pairs.size() - p));
+                        evaluate_block(&pairs[p], count, any_gradient, block.data());
+                    }
+                    const kernels::PairTerms terms = block_terms(L, N, block.data(), static_cast<int>(p % 4), T, t);
                     kernels::add_values(terms, values);
                     if (!any_gradient) continue;
-                    kernels::pair_gradient(terms, w.grad.data());
+                    size_t row = self_row;
                     if (grad_rows) {
-                        size_t row = static_cast<size_t>(std::lower_bound(partner->begin(), partner->end(), nb.j) -
-                                                         partner->begin());
-                        if (row != self_row) {  // self images move with the centre: no net gradient
-                            kernels::scatter_gradient(terms, w.grad.data(), P, grad_rows + row * 3 * P,
-                                                      grad_rows + self_row * 3 * P);
-                        }
+                        row = static_cast<size_t>(std::lower_bound(partner->begin(), partner->end(), nb.j) -
+                                                  partner->begin());
                     }
-                    if (strain) kernels::outer_gradient(terms, w.grad.data(), nb.vector.data(), P, strain);
+                    // self images move with the centre: no net gradient
+                    const bool new_row = grad_rows && row != self_row && !written[row];
+                    if (new_row && !strain && !cellg) {
+                        kernels::write_pair_gradient(terms, P, grad_rows + row * 3 * P, self_grad.data());
+                        written[row] = 1;
+                        continue;
+                    }
+                    kernels::pair_gradient(terms, grad.data());
+                    if (grad_rows && row != self_row) {
+                        kernels::write_gradient(terms, grad.data(), P, new_row, grad_rows + row * 3 * P,
+                                                self_grad.data());
+                        written[row] = 1;
+                    }
+                    if (strain) kernels::outer_gradient(terms, grad.data(), nb.vector.data(), P, strain);
                     if (cellg) {
                         const double shift[3] = {static_cast<double>(nb.shift[0]), static_cast<double>(nb.shift[1]),
                                                  static_cast<double>(nb.shift[2])};
-                        kernels::outer_gradient(terms, w.grad.data(), shift, P, cellg);
+                        kernels::outer_gradient(terms, grad.data(), shift, P, cellg);
                     }
+                }
+                if (grad_rows) {
+                    kernels::stream_rows(grad_rows + self_row * 3 * P, self_grad.data(), self_grad.size());
+                    kernels::stream_fence();
                 }
             }
         }
@@ -176,6 +222,17 @@ ExpansionResult SphericalExpansion::compute(const std::vector<System>& systems,
 
 BackwardResult SphericalExpansion::backward(const std::vector<System>& systems, const ExpansionRequest& request,
                                             const double* dl_dvalues) const {
+    return backward_pairs(systems, request, nullptr, dl_dvalues);
+}
+
+bool SphericalExpansion::backward_local(const std::vector<System>& systems, const ExpansionRequest& request,
+                                        const LocalAdjoint& adjoint, BackwardResult& result) const {
+    result = backward_pairs(systems, request, &adjoint, nullptr);
+    return true;
+}
+
+BackwardResult SphericalExpansion::backward_pairs(const std::vector<System>& systems, const ExpansionRequest& request,
+                                                  const LocalAdjoint* adjoint, const double* dl_dvalues) const {
     validate_systems(systems);
     validate_request(systems, request);
     const int L = hypers_.max_angular + 1;
@@ -206,49 +263,51 @@ BackwardResult SphericalExpansion::backward(const std::vector<System>& systems, 
 
 #pragma omp parallel num_threads(n_threads)
         {
-            PairWork w = make_work();
             const int tid = omp_get_thread_num();
             double* force = forces.data() + static_cast<size_t>(tid) * 3 * n_atoms;
             double* strain = strains.data() + static_cast<size_t>(tid) * 9;
-            std::vector<double> a(static_cast<size_t>(L * N)), b(static_cast<size_t>(3 * L * N));
+            // Every pair of a centre is evaluated once and kept (a few kB per
+            // pair, cache-resident) until the centre's adjoint is known.
+            const size_t B = block_size();
+            std::vector<double> blocks, scratch(4 * static_cast<size_t>(N));
+            std::vector<double> values(adjoint ? P : 0), own_adjoint(adjoint ? P : 0);
+            std::vector<const Neighbor*> pairs;
 #pragma omp for schedule(static, 16)
             for (int64_t cc = 0; cc < static_cast<int64_t>(centers.size()); ++cc) {
                 const size_t c = static_cast<size_t>(cc);
                 const size_t i = static_cast<size_t>(centers[c]);
-                const double* adj = dl_dvalues + (sample_base + c) * P;
+                pairs.clear();
                 for (size_t k = list.offsets[i]; k < list.offsets[i + 1]; ++k) {
-                    const Neighbor& nb = list.neighbors[k];
-                    const int t = type_block[static_cast<size_t>(nb.j)];
-                    if (t < 0) continue;
-                    evaluate_pair(nb, w, true);
-                    // dL/dr_ij = sum_ln [df_ln u sum_m A_lmn Y_lm + f_ln sum_m A_lmn dY_lm]
-                    std::fill(a.begin(), a.end(), 0.0);
-                    std::fill(b.begin(), b.end(), 0.0);
-                    for (int l = 0; l < L; ++l) {
-                        double* al = &a[l * N];
-                        for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
-                            const double* g = adj + (static_cast<size_t>(lm) * T + t) * N;
-                            const double y = w.ylm[lm];
-                            const double dx = w.dylm[lm], dy = w.dylm[LM + lm], dz = w.dylm[2 * LM + lm];
-                            double* bx = &b[l * N];
-                            double* by = &b[(L + l) * N];
-                            double* bz = &b[(2 * L + l) * N];
-                            for (int n = 0; n < N; ++n) {
-                                al[n] += g[n] * y;
-                                bx[n] += g[n] * dx;
-                                by[n] += g[n] * dy;
-                                bz[n] += g[n] * dz;
-                            }
-                        }
+                    if (type_block[static_cast<size_t>(list.neighbors[k].j)] >= 0) pairs.push_back(&list.neighbors[k]);
+                }
+                const size_t n_pairs = pairs.size();
+                if (blocks.size() < (n_pairs + 3) / 4 * B) blocks.resize((n_pairs + 3) / 4 * B);
+                for (size_t p = 0; p < n_pairs; p += 4) {
+                    evaluate_block(&pairs[p], static_cast<int>(std::min<size_t>(4, n_pairs - p)), true,
+                                   &blocks[p / 4 * B]);
+                }
+                auto terms_of = [&](size_t p) {
+                    const int t = type_block[static_cast<size_t>(pairs[p]->j)];
+                    return block_terms(L, N, &blocks[p / 4 * B], static_cast<int>(p % 4), T, t);
+                };
+                const double* adj = nullptr;
+                if (adjoint) {
+                    std::fill(values.begin(), values.end(), 0.0);
+                    if (type_block[i] >= 0 && hypers_.center_atom_weight != 0.0) {
+                        const double y00 = 0.5 / std::sqrt(M_PI);
+                        double* block = values.data() + static_cast<size_t>(type_block[i]) * N;
+                        for (int n = 0; n < N; ++n) block[n] += hypers_.center_atom_weight * self_radial_[n] * y00;
                     }
-                    double radial_part = 0.0, grad[3] = {0.0, 0.0, 0.0};
-                    for (int q = 0; q < L * N; ++q) {
-                        radial_part += w.df[q] * a[q];
-                        grad[0] += w.f[q] * b[q];
-                        grad[1] += w.f[q] * b[L * N + q];
-                        grad[2] += w.f[q] * b[2 * L * N + q];
-                    }
-                    for (int x = 0; x < 3; ++x) grad[x] += radial_part * w.u[x];
+                    for (size_t p = 0; p < n_pairs; ++p) kernels::add_values(terms_of(p), values.data());
+                    (*adjoint)(sample_base + c, values.data(), own_adjoint.data());
+                    adj = own_adjoint.data();
+                } else {
+                    adj = dl_dvalues + (sample_base + c) * P;
+                }
+                for (size_t p = 0; p < n_pairs; ++p) {
+                    const Neighbor& nb = *pairs[p];
+                    double grad[3];
+                    kernels::pair_backward(terms_of(p), adj, scratch.data(), grad);
                     if (request.positions && static_cast<size_t>(nb.j) != i) {
                         for (int x = 0; x < 3; ++x) {
                             force[3 * static_cast<size_t>(nb.j) + x] += grad[x];

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "lodestone/error.hpp"
+#include "lodestone/simd.hpp"
 
 namespace lodestone {
 
@@ -62,16 +63,159 @@ std::vector<Invariants::Property> Invariants::properties(const ExpansionRequest&
     return selected;
 }
 
-void Invariants::contract(const std::vector<Property>& props, int T, const double* a, const double* b,
-                          double* x) const {
-    const int Na = a_->max_radial() + 1, Nb = b_->max_radial() + 1;
-    for (size_t p = 0; p < props.size(); ++p) {
-        const Property& q = props[p];
-        double sum = 0.0;
-        for (int lm = q.l * q.l; lm < (q.l + 1) * (q.l + 1); ++lm) {
-            sum += a[(static_cast<size_t>(lm) * T + q.t1) * Na + q.n1] * b[(static_cast<size_t>(lm) * T + q.t2) * Nb + q.n2];
+namespace {
+
+// Without a selection, properties are all (t1, t2, l, n1, n2) in this order:
+// each (t1, t2, l) is an Na x Nb block x = w a_l^T b_l (a_l: (2l+1) x Na
+// coefficients of type t1), computed as rank-1 updates over m so the inner
+// loops run over n2 with no reductions and vectorise.
+struct DenseShape {
+    int L, T, Na, Nb;
+    bool symmetric;
+};
+
+LODESTONE_MULTIVERSION
+void dense_contract(const DenseShape& d, const double* weights, const double* a, const double* b, double* x) {
+    const int L = d.L, T = d.T, Na = d.Na, Nb = d.Nb;
+    size_t block = 0;
+    for (int t1 = 0; t1 < T; ++t1) {
+        for (int t2 = d.symmetric ? t1 : 0; t2 < T; ++t2) {
+            for (int l = 0; l < L; ++l, ++block) {
+                double* xl = x + block * Na * Nb;
+                for (int k = 0; k < Na * Nb; ++k) xl[k] = 0.0;
+                for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
+                    const double* al = a + (static_cast<size_t>(lm) * T + t1) * Na;
+                    const double* bl = b + (static_cast<size_t>(lm) * T + t2) * Nb;
+                    for (int n1 = 0; n1 < Na; ++n1) {
+                        double* row = xl + n1 * Nb;
+                        const double an = al[n1];
+                        for (int n2 = 0; n2 < Nb; ++n2) row[n2] += an * bl[n2];
+                    }
+                }
+                const double w = weights[block];
+                for (int k = 0; k < Na * Nb; ++k) xl[k] *= w;
+            }
         }
-        x[p] = q.weight * sum;
+    }
+}
+
+// ga[lm t1 n1] += sum_n2 c[n1 n2] b[lm t2 n2], gb[lm t2 n2] += sum_n1 c[n1 n2]
+// a[lm t1 n1] with c = w g, both as rank-1 updates over the output (c
+// transposed for the first). In the power spectrum's diagonal blocks (a = b,
+// ga = gb, t1 = t2) the two are one product with c + c^T.
+// scratch: 2 Na Nb doubles.
+LODESTONE_MULTIVERSION
+void dense_adjoint(const DenseShape& d, const double* weights, const double* g, const double* a, const double* b,
+                   double* ga, double* gb, double* scratch) {
+    const int L = d.L, T = d.T, Na = d.Na, Nb = d.Nb;
+    double* c = scratch;             // [n1][n2]
+    double* ct = scratch + Na * Nb;  // [n2][n1]
+    size_t block = 0;
+    for (int t1 = 0; t1 < T; ++t1) {
+        for (int t2 = d.symmetric ? t1 : 0; t2 < T; ++t2) {
+            const bool diagonal = d.symmetric && t1 == t2;
+            for (int l = 0; l < L; ++l, ++block) {
+                const double* gl = g + block * Na * Nb;
+                const double w = weights[block];
+                for (int n1 = 0; n1 < Na; ++n1)
+                    for (int n2 = 0; n2 < Nb; ++n2) {
+                        c[n1 * Nb + n2] = w * gl[n1 * Nb + n2];
+                        ct[n2 * Na + n1] = w * gl[n1 * Nb + n2];
+                    }
+                if (diagonal) {
+                    for (int k = 0; k < Na * Nb; ++k) c[k] += ct[k];
+                    for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
+                        const size_t ka = (static_cast<size_t>(lm) * T + t1) * Na;
+                        double* out = ga + ka;
+                        for (int n1 = 0; n1 < Na; ++n1) {
+                            const double an = a[ka + n1];
+                            const double* row = c + n1 * Nb;
+                            for (int n2 = 0; n2 < Nb; ++n2) out[n2] += an * row[n2];
+                        }
+                    }
+                    continue;
+                }
+                for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
+                    const size_t ka = (static_cast<size_t>(lm) * T + t1) * Na;
+                    const size_t kb = (static_cast<size_t>(lm) * T + t2) * Nb;
+                    double* gal = ga + ka;
+                    for (int n2 = 0; n2 < Nb; ++n2) {
+                        const double bn = b[kb + n2];
+                        const double* col = ct + n2 * Na;
+                        for (int n1 = 0; n1 < Na; ++n1) gal[n1] += bn * col[n1];
+                    }
+                    double* gbl = gb + kb;
+                    for (int n1 = 0; n1 < Na; ++n1) {
+                        const double an = a[ka + n1];
+                        const double* row = c + n1 * Nb;
+                        for (int n2 = 0; n2 < Nb; ++n2) gbl[n2] += an * row[n2];
+                    }
+                }
+            }
+        }
+    }
+}
+
+LODESTONE_MULTIVERSION
+void selected_contract(size_t count, const int* index, const double* weights, int T, int Na, int Nb, const double* a,
+                       const double* b, double* x) {
+    for (size_t p = 0; p < count; ++p) {
+        const int* q = index + 5 * p;
+        double sum = 0.0;
+        for (int lm = q[2] * q[2]; lm < (q[2] + 1) * (q[2] + 1); ++lm) {
+            sum += a[(static_cast<size_t>(lm) * T + q[0]) * Na + q[3]] * b[(static_cast<size_t>(lm) * T + q[1]) * Nb + q[4]];
+        }
+        x[p] = weights[p] * sum;
+    }
+}
+
+}  // namespace
+
+Invariants::Plan Invariants::plan(const std::vector<Property>& props, int T) const {
+    const size_t block = static_cast<size_t>(a_->max_radial() + 1) * (b_->max_radial() + 1);
+    Plan plan;
+    plan.n_types = T;
+    plan.dense = options_.selection.empty();
+    if (plan.dense) {
+        for (size_t p = 0; p < props.size(); p += block) plan.block_weights.push_back(props[p].weight);
+        return plan;
+    }
+    for (const Property& q : props) {
+        plan.index.insert(plan.index.end(), {q.t1, q.t2, q.l, q.n1, q.n2});
+        plan.weights.push_back(q.weight);
+    }
+    return plan;
+}
+
+void Invariants::contract(const Plan& plan, const double* a, const double* b, double* x) const {
+    const int Na = a_->max_radial() + 1, Nb = b_->max_radial() + 1;
+    if (plan.dense) {
+        dense_contract({a_->max_angular() + 1, plan.n_types, Na, Nb, symmetric()}, plan.block_weights.data(), a, b, x);
+    } else {
+        // Same operations in the same order as dense_contract (and the same
+        // instruction set), so selected columns equal the full computation's.
+        selected_contract(plan.weights.size(), plan.index.data(), plan.weights.data(), plan.n_types, Na, Nb, a, b, x);
+    }
+}
+
+void Invariants::contract_adjoint(const Plan& plan, const double* g, const double* av, const double* bv, double* ga,
+                                  double* gb, double* scratch) const {
+    const int Na = a_->max_radial() + 1, Nb = b_->max_radial() + 1, T = plan.n_types;
+    if (plan.dense) {
+        dense_adjoint({a_->max_angular() + 1, T, Na, Nb, symmetric()}, plan.block_weights.data(), g, av, bv, ga, gb,
+                      scratch);
+        return;
+    }
+    for (size_t p = 0; p < plan.weights.size(); ++p) {
+        const int* q = &plan.index[5 * p];
+        const double c = plan.weights[p] * g[p];
+        if (c == 0.0) continue;
+        for (int lm = q[2] * q[2]; lm < (q[2] + 1) * (q[2] + 1); ++lm) {
+            const size_t k1 = (static_cast<size_t>(lm) * T + q[0]) * Na + q[3];
+            const size_t k2 = (static_cast<size_t>(lm) * T + q[1]) * Nb + q[4];
+            ga[k1] += c * bv[k2];
+            gb[k2] += c * av[k1];
+        }
     }
 }
 
@@ -114,11 +258,12 @@ ExpansionResult Invariants::compute(const std::vector<System>& systems, const Ex
     }
     out.values.resize(out.n_samples * P);
     std::vector<double> norms(out.n_samples, 1.0);
+    const Plan contraction = plan(props, T);
 
 #pragma omp parallel for schedule(static)
     for (int64_t s = 0; s < static_cast<int64_t>(out.n_samples); ++s) {
         double* x = &out.values[static_cast<size_t>(s) * P];
-        contract(props, T, &a.values[static_cast<size_t>(s) * Pa], &b->values[static_cast<size_t>(s) * Pb], x);
+        contract(contraction, &a.values[static_cast<size_t>(s) * Pa], &b->values[static_cast<size_t>(s) * Pb], x);
         if (options_.normalize) {
             double norm = 0.0;
             for (size_t p = 0; p < P; ++p) norm += x[p] * x[p];
@@ -211,13 +356,67 @@ ExpansionResult Invariants::compute(const std::vector<System>& systems, const Ex
 
 BackwardResult Invariants::backward(const std::vector<System>& systems, const ExpansionRequest& request,
                                     const double* dl_dx, std::vector<double>* values) const {
+    if (!values) return backward_into(systems, request, dl_dx, nullptr);
+    values->resize(count_samples(systems, request) * n_properties(request));
+    return backward_into(systems, request, dl_dx, values->data());
+}
+
+BackwardResult Invariants::backward(const std::vector<System>& systems, const ExpansionRequest& request,
+                                    const double* dl_dx, DoubleBuffer* values) const {
+    if (!values) return backward_into(systems, request, dl_dx, nullptr);
+    values->resize(count_samples(systems, request) * n_properties(request));
+    return backward_into(systems, request, dl_dx, values->data());
+}
+
+BackwardResult Invariants::backward_into(const std::vector<System>& systems, const ExpansionRequest& request,
+                                         const double* dl_dx, double* values) const {
     const auto props = properties(request);
     const size_t P = props.size();
     const int T = static_cast<int>(request.neighbor_types.size());
-    const int Na = a_->max_radial() + 1, Nb = b_->max_radial() + 1;
+    const size_t S = count_samples(systems, request);
+
+    const Plan contraction = plan(props, T);
+    const size_t work_size = 2 * P + 2 * static_cast<size_t>(a_->max_radial() + 1) * (b_->max_radial() + 1);
+
+    // x of sample s from its coefficients av, bv; then ga += dL/da, gb +=
+    // dL/db (the same array for the power spectrum). work: work_size doubles.
+    auto sample_adjoint = [&](size_t s, const double* av, const double* bv, double* work, double* ga, double* gb) {
+        double* x = values ? values + s * P : work;
+        contract(contraction, av, bv, x);
+        const double* g = dl_dx + s * P;
+        if (options_.normalize) {
+            double norm = 0.0;
+            for (size_t p = 0; p < P; ++p) norm += x[p] * x[p];
+            norm = std::sqrt(norm);
+            if (norm > 0.0) {
+                double* projected = work + P;
+                double dot = 0.0;
+                for (size_t p = 0; p < P; ++p) {
+                    x[p] /= norm;
+                    dot += x[p] * g[p];
+                }
+                for (size_t p = 0; p < P; ++p) projected[p] = (g[p] - x[p] * dot) / norm;
+                g = projected;
+            }
+        }
+        contract_adjoint(contraction, g, av, bv, ga, gb, work + 2 * P);
+    };
+
+    if (symmetric()) {
+        // dL/dc of a centre depends on its own coefficients only: the
+        // expansion can then evaluate each pair once for values and forces.
+        const size_t Pa = a_->n_properties(request);
+        const LocalAdjoint local = [&](size_t s, const double* c, double* dl_dc) {
+            std::vector<double> work(work_size);
+            std::fill(dl_dc, dl_dc + Pa, 0.0);
+            sample_adjoint(s, c, c, work.data(), dl_dc, dl_dc);
+        };
+        BackwardResult fused;
+        if (a_->backward_local(systems, request, local, fused)) return fused;
+    }
+
     ExpansionRequest values_only = request;
     values_only.positions = values_only.strain = values_only.cell = false;
-
     ExpansionResult a = a_->compute(systems, values_only);
     ExpansionResult b_storage;
     const ExpansionResult* b = &a;
@@ -225,48 +424,18 @@ BackwardResult Invariants::backward(const std::vector<System>& systems, const Ex
         b_storage = b_->compute(systems, values_only);
         b = &b_storage;
     }
-    const size_t Pa = a.n_properties, Pb = b->n_properties, S = a.n_samples;
+    const size_t Pa = a.n_properties, Pb = b->n_properties;
     std::vector<double> grad_a(S * Pa, 0.0), grad_b(symmetric() ? 0 : S * Pb, 0.0);
-    if (values) values->assign(S * P, 0.0);
 
 #pragma omp parallel
     {
-        std::vector<double> x(P), g(P);
+        std::vector<double> work(work_size);
 #pragma omp for schedule(static)
         for (int64_t ss = 0; ss < static_cast<int64_t>(S); ++ss) {
             const size_t s = static_cast<size_t>(ss);
-            const double* av = &a.values[s * Pa];
-            const double* bv = &b->values[s * Pb];
-            contract(props, T, av, bv, x.data());
-            const double* adj = dl_dx + s * P;
-            std::copy(adj, adj + P, g.begin());
-            if (options_.normalize) {
-                double norm = 0.0;
-                for (double v : x) norm += v * v;
-                norm = std::sqrt(norm);
-                if (norm > 0.0) {
-                    double dot = 0.0;
-                    for (size_t p = 0; p < P; ++p) {
-                        x[p] /= norm;
-                        dot += x[p] * g[p];
-                    }
-                    for (size_t p = 0; p < P; ++p) g[p] = (g[p] - x[p] * dot) / norm;
-                }
-            }
-            if (values) std::copy(x.begin(), x.end(), values->begin() + static_cast<std::ptrdiff_t>(s * P));
             double* ga = &grad_a[s * Pa];
-            double* gb = symmetric() ? ga : &grad_b[s * Pb];
-            for (size_t p = 0; p < P; ++p) {
-                const Property& q = props[p];
-                const double c = q.weight * g[p];
-                if (c == 0.0) continue;
-                for (int lm = q.l * q.l; lm < (q.l + 1) * (q.l + 1); ++lm) {
-                    const size_t k1 = (static_cast<size_t>(lm) * T + q.t1) * Na + q.n1;
-                    const size_t k2 = (static_cast<size_t>(lm) * T + q.t2) * Nb + q.n2;
-                    ga[k1] += c * bv[k2];
-                    gb[k2] += c * av[k1];
-                }
-            }
+            sample_adjoint(s, &a.values[s * Pa], &b->values[s * Pb], work.data(), ga,
+                           symmetric() ? ga : &grad_b[s * Pb]);
         }
     }
     BackwardResult result = a_->backward(systems, request, grad_a.data());

@@ -5,8 +5,27 @@
 #include <string>
 
 #include "lodestone/error.hpp"
+#include "lodestone/simd.hpp"
 
 namespace lodestone {
+
+namespace {
+
+// values = h00 y0 + h10 m0 + h01 y1 + h11 m1 (and the same with the d
+// weights for derivatives) for n functions stored [y][m] at both knots.
+LODESTONE_MULTIVERSION
+void hermite_combine(size_t n, const double* left, const double* right, const double w[8], double* values,
+                     double* derivatives) {
+    for (size_t f = 0; f < n; ++f) {
+        values[f] = w[0] * left[f] + w[1] * left[n + f] + w[2] * right[f] + w[3] * right[n + f];
+    }
+    if (!derivatives) return;
+    for (size_t f = 0; f < n; ++f) {
+        derivatives[f] = w[4] * left[f] + w[5] * left[n + f] + w[6] * right[f] + w[7] * right[n + f];
+    }
+}
+
+}  // namespace
 
 HermiteSpline::HermiteSpline(const Function& function, int n_functions, double x_max, double accuracy)
     : n_functions_(n_functions), x_max_(x_max) {
@@ -58,12 +77,8 @@ void HermiteSpline::evaluate(double x, double* values, double* derivatives) cons
     const double d00 = (6 * t2 - 6 * t) * inv, d10 = 3 * t2 - 4 * t + 1;
     const double d01 = (-6 * t2 + 6 * t) * inv, d11 = 3 * t2 - 2 * t;
     const double* left = &table_[k * 2 * n];
-    const double* right = left + 2 * n;
-    for (size_t f = 0; f < n; ++f) {
-        const double y0 = left[f], m0 = left[n + f], y1 = right[f], m1 = right[n + f];
-        values[f] = h00 * y0 + h10 * m0 + h01 * y1 + h11 * m1;
-        if (derivatives) derivatives[f] = d00 * y0 + d10 * m0 + d01 * y1 + d11 * m1;
-    }
+    const double weights[8] = {h00, h10, h01, h11, d00, d10, d01, d11};
+    hermite_combine(n, left, left + 2 * n, weights, values, derivatives);
 }
 
 }  // namespace lodestone

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "lodestone/buffer.hpp"
@@ -38,6 +39,12 @@ struct BackwardResult {
     std::vector<double> strain;     // [system][a][b], dL/d(strain_ab)
 };
 
+// Fills dl_dc (all P entries) for one sample from that sample's coefficients
+// c alone, as for any loss that acts on each centre's features separately
+// (the power spectrum and everything built on it). Called concurrently for
+// different samples.
+using LocalAdjoint = std::function<void(size_t sample, const double* c, double* dl_dc)>;
+
 // An expansion c[i][(l, m, neighbor_type, n)] of some field around each centre
 // (local density, LODE potential); what invariants are built from.
 class Expansion {
@@ -55,6 +62,14 @@ public:
     // (request.positions/strain select the outputs; cell is ignored).
     virtual BackwardResult backward(const std::vector<System>& systems, const ExpansionRequest& request,
                                     const double* dl_dvalues) const = 0;
+    // backward() when dL/dc comes from a LocalAdjoint: an expansion that is a
+    // sum of pair terms evaluates each pair once for both the values and the
+    // gradient. Returns false (result untouched) when not supported; the
+    // caller then computes the values and calls backward().
+    virtual bool backward_local(const std::vector<System>&, const ExpansionRequest&, const LocalAdjoint&,
+                                BackwardResult&) const {
+        return false;
+    }
 };
 
 // Validates a request's centre lists and neighbour types against the systems.

@@ -36,6 +36,8 @@ public:
     ExpansionResult compute(const std::vector<System>& systems, const ExpansionRequest& request) const override;
     BackwardResult backward(const std::vector<System>& systems, const ExpansionRequest& request,
                             const double* dl_dvalues) const override;
+    bool backward_local(const std::vector<System>& systems, const ExpansionRequest& request,
+                        const LocalAdjoint& adjoint, BackwardResult& result) const override;
 
 private:
     SphericalExpansionHypers hypers_;
@@ -43,15 +45,16 @@ private:
     std::unique_ptr<GaussianRadialIntegral> radial_;
     std::vector<double> self_radial_;  // I_n0(0): the centre's own density
 
-public:
-    // Per-thread scratch for one pair: f = fc(r) I_nl(r) [l][n], df = d f/dr,
-    // Y_lm(r^) and dY/dr [xyz][lm] (already divided by r), unit vector u.
-    struct PairWork {
-        std::vector<double> f, df, ylm, dylm, sh_work, grad;
-        double u[3];
-    };
-    PairWork make_work() const;
-    void evaluate_pair(const Neighbor& pair, PairWork& w, bool gradients) const;
+    // Both backward passes: the adjoint of each centre comes from dl_dvalues,
+    // or from `adjoint` applied to the centre's values computed on the way.
+    BackwardResult backward_pairs(const std::vector<System>& systems, const ExpansionRequest& request,
+                                  const LocalAdjoint* adjoint, const double* dl_dvalues) const;
+
+    // Up to four pairs evaluated together (the harmonics one pair per vector
+    // lane) into `block` (block_size() doubles): fc I_nl and its derivative
+    // [4][l][n], Y_lm [lm][4], dY/dr [xyz][lm][4], unit vectors [4][3].
+    size_t block_size() const;
+    void evaluate_block(const Neighbor* const* pairs, int count, bool gradients, double* block) const;
 };
 
 }  // namespace lodestone

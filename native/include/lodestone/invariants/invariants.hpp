@@ -35,6 +35,11 @@ public:
     // null it receives x (computed on the way, so a model pays for one pass).
     BackwardResult backward(const std::vector<System>& systems, const ExpansionRequest& request,
                             const double* dl_dx, std::vector<double>* values = nullptr) const;
+    // The same into a DoubleBuffer: large outputs then reuse cached memory
+    // instead of fresh pages on every call (see buffer.hpp), which matters
+    // when backward runs at every MD step.
+    BackwardResult backward(const std::vector<System>& systems, const ExpansionRequest& request,
+                            const double* dl_dx, DoubleBuffer* values) const;
 
 private:
     struct Property {
@@ -42,7 +47,24 @@ private:
         double weight;
     };
     std::vector<Property> properties(const ExpansionRequest& request) const;
-    void contract(const std::vector<Property>& props, int n_types, const double* a, const double* b, double* x) const;
+    // backward() with x written to values[sample][property] (sized by the caller) when not null.
+    BackwardResult backward_into(const std::vector<System>& systems, const ExpansionRequest& request,
+                                 const double* dl_dx, double* values) const;
+    // The properties of a request in the form the contractions use, built
+    // once per call.
+    struct Plan {
+        int n_types = 0;
+        bool dense = false;                // no selection: all (t1, t2, l) blocks of Na x Nb
+        std::vector<double> block_weights; // dense: one per (t1, t2, l) block
+        std::vector<int> index;            // else (t1, t2, l, n1, n2) per property
+        std::vector<double> weights;       // else one per property
+    };
+    Plan plan(const std::vector<Property>& props, int n_types) const;
+    void contract(const Plan& plan, const double* a, const double* b, double* x) const;
+    // ga += dL/da, gb += dL/db (may be the same array) from g = dL/dx;
+    // scratch: 2 (max_radial_a + 1)(max_radial_b + 1) doubles.
+    void contract_adjoint(const Plan& plan, const double* g, const double* a, const double* b, double* ga, double* gb,
+                          double* scratch) const;
 
     std::shared_ptr<const Expansion> a_, b_;
     InvariantsOptions options_;

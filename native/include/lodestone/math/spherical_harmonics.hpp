@@ -18,12 +18,18 @@ public:
 
     // `direction` must have unit length. `gradients` (may be null) receives
     // d Y_lm(r / |r|) / d r at |r| = 1, laid out [xyz][lm]; divide by |r|
-    // for other lengths. `work` is caller-owned scratch reused across calls.
+    // for other lengths. `work` is no longer needed (kept for existing callers).
     void compute(const double direction[3], double* values, double* gradients,
                  std::vector<double>& work) const;
+    // Four unit directions ([4][3]) at once, lanes innermost: values [lm][4],
+    // gradients (may be null) [xyz][lm][4], multiplied by gradient_scale[k]
+    // for direction k when given (1/|r| for the gradient at distance |r|).
+    void compute4(const double directions[12], const double* gradient_scale, double* values,
+                  double* gradients) const;
 
 private:
     int max_l_;
+    std::vector<double> recurrence_;  // [m][l][2]: (2l-1)/(l-m), (l+m-1)/(l-m)
     std::vector<double> norm_;  // sqrt((2l+1)/4pi (l-m)!/(l+m)!), times sqrt(2) for m > 0; [l][m]
 };
 
