@@ -63,13 +63,6 @@ struct ParitySplit {
     }
 };
 
-LODESTONE_MULTIVERSION
-double dot(int n, const double* x, const double* y) {
-    double s = 0.0;
-    for (int i = 0; i < n; ++i) s += x[i] * y[i];
-    return s;
-}
-
 // Per-atom e^{i m (b_d . r)} for the three reciprocal vectors b_d and
 // |m| <= bound[d]; a k-vector's phase is the product of three entries.
 struct PhaseTables {
@@ -106,8 +99,10 @@ struct PhaseTables {
         const size_t i0 = base + static_cast<size_t>(m[0] + bound[0]);
         const size_t i1 = base + static_cast<size_t>(2 * bound[0] + 1 + m[1] + bound[1]);
         const size_t i2 = base + static_cast<size_t>(2 * bound[0] + 1 + 2 * bound[1] + 1 + m[2] + bound[2]);
-        const std::complex<double> a(re[i0], im[i0]), b(re[i1], im[i1]), c(re[i2], im[i2]);
-        return a * b * c;
+        // written out: std::complex's operator* checks for NaN on every call
+        const double abr = re[i0] * re[i1] - im[i0] * im[i1];
+        const double abi = re[i0] * im[i1] + im[i0] * re[i1];
+        return {abr * re[i2] - abi * im[i2], abr * im[i2] + abi * re[i2]};
     }
 };
 
@@ -315,40 +310,86 @@ namespace {
 struct KSpace {
     std::array<double, 9> cell{}, inverse{};
     double volume = 0.0;
-    KVectors kv;
+    const KVectors* kv = nullptr;  // owned by the k-space cache entry
     std::unique_ptr<PhaseTables> phases;
     std::vector<double> k0;  // k = 0 term per n, per atom of the type (l = 0)
     std::vector<int> type_count;
 };
 
-// Coefficients H[k][q] (and dH/dk_x) of one block of k-vectors.
+// Phases and structure factors of one block of k-vectors.
 struct KBlock {
     size_t begin = 0, size = 0;
-    std::vector<double> he, ho;    // [kb][Qe], [kb][Qo]
-    std::vector<double> dhe, dho;  // [kb][x][Qe], [kb][x][Qo]
     std::vector<double> pr, pi;    // phases [atom][kb]
     std::vector<double> sr, si;    // S_t(k) = sum_{j in t} e^{-ik.r_j}: [kb][t]
     std::vector<double> rr, ri;    // R_t(k) = sum_{j in t} r_j e^{-ik.r_j}: [kb][t][xyz]
 };
 
+// Row length of one parity's coefficients: zero columns up to a multiple of
+// 4 let every product run in vector tiles (Q = 90 or 60 otherwise leaves
+// scalar remainder columns that cost as much as a third of the rest).
+int padded(int q) { return (q + 3) & ~3; }
+
+// H[k][q] of each parity and dH/dk_x for k-vectors [begin, begin + size).
+struct KCoefficients {
+    size_t begin = 0, size = 0;
+    int Qep = 0, Qop = 0;          // padded row lengths
+    bool derivatives = false;
+    std::vector<double> he, ho;    // [k][Qep], [k][Qop]
+    std::vector<double> dhe, dho;  // [k][x][Qep], [k][x][Qop]
+};
+
+// Buffers kept by each thread between calls, by slot: fresh multi-megabyte
+// vectors in every call cost page faults comparable to the arithmetic, and
+// a thread of a team waits for the one that takes them at every barrier.
+// Each slot holds one live buffer at a time (compute and backward do not nest).
+template <int Slot>
+std::vector<double>& kept() {
+    thread_local std::vector<double> v;
+    return v;
+}
+KBlock& kept_block() {
+    thread_local KBlock blk;
+    return blk;
+}
+
+// Coefficients of the k-vectors are kept with the cell when within this size
+// (every later call with the same cell reuses them: NVT MD, compute then
+// backward); larger sets are computed block by block in every call.
+constexpr size_t kCoefficientCacheBytes = size_t(64) << 20;
+
+// Sum of x[i] y[i] over n = 4 m entries in four interleaved partial sums (a
+// fixed order: the result does not depend on the thread that computes it).
+LODESTONE_MULTIVERSION
+double dot4(int n, const double* x, const double* y) {
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    for (int i = 0; i < n; i += 4) {
+        s0 += x[i] * y[i];
+        s1 += x[i + 1] * y[i + 1];
+        s2 += x[i + 2] * y[i + 2];
+        s3 += x[i + 3] * y[i + 3];
+    }
+    return (s0 + s1) + (s2 + s3);
+}
+
 }  // namespace
+
+struct LodeSphericalExpansion::KCache {
+    std::array<double, 9> cell{};
+    KVectors kv;
+    KCoefficients coef;  // every k-vector, or none (size 0) when over kCoefficientCacheBytes
+};
 
 namespace {
 
-KSpace make_kspace(const System& system, const std::vector<int>& type_block, int T, double k_cutoff,
+KSpace make_kspace(const System& system, const std::vector<int>& type_block, int T, const KVectors& kv,
                    const lode::Potential& potential, const LodeRadialIntegral& radial) {
     KSpace ks;
     ks.cell = system.cell;
     ks.inverse = inverse3(system.cell);
     ks.volume = std::abs(determinant3(system.cell));
-    ks.kv = half_space_kvectors(system.cell, k_cutoff);
-    if (ks.kv.size() == 0) {
-        throw Error("k_cutoff too small: no reciprocal lattice vector has 0 < |k| < k_cutoff = " +
-                    format_number(k_cutoff) + " 1/A for this cell (the shortest is 2 pi / the longest cell height); "
-                    "increase k_cutoff");
-    }
+    ks.kv = &kv;
     const std::array<double, 9> b = reciprocal_cell(system.cell);
-    ks.phases = std::make_unique<PhaseTables>(system, b, ks.kv);
+    ks.phases = std::make_unique<PhaseTables>(system, b, kv);
     ks.type_count.assign(static_cast<size_t>(T), 0);
     for (size_t j = 0; j < system.size(); ++j)
         if (type_block[j] >= 0) ks.type_count[static_cast<size_t>(type_block[j])]++;
@@ -365,44 +406,50 @@ KSpace make_kspace(const System& system, const std::vector<int>& type_block, int
 
 }  // namespace
 
-// Fills H (and dH when `derivatives`) for k-vectors [begin, begin + size).
-static void fill_block_coefficients(KBlock& blk, const KSpace& ks, const ParitySplit& split, int L, int N,
-                                    const lode::Potential& potential, const LodeRadialIntegral& radial,
-                                    const SphericalHarmonics& harmonics, bool derivatives) {
+// Fills H (and dH when `derivatives`) for k-vectors [begin, begin + size);
+// inside a parallel region (or alone, serially).
+static void fill_coefficients(KCoefficients& co, const KVectors& kv, size_t begin, size_t size, double volume,
+                              const ParitySplit& split, int L, int N, const lode::Potential& potential,
+                              const LodeRadialIntegral& radial, const SphericalHarmonics& harmonics,
+                              bool derivatives) {
     const int LM = L * L;
     const int Qe = split.Qe, Qo = split.Qo;
+    const int Qep = padded(Qe), Qop = padded(Qo);
 #pragma omp single
     {
-        blk.he.resize(blk.size * Qe);
-        blk.ho.resize(blk.size * Qo);
-        if (derivatives) {
-            blk.dhe.resize(blk.size * 3 * Qe);
-            blk.dho.resize(blk.size * 3 * Qo);
-        }
+        co.begin = begin;
+        co.size = size;
+        co.Qep = Qep;
+        co.Qop = Qop;
+        co.derivatives = derivatives;
+        co.he.assign(size * Qep, 0.0);
+        co.ho.assign(size * Qop, 0.0);
+        co.dhe.assign(derivatives ? size * 3 * Qep : 0, 0.0);
+        co.dho.assign(derivatives ? size * 3 * Qop : 0, 0.0);
     }
-    const double volume_factor = 4.0 * M_PI / ks.volume;
+    const double volume_factor = 4.0 * M_PI / volume;
     double parity[32];
     for (int l = 0; l < L; ++l) {
         const double sign = (l % 2 == 0) ? ((l / 2) % 2 == 0 ? 1.0 : -1.0) : (((l + 1) / 2) % 2 == 0 ? 1.0 : -1.0);
         parity[l] = 2.0 * sign * volume_factor;
     }
 #pragma omp for schedule(static)
-    for (int64_t kk = 0; kk < static_cast<int64_t>(blk.size); ++kk) {
+    for (int64_t kk = 0; kk < static_cast<int64_t>(size); ++kk) {
         thread_local std::vector<double> I, dI, Y, dY, work;
         I.resize(static_cast<size_t>(L * N));
         dI.resize(static_cast<size_t>(L * N));
         Y.resize(static_cast<size_t>(LM));
         dY.resize(static_cast<size_t>(3 * LM));
         const size_t kb = static_cast<size_t>(kk);
-        const size_t k = blk.begin + kb;
-        const double knorm = ks.kv.norm[k];
-        const double u[3] = {ks.kv.k[3 * k] / knorm, ks.kv.k[3 * k + 1] / knorm, ks.kv.k[3 * k + 2] / knorm};
+        const size_t k = begin + kb;
+        const double knorm = kv.norm[k];
+        const double u[3] = {kv.k[3 * k] / knorm, kv.k[3 * k + 1] / knorm, kv.k[3 * k + 2] / knorm};
         radial.compute(knorm, I.data(), derivatives ? dI.data() : nullptr);
         harmonics.compute(u, Y.data(), derivatives ? dY.data() : nullptr, work);
         const double G = potential.fourier(knorm);
         const double dG = derivatives ? potential.d_fourier(knorm) : 0.0;
-        double* he = &blk.he[kb * Qe];
-        double* ho = &blk.ho[kb * Qo];
+        double* he = &co.he[kb * Qep];
+        double* ho = &co.ho[kb * Qop];
         for (int q = 0; q < Qe; ++q) {
             const int l = split.even_l[q], lm = split.even_lm[q], n = split.even_n[q];
             he[q] = parity[l] * G * I[l * N + n] * Y[lm];
@@ -415,8 +462,8 @@ static void fill_block_coefficients(KBlock& blk, const KSpace& ks, const ParityS
             // d/dk_x [G I Y] = (G I)' u_x Y + G I dY_x / |k|
             const double inv = 1.0 / knorm;
             for (int x = 0; x < 3; ++x) {
-                double* dhe = &blk.dhe[(kb * 3 + x) * Qe];
-                double* dho = &blk.dho[(kb * 3 + x) * Qo];
+                double* dhe = &co.dhe[(kb * 3 + x) * Qep];
+                double* dho = &co.dho[(kb * 3 + x) * Qop];
                 for (int q = 0; q < Qe; ++q) {
                     const int l = split.even_l[q], lm = split.even_lm[q], n = split.even_n[q];
                     const double gi = G * I[l * N + n], dgi = dG * I[l * N + n] + G * dI[l * N + n];
@@ -430,6 +477,39 @@ static void fill_block_coefficients(KBlock& blk, const KSpace& ks, const ParityS
             }
         }
     }
+}
+
+std::shared_ptr<const LodeSphericalExpansion::KCache> LodeSphericalExpansion::k_cache(
+    const std::array<double, 9>& cell, bool derivatives) const {
+    {
+        std::lock_guard<std::mutex> lock(k_cache_mutex_);
+        const std::shared_ptr<const KCache>& c = k_cache_;
+        if (c && c->cell == cell && (!derivatives || c->coef.derivatives || c->coef.size == 0)) return c;
+    }
+    // built outside the lock: concurrent callers with other cells are not held up
+    auto made = std::make_shared<KCache>();
+    made->cell = cell;
+    made->kv = half_space_kvectors(cell, hypers_.k_cutoff);
+    if (made->kv.size() == 0) {
+        throw Error("k_cutoff too small: no reciprocal lattice vector has 0 < |k| < k_cutoff = " +
+                    format_number(hypers_.k_cutoff) +
+                    " 1/A for this cell (the shortest is 2 pi / the longest cell height); increase k_cutoff");
+    }
+    const int L = hypers_.max_angular + 1;
+    const int N = hypers_.max_radial + 1;
+    const ParitySplit split(L, N);
+    const size_t row = static_cast<size_t>(padded(split.Qe) + padded(split.Qo));
+    const size_t bytes = made->kv.size() * row * (derivatives ? 4 : 1) * sizeof(double);
+    if (bytes <= kCoefficientCacheBytes) {
+        const double volume = std::abs(determinant3(cell));
+        KCoefficients& co = made->coef;
+        const KVectors& kv = made->kv;
+#pragma omp parallel
+        fill_coefficients(co, kv, 0, kv.size(), volume, split, L, N, *potential_, *radial_, harmonics_, derivatives);
+    }
+    std::lock_guard<std::mutex> lock(k_cache_mutex_);
+    k_cache_ = made;
+    return made;
 }
 
 // Phases of every atom and the per-type structure factors of one block
@@ -464,7 +544,7 @@ static void fill_block_phases(KBlock& blk, const KSpace& ks, const System& syste
         double* pr = &blk.pr[j * KB];
         double* pi = &blk.pi[j * KB];
         for (size_t kb = 0; kb < KB; ++kb) {
-            const std::complex<double> p = ks.phases->phase(j, &ks.kv.m[3 * (blk.begin + kb)]);
+            const std::complex<double> p = ks.phases->phase(j, &ks.kv->m[3 * (blk.begin + kb)]);
             pr[kb] = p.real();
             pi[kb] = p.imag();
         }
@@ -518,10 +598,14 @@ void LodeSphericalExpansion::compute_periodic(const System& system, const Expans
     const int Qe = split.Qe, Qo = split.Qo;
     const size_t n_centers = centers.size();
 
-    const KSpace ks = make_kspace(system, type_block, T, hypers_.k_cutoff, *potential_, *radial_);
-    const size_t n_k = ks.kv.size();
-    const size_t KB = block_size(n_k, system.size(), P);
+    const int Qep = padded(Qe), Qop = padded(Qo);
     const bool derivatives = strain || cell;
+    const std::shared_ptr<const KCache> cache = k_cache(system.cell, derivatives);
+    const bool cached = cache->coef.size > 0;
+    const KSpace ks = make_kspace(system, type_block, T, cache->kv, *potential_, *radial_);
+    const KVectors& kv = cache->kv;
+    const size_t n_k = kv.size();
+    const size_t KB = block_size(n_k, system.size(), P);
 
     // Rows are zeroed here and accumulated block by block.
     std::fill(values, values + n_centers * P, 0.0);
@@ -536,30 +620,38 @@ void LodeSphericalExpansion::compute_periodic(const System& system, const Expans
     const size_t n_chunks = (n_centers + CB - 1) / CB;
     const size_t rows = CB * static_cast<size_t>(T);
 
-    KBlock blk;
-    std::vector<double> partial, khe, kho;
+    KBlock& blk = kept_block();
+    KCoefficients local;  // of the current block when the cache has none
+    std::vector<double>& partial = kept<10>();
+    std::vector<double> khe, kho;
 #pragma omp parallel
     {
-        std::vector<double> are(rows * KB), aim(rows * KB);
-        std::vector<double> ve(rows * Qe), vo(rows * Qo);
+        std::vector<double>& are = kept<0>();
+        std::vector<double>& aim = kept<1>();
+        std::vector<double>& ve = kept<2>();
+        std::vector<double>& vo = kept<3>();
+        are.resize(rows * KB);
+        aim.resize(rows * KB);
+        ve.resize(rows * Qep);
+        vo.resize(rows * Qop);
         std::vector<double> ase, aso, se, so, axe, axo, xe, xo, as, ac, ge, go;
         if (derivatives) {
             ase.resize(3 * rows * KB);
             aso.resize(3 * rows * KB);
-            se.resize(3 * rows * 3 * Qe);
-            so.resize(3 * rows * 3 * Qo);
+            se.resize(3 * rows * 3 * Qep);
+            so.resize(3 * rows * 3 * Qop);
         }
         if (cell) {
             axe.resize(9 * rows * KB);
             axo.resize(9 * rows * KB);
-            xe.resize(9 * rows * Qe);
-            xo.resize(9 * rows * Qo);
+            xe.resize(9 * rows * Qep);
+            xo.resize(9 * rows * Qop);
         }
         if (positions_gradient) {
             as.resize(JB * KB);
             ac.resize(JB * KB);
-            ge.resize(JB * 3 * Qe);
-            go.resize(JB * 3 * Qo);
+            ge.resize(JB * 3 * Qep);
+            go.resize(JB * 3 * Qop);
         }
 
         for (size_t begin = 0; begin < n_k; begin += KB) {
@@ -568,23 +660,31 @@ void LodeSphericalExpansion::compute_periodic(const System& system, const Expans
                 blk.begin = begin;
                 blk.size = std::min(KB, n_k - begin);
             }
-            fill_block_coefficients(blk, ks, split, L, N, *potential_, *radial_, harmonics_, derivatives);
+            if (!cached)
+                fill_coefficients(local, kv, blk.begin, blk.size, ks.volume, split, L, N, *potential_, *radial_,
+                                  harmonics_, derivatives);
+            const KCoefficients& co = cached ? cache->coef : local;
+            const size_t off = blk.begin - co.begin;
+            const double* he = co.he.data() + off * Qep;
+            const double* ho = co.ho.data() + off * Qop;
+            const double* dhe = derivatives ? co.dhe.data() + off * 3 * Qep : nullptr;
+            const double* dho = derivatives ? co.dho.data() + off * 3 * Qop : nullptr;
             fill_block_phases(blk, ks, system, type_block, T, cell != nullptr, partial);
             const size_t nb = blk.size;
             if (positions_gradient) {
                 // k_x H: the positions gradient is sum_k (trig) k_x H
 #pragma omp single
                 {
-                    khe.resize(nb * 3 * Qe);
-                    kho.resize(nb * 3 * Qo);
+                    khe.resize(nb * 3 * Qep);
+                    kho.resize(nb * 3 * Qop);
                 }
 #pragma omp for schedule(static)
                 for (int64_t kk = 0; kk < static_cast<int64_t>(nb); ++kk) {
                     const size_t kb = static_cast<size_t>(kk);
-                    const double* kvec = &ks.kv.k[3 * (blk.begin + kb)];
+                    const double* kvec = &kv.k[3 * (blk.begin + kb)];
                     for (int x = 0; x < 3; ++x) {
-                        for (int q = 0; q < Qe; ++q) khe[(kb * 3 + x) * Qe + q] = kvec[x] * blk.he[kb * Qe + q];
-                        for (int q = 0; q < Qo; ++q) kho[(kb * 3 + x) * Qo + q] = kvec[x] * blk.ho[kb * Qo + q];
+                        for (int q = 0; q < Qep; ++q) khe[(kb * 3 + x) * Qep + q] = kvec[x] * he[kb * Qep + q];
+                        for (int q = 0; q < Qop; ++q) kho[(kb * 3 + x) * Qop + q] = kvec[x] * ho[kb * Qop + q];
                     }
                 }
             }
@@ -615,7 +715,7 @@ void LodeSphericalExpansion::compute_periodic(const System& system, const Expans
                                 double* e = &ase[(r * 3 + y) * nb];
                                 double* o = &aso[(r * 3 + y) * nb];
                                 for (size_t kb = 0; kb < nb; ++kb) {
-                                    const double ky = ks.kv.k[3 * (blk.begin + kb) + y];
+                                    const double ky = kv.k[3 * (blk.begin + kb) + y];
                                     e[kb] = -ky * re[kb];
                                     o[kb] = -ky * im[kb];
                                 }
@@ -626,7 +726,7 @@ void LodeSphericalExpansion::compute_periodic(const System& system, const Expans
                             // X_xy += k_y H (even: Im Z_x, odd: -Re Z_x)
                             for (size_t kb = 0; kb < nb; ++kb) {
                                 const double sr = blk.sr[kb * T + t], si = blk.si[kb * T + t];
-                                const double* kvec = &ks.kv.k[3 * (blk.begin + kb)];
+                                const double* kvec = &kv.k[3 * (blk.begin + kb)];
                                 for (int x = 0; x < 3; ++x) {
                                     const double wr = ri[x] * sr - blk.rr[(kb * T + t) * 3 + x];
                                     const double wi = ri[x] * si - blk.ri[(kb * T + t) * 3 + x];
@@ -642,21 +742,21 @@ void LodeSphericalExpansion::compute_periodic(const System& system, const Expans
                     }
                 }
                 const int K = static_cast<int>(nb);
-                std::fill(ve.begin(), ve.begin() + nr * Qe, 0.0);
-                std::fill(vo.begin(), vo.begin() + nr * Qo, 0.0);
-                lode::gemm_accumulate(nr, Qe, K, are.data(), nb, blk.he.data(), Qe, ve.data(), Qe);
-                lode::gemm_accumulate(nr, Qo, K, aim.data(), nb, blk.ho.data(), Qo, vo.data(), Qo);
+                std::fill(ve.begin(), ve.begin() + nr * Qep, 0.0);
+                std::fill(vo.begin(), vo.begin() + nr * Qop, 0.0);
+                lode::gemm_accumulate(nr, Qep, K, are.data(), nb, he, Qep, ve.data(), Qep);
+                lode::gemm_accumulate(nr, Qop, K, aim.data(), nb, ho, Qop, vo.data(), Qop);
                 if (derivatives) {
-                    std::fill(se.begin(), se.begin() + 3 * nr * 3 * Qe, 0.0);
-                    std::fill(so.begin(), so.begin() + 3 * nr * 3 * Qo, 0.0);
-                    lode::gemm_accumulate(3 * nr, 3 * Qe, K, ase.data(), nb, blk.dhe.data(), 3 * Qe, se.data(), 3 * Qe);
-                    lode::gemm_accumulate(3 * nr, 3 * Qo, K, aso.data(), nb, blk.dho.data(), 3 * Qo, so.data(), 3 * Qo);
+                    std::fill(se.begin(), se.begin() + 3 * nr * 3 * Qep, 0.0);
+                    std::fill(so.begin(), so.begin() + 3 * nr * 3 * Qop, 0.0);
+                    lode::gemm_accumulate(3 * nr, 3 * Qep, K, ase.data(), nb, dhe, 3 * Qep, se.data(), 3 * Qep);
+                    lode::gemm_accumulate(3 * nr, 3 * Qop, K, aso.data(), nb, dho, 3 * Qop, so.data(), 3 * Qop);
                 }
                 if (cell) {
-                    std::fill(xe.begin(), xe.begin() + 9 * nr * Qe, 0.0);
-                    std::fill(xo.begin(), xo.begin() + 9 * nr * Qo, 0.0);
-                    lode::gemm_accumulate(9 * nr, Qe, K, axe.data(), nb, blk.he.data(), Qe, xe.data(), Qe);
-                    lode::gemm_accumulate(9 * nr, Qo, K, axo.data(), nb, blk.ho.data(), Qo, xo.data(), Qo);
+                    std::fill(xe.begin(), xe.begin() + 9 * nr * Qep, 0.0);
+                    std::fill(xo.begin(), xo.begin() + 9 * nr * Qop, 0.0);
+                    lode::gemm_accumulate(9 * nr, Qep, K, axe.data(), nb, he, Qep, xe.data(), Qep);
+                    lode::gemm_accumulate(9 * nr, Qop, K, axo.data(), nb, ho, Qop, xo.data(), Qop);
                 }
                 for (size_t cc = 0; cc < nc; ++cc) {
                     const size_t c = c0 + cc;
@@ -665,23 +765,23 @@ void LodeSphericalExpansion::compute_periodic(const System& system, const Expans
                     double* crow = cell ? cell + c * 9 * P : nullptr;
                     for (int t = 0; t < T; ++t) {
                         const size_t r = cc * T + static_cast<size_t>(t);
-                        for (int q = 0; q < Qe; ++q) row[split.even_column(q, t, T, N)] += ve[r * Qe + q];
-                        for (int q = 0; q < Qo; ++q) row[split.odd_column(q, t, T, N)] += vo[r * Qo + q];
+                        for (int q = 0; q < Qe; ++q) row[split.even_column(q, t, T, N)] += ve[r * Qep + q];
+                        for (int q = 0; q < Qo; ++q) row[split.odd_column(q, t, T, N)] += vo[r * Qop + q];
                         if (!derivatives) continue;
                         for (int x = 0; x < 3; ++x)
                             for (int y = 0; y < 3; ++y) {
                                 const size_t xy = static_cast<size_t>(3 * x + y);
-                                const double* s_e = &se[(r * 3 + y) * 3 * Qe + static_cast<size_t>(x) * Qe];
-                                const double* s_o = &so[(r * 3 + y) * 3 * Qo + static_cast<size_t>(x) * Qo];
+                                const double* s_e = &se[(r * 3 + y) * 3 * Qep + static_cast<size_t>(x) * Qep];
+                                const double* s_o = &so[(r * 3 + y) * 3 * Qop + static_cast<size_t>(x) * Qop];
                                 for (int q = 0; q < Qe; ++q) {
                                     const size_t col = xy * P + split.even_column(q, t, T, N);
                                     if (srow) srow[col] += s_e[q];
-                                    if (crow) crow[col] += s_e[q] + xe[(r * 9 + xy) * Qe + q];
+                                    if (crow) crow[col] += s_e[q] + xe[(r * 9 + xy) * Qep + q];
                                 }
                                 for (int q = 0; q < Qo; ++q) {
                                     const size_t col = xy * P + split.odd_column(q, t, T, N);
                                     if (srow) srow[col] += s_o[q];
-                                    if (crow) crow[col] += s_o[q] + xo[(r * 9 + xy) * Qo + q];
+                                    if (crow) crow[col] += s_o[q] + xo[(r * 9 + xy) * Qop + q];
                                 }
                             }
                     }
@@ -711,10 +811,12 @@ void LodeSphericalExpansion::compute_periodic(const System& system, const Expans
                                 s[kb] = pii[kb] * prj[kb] - pri[kb] * pij[kb];
                             }
                         }
-                        std::fill(ge.begin(), ge.begin() + nj * 3 * Qe, 0.0);
-                        std::fill(go.begin(), go.begin() + nj * 3 * Qo, 0.0);
-                        lode::gemm_accumulate(static_cast<int>(nj), 3 * Qe, K, as.data(), nb, khe.data(), 3 * Qe, ge.data(), 3 * Qe);
-                        lode::gemm_accumulate(static_cast<int>(nj), 3 * Qo, K, ac.data(), nb, kho.data(), 3 * Qo, go.data(), 3 * Qo);
+                        std::fill(ge.begin(), ge.begin() + nj * 3 * Qep, 0.0);
+                        std::fill(go.begin(), go.begin() + nj * 3 * Qop, 0.0);
+                        lode::gemm_accumulate(static_cast<int>(nj), 3 * Qep, K, as.data(), nb, khe.data(), 3 * Qep,
+                                              ge.data(), 3 * Qep);
+                        lode::gemm_accumulate(static_cast<int>(nj), 3 * Qop, K, ac.data(), nb, kho.data(), 3 * Qop,
+                                              go.data(), 3 * Qop);
                         for (size_t jj = 0; jj < nj; ++jj) {
                             const size_t j = static_cast<size_t>(plist[j0 + jj]);
                             const int t = type_block[j];
@@ -722,8 +824,8 @@ void LodeSphericalExpansion::compute_periodic(const System& system, const Expans
                             double* gj = grow + (j0 + jj) * 3 * P;
                             double* gi = grow + self_row * 3 * P;
                             for (int x = 0; x < 3; ++x) {
-                                const double* src_e = &ge[(jj * 3 + x) * Qe];
-                                const double* src_o = &go[(jj * 3 + x) * Qo];
+                                const double* src_e = &ge[(jj * 3 + x) * Qep];
+                                const double* src_o = &go[(jj * 3 + x) * Qop];
                                 for (int q = 0; q < Qe; ++q) {
                                     const size_t col = x * P + split.even_column(q, t, T, N);
                                     gj[col] += src_e[q];
@@ -786,172 +888,217 @@ void LodeSphericalExpansion::backward_periodic(const System& system, const Expan
     const size_t P = static_cast<size_t>(L * L) * T * N;
     const ParitySplit split(L, N);
     const int Qe = split.Qe, Qo = split.Qo;
+    const int Qep = padded(Qe), Qop = padded(Qo);
     const size_t n_centers = centers.size();
     const size_t n_atoms = system.size();
+    const size_t rows = n_centers * static_cast<size_t>(T);  // (c, t) pairs
 
-    const KSpace ks = make_kspace(system, type_block, T, hypers_.k_cutoff, *potential_, *radial_);
-    const size_t n_k = ks.kv.size();
-    const size_t KB = block_size(n_k, system.size(), P);
+    const std::shared_ptr<const KCache> cache = k_cache(system.cell, strain != nullptr);
+    const bool cached = cache->coef.size > 0;
+    const KSpace ks = make_kspace(system, type_block, T, cache->kv, *potential_, *radial_);
+    const KVectors& kv = cache->kv;
+    const size_t n_k = kv.size();
+    const size_t KB = block_size(n_k, n_atoms, P);
 
-    std::vector<char> is_center(n_atoms, 0);
-    for (int32_t c : centers) is_center[static_cast<size_t>(c)] = 1;
-
-    // adjoint rows split by parity: g[c][t][q]
-    std::vector<double> gse(n_centers * T * Qe), gso(n_centers * T * Qo);
+    // With A_ct(k) = e^{ik.r_c} S_t(k) and the adjoint rows g_c[t][q] split by
+    // parity, L = sum_k sum_{c,t} Re(gamma_ct(k) A_ct(k)), where
+    // gamma_ct = Gamma^e_ct - i Gamma^o_ct and Gamma_ct(k) = sum_q H_q(k) g_c[t][q].
+    // Forces need Gamma (one product as large as the values'); the strain
+    // needs Z_q(k) = sum_{c,t} g_c[t][q] (Re | Im) A_ct(k) (another), since
+    // dL/dstrain_xy = -sum_k k_y sum_q dH_q/dk_x Z_q(k) - delta_xy L.
+    // g as [c][t][q] (rows padded with zeros) and transposed, [q][c][t].
+    std::vector<double>& gse = kept<11>();
+    std::vector<double>& gso = kept<12>();
+    std::vector<double>& gte = kept<13>();
+    std::vector<double>& gto = kept<14>();
+    gse.assign(rows * Qep, 0.0);
+    gso.assign(rows * Qop, 0.0);
+    gte.resize(static_cast<size_t>(Qe) * rows);
+    gto.resize(static_cast<size_t>(Qo) * rows);
     for (size_t c = 0; c < n_centers; ++c)
         for (int t = 0; t < T; ++t) {
-            for (int q = 0; q < Qe; ++q) gse[(c * T + t) * Qe + q] = adjoint[c * P + split.even_column(q, t, T, N)];
-            for (int q = 0; q < Qo; ++q) gso[(c * T + t) * Qo + q] = adjoint[c * P + split.odd_column(q, t, T, N)];
+            const size_t r = c * T + t;
+            for (int q = 0; q < Qe; ++q) gse[r * Qep + q] = adjoint[c * P + split.even_column(q, t, T, N)];
+            for (int q = 0; q < Qo; ++q) gso[r * Qop + q] = adjoint[c * P + split.odd_column(q, t, T, N)];
         }
+    // transposed in tiles of 8 rows: column-by-column writes would touch a
+    // new page per element
+    for (size_t r0 = 0; r0 < rows; r0 += 8) {
+        const size_t r1 = std::min(rows, r0 + 8);
+        for (int q = 0; q < Qe; ++q)
+            for (size_t r = r0; r < r1; ++r) gte[q * rows + r] = gse[r * Qep + q];
+        for (int q = 0; q < Qo; ++q)
+            for (size_t r = r0; r < r1; ++r) gto[q * rows + r] = gso[r * Qop + q];
+    }
 
-    // L = sum_k Re(sum_t S_t U_t) with U_t(k) = sum_c Gamma_ct(k) e^{ik.r_c} and
-    // Gamma_ct = sum_q H_q g_c[t][q] (1 for even l, -i for odd l). With
-    // W[k][t][q] = sum_c g_c[t][q] e^{ik.r_c}: U_t = sum_q H_q (1 | -i) W_tq.
-    const size_t stride = static_cast<size_t>(T) * (Qe + Qo);  // W columns per k
     const int n_threads = omp_get_max_threads();
-    std::vector<double> wr, wi, prt, pit, het, hot, ur, ui;
     std::vector<double> strain_partial(9 * static_cast<size_t>(n_threads), 0.0);
     std::vector<double> force(positions ? 3 * n_atoms : 0, 0.0);
-    constexpr size_t CB = 16;  // centres per chunk of the force pass
+    constexpr size_t CB = 8;   // centres per chunk of the force pass
+    constexpr size_t RB = 16;  // k-vectors per chunk of the strain pass
     const size_t n_chunks = (n_centers + CB - 1) / CB;
-    constexpr size_t RB = 16;  // k rows per chunk of W
 
-    KBlock blk;
-    std::vector<double> partial;
+    KBlock& blk = kept_block();
+    KCoefficients local;  // of the current block when the cache has none
+    std::vector<double>& partial = kept<10>();
+    std::vector<double>& u_partial = kept<15>();
+    std::vector<double>& ur = kept<16>();
+    std::vector<double>& ui = kept<17>();
 #pragma omp parallel num_threads(n_threads)
     {
         const int tid = omp_get_thread_num();
+        const int team = omp_get_num_threads();
         double* my_strain = &strain_partial[9 * static_cast<size_t>(tid)];
-        std::vector<double> gamma_e(CB * T * KB), gamma_o(CB * T * KB);
+        std::vector<double>& gamma_e = kept<0>();
+        std::vector<double>& gamma_o = kept<1>();
+        std::vector<double>& ar = kept<2>();
+        std::vector<double>& ai = kept<3>();
+        std::vector<double>& ze = kept<4>();
+        std::vector<double>& zo = kept<5>();
+        if (positions) {
+            gamma_e.resize(KB * CB * T);
+            gamma_o.resize(KB * CB * T);
+        }
+        if (strain) {
+            ar.resize(RB * rows);
+            ai.resize(RB * rows);
+            ze.resize(RB * Qep);
+            zo.resize(RB * Qop);
+        }
         for (size_t begin = 0; begin < n_k; begin += KB) {
 #pragma omp single
             {
                 blk.begin = begin;
                 blk.size = std::min(KB, n_k - begin);
-                const size_t nb = blk.size;
-                wr.assign(nb * stride, 0.0);
-                wi.assign(nb * stride, 0.0);
-                prt.resize(nb * n_centers);
-                pit.resize(nb * n_centers);
-                ur.assign(nb * T, 0.0);
-                ui.assign(nb * T, 0.0);
                 if (positions) {
-                    het.resize(static_cast<size_t>(Qe) * nb);
-                    hot.resize(static_cast<size_t>(Qo) * nb);
+                    u_partial.assign(static_cast<size_t>(team) * blk.size * T * 2, 0.0);
+                    ur.resize(blk.size * T);
+                    ui.resize(blk.size * T);
                 }
             }
-            fill_block_coefficients(blk, ks, split, L, N, *potential_, *radial_, harmonics_, strain != nullptr);
+            if (!cached)
+                fill_coefficients(local, kv, blk.begin, blk.size, ks.volume, split, L, N, *potential_, *radial_,
+                                  harmonics_, strain != nullptr);
+            const KCoefficients& co = cached ? cache->coef : local;
+            const size_t off = blk.begin - co.begin;
             fill_block_phases(blk, ks, system, type_block, T, false, partial);
             const size_t nb = blk.size;
-            const int K = static_cast<int>(nb);
 
-            // transposed phases of the centres and coefficients
+            if (strain) {
+                const size_t n_row_chunks = (nb + RB - 1) / RB;
 #pragma omp for schedule(static)
-            for (int64_t kk = 0; kk < static_cast<int64_t>(nb); ++kk) {
-                const size_t kb = static_cast<size_t>(kk);
-                for (size_t c = 0; c < n_centers; ++c) {
-                    const size_t i = static_cast<size_t>(centers[c]);
-                    prt[kb * n_centers + c] = blk.pr[i * nb + kb];
-                    pit[kb * n_centers + c] = blk.pi[i * nb + kb];
-                }
-                if (positions) {
-                    for (int q = 0; q < Qe; ++q) het[static_cast<size_t>(q) * nb + kb] = blk.he[kb * Qe + q];
-                    for (int q = 0; q < Qo; ++q) hot[static_cast<size_t>(q) * nb + kb] = blk.ho[kb * Qo + q];
-                }
-            }
-            // W = (phases of centres)^T x adjoint, in chunks of k rows
-            const size_t n_row_chunks = (nb + RB - 1) / RB;
-#pragma omp for schedule(dynamic, 1)
-            for (int64_t chunk = 0; chunk < static_cast<int64_t>(n_row_chunks); ++chunk) {
-                const size_t k0 = static_cast<size_t>(chunk) * RB;
-                const int nr = static_cast<int>(std::min(RB, nb - k0));
-                const int nc = static_cast<int>(n_centers);
-                lode::gemm_accumulate(nr, T * Qe, nc, &prt[k0 * n_centers], n_centers, gse.data(), T * Qe, &wr[k0 * stride], stride);
-                lode::gemm_accumulate(nr, T * Qe, nc, &pit[k0 * n_centers], n_centers, gse.data(), T * Qe, &wi[k0 * stride], stride);
-                lode::gemm_accumulate(nr, T * Qo, nc, &prt[k0 * n_centers], n_centers, gso.data(), T * Qo,
-                                      &wr[k0 * stride + T * Qe], stride);
-                lode::gemm_accumulate(nr, T * Qo, nc, &pit[k0 * n_centers], n_centers, gso.data(), T * Qo,
-                                      &wi[k0 * stride + T * Qe], stride);
-            }
-            // U_t(k), the loss of this block and the strain terms
-#pragma omp for schedule(static)
-            for (int64_t kk = 0; kk < static_cast<int64_t>(nb); ++kk) {
-                const size_t kb = static_cast<size_t>(kk);
-                const double* he = &blk.he[kb * Qe];
-                const double* ho = &blk.ho[kb * Qo];
-                const double* kvec = &ks.kv.k[3 * (blk.begin + kb)];
-                double loss = 0.0;
-                for (int t = 0; t < T; ++t) {
-                    const double* w_er = &wr[kb * stride + static_cast<size_t>(t) * Qe];
-                    const double* w_ei = &wi[kb * stride + static_cast<size_t>(t) * Qe];
-                    const double* w_or = &wr[kb * stride + static_cast<size_t>(T) * Qe + static_cast<size_t>(t) * Qo];
-                    const double* w_oi = &wi[kb * stride + static_cast<size_t>(T) * Qe + static_cast<size_t>(t) * Qo];
-                    // U = sum_even H W - i sum_odd H W
-                    const double u_r = dot(Qe, he, w_er) + dot(Qo, ho, w_oi);
-                    const double u_i = dot(Qe, he, w_ei) - dot(Qo, ho, w_or);
-                    ur[kb * T + t] = u_r;
-                    ui[kb * T + t] = u_i;
-                    const double sr = blk.sr[kb * T + t], si = blk.si[kb * T + t];
-                    loss += sr * u_r - si * u_i;
-                    if (strain) {
+                for (int64_t chunk = 0; chunk < static_cast<int64_t>(n_row_chunks); ++chunk) {
+                    const size_t k0 = static_cast<size_t>(chunk) * RB;
+                    const size_t nr = std::min(RB, nb - k0);
+                    // A^T: [k][c][t], written row by row (the centres' phases of
+                    // the chunk stay in L1 across its rows)
+                    for (size_t kr = 0; kr < nr; ++kr) {
+                        const size_t kb = k0 + kr;
+                        double* a_r = &ar[kr * rows];
+                        double* a_i = &ai[kr * rows];
+                        for (int t = 0; t < T; ++t) {
+                            const double sr = blk.sr[kb * T + t], si = blk.si[kb * T + t];
+                            for (size_t c = 0; c < n_centers; ++c) {
+                                const size_t i = static_cast<size_t>(centers[c]);
+                                const double pr = blk.pr[i * nb + kb], pi = blk.pi[i * nb + kb];
+                                a_r[c * T + t] = pr * sr - pi * si;
+                                a_i[c * T + t] = pr * si + pi * sr;
+                            }
+                        }
+                    }
+                    std::fill(ze.begin(), ze.begin() + nr * Qep, 0.0);
+                    std::fill(zo.begin(), zo.begin() + nr * Qop, 0.0);
+                    const int R = static_cast<int>(rows);
+                    lode::gemm_accumulate(static_cast<int>(nr), Qep, R, ar.data(), rows, gse.data(), Qep, ze.data(), Qep);
+                    lode::gemm_accumulate(static_cast<int>(nr), Qop, R, ai.data(), rows, gso.data(), Qop, zo.data(), Qop);
+                    for (size_t kr = 0; kr < nr; ++kr) {
+                        const size_t kb = k0 + kr;
+                        const size_t kc = off + kb;  // row in the coefficients
+                        const double* kvec = &kv.k[3 * (blk.begin + kb)];
+                        const double* z_e = &ze[kr * Qep];
+                        const double* z_o = &zo[kr * Qop];
+                        const double loss = dot4(Qep, &co.he[kc * Qep], z_e) + dot4(Qop, &co.ho[kc * Qop], z_o);
                         for (int x = 0; x < 3; ++x) {
-                            const double* dhe = &blk.dhe[(kb * 3 + x) * Qe];
-                            const double* dho = &blk.dho[(kb * 3 + x) * Qo];
-                            // even: Re(W S), odd: Im(W S)
-                            const double even = sr * dot(Qe, dhe, w_er) - si * dot(Qe, dhe, w_ei);
-                            const double odd = si * dot(Qo, dho, w_or) + sr * dot(Qo, dho, w_oi);
-                            for (int y = 0; y < 3; ++y) my_strain[3 * x + y] -= kvec[y] * (even + odd);
+                            const double d = dot4(Qep, &co.dhe[(kc * 3 + x) * Qep], z_e) +
+                                             dot4(Qop, &co.dho[(kc * 3 + x) * Qop], z_o);
+                            for (int y = 0; y < 3; ++y) my_strain[3 * x + y] -= kvec[y] * d;
+                            my_strain[4 * x] -= loss;
                         }
                     }
                 }
-                if (strain)
-                    for (int x = 0; x < 3; ++x) my_strain[4 * x] -= loss;
             }
             if (!positions) continue;
-            // dL/dr_m = -sum_k k Im(e^{ik.r_m} sum_t S_t Gamma_mt - U_{t_m} e^{-ik.r_m})
-#pragma omp for schedule(dynamic, 1) nowait
+
+            // Centres' own terms, dL/dr_m = -sum_k k Im(e^{ik.r_m} sum_t S_t gamma_mt),
+            // and per-thread parts of U_t(k) = sum_c gamma_ct(k) e^{ik.r_c}.
+            double* my_u = &u_partial[static_cast<size_t>(tid) * nb * T * 2];
+            const double* he = co.he.data() + off * Qep;
+            const double* ho = co.ho.data() + off * Qop;
+#pragma omp for schedule(static)
             for (int64_t chunk = 0; chunk < static_cast<int64_t>(n_chunks); ++chunk) {
                 const size_t c0 = static_cast<size_t>(chunk) * CB;
                 const size_t nc = std::min(CB, n_centers - c0);
-                const int nr = static_cast<int>(nc) * T;
-                std::fill(gamma_e.begin(), gamma_e.begin() + nr * nb, 0.0);
-                std::fill(gamma_o.begin(), gamma_o.begin() + nr * nb, 0.0);
-                lode::gemm_accumulate(nr, K, Qe, &gse[c0 * T * Qe], Qe, het.data(), nb, gamma_e.data(), nb);
-                lode::gemm_accumulate(nr, K, Qo, &gso[c0 * T * Qo], Qo, hot.data(), nb, gamma_o.data(), nb);
+                const size_t nr = nc * T;
+                // Gamma^T: [k][c][t]
+                std::fill(gamma_e.begin(), gamma_e.begin() + nb * nr, 0.0);
+                std::fill(gamma_o.begin(), gamma_o.begin() + nb * nr, 0.0);
+                lode::gemm_accumulate(static_cast<int>(nb), static_cast<int>(nr), Qe, he, Qep, &gte[c0 * T], rows,
+                                      gamma_e.data(), nr);
+                lode::gemm_accumulate(static_cast<int>(nb), static_cast<int>(nr), Qo, ho, Qop, &gto[c0 * T], rows,
+                                      gamma_o.data(), nr);
+                double f[CB][3] = {};
+                for (size_t kb = 0; kb < nb; ++kb) {
+                    const double* kvec = &kv.k[3 * (blk.begin + kb)];
+                    const double* g_e = &gamma_e[kb * nr];
+                    const double* g_o = &gamma_o[kb * nr];
+                    for (int t = 0; t < T; ++t) {
+                        const double sr = blk.sr[kb * T + t], si = blk.si[kb * T + t];
+                        double u_r = 0.0, u_i = 0.0;
+                        for (size_t cc = 0; cc < nc; ++cc) {
+                            const size_t m = static_cast<size_t>(centers[c0 + cc]);
+                            const double pr = blk.pr[m * nb + kb], pi = blk.pi[m * nb + kb];
+                            const double ge = g_e[cc * T + t], go = g_o[cc * T + t];
+                            // Im(e^{ik.r_m} S_t gamma_mt)
+                            const double a_r = sr * ge + si * go, a_i = si * ge - sr * go;
+                            const double im = pr * a_i + pi * a_r;
+                            for (int x = 0; x < 3; ++x) f[cc][x] -= kvec[x] * im;
+                            u_r += ge * pr + go * pi;
+                            u_i += ge * pi - go * pr;
+                        }
+                        my_u[(kb * T + t) * 2] += u_r;
+                        my_u[(kb * T + t) * 2 + 1] += u_i;
+                    }
+                }
                 for (size_t cc = 0; cc < nc; ++cc) {
                     const size_t m = static_cast<size_t>(centers[c0 + cc]);
-                    const int tm = type_block[m];
-                    double f[3] = {0.0, 0.0, 0.0};
-                    for (size_t kb = 0; kb < nb; ++kb) {
-                        double a_r = 0.0, a_i = 0.0;
-                        for (int t = 0; t < T; ++t) {
-                            const double g_r = gamma_e[(cc * T + t) * nb + kb];
-                            const double g_i = -gamma_o[(cc * T + t) * nb + kb];
-                            const double sr = blk.sr[kb * T + t], si = blk.si[kb * T + t];
-                            a_r += sr * g_r - si * g_i;
-                            a_i += sr * g_i + si * g_r;
-                        }
-                        const double pr = blk.pr[m * nb + kb], pi = blk.pi[m * nb + kb];
-                        double im = pr * a_i + pi * a_r;
-                        if (tm >= 0) im -= ui[kb * T + tm] * pr - ur[kb * T + tm] * pi;
-                        const double* kvec = &ks.kv.k[3 * (blk.begin + kb)];
-                        for (int x = 0; x < 3; ++x) f[x] -= kvec[x] * im;
-                    }
-                    for (int x = 0; x < 3; ++x) force[3 * m + x] += f[x];
+                    for (int x = 0; x < 3; ++x) force[3 * m + x] += f[cc][x];
                 }
             }
-            // atoms that are neighbours but not centres: the U term only
+            // U summed in thread order (the same result for a given thread count)
+#pragma omp for schedule(static)
+            for (int64_t kk = 0; kk < static_cast<int64_t>(nb * T); ++kk) {
+                const size_t kt = static_cast<size_t>(kk);
+                double sum_r = 0.0, sum_i = 0.0;
+                for (int th = 0; th < team; ++th) {
+                    sum_r += u_partial[(static_cast<size_t>(th) * nb * T + kt) * 2];
+                    sum_i += u_partial[(static_cast<size_t>(th) * nb * T + kt) * 2 + 1];
+                }
+                ur[kt] = sum_r;
+                ui[kt] = sum_i;
+            }
+            // every atom of a neighbour type: dL/dr_m = sum_k k Im(U_{t_m}(k) e^{-ik.r_m})
 #pragma omp for schedule(static)
             for (int64_t mm = 0; mm < static_cast<int64_t>(n_atoms); ++mm) {
                 const size_t m = static_cast<size_t>(mm);
                 const int tm = type_block[m];
-                if (is_center[m] || tm < 0) continue;
+                if (tm < 0) continue;
+                const double* prm = &blk.pr[m * nb];
+                const double* pim = &blk.pi[m * nb];
                 double f[3] = {0.0, 0.0, 0.0};
                 for (size_t kb = 0; kb < nb; ++kb) {
-                    const double pr = blk.pr[m * nb + kb], pi = blk.pi[m * nb + kb];
-                    const double im = -(ui[kb * T + tm] * pr - ur[kb * T + tm] * pi);
-                    const double* kvec = &ks.kv.k[3 * (blk.begin + kb)];
-                    for (int x = 0; x < 3; ++x) f[x] -= kvec[x] * im;
+                    const double im = ui[kb * T + tm] * prm[kb] - ur[kb * T + tm] * pim[kb];
+                    const double* kvec = &kv.k[3 * (blk.begin + kb)];
+                    for (int x = 0; x < 3; ++x) f[x] += kvec[x] * im;
                 }
                 for (int x = 0; x < 3; ++x) force[3 * m + x] += f[x];
             }

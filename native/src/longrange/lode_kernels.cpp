@@ -11,8 +11,8 @@ typedef double v4 __attribute__((vector_size(32), aligned(8)));
 #define LOAD4(p) (*reinterpret_cast<const v4*>(p))
 #define ADD_STORE4(p, v) (*reinterpret_cast<v4*>(p) += (v))
 
-// R x (4 V) register tiles over a K-panel that stays in L2; remainders in
-// scalar loops (they are narrow: N is a multiple of the radial size).
+// R x (4 V) register tiles over a K-panel that stays in L2; remainder
+// columns in 4-wide tiles, then scalar (callers pad N to a multiple of 4).
 // V = 2 (8 columns) needs 16 vector registers' worth of accumulators, fine
 // with AVX2 (4 doubles per register); with SSE2 (2 per register) V = 1.
 template <int V>
@@ -44,7 +44,24 @@ __attribute__((always_inline)) inline void gemm_body(int M, int N, int K, const 
                 for (int r = 0; r < 4; ++r)
                     for (int v = 0; v < V; ++v) ADD_STORE4(C + static_cast<size_t>(i + r) * ldc + j + 4 * v, c[r][v]);
             }
-            for (int j = NW; j < N; ++j) {
+            int j = NW;
+            // 4-wide vector tiles for the remainder (Q of one parity is often
+            // 4 (mod 8): scalar columns there cost as much as half the rest)
+            for (; j + 4 <= N; j += 4) {
+                v4 c0 = v4{0, 0, 0, 0}, c1 = c0, c2 = c0, c3 = c0;
+                for (int k = k0; k < k1; ++k) {
+                    const v4 bv = LOAD4(B + static_cast<size_t>(k) * ldb + j);
+                    c0 += a0[k] * bv;
+                    c1 += a1[k] * bv;
+                    c2 += a2[k] * bv;
+                    c3 += a3[k] * bv;
+                }
+                ADD_STORE4(C + static_cast<size_t>(i) * ldc + j, c0);
+                ADD_STORE4(C + static_cast<size_t>(i + 1) * ldc + j, c1);
+                ADD_STORE4(C + static_cast<size_t>(i + 2) * ldc + j, c2);
+                ADD_STORE4(C + static_cast<size_t>(i + 3) * ldc + j, c3);
+            }
+            for (; j < N; ++j) {
                 double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
                 for (int k = k0; k < k1; ++k) {
                     const double b = B[static_cast<size_t>(k) * ldb + j];
@@ -71,7 +88,13 @@ __attribute__((always_inline)) inline void gemm_body(int M, int N, int K, const 
                 }
                 for (int v = 0; v < V; ++v) ADD_STORE4(c + j + 4 * v, acc[v]);
             }
-            for (int j = NW; j < N; ++j) {
+            int j = NW;
+            for (; j + 4 <= N; j += 4) {
+                v4 acc = v4{0, 0, 0, 0};
+                for (int k = k0; k < k1; ++k) acc += a[k] * LOAD4(B + static_cast<size_t>(k) * ldb + j);
+                ADD_STORE4(c + j, acc);
+            }
+            for (; j < N; ++j) {
                 double s = 0;
                 for (int k = k0; k < k1; ++k) s += a[k] * B[static_cast<size_t>(k) * ldb + j];
                 c[j] += s;

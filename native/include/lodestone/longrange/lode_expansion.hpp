@@ -117,6 +117,12 @@ private:
 
     mutable std::mutex kernel_mutex_;
     mutable std::shared_ptr<const lode::RealSpaceKernel> kernel_;
+    // k-vectors and k-space coefficients of the last periodic cell (cached:
+    // in NVT MD the cell never changes between steps).
+    struct KCache;
+    std::shared_ptr<const KCache> k_cache(const std::array<double, 9>& cell, bool derivatives) const;
+    mutable std::mutex k_cache_mutex_;
+    mutable std::shared_ptr<const KCache> k_cache_;
 };
 
 }  // namespace lodestone
