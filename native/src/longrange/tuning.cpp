@@ -572,11 +572,13 @@ namespace {
 // triclinic systems, test/lode-mesh.test.ts), as kPmeSafety for PME.
 constexpr double kLodeMeshSafety = 2.0;
 // Costs relative to one multiply-add of the direct sum's centre x k-vector x
-// channel products (values of a 1728-ion NaCl melt, bench/mesh.ts: the model
-// tracked the measured times of orders 4..7 within 10%): one M log2 M of an FFT, one
-// mesh point of an interpolation stencil.
-constexpr double kLodeFftCost = 6.0;
-constexpr double kLodeStencilCost = 2.25;
+// channel products: one M log2 M of a band-limited FFT, one mesh point of an
+// interpolation stencil (scattered loads, far slower than the direct sum's
+// dense products). Fitted to the values of a 1728-ion NaCl melt on meshes
+// 48^3..80^3 and orders 4..7 (one thread; the model tracks the measured
+// times within 30%).
+constexpr double kLodeFftCost = 2.0;
+constexpr double kLodeStencilCost = 8.5;
 // T spectra of the densities, the adjoint accumulators and three work
 // arrays stay within ~2 GiB for two neighbour types.
 constexpr double kMaxLodeMeshPoints = 33554432.0;  // 2^25
