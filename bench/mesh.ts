@@ -77,7 +77,7 @@ interface LodeCaseResult extends CaseResult {
 async function runLodeCase(replicas: number, method: 'mesh' | 'direct'): Promise<LodeCaseResult> {
   const { name: _name, ...system } = moltenNaCl(replicas);
   const atoms = system.types.length;
-  const lode = new LodeSphericalExpansion({ ...(lodeHypers() as object), method, accuracy: ACCURACY } as ConstructorParameters<typeof LodeSphericalExpansion>[0]);
+  const lode = new LodeSphericalExpansion({ ...lodeHypers(), method, accuracy: ACCURACY });
   const runs = atoms > 5000 ? 1 : 3;
   const values = lode.compute(system).values;
   const dLdv = Float64Array.from(values, (_, k) => ((k * 7919) % 13) / 13 - 0.5);

@@ -3,9 +3,10 @@ import type { LodeSphericalExpansionHypers } from '../hypers.js';
 import type { ExpansionLike } from '../invariants.js';
 import { LodeSphericalExpansion } from '../lode-expansion.js';
 
-export type LodeHypersLike = Record<string, unknown>;
+/** featomic-shaped LODE hypers (validated by the expansion). */
+export type LodeHypersLike = LodeSphericalExpansionHypers;
 
-/** The LODE expansion of a 'multiscale' or 'lode' feature block (featomic-shaped hypers, validated here). */
+/** The LODE expansion of a 'multiscale' or 'lode' feature block. */
 export function createLodeExpansion(hypers: LodeHypersLike): ExpansionLike {
-  return new LodeSphericalExpansion(hypers as unknown as LodeSphericalExpansionHypers);
+  return new LodeSphericalExpansion(hypers);
 }

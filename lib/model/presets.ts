@@ -1,7 +1,7 @@
 // Named feature sets for `lodestone fit --features NAME`: a local SOAP model
 // and the multi-scale model (SOAP + rho x V, p = 1 LODE) of Grisafi, Nigam &
 // Ceriotti, at the same local cutoff.
-import type { SphericalExpansionHypers } from '../hypers.js';
+import type { LodeSphericalExpansionHypers, SphericalExpansionHypers } from '../hypers.js';
 import type { BlockSpec, FeatureSetSpec } from './feature-set.js';
 
 export interface PresetOptions {
@@ -22,7 +22,7 @@ export function localHypers(options: PresetOptions = {}): SphericalExpansionHype
   };
 }
 
-export function lodeHypers(options: PresetOptions = {}): Record<string, unknown> {
+export function lodeHypers(options: PresetOptions = {}): LodeSphericalExpansionHypers {
   const cutoff = options.cutoff ?? 4.5;
   return {
     density: { type: 'SmearedPowerLaw', smearing: options.smearing ?? 1.5, exponent: 1 },
