@@ -37,8 +37,8 @@ LODESTONE_INLINE void stream4(double* dst, const v4d& v) {
 
 LODESTONE_INLINE bool aligned16(const double* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
-LODESTONE_INLINE void stream_store(double* dst, const double* src, int n) {
-    int k = 0;
+LODESTONE_INLINE void stream_store(double* dst, const double* src, size_t n) {
+    size_t k = 0;
     if (aligned16(dst)) {
         for (; k + 4 <= n; k += 4) {
             v4d v;
@@ -220,17 +220,7 @@ LODESTONE_INLINE void pair_backward_n(const PairTerms& p, const double* __restri
 
 }  // namespace
 
-void stream_rows(double* dst, const double* src, size_t n) {
-    size_t k = 0;
-    if (aligned16(dst)) {
-        for (; k + 4 <= n; k += 4) {
-            v4d v;
-            load4(v, src + k);
-            stream4(dst + k, v);
-        }
-    }
-    for (; k < n; ++k) dst[k] = src[k];
-}
+void stream_rows(double* dst, const double* src, size_t n) { stream_store(dst, src, n); }
 
 void stream_fence() {
 #if defined(__SSE2__)
