@@ -51,16 +51,18 @@ async function runCase(replicas: number, method: 'pme' | 'ewald'): Promise<CaseR
   return { atoms, seconds: t.median, peakMiB: peakMiB(), parameters };
 }
 
-function inChild(replicas: number, method: 'pme' | 'ewald'): CaseResult {
+/** One case in a child process of this file (`--mesh-case` or `--lode-case`), so its peak RSS is its own. */
+function caseInChild<T>(flag: string, replicas: number, method: string): T {
   const self = fileURLToPath(import.meta.url);
-  const out = execFileSync(process.execPath, [...process.execArgv, self, '--mesh-case', String(replicas), method], {
+  const out = execFileSync(process.execPath, [...process.execArgv, self, flag, String(replicas), method], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const line = out.trim().split('\n').pop()!;
-  return JSON.parse(line) as CaseResult;
+  return JSON.parse(out.trim().split('\n').pop()!) as T;
 }
+
+const inChild = (replicas: number, method: 'pme' | 'ewald') => caseInChild<CaseResult>('--mesh-case', replicas, method);
 
 // ---- LODE expansion: mesh vs direct k sum ----
 // Values + backward (forces) of the model's LODE hypers (lodeHypers():
@@ -88,15 +90,7 @@ async function runLodeCase(replicas: number, method: 'mesh' | 'direct'): Promise
   return { atoms, seconds: tv.median + tb.median, valuesSeconds: tv.median, backwardSeconds: tb.median, peakMiB: peakMiB(), parameters };
 }
 
-function lodeInChild(replicas: number, method: 'mesh' | 'direct'): LodeCaseResult {
-  const self = fileURLToPath(import.meta.url);
-  const out = execFileSync(process.execPath, [...process.execArgv, self, '--lode-case', String(replicas), method], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return JSON.parse(out.trim().split('\n').pop()!) as LodeCaseResult;
-}
+const lodeInChild = (replicas: number, method: 'mesh' | 'direct') => caseInChild<LodeCaseResult>('--lode-case', replicas, method);
 
 /**
  * LODE scaling table (issue 4 targets: per-atom mesh time at ~1e5 <= 2x that
