@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
+import type { ParsedLodeHypers } from './hypers.js';
 import type { LodeParameters } from './lode-expansion.js';
 
 /** A system as the addon receives it (already validated for types by lib/system.ts). */
@@ -134,16 +135,8 @@ export interface NativeNormalEquations {
   readonly targetNorm: number;
 }
 
-export interface NativeLodeHypers {
-  smearing: number;
-  exponent: number;
-  maxRadial: number;
-  maxAngular: number;
-  radialRadius: number;
-  kCutoff: number;
-  centerAtomWeight: number;
-  splineAccuracy: number;
-}
+/** What the native LODE expansion reads: lib/hypers.ts's parsed form. */
+export type NativeLodeHypers = ParsedLodeHypers;
 
 export interface NativeLodeExpansion extends NativeExpansion {
   parameters(system: NativeSystem, gradients: boolean): LodeParameters;

@@ -145,6 +145,24 @@ LodeSphericalExpansion::LodeSphericalExpansion(const LodeExpansionHypers& hypers
 
 LodeSphericalExpansion::~LodeSphericalExpansion() = default;
 
+std::vector<double> LodeSphericalExpansion::zero_term(const System& system, const std::vector<int>& type_block,
+                                                     int n_types) const {
+    const int N = hypers_.max_radial + 1;
+    std::vector<double> zero(static_cast<size_t>(n_types) * N, 0.0);
+    if (!potential_->has_zero_term()) return zero;
+    std::vector<int> count(static_cast<size_t>(n_types), 0);
+    for (int b : type_block)
+        if (b >= 0) count[static_cast<size_t>(b)]++;
+    std::vector<double> at_zero(static_cast<size_t>((hypers_.max_angular + 1) * N));
+    radial_->compute(0.0, at_zero.data(), nullptr);
+    const double volume = std::abs(determinant3(system.cell));
+    const double factor = 4.0 * M_PI / volume * potential_->fourier_at_zero() * kY00;
+    for (int t = 0; t < n_types; ++t)
+        for (int n = 0; n < N; ++n)
+            zero[static_cast<size_t>(t) * N + n] = factor * at_zero[static_cast<size_t>(n)] * count[static_cast<size_t>(t)];
+    return zero;
+}
+
 void LodeSphericalExpansion::add_center_terms(double* row, int center_block, int n_types) const {
     if (center_block < 0 || hypers_.center_atom_weight == 1.0) return;
     const int N = hypers_.max_radial + 1;
@@ -312,8 +330,7 @@ struct KSpace {
     double volume = 0.0;
     const KVectors* kv = nullptr;  // owned by the k-space cache entry
     std::unique_ptr<PhaseTables> phases;
-    std::vector<double> k0;  // k = 0 term per n, per atom of the type (l = 0)
-    std::vector<int> type_count;
+    std::vector<double> zero;  // LodeSphericalExpansion::zero_term
 };
 
 // Phases and structure factors of one block of k-vectors.
@@ -381,8 +398,7 @@ struct LodeSphericalExpansion::KCache {
 
 namespace {
 
-KSpace make_kspace(const System& system, const std::vector<int>& type_block, int T, const KVectors& kv,
-                   const lode::Potential& potential, const LodeRadialIntegral& radial) {
+KSpace make_kspace(const System& system, const KVectors& kv, std::vector<double> zero) {
     KSpace ks;
     ks.cell = system.cell;
     ks.inverse = inverse3(system.cell);
@@ -390,17 +406,7 @@ KSpace make_kspace(const System& system, const std::vector<int>& type_block, int
     ks.kv = &kv;
     const std::array<double, 9> b = reciprocal_cell(system.cell);
     ks.phases = std::make_unique<PhaseTables>(system, b, kv);
-    ks.type_count.assign(static_cast<size_t>(T), 0);
-    for (size_t j = 0; j < system.size(); ++j)
-        if (type_block[j] >= 0) ks.type_count[static_cast<size_t>(type_block[j])]++;
-    const int N = radial.max_radial() + 1;
-    ks.k0.assign(static_cast<size_t>(N), 0.0);
-    if (potential.has_zero_term()) {
-        std::vector<double> at_zero(static_cast<size_t>((radial.max_angular() + 1) * N));
-        radial.compute(0.0, at_zero.data(), nullptr);
-        const double factor = 4.0 * M_PI / ks.volume * potential.fourier_at_zero() * kY00;
-        for (int n = 0; n < N; ++n) ks.k0[n] = factor * at_zero[n];
-    }
+    ks.zero = std::move(zero);
     return ks;
 }
 
@@ -602,7 +608,7 @@ void LodeSphericalExpansion::compute_periodic(const System& system, const Expans
     const bool derivatives = strain || cell;
     const std::shared_ptr<const KCache> cache = k_cache(system.cell, derivatives);
     const bool cached = cache->coef.size > 0;
-    const KSpace ks = make_kspace(system, type_block, T, cache->kv, *potential_, *radial_);
+    const KSpace ks = make_kspace(system, cache->kv, zero_term(system, type_block, T));
     const KVectors& kv = cache->kv;
     const size_t n_k = kv.size();
     const size_t KB = block_size(n_k, system.size(), P);
@@ -850,8 +856,7 @@ void LodeSphericalExpansion::compute_periodic(const System& system, const Expans
     for (int64_t cc = 0; cc < static_cast<int64_t>(n_centers); ++cc) {
         const size_t c = static_cast<size_t>(cc);
         double* row = values + c * P;
-        for (int t = 0; t < T; ++t)
-            for (int n = 0; n < N; ++n) row[static_cast<size_t>(t) * N + n] += ks.k0[n] * ks.type_count[t];
+        for (size_t k = 0; k < ks.zero.size(); ++k) row[k] += ks.zero[k];
         // everything in `row` so far scales as 1 / V
         if (strain) {
             double* srow = strain + c * 9 * P;
@@ -895,7 +900,7 @@ void LodeSphericalExpansion::backward_periodic(const System& system, const Expan
 
     const std::shared_ptr<const KCache> cache = k_cache(system.cell, strain != nullptr);
     const bool cached = cache->coef.size > 0;
-    const KSpace ks = make_kspace(system, type_block, T, cache->kv, *potential_, *radial_);
+    const KSpace ks = make_kspace(system, cache->kv, zero_term(system, type_block, T));
     const KVectors& kv = cache->kv;
     const size_t n_k = kv.size();
     const size_t KB = block_size(n_k, n_atoms, P);
@@ -1112,8 +1117,7 @@ void LodeSphericalExpansion::backward_periodic(const System& system, const Expan
         // k = 0 term scales as 1 / V
         double k0_loss = 0.0;
         for (size_t c = 0; c < n_centers; ++c)
-            for (int t = 0; t < T; ++t)
-                for (int n = 0; n < N; ++n) k0_loss += adjoint[c * P + static_cast<size_t>(t) * N + n] * ks.k0[n] * ks.type_count[t];
+            for (size_t k = 0; k < ks.zero.size(); ++k) k0_loss += adjoint[c * P + k] * ks.zero[k];
         for (int x = 0; x < 3; ++x) strain[4 * x] -= k0_loss;
     }
 }

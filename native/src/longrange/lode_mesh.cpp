@@ -62,8 +62,6 @@ LodeMeshTuningRequest mesh_request(const LodeExpansionHypers& hypers, bool mesh_
 
 namespace {
 
-constexpr double kY00 = 0.28209479177387814;  // 1 / sqrt(4 pi)
-
 // i^l = sign (even l) or i sign (odd l)
 double parity_sign(int l) { return ((l / 2) % 2 == 0) ? 1.0 : -1.0; }
 
@@ -118,17 +116,6 @@ int count_types(const System& system) {
 }
 
 }  // namespace
-
-std::vector<double> LodeSphericalExpansion::zero_term(double volume) const {
-    const int N = hypers_.max_radial + 1;
-    std::vector<double> k0(static_cast<size_t>(N), 0.0);
-    if (!potential_->has_zero_term()) return k0;
-    std::vector<double> at_zero(static_cast<size_t>((hypers_.max_angular + 1) * N));
-    radial_->compute(0.0, at_zero.data(), nullptr);
-    const double factor = 4.0 * M_PI / volume * potential_->fourier_at_zero() * kY00;
-    for (int n = 0; n < N; ++n) k0[static_cast<size_t>(n)] = factor * at_zero[static_cast<size_t>(n)];
-    return k0;
-}
 
 LodeMethodParameters LodeSphericalExpansion::parameters(const System& system, bool gradients) const {
     LodeMethodParameters out;
@@ -310,14 +297,10 @@ void LodeSphericalExpansion::compute_mesh(const System& system, const ExpansionR
         }
     }
 
-    const std::vector<double> k0 = zero_term(std::fabs(determinant3(system.cell)));
-    std::vector<int> type_count(static_cast<size_t>(T), 0);
-    for (int b : type_block)
-        if (b >= 0) type_count[static_cast<size_t>(b)]++;
+    const std::vector<double> zero = zero_term(system, type_block, T);
     for (size_t c = 0; c < n_centers; ++c) {
         double* row = values + c * P;
-        for (int t = 0; t < T; ++t)
-            for (int n = 0; n < N; ++n) row[static_cast<size_t>(t) * N + n] += k0[static_cast<size_t>(n)] * type_count[static_cast<size_t>(t)];
+        for (size_t k = 0; k < zero.size(); ++k) row[k] += zero[k];
         add_center_terms(row, type_block[static_cast<size_t>(centers[c])], T);
     }
 }
@@ -523,15 +506,10 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
         for (int th = 0; th < n_threads; th++)
             for (int k = 0; k < 9; k++) strain[k] += partial[9 * static_cast<size_t>(th) + static_cast<size_t>(k)];
         // 1/V of the k sum and of the k = 0 term
-        const std::vector<double> k0 = zero_term(std::fabs(determinant3(system.cell)));
-        std::vector<int> type_count(static_cast<size_t>(T), 0);
-        for (int b : type_block)
-            if (b >= 0) type_count[static_cast<size_t>(b)]++;
+        const std::vector<double> zero = zero_term(system, type_block, T);
         double k0_loss = 0.0;
         for (size_t c = 0; c < n_centers; ++c)
-            for (int t = 0; t < T; ++t)
-                for (int n = 0; n < N; ++n)
-                    k0_loss += adjoint[c * P + static_cast<size_t>(t) * N + n] * k0[static_cast<size_t>(n)] * type_count[static_cast<size_t>(t)];
+            for (size_t k = 0; k < zero.size(); ++k) k0_loss += adjoint[c * P + k] * zero[k];
         for (int x = 0; x < 3; ++x) strain[4 * x] -= loss + k0_loss;
     }
 }

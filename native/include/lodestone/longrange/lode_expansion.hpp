@@ -86,9 +86,10 @@ private:
     void backward_mesh(const System& system, const ExpansionRequest& request, const std::vector<int32_t>& centers,
                        const std::vector<int>& type_block, const LodeMethodParameters& method, const double* adjoint,
                        double* positions, double* strain) const;
-    // The k = 0 term per n (l = 0, per atom of the neighbour type), zero
-    // unless the potential's k = 0 limit is finite.
-    std::vector<double> zero_term(double volume) const;
+    // The k = 0 term of every centre's row, [t][n] (the l = 0 columns; all
+    // zero unless the potential's k = 0 limit is finite): per atom of a
+    // neighbour type times that type's atom count.
+    std::vector<double> zero_term(const System& system, const std::vector<int>& type_block, int n_types) const;
     void compute_periodic(const System& system, const ExpansionRequest& request,
                           const std::vector<int32_t>& centers, const std::vector<int>& type_block, double* values,
                           double* positions_gradient, const std::vector<size_t>& partner_start,
