@@ -17,12 +17,13 @@
 #include <string>
 #include <vector>
 
+#include "lodestone/longrange/pme.hpp"
 #include "lodestone/system.hpp"
 
 namespace lodestone::mesh {
 
-constexpr int kMinOrder = 3;
-constexpr int kMaxOrder = 7;
+constexpr int kMinOrder = kMinPmeOrder;
+constexpr int kMaxOrder = kMaxPmeOrder;
 
 // Throws lodestone::Error for an order outside 3..7 or an axis with fewer
 // points than the order (one atom's spline would wrap onto itself) or more

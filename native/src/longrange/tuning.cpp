@@ -10,10 +10,19 @@
 
 #include "lodestone/error.hpp"
 #include "lodestone/math/fft.hpp"
+#include "lodestone/longrange/pme.hpp"
 #include "lodestone/longrange/power_law.hpp"
 
 namespace lodestone {
 namespace {
+
+// The B-spline orders both particle-mesh methods accept (`name`: the option).
+void check_mesh_order(int order, const char* name) {
+    if (order < kMinPmeOrder || order > kMaxPmeOrder) {
+        throw Error(std::string(name) + ": expected a B-spline order between " + std::to_string(kMinPmeOrder) +
+                    " and " + std::to_string(kMaxPmeOrder) + ", got " + std::to_string(order));
+    }
+}
 
 // Dimensionless error integrals at sigma = 1, tabulated on [kLow, kHigh]:
 // below kLow the split is meaningless, above kHigh the integrals are below
@@ -125,7 +134,7 @@ const Tables& tables(int exponent) {
 
 // ---- PME aliasing tables (formula in tuning.hpp) ----
 
-constexpr int kPmeOrders = 5;  // 3..7
+constexpr int kPmeOrders = kMaxPmeOrder - kMinPmeOrder + 1;
 constexpr double kAliasXMax = 5.5;  // k h beyond which every direction is past the mesh (pi sqrt 3 = 5.44)
 constexpr size_t kAliasPoints = 1101;
 constexpr double kRhoMin = 1e-3, kRhoMax = 20.0;  // h / sigma
@@ -247,13 +256,11 @@ const PmeErrorTable& pme_table(int exponent, int order) {
     if (exponent < 1 || exponent > 6) {
         throw Error("exponent: expected an integer between 1 and 6, got " + std::to_string(exponent));
     }
-    if (order < 3 || order > 7) {
-        throw Error("meshOrder: expected a B-spline order between 3 and 7, got " + std::to_string(order));
-    }
+    check_mesh_order(order, "meshOrder");
     static std::array<std::unique_ptr<PmeErrorTable>, 7 * kPmeOrders> cache;
     static std::mutex mutex;
     std::lock_guard<std::mutex> lock(mutex);
-    auto& slot = cache[static_cast<size_t>(exponent * kPmeOrders + order - 3)];
+    auto& slot = cache[static_cast<size_t>(exponent * kPmeOrders + order - kMinPmeOrder)];
     if (!slot) slot = std::make_unique<PmeErrorTable>(exponent, order);
     return *slot;
 }
@@ -404,9 +411,7 @@ LongRangeParameters tune_ewald(int exponent, const LongRangeSums& sums_in, const
 }
 
 void validate_pme_request(const EwaldTuningRequest& request) {
-    if (request.mesh_order != 0 && (request.mesh_order < 3 || request.mesh_order > 7)) {
-        throw Error("meshOrder: expected a B-spline order between 3 and 7, got " + std::to_string(request.mesh_order));
-    }
+    if (request.mesh_order != 0) check_mesh_order(request.mesh_order, "meshOrder");
     check_positive(request.mesh_spacing, "meshSpacing");
     if (request.method == LongRangeMethod::Ewald && (request.mesh_order != 0 || request.mesh_spacing != 0.0)) {
         throw Error("method: meshOrder and meshSpacing only apply to method 'pme' (or 'auto'), not 'ewald'");
@@ -656,9 +661,7 @@ void validate_lode_mesh_request(const LodeMeshTuningRequest& request) {
         throw Error("accuracy: expected a finite number in (0, 1) (relative RMS error), got " +
                     format_number(request.accuracy));
     }
-    if (request.mesh_order != 0 && (request.mesh_order < 3 || request.mesh_order > 7)) {
-        throw Error("mesh_order: expected a B-spline order between 3 and 7, got " + std::to_string(request.mesh_order));
-    }
+    if (request.mesh_order != 0) check_mesh_order(request.mesh_order, "mesh_order");
     if (!(request.mesh_spacing >= 0.0) || !std::isfinite(request.mesh_spacing)) {
         throw Error("mesh: expected a positive finite spacing (A), got " + format_number(request.mesh_spacing));
     }
@@ -734,8 +737,8 @@ LodeMeshTuning tune_lode_mesh(const std::array<double, 9>& cell, const KVectors&
         if (error < closest.error) closest = {mesh, order, error, cost};
         return false;
     };
-    const int first_order = request.mesh_order != 0 ? request.mesh_order : 3;
-    const int last_order = request.mesh_order != 0 ? request.mesh_order : 7;
+    const int first_order = request.mesh_order != 0 ? request.mesh_order : kMinPmeOrder;
+    const int last_order = request.mesh_order != 0 ? request.mesh_order : kMaxPmeOrder;
     std::array<int64_t, 3> fixed{};
     if (explicit_mesh) {
         fixed = request.mesh;
