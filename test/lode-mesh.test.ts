@@ -119,6 +119,26 @@ describe('LODE mesh backward', () => {
     });
   }
 
+  it("backward after compute() of the same system (which keeps the centres' mesh values) equals a fresh backward", () => {
+    // 3 channels: not a multiple of the interleaved block of 4
+    const h = hypers(1, { method: 'mesh', mesh: [15, 16, 18], mesh_order: 5 });
+    h.basis = { ...h.basis, max_angular: 0, radial: { type: 'Gto', max_radial: 2, radius: 3.5 } };
+    const options = { neighborTypes: [8] };
+    const other = { ...system, positions: system.positions.map((x, k) => x + 0.01 * Math.sin(k)) };
+    const random = rng(17);
+    const lode = new LodeSphericalExpansion(h);
+    const dLdv = Float64Array.from(lode.compute(system, options).values, () => random() - 0.5);
+    const fresh = new LodeSphericalExpansion(h).backward(system, dLdv, options);
+    const kept = lode.backward(system, dLdv, options);
+    expect(relativeError(kept.positions, fresh.positions)).toBeLessThan(1e-13);
+    expect(relativeError(kept.strain, fresh.strain)).toBeLessThan(1e-13);
+    // a compute() of another system must not leak into this system's backward
+    lode.compute(other, options);
+    const again = lode.backward(system, dLdv, options);
+    expect(relativeError(again.positions, fresh.positions)).toBeLessThan(1e-13);
+    expect(relativeError(lode.backward(other, dLdv, options).positions, fresh.positions)).toBeGreaterThan(1e-6);
+  });
+
   it('a subset of centres and a single neighbour type', () => {
     const lode = new LodeSphericalExpansion(hypers(1, { method: 'mesh', accuracy: 1e-9 }));
     const direct = new LodeSphericalExpansion(hypers(1));

@@ -248,6 +248,8 @@ ExpansionResult LodeSphericalExpansion::compute(const std::vector<System>& syste
         }
     }
 
+    std::vector<std::shared_ptr<const MeshCache>> mesh_caches;
+    size_t cache_budget = lode::kMeshCacheBytes;
     for (size_t s = 0; s < systems.size(); ++s) {
         const System& system = systems[s];
         const auto& centers = all_centers[s];
@@ -264,7 +266,7 @@ ExpansionResult LodeSphericalExpansion::compute(const std::vector<System>& syste
             geometry_of(system, s) == Geometry::Periodic && hypers_.method != "direct" ? parameters(system, gradients)
                                                                                         : LodeMethodParameters{};
         if (method.method == "mesh") {
-            compute_mesh(system, request, centers, block, method, values);
+            if (auto cache = compute_mesh(system, request, centers, block, method, values, cache_budget)) mesh_caches.push_back(cache);
         } else if (geometry_of(system, s) == Geometry::Periodic) {
             compute_periodic(system, request, centers, block, values, pos, partner_starts[s], partner_lists[s], strain,
                              cell);
@@ -274,6 +276,10 @@ ExpansionResult LodeSphericalExpansion::compute(const std::vector<System>& syste
             // no cell: the cell gradient of a molecule is zero
             if (cell) std::fill(cell, cell + centers.size() * 9 * P, 0.0);
         }
+    }
+    if (!mesh_caches.empty()) {
+        std::lock_guard<std::mutex> lock(mesh_cache_mutex_);
+        mesh_cache_ = std::move(mesh_caches);
     }
     return result;
 }

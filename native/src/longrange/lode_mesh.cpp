@@ -24,9 +24,12 @@
 //   strain: at fixed fractional coordinates the meshes do not change, only
 //     K_ch through k -> (1 - eps^T) k and 1/V:
 //     dK/deps_xy = -k_y dK/dk_x - delta_xy K, summed against Q^_a conj(FFT(G_ch)).
-// Per channel: one FFT for values, two for backward (plus one per type).
-// The k = 0 term and the centre-weight correction are added as in
-// compute_periodic.
+// Per channel: one FFT for values, one for backward (plus one per type):
+// compute() keeps phi_ch and its gradient at the centres, so the backward of
+// the same system (a force evaluation) needs no second inverse; otherwise
+// it recomputes them. Channels go through the mesh four at a time on
+// interleaved meshes, so each stencil pass serves four of them. The k = 0
+// term and the centre-weight correction are added as in compute_periodic.
 #include <omp.h>
 
 #include <algorithm>
@@ -180,6 +183,13 @@ struct MeshSetup {
     std::array<int64_t, 3> band{};
     size_t rows = 0, h_band = 0, h = 0;
     std::vector<std::vector<std::complex<double>>> density;  // Q^_t, [t][half spectrum]
+
+    size_t bytes() const {
+        size_t total = (coef.size() + Y.size() + kv.k.size() + kv.norm.size()) * sizeof(double) +
+                       kv.m.size() * sizeof(int) + entries.size() * (7 * sizeof(double) + sizeof(size_t));
+        for (const auto& d : density) total += d.size() * sizeof(std::complex<double>);
+        return total;
+    }
 };
 
 }  // namespace
@@ -234,11 +244,15 @@ static MeshSetup make_mesh_setup(const System& system, const std::vector<int>& t
     return s;
 }
 
+// Zero where a band-limited inverse left its work (the rest of a spectrum
+// is zero from the start).
+static void clear_band(const MeshSetup& s, std::complex<double>* spectrum) {
+    for (size_t r = 0; r < s.rows; r++) std::fill_n(spectrum + r * s.h, s.h_band, std::complex<double>(0.0, 0.0));
+}
+
 // spectrum = K_ch |b|^2 Q^_t on the entries, zero elsewhere
 static void fill_channel(const MeshSetup& s, int l, int lm, int n, int L, int N, int t, std::complex<double>* spectrum) {
-    // zero where the previous band-limited inverse left its work (the rest
-    // of the spectrum is zero from the start)
-    for (size_t r = 0; r < s.rows; r++) std::fill_n(spectrum + r * s.h, s.h_band, std::complex<double>(0.0, 0.0));
+    clear_band(s, spectrum);
     const MeshEntries& e = s.entries;
     const std::complex<double>* q = s.density[static_cast<size_t>(t)].data();
     const double sign = parity_sign(l);
@@ -254,19 +268,97 @@ static void fill_channel(const MeshSetup& s, int l, int lm, int n, int L, int N,
     }
 }
 
-// (t, l, lm, n) of every channel
-static std::vector<std::array<int, 4>> channel_list(int L, int N, int T) {
-    std::vector<std::array<int, 4>> out;
+// (t, l, lm, n) of every channel, and its column in a centre's row
+struct Channel {
+    int t, l, lm, n;
+    size_t col;
+};
+static std::vector<Channel> channel_list(int L, int N, int T) {
+    std::vector<Channel> out;
     for (int t = 0; t < T; t++)
         for (int l = 0; l < L; l++)
             for (int lm = l * l; lm < (l + 1) * (l + 1); lm++)
-                for (int n = 0; n < N; n++) out.push_back({t, l, lm, n});
+                for (int n = 0; n < N; n++) out.push_back({t, l, lm, n, (static_cast<size_t>(lm) * T + t) * N + n});
     return out;
 }
 
-void LodeSphericalExpansion::compute_mesh(const System& system, const ExpansionRequest& request,
-                                          const std::vector<int32_t>& centers, const std::vector<int>& type_block,
-                                          const LodeMethodParameters& method, double* values) const {
+// Channels go through the mesh mesh::kBlock at a time, their meshes
+// interleaved (one stencil pass interpolates or spreads all of them).
+constexpr size_t kBlock = mesh::kBlock;
+// Kept per centre and block: the kBlock values, then their gradients along u.
+constexpr size_t kCentreBlock = 4 * kBlock;
+
+// One block's half spectra (a lane past the last channel stays zero).
+struct BlockSpectra {
+    std::vector<std::vector<std::complex<double>>> data;
+    std::array<std::complex<double>*, kBlock> pointers{};
+    explicit BlockSpectra(size_t size) : data(kBlock, std::vector<std::complex<double>>(size)) {
+        for (size_t b = 0; b < kBlock; b++) pointers[b] = data[b].data();
+    }
+    void fill(const MeshSetup& s, const std::vector<Channel>& channels, size_t first, int L, int N) {
+        for (size_t b = 0; b < kBlock; b++) {
+            if (first + b < channels.size()) {
+                const Channel& ch = channels[first + b];
+                fill_channel(s, ch.l, ch.lm, ch.n, L, N, ch.t, pointers[b]);
+            } else {
+                clear_band(s, pointers[b]);
+            }
+        }
+    }
+};
+
+struct LodeSphericalExpansion::MeshCache {
+    std::vector<double> positions;
+    std::array<double, 9> cell{};
+    std::vector<int> type_block;
+    std::vector<int32_t> centers;
+    std::array<int64_t, 3> mesh{};
+    int order = 0;
+
+    std::unique_ptr<mesh::Assignment> assignment;  // with derivatives
+    MeshSetup setup;
+    std::vector<double> centre;  // [block][c][kCentreBlock]: v[b], then dv[b]/du_d at 3 b + d
+
+    bool matches(const System& system, const std::vector<int32_t>& centers_, const std::vector<int>& type_block_,
+                 const LodeMethodParameters& method) const {
+        return mesh == method.mesh && order == method.mesh_order && cell == system.cell && centers == centers_ &&
+               type_block == type_block_ && positions == system.positions;
+    }
+};
+
+// One channel's share of the backward pass from its adjoint spectrum G^:
+//   acc += conj(i^l) K_ch |b|^2 G^ (sources, when acc is not null);
+//   with dcoef, per entry and lm: Z1 += z coef', Z2 += z coef, where
+//   z = w Re[i^l |b|^2 Q^ conj(G^)] (strain).
+static void adjoint_channel(const MeshSetup& s, const Channel& ch, int L, int N, const std::complex<double>* gh_spec,
+                            const double* dcoef, std::complex<double>* acc, double* Z1, double* Z2) {
+    const MeshEntries& e = s.entries;
+    const size_t LM = static_cast<size_t>(L * L), LN = static_cast<size_t>(L * N);
+    const std::complex<double>* q = s.density[static_cast<size_t>(ch.t)].data();
+    const double sign = parity_sign(ch.l);
+    const bool odd = ch.l % 2 == 1;
+    const size_t ln = static_cast<size_t>(ch.l * N + ch.n), lm = static_cast<size_t>(ch.lm);
+    for (size_t i = 0; i < e.size(); i++) {
+        const size_t idx = e.index[i];
+        const double base = s.coef[i * LN + ln];
+        const std::complex<double> gh = gh_spec[idx];
+        if (acc) {
+            const double c = sign * base * s.Y[i * LM + lm] * e.moduli[i];
+            acc[idx] += odd ? std::complex<double>(c * gh.imag(), -c * gh.real()) : c * gh;
+        }
+        if (dcoef) {
+            const std::complex<double> prod = q[idx] * std::conj(gh);
+            const double z = e.weight[i] * sign * e.moduli[i] * (odd ? -prod.imag() : prod.real());
+            Z1[i * LM + lm] += z * dcoef[i * LN + ln];
+            Z2[i * LM + lm] += z * base;
+        }
+    }
+}
+
+std::shared_ptr<const LodeSphericalExpansion::MeshCache> LodeSphericalExpansion::compute_mesh(
+    const System& system, const ExpansionRequest& request, const std::vector<int32_t>& centers,
+    const std::vector<int>& type_block, const LodeMethodParameters& method, double* values,
+    size_t& cache_budget) const {
     const int L = hypers_.max_angular + 1;
     const int N = hypers_.max_radial + 1;
     const int T = static_cast<int>(request.neighbor_types.size());
@@ -274,26 +366,41 @@ void LodeSphericalExpansion::compute_mesh(const System& system, const ExpansionR
     const size_t n_centers = centers.size();
     std::fill(values, values + n_centers * P, 0.0);
 
-    const mesh::Assignment assignment(system, method.mesh, method.mesh_order, false);
-    MeshSetup s = make_mesh_setup(system, type_block, T, hypers_.k_cutoff, *potential_, *radial_, harmonics_, method,
-                                  assignment);
-    // Channels are shared among threads, each with its own plan and meshes:
-    // one parallel region and no barrier per channel (small per-channel
+    const std::vector<Channel> channels = channel_list(L, N, T);
+    const size_t n_blocks = (channels.size() + kBlock - 1) / kBlock;
+    auto cache = std::make_shared<MeshCache>();
+    const size_t centre_bytes = n_blocks * n_centers * kCentreBlock * sizeof(double);
+    bool keep = centre_bytes <= cache_budget;
+    cache->assignment = std::make_unique<mesh::Assignment>(system, method.mesh, method.mesh_order, keep);
+    const mesh::Assignment& assignment = *cache->assignment;
+    cache->setup = make_mesh_setup(system, type_block, T, hypers_.k_cutoff, *potential_, *radial_, harmonics_, method,
+                                   assignment);
+    const MeshSetup& s = cache->setup;
+    const size_t kept = centre_bytes + s.bytes();
+    keep = keep && kept <= cache_budget;
+    if (keep) cache->centre.resize(n_blocks * n_centers * kCentreBlock);
+    double* centre = cache->centre.data();
+    const std::vector<size_t> visit = assignment.locality_order(centers);
+    // Blocks are shared among threads, each with its own plan and meshes:
+    // one parallel region and no barrier per block (small per-channel
     // parallel loops stall when the machine is oversubscribed).
-    const std::vector<std::array<int, 4>> channels = channel_list(L, N, T);
 #pragma omp parallel
     {
         Fft3dPlan plan(method.mesh[0], method.mesh[1], method.mesh[2]);
-        std::vector<std::complex<double>> spectrum(plan.complex_size(), std::complex<double>(0.0, 0.0));
-        std::vector<double> phi(plan.real_size());
+        BlockSpectra spectra(plan.complex_size());
+        std::vector<double> phi(kBlock * plan.real_size());
 #pragma omp for schedule(static)
-        for (int64_t q = 0; q < static_cast<int64_t>(channels.size()); q++) {
-            const auto [t, l, lm, n] = channels[static_cast<size_t>(q)];
-            fill_channel(s, l, lm, n, L, N, t, spectrum.data());
-            plan.inverse(spectrum.data(), phi.data(), s.band);
-            const size_t col = (static_cast<size_t>(lm) * T + t) * N + n;
-            for (size_t c = 0; c < n_centers; c++)
-                values[c * P + col] = assignment.interpolate(phi.data(), static_cast<size_t>(centers[c]));
+        for (int64_t blk = 0; blk < static_cast<int64_t>(n_blocks); blk++) {
+            const size_t first = static_cast<size_t>(blk) * kBlock;
+            const size_t count = std::min(kBlock, channels.size() - first);
+            spectra.fill(s, channels, first, L, N);
+            plan.inverse_interleaved(spectra.pointers.data(), kBlock, phi.data(), s.band);
+            for (size_t c : visit) {
+                double local[kCentreBlock];
+                double* d = keep ? centre + (static_cast<size_t>(blk) * n_centers + c) * kCentreBlock : local;
+                assignment.interpolate_block(phi.data(), static_cast<size_t>(centers[c]), d, keep ? d + kBlock : nullptr);
+                for (size_t b = 0; b < count; b++) values[c * P + channels[first + b].col] = d[b];
+            }
         }
     }
 
@@ -303,6 +410,15 @@ void LodeSphericalExpansion::compute_mesh(const System& system, const ExpansionR
         for (size_t k = 0; k < zero.size(); ++k) row[k] += zero[k];
         add_center_terms(row, type_block[static_cast<size_t>(centers[c])], T);
     }
+    if (!keep) return nullptr;
+    cache_budget -= kept;
+    cache->positions = system.positions;
+    cache->cell = system.cell;
+    cache->type_block = type_block;
+    cache->centers = centers;
+    cache->mesh = method.mesh;
+    cache->order = method.mesh_order;
+    return cache;
 }
 
 void LodeSphericalExpansion::backward_mesh(const System& system, const ExpansionRequest& request,
@@ -317,9 +433,21 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
     const size_t n_centers = centers.size();
     const size_t n_atoms = system.size();
 
-    const mesh::Assignment assignment(system, method.mesh, method.mesh_order, true);
-    MeshSetup s = make_mesh_setup(system, type_block, T, hypers_.k_cutoff, *potential_, *radial_, harmonics_, method,
-                                  assignment);
+    std::shared_ptr<const MeshCache> cached;
+    {
+        std::lock_guard<std::mutex> lock(mesh_cache_mutex_);
+        for (const auto& c : mesh_cache_)
+            if (c->matches(system, centers, type_block, method)) cached = c;
+    }
+    std::unique_ptr<mesh::Assignment> own_assignment;
+    MeshSetup own_setup;
+    if (!cached) {
+        own_assignment = std::make_unique<mesh::Assignment>(system, method.mesh, method.mesh_order, true);
+        own_setup = make_mesh_setup(system, type_block, T, hypers_.k_cutoff, *potential_, *radial_, harmonics_,
+                                    method, *own_assignment);
+    }
+    const mesh::Assignment& assignment = cached ? *cached->assignment : *own_assignment;
+    const MeshSetup& s = cached ? cached->setup : own_setup;
     const MeshEntries& e = s.entries;
     const size_t n_e = e.size();
     const size_t csize = s.plan_size;
@@ -345,10 +473,12 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
         }
     }
 
-    // Channels shared among threads (static: sums are reproducible for a
-    // given thread count), each with its own plan, meshes and partial sums,
-    // reduced in thread order.
-    const std::vector<std::array<int, 4>> channels = channel_list(L, N, T);
+    // Channel blocks shared among threads (static: sums are reproducible for
+    // a given thread count), each with its own plan, meshes and partial
+    // sums, reduced in thread order.
+    const std::vector<Channel> channels = channel_list(L, N, T);
+    const size_t n_blocks = (channels.size() + kBlock - 1) / kBlock;
+    const std::vector<size_t> visit = assignment.locality_order(centers);
     const int n_threads = omp_get_max_threads();
     struct Partial {
         std::vector<std::vector<std::complex<double>>> psi;  // [t][half spectrum]
@@ -359,72 +489,66 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
 #pragma omp parallel num_threads(n_threads)
     {
         Partial& mine = partials[static_cast<size_t>(omp_get_thread_num())];
-        if (positions) {
-            mine.psi.resize(static_cast<size_t>(T));
-            mine.centre_force.assign(3 * n_centers, 0.0);
-        }
+        mine.centre_force.assign(positions ? 3 * n_centers : 0, 0.0);
+        if (positions) mine.psi.resize(static_cast<size_t>(T));
         if (strain) {
             mine.Z1.assign(n_e * static_cast<size_t>(LM), 0.0);
             mine.Z2.assign(n_e * static_cast<size_t>(LM), 0.0);
         }
         Fft3dPlan plan(method.mesh[0], method.mesh[1], method.mesh[2]);
-        std::vector<std::complex<double>> spectrum(csize, std::complex<double>(0.0, 0.0)), adjoint_spectrum(csize);
-        std::vector<double> grid(plan.real_size());
-        std::vector<double> weight(n_atoms, 0.0);
+        BlockSpectra spectra(cached ? 0 : csize), adjoint_spectra(csize);
+        std::vector<double> grid(kBlock * plan.real_size());
+        std::vector<double> weight(kBlock * n_atoms, 0.0);
 #pragma omp for schedule(static)
-        for (int64_t qq = 0; qq < static_cast<int64_t>(channels.size()); qq++) {
-            const auto [t, l, lm, n] = channels[static_cast<size_t>(qq)];
-            const size_t col = (static_cast<size_t>(lm) * T + t) * N + n;
+        for (int64_t blk = 0; blk < static_cast<int64_t>(n_blocks); blk++) {
+            const size_t first = static_cast<size_t>(blk) * kBlock;
+            const size_t count = std::min(kBlock, channels.size() - first);
             bool any = false;
-            for (size_t c = 0; c < n_centers && !any; c++) any = adjoint[c * P + col] != 0.0;
+            for (size_t c = 0; c < n_centers && !any; c++)
+                for (size_t b = 0; b < count; b++) any = any || adjoint[c * P + channels[first + b].col] != 0.0;
             if (!any) continue;
-            // values: phi_ch, the loss and the centre term
-            fill_channel(s, l, lm, n, L, N, t, spectrum.data());
-            plan.inverse(spectrum.data(), grid.data(), s.band);
-            for (size_t c = 0; c < n_centers; c++) {
-                const double g = adjoint[c * P + col];
-                if (g == 0.0) continue;
-                const size_t atom = static_cast<size_t>(centers[c]);
-                if (positions) {
-                    double du[3];
-                    mine.loss += g * assignment.interpolate_gradient(grid.data(), atom, du);
-                    assignment.add_cartesian(du, g, &mine.centre_force[3 * c]);
+            // the centres: loss and centre forces from phi_ch at the centres,
+            // kept by compute_mesh or recomputed
+            if (!cached) {
+                spectra.fill(s, channels, first, L, N);
+                plan.inverse_interleaved(spectra.pointers.data(), kBlock, grid.data(), s.band);
+            }
+            for (size_t c : visit) {
+                double local[kCentreBlock];
+                const double* d = local;
+                if (cached) {
+                    d = cached->centre.data() + (static_cast<size_t>(blk) * n_centers + c) * kCentreBlock;
                 } else {
-                    mine.loss += g * assignment.interpolate(grid.data(), atom);
+                    assignment.interpolate_block(grid.data(), static_cast<size_t>(centers[c]), local,
+                                                 positions ? local + kBlock : nullptr);
                 }
+                double du[3] = {0.0, 0.0, 0.0};
+                for (size_t b = 0; b < count; b++) {
+                    const double g = adjoint[c * P + channels[first + b].col];
+                    mine.loss += g * d[b];
+                    if (positions)
+                        for (size_t x = 0; x < 3; x++) du[x] += g * d[kBlock + 3 * b + x];
+                }
+                if (positions) assignment.add_cartesian(du, 1.0, &mine.centre_force[3 * c]);
             }
             // sources and strain: G^_ch
-            for (size_t c = 0; c < n_centers; c++) weight[static_cast<size_t>(centers[c])] += adjoint[c * P + col];
-            assignment.spread(weight.data(), grid.data());
-            for (size_t c = 0; c < n_centers; c++) weight[static_cast<size_t>(centers[c])] = 0.0;
-            plan.forward(grid.data(), adjoint_spectrum.data(), s.band);
-            const std::complex<double>* q = s.density[static_cast<size_t>(t)].data();
-            std::complex<double>* acc = nullptr;
-            if (positions) {
-                auto& target = mine.psi[static_cast<size_t>(t)];
-                if (target.empty()) target.assign(csize, std::complex<double>(0.0, 0.0));
-                acc = target.data();
-            }
-            const double sign = parity_sign(l);
-            const bool odd = l % 2 == 1;
-            const size_t ln = static_cast<size_t>(l * N + n);
-            for (size_t i = 0; i < n_e; i++) {
-                const size_t idx = e.index[i];
-                const double y = s.Y[i * static_cast<size_t>(LM) + static_cast<size_t>(lm)];
-                const double base = s.coef[i * static_cast<size_t>(L * N) + ln];
-                const std::complex<double> gh = adjoint_spectrum[idx];
-                if (acc) {
-                    // conj(i^l) c G^
-                    const double c = sign * base * y * e.moduli[i];
-                    acc[idx] += odd ? std::complex<double>(c * gh.imag(), -c * gh.real()) : c * gh;
+            for (size_t c = 0; c < n_centers; c++)
+                for (size_t b = 0; b < count; b++)
+                    weight[kBlock * static_cast<size_t>(centers[c]) + b] += adjoint[c * P + channels[first + b].col];
+            assignment.spread_block(weight.data(), grid.data());
+            for (size_t c = 0; c < n_centers; c++)
+                for (size_t b = 0; b < count; b++) weight[kBlock * static_cast<size_t>(centers[c]) + b] = 0.0;
+            plan.forward_interleaved(grid.data(), adjoint_spectra.pointers.data(), kBlock, s.band);
+            for (size_t b = 0; b < count; b++) {
+                const Channel& ch = channels[first + b];
+                std::complex<double>* acc = nullptr;
+                if (positions) {
+                    auto& target = mine.psi[static_cast<size_t>(ch.t)];
+                    if (target.empty()) target.assign(csize, std::complex<double>(0.0, 0.0));
+                    acc = target.data();
                 }
-                if (strain) {
-                    const std::complex<double> prod = q[idx] * std::conj(gh);
-                    const double re = odd ? -prod.imag() : prod.real();
-                    const double z = e.weight[i] * sign * e.moduli[i] * re;
-                    mine.Z1[i * static_cast<size_t>(LM) + static_cast<size_t>(lm)] += z * dcoef[i * static_cast<size_t>(L * N) + ln];
-                    mine.Z2[i * static_cast<size_t>(LM) + static_cast<size_t>(lm)] += z * base;
-                }
+                adjoint_channel(s, ch, L, N, adjoint_spectra.pointers[b], strain ? dcoef.data() : nullptr, acc,
+                                mine.Z1.data(), mine.Z2.data());
             }
         }
     }

@@ -5,6 +5,7 @@
 
 #include "lodestone/error.hpp"
 #include "lodestone/math/fft.hpp"
+#include "lodestone/simd.hpp"
 
 namespace lodestone::mesh {
 
@@ -91,10 +92,11 @@ Assignment::Assignment(const System& system, const std::array<int64_t, 3>& mesh,
 
 namespace {
 
-// Adds w0 W_1(y - u_1) W_2(z - u_2) to one plane of the mesh (the P^2
-// stencil of one atom), with the same contiguous-run layout as interpolation.
-template <int P>
-void spread_plane(double* slab, int64_t K1, int64_t K2, const int32_t* base, const double* theta12, double w0) {
+// Adds w0[b] W_1(y - u_1) W_2(z - u_2) to one plane of B interleaved meshes
+// (the P^2 stencil of one atom), with the same contiguous-run layout as
+// interpolation.
+template <int P, int B>
+LODESTONE_MULTIVERSION void spread_plane(double* slab, int64_t K1, int64_t K2, const int32_t* base, const double* theta12, const double* w0) {
     const int64_t z_first = base[2] - (P - 1);
     double w2[P];
     int64_t wrap_z[P];
@@ -107,45 +109,55 @@ void spread_plane(double* slab, int64_t K1, int64_t K2, const int32_t* base, con
     for (int c = 0; c < P; c++) {
         int64_t y = base[1] - c;
         if (y < 0) y += K1;
-        double* row = slab + static_cast<size_t>(y * K2);
-        const double w01 = w0 * theta12[c];
+        double* row = slab + static_cast<size_t>(y * K2) * B;
+        double w01[B];
+        for (int b = 0; b < B; b++) w01[b] = w0[b] * theta12[c];
         if (z_first >= 0) {
-            double* dst = row + z_first;
-            for (int e = 0; e < P; e++) dst[e] += w01 * w2[e];
+            double* dst = row + z_first * B;
+            for (int e = 0; e < P; e++)
+                for (int b = 0; b < B; b++) dst[e * B + b] += w01[b] * w2[e];
         } else {
-            for (int e = 0; e < P; e++) row[wrap_z[e]] += w01 * w2[e];
+            for (int e = 0; e < P; e++)
+                for (int b = 0; b < B; b++) row[wrap_z[e] * B + b] += w01[b] * w2[e];
         }
     }
 }
 
+template <int B>
 void spread_plane_any(int order, double* slab, int64_t K1, int64_t K2, const int32_t* base, const double* theta12,
-                      double w0) {
+                      const double* w0) {
     switch (order) {
-        case 3: return spread_plane<3>(slab, K1, K2, base, theta12, w0);
-        case 4: return spread_plane<4>(slab, K1, K2, base, theta12, w0);
-        case 5: return spread_plane<5>(slab, K1, K2, base, theta12, w0);
-        case 6: return spread_plane<6>(slab, K1, K2, base, theta12, w0);
-        default: return spread_plane<7>(slab, K1, K2, base, theta12, w0);
+        case 3: return spread_plane<3, B>(slab, K1, K2, base, theta12, w0);
+        case 4: return spread_plane<4, B>(slab, K1, K2, base, theta12, w0);
+        case 5: return spread_plane<5, B>(slab, K1, K2, base, theta12, w0);
+        case 6: return spread_plane<6, B>(slab, K1, K2, base, theta12, w0);
+        default: return spread_plane<7, B>(slab, K1, K2, base, theta12, w0);
     }
 }
 
 }  // namespace
 
-void Assignment::spread(const double* weight, double* grid) const {
+template <int B>
+void Assignment::spread_interleaved(const double* weight, double* grid) const {
     const int64_t K0 = mesh_[0], K1 = mesh_[1], K2 = mesh_[2];
     const size_t n_order = static_cast<size_t>(order_);
+    auto used = [&](size_t i) {
+        for (int b = 0; b < B; b++)
+            if (weight[i * B + static_cast<size_t>(b)] != 0.0) return true;
+        return false;
+    };
     // atoms bucketed by their first plane along axis 0 (stable)
     std::vector<size_t> bucket_start(static_cast<size_t>(K0) + 1, 0);
     for (size_t i = 0; i < n_; i++)
-        if (weight[i] != 0.0) bucket_start[static_cast<size_t>(base_[3 * i]) + 1]++;
+        if (used(i)) bucket_start[static_cast<size_t>(base_[3 * i]) + 1]++;
     for (int64_t b = 0; b < K0; b++) bucket_start[static_cast<size_t>(b) + 1] += bucket_start[static_cast<size_t>(b)];
     std::vector<size_t> bucket_atoms(bucket_start.back());
     {
         std::vector<size_t> fill(bucket_start.begin(), bucket_start.end() - 1);
         for (size_t i = 0; i < n_; i++)
-            if (weight[i] != 0.0) bucket_atoms[fill[static_cast<size_t>(base_[3 * i])]++] = i;
+            if (used(i)) bucket_atoms[fill[static_cast<size_t>(base_[3 * i])]++] = i;
     }
-    const size_t plane = static_cast<size_t>(K1 * K2);
+    const size_t plane = static_cast<size_t>(K1 * K2) * B;
     const int order = order_;
 #pragma omp parallel for schedule(static)
     for (int64_t x = 0; x < K0; x++) {
@@ -155,22 +167,28 @@ void Assignment::spread(const double* weight, double* grid) const {
             const size_t b = static_cast<size_t>((x + j) % K0);
             for (size_t a = bucket_start[b]; a < bucket_start[b + 1]; a++) {
                 const size_t i = bucket_atoms[a];
-                const double w0 = weight[i] * theta_[3 * i * n_order + static_cast<size_t>(j)];
-                spread_plane_any(order, slab, K1, K2, &base_[3 * i], &theta_[(3 * i + 1) * n_order], w0);
+                double w0[B];
+                for (int c = 0; c < B; c++) w0[c] = weight[i * B + static_cast<size_t>(c)] * theta_[3 * i * n_order + static_cast<size_t>(j)];
+                spread_plane_any<B>(order, slab, K1, K2, &base_[3 * i], &theta_[(3 * i + 1) * n_order], w0);
             }
         }
     }
 }
 
+void Assignment::spread(const double* weight, double* grid) const { spread_interleaved<1>(weight, grid); }
+
+void Assignment::spread_block(const double* weight, double* grid) const { spread_interleaved<kBlock>(weight, grid); }
+
 namespace {
 
-// sum_x W(x - u) grid(x) (and with Grad its gradient along u) for a spline
-// of compile-time order P: the P^3 stencil is P^2 runs of P consecutive
-// points along the last axis, contiguous unless the run wraps around the
-// mesh, so the inner dot products unroll and vectorise.
-template <int P, bool Grad>
-double interpolate_order(const double* grid, const std::array<int64_t, 3>& mesh, const int32_t* base,
-                         const double* theta, const double* dtheta, double* du) {
+// value[b] = sum_x W(x - u) grid(x)[b] over B interleaved meshes (and with
+// Grad its gradient along u, du[b][d]) for a spline of compile-time order P:
+// the P^3 stencil is P^2 runs of P consecutive points along the last axis,
+// contiguous unless the run wraps around the mesh, so the inner dot
+// products unroll and vectorise (over the B meshes when B > 1).
+template <int P, bool Grad, int B>
+LODESTONE_MULTIVERSION void interpolate_order(const double* grid, const std::array<int64_t, 3>& mesh, const int32_t* base,
+                       const double* theta, const double* dtheta, double* value, double* du) {
     const int64_t K1 = mesh[1], K2 = mesh[2];
     // theta[d][j] weighs point base_d - j: visit c = P - 1 - j upwards
     int64_t row_x[P], row_y[P], wrap_z[P];
@@ -190,68 +208,106 @@ double interpolate_order(const double* grid, const std::array<int64_t, 3>& mesh,
     }
     const int64_t z_first = base[2] - (P - 1);
     const bool contiguous = z_first >= 0;
-    double value = 0.0, g0 = 0.0, g1 = 0.0, g2 = 0.0;
-    double run[P];
+    double v[B] = {}, g0[B] = {}, g1[B] = {}, g2[B] = {};
+    double run[P * B];
     for (int a = 0; a < P; a++) {
-        double p_a = 0.0, g1_a = 0.0, g2_a = 0.0;
+        double p_a[B] = {}, g1_a[B] = {}, g2_a[B] = {};
         for (int b = 0; b < P; b++) {
-            const double* row = grid + static_cast<size_t>((row_x[a] + row_y[b]) * K2);
-            const double* src = row + z_first;
+            const double* row = grid + static_cast<size_t>((row_x[a] + row_y[b]) * K2) * B;
+            const double* src = row + z_first * B;
             if (!contiguous) {
-                for (int c = 0; c < P; c++) run[c] = row[wrap_z[c]];
+                for (int c = 0; c < P; c++)
+                    for (int k = 0; k < B; k++) run[c * B + k] = row[wrap_z[c] * B + k];
                 src = run;
             }
-            double p_b = 0.0, g2_b = 0.0;
+            double p_b[B] = {}, g2_b[B] = {};
             for (int c = 0; c < P; c++) {
-                p_b += w[2][c] * src[c];
-                if (Grad) g2_b += dw[2][c] * src[c];
+                for (int k = 0; k < B; k++) {
+                    p_b[k] += w[2][c] * src[c * B + k];
+                    if (Grad) g2_b[k] += dw[2][c] * src[c * B + k];
+                }
             }
-            p_a += w[1][b] * p_b;
+            for (int k = 0; k < B; k++) {
+                p_a[k] += w[1][b] * p_b[k];
+                if (Grad) {
+                    g1_a[k] += dw[1][b] * p_b[k];
+                    g2_a[k] += w[1][b] * g2_b[k];
+                }
+            }
+        }
+        for (int k = 0; k < B; k++) {
+            v[k] += w[0][a] * p_a[k];
             if (Grad) {
-                g1_a += dw[1][b] * p_b;
-                g2_a += w[1][b] * g2_b;
+                g0[k] += dw[0][a] * p_a[k];
+                g1[k] += w[0][a] * g1_a[k];
+                g2[k] += w[0][a] * g2_a[k];
             }
         }
-        value += w[0][a] * p_a;
+    }
+    for (int k = 0; k < B; k++) {
+        value[k] = v[k];
         if (Grad) {
-            g0 += dw[0][a] * p_a;
-            g1 += w[0][a] * g1_a;
-            g2 += w[0][a] * g2_a;
+            // theta_j = M_n(w + j) with w = u - floor(u): d/du = +dtheta
+            du[3 * k] = g0[k];
+            du[3 * k + 1] = g1[k];
+            du[3 * k + 2] = g2[k];
         }
     }
-    if (Grad) {
-        // theta_j = M_n(w + j) with w = u - floor(u): d/du = +dtheta
-        du[0] = g0;
-        du[1] = g1;
-        du[2] = g2;
-    }
-    return value;
 }
 
-template <bool Grad>
-double interpolate_any(int order, const double* grid, const std::array<int64_t, 3>& mesh, const int32_t* base,
-                       const double* theta, const double* dtheta, double* du) {
+template <bool Grad, int B>
+void interpolate_any(int order, const double* grid, const std::array<int64_t, 3>& mesh, const int32_t* base,
+                     const double* theta, const double* dtheta, double* value, double* du) {
     switch (order) {
-        case 3: return interpolate_order<3, Grad>(grid, mesh, base, theta, dtheta, du);
-        case 4: return interpolate_order<4, Grad>(grid, mesh, base, theta, dtheta, du);
-        case 5: return interpolate_order<5, Grad>(grid, mesh, base, theta, dtheta, du);
-        case 6: return interpolate_order<6, Grad>(grid, mesh, base, theta, dtheta, du);
-        default: return interpolate_order<7, Grad>(grid, mesh, base, theta, dtheta, du);
+        case 3: return interpolate_order<3, Grad, B>(grid, mesh, base, theta, dtheta, value, du);
+        case 4: return interpolate_order<4, Grad, B>(grid, mesh, base, theta, dtheta, value, du);
+        case 5: return interpolate_order<5, Grad, B>(grid, mesh, base, theta, dtheta, value, du);
+        case 6: return interpolate_order<6, Grad, B>(grid, mesh, base, theta, dtheta, value, du);
+        default: return interpolate_order<7, Grad, B>(grid, mesh, base, theta, dtheta, value, du);
     }
 }
 
 }  // namespace
 
+std::vector<size_t> Assignment::locality_order(const std::vector<int32_t>& atoms) const {
+    std::vector<int64_t> key(atoms.size());
+    for (size_t k = 0; k < atoms.size(); k++) {
+        const int32_t* b = &base_[3 * static_cast<size_t>(atoms[k])];
+        key[k] = (static_cast<int64_t>(b[0]) * mesh_[1] + b[1]) * mesh_[2] + b[2];
+    }
+    std::vector<size_t> order(atoms.size());
+    for (size_t k = 0; k < order.size(); k++) order[k] = k;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return key[a] < key[b]; });
+    return order;
+}
+
 double Assignment::interpolate(const double* grid, size_t atom) const {
     const size_t n_order = static_cast<size_t>(order_);
-    return interpolate_any<false>(order_, grid, mesh_, &base_[3 * atom], &theta_[3 * atom * n_order], nullptr, nullptr);
+    double value;
+    interpolate_any<false, 1>(order_, grid, mesh_, &base_[3 * atom], &theta_[3 * atom * n_order], nullptr, &value,
+                              nullptr);
+    return value;
 }
 
 double Assignment::interpolate_gradient(const double* grid, size_t atom, double* du) const {
     if (!derivatives_) throw Error("internal: mesh assignment built without derivatives");
     const size_t n_order = static_cast<size_t>(order_);
-    return interpolate_any<true>(order_, grid, mesh_, &base_[3 * atom], &theta_[3 * atom * n_order],
-                                 &dtheta_[3 * atom * n_order], du);
+    double value;
+    interpolate_any<true, 1>(order_, grid, mesh_, &base_[3 * atom], &theta_[3 * atom * n_order],
+                             &dtheta_[3 * atom * n_order], &value, du);
+    return value;
+}
+
+void Assignment::interpolate_block(const double* grid, size_t atom, double* value, double* du) const {
+    const size_t n_order = static_cast<size_t>(order_);
+    if (du == nullptr) {
+        interpolate_any<false, kBlock>(order_, grid, mesh_, &base_[3 * atom], &theta_[3 * atom * n_order], nullptr,
+                                       value, nullptr);
+        return;
+    }
+    if (!derivatives_) throw Error("internal: mesh assignment built without derivatives");
+    interpolate_any<true, kBlock>(order_, grid, mesh_, &base_[3 * atom], &theta_[3 * atom * n_order],
+                                  &dtheta_[3 * atom * n_order], value, du);
 }
 
 }  // namespace lodestone::mesh

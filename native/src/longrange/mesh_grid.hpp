@@ -24,6 +24,9 @@ namespace lodestone::mesh {
 
 constexpr int kMinOrder = kMinPmeOrder;
 constexpr int kMaxOrder = kMaxPmeOrder;
+// Channels per interleaved mesh block (Assignment::spread_block): four
+// doubles, one AVX2 vector per mesh point.
+constexpr int kBlock = 4;
 
 // Throws lodestone::Error for an order outside 3..7 or an axis with fewer
 // points than the order (one atom's spline would wrap onto itself) or more
@@ -58,10 +61,21 @@ public:
     // thread, atoms in increasing index: bit-identical for any thread count.
     void spread(const double* weight, double* grid) const;
 
+    // The same for kBlock meshes interleaved point by point (mesh b's point
+    // p at grid[p * kBlock + b]) with weights weight[i * kBlock + b]: one
+    // pass over the stencils serves kBlock channels.
+    void spread_block(const double* weight, double* grid) const;
+
     // sum_x W(x - u_i) grid(x)
     double interpolate(const double* grid, size_t atom) const;
     // Same, and its gradient with respect to u_i (needs derivatives).
     double interpolate_gradient(const double* grid, size_t atom, double* du) const;
+    // Interleaved meshes as in spread_block: value[b], and when du is not
+    // null the gradients du[3 b + d] (needs derivatives).
+    void interpolate_block(const double* grid, size_t atom, double* value, double* du) const;
+    // Indices into `atoms` ordered by stencil position (plane, row, point):
+    // consecutive atoms then share the mesh rows already in cache.
+    std::vector<size_t> locality_order(const std::vector<int32_t>& atoms) const;
     // Cartesian gradient from a gradient along u: out_x += scale sum_d du_dr[x][d] du[d].
     void add_cartesian(const double* du, double scale, double* out) const {
         for (int x = 0; x < 3; x++)
@@ -69,6 +83,9 @@ public:
     }
 
 private:
+    template <int B>
+    void spread_interleaved(const double* weight, double* grid) const;
+
     std::array<int64_t, 3> mesh_;
     int order_;
     size_t n_;

@@ -546,22 +546,23 @@ struct Fft3dPlan::Impl {
     }
 
     // Real lines [first, min(first + 2 kLanes, end)) along the last axis ->
-    // their half spectra, two lines per lane (z = x1 + i x2).
-    void r2c_block(const double* real, double* spec, size_t first, size_t end, double* buf) const {
+    // their half spectra, two lines per lane (z = x1 + i x2). Real point p
+    // is real[p * stride] (several grids interleaved).
+    void r2c_block(const double* real, size_t stride, double* spec, size_t first, size_t end, double* buf) const {
         const size_t n = n2;
         double* re = buf;
         double* im = buf + n * kLanes;
         for (size_t b = 0; b < kLanes; ++b) {
             const size_t l0 = first + 2 * b, l1 = l0 + 1;
             if (l0 < end) {
-                const double* src = real + l0 * n;
-                for (size_t j = 0; j < n; ++j) re[j * kLanes + b] = src[j];
+                const double* src = real + l0 * n * stride;
+                for (size_t j = 0; j < n; ++j) re[j * kLanes + b] = src[j * stride];
             } else {
                 for (size_t j = 0; j < n; ++j) re[j * kLanes + b] = 0.0;
             }
             if (l1 < end) {
-                const double* src = real + l1 * n;
-                for (size_t j = 0; j < n; ++j) im[j * kLanes + b] = src[j];
+                const double* src = real + l1 * n * stride;
+                for (size_t j = 0; j < n; ++j) im[j * kLanes + b] = src[j * stride];
             } else {
                 for (size_t j = 0; j < n; ++j) im[j * kLanes + b] = 0.0;
             }
@@ -593,7 +594,7 @@ struct Fft3dPlan::Impl {
     // Half spectra of lines [first, min(first + 2 kLanes, end)) -> real
     // lines: Z = X1 + i X2 is rebuilt over the full length from Hermitian
     // symmetry, then one inverse complex transform gives x1 = Re z, x2 = Im z.
-    void c2r_block(const double* spec, double* real, size_t first, size_t end, double* buf) const {
+    void c2r_block(const double* spec, double* real, size_t stride, size_t first, size_t end, double* buf) const {
         const size_t n = n2;
         const bool even = n % 2 == 0;
         double* re = buf;
@@ -637,11 +638,11 @@ struct Fft3dPlan::Impl {
         for (size_t b = 0; b < kLanes; ++b) {
             const size_t l0 = first + 2 * b, l1 = l0 + 1;
             if (l0 >= end) break;
-            double* d0 = real + l0 * n;
-            for (size_t j = 0; j < n; ++j) d0[j] = res.first[j * kLanes + b];
+            double* d0 = real + l0 * n * stride;
+            for (size_t j = 0; j < n; ++j) d0[j * stride] = res.first[j * kLanes + b];
             if (l1 < end) {
-                double* d1 = real + l1 * n;
-                for (size_t j = 0; j < n; ++j) d1[j] = -res.second[j * kLanes + b];
+                double* d1 = real + l1 * n * stride;
+                for (size_t j = 0; j < n; ++j) d1[j * stride] = -res.second[j * kLanes + b];
             }
         }
     }
@@ -649,28 +650,31 @@ struct Fft3dPlan::Impl {
     // The last two axes of plane i0, done back to back while the plane
     // (n1 (n2/2+1) complex numbers) is still in cache: this saves a full
     // round trip of the grid through memory, which dominates large meshes.
-    void plane_forward(const double* real, double* spec, size_t i0, size_t h_band, double* buf) const {
+    void plane_forward(const double* real, size_t stride, double* spec, size_t i0, size_t h_band, double* buf) const {
         const size_t end = (i0 + 1) * n1;
-        for (size_t first = i0 * n1; first < end; first += 2 * kLanes) r2c_block(real, spec, first, end, buf);
+        for (size_t first = i0 * n1; first < end; first += 2 * kLanes) r2c_block(real, stride, spec, first, end, buf);
         if (n1 == 1) return;
         for (size_t c0 = 0; c0 < h_band; c0 += kWide * kLanes)
             complex_block(spec + 2 * (i0 * n1 * h + c0), f1, h, std::min(kWide * kLanes, h_band - c0), false, buf);
     }
 
-    void plane_inverse(double* spec, double* real, size_t i0, size_t h_band, double* buf) const {
+    void plane_inverse(double* spec, double* real, size_t stride, size_t i0, size_t h_band, double* buf) const {
         if (n1 > 1) {
             for (size_t c0 = 0; c0 < h_band; c0 += kWide * kLanes)
                 complex_block(spec + 2 * (i0 * n1 * h + c0), f1, h, std::min(kWide * kLanes, h_band - c0), true, buf);
         }
         const size_t end = (i0 + 1) * n1;
-        for (size_t first = i0 * n1; first < end; first += 2 * kLanes) c2r_block(spec, real, first, end, buf);
+        for (size_t first = i0 * n1; first < end; first += 2 * kLanes) c2r_block(spec, real, stride, first, end, buf);
     }
 
     // `band`: the largest |signed frequency| kept along each axis (see
     // Fft3dPlan::inverse). Only the columns that can hold a kept frequency
     // are transformed along axes 0 and 1: with a band of a third of the
     // spectrum that skips most of those two passes.
-    void execute(const double* real_in, double* spec, double* real_out, bool inverse,
+    // `count` spectra and their real grids interleaved point by point
+    // (grid q's point p at real[p * count + q]): each plane of the real data
+    // is visited once for all of them while it is in cache.
+    void execute(const double* real_in, double* const* specs, size_t count, double* real_out, bool inverse,
                  const std::array<int64_t, 3>& band) {
         // Below ~16k points a transform takes tens of microseconds, less than
         // waking and synchronising a team (which an oversubscribed machine
@@ -696,47 +700,57 @@ struct Fft3dPlan::Impl {
         const long line_blocks = static_cast<long>((lines + 2 * kLanes - 1) / (2 * kLanes));
         const size_t per_plane = (h_band + wide - 1) / wide;
         const long axis1_blocks = n1 > 1 ? static_cast<long>(n0 * per_plane) : 0;
+        // blocks of all spectra: blk = q * blocks + block of spectrum q
         auto axis1 = [&](long blk, double* buf) {
+            double* spec = specs[static_cast<size_t>(blk / axis1_blocks)];
+            blk %= axis1_blocks;
             const size_t i0 = static_cast<size_t>(blk) / per_plane;
             const size_t c0 = (static_cast<size_t>(blk) % per_plane) * wide;
             complex_block(spec + 2 * (i0 * plane + c0), f1, h, std::min(wide, h_band - c0), inverse, buf);
         };
         auto axis0 = [&](long blk, double* buf) {
+            double* spec = specs[static_cast<size_t>(blk / axis0_blocks)];
+            blk %= axis0_blocks;
             const size_t first = full ? 0 : row_index(static_cast<size_t>(blk) / per_run) * h;
             const size_t c0 = (static_cast<size_t>(blk) % per_run) * wide;
             complex_block(spec + 2 * (first + c0), f0, plane, std::min(wide, run - c0), inverse, buf);
         };
+        const long n_specs = static_cast<long>(count);
 #pragma omp parallel num_threads(threads)
         {
             double* buf = scratch[static_cast<size_t>(omp_get_thread_num())].data();
             if (inverse) {
 #pragma omp for schedule(static)
-                for (long blk = 0; blk < axis0_blocks; ++blk) axis0(blk, buf);
+                for (long blk = 0; blk < n_specs * axis0_blocks; ++blk) axis0(blk, buf);
                 if (fused) {
 #pragma omp for schedule(static)
                     for (long i0 = 0; i0 < static_cast<long>(n0); ++i0)
-                        plane_inverse(spec, real_out, static_cast<size_t>(i0), h_band, buf);
+                        for (size_t q = 0; q < count; ++q)
+                            plane_inverse(specs[q], real_out + q, count, static_cast<size_t>(i0), h_band, buf);
                 } else {
 #pragma omp for schedule(static)
-                    for (long blk = 0; blk < axis1_blocks; ++blk) axis1(blk, buf);
+                    for (long blk = 0; blk < n_specs * axis1_blocks; ++blk) axis1(blk, buf);
 #pragma omp for schedule(static)
                     for (long blk = 0; blk < line_blocks; ++blk)
-                        c2r_block(spec, real_out, static_cast<size_t>(blk) * 2 * kLanes, lines, buf);
+                        for (size_t q = 0; q < count; ++q)
+                            c2r_block(specs[q], real_out + q, count, static_cast<size_t>(blk) * 2 * kLanes, lines, buf);
                 }
             } else {
                 if (fused) {
 #pragma omp for schedule(static)
                     for (long i0 = 0; i0 < static_cast<long>(n0); ++i0)
-                        plane_forward(real_in, spec, static_cast<size_t>(i0), h_band, buf);
+                        for (size_t q = 0; q < count; ++q)
+                            plane_forward(real_in + q, count, specs[q], static_cast<size_t>(i0), h_band, buf);
                 } else {
 #pragma omp for schedule(static)
                     for (long blk = 0; blk < line_blocks; ++blk)
-                        r2c_block(real_in, spec, static_cast<size_t>(blk) * 2 * kLanes, lines, buf);
+                        for (size_t q = 0; q < count; ++q)
+                            r2c_block(real_in + q, count, specs[q], static_cast<size_t>(blk) * 2 * kLanes, lines, buf);
 #pragma omp for schedule(static)
-                    for (long blk = 0; blk < axis1_blocks; ++blk) axis1(blk, buf);
+                    for (long blk = 0; blk < n_specs * axis1_blocks; ++blk) axis1(blk, buf);
                 }
 #pragma omp for schedule(static)
-                for (long blk = 0; blk < axis0_blocks; ++blk) axis0(blk, buf);
+                for (long blk = 0; blk < n_specs * axis0_blocks; ++blk) axis0(blk, buf);
             }
         }
     }
@@ -769,20 +783,28 @@ namespace {
 constexpr std::array<int64_t, 3> kFullBand = {kMaxFftAxis, kMaxFftAxis, kMaxFftAxis};
 }
 
-void Fft3dPlan::forward(const double* real, std::complex<double>* spectrum) {
-    impl_->execute(real, reinterpret_cast<double*>(spectrum), nullptr, false, kFullBand);
-}
+void Fft3dPlan::forward(const double* real, std::complex<double>* spectrum) { forward(real, spectrum, kFullBand); }
 
-void Fft3dPlan::inverse(std::complex<double>* spectrum, double* real) {
-    impl_->execute(nullptr, reinterpret_cast<double*>(spectrum), real, true, kFullBand);
-}
+void Fft3dPlan::inverse(std::complex<double>* spectrum, double* real) { inverse(spectrum, real, kFullBand); }
 
 void Fft3dPlan::forward(const double* real, std::complex<double>* spectrum, const std::array<int64_t, 3>& band) {
-    impl_->execute(real, reinterpret_cast<double*>(spectrum), nullptr, false, band);
+    forward_interleaved(real, &spectrum, 1, band);
 }
 
 void Fft3dPlan::inverse(std::complex<double>* spectrum, double* real, const std::array<int64_t, 3>& band) {
-    impl_->execute(nullptr, reinterpret_cast<double*>(spectrum), real, true, band);
+    inverse_interleaved(&spectrum, 1, real, band);
+}
+
+void Fft3dPlan::forward_interleaved(const double* real, std::complex<double>* const* spectra, size_t count,
+                                    const std::array<int64_t, 3>& band) {
+    if (count < 1) throw Error("FFT: expected at least one interleaved grid");
+    impl_->execute(real, reinterpret_cast<double* const*>(spectra), count, nullptr, false, band);
+}
+
+void Fft3dPlan::inverse_interleaved(std::complex<double>* const* spectra, size_t count, double* real,
+                                    const std::array<int64_t, 3>& band) {
+    if (count < 1) throw Error("FFT: expected at least one interleaved grid");
+    impl_->execute(nullptr, reinterpret_cast<double* const*>(spectra), count, real, true, band);
 }
 
 }  // namespace lodestone

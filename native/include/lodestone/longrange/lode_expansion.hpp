@@ -80,9 +80,15 @@ public:
     LodeMethodParameters parameters(const System& system, bool gradients = false) const;
 
 private:
-    // Particle-mesh evaluation (lode_mesh.cpp) of the same k sum.
-    void compute_mesh(const System& system, const ExpansionRequest& request, const std::vector<int32_t>& centers,
-                      const std::vector<int>& type_block, const LodeMethodParameters& method, double* values) const;
+    // Particle-mesh evaluation (lode_mesh.cpp) of the same k sum. Returns
+    // what backward_mesh reuses for the same system, or null when it would
+    // not fit in `cache_budget` bytes (decremented by what it keeps).
+    struct MeshCache;
+    std::shared_ptr<const MeshCache> compute_mesh(const System& system, const ExpansionRequest& request,
+                                                  const std::vector<int32_t>& centers,
+                                                  const std::vector<int>& type_block,
+                                                  const LodeMethodParameters& method, double* values,
+                                                  size_t& cache_budget) const;
     void backward_mesh(const System& system, const ExpansionRequest& request, const std::vector<int32_t>& centers,
                        const std::vector<int>& type_block, const LodeMethodParameters& method, const double* adjoint,
                        double* positions, double* strain) const;
@@ -124,6 +130,10 @@ private:
     std::shared_ptr<const KCache> k_cache(const std::array<double, 9>& cell, bool derivatives) const;
     mutable std::mutex k_cache_mutex_;
     mutable std::shared_ptr<const KCache> k_cache_;
+    // The mesh systems of the last compute(): a following backward() of the
+    // same system (a force evaluation) skips one FFT per channel.
+    mutable std::mutex mesh_cache_mutex_;
+    mutable std::vector<std::shared_ptr<const MeshCache>> mesh_cache_;
 };
 
 }  // namespace lodestone

@@ -77,6 +77,14 @@ public:
     void forward(const double* real, std::complex<double>* spectrum, const std::array<int64_t, 3>& band);
     void inverse(std::complex<double>* spectrum, double* real, const std::array<int64_t, 3>& band);
 
+    // `count` grids interleaved point by point (grid q's point p at
+    // real[p * count + q]) and their separate spectra, band-limited as
+    // above: each plane of the real data is visited once for all of them.
+    void forward_interleaved(const double* real, std::complex<double>* const* spectra, size_t count,
+                             const std::array<int64_t, 3>& band);
+    void inverse_interleaved(std::complex<double>* const* spectra, size_t count, double* real,
+                             const std::array<int64_t, 3>& band);
+
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
