@@ -370,7 +370,9 @@ std::shared_ptr<const LodeSphericalExpansion::MeshCache> LodeSphericalExpansion:
     const size_t n_blocks = (channels.size() + kBlock - 1) / kBlock;
     auto cache = std::make_shared<MeshCache>();
     const size_t centre_bytes = n_blocks * n_centers * kCentreBlock * sizeof(double);
-    bool keep = centre_bytes <= cache_budget;
+    // Only once this object has run a backward pass (it drives forces):
+    // the gradients cost values-only callers about a quarter more time.
+    bool keep = backward_seen_.load() && centre_bytes <= cache_budget;
     cache->assignment = std::make_unique<mesh::Assignment>(system, method.mesh, method.mesh_order, keep);
     const mesh::Assignment& assignment = *cache->assignment;
     cache->setup = make_mesh_setup(system, type_block, T, hypers_.k_cutoff, *potential_, *radial_, harmonics_, method,
@@ -433,6 +435,7 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
     const size_t n_centers = centers.size();
     const size_t n_atoms = system.size();
 
+    backward_seen_.store(true);
     std::shared_ptr<const MeshCache> cached;
     {
         std::lock_guard<std::mutex> lock(mesh_cache_mutex_);

@@ -1,5 +1,6 @@
 #pragma once
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -131,7 +132,9 @@ private:
     mutable std::mutex k_cache_mutex_;
     mutable std::shared_ptr<const KCache> k_cache_;
     // The mesh systems of the last compute(): a following backward() of the
-    // same system (a force evaluation) skips one FFT per channel.
+    // same system (a force evaluation) skips one FFT per channel. Kept only
+    // after a first backward(), so values-only use pays nothing.
+    mutable std::atomic<bool> backward_seen_{false};
     mutable std::mutex mesh_cache_mutex_;
     mutable std::vector<std::shared_ptr<const MeshCache>> mesh_cache_;
 };
