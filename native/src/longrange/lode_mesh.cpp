@@ -288,6 +288,19 @@ constexpr size_t kBlock = mesh::kBlock;
 // Kept per centre and block: the kBlock values, then their gradients along u.
 constexpr size_t kCentreBlock = 4 * kBlock;
 
+// Threads that work on channel blocks at once: each holds an interleaved
+// block of real meshes and two blocks of spectra (plus, in backward, its
+// share of the adjoint accumulators), so very large meshes run on fewer
+// threads rather than exhaust memory.
+constexpr double kMeshWorkBytes = 4.0 * (1 << 30);
+static int block_threads(const std::array<int64_t, 3>& mesh, int n_types) {
+    const double points = static_cast<double>(mesh[0]) * static_cast<double>(mesh[1]) * static_cast<double>(mesh[2]);
+    // real block 8 kBlock, two spectra blocks 2 x 16 kBlock / 2, adjoint accumulators 16 T / 2 bytes per point
+    const double per_thread = points * (8.0 * kBlock + 16.0 * kBlock + 8.0 * n_types);
+    const int fit = static_cast<int>(kMeshWorkBytes / per_thread);
+    return std::max(1, std::min(omp_get_max_threads(), fit));
+}
+
 // One block's half spectra (a lane past the last channel stays zero).
 struct BlockSpectra {
     std::vector<std::vector<std::complex<double>>> data;
@@ -386,7 +399,7 @@ std::shared_ptr<const LodeSphericalExpansion::MeshCache> LodeSphericalExpansion:
     // Blocks are shared among threads, each with its own plan and meshes:
     // one parallel region and no barrier per block (small per-channel
     // parallel loops stall when the machine is oversubscribed).
-#pragma omp parallel
+#pragma omp parallel num_threads(block_threads(method.mesh, T))
     {
         Fft3dPlan plan(method.mesh[0], method.mesh[1], method.mesh[2]);
         BlockSpectra spectra(plan.complex_size());
@@ -482,7 +495,7 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
     const std::vector<Channel> channels = channel_list(L, N, T);
     const size_t n_blocks = (channels.size() + kBlock - 1) / kBlock;
     const std::vector<size_t> visit = assignment.locality_order(centers);
-    const int n_threads = omp_get_max_threads();
+    const int n_threads = block_threads(method.mesh, T);
     struct Partial {
         std::vector<std::vector<std::complex<double>>> psi;  // [t][half spectrum]
         std::vector<double> centre_force, Z1, Z2;

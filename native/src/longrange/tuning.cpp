@@ -584,8 +584,9 @@ constexpr double kLodeMeshSafety = 2.0;
 // times within 30%).
 constexpr double kLodeFftCost = 2.0;
 constexpr double kLodeStencilCost = 8.5;
-// T spectra of the densities, the adjoint accumulators and three work
-// arrays stay within ~2 GiB for two neighbour types.
+// Largest mesh: with two neighbour types its density spectra, adjoint
+// accumulators and one thread's work meshes (lode_mesh.cpp runs fewer
+// threads on meshes this large) take ~5 GiB.
 constexpr double kMaxLodeMeshPoints = 33554432.0;  // 2^25
 
 // Per axis and |m| <= bound: sum_p a_p and sum_p a_p^2 (tuning.hpp).
