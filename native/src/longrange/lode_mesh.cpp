@@ -330,7 +330,9 @@ struct LodeSphericalExpansion::MeshCache {
 
     std::unique_ptr<mesh::Assignment> assignment;  // with derivatives
     MeshSetup setup;
-    std::vector<double> centre;  // [block][c][kCentreBlock]: v[b], then dv[b]/du_d at 3 b + d
+    // [block][k][kCentreBlock], k-th centre in Assignment::locality_order:
+    // v[b], then dv[b]/du_d at 3 b + d
+    std::vector<double> centre;
 
     bool matches(const System& system, const std::vector<int32_t>& centers_, const std::vector<int>& type_block_,
                  const LodeMethodParameters& method) const {
@@ -410,9 +412,10 @@ std::shared_ptr<const LodeSphericalExpansion::MeshCache> LodeSphericalExpansion:
             const size_t count = std::min(kBlock, channels.size() - first);
             spectra.fill(s, channels, first, L, N);
             plan.inverse_interleaved(spectra.pointers.data(), kBlock, phi.data(), s.band);
-            for (size_t c : visit) {
+            for (size_t k = 0; k < n_centers; k++) {
+                const size_t c = visit[k];
                 double local[kCentreBlock];
-                double* d = keep ? centre + (static_cast<size_t>(blk) * n_centers + c) * kCentreBlock : local;
+                double* d = keep ? centre + (static_cast<size_t>(blk) * n_centers + k) * kCentreBlock : local;
                 assignment.interpolate_block(phi.data(), static_cast<size_t>(centers[c]), d, keep ? d + kBlock : nullptr);
                 for (size_t b = 0; b < count; b++) values[c * P + channels[first + b].col] = d[b];
             }
@@ -529,11 +532,12 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
                 spectra.fill(s, channels, first, L, N);
                 plan.inverse_interleaved(spectra.pointers.data(), kBlock, grid.data(), s.band);
             }
-            for (size_t c : visit) {
+            for (size_t k = 0; k < n_centers; k++) {
+                const size_t c = visit[k];
                 double local[kCentreBlock];
                 const double* d = local;
                 if (cached) {
-                    d = cached->centre.data() + (static_cast<size_t>(blk) * n_centers + c) * kCentreBlock;
+                    d = cached->centre.data() + (static_cast<size_t>(blk) * n_centers + k) * kCentreBlock;
                 } else {
                     assignment.interpolate_block(grid.data(), static_cast<size_t>(centers[c]), local,
                                                  positions ? local + kBlock : nullptr);
