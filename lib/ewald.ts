@@ -41,8 +41,10 @@ export interface EwaldOptions {
    * FFTs, O(N log N)), or `'auto'` (default): the cheaper of the two for the
    * requested accuracy under a cost model (direct Ewald for small systems).
    * `kCutoff` implies `'ewald'`, `meshOrder`/`meshSpacing` imply `'pme'`.
+   * `'direct'` and `'mesh'` are accepted as the names the LODE expansion
+   * uses for the same two methods.
    */
-  method?: 'ewald' | 'pme' | 'auto';
+  method?: 'ewald' | 'pme' | 'auto' | 'direct' | 'mesh';
   /** PME B-spline order, 3..7; chosen from `accuracy` when omitted. */
   meshOrder?: number;
   /** PME target mesh spacing (A); mesh sizes are rounded up to FFT-friendly sizes. Chosen from `accuracy` when omitted. */
@@ -191,9 +193,12 @@ export class Ewald implements ForceField {
       cutoff: optionalPositive(options.cutoff, 'cutoff'),
       kCutoff: optionalPositive(options.kCutoff, 'kCutoff'),
     };
-    const method = options.method ?? 'auto';
+    const requested = options.method ?? 'auto';
+    const method = requested === 'direct' ? 'ewald' : requested === 'mesh' ? 'pme' : requested;
     if (method !== 'ewald' && method !== 'pme' && method !== 'auto') {
-      throw new Error(`Ewald: method must be 'ewald', 'pme' or 'auto', got ${String(method)}`);
+      throw new Error(
+        `Ewald: method must be 'ewald' (or 'direct'), 'pme' (or 'mesh') or 'auto', got ${String(options.method)}`,
+      );
     }
     const meshOrder = options.meshOrder ?? 0;
     if (options.meshOrder !== undefined && !(Number.isInteger(meshOrder) && meshOrder >= 3 && meshOrder <= 7)) {

@@ -213,6 +213,22 @@ describe('PME determinism and concurrency', () => {
 });
 
 // ---------------------------------------------------------------------------
+describe("the LODE expansion's method names", () => {
+  it("'mesh' is 'pme' and 'direct' is 'ewald'", () => {
+    const system = randomSystem({ seed: 6, atoms: 8, types: [11, 17], cell: [6, 0, 0, 0, 6, 0, 0, 0, 6], minDistance: 1.5 });
+    const charges = { 11: 1, 17: -1 };
+    for (const [alias, name] of [['mesh', 'pme'], ['direct', 'ewald']] as const) {
+      const a = new Ewald({ charges, method: alias });
+      const b = new Ewald({ charges, method: name });
+      const ra = a.compute(system, { forces: true });
+      const rb = b.compute(system, { forces: true });
+      expect(a.parameters!.method).toBe(name);
+      expect(ra.energy).toBe(rb.energy);
+      expect(Array.from(ra.forces!)).toEqual(Array.from(rb.forces!));
+    }
+  });
+});
+
 describe('PME bad input', () => {
   const system = randomSystem({ seed: 5, atoms: 8, types: [11, 17], cell: [6, 0, 0, 0, 6, 0, 0, 0, 6], minDistance: 1.5 });
   const charges = { 11: 1, 17: -1 };
@@ -221,7 +237,9 @@ describe('PME bad input', () => {
     expect(() => new Ewald({ charges, meshOrder: 8 })).toThrow(/meshOrder.*got 8/);
     expect(() => new Ewald({ charges, meshOrder: 4.5 })).toThrow(/meshOrder/);
     expect(() => new Ewald({ charges, meshSpacing: -1 })).toThrow(/meshSpacing must be a positive/);
-    expect(() => new Ewald({ charges, method: 'p3m' as 'pme' })).toThrow(/method must be 'ewald', 'pme' or 'auto'/);
+    expect(() => new Ewald({ charges, method: 'p3m' as 'pme' })).toThrow(
+      /method must be 'ewald' \(or 'direct'\), 'pme' \(or 'mesh'\) or 'auto', got p3m/,
+    );
     expect(() => new Ewald({ charges, method: 'ewald', meshOrder: 5 })).toThrow(/meshOrder and meshSpacing only apply to method 'pme'/);
     expect(() => new Ewald({ charges, method: 'pme', kCutoff: 3 })).toThrow(/kCutoff only applies to method 'ewald'/);
     expect(() => new Ewald({ charges, meshOrder: 5, kCutoff: 3 })).toThrow(/exclude each other/);
