@@ -250,24 +250,6 @@ static void clear_band(const MeshSetup& s, std::complex<double>* spectrum) {
     for (size_t r = 0; r < s.rows; r++) std::fill_n(spectrum + r * s.h, s.h_band, std::complex<double>(0.0, 0.0));
 }
 
-// spectrum = K_ch |b|^2 Q^_t on the entries, zero elsewhere
-static void fill_channel(const MeshSetup& s, int l, int lm, int n, int L, int N, int t, std::complex<double>* spectrum) {
-    clear_band(s, spectrum);
-    const MeshEntries& e = s.entries;
-    const std::complex<double>* q = s.density[static_cast<size_t>(t)].data();
-    const double sign = parity_sign(l);
-    const bool odd = l % 2 == 1;
-    const int LM = L * L;
-    const size_t ln = static_cast<size_t>(l * N + n);
-    for (int64_t ee = 0; ee < static_cast<int64_t>(e.size()); ee++) {
-        const size_t i = static_cast<size_t>(ee);
-        const double c = sign * s.coef[i * static_cast<size_t>(L * N) + ln] * s.Y[i * static_cast<size_t>(LM) + static_cast<size_t>(lm)] *
-                         e.moduli[i];
-        const std::complex<double> z = q[e.index[i]];
-        spectrum[e.index[i]] = odd ? std::complex<double>(-c * z.imag(), c * z.real()) : c * z;
-    }
-}
-
 // (t, l, lm, n) of every channel, and its column in a centre's row
 struct Channel {
     int t, l, lm, n;
@@ -301,6 +283,29 @@ static int block_threads(const std::array<int64_t, 3>& mesh, int n_types) {
     return std::max(1, std::min(omp_get_max_threads(), fit));
 }
 
+// What the k-space loops need of a block's channels: i^l = sign (i if
+// odd), the (l, n) column of coef, the lm column of Y, the type's density.
+struct BlockChannels {
+    size_t count = 0, LN = 0, LM = 0;
+    std::array<size_t, kBlock> ln{}, lm{};
+    std::array<double, kBlock> sign{};
+    std::array<bool, kBlock> odd{};
+    std::array<int, kBlock> t{};
+    std::array<const std::complex<double>*, kBlock> q{};
+    BlockChannels(const MeshSetup& s, const std::vector<Channel>& channels, size_t first, int L, int N)
+        : count(std::min(kBlock, channels.size() - first)), LN(static_cast<size_t>(L * N)), LM(static_cast<size_t>(L * L)) {
+        for (size_t b = 0; b < count; b++) {
+            const Channel& ch = channels[first + b];
+            ln[b] = static_cast<size_t>(ch.l * N + ch.n);
+            lm[b] = static_cast<size_t>(ch.lm);
+            sign[b] = parity_sign(ch.l);
+            odd[b] = ch.l % 2 == 1;
+            t[b] = ch.t;
+            q[b] = s.density[static_cast<size_t>(ch.t)].data();
+        }
+    }
+};
+
 // One block's half spectra (a lane past the last channel stays zero).
 struct BlockSpectra {
     std::vector<std::vector<std::complex<double>>> data;
@@ -308,13 +313,19 @@ struct BlockSpectra {
     explicit BlockSpectra(size_t size) : data(kBlock, std::vector<std::complex<double>>(size)) {
         for (size_t b = 0; b < kBlock; b++) pointers[b] = data[b].data();
     }
-    void fill(const MeshSetup& s, const std::vector<Channel>& channels, size_t first, int L, int N) {
-        for (size_t b = 0; b < kBlock; b++) {
-            if (first + b < channels.size()) {
-                const Channel& ch = channels[first + b];
-                fill_channel(s, ch.l, ch.lm, ch.n, L, N, ch.t, pointers[b]);
-            } else {
-                clear_band(s, pointers[b]);
+    // spectrum_b = K_ch |b|^2 Q^_t on the entries for the block's channels,
+    // zero elsewhere; one pass over the entries for all of them.
+    void fill(const MeshSetup& s, const BlockChannels& block) {
+        for (size_t b = 0; b < kBlock; b++) clear_band(s, pointers[b]);
+        const MeshEntries& e = s.entries;
+        for (size_t i = 0; i < e.size(); i++) {
+            const size_t idx = e.index[i];
+            const double* coef = &s.coef[i * block.LN];
+            const double* Y = &s.Y[i * block.LM];
+            for (size_t b = 0; b < block.count; b++) {
+                const double c = block.sign[b] * coef[block.ln[b]] * Y[block.lm[b]] * e.moduli[i];
+                const std::complex<double> z = block.q[b][idx];
+                pointers[b][idx] = block.odd[b] ? std::complex<double>(-c * z.imag(), c * z.real()) : c * z;
             }
         }
     }
@@ -341,31 +352,31 @@ struct LodeSphericalExpansion::MeshCache {
     }
 };
 
-// One channel's share of the backward pass from its adjoint spectrum G^:
-//   acc += conj(i^l) K_ch |b|^2 G^ (sources, when acc is not null);
+// The block's share of the backward pass from its adjoint spectra G^_b:
+//   acc[t_b] += conj(i^l) K_ch |b|^2 G^_b (sources, when acc is not null);
 //   with dcoef, per entry and lm: Z1 += z coef', Z2 += z coef, where
-//   z = w Re[i^l |b|^2 Q^ conj(G^)] (strain).
-static void adjoint_channel(const MeshSetup& s, const Channel& ch, int L, int N, const std::complex<double>* gh_spec,
-                            const double* dcoef, std::complex<double>* acc, double* Z1, double* Z2) {
+//   z = w Re[i^l |b|^2 Q^ conj(G^_b)] (strain).
+static void adjoint_block(const MeshSetup& s, const BlockChannels& block, const BlockSpectra& adjoint,
+                          const double* dcoef, std::complex<double>* const* acc, double* Z1, double* Z2) {
     const MeshEntries& e = s.entries;
-    const size_t LM = static_cast<size_t>(L * L), LN = static_cast<size_t>(L * N);
-    const std::complex<double>* q = s.density[static_cast<size_t>(ch.t)].data();
-    const double sign = parity_sign(ch.l);
-    const bool odd = ch.l % 2 == 1;
-    const size_t ln = static_cast<size_t>(ch.l * N + ch.n), lm = static_cast<size_t>(ch.lm);
     for (size_t i = 0; i < e.size(); i++) {
         const size_t idx = e.index[i];
-        const double base = s.coef[i * LN + ln];
-        const std::complex<double> gh = gh_spec[idx];
-        if (acc) {
-            const double c = sign * base * s.Y[i * LM + lm] * e.moduli[i];
-            acc[idx] += odd ? std::complex<double>(c * gh.imag(), -c * gh.real()) : c * gh;
-        }
-        if (dcoef) {
-            const std::complex<double> prod = q[idx] * std::conj(gh);
-            const double z = e.weight[i] * sign * e.moduli[i] * (odd ? -prod.imag() : prod.real());
-            Z1[i * LM + lm] += z * dcoef[i * LN + ln];
-            Z2[i * LM + lm] += z * base;
+        const double* coef = &s.coef[i * block.LN];
+        const double* Y = &s.Y[i * block.LM];
+        for (size_t b = 0; b < block.count; b++) {
+            const double base = coef[block.ln[b]];
+            const std::complex<double> gh = adjoint.pointers[b][idx];
+            const double sign = block.sign[b];
+            if (acc) {
+                const double c = sign * base * Y[block.lm[b]] * e.moduli[i];
+                acc[block.t[b]][idx] += block.odd[b] ? std::complex<double>(c * gh.imag(), -c * gh.real()) : c * gh;
+            }
+            if (dcoef) {
+                const std::complex<double> prod = block.q[b][idx] * std::conj(gh);
+                const double z = e.weight[i] * sign * e.moduli[i] * (block.odd[b] ? -prod.imag() : prod.real());
+                Z1[i * block.LM + block.lm[b]] += z * dcoef[i * block.LN + block.ln[b]];
+                Z2[i * block.LM + block.lm[b]] += z * base;
+            }
         }
     }
 }
@@ -410,7 +421,7 @@ std::shared_ptr<const LodeSphericalExpansion::MeshCache> LodeSphericalExpansion:
         for (int64_t blk = 0; blk < static_cast<int64_t>(n_blocks); blk++) {
             const size_t first = static_cast<size_t>(blk) * kBlock;
             const size_t count = std::min(kBlock, channels.size() - first);
-            spectra.fill(s, channels, first, L, N);
+            spectra.fill(s, BlockChannels(s, channels, first, L, N));
             plan.inverse_interleaved(spectra.pointers.data(), kBlock, phi.data(), s.band);
             for (size_t k = 0; k < n_centers; k++) {
                 const size_t c = visit[k];
@@ -518,6 +529,7 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
         BlockSpectra spectra(cached ? 0 : csize), adjoint_spectra(csize);
         std::vector<double> grid(kBlock * plan.real_size());
         std::vector<double> weight(kBlock * n_atoms, 0.0);
+        std::vector<std::complex<double>*> acc(static_cast<size_t>(T), nullptr);  // mine.psi[t]
 #pragma omp for schedule(static)
         for (int64_t blk = 0; blk < static_cast<int64_t>(n_blocks); blk++) {
             const size_t first = static_cast<size_t>(blk) * kBlock;
@@ -528,8 +540,9 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
             if (!any) continue;
             // the centres: loss and centre forces from phi_ch at the centres,
             // kept by compute_mesh or recomputed
+            const BlockChannels block(s, channels, first, L, N);
             if (!cached) {
-                spectra.fill(s, channels, first, L, N);
+                spectra.fill(s, block);
                 plan.inverse_interleaved(spectra.pointers.data(), kBlock, grid.data(), s.band);
             }
             for (size_t k = 0; k < n_centers; k++) {
@@ -559,17 +572,15 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
             for (size_t c = 0; c < n_centers; c++)
                 for (size_t b = 0; b < count; b++) weight[kBlock * static_cast<size_t>(centers[c]) + b] = 0.0;
             plan.forward_interleaved(grid.data(), adjoint_spectra.pointers.data(), kBlock, s.band);
-            for (size_t b = 0; b < count; b++) {
-                const Channel& ch = channels[first + b];
-                std::complex<double>* acc = nullptr;
-                if (positions) {
-                    auto& target = mine.psi[static_cast<size_t>(ch.t)];
+            if (positions) {
+                for (size_t b = 0; b < count; b++) {
+                    auto& target = mine.psi[static_cast<size_t>(block.t[b])];
                     if (target.empty()) target.assign(csize, std::complex<double>(0.0, 0.0));
-                    acc = target.data();
+                    acc[static_cast<size_t>(block.t[b])] = target.data();
                 }
-                adjoint_channel(s, ch, L, N, adjoint_spectra.pointers[b], strain ? dcoef.data() : nullptr, acc,
-                                mine.Z1.data(), mine.Z2.data());
             }
+            adjoint_block(s, block, adjoint_spectra, strain ? dcoef.data() : nullptr, positions ? acc.data() : nullptr,
+                          mine.Z1.data(), mine.Z2.data());
         }
     }
     double loss = 0.0;
