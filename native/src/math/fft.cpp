@@ -509,15 +509,25 @@ struct Fft3dPlan::Impl {
     // one run of up to kWide kLanes complex numbers (1 KiB): on strided axes
     // the hardware prefetcher then streams instead of stalling on every row.
     // The scatter of each batch follows its transform and finds the rows
-    // still in cache from the gather.
+    // still in cache from the gather. `band`: the largest |signed
+    // frequency| along this axis that matters; an inverse does not read the
+    // (zero) rows beyond it, a forward does not write them.
     static void complex_block(double* base, const BatchFft& f, size_t stride, size_t count, bool inverse,
-                              double* buf) {
+                              size_t band, double* buf) {
         const size_t n = f.size(), NL = n * kLanes;
         const size_t batches = (count + kLanes - 1) / kLanes;
         const double sign = inverse ? -1.0 : 1.0;
         double* work = buf + 2 * kWide * NL;
+        auto in_band = [&](size_t j) { return j <= band || n - j <= band; };
         for (size_t j = 0; j < n; ++j) {
             const double* row = base + 2 * j * stride;
+            if (inverse && !in_band(j)) {
+                for (size_t g = 0; g < batches; ++g) {
+                    std::fill_n(buf + 2 * g * NL + j * kLanes, kLanes, 0.0);
+                    std::fill_n(buf + 2 * g * NL + NL + j * kLanes, kLanes, 0.0);
+                }
+                continue;
+            }
             for (size_t g = 0; g < batches; ++g) {
                 double* r = buf + 2 * g * NL + j * kLanes;
                 double* i = r + NL;
@@ -534,6 +544,7 @@ struct Fft3dPlan::Impl {
             auto res = f.run(buf + 2 * g * NL, buf + 2 * g * NL + NL, work);
             const size_t lanes = std::min(kLanes, count - g * kLanes);
             for (size_t j = 0; j < n; ++j) {
+                if (!inverse && !in_band(j)) continue;
                 double* dst = base + 2 * j * stride + 2 * g * kLanes;
                 const double* r = res.first + j * kLanes;
                 const double* i = res.second + j * kLanes;
@@ -650,18 +661,20 @@ struct Fft3dPlan::Impl {
     // The last two axes of plane i0, done back to back while the plane
     // (n1 (n2/2+1) complex numbers) is still in cache: this saves a full
     // round trip of the grid through memory, which dominates large meshes.
-    void plane_forward(const double* real, size_t stride, double* spec, size_t i0, size_t h_band, double* buf) const {
+    void plane_forward(const double* real, size_t stride, double* spec, size_t i0, size_t h_band, size_t b1,
+                       double* buf) const {
         const size_t end = (i0 + 1) * n1;
         for (size_t first = i0 * n1; first < end; first += 2 * kLanes) r2c_block(real, stride, spec, first, end, buf);
         if (n1 == 1) return;
         for (size_t c0 = 0; c0 < h_band; c0 += kWide * kLanes)
-            complex_block(spec + 2 * (i0 * n1 * h + c0), f1, h, std::min(kWide * kLanes, h_band - c0), false, buf);
+            complex_block(spec + 2 * (i0 * n1 * h + c0), f1, h, std::min(kWide * kLanes, h_band - c0), false, b1, buf);
     }
 
-    void plane_inverse(double* spec, double* real, size_t stride, size_t i0, size_t h_band, double* buf) const {
+    void plane_inverse(double* spec, double* real, size_t stride, size_t i0, size_t h_band, size_t b1,
+                       double* buf) const {
         if (n1 > 1) {
             for (size_t c0 = 0; c0 < h_band; c0 += kWide * kLanes)
-                complex_block(spec + 2 * (i0 * n1 * h + c0), f1, h, std::min(kWide * kLanes, h_band - c0), true, buf);
+                complex_block(spec + 2 * (i0 * n1 * h + c0), f1, h, std::min(kWide * kLanes, h_band - c0), true, b1, buf);
         }
         const size_t end = (i0 + 1) * n1;
         for (size_t first = i0 * n1; first < end; first += 2 * kLanes) c2r_block(spec, real, stride, first, end, buf);
@@ -684,6 +697,7 @@ struct Fft3dPlan::Impl {
         constexpr size_t wide = kWide * kLanes;
         const size_t h_band = std::min(h, static_cast<size_t>(std::max<int64_t>(band[2], 0)) + 1);
         // rows m1 of a plane inside the band: 0..b1 and n1-b1..n1-1
+        const size_t b0 = static_cast<size_t>(std::max<int64_t>(band[0], 0));
         const size_t b1 = static_cast<size_t>(std::max<int64_t>(band[1], 0));
         const size_t rows = 2 * b1 + 1 >= n1 ? n1 : 2 * b1 + 1;
         auto row_index = [&](size_t r) { return rows == n1 || r <= b1 ? r : n1 - (rows - r); };
@@ -706,14 +720,14 @@ struct Fft3dPlan::Impl {
             blk %= axis1_blocks;
             const size_t i0 = static_cast<size_t>(blk) / per_plane;
             const size_t c0 = (static_cast<size_t>(blk) % per_plane) * wide;
-            complex_block(spec + 2 * (i0 * plane + c0), f1, h, std::min(wide, h_band - c0), inverse, buf);
+            complex_block(spec + 2 * (i0 * plane + c0), f1, h, std::min(wide, h_band - c0), inverse, b1, buf);
         };
         auto axis0 = [&](long blk, double* buf) {
             double* spec = specs[static_cast<size_t>(blk / axis0_blocks)];
             blk %= axis0_blocks;
             const size_t first = full ? 0 : row_index(static_cast<size_t>(blk) / per_run) * h;
             const size_t c0 = (static_cast<size_t>(blk) % per_run) * wide;
-            complex_block(spec + 2 * (first + c0), f0, plane, std::min(wide, run - c0), inverse, buf);
+            complex_block(spec + 2 * (first + c0), f0, plane, std::min(wide, run - c0), inverse, b0, buf);
         };
         const long n_specs = static_cast<long>(count);
 #pragma omp parallel num_threads(threads)
@@ -726,7 +740,7 @@ struct Fft3dPlan::Impl {
 #pragma omp for schedule(static)
                     for (long i0 = 0; i0 < static_cast<long>(n0); ++i0)
                         for (size_t q = 0; q < count; ++q)
-                            plane_inverse(specs[q], real_out + q, count, static_cast<size_t>(i0), h_band, buf);
+                            plane_inverse(specs[q], real_out + q, count, static_cast<size_t>(i0), h_band, b1, buf);
                 } else {
 #pragma omp for schedule(static)
                     for (long blk = 0; blk < n_specs * axis1_blocks; ++blk) axis1(blk, buf);
@@ -740,7 +754,7 @@ struct Fft3dPlan::Impl {
 #pragma omp for schedule(static)
                     for (long i0 = 0; i0 < static_cast<long>(n0); ++i0)
                         for (size_t q = 0; q < count; ++q)
-                            plane_forward(real_in + q, count, specs[q], static_cast<size_t>(i0), h_band, buf);
+                            plane_forward(real_in + q, count, specs[q], static_cast<size_t>(i0), h_band, b1, buf);
                 } else {
 #pragma omp for schedule(static)
                     for (long blk = 0; blk < line_blocks; ++blk)
