@@ -178,10 +178,11 @@ struct MeshSetup {
     std::vector<double> Y;     // [e][lm]
     size_t plan_size = 0;  // complex points of the half spectrum
     // Largest |m_d| of the k-set: the FFTs transform only the lines that can
-    // hold it (fft.hpp's band-limited transforms); `rows` x `h_band` is the
-    // part of the half spectrum such an inverse overwrites.
+    // hold it (fft.hpp's band-limited transforms), and an inverse reads only
+    // the rows (m_0, m_1) in `band_rows` and their first h_band entries.
     std::array<int64_t, 3> band{};
-    size_t rows = 0, h_band = 0, h = 0;
+    std::vector<size_t> band_rows;  // m_0 n_1 + m_1
+    size_t h_band = 0, h = 0;
     std::vector<std::vector<std::complex<double>>> density;  // Q^_t, [t][half spectrum]
 
     size_t bytes() const {
@@ -229,7 +230,13 @@ static MeshSetup make_mesh_setup(const System& system, const std::vector<int>& t
     }
     Fft3dPlan plan(method.mesh[0], method.mesh[1], method.mesh[2]);
     s.plan_size = plan.complex_size();
-    s.rows = plan.n0() * plan.n1();
+    auto in_band = [](size_t m, size_t n, int64_t band) {
+        return static_cast<int64_t>(m) <= band || static_cast<int64_t>(n - m) <= band;
+    };
+    for (size_t m0 = 0; m0 < plan.n0(); m0++)
+        for (size_t m1 = 0; m1 < plan.n1(); m1++)
+            if (in_band(m0, plan.n0(), s.band[0]) && in_band(m1, plan.n1(), s.band[1]))
+                s.band_rows.push_back(m0 * plan.n1() + m1);
     s.h = plan.n2_complex();
     s.h_band = std::min(s.h, static_cast<size_t>(s.band[2]) + 1);
     std::vector<double> grid(plan.real_size());
@@ -244,10 +251,10 @@ static MeshSetup make_mesh_setup(const System& system, const std::vector<int>& t
     return s;
 }
 
-// Zero where a band-limited inverse left its work (the rest of a spectrum
-// is zero from the start).
+// Zero the band (all a band-limited inverse reads): the entries of the
+// k-set are then written over it.
 static void clear_band(const MeshSetup& s, std::complex<double>* spectrum) {
-    for (size_t r = 0; r < s.rows; r++) std::fill_n(spectrum + r * s.h, s.h_band, std::complex<double>(0.0, 0.0));
+    for (size_t r : s.band_rows) std::fill_n(spectrum + r * s.h, s.h_band, std::complex<double>(0.0, 0.0));
 }
 
 // (t, l, lm, n) of every channel, and its column in a centre's row

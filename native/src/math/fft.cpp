@@ -605,7 +605,9 @@ struct Fft3dPlan::Impl {
     // Half spectra of lines [first, min(first + 2 kLanes, end)) -> real
     // lines: Z = X1 + i X2 is rebuilt over the full length from Hermitian
     // symmetry, then one inverse complex transform gives x1 = Re z, x2 = Im z.
-    void c2r_block(const double* spec, double* real, size_t stride, size_t first, size_t end, double* buf) const {
+    // Entries k >= h_band of the half spectra count as zero (not read).
+    void c2r_block(const double* spec, double* real, size_t stride, size_t first, size_t end, size_t h_band,
+                   double* buf) const {
         const size_t n = n2;
         const bool even = n % 2 == 0;
         double* re = buf;
@@ -618,11 +620,11 @@ struct Fft3dPlan::Impl {
             // conjugate of the inverse transform of Z.
             for (size_t k = 0; k < h; ++k) {
                 double p = 0.0, q = 0.0, u = 0.0, v = 0.0;
-                if (s0) {
+                if (s0 && k < h_band) {
                     p = s0[2 * k];
                     q = s0[2 * k + 1];
                 }
-                if (s1) {
+                if (s1 && k < h_band) {
                     u = s1[2 * k];
                     v = s1[2 * k + 1];
                 }
@@ -633,11 +635,11 @@ struct Fft3dPlan::Impl {
             for (size_t k = h; k < n; ++k) {
                 const size_t mk = n - k;  // X[k] = conj X[n-k]
                 double p = 0.0, q = 0.0, u = 0.0, v = 0.0;
-                if (s0) {
+                if (s0 && mk < h_band) {
                     p = s0[2 * mk];
                     q = s0[2 * mk + 1];
                 }
-                if (s1) {
+                if (s1 && mk < h_band) {
                     u = s1[2 * mk];
                     v = s1[2 * mk + 1];
                 }
@@ -677,7 +679,8 @@ struct Fft3dPlan::Impl {
                 complex_block(spec + 2 * (i0 * n1 * h + c0), f1, h, std::min(kWide * kLanes, h_band - c0), true, b1, buf);
         }
         const size_t end = (i0 + 1) * n1;
-        for (size_t first = i0 * n1; first < end; first += 2 * kLanes) c2r_block(spec, real, stride, first, end, buf);
+        for (size_t first = i0 * n1; first < end; first += 2 * kLanes)
+            c2r_block(spec, real, stride, first, end, h_band, buf);
     }
 
     // `band`: the largest |signed frequency| kept along each axis (see
@@ -747,7 +750,7 @@ struct Fft3dPlan::Impl {
 #pragma omp for schedule(static)
                     for (long blk = 0; blk < line_blocks; ++blk)
                         for (size_t q = 0; q < count; ++q)
-                            c2r_block(specs[q], real_out + q, count, static_cast<size_t>(blk) * 2 * kLanes, lines, buf);
+                            c2r_block(specs[q], real_out + q, count, static_cast<size_t>(blk) * 2 * kLanes, lines, h_band, buf);
                 }
             } else {
                 if (fused) {

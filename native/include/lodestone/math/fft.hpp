@@ -68,11 +68,11 @@ public:
     // Band-limited variants, for spectra that live inside a box of
     // frequencies: band[d] is the largest |signed frequency| m_d kept along
     // axis d (m_d or m_d - n_d, whichever is smaller in size; the last axis
-    // holds 0..band[2]). Lines that hold no kept frequency are skipped in
-    // the first two complex passes, which is exact when
-    //   inverse: the spectrum is zero outside the band (it stays zero there);
-    //   forward: only entries inside the band are read afterwards (the others
-    //            are left partly transformed).
+    // holds 0..band[2]). Lines that hold no kept frequency are skipped, and
+    //   inverse: only entries inside the band are read (the others count as
+    //            zero; the whole spectrum is overwritten as workspace);
+    //   forward: only entries inside the band are exact (the others are left
+    //            partly transformed).
     // A band covering the whole spectrum gives the plain transforms.
     void forward(const double* real, std::complex<double>* spectrum, const std::array<int64_t, 3>& band);
     void inverse(std::complex<double>* spectrum, double* real, const std::array<int64_t, 3>& band);
