@@ -282,15 +282,10 @@ BackwardResult SphericalExpansion::backward_pairs(const std::vector<System>& sys
                 }
                 const size_t n_pairs = pairs.size();
                 if (blocks.size() < (n_pairs + 3) / 4 * B) blocks.resize((n_pairs + 3) / 4 * B);
-                for (size_t p = 0; p < n_pairs; p += 4) {
-                    evaluate_block(&pairs[p], static_cast<int>(std::min<size_t>(4, n_pairs - p)), true,
-                                   &blocks[p / 4 * B]);
-                }
                 auto terms_of = [&](size_t p) {
                     const int t = type_block[static_cast<size_t>(pairs[p]->j)];
                     return block_terms(L, N, &blocks[p / 4 * B], static_cast<int>(p % 4), T, t);
                 };
-                const double* adj = nullptr;
                 if (adjoint) {
                     std::fill(values.begin(), values.end(), 0.0);
                     if (type_block[i] >= 0 && hypers_.center_atom_weight != 0.0) {
@@ -298,7 +293,17 @@ BackwardResult SphericalExpansion::backward_pairs(const std::vector<System>& sys
                         double* block = values.data() + static_cast<size_t>(type_block[i]) * N;
                         for (int n = 0; n < N; ++n) block[n] += hypers_.center_atom_weight * self_radial_[n] * y00;
                     }
-                    for (size_t p = 0; p < n_pairs; ++p) kernels::add_values(terms_of(p), values.data());
+                }
+                for (size_t p = 0; p < n_pairs; p += 4) {
+                    const size_t count = std::min<size_t>(4, n_pairs - p);
+                    evaluate_block(&pairs[p], static_cast<int>(count), true, &blocks[p / 4 * B]);
+                    // the values while the block is still in L1
+                    if (adjoint) {
+                        for (size_t k = p; k < p + count; ++k) kernels::add_values(terms_of(k), values.data());
+                    }
+                }
+                const double* adj = nullptr;
+                if (adjoint) {
                     (*adjoint)(sample_base + c, values.data(), own_adjoint.data());
                     adj = own_adjoint.data();
                 } else {

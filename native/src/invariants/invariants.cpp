@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstdint>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "lodestone/error.hpp"
@@ -99,15 +100,55 @@ void dense_contract(const DenseShape& d, const double* weights, const double* a,
     }
 }
 
+#define LODESTONE_INLINE inline __attribute__((always_inline))
+
+typedef double v4d __attribute__((vector_size(32)));
+
+LODESTONE_INLINE void load4(v4d& v, const double* p) { std::memcpy(&v, p, sizeof(v)); }
+LODESTONE_INLINE void store4(double* p, const v4d& v) { std::memcpy(p, &v, sizeof(v)); }
+
+// out[0..n) += sum_k in[k] M[k][0..n) for k < K (M: K x n, row-major). With
+// n known at compile time (NN > 0) the n sums stay in registers over k;
+// accumulating in memory instead chains every k through a store and a reload.
+template <int NN>
+LODESTONE_INLINE void add_vector_matrix(int K, int n_out, const double* __restrict in, const double* __restrict M,
+                                        double* __restrict out) {
+    if constexpr (NN == 0) {
+        for (int k = 0; k < K; ++k) {
+            const double c = in[k];
+            const double* row = M + static_cast<size_t>(k) * n_out;
+            for (int n = 0; n < n_out; ++n) out[n] += c * row[n];
+        }
+    } else {
+        constexpr int NB = NN / 4, TAIL = NN % 4;
+        v4d acc[NB > 0 ? NB : 1];
+        double tail[TAIL > 0 ? TAIL : 1];
+        for (int b = 0; b < NB; ++b) load4(acc[b], out + 4 * b);
+        for (int n = 0; n < TAIL; ++n) tail[n] = out[4 * NB + n];
+        for (int k = 0; k < K; ++k) {
+            const double c = in[k];
+            const double* row = M + k * NN;
+            for (int b = 0; b < NB; ++b) {
+                v4d r;
+                load4(r, row + 4 * b);
+                acc[b] += c * r;
+            }
+            for (int n = 0; n < TAIL; ++n) tail[n] += c * row[4 * NB + n];
+        }
+        for (int b = 0; b < NB; ++b) store4(out + 4 * b, acc[b]);
+        for (int n = 0; n < TAIL; ++n) out[4 * NB + n] = tail[n];
+    }
+}
+
 // ga[lm t1 n1] += sum_n2 c[n1 n2] b[lm t2 n2], gb[lm t2 n2] += sum_n1 c[n1 n2]
-// a[lm t1 n1] with c = w g, both as rank-1 updates over the output (c
-// transposed for the first). In the power spectrum's diagonal blocks (a = b,
-// ga = gb, t1 = t2) the two are one product with c + c^T.
+// a[lm t1 n1] with c = w g, both as vector-matrix products (c transposed for
+// the first). In the power spectrum's diagonal blocks (a = b, ga = gb,
+// t1 = t2) the two are one product with c + c^T. NN: Na when Na = Nb (else 0).
 // scratch: 2 Na Nb doubles.
-LODESTONE_MULTIVERSION
-void dense_adjoint(const DenseShape& d, const double* weights, const double* g, const double* a, const double* b,
-                   double* ga, double* gb, double* scratch) {
-    const int L = d.L, T = d.T, Na = d.Na, Nb = d.Nb;
+template <int NN>
+LODESTONE_INLINE void dense_adjoint_n(const DenseShape& d, const double* weights, const double* g, const double* a,
+                                      const double* b, double* ga, double* gb, double* scratch) {
+    const int L = d.L, T = d.T, Na = NN > 0 ? NN : d.Na, Nb = NN > 0 ? NN : d.Nb;
     double* c = scratch;             // [n1][n2]
     double* ct = scratch + Na * Nb;  // [n2][n1]
     size_t block = 0;
@@ -117,43 +158,45 @@ void dense_adjoint(const DenseShape& d, const double* weights, const double* g, 
             for (int l = 0; l < L; ++l, ++block) {
                 const double* gl = g + block * Na * Nb;
                 const double w = weights[block];
+                if (diagonal) {
+                    for (int n1 = 0; n1 < Na; ++n1)
+                        for (int n2 = 0; n2 < Nb; ++n2) c[n1 * Nb + n2] = w * gl[n1 * Nb + n2] + w * gl[n2 * Nb + n1];
+                    for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
+                        const size_t ka = (static_cast<size_t>(lm) * T + t1) * Na;
+                        add_vector_matrix<NN>(Na, Nb, a + ka, c, ga + ka);
+                    }
+                    continue;
+                }
                 for (int n1 = 0; n1 < Na; ++n1)
                     for (int n2 = 0; n2 < Nb; ++n2) {
                         c[n1 * Nb + n2] = w * gl[n1 * Nb + n2];
                         ct[n2 * Na + n1] = w * gl[n1 * Nb + n2];
                     }
-                if (diagonal) {
-                    for (int k = 0; k < Na * Nb; ++k) c[k] += ct[k];
-                    for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
-                        const size_t ka = (static_cast<size_t>(lm) * T + t1) * Na;
-                        double* out = ga + ka;
-                        for (int n1 = 0; n1 < Na; ++n1) {
-                            const double an = a[ka + n1];
-                            const double* row = c + n1 * Nb;
-                            for (int n2 = 0; n2 < Nb; ++n2) out[n2] += an * row[n2];
-                        }
-                    }
-                    continue;
-                }
                 for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
                     const size_t ka = (static_cast<size_t>(lm) * T + t1) * Na;
                     const size_t kb = (static_cast<size_t>(lm) * T + t2) * Nb;
-                    double* gal = ga + ka;
-                    for (int n2 = 0; n2 < Nb; ++n2) {
-                        const double bn = b[kb + n2];
-                        const double* col = ct + n2 * Na;
-                        for (int n1 = 0; n1 < Na; ++n1) gal[n1] += bn * col[n1];
-                    }
-                    double* gbl = gb + kb;
-                    for (int n1 = 0; n1 < Na; ++n1) {
-                        const double an = a[ka + n1];
-                        const double* row = c + n1 * Nb;
-                        for (int n2 = 0; n2 < Nb; ++n2) gbl[n2] += an * row[n2];
-                    }
+                    add_vector_matrix<NN>(Nb, Na, b + kb, ct, ga + ka);
+                    add_vector_matrix<NN>(Na, Nb, a + ka, c, gb + kb);
                 }
             }
         }
     }
+}
+
+LODESTONE_MULTIVERSION
+void dense_adjoint(const DenseShape& d, const double* weights, const double* g, const double* a, const double* b,
+                   double* ga, double* gb, double* scratch) {
+    const int n = d.Na == d.Nb ? d.Na : 0;
+#define LODESTONE_CASE(K) \
+    case K: return dense_adjoint_n<K>(d, weights, g, a, b, ga, gb, scratch);
+    switch (n) {
+        LODESTONE_CASE(1) LODESTONE_CASE(2) LODESTONE_CASE(3) LODESTONE_CASE(4)
+        LODESTONE_CASE(5) LODESTONE_CASE(6) LODESTONE_CASE(7) LODESTONE_CASE(8)
+        LODESTONE_CASE(9) LODESTONE_CASE(10) LODESTONE_CASE(11) LODESTONE_CASE(12)
+        LODESTONE_CASE(13) LODESTONE_CASE(14) LODESTONE_CASE(15) LODESTONE_CASE(16)
+        default: return dense_adjoint_n<0>(d, weights, g, a, b, ga, gb, scratch);
+    }
+#undef LODESTONE_CASE
 }
 
 LODESTONE_MULTIVERSION
@@ -407,7 +450,9 @@ BackwardResult Invariants::backward_into(const std::vector<System>& systems, con
         // expansion can then evaluate each pair once for values and forces.
         const size_t Pa = a_->n_properties(request);
         const LocalAdjoint local = [&](size_t s, const double* c, double* dl_dc) {
-            std::vector<double> work(work_size);
+            // called once per centre: no allocation (and zero-fill) each time
+            thread_local std::vector<double> work;
+            if (work.size() < work_size) work.resize(work_size);
             std::fill(dl_dc, dl_dc + Pa, 0.0);
             sample_adjoint(s, c, c, work.data(), dl_dc, dl_dc);
         };
