@@ -92,7 +92,9 @@ export class LodeSphericalExpansion {
    * Vector-Jacobian product: given dL/dv for every row of compute()'s values
    * (same systems and options), returns dL/dr per atom and dL/dstrain per
    * system, in O(N N_k P) without forming the N x N gradient tensor (on the
-   * mesh: two FFTs per channel).
+   * mesh: one FFT per channel when compute() of the same positions came
+   * first and this expansion has run a backward pass before, as in MD; two
+   * otherwise).
    */
   backward(systems: System | readonly System[], dLdv: ArrayLike<number>, options: Omit<ComputeOptions, 'gradients'> = {}): Backward {
     const { systems: s, request } = prepare(systems, { ...options, gradients: ['positions', 'strain'] });
