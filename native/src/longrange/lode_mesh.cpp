@@ -338,6 +338,10 @@ struct BlockSpectra {
     }
 };
 
+// What compute_mesh keeps for a backward pass of the same system: the
+// stencils, the shared k-space setup and, per centre and channel, the
+// interpolated value and its gradient along the mesh axes (the centres' part
+// of the forces without a second inverse FFT per channel).
 struct LodeSphericalExpansion::MeshCache {
     std::vector<double> positions;
     std::array<double, 9> cell{};
