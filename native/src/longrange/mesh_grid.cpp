@@ -96,7 +96,8 @@ namespace {
 // (the P^2 stencil of one atom), with the same contiguous-run layout as
 // interpolation.
 template <int P, int B>
-LODESTONE_MULTIVERSION void spread_plane(double* slab, int64_t K1, int64_t K2, const int32_t* base, const double* theta12, const double* w0) {
+LODESTONE_MULTIVERSION void spread_plane(double* slab, int64_t K1, int64_t K2, const int32_t* base,
+                                         const double* theta12, const double* w0) {
     const int64_t z_first = base[2] - (P - 1);
     double w2[P];
     int64_t wrap_z[P];
@@ -168,7 +169,8 @@ void Assignment::spread_interleaved(const double* weight, double* grid) const {
             for (size_t a = bucket_start[b]; a < bucket_start[b + 1]; a++) {
                 const size_t i = bucket_atoms[a];
                 double w0[B];
-                for (int c = 0; c < B; c++) w0[c] = weight[i * B + static_cast<size_t>(c)] * theta_[3 * i * n_order + static_cast<size_t>(j)];
+                const double theta0 = theta_[3 * i * n_order + static_cast<size_t>(j)];
+                for (int c = 0; c < B; c++) w0[c] = weight[i * B + static_cast<size_t>(c)] * theta0;
                 spread_plane_any<B>(order, slab, K1, K2, &base_[3 * i], &theta_[(3 * i + 1) * n_order], w0);
             }
         }
@@ -187,8 +189,9 @@ namespace {
 // contiguous unless the run wraps around the mesh, so the inner dot
 // products unroll and vectorise (over the B meshes when B > 1).
 template <int P, bool Grad, int B>
-LODESTONE_MULTIVERSION void interpolate_order(const double* grid, const std::array<int64_t, 3>& mesh, const int32_t* base,
-                       const double* theta, const double* dtheta, double* value, double* du) {
+LODESTONE_MULTIVERSION void interpolate_order(const double* grid, const std::array<int64_t, 3>& mesh,
+                                              const int32_t* base, const double* theta, const double* dtheta,
+                                              double* value, double* du) {
     const int64_t K1 = mesh[1], K2 = mesh[2];
     // theta[d][j] weighs point base_d - j: visit c = P - 1 - j upwards
     int64_t row_x[P], row_y[P], wrap_z[P];
