@@ -174,6 +174,13 @@ describe('LODE method options', () => {
     expect(p.method).toBe('mesh');
     expect(p.meshCost).toBeLessThan(p.directCost);
     expect(lode.parameters(big, { gradients: true }).method).toBe('direct');
+    // the choice is kept per cell, atom count and gradients: none leaks into another
+    expect(lode.parameters(big)).toEqual(p);
+    const few = { ...big, positions: big.positions.slice(0, 300), types: big.types.slice(0, 100) };
+    expect(lode.parameters(few).method).toBe('direct');
+    expect(lode.parameters(big)).toEqual(p);
+    expect(lode.parameters({ ...big, cell: [16, 0, 0, 0, 16, 0, 0, 0, 16] }).method).toBe('direct');
+    expect(lode.parameters(system).method).toBe('direct');
     // and compute with gradients works (direct)
     expect(() => lode.compute(system, { gradients: ['strain'] })).not.toThrow();
   });

@@ -121,10 +121,24 @@ int count_types(const System& system) {
 }  // namespace
 
 LodeMethodParameters LodeSphericalExpansion::parameters(const System& system, bool gradients) const {
+    const bool periodic = system.pbc[0] && system.pbc[1] && system.pbc[2];
+    if (!periodic || system.size() == 0) return LodeMethodParameters{"direct"};
+    // The choice depends on the cell, the atom and type counts only: MD at
+    // fixed cell tunes once (tuning costs as much as a small direct sum).
+    const MethodKey key{system.cell, system.size(), count_types(system), gradients};
+    {
+        std::lock_guard<std::mutex> lock(method_cache_mutex_);
+        if (method_cache_ && method_cache_->first == key) return method_cache_->second;
+    }
+    LodeMethodParameters out = choose_method(system, key.n_types, gradients);
+    std::lock_guard<std::mutex> lock(method_cache_mutex_);
+    method_cache_ = std::make_pair(key, out);
+    return out;
+}
+
+LodeMethodParameters LodeSphericalExpansion::choose_method(const System& system, int T, bool gradients) const {
     LodeMethodParameters out;
     out.method = "direct";
-    const bool periodic = system.pbc[0] && system.pbc[1] && system.pbc[2];
-    if (!periodic || system.size() == 0) return out;
     const KVectors kv = half_space_kvectors(system.cell, hypers_.k_cutoff);
     out.n_kvectors = kv.size();
     if (kv.size() == 0) return out;  // compute_periodic reports it
@@ -146,7 +160,6 @@ LodeMethodParameters LodeSphericalExpansion::parameters(const System& system, bo
         weight[static_cast<size_t>(q)] = g * g * sum;
     }
     const double volume = std::fabs(determinant3(system.cell));
-    const int T = count_types(system);
     double total = 0.0;
     for (double w : weight) total += w;
     // mean over channels of (N_a) 2 sum_k (4 pi / V)^2 G^2 sum_nl (2l+1)/(4 pi) I^2

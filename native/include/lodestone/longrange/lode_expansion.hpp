@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lodestone/expansions/expansion.hpp"
@@ -81,6 +83,20 @@ public:
     LodeMethodParameters parameters(const System& system, bool gradients = false) const;
 
 private:
+    // parameters() without its cache; T: distinct types in the system.
+    LodeMethodParameters choose_method(const System& system, int T, bool gradients) const;
+    struct MethodKey {
+        std::array<double, 9> cell;
+        size_t n_atoms;
+        int n_types;
+        bool gradients;
+        bool operator==(const MethodKey& o) const {
+            return cell == o.cell && n_atoms == o.n_atoms && n_types == o.n_types && gradients == o.gradients;
+        }
+    };
+    mutable std::mutex method_cache_mutex_;
+    mutable std::optional<std::pair<MethodKey, LodeMethodParameters>> method_cache_;
+
     // Particle-mesh evaluation (lode_mesh.cpp) of the same k sum. Returns
     // what backward_mesh reuses for the same system, or null when it would
     // not fit in `cache_budget` bytes (decremented by what it keeps).
