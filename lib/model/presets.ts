@@ -31,6 +31,7 @@ export function lodeHypers(options: PresetOptions = {}): LodeSphericalExpansionH
       max_angular: options.maxAngular ?? 4,
       radial: { type: 'Gto', max_radial: options.maxRadial ?? 5, radius: cutoff },
     },
+    method: 'auto',
   };
 }
 
