@@ -219,8 +219,8 @@ static MeshSetup make_mesh_setup(const System& system, const std::vector<int>& t
                     format_number(k_cutoff) + " 1/A for this cell; increase k_cutoff");
     }
     s.entries = mesh_entries(s.kv, method.mesh, method.mesh_order);
-    for (size_t q = 0; q < s.kv.size(); q++)
-        for (int d = 0; d < 3; d++) s.band[static_cast<size_t>(d)] = std::max<int64_t>(s.band[static_cast<size_t>(d)], std::abs(s.kv.m[3 * q + static_cast<size_t>(d)]));
+    const std::array<int, 3> bound = max_frequencies(s.kv);
+    s.band = {bound[0], bound[1], bound[2]};
     const int L = radial.max_angular() + 1;
     const int N = radial.max_radial() + 1;
     const int LM = L * L;
@@ -243,13 +243,11 @@ static MeshSetup make_mesh_setup(const System& system, const std::vector<int>& t
     }
     Fft3dPlan plan(method.mesh[0], method.mesh[1], method.mesh[2]);
     s.plan_size = plan.complex_size();
-    auto in_band = [](size_t m, size_t n, int64_t band) {
-        return static_cast<int64_t>(m) <= band || static_cast<int64_t>(n - m) <= band;
-    };
-    for (size_t m0 = 0; m0 < plan.n0(); m0++)
-        for (size_t m1 = 0; m1 < plan.n1(); m1++)
-            if (in_band(m0, plan.n0(), s.band[0]) && in_band(m1, plan.n1(), s.band[1]))
-                s.band_rows.push_back(m0 * plan.n1() + m1);
+    for (int64_t m0 = 0; m0 < method.mesh[0]; m0++)
+        for (int64_t m1 = 0; m1 < method.mesh[1]; m1++)
+            if (std::abs(mesh::signed_frequency(m0, method.mesh[0])) <= s.band[0] &&
+                std::abs(mesh::signed_frequency(m1, method.mesh[1])) <= s.band[1])
+                s.band_rows.push_back(static_cast<size_t>(m0 * method.mesh[1] + m1));
     s.h = plan.n2_complex();
     s.h_band = std::min(s.h, static_cast<size_t>(s.band[2]) + 1);
     std::vector<double> grid(plan.real_size());

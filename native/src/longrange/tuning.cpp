@@ -611,13 +611,6 @@ void alias_sums(int64_t size, int order, int bound, std::vector<double>& first, 
     }
 }
 
-std::array<int, 3> max_frequencies(const KVectors& kv) {
-    std::array<int, 3> bound{0, 0, 0};
-    for (size_t k = 0; k < kv.size(); k++)
-        for (int d = 0; d < 3; d++) bound[static_cast<size_t>(d)] = std::max(bound[static_cast<size_t>(d)], std::abs(kv.m[3 * k + d]));
-    return bound;
-}
-
 double lode_mesh_cost(const std::array<int64_t, 3>& mesh, int order, size_t n_atoms, size_t n_centers, size_t channels) {
     const double m = static_cast<double>(mesh[0]) * static_cast<double>(mesh[1]) * static_cast<double>(mesh[2]);
     const double per_channel = kLodeFftCost * m * std::log2(std::max(2.0, m)) +

@@ -1,6 +1,8 @@
 #include "lodestone/math/kvectors.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "lodestone/error.hpp"
 #include "lodestone/system.hpp"
@@ -49,6 +51,13 @@ KVectors half_space_kvectors(const std::array<double, 9>& cell, double k_cutoff)
         }
     }
     return out;
+}
+
+std::array<int, 3> max_frequencies(const KVectors& kv) {
+    std::array<int, 3> bound{0, 0, 0};
+    for (size_t k = 0; k < kv.size(); k++)
+        for (size_t d = 0; d < 3; d++) bound[d] = std::max(bound[d], std::abs(kv.m[3 * k + d]));
+    return bound;
 }
 
 }  // namespace lodestone

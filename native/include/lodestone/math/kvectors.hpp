@@ -21,4 +21,8 @@ struct KVectors {
 
 KVectors half_space_kvectors(const std::array<double, 9>& cell, double k_cutoff);
 
+// Largest |m_d| over the set along each reciprocal vector: the band a mesh
+// must hold.
+std::array<int, 3> max_frequencies(const KVectors& kv);
+
 }  // namespace lodestone
