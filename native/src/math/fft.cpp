@@ -556,26 +556,31 @@ struct Fft3dPlan::Impl {
         }
     }
 
-    // Real lines [first, min(first + 2 kLanes, end)) along the last axis ->
-    // their half spectra, two lines per lane (z = x1 + i x2). Real point p
-    // is real[p * stride] (several grids interleaved).
-    void r2c_block(const double* real, size_t stride, double* spec, size_t first, size_t end, double* buf) const {
+    // The last axis of `G` interleaved grids (grid q's point p at
+    // real[p * stride + q]): lane p G + q carries two lines of grid q
+    // ("two-for-one", z = x1 + i x2), so a block covers 2 kLanes / G lines
+    // starting at `first` (lines past `end` are padding), and with G > 1 the
+    // grids of one point move as one contiguous run of G values.
+    template <size_t G>
+    void r2c_lines(const double* real, size_t stride, double* const* specs, size_t first, size_t end,
+                   size_t h_band, double* buf) const {
+        static_assert(kLanes % G == 0, "grids per lane group must divide the lanes");
+        constexpr size_t P = kLanes / G;
         const size_t n = n2;
         double* re = buf;
         double* im = buf + n * kLanes;
-        for (size_t b = 0; b < kLanes; ++b) {
-            const size_t l0 = first + 2 * b, l1 = l0 + 1;
-            if (l0 < end) {
-                const double* src = real + l0 * n * stride;
-                for (size_t j = 0; j < n; ++j) re[j * kLanes + b] = src[j * stride];
-            } else {
-                for (size_t j = 0; j < n; ++j) re[j * kLanes + b] = 0.0;
-            }
-            if (l1 < end) {
-                const double* src = real + l1 * n * stride;
-                for (size_t j = 0; j < n; ++j) im[j * kLanes + b] = src[j * stride];
-            } else {
-                for (size_t j = 0; j < n; ++j) im[j * kLanes + b] = 0.0;
+        for (size_t p = 0; p < P; ++p) {
+            for (size_t part = 0; part < 2; ++part) {
+                const size_t line = first + 2 * p + part;
+                double* dst = (part == 0 ? re : im) + p * G;
+                if (line >= end) {
+                    for (size_t j = 0; j < n; ++j)
+                        for (size_t q = 0; q < G; ++q) dst[j * kLanes + q] = 0.0;
+                    continue;
+                }
+                const double* src = real + line * n * stride;
+                for (size_t j = 0; j < n; ++j)
+                    for (size_t q = 0; q < G; ++q) dst[j * kLanes + q] = src[j * stride + q];
             }
         }
         auto res = f2.run(re, im, buf + 2 * n * kLanes);
@@ -583,104 +588,147 @@ struct Fft3dPlan::Impl {
         const double* zi = res.second;
         // X1, X2 Hermitian and Z = X1 + i X2 give
         //   X1[k] = (Z[k] + conj Z[n-k]) / 2,  X2[k] = (Z[k] - conj Z[n-k]) / 2i
-        for (size_t b = 0; b < kLanes; ++b) {
-            const size_t l0 = first + 2 * b, l1 = l0 + 1;
+        for (size_t p = 0; p < P; ++p) {
+            const size_t l0 = first + 2 * p, l1 = l0 + 1;
             if (l0 >= end) break;
-            double* d0 = spec + 2 * l0 * h;
-            double* d1 = l1 < end ? spec + 2 * l1 * h : nullptr;
-            for (size_t k = 0; k < h; ++k) {
-                const size_t nk = k == 0 ? 0 : n - k;
-                const double ar = zr[k * kLanes + b], ai = zi[k * kLanes + b];
-                const double cr = zr[nk * kLanes + b], ci = zi[nk * kLanes + b];
-                d0[2 * k] = 0.5 * (ar + cr);
-                d0[2 * k + 1] = 0.5 * (ai - ci);
-                if (d1) {
-                    d1[2 * k] = 0.5 * (ai + ci);
-                    d1[2 * k + 1] = 0.5 * (cr - ar);
+            for (size_t q = 0; q < G; ++q) {
+                const size_t b = p * G + q;
+                double* d0 = specs[q] + 2 * l0 * h;
+                double* d1 = l1 < end ? specs[q] + 2 * l1 * h : nullptr;
+                for (size_t k = 0; k < h_band; ++k) {
+                    const size_t nk = k == 0 ? 0 : n - k;
+                    const double ar = zr[k * kLanes + b], ai = zi[k * kLanes + b];
+                    const double cr = zr[nk * kLanes + b], ci = zi[nk * kLanes + b];
+                    d0[2 * k] = 0.5 * (ar + cr);
+                    d0[2 * k + 1] = 0.5 * (ai - ci);
+                    if (d1) {
+                        d1[2 * k] = 0.5 * (ai + ci);
+                        d1[2 * k + 1] = 0.5 * (cr - ar);
+                    }
                 }
             }
         }
     }
 
-    // Half spectra of lines [first, min(first + 2 kLanes, end)) -> real
+    // Half spectra of lines [first, first + 2 kLanes / G) of G grids -> real
     // lines: Z = X1 + i X2 is rebuilt over the full length from Hermitian
     // symmetry, then one inverse complex transform gives x1 = Re z, x2 = Im z.
     // Entries k >= h_band of the half spectra count as zero (not read).
-    void c2r_block(const double* spec, double* real, size_t stride, size_t first, size_t end, size_t h_band,
+    template <size_t G>
+    void c2r_lines(double* const* specs, double* real, size_t stride, size_t first, size_t end, size_t h_band,
                    double* buf) const {
+        static_assert(kLanes % G == 0, "grids per lane group must divide the lanes");
+        constexpr size_t P = kLanes / G;
         const size_t n = n2;
         const bool even = n % 2 == 0;
         double* re = buf;
         double* im = buf + n * kLanes;
-        for (size_t b = 0; b < kLanes; ++b) {
-            const size_t l0 = first + 2 * b, l1 = l0 + 1;
-            const double* s0 = l0 < end ? spec + 2 * l0 * h : nullptr;
-            const double* s1 = l1 < end ? spec + 2 * l1 * h : nullptr;
-            // Stored conjugated: forward-transforming conj(Z) yields the
-            // conjugate of the inverse transform of Z.
-            for (size_t k = 0; k < h; ++k) {
-                double p = 0.0, q = 0.0, u = 0.0, v = 0.0;
-                if (s0 && k < h_band) {
-                    p = s0[2 * k];
-                    q = s0[2 * k + 1];
+        std::fill_n(buf, 2 * n * kLanes, 0.0);
+        const size_t kmax = std::min(h, h_band);
+        for (size_t p = 0; p < P; ++p) {
+            const size_t l0 = first + 2 * p, l1 = l0 + 1;
+            if (l0 >= end) break;
+            for (size_t q = 0; q < G; ++q) {
+                const size_t b = p * G + q;
+                const double* s0 = specs[q] + 2 * l0 * h;
+                const double* s1 = l1 < end ? specs[q] + 2 * l1 * h : nullptr;
+                // Stored conjugated: forward-transforming conj(Z) yields the
+                // conjugate of the inverse transform of Z. X[n-k] = conj X[k]
+                // fills the upper half (k = 1..n-h, never self-conjugate).
+                for (size_t k = 0; k < kmax; ++k) {
+                    const double x = s0[2 * k], y = s0[2 * k + 1];
+                    const double u = s1 ? s1[2 * k] : 0.0, v = s1 ? s1[2 * k + 1] : 0.0;
+                    if (k == 0 || (even && 2 * k == n)) {
+                        re[k * kLanes + b] = x;
+                        im[k * kLanes + b] = -u;
+                        continue;
+                    }
+                    re[k * kLanes + b] = x - v;
+                    im[k * kLanes + b] = -(y + u);
+                    if (k <= n - h) {
+                        re[(n - k) * kLanes + b] = x + v;
+                        im[(n - k) * kLanes + b] = y - u;
+                    }
                 }
-                if (s1 && k < h_band) {
-                    u = s1[2 * k];
-                    v = s1[2 * k + 1];
-                }
-                if (k == 0 || (even && 2 * k == n)) q = v = 0.0;  // self-conjugate points are real
-                re[k * kLanes + b] = p - v;
-                im[k * kLanes + b] = -(q + u);
-            }
-            for (size_t k = h; k < n; ++k) {
-                const size_t mk = n - k;  // X[k] = conj X[n-k]
-                double p = 0.0, q = 0.0, u = 0.0, v = 0.0;
-                if (s0 && mk < h_band) {
-                    p = s0[2 * mk];
-                    q = s0[2 * mk + 1];
-                }
-                if (s1 && mk < h_band) {
-                    u = s1[2 * mk];
-                    v = s1[2 * mk + 1];
-                }
-                re[k * kLanes + b] = p + v;
-                im[k * kLanes + b] = q - u;
             }
         }
         auto res = f2.run(re, im, buf + 2 * n * kLanes);
-        for (size_t b = 0; b < kLanes; ++b) {
-            const size_t l0 = first + 2 * b, l1 = l0 + 1;
+        for (size_t p = 0; p < P; ++p) {
+            const size_t l0 = first + 2 * p, l1 = l0 + 1;
             if (l0 >= end) break;
+            const double* zr = res.first + p * G;
+            const double* zi = res.second + p * G;
             double* d0 = real + l0 * n * stride;
-            for (size_t j = 0; j < n; ++j) d0[j * stride] = res.first[j * kLanes + b];
+            for (size_t j = 0; j < n; ++j)
+                for (size_t q = 0; q < G; ++q) d0[j * stride + q] = zr[j * kLanes + q];
             if (l1 < end) {
                 double* d1 = real + l1 * n * stride;
-                for (size_t j = 0; j < n; ++j) d1[j * stride] = -res.second[j * kLanes + b];
+                for (size_t j = 0; j < n; ++j)
+                    for (size_t q = 0; q < G; ++q) d1[j * stride + q] = -zi[j * kLanes + q];
             }
+        }
+    }
+
+    // Lines [first, end) of all `count` interleaved grids along the last
+    // axis, in groups of G grids whose points are contiguous.
+    static size_t group_of(size_t count) {
+        return count % 8 == 0 ? 8 : count % 4 == 0 ? 4 : count % 2 == 0 ? 2 : 1;
+    }
+    template <size_t G>
+    void r2c_span_g(const double* real, size_t count, double* const* specs, size_t first, size_t end,
+                    size_t h_band, double* buf) const {
+        for (size_t g0 = 0; g0 < count; g0 += G)
+            for (size_t l = first; l < end; l += 2 * kLanes / G)
+                r2c_lines<G>(real + g0, count, specs + g0, l, end, h_band, buf);
+    }
+    template <size_t G>
+    void c2r_span_g(double* const* specs, size_t count, double* real, size_t first, size_t end, size_t h_band,
+                    double* buf) const {
+        for (size_t g0 = 0; g0 < count; g0 += G)
+            for (size_t l = first; l < end; l += 2 * kLanes / G)
+                c2r_lines<G>(specs + g0, real + g0, count, l, end, h_band, buf);
+    }
+    void r2c_span(const double* real, size_t count, double* const* specs, size_t first, size_t end, size_t h_band,
+                  double* buf) const {
+        switch (group_of(count)) {
+            case 8: return r2c_span_g<8>(real, count, specs, first, end, h_band, buf);
+            case 4: return r2c_span_g<4>(real, count, specs, first, end, h_band, buf);
+            case 2: return r2c_span_g<2>(real, count, specs, first, end, h_band, buf);
+            default: return r2c_span_g<1>(real, count, specs, first, end, h_band, buf);
+        }
+    }
+    void c2r_span(double* const* specs, size_t count, double* real, size_t first, size_t end, size_t h_band,
+                  double* buf) const {
+        switch (group_of(count)) {
+            case 8: return c2r_span_g<8>(specs, count, real, first, end, h_band, buf);
+            case 4: return c2r_span_g<4>(specs, count, real, first, end, h_band, buf);
+            case 2: return c2r_span_g<2>(specs, count, real, first, end, h_band, buf);
+            default: return c2r_span_g<1>(specs, count, real, first, end, h_band, buf);
         }
     }
 
     // The last two axes of plane i0, done back to back while the plane
     // (n1 (n2/2+1) complex numbers) is still in cache: this saves a full
     // round trip of the grid through memory, which dominates large meshes.
-    void plane_forward(const double* real, size_t stride, double* spec, size_t i0, size_t h_band, size_t b1,
+    void plane_forward(const double* real, size_t count, double* const* specs, size_t i0, size_t h_band, size_t b1,
                        double* buf) const {
-        const size_t end = (i0 + 1) * n1;
-        for (size_t first = i0 * n1; first < end; first += 2 * kLanes) r2c_block(real, stride, spec, first, end, buf);
+        r2c_span(real, count, specs, i0 * n1, (i0 + 1) * n1, h_band, buf);
         if (n1 == 1) return;
-        for (size_t c0 = 0; c0 < h_band; c0 += kWide * kLanes)
-            complex_block(spec + 2 * (i0 * n1 * h + c0), f1, h, std::min(kWide * kLanes, h_band - c0), false, b1, buf);
+        for (size_t q = 0; q < count; ++q)
+            for (size_t c0 = 0; c0 < h_band; c0 += kWide * kLanes)
+                complex_block(specs[q] + 2 * (i0 * n1 * h + c0), f1, h, std::min(kWide * kLanes, h_band - c0), false,
+                              b1, buf);
     }
 
-    void plane_inverse(double* spec, double* real, size_t stride, size_t i0, size_t h_band, size_t b1,
+    void plane_inverse(double* const* specs, size_t count, double* real, size_t i0, size_t h_band, size_t b1,
                        double* buf) const {
         if (n1 > 1) {
-            for (size_t c0 = 0; c0 < h_band; c0 += kWide * kLanes)
-                complex_block(spec + 2 * (i0 * n1 * h + c0), f1, h, std::min(kWide * kLanes, h_band - c0), true, b1, buf);
+            for (size_t q = 0; q < count; ++q)
+                for (size_t c0 = 0; c0 < h_band; c0 += kWide * kLanes)
+                    complex_block(specs[q] + 2 * (i0 * n1 * h + c0), f1, h, std::min(kWide * kLanes, h_band - c0),
+                                  true, b1, buf);
         }
-        const size_t end = (i0 + 1) * n1;
-        for (size_t first = i0 * n1; first < end; first += 2 * kLanes)
-            c2r_block(spec, real, stride, first, end, h_band, buf);
+        c2r_span(specs, count, real, i0 * n1, (i0 + 1) * n1, h_band, buf);
     }
 
     // `band`: the largest |signed frequency| kept along each axis (see
@@ -742,27 +790,27 @@ struct Fft3dPlan::Impl {
                 if (fused) {
 #pragma omp for schedule(static)
                     for (long i0 = 0; i0 < static_cast<long>(n0); ++i0)
-                        for (size_t q = 0; q < count; ++q)
-                            plane_inverse(specs[q], real_out + q, count, static_cast<size_t>(i0), h_band, b1, buf);
+                        plane_inverse(specs, count, real_out, static_cast<size_t>(i0), h_band, b1, buf);
                 } else {
 #pragma omp for schedule(static)
                     for (long blk = 0; blk < n_specs * axis1_blocks; ++blk) axis1(blk, buf);
 #pragma omp for schedule(static)
-                    for (long blk = 0; blk < line_blocks; ++blk)
-                        for (size_t q = 0; q < count; ++q)
-                            c2r_block(specs[q], real_out + q, count, static_cast<size_t>(blk) * 2 * kLanes, lines, h_band, buf);
+                    for (long blk = 0; blk < line_blocks; ++blk) {
+                        const size_t first = static_cast<size_t>(blk) * 2 * kLanes;
+                        c2r_span(specs, count, real_out, first, std::min(lines, first + 2 * kLanes), h_band, buf);
+                    }
                 }
             } else {
                 if (fused) {
 #pragma omp for schedule(static)
                     for (long i0 = 0; i0 < static_cast<long>(n0); ++i0)
-                        for (size_t q = 0; q < count; ++q)
-                            plane_forward(real_in + q, count, specs[q], static_cast<size_t>(i0), h_band, b1, buf);
+                        plane_forward(real_in, count, specs, static_cast<size_t>(i0), h_band, b1, buf);
                 } else {
 #pragma omp for schedule(static)
-                    for (long blk = 0; blk < line_blocks; ++blk)
-                        for (size_t q = 0; q < count; ++q)
-                            r2c_block(real_in + q, count, specs[q], static_cast<size_t>(blk) * 2 * kLanes, lines, buf);
+                    for (long blk = 0; blk < line_blocks; ++blk) {
+                        const size_t first = static_cast<size_t>(blk) * 2 * kLanes;
+                        r2c_span(real_in, count, specs, first, std::min(lines, first + 2 * kLanes), h_band, buf);
+                    }
 #pragma omp for schedule(static)
                     for (long blk = 0; blk < n_specs * axis1_blocks; ++blk) axis1(blk, buf);
                 }
