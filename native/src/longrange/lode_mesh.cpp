@@ -2,12 +2,16 @@
 // compute_periodic (DESIGN.md "LODE in k-space"),
 //   v[i][a][n,l,m] = sum_{0<|k|<k_cut} K_nlm(k) S_a(k) e^{ik.r_i},
 //   K_nlm(k) = (4 pi / V) G_p(|k|) I_nl(|k|) Y_lm(k^) i^l,
-// with S_a(k) and the centre's phase replaced by smooth-PME B-splines
-// (mesh_grid.hpp: S_a(m) ~ conj(b(m)) Q^_a(m), interpolation gives the
-// phase times 1/b(m)):
+// with S_a(k) and the centre's phase replaced by B-spline assignment
+// (mesh_grid.hpp; spreading gives S_a(m) times W^(m), the spline's Fourier
+// transform, plus aliases, and so does interpolation for the phase):
 //   Q_a(x)    = sum_{j in a} W(x - u_j), Q^_a = FFT(Q_a)             (per type)
-//   phi_ch(x) = IFFT[K_ch(k_m) |b(m)|^2 Q^_a(m)]                    (per channel)
-//   v_i[ch]   = sum_x W(x - u_i) phi_ch(x).
+//   phi_ch(x) = IFFT[K_ch(k_m) D(m) Q^_a(m)]                        (per channel)
+//   v_i[ch]   = sum_x W(x - u_i) phi_ch(x),
+// D(m) = 1 / |W^(m)|^2 (mesh::bspline_inverse_power): the k-vector's own
+// term is exact and aliasing is the only error. (Smooth PME's Euler-spline
+// |b(m)|^2 instead divides by the aliased sum, which scales every term by a
+// first-order error too: about twice the RMS error at equal cost here.)
 // K_ch is set to zero outside the direct method's k-set (0 < |k| < k_cut;
 // every mesh axis holds it, K_d > 2 max|m_d|), so mesh - direct is the
 // B-spline aliasing error alone (estimate: lode_mesh_error, tuning.hpp).
@@ -18,8 +22,8 @@
 // Backward, L = sum_i sum_ch g_i[ch] v_i[ch] = sum_ch <G_ch, phi_ch> with
 // G_ch(x) = sum_i g_i[ch] W(x - u_i):
 //   centres: dL/du_i = sum_ch g_i[ch] sum_x dW(x - u_i)/du_i phi_ch(x);
-//   sources: phi_ch = A_ch Q_a with A_ch^T = IFFT conj(K_ch |b|^2) FFT, so
-//     Psi_a = IFFT[sum_ch conj(K_ch) |b|^2 FFT(G_ch)] and
+//   sources: phi_ch = A_ch Q_a with A_ch^T = IFFT conj(K_ch D) FFT, so
+//     Psi_a = IFFT[sum_ch conj(K_ch) D FFT(G_ch)] and
 //     dL/du_j = sum_x dW(x - u_j)/du_j Psi_a(x), j in a;
 //   strain: at fixed fractional coordinates the meshes do not change, only
 //     K_ch through k -> (1 - eps^T) k and 1/V:
@@ -75,13 +79,13 @@ struct MeshEntries {
     std::vector<double> k;       // [e][3]
     std::vector<double> norm;
     std::vector<double> weight;  // 1 on the m_2 = 0 plane, 2 elsewhere: sums over the full spectrum
-    std::vector<double> moduli;  // |b(m)|^2
+    std::vector<double> moduli;  // D(m)
     size_t size() const { return norm.size(); }
 };
 
 MeshEntries mesh_entries(const KVectors& kv, const std::array<int64_t, 3>& mesh, int order) {
     std::array<std::vector<double>, 3> moduli;
-    for (int d = 0; d < 3; d++) moduli[static_cast<size_t>(d)] = lodestone::mesh::bspline_moduli(mesh[static_cast<size_t>(d)], order);
+    for (int d = 0; d < 3; d++) moduli[static_cast<size_t>(d)] = lodestone::mesh::bspline_inverse_power(mesh[static_cast<size_t>(d)], order);
     const int64_t n2c = mesh[2] / 2 + 1;
     MeshEntries e;
     auto add = [&](const int* m, const double* k, double sign) {
@@ -331,7 +335,7 @@ struct BlockSpectra {
     explicit BlockSpectra(size_t size) : data(kBlock, std::vector<std::complex<double>>(size)) {
         for (size_t b = 0; b < kBlock; b++) pointers[b] = data[b].data();
     }
-    // spectrum_b = K_ch |b|^2 Q^_t on the entries for the block's channels,
+    // spectrum_b = K_ch D Q^_t on the entries for the block's channels,
     // zero elsewhere; one pass over the entries for all of them.
     void fill(const MeshSetup& s, const BlockChannels& block) {
         for (size_t b = 0; b < kBlock; b++) clear_band(s, pointers[b]);
@@ -375,9 +379,9 @@ struct LodeSphericalExpansion::MeshCache {
 };
 
 // The block's share of the backward pass from its adjoint spectra G^_b:
-//   acc[t_b] += conj(i^l) K_ch |b|^2 G^_b (sources, when acc is not null);
+//   acc[t_b] += conj(i^l) K_ch D G^_b (sources, when acc is not null);
 //   with dcoef, per entry and lm: Z1 += z coef', Z2 += z coef, where
-//   z = w Re[i^l |b|^2 Q^ conj(G^_b)] (strain).
+//   z = w Re[i^l D Q^ conj(G^_b)] (strain).
 static void adjoint_block(const MeshSetup& s, const BlockChannels& block, const BlockSpectra& adjoint,
                           const double* dcoef, std::complex<double>* const* acc, double* Z1, double* Z2) {
     const MeshEntries& e = s.entries;
@@ -505,7 +509,7 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
     const size_t csize = s.plan_size;
 
     // strain: d(coef)/dk per entry, and per entry/lm sums over channels of
-    // z = w Re[i^l |b|^2 Q^ conj(G^)] times coef' (Z1) and coef (Z2)
+    // z = w Re[i^l D Q^ conj(G^)] times coef' (Z1) and coef (Z2)
     std::vector<double> dcoef;
     if (strain) {
         const double volume = std::fabs(determinant3(system.cell));

@@ -63,6 +63,16 @@ std::vector<double> bspline_moduli(int64_t size, int order) {
     return out;
 }
 
+std::vector<double> bspline_inverse_power(int64_t size, int order) {
+    std::vector<double> out(static_cast<size_t>(size));
+    for (int64_t m = 0; m < size; m++) {
+        const double x = M_PI * static_cast<double>(signed_frequency(m, size)) / static_cast<double>(size);
+        const double sinc = x == 0.0 ? 1.0 : std::sin(x) / x;
+        out[static_cast<size_t>(m)] = std::pow(sinc * sinc, -order);
+    }
+    return out;
+}
+
 Assignment::Assignment(const System& system, const std::array<int64_t, 3>& mesh, int order, bool derivatives)
     : mesh_(mesh), order_(order), n_(system.size()), derivatives_(derivatives) {
     const std::array<double, 9> inv = inverse3(system.cell);

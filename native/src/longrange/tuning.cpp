@@ -589,26 +589,21 @@ constexpr double kLodeStencilCost = 8.5;
 // threads on meshes this large) take ~5 GiB.
 constexpr double kMaxLodeMeshPoints = 33554432.0;  // 2^25
 
-// Per axis and |m| <= bound: sum_p a_p and sum_p a_p^2 (tuning.hpp).
-void alias_sums(int64_t size, int order, int bound, std::vector<double>& first, std::vector<double>& second) {
-    first.assign(static_cast<size_t>(bound) + 1, 0.0);
-    second.assign(static_cast<size_t>(bound) + 1, 0.0);
+// Per axis and |m| <= bound: sum_p a_p^2 (tuning.hpp).
+std::vector<double> alias_sums(int64_t size, int order, int bound) {
+    std::vector<double> out(static_cast<size_t>(bound) + 1, 0.0);
     for (int m = 1; m <= bound; m++) {
         const double theta = static_cast<double>(m) / static_cast<double>(size);
-        double s1 = 0.0, s2 = 0.0;
+        double sum = 0.0;
         for (int p = 1; p <= 8; p++) {
             for (double q : {static_cast<double>(p), -static_cast<double>(p)}) {
-                double a = theta / (theta + q);
-                if (p % 2 == 1) a = -a;
-                double power = 1.0;
-                for (int k = 0; k < order; k++) power *= a;
-                s1 += power;
-                s2 += power * power;
+                const double a = std::pow(theta / (theta + q), order);
+                sum += a * a;
             }
         }
-        first[static_cast<size_t>(m)] = s1;
-        second[static_cast<size_t>(m)] = s2;
+        out[static_cast<size_t>(m)] = sum;
     }
+    return out;
 }
 
 double lode_mesh_cost(const std::array<int64_t, 3>& mesh, int order, size_t n_atoms, size_t n_centers, size_t channels) {
@@ -626,22 +621,18 @@ double lode_mesh_error(const KVectors& kv, const std::vector<double>& weight, co
                        int order) {
     if (weight.size() != kv.size()) throw Error("internal: one LODE error weight per k-vector expected");
     const std::array<int, 3> bound = max_frequencies(kv);
-    std::array<std::vector<double>, 3> s1, s2;
+    std::array<std::vector<double>, 3> sums;
     for (int d = 0; d < 3; d++) {
         if (2 * static_cast<int64_t>(bound[static_cast<size_t>(d)]) >= mesh[static_cast<size_t>(d)]) return INFINITY;
-        alias_sums(mesh[static_cast<size_t>(d)], order, bound[static_cast<size_t>(d)], s1[static_cast<size_t>(d)], s2[static_cast<size_t>(d)]);
+        sums[static_cast<size_t>(d)] = alias_sums(mesh[static_cast<size_t>(d)], order, bound[static_cast<size_t>(d)]);
     }
     double total = 0.0, error = 0.0;
     for (size_t k = 0; k < kv.size(); k++) {
-        double main = 1.0, alias = 0.0;
-        for (int d = 0; d < 3; d++) {
-            const size_t m = static_cast<size_t>(std::abs(kv.m[3 * k + d]));
-            const double f = 1.0 + s1[static_cast<size_t>(d)][m];
-            main /= f * f;
-            alias += 2.0 * s2[static_cast<size_t>(d)][m];
-        }
+        double alias = 0.0;
+        for (int d = 0; d < 3; d++)
+            alias += 2.0 * sums[static_cast<size_t>(d)][static_cast<size_t>(std::abs(kv.m[3 * k + d]))];
         total += weight[k];
-        error += weight[k] * ((main - 1.0) * (main - 1.0) + alias);
+        error += weight[k] * alias;
     }
     if (!(total > 0.0)) return 0.0;
     return kLodeMeshSafety * std::sqrt(error / total);

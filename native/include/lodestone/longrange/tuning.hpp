@@ -117,11 +117,11 @@ void validate_pme_request(const EwaldTuningRequest& request);
 // for the integer coordinates m of a k-vector, the spline's Fourier transform
 // sinc^n(theta) gives, per axis, aliases of relative amplitude
 // a_p = ((-1)^p theta / (theta + p))^n, p != 0, both when spreading and when
-// interpolating, and the |b(m)|^2 correction leaves the main term attenuated
-// by (1 + sum_p a_p)^-2 (Essmann's b interpolates exactly only at mesh
-// points). For uncorrelated positions, S(k) and its aliases are independent
-// with |S|^2 ~ N_a, so each k-vector's contribution is off by the relative
-//   eps^2(m) = (prod_d (1 + sum_p a_p(theta_d))^-2 - 1)^2 + 2 sum_d sum_p a_p^2(theta_d),
+// interpolating. Dividing by 1 / sinc^2n (mesh::bspline_inverse_power) keeps
+// the main term exact. For uncorrelated positions, S(k) and its aliases are
+// independent with |S|^2 ~ N_a, so each k-vector's contribution is off by
+// the relative
+//   eps^2(m) = 2 sum_d sum_p a_p^2(theta_d),
 // and averaging |error|^2 over centres and all (n, l, m) channels (sum_m Y_lm^2 =
 // (2l+1)/4 pi) gives
 //   error / scale = S sqrt(sum_k w(k) eps^2(m_k) / sum_k w(k)),
