@@ -52,7 +52,7 @@ async function runCase(replicas: number, method: 'pme' | 'ewald'): Promise<CaseR
 }
 
 /** One case in a child process of this file (`--mesh-case` or `--lode-case`), so its peak RSS is its own. */
-function caseInChild<T>(flag: string, replicas: number, method: string): T {
+function caseInChild<T>(flag: string, replicas: number | Shape, method: string): T {
   const self = fileURLToPath(import.meta.url);
   const out = execFileSync(process.execPath, [...process.execArgv, self, flag, String(replicas), method], {
     encoding: 'utf8',
@@ -70,14 +70,18 @@ const inChild = (replicas: number, method: 'pme' | 'ewald') => caseInChild<CaseR
 // The direct sum costs ~N^2: past this many atoms values + backward take
 // longer than ~60 s here, so it is skipped.
 const LODE_DIRECT_LIMIT = 10000;
+type Shape = [number, number, number];
+// Replicas of the 64-ion frame closest to the issue's 1e3, 1e4 and 1e5
+// atoms: 1024, 9600 and 101376.
+const LODE_SHAPES: Shape[] = [[2, 2, 4], [5, 5, 6], [11, 12, 12]];
 
 interface LodeCaseResult extends CaseResult {
   valuesSeconds: number;
   backwardSeconds: number;
 }
 
-async function runLodeCase(replicas: number, method: 'mesh' | 'direct'): Promise<LodeCaseResult> {
-  const { name: _name, ...system } = moltenNaCl(replicas);
+async function runLodeCase(shape: Shape, method: 'mesh' | 'direct'): Promise<LodeCaseResult> {
+  const { name: _name, ...system } = moltenNaCl(shape);
   const atoms = system.types.length;
   const lode = new LodeSphericalExpansion({ ...lodeHypers(), method, accuracy: ACCURACY });
   const runs = atoms > 5000 ? 1 : 3;
@@ -93,7 +97,7 @@ async function runLodeCase(replicas: number, method: 'mesh' | 'direct'): Promise
   return { atoms, seconds: tv.median + tb.median, valuesSeconds: tv.median, backwardSeconds: tb.median, peakMiB: peakMiB(), parameters };
 }
 
-const lodeInChild = (replicas: number, method: 'mesh' | 'direct') => caseInChild<LodeCaseResult>('--lode-case', replicas, method);
+const lodeInChild = (shape: Shape, method: 'mesh' | 'direct') => caseInChild<LodeCaseResult>('--lode-case', shape, method);
 
 /**
  * LODE scaling table (issue 4 targets: per-atom mesh time at ~1e5 <= 2x that
@@ -102,7 +106,7 @@ const lodeInChild = (replicas: number, method: 'mesh' | 'direct') => caseInChild
  */
 export async function runLode(quick: boolean): Promise<Row[]> {
   const full = process.argv.includes('--full') || process.env.LODESTONE_BENCH_FULL === '1';
-  const sizes = quick ? [2, 3] : full ? [3, 5, 11] : [3, 5];
+  const sizes = quick ? LODE_SHAPES.slice(0, 1) : full ? LODE_SHAPES : LODE_SHAPES.slice(0, 2);
   const rows: Row[] = [];
   for (const n of sizes) {
     const mesh = lodeInChild(n, 'mesh');
@@ -129,7 +133,7 @@ export async function runLode(quick: boolean): Promise<Row[]> {
   }
   const first = rows[0]['mesh µs/atom (values + backward)'] as number;
   for (const r of rows) r['mesh µs/atom vs smallest'] = (r['mesh µs/atom (values + backward)'] as number) / first;
-  if (!full && !quick) rows.push({ atoms: 85184, threads: getNumThreads(), 'mesh µs/atom (values + backward)': 'run with --full' });
+  if (!full && !quick) rows.push({ atoms: 64 * LODE_SHAPES[2].reduce((a, b) => a * b), threads: getNumThreads(), 'mesh µs/atom (values + backward)': 'run with --full' });
   return rows;
 }
 
@@ -180,9 +184,9 @@ if (caseIndex >= 0) {
 }
 const lodeIndex = process.argv.indexOf('--lode-case');
 if (lodeIndex >= 0) {
-  const replicas = Number(process.argv[lodeIndex + 1]);
+  const shape = process.argv[lodeIndex + 1].split(',').map(Number) as Shape;
   const method = process.argv[lodeIndex + 2] as 'mesh' | 'direct';
-  console.log(JSON.stringify(await runLodeCase(replicas, method)));
+  console.log(JSON.stringify(await runLodeCase(shape, method)));
 }
 // `npx tsx bench/mesh.ts --lode [--full]`: the LODE table alone
 if (process.argv.includes('--lode') && caseIndex < 0 && lodeIndex < 0) {

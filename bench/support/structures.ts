@@ -49,10 +49,11 @@ export function silicon(n: number): BenchSystem {
 export const DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
 
 /** Frame `frame` of the molten NaCl data (64 ions, 12.6 A box), repeated n^3 times. */
-export function moltenNaCl(n: number, frame = 0): BenchSystem {
+export function moltenNaCl(n: number | [number, number, number], frame = 0): BenchSystem {
   const frames = readExtxyz(`${DATA_DIR}nacl-melt-64.xyz`);
   const f = frames[frame];
   if (!f.cell) throw new Error('nacl-melt-64.xyz: expected a periodic frame');
   const unit = { positions: f.positions, types: f.types, cell: f.cell };
-  return { name: `NaCl melt ${64 * n ** 3}`, ...supercell(unit, [n, n, n]), pbc: [true, true, true] };
+  const shape: [number, number, number] = typeof n === 'number' ? [n, n, n] : n;
+  return { name: `NaCl melt ${64 * shape[0] * shape[1] * shape[2]}`, ...supercell(unit, shape), pbc: [true, true, true] };
 }
