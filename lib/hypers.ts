@@ -171,7 +171,7 @@ export interface LodeSphericalExpansionHypers {
   /**
    * k-space method of periodic systems (molecules always use real space):
    * 'direct' (default) sums over every k-vector, O(N N_k); 'mesh' evaluates
-   * the same sum with smooth-PME B-splines and FFTs, O(N + M log M) per
+   * the same sum with B-spline assignment and FFTs, O(N + M log M) per
    * channel, values and backward() only (positions/strain/cell gradients
    * from compute() throw: use backward() or 'direct'); 'auto' takes the
    * cheaper of the two that meets `accuracy` (always 'direct' when compute()

@@ -35,8 +35,9 @@ describe('LODE on a mesh equals the direct k sum', () => {
           expect(p.estimatedError!).toBeLessThanOrEqual(accuracy);
           const error = rmsDifference(lode.compute(system).values, direct) / p.valueScale;
           expect(error).toBeLessThan(p.estimatedError!);
-          // the estimate is a bound, not a wild over-estimate
-          expect(error).toBeGreaterThan(p.estimatedError! / 30);
+          // the estimate is a bound, not a wild over-estimate (the alias sums
+          // track the measured error; the margin is the safety factor 2)
+          expect(error).toBeGreaterThan(p.estimatedError! / 5);
         });
       }
     }
