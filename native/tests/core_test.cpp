@@ -116,19 +116,33 @@ int main() {
         }
         check(threw, "max_angular 26 throws lodestone::Error", 0.0);
 
-        // Interleaved transforms equal one transform per grid, both ways
-        {
+        // Interleaved and plane-by-plane transforms equal one transform per
+        // grid, both ways (3 grids: one grid per lane group; 4: groups of 4)
+        for (size_t count : {size_t(3), size_t(4)}) {
             const int64_t n0 = 6, n1 = 10, n2 = 7;
             const std::array<int64_t, 3> band = {2, 3, 2};
-            const size_t count = 3, points = n0 * n1 * n2;
+            const size_t points = n0 * n1 * n2, plane_points = n1 * n2;
             Fft3dPlan plan(n0, n1, n2);
-            std::vector<double> interleaved(count * points), single(points), back(count * points);
+            std::vector<double> interleaved(count * points), single(points), back(count * points), planes(count * points);
             for (size_t k = 0; k < interleaved.size(); k++) interleaved[k] = std::sin(0.37 * double(k)) + 0.1 * double(k % 5);
             std::vector<std::vector<std::complex<double>>> spectra(count, std::vector<std::complex<double>>(plan.complex_size()));
-            std::complex<double>* pointers[3] = {spectra[0].data(), spectra[1].data(), spectra[2].data()};
-            plan.forward_interleaved(interleaved.data(), pointers, count, band);
+            std::vector<std::vector<std::complex<double>>> by_plane = spectra;
+            std::vector<std::complex<double>*> pointers(count), plane_pointers(count);
+            for (size_t q = 0; q < count; q++) {
+                pointers[q] = spectra[q].data();
+                plane_pointers[q] = by_plane[q].data();
+            }
+            auto in_band = [&](int64_t a, int64_t b) {
+                return (a <= band[0] || n0 - a <= band[0]) && (b <= band[1] || n1 - b <= band[1]);
+            };
+            plan.forward_interleaved(interleaved.data(), pointers.data(), count, band);
+            plan.forward_planes(
+                [&](size_t i0, double* plane) {
+                    std::copy_n(interleaved.data() + i0 * plane_points * count, plane_points * count, plane);
+                },
+                plane_pointers.data(), count, band);
             std::vector<std::complex<double>> reference(plan.complex_size());
-            double forward_err = 0.0, inverse_err = 0.0;
+            double forward_err = 0.0, plane_forward_err = 0.0, inverse_err = 0.0, plane_inverse_err = 0.0;
             for (size_t q = 0; q < count; q++) {
                 for (size_t p = 0; p < points; p++) single[p] = interleaved[p * count + q];
                 plan.forward(single.data(), reference.data(), band);
@@ -136,28 +150,41 @@ int main() {
                 for (int64_t a = 0; a < n0; a++)
                     for (int64_t b = 0; b < n1; b++)
                         for (int64_t c = 0; c <= band[2]; c++) {
-                            const bool inside = (a <= band[0] || n0 - a <= band[0]) && (b <= band[1] || n1 - b <= band[1]);
                             const size_t i = size_t((a * n1 + b) * (n2 / 2 + 1) + c);
-                            if (inside) forward_err = std::max(forward_err, std::abs(spectra[q][i] - reference[i]));
+                            if (!in_band(a, b)) continue;
+                            forward_err = std::max(forward_err, std::abs(spectra[q][i] - reference[i]));
+                            plane_forward_err = std::max(plane_forward_err, std::abs(by_plane[q][i] - reference[i]));
                         }
             }
             check(forward_err < 1e-12, "interleaved forward FFT equals separate forwards", forward_err);
+            check(plane_forward_err < 1e-12, "plane-by-plane forward FFT equals separate forwards", plane_forward_err);
             // band-limited spectra (zero outside the band) back to real space
             for (size_t q = 0; q < count; q++) {
                 std::fill(spectra[q].begin(), spectra[q].end(), std::complex<double>(0.0, 0.0));
                 for (int64_t a = 0; a < n0; a++)
                     for (int64_t b = 0; b < n1; b++)
                         for (int64_t c = 0; c <= band[2]; c++)
-                            if ((a <= band[0] || n0 - a <= band[0]) && (b <= band[1] || n1 - b <= band[1]))
+                            if (in_band(a, b))
                                 spectra[q][size_t((a * n1 + b) * (n2 / 2 + 1) + c)] = {std::cos(double(a + 2 * b + 3 * c + q)), 0.5 * std::sin(double(a * b + c + q))};
             }
             std::vector<std::vector<std::complex<double>>> copies = spectra;
-            plan.inverse_interleaved(pointers, count, back.data(), band);
+            for (size_t q = 0; q < count; q++) by_plane[q] = spectra[q];
+            plan.inverse_interleaved(pointers.data(), count, back.data(), band);
+            size_t planes_done = 0;
+            plan.inverse_planes(
+                plane_pointers.data(), count, band,
+                [&](size_t i0) { return planes.data() + i0 * plane_points * count; },
+                [&](size_t i0) { planes_done += i0 == planes_done ? 1 : 0; });
+            check(planes_done == size_t(n0), "inverse_planes delivers every plane in order", double(planes_done));
             for (size_t q = 0; q < count; q++) {
                 plan.inverse(copies[q].data(), single.data(), band);
-                for (size_t p = 0; p < points; p++) inverse_err = std::max(inverse_err, std::abs(back[p * count + q] - single[p]));
+                for (size_t p = 0; p < points; p++) {
+                    inverse_err = std::max(inverse_err, std::abs(back[p * count + q] - single[p]));
+                    plane_inverse_err = std::max(plane_inverse_err, std::abs(planes[p * count + q] - single[p]));
+                }
             }
             check(inverse_err < 1e-12, "interleaved inverse FFT equals separate inverses", inverse_err);
+            check(plane_inverse_err < 1e-12, "plane-by-plane inverse FFT equals separate inverses", plane_inverse_err);
         }
 
         // M(1, 2, z) e^-z = (1 - e^-z) / z, on the power-series and asymptotic branches

@@ -562,7 +562,7 @@ struct Fft3dPlan::Impl {
     // starting at `first` (lines past `end` are padding), and with G > 1 the
     // grids of one point move as one contiguous run of G values.
     template <size_t G>
-    void r2c_lines(const double* real, size_t stride, double* const* specs, size_t first, size_t end,
+    void r2c_lines(const double* real, size_t stride, double* const* specs, size_t row, size_t first, size_t end,
                    size_t h_band, double* buf) const {
         static_assert(kLanes % G == 0, "grids per lane group must divide the lanes");
         constexpr size_t P = kLanes / G;
@@ -593,8 +593,8 @@ struct Fft3dPlan::Impl {
             if (l0 >= end) break;
             for (size_t q = 0; q < G; ++q) {
                 const size_t b = p * G + q;
-                double* d0 = specs[q] + 2 * l0 * h;
-                double* d1 = l1 < end ? specs[q] + 2 * l1 * h : nullptr;
+                double* d0 = specs[q] + 2 * l0 * row;
+                double* d1 = l1 < end ? specs[q] + 2 * l1 * row : nullptr;
                 for (size_t k = 0; k < h_band; ++k) {
                     const size_t nk = k == 0 ? 0 : n - k;
                     const double ar = zr[k * kLanes + b], ai = zi[k * kLanes + b];
@@ -615,8 +615,8 @@ struct Fft3dPlan::Impl {
     // symmetry, then one inverse complex transform gives x1 = Re z, x2 = Im z.
     // Entries k >= h_band of the half spectra count as zero (not read).
     template <size_t G>
-    void c2r_lines(double* const* specs, double* real, size_t stride, size_t first, size_t end, size_t h_band,
-                   double* buf) const {
+    void c2r_lines(double* const* specs, size_t row, double* real, size_t stride, size_t first, size_t end,
+                   size_t h_band, double* buf) const {
         static_assert(kLanes % G == 0, "grids per lane group must divide the lanes");
         constexpr size_t P = kLanes / G;
         const size_t n = n2;
@@ -630,8 +630,8 @@ struct Fft3dPlan::Impl {
             if (l0 >= end) break;
             for (size_t q = 0; q < G; ++q) {
                 const size_t b = p * G + q;
-                const double* s0 = specs[q] + 2 * l0 * h;
-                const double* s1 = l1 < end ? specs[q] + 2 * l1 * h : nullptr;
+                const double* s0 = specs[q] + 2 * l0 * row;
+                const double* s1 = l1 < end ? specs[q] + 2 * l1 * row : nullptr;
                 // Stored conjugated: forward-transforming conj(Z) yields the
                 // conjugate of the inverse transform of Z. X[n-k] = conj X[k]
                 // fills the upper half (k = 1..n-h, never self-conjugate).
@@ -670,65 +670,152 @@ struct Fft3dPlan::Impl {
     }
 
     // Lines [first, end) of all `count` interleaved grids along the last
-    // axis, in groups of G grids whose points are contiguous.
+    // axis, in groups of G grids whose points are contiguous; line l of
+    // grid q's half spectrum starts at specs[q] + 2 l row.
     static size_t group_of(size_t count) {
         return count % 8 == 0 ? 8 : count % 4 == 0 ? 4 : count % 2 == 0 ? 2 : 1;
     }
     template <size_t G>
-    void r2c_span_g(const double* real, size_t count, double* const* specs, size_t first, size_t end,
+    void r2c_span_g(const double* real, size_t count, double* const* specs, size_t row, size_t first, size_t end,
                     size_t h_band, double* buf) const {
         for (size_t g0 = 0; g0 < count; g0 += G)
             for (size_t l = first; l < end; l += 2 * kLanes / G)
-                r2c_lines<G>(real + g0, count, specs + g0, l, end, h_band, buf);
+                r2c_lines<G>(real + g0, count, specs + g0, row, l, end, h_band, buf);
     }
     template <size_t G>
-    void c2r_span_g(double* const* specs, size_t count, double* real, size_t first, size_t end, size_t h_band,
-                    double* buf) const {
+    void c2r_span_g(double* const* specs, size_t row, size_t count, double* real, size_t first, size_t end,
+                    size_t h_band, double* buf) const {
         for (size_t g0 = 0; g0 < count; g0 += G)
             for (size_t l = first; l < end; l += 2 * kLanes / G)
-                c2r_lines<G>(specs + g0, real + g0, count, l, end, h_band, buf);
+                c2r_lines<G>(specs + g0, row, real + g0, count, l, end, h_band, buf);
     }
-    void r2c_span(const double* real, size_t count, double* const* specs, size_t first, size_t end, size_t h_band,
-                  double* buf) const {
+    void r2c_span(const double* real, size_t count, double* const* specs, size_t row, size_t first, size_t end,
+                  size_t h_band, double* buf) const {
         switch (group_of(count)) {
-            case 8: return r2c_span_g<8>(real, count, specs, first, end, h_band, buf);
-            case 4: return r2c_span_g<4>(real, count, specs, first, end, h_band, buf);
-            case 2: return r2c_span_g<2>(real, count, specs, first, end, h_band, buf);
-            default: return r2c_span_g<1>(real, count, specs, first, end, h_band, buf);
+            case 8: return r2c_span_g<8>(real, count, specs, row, first, end, h_band, buf);
+            case 4: return r2c_span_g<4>(real, count, specs, row, first, end, h_band, buf);
+            case 2: return r2c_span_g<2>(real, count, specs, row, first, end, h_band, buf);
+            default: return r2c_span_g<1>(real, count, specs, row, first, end, h_band, buf);
         }
     }
-    void c2r_span(double* const* specs, size_t count, double* real, size_t first, size_t end, size_t h_band,
-                  double* buf) const {
+    void c2r_span(double* const* specs, size_t row, size_t count, double* real, size_t first, size_t end,
+                  size_t h_band, double* buf) const {
         switch (group_of(count)) {
-            case 8: return c2r_span_g<8>(specs, count, real, first, end, h_band, buf);
-            case 4: return c2r_span_g<4>(specs, count, real, first, end, h_band, buf);
-            case 2: return c2r_span_g<2>(specs, count, real, first, end, h_band, buf);
-            default: return c2r_span_g<1>(specs, count, real, first, end, h_band, buf);
+            case 8: return c2r_span_g<8>(specs, row, count, real, first, end, h_band, buf);
+            case 4: return c2r_span_g<4>(specs, row, count, real, first, end, h_band, buf);
+            case 2: return c2r_span_g<2>(specs, row, count, real, first, end, h_band, buf);
+            default: return c2r_span_g<1>(specs, row, count, real, first, end, h_band, buf);
+        }
+    }
+
+    // The parts of the spectrum a band keeps (see Fft3dPlan::inverse): the
+    // first h_band entries of the rows m1 = 0..b1 and n1-b1..n1-1 of every
+    // plane (all of it when `full`), which the axis-0 pass transforms in
+    // runs of `run` complex numbers.
+    struct Band {
+        size_t h_band = 0, b0 = 0, b1 = 0, rows = 0;
+        bool full = false;
+        size_t run = 0, runs = 0, per_run = 0;
+        long axis0_blocks = 0;
+        // r-th kept row of a plane
+        size_t row_index(size_t r, size_t n1) const { return rows == n1 || r <= b1 ? r : n1 - (rows - r); }
+    };
+    Band band_of(const std::array<int64_t, 3>& band) const {
+        constexpr size_t wide = kWide * kLanes;
+        Band g;
+        g.h_band = std::min(h, static_cast<size_t>(std::max<int64_t>(band[2], 0)) + 1);
+        g.b0 = static_cast<size_t>(std::max<int64_t>(band[0], 0));
+        g.b1 = static_cast<size_t>(std::max<int64_t>(band[1], 0));
+        g.rows = 2 * g.b1 + 1 >= n1 ? n1 : 2 * g.b1 + 1;
+        // Without a band the plane is one run of columns (as few blocks as possible).
+        g.full = g.rows == n1 && g.h_band == h;
+        g.run = g.full ? n1 * h : g.h_band;
+        g.runs = g.full ? 1 : g.rows;
+        g.per_run = (g.run + wide - 1) / wide;
+        g.axis0_blocks = n0 > 1 ? static_cast<long>(g.runs * g.per_run) : 0;
+        return g;
+    }
+    // Block `blk` (< axis0_blocks) of the axis-0 pass of one spectrum.
+    void axis0_block(double* spec, const Band& g, long blk, bool inverse, double* buf) const {
+        constexpr size_t wide = kWide * kLanes;
+        const size_t first = g.full ? 0 : g.row_index(static_cast<size_t>(blk) / g.per_run, n1) * h;
+        const size_t c0 = (static_cast<size_t>(blk) % g.per_run) * wide;
+        complex_block(spec + 2 * (first + c0), f0, n1 * h, std::min(wide, g.run - c0), inverse, g.b0, buf);
+    }
+
+    // Axis 1 of one plane's kept columns; `row`: complex numbers per line.
+    void axis1_plane(double* plane_spec, size_t row, const Band& g, bool inverse, double* buf) const {
+        if (n1 == 1) return;
+        for (size_t c0 = 0; c0 < g.h_band; c0 += kWide * kLanes)
+            complex_block(plane_spec + 2 * c0, f1, row, std::min(kWide * kLanes, g.h_band - c0), inverse, g.b1, buf);
+    }
+
+    // Plane-by-plane transforms (Fft3dPlan::forward_planes / inverse_planes):
+    // each plane's last two axes go through a small buffer (the kept rows
+    // of `count` spectra, h_band entries per line), so neither the real
+    // grids nor the full spectra planes pass through memory.
+    std::vector<double> plane_real_, plane_spec_;
+    double* plane_spectra(size_t count, std::vector<double*>& local, const Band& g) {
+        plane_spec_.resize(2 * count * n1 * g.h_band);
+        local.resize(count);
+        for (size_t q = 0; q < count; ++q) local[q] = plane_spec_.data() + 2 * q * n1 * g.h_band;
+        return plane_spec_.data();
+    }
+
+    void forward_planes(const Fft3dPlan::PlaneFill& fill, double* const* specs, size_t count, const Band& g) {
+        double* buf = scratch[0].data();
+        plane_real_.resize(n1 * n2 * count);
+        std::vector<double*> local;
+        plane_spectra(count, local, g);
+        for (size_t i0 = 0; i0 < n0; ++i0) {
+            fill(i0, plane_real_.data());
+            r2c_span(plane_real_.data(), count, local.data(), g.h_band, 0, n1, g.h_band, buf);
+            for (size_t q = 0; q < count; ++q) {
+                axis1_plane(local[q], g.h_band, g, false, buf);
+                for (size_t r = 0; r < g.rows; ++r) {
+                    const size_t m1 = g.row_index(r, n1);
+                    std::copy_n(local[q] + 2 * m1 * g.h_band, 2 * g.h_band, specs[q] + 2 * ((i0 * n1 + m1) * h));
+                }
+            }
+        }
+        for (size_t q = 0; q < count; ++q)
+            for (long blk = 0; blk < g.axis0_blocks; ++blk) axis0_block(specs[q], g, blk, false, buf);
+    }
+
+    void inverse_planes(double* const* specs, size_t count, const Band& g, const Fft3dPlan::PlaneTarget& target,
+                        const Fft3dPlan::PlaneDone& done) {
+        double* buf = scratch[0].data();
+        for (size_t q = 0; q < count; ++q)
+            for (long blk = 0; blk < g.axis0_blocks; ++blk) axis0_block(specs[q], g, blk, true, buf);
+        std::vector<double*> local;
+        plane_spectra(count, local, g);
+        for (size_t i0 = 0; i0 < n0; ++i0) {
+            for (size_t q = 0; q < count; ++q) {
+                // rows outside the band are not read (complex_block counts them as zero)
+                for (size_t r = 0; r < g.rows; ++r) {
+                    const size_t m1 = g.row_index(r, n1);
+                    std::copy_n(specs[q] + 2 * ((i0 * n1 + m1) * h), 2 * g.h_band, local[q] + 2 * m1 * g.h_band);
+                }
+                axis1_plane(local[q], g.h_band, g, true, buf);
+            }
+            c2r_span(local.data(), g.h_band, count, target(i0), 0, n1, g.h_band, buf);
+            done(i0);
         }
     }
 
     // The last two axes of plane i0, done back to back while the plane
     // (n1 (n2/2+1) complex numbers) is still in cache: this saves a full
     // round trip of the grid through memory, which dominates large meshes.
-    void plane_forward(const double* real, size_t count, double* const* specs, size_t i0, size_t h_band, size_t b1,
+    void plane_forward(const double* real, size_t count, double* const* specs, size_t i0, const Band& g,
                        double* buf) const {
-        r2c_span(real, count, specs, i0 * n1, (i0 + 1) * n1, h_band, buf);
-        if (n1 == 1) return;
-        for (size_t q = 0; q < count; ++q)
-            for (size_t c0 = 0; c0 < h_band; c0 += kWide * kLanes)
-                complex_block(specs[q] + 2 * (i0 * n1 * h + c0), f1, h, std::min(kWide * kLanes, h_band - c0), false,
-                              b1, buf);
+        r2c_span(real, count, specs, h, i0 * n1, (i0 + 1) * n1, g.h_band, buf);
+        for (size_t q = 0; q < count; ++q) axis1_plane(specs[q] + 2 * i0 * n1 * h, h, g, false, buf);
     }
 
-    void plane_inverse(double* const* specs, size_t count, double* real, size_t i0, size_t h_band, size_t b1,
+    void plane_inverse(double* const* specs, size_t count, double* real, size_t i0, const Band& g,
                        double* buf) const {
-        if (n1 > 1) {
-            for (size_t q = 0; q < count; ++q)
-                for (size_t c0 = 0; c0 < h_band; c0 += kWide * kLanes)
-                    complex_block(specs[q] + 2 * (i0 * n1 * h + c0), f1, h, std::min(kWide * kLanes, h_band - c0),
-                                  true, b1, buf);
-        }
-        c2r_span(specs, count, real, i0 * n1, (i0 + 1) * n1, h_band, buf);
+        for (size_t q = 0; q < count; ++q) axis1_plane(specs[q] + 2 * i0 * n1 * h, h, g, true, buf);
+        c2r_span(specs, h, count, real, i0 * n1, (i0 + 1) * n1, g.h_band, buf);
     }
 
     // `band`: the largest |signed frequency| kept along each axis (see
@@ -746,18 +833,9 @@ struct Fft3dPlan::Impl {
         const int threads = n0 * n1 * n2 < kParallelMinPoints ? 1 : ensure_threads();
         const size_t plane = n1 * h;
         constexpr size_t wide = kWide * kLanes;
-        const size_t h_band = std::min(h, static_cast<size_t>(std::max<int64_t>(band[2], 0)) + 1);
-        // rows m1 of a plane inside the band: 0..b1 and n1-b1..n1-1
-        const size_t b0 = static_cast<size_t>(std::max<int64_t>(band[0], 0));
-        const size_t b1 = static_cast<size_t>(std::max<int64_t>(band[1], 0));
-        const size_t rows = 2 * b1 + 1 >= n1 ? n1 : 2 * b1 + 1;
-        auto row_index = [&](size_t r) { return rows == n1 || r <= b1 ? r : n1 - (rows - r); };
-        // Without a band the plane is one run of columns (as few blocks as possible).
-        const bool full = rows == n1 && h_band == h;
-        const size_t run = full ? plane : h_band;
-        const size_t runs = full ? 1 : rows;
-        const size_t per_run = (run + wide - 1) / wide;
-        const long axis0_blocks = n0 > 1 ? static_cast<long>(runs * per_run) : 0;
+        const Band g = band_of(band);
+        const size_t h_band = g.h_band, b1 = g.b1;
+        const long axis0_blocks = g.axis0_blocks;
         // Fusing the last two axes parallelises over planes only; with fewer
         // planes than threads, run the passes separately over all lines.
         const bool fused = n0 >= static_cast<size_t>(threads);
@@ -774,11 +852,7 @@ struct Fft3dPlan::Impl {
             complex_block(spec + 2 * (i0 * plane + c0), f1, h, std::min(wide, h_band - c0), inverse, b1, buf);
         };
         auto axis0 = [&](long blk, double* buf) {
-            double* spec = specs[static_cast<size_t>(blk / axis0_blocks)];
-            blk %= axis0_blocks;
-            const size_t first = full ? 0 : row_index(static_cast<size_t>(blk) / per_run) * h;
-            const size_t c0 = (static_cast<size_t>(blk) % per_run) * wide;
-            complex_block(spec + 2 * (first + c0), f0, plane, std::min(wide, run - c0), inverse, b0, buf);
+            axis0_block(specs[static_cast<size_t>(blk / axis0_blocks)], g, blk % axis0_blocks, inverse, buf);
         };
         const long n_specs = static_cast<long>(count);
 #pragma omp parallel num_threads(threads)
@@ -790,26 +864,26 @@ struct Fft3dPlan::Impl {
                 if (fused) {
 #pragma omp for schedule(static)
                     for (long i0 = 0; i0 < static_cast<long>(n0); ++i0)
-                        plane_inverse(specs, count, real_out, static_cast<size_t>(i0), h_band, b1, buf);
+                        plane_inverse(specs, count, real_out, static_cast<size_t>(i0), g, buf);
                 } else {
 #pragma omp for schedule(static)
                     for (long blk = 0; blk < n_specs * axis1_blocks; ++blk) axis1(blk, buf);
 #pragma omp for schedule(static)
                     for (long blk = 0; blk < line_blocks; ++blk) {
                         const size_t first = static_cast<size_t>(blk) * 2 * kLanes;
-                        c2r_span(specs, count, real_out, first, std::min(lines, first + 2 * kLanes), h_band, buf);
+                        c2r_span(specs, h, count, real_out, first, std::min(lines, first + 2 * kLanes), h_band, buf);
                     }
                 }
             } else {
                 if (fused) {
 #pragma omp for schedule(static)
                     for (long i0 = 0; i0 < static_cast<long>(n0); ++i0)
-                        plane_forward(real_in, count, specs, static_cast<size_t>(i0), h_band, b1, buf);
+                        plane_forward(real_in, count, specs, static_cast<size_t>(i0), g, buf);
                 } else {
 #pragma omp for schedule(static)
                     for (long blk = 0; blk < line_blocks; ++blk) {
                         const size_t first = static_cast<size_t>(blk) * 2 * kLanes;
-                        r2c_span(real_in, count, specs, first, std::min(lines, first + 2 * kLanes), h_band, buf);
+                        r2c_span(real_in, count, specs, h, first, std::min(lines, first + 2 * kLanes), h_band, buf);
                     }
 #pragma omp for schedule(static)
                     for (long blk = 0; blk < n_specs * axis1_blocks; ++blk) axis1(blk, buf);
@@ -870,6 +944,18 @@ void Fft3dPlan::inverse_interleaved(std::complex<double>* const* spectra, size_t
                                     const std::array<int64_t, 3>& band) {
     if (count < 1) throw Error("FFT: expected at least one interleaved grid");
     impl_->execute(nullptr, reinterpret_cast<double* const*>(spectra), count, real, true, band);
+}
+
+void Fft3dPlan::forward_planes(const PlaneFill& fill, std::complex<double>* const* spectra, size_t count,
+                               const std::array<int64_t, 3>& band) {
+    if (count < 1) throw Error("FFT: expected at least one interleaved grid");
+    impl_->forward_planes(fill, reinterpret_cast<double* const*>(spectra), count, impl_->band_of(band));
+}
+
+void Fft3dPlan::inverse_planes(std::complex<double>* const* spectra, size_t count, const std::array<int64_t, 3>& band,
+                               const PlaneTarget& target, const PlaneDone& done) {
+    if (count < 1) throw Error("FFT: expected at least one interleaved grid");
+    impl_->inverse_planes(reinterpret_cast<double* const*>(spectra), count, impl_->band_of(band), target, done);
 }
 
 }  // namespace lodestone

@@ -11,6 +11,7 @@
 // n0 x n1 x (n2/2 + 1) complex numbers.
 #include <array>
 #include <complex>
+#include <functional>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -84,6 +85,24 @@ public:
                              const std::array<int64_t, 3>& band);
     void inverse_interleaved(std::complex<double>* const* spectra, size_t count, double* real,
                              const std::array<int64_t, 3>& band);
+
+    // The same transforms one plane (fixed index along axis 0) of the real
+    // grids at a time, for callers that make or use the grids plane by
+    // plane (B-spline spreading and interpolation) so that the full real
+    // grids never exist. Planes go in order i0 = 0..n0-1, each n1 n2 count
+    // doubles interleaved as above.
+    //   forward_planes: fill(i0, plane) writes every point of plane i0 into a
+    //     buffer of the plan; the spectra end as forward_interleaved's.
+    //   inverse_planes: plane i0 is written to target(i0), then done(i0) is
+    //     called (target's buffers may be reused once done has returned).
+    // Both run on the calling thread: parallelise over plans instead.
+    using PlaneFill = std::function<void(size_t, double*)>;
+    using PlaneTarget = std::function<double*(size_t)>;
+    using PlaneDone = std::function<void(size_t)>;
+    void forward_planes(const PlaneFill& fill, std::complex<double>* const* spectra, size_t count,
+                        const std::array<int64_t, 3>& band);
+    void inverse_planes(std::complex<double>* const* spectra, size_t count, const std::array<int64_t, 3>& band,
+                        const PlaneTarget& target, const PlaneDone& done);
 
 private:
     struct Impl;
