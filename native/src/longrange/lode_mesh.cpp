@@ -114,7 +114,20 @@ MeshEntries mesh_entries(const KVectors& kv, const std::array<int64_t, 3>& mesh,
             add(m, k, -1.0);
         }
     }
-    return e;
+    // In spectrum order: the k-space loops then stream through the spectra
+    // instead of jumping between planes.
+    std::vector<size_t> by_index(e.size());
+    for (size_t i = 0; i < by_index.size(); i++) by_index[i] = i;
+    std::sort(by_index.begin(), by_index.end(), [&](size_t a, size_t b) { return e.index[a] < e.index[b]; });
+    MeshEntries sorted;
+    for (size_t i : by_index) {
+        sorted.index.push_back(e.index[i]);
+        for (int x = 0; x < 3; x++) sorted.k.push_back(e.k[3 * i + static_cast<size_t>(x)]);
+        sorted.norm.push_back(e.norm[i]);
+        sorted.weight.push_back(e.weight[i]);
+        sorted.moduli.push_back(e.moduli[i]);
+    }
+    return sorted;
 }
 
 int count_types(const System& system) {
@@ -292,15 +305,15 @@ constexpr size_t kBlock = mesh::kBlock;
 // Kept per centre and block: the kBlock values, then their gradients along u.
 constexpr size_t kCentreBlock = 4 * kBlock;
 
-// Threads that work on channel blocks at once: each holds an interleaved
-// block of real meshes and two blocks of spectra (plus, in backward, its
-// share of the adjoint accumulators), so very large meshes run on fewer
-// threads rather than exhaust memory.
+// Threads that work on channel blocks at once: each holds two blocks of
+// spectra (plus, in backward, its share of the adjoint accumulators), so
+// very large meshes run on fewer threads rather than exhaust memory. (The
+// real meshes go through the FFT plane by plane: a few planes per thread.)
 constexpr double kMeshWorkBytes = 4.0 * (1 << 30);
 static int block_threads(const std::array<int64_t, 3>& mesh, int n_types) {
     const double points = static_cast<double>(mesh[0]) * static_cast<double>(mesh[1]) * static_cast<double>(mesh[2]);
-    // real block 8 kBlock, two spectra blocks 2 x 16 kBlock / 2, adjoint accumulators 16 T / 2 bytes per point
-    const double per_thread = points * (8.0 * kBlock + 16.0 * kBlock + 8.0 * n_types);
+    // two spectra blocks 2 x 16 kBlock / 2, adjoint accumulators 16 T / 2 bytes per point
+    const double per_thread = points * (16.0 * kBlock + 8.0 * n_types);
     const int fit = static_cast<int>(kMeshWorkBytes / per_thread);
     return std::max(1, std::min(omp_get_max_threads(), fit));
 }
@@ -352,6 +365,21 @@ struct BlockSpectra {
         }
     }
 };
+
+// Inverse-transforms a block's spectra plane by plane (the real meshes never
+// exist in full) and calls use(k) for every rank k of the centres' visit
+// order once the planes of its stencil exist (stream.interpolate reads them).
+template <class Use>
+static void stream_block(Fft3dPlan& plan, BlockSpectra& spectra, const MeshSetup& s, mesh::PlaneStream& stream,
+                         Use&& use) {
+    auto run = [&](std::pair<size_t, size_t> ranks) {
+        for (size_t k = ranks.first; k < ranks.second; k++) use(k);
+    };
+    plan.inverse_planes(
+        spectra.pointers.data(), kBlock, s.band, [&](size_t x) { return stream.plane(x); },
+        [&](size_t x) { run(stream.ready(x)); });
+    run(stream.wrapped());
+}
 
 // What compute_mesh keeps for a backward pass of the same system: the
 // stencils, the shared k-space setup and, per centre and channel, the
@@ -442,20 +470,19 @@ std::shared_ptr<const LodeSphericalExpansion::MeshCache> LodeSphericalExpansion:
     {
         Fft3dPlan plan(method.mesh[0], method.mesh[1], method.mesh[2]);
         BlockSpectra spectra(plan.complex_size());
-        std::vector<double> phi(kBlock * plan.real_size());
+        mesh::PlaneStream stream(assignment, centers, visit);
 #pragma omp for schedule(static)
         for (int64_t blk = 0; blk < static_cast<int64_t>(n_blocks); blk++) {
             const size_t first = static_cast<size_t>(blk) * kBlock;
             const size_t count = std::min(kBlock, channels.size() - first);
             spectra.fill(s, BlockChannels(s, channels, first, L, N));
-            plan.inverse_interleaved(spectra.pointers.data(), kBlock, phi.data(), s.band);
-            for (size_t k = 0; k < n_centers; k++) {
+            stream_block(plan, spectra, s, stream, [&](size_t k) {
                 const size_t c = visit[k];
                 double local[kCentreBlock];
                 double* d = keep ? centre + (static_cast<size_t>(blk) * n_centers + k) * kCentreBlock : local;
-                assignment.interpolate_block(phi.data(), static_cast<size_t>(centers[c]), d, keep ? d + kBlock : nullptr);
+                stream.interpolate(static_cast<size_t>(centers[c]), d, keep ? d + kBlock : nullptr);
                 for (size_t b = 0; b < count; b++) values[c * P + channels[first + b].col] = d[b];
-            }
+            });
         }
     }
 
@@ -553,7 +580,8 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
         }
         Fft3dPlan plan(method.mesh[0], method.mesh[1], method.mesh[2]);
         BlockSpectra spectra(cached ? 0 : csize), adjoint_spectra(csize);
-        std::vector<double> grid(kBlock * plan.real_size());
+        std::unique_ptr<mesh::PlaneStream> stream;
+        if (!cached) stream = std::make_unique<mesh::PlaneStream>(assignment, centers, visit);
         std::vector<double> weight(kBlock * n_atoms, 0.0);
         std::vector<std::complex<double>*> acc(static_cast<size_t>(T), nullptr);  // mine.psi[t]
 #pragma omp for schedule(static)
@@ -567,20 +595,8 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
             // the centres: loss and centre forces from phi_ch at the centres,
             // kept by compute_mesh or recomputed
             const BlockChannels block(s, channels, first, L, N);
-            if (!cached) {
-                spectra.fill(s, block);
-                plan.inverse_interleaved(spectra.pointers.data(), kBlock, grid.data(), s.band);
-            }
-            for (size_t k = 0; k < n_centers; k++) {
+            auto centre = [&](size_t k, const double* d) {
                 const size_t c = visit[k];
-                double local[kCentreBlock];
-                const double* d = local;
-                if (cached) {
-                    d = cached->centre.data() + (static_cast<size_t>(blk) * n_centers + k) * kCentreBlock;
-                } else {
-                    assignment.interpolate_block(grid.data(), static_cast<size_t>(centers[c]), local,
-                                                 positions ? local + kBlock : nullptr);
-                }
                 double du[3] = {0.0, 0.0, 0.0};
                 for (size_t b = 0; b < count; b++) {
                     const double g = adjoint[c * P + channels[first + b].col];
@@ -589,15 +605,30 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
                         for (size_t x = 0; x < 3; x++) du[x] += g * d[kBlock + 3 * b + x];
                 }
                 if (positions) assignment.add_cartesian(du, 1.0, &mine.centre_force[3 * c]);
+            };
+            if (cached) {
+                for (size_t k = 0; k < n_centers; k++)
+                    centre(k, cached->centre.data() + (static_cast<size_t>(blk) * n_centers + k) * kCentreBlock);
+            } else {
+                spectra.fill(s, block);
+                stream_block(plan, spectra, s, *stream, [&](size_t k) {
+                    double local[kCentreBlock];
+                    stream->interpolate(static_cast<size_t>(centers[visit[k]]), local, positions ? local + kBlock : nullptr);
+                    centre(k, local);
+                });
             }
-            // sources and strain: G^_ch
+            // sources and strain: G^_ch, spread and transformed plane by plane
             for (size_t c = 0; c < n_centers; c++)
                 for (size_t b = 0; b < count; b++)
                     weight[kBlock * static_cast<size_t>(centers[c]) + b] += adjoint[c * P + channels[first + b].col];
-            assignment.spread_block(weight.data(), grid.data());
+            const mesh::Assignment::PlaneAtoms sources = assignment.plane_atoms(weight.data());
+            plan.forward_planes(
+                [&](size_t x, double* plane) {
+                    assignment.spread_block_plane(sources, weight.data(), static_cast<int64_t>(x), plane);
+                },
+                adjoint_spectra.pointers.data(), kBlock, s.band);
             for (size_t c = 0; c < n_centers; c++)
                 for (size_t b = 0; b < count; b++) weight[kBlock * static_cast<size_t>(centers[c]) + b] = 0.0;
-            plan.forward_interleaved(grid.data(), adjoint_spectra.pointers.data(), kBlock, s.band);
             if (positions) {
                 for (size_t b = 0; b < count; b++) {
                     auto& target = mine.psi[static_cast<size_t>(block.t[b])];

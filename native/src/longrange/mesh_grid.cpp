@@ -149,42 +149,56 @@ void spread_plane_any(int order, double* slab, int64_t K1, int64_t K2, const int
 }  // namespace
 
 template <int B>
-void Assignment::spread_interleaved(const double* weight, double* grid) const {
-    const int64_t K0 = mesh_[0], K1 = mesh_[1], K2 = mesh_[2];
-    const size_t n_order = static_cast<size_t>(order_);
+Assignment::PlaneAtoms Assignment::plane_atoms_of(const double* weight) const {
+    const size_t K0 = static_cast<size_t>(mesh_[0]);
     auto used = [&](size_t i) {
         for (int b = 0; b < B; b++)
             if (weight[i * B + static_cast<size_t>(b)] != 0.0) return true;
         return false;
     };
-    // atoms bucketed by their first plane along axis 0 (stable)
-    std::vector<size_t> bucket_start(static_cast<size_t>(K0) + 1, 0);
+    // counting sort by last plane (stable: increasing atom index per plane)
+    PlaneAtoms out;
+    out.start.assign(K0 + 1, 0);
     for (size_t i = 0; i < n_; i++)
-        if (used(i)) bucket_start[static_cast<size_t>(base_[3 * i]) + 1]++;
-    for (int64_t b = 0; b < K0; b++) bucket_start[static_cast<size_t>(b) + 1] += bucket_start[static_cast<size_t>(b)];
-    std::vector<size_t> bucket_atoms(bucket_start.back());
-    {
-        std::vector<size_t> fill(bucket_start.begin(), bucket_start.end() - 1);
-        for (size_t i = 0; i < n_; i++)
-            if (used(i)) bucket_atoms[fill[static_cast<size_t>(base_[3 * i])]++] = i;
-    }
-    const size_t plane = static_cast<size_t>(K1 * K2) * B;
-    const int order = order_;
-#pragma omp parallel for schedule(static)
-    for (int64_t x = 0; x < K0; x++) {
-        double* slab = grid + static_cast<size_t>(x) * plane;
-        std::fill(slab, slab + plane, 0.0);
-        for (int j = 0; j < order; j++) {
-            const size_t b = static_cast<size_t>((x + j) % K0);
-            for (size_t a = bucket_start[b]; a < bucket_start[b + 1]; a++) {
-                const size_t i = bucket_atoms[a];
-                double w0[B];
-                const double theta0 = theta_[3 * i * n_order + static_cast<size_t>(j)];
-                for (int c = 0; c < B; c++) w0[c] = weight[i * B + static_cast<size_t>(c)] * theta0;
-                spread_plane_any<B>(order, slab, K1, K2, &base_[3 * i], &theta_[(3 * i + 1) * n_order], w0);
-            }
+        if (used(i)) out.start[static_cast<size_t>(base_[3 * i]) + 1]++;
+    for (size_t p = 0; p < K0; p++) out.start[p + 1] += out.start[p];
+    out.atoms.resize(out.start.back());
+    std::vector<size_t> fill(out.start.begin(), out.start.end() - 1);
+    for (size_t i = 0; i < n_; i++)
+        if (used(i)) out.atoms[fill[static_cast<size_t>(base_[3 * i])]++] = i;
+    return out;
+}
+
+template <int B>
+void Assignment::spread_plane_of(const PlaneAtoms& atoms, const double* weight, int64_t x, double* plane) const {
+    const int64_t K0 = mesh_[0], K1 = mesh_[1], K2 = mesh_[2];
+    const size_t n_order = static_cast<size_t>(order_);
+    std::fill(plane, plane + static_cast<size_t>(K1 * K2) * B, 0.0);
+    // the atoms whose stencil covers plane x: last plane x + j, weight theta_j
+    for (int j = 0; j < order_; j++) {
+        const size_t p = static_cast<size_t>((x + j) % K0);
+        for (size_t a = atoms.start[p]; a < atoms.start[p + 1]; a++) {
+            const size_t i = atoms.atoms[a];
+            double w0[B];
+            const double theta0 = theta_[3 * i * n_order + static_cast<size_t>(j)];
+            for (int c = 0; c < B; c++) w0[c] = weight[i * B + static_cast<size_t>(c)] * theta0;
+            spread_plane_any<B>(order_, plane, K1, K2, &base_[3 * i], &theta_[(3 * i + 1) * n_order], w0);
         }
     }
+}
+
+template <int B>
+void Assignment::spread_interleaved(const double* weight, double* grid) const {
+    const PlaneAtoms atoms = plane_atoms_of<B>(weight);
+    const size_t plane = static_cast<size_t>(mesh_[1] * mesh_[2]) * B;
+#pragma omp parallel for schedule(static)
+    for (int64_t x = 0; x < mesh_[0]; x++) spread_plane_of<B>(atoms, weight, x, grid + static_cast<size_t>(x) * plane);
+}
+
+Assignment::PlaneAtoms Assignment::plane_atoms(const double* weight) const { return plane_atoms_of<kBlock>(weight); }
+
+void Assignment::spread_block_plane(const PlaneAtoms& atoms, const double* weight, int64_t x, double* plane) const {
+    spread_plane_of<kBlock>(atoms, weight, x, plane);
 }
 
 void Assignment::spread(const double* weight, double* grid) const { spread_interleaved<1>(weight, grid); }
@@ -199,23 +213,21 @@ namespace {
 // contiguous unless the run wraps around the mesh, so the inner dot
 // products unroll and vectorise (over the B meshes when B > 1).
 template <int P, bool Grad, int B>
-LODESTONE_MULTIVERSION void interpolate_order(const double* grid, const std::array<int64_t, 3>& mesh,
+LODESTONE_MULTIVERSION void interpolate_order(const double* const* planes, const std::array<int64_t, 3>& mesh,
                                               const int32_t* base, const double* theta, const double* dtheta,
                                               double* value, double* du) {
     const int64_t K1 = mesh[1], K2 = mesh[2];
     // theta[d][j] weighs point base_d - j: visit c = P - 1 - j upwards
-    int64_t row_x[P], row_y[P], wrap_z[P];
+    int64_t row_y[P], wrap_z[P];
     double w[3][P], dw[3][P];
     for (int c = 0; c < P; c++) {
         for (int d = 0; d < 3; d++) {
             w[d][c] = theta[d * P + (P - 1 - c)];
             dw[d][c] = Grad ? dtheta[d * P + (P - 1 - c)] : 0.0;
         }
-        int64_t x = base[0] - (P - 1) + c, y = base[1] - (P - 1) + c, z = base[2] - (P - 1) + c;
-        if (x < 0) x += mesh[0];
+        int64_t y = base[1] - (P - 1) + c, z = base[2] - (P - 1) + c;
         if (y < 0) y += K1;
         if (z < 0) z += K2;
-        row_x[c] = x * K1;
         row_y[c] = y;
         wrap_z[c] = z;
     }
@@ -226,7 +238,7 @@ LODESTONE_MULTIVERSION void interpolate_order(const double* grid, const std::arr
     for (int a = 0; a < P; a++) {
         double p_a[B] = {}, g1_a[B] = {}, g2_a[B] = {};
         for (int b = 0; b < P; b++) {
-            const double* row = grid + static_cast<size_t>((row_x[a] + row_y[b]) * K2) * B;
+            const double* row = planes[a] + static_cast<size_t>(row_y[b] * K2) * B;
             const double* src = row + z_first * B;
             if (!contiguous) {
                 for (int c = 0; c < P; c++)
@@ -269,15 +281,29 @@ LODESTONE_MULTIVERSION void interpolate_order(const double* grid, const std::arr
 }
 
 template <bool Grad, int B>
+void interpolate_planes(int order, const double* const* planes, const std::array<int64_t, 3>& mesh,
+                        const int32_t* base, const double* theta, const double* dtheta, double* value, double* du) {
+    switch (order) {
+        case 3: return interpolate_order<3, Grad, B>(planes, mesh, base, theta, dtheta, value, du);
+        case 4: return interpolate_order<4, Grad, B>(planes, mesh, base, theta, dtheta, value, du);
+        case 5: return interpolate_order<5, Grad, B>(planes, mesh, base, theta, dtheta, value, du);
+        case 6: return interpolate_order<6, Grad, B>(planes, mesh, base, theta, dtheta, value, du);
+        default: return interpolate_order<7, Grad, B>(planes, mesh, base, theta, dtheta, value, du);
+    }
+}
+
+// The same on a whole grid of B interleaved meshes.
+template <bool Grad, int B>
 void interpolate_any(int order, const double* grid, const std::array<int64_t, 3>& mesh, const int32_t* base,
                      const double* theta, const double* dtheta, double* value, double* du) {
-    switch (order) {
-        case 3: return interpolate_order<3, Grad, B>(grid, mesh, base, theta, dtheta, value, du);
-        case 4: return interpolate_order<4, Grad, B>(grid, mesh, base, theta, dtheta, value, du);
-        case 5: return interpolate_order<5, Grad, B>(grid, mesh, base, theta, dtheta, value, du);
-        case 6: return interpolate_order<6, Grad, B>(grid, mesh, base, theta, dtheta, value, du);
-        default: return interpolate_order<7, Grad, B>(grid, mesh, base, theta, dtheta, value, du);
+    const double* planes[kMaxOrder];
+    const size_t plane = static_cast<size_t>(mesh[1] * mesh[2]) * B;
+    for (int c = 0; c < order; c++) {
+        int64_t x = base[0] - (order - 1) + c;
+        if (x < 0) x += mesh[0];
+        planes[c] = grid + static_cast<size_t>(x) * plane;
     }
+    interpolate_planes<Grad, B>(order, planes, mesh, base, theta, dtheta, value, du);
 }
 
 }  // namespace
@@ -321,6 +347,50 @@ void Assignment::interpolate_block(const double* grid, size_t atom, double* valu
     if (!derivatives_) throw Error("internal: mesh assignment built without derivatives");
     interpolate_any<true, kBlock>(order_, grid, mesh_, &base_[3 * atom], &theta_[3 * atom * n_order],
                                   &dtheta_[3 * atom * n_order], value, du);
+}
+
+void Assignment::interpolate_block_planes(const double* const* planes, size_t atom, double* value, double* du) const {
+    const size_t n_order = static_cast<size_t>(order_);
+    if (du == nullptr) {
+        interpolate_planes<false, kBlock>(order_, planes, mesh_, &base_[3 * atom], &theta_[3 * atom * n_order],
+                                          nullptr, value, nullptr);
+        return;
+    }
+    if (!derivatives_) throw Error("internal: mesh assignment built without derivatives");
+    interpolate_planes<true, kBlock>(order_, planes, mesh_, &base_[3 * atom], &theta_[3 * atom * n_order],
+                                     &dtheta_[3 * atom * n_order], value, du);
+}
+
+PlaneStream::PlaneStream(const Assignment& a, const std::vector<int32_t>& atoms, const std::vector<size_t>& visit)
+    : a_(a), order_(a.order()), plane_size_(static_cast<size_t>(a.mesh()[1] * a.mesh()[2]) * kBlock) {
+    storage_.resize(static_cast<size_t>(2 * order_ - 1) * plane_size_);
+    const size_t K0 = static_cast<size_t>(a.mesh()[0]);
+    start_.assign(K0 + 1, visit.size());
+    // visit is sorted by last plane: start_[x] = first rank at or past x
+    for (size_t k = visit.size(); k-- > 0;)
+        start_[static_cast<size_t>(a.last_plane(static_cast<size_t>(atoms[visit[k]])))] = k;
+    for (size_t x = K0; x-- > 0;) start_[x] = std::min(start_[x], start_[x + 1]);
+}
+
+size_t PlaneStream::offset(size_t x) const {
+    const size_t head = static_cast<size_t>(order_ - 1);
+    return (x < head ? x : head + x % static_cast<size_t>(order_)) * plane_size_;
+}
+
+std::pair<size_t, size_t> PlaneStream::ready(size_t x) const {
+    if (x + 1 < static_cast<size_t>(order_)) return {0, 0};
+    return {start_[x], start_[x + 1]};
+}
+
+void PlaneStream::interpolate(size_t atom, double* value, double* du) const {
+    const double* planes[kMaxOrder];
+    const int64_t K0 = a_.mesh()[0];
+    for (int c = 0; c < order_; c++) {
+        int64_t x = a_.last_plane(atom) - (order_ - 1) + c;
+        if (x < 0) x += K0;
+        planes[c] = storage_.data() + offset(static_cast<size_t>(x));
+    }
+    a_.interpolate_block_planes(planes, atom, value, du);
 }
 
 }  // namespace lodestone::mesh

@@ -15,6 +15,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lodestone/longrange/pme.hpp"
@@ -84,6 +85,23 @@ public:
     // Indices into `atoms` ordered by stencil position (plane, row, point):
     // consecutive atoms then share the mesh rows already in cache.
     std::vector<size_t> locality_order(const std::vector<int32_t>& atoms) const;
+
+    // Plane by plane, for the FFT's forward_planes / inverse_planes (the
+    // full interleaved grids never exist):
+    // - the last plane along axis 0 of an atom's stencil (which covers
+    //   planes last - order + 1 .. last, modulo K0);
+    int64_t last_plane(size_t atom) const { return base_[3 * atom]; }
+    // - the atoms with a nonzero weight in a block (weights as in
+    //   spread_block) by last plane, then plane x of spread_block's grid
+    //   (plane: K1 K2 kBlock doubles, overwritten);
+    struct PlaneAtoms {
+        std::vector<size_t> start, atoms;  // atoms[start[p] .. start[p+1]) have last plane p
+    };
+    PlaneAtoms plane_atoms(const double* weight) const;
+    void spread_block_plane(const PlaneAtoms& atoms, const double* weight, int64_t x, double* plane) const;
+    // - interpolate_block from the stencil's planes, planes[c] being plane
+    //   last_plane(atom) - order + 1 + c (modulo K0).
+    void interpolate_block_planes(const double* const* planes, size_t atom, double* value, double* du) const;
     // Cartesian gradient from a gradient along u: out_x += scale sum_d du_dr[x][d] du[d].
     void add_cartesian(const double* du, double scale, double* out) const {
         for (int x = 0; x < 3; x++)
@@ -91,6 +109,10 @@ public:
     }
 
 private:
+    template <int B>
+    PlaneAtoms plane_atoms_of(const double* weight) const;
+    template <int B>
+    void spread_plane_of(const PlaneAtoms& atoms, const double* weight, int64_t x, double* plane) const;
     template <int B>
     void spread_interleaved(const double* weight, double* grid) const;
 
@@ -102,6 +124,34 @@ private:
     std::vector<int32_t> base_;    // [atom][d]: floor(u_d)
     std::vector<double> theta_;    // [atom][d][j]
     std::vector<double> dtheta_;   // [atom][d][j]
+};
+
+// Interpolation at a set of atoms from kBlock interleaved grids that arrive
+// one plane at a time (Fft3dPlan::inverse_planes): keeps the first order - 1
+// planes (for the stencils that wrap around the mesh) and the last `order`,
+// and tells which atoms have all their stencil's planes once plane x exists.
+class PlaneStream {
+public:
+    // `visit`: a.locality_order(atoms), which orders atoms by last plane.
+    PlaneStream(const Assignment& a, const std::vector<int32_t>& atoms, const std::vector<size_t>& visit);
+    // where plane x goes
+    double* plane(size_t x) { return storage_.data() + offset(x); }
+    // Ranks in `visit` [first, second) whose stencils are complete once
+    // plane x exists, and those that wrap around (complete after the last
+    // plane); together they cover every rank once.
+    std::pair<size_t, size_t> ready(size_t x) const;
+    std::pair<size_t, size_t> wrapped() const { return {0, start_[static_cast<size_t>(order_ - 1)]}; }
+    // interpolate_block of one of the atoms from the kept planes
+    void interpolate(size_t atom, double* value, double* du) const;
+
+private:
+    size_t offset(size_t x) const;
+
+    const Assignment& a_;
+    int order_;
+    size_t plane_size_;
+    std::vector<double> storage_;  // planes 0..order-2, then a ring of order planes
+    std::vector<size_t> start_;    // start_[x]: first rank whose last plane is >= x
 };
 
 }  // namespace lodestone::mesh
