@@ -204,8 +204,9 @@ namespace {
 struct MeshSetup {
     KVectors kv;
     MeshEntries entries;
-    std::vector<double> coef;  // [e][l][n]: (4 pi / V) G I_nl
-    std::vector<double> Y;     // [e][lm]
+    // Column-major, so that a channel's loop over the entries streams:
+    std::vector<double> coef;  // [l][n][e]: (4 pi / V) G I_nl
+    std::vector<double> Y;     // [lm][e]
     size_t plan_size = 0;  // complex points of the half spectrum
     // Largest |m_d| of the k-set: the FFTs transform only the lines that can
     // hold it (fft.hpp's band-limited transforms), and an inverse reads only
@@ -247,16 +248,18 @@ static MeshSetup make_mesh_setup(const System& system, const std::vector<int>& t
     s.Y.resize(n_e * static_cast<size_t>(LM));
 #pragma omp parallel for schedule(static)
     for (int64_t ee = 0; ee < static_cast<int64_t>(n_e); ee++) {
-        thread_local std::vector<double> work;
+        thread_local std::vector<double> work, c, Y;
+        c.resize(static_cast<size_t>(L * N));
+        Y.resize(static_cast<size_t>(LM));
         const size_t e = static_cast<size_t>(ee);
         const double kn = s.entries.norm[e];
         const double* k = &s.entries.k[3 * e];
         const double u[3] = {k[0] / kn, k[1] / kn, k[2] / kn};
-        double* c = &s.coef[e * static_cast<size_t>(L * N)];
-        radial.compute(kn, c, nullptr);
+        radial.compute(kn, c.data(), nullptr);
         const double g = 4.0 * M_PI / volume * potential.fourier(kn);
-        for (int q = 0; q < L * N; q++) c[q] *= g;
-        harmonics.compute(u, &s.Y[e * static_cast<size_t>(LM)], nullptr, work);
+        for (size_t q = 0; q < c.size(); q++) s.coef[q * n_e + e] = g * c[q];
+        harmonics.compute(u, Y.data(), nullptr, work);
+        for (size_t lm = 0; lm < Y.size(); lm++) s.Y[lm * n_e + e] = Y[lm];
     }
     Fft3dPlan plan(method.mesh[0], method.mesh[1], method.mesh[2]);
     s.plan_size = plan.complex_size();
@@ -321,14 +324,14 @@ static int block_threads(const std::array<int64_t, 3>& mesh, int n_types) {
 // What the k-space loops need of a block's channels: i^l = sign (i if
 // odd), the (l, n) column of coef, the lm column of Y, the type's density.
 struct BlockChannels {
-    size_t count = 0, LN = 0, LM = 0;
+    size_t count = 0;
     std::array<size_t, kBlock> ln{}, lm{};
     std::array<double, kBlock> sign{};
     std::array<bool, kBlock> odd{};
     std::array<int, kBlock> t{};
     std::array<const std::complex<double>*, kBlock> q{};
-    BlockChannels(const MeshSetup& s, const std::vector<Channel>& channels, size_t first, int L, int N)
-        : count(std::min(kBlock, channels.size() - first)), LN(static_cast<size_t>(L * N)), LM(static_cast<size_t>(L * L)) {
+    BlockChannels(const MeshSetup& s, const std::vector<Channel>& channels, size_t first, int N)
+        : count(std::min(kBlock, channels.size() - first)) {
         for (size_t b = 0; b < count; b++) {
             const Channel& ch = channels[first + b];
             ln[b] = static_cast<size_t>(ch.l * N + ch.n);
@@ -353,12 +356,11 @@ struct BlockSpectra {
     void fill(const MeshSetup& s, const BlockChannels& block) {
         for (size_t b = 0; b < kBlock; b++) clear_band(s, pointers[b]);
         const MeshEntries& e = s.entries;
-        for (size_t i = 0; i < e.size(); i++) {
+        const size_t n_e = e.size();
+        for (size_t i = 0; i < n_e; i++) {
             const size_t idx = e.index[i];
-            const double* coef = &s.coef[i * block.LN];
-            const double* Y = &s.Y[i * block.LM];
             for (size_t b = 0; b < block.count; b++) {
-                const double c = block.sign[b] * coef[block.ln[b]] * Y[block.lm[b]] * e.moduli[i];
+                const double c = block.sign[b] * s.coef[block.ln[b] * n_e + i] * s.Y[block.lm[b] * n_e + i] * e.moduli[i];
                 const std::complex<double> z = block.q[b][idx];
                 pointers[b][idx] = block.odd[b] ? std::complex<double>(-c * z.imag(), c * z.real()) : c * z;
             }
@@ -408,28 +410,28 @@ struct LodeSphericalExpansion::MeshCache {
 
 // The block's share of the backward pass from its adjoint spectra G^_b:
 //   acc[t_b] += conj(i^l) K_ch D G^_b (sources, when acc is not null);
-//   with dcoef, per entry and lm: Z1 += z coef', Z2 += z coef, where
-//   z = w Re[i^l D Q^ conj(G^_b)] (strain).
+//   with dcoef, per lm and entry: Z1 += z coef', Z2 += z coef, where
+//   z = w Re[i^l D Q^ conj(G^_b)] (strain). dcoef, Z1 and Z2 are
+//   column-major as MeshSetup::coef.
 static void adjoint_block(const MeshSetup& s, const BlockChannels& block, const BlockSpectra& adjoint,
                           const double* dcoef, std::complex<double>* const* acc, double* Z1, double* Z2) {
     const MeshEntries& e = s.entries;
-    for (size_t i = 0; i < e.size(); i++) {
+    const size_t n_e = e.size();
+    for (size_t i = 0; i < n_e; i++) {
         const size_t idx = e.index[i];
-        const double* coef = &s.coef[i * block.LN];
-        const double* Y = &s.Y[i * block.LM];
         for (size_t b = 0; b < block.count; b++) {
-            const double base = coef[block.ln[b]];
+            const double base = s.coef[block.ln[b] * n_e + i];
             const std::complex<double> gh = adjoint.pointers[b][idx];
             const double sign = block.sign[b];
             if (acc) {
-                const double c = sign * base * Y[block.lm[b]] * e.moduli[i];
+                const double c = sign * base * s.Y[block.lm[b] * n_e + i] * e.moduli[i];
                 acc[block.t[b]][idx] += block.odd[b] ? std::complex<double>(c * gh.imag(), -c * gh.real()) : c * gh;
             }
             if (dcoef) {
                 const std::complex<double> prod = block.q[b][idx] * std::conj(gh);
                 const double z = e.weight[i] * sign * e.moduli[i] * (block.odd[b] ? -prod.imag() : prod.real());
-                Z1[i * block.LM + block.lm[b]] += z * dcoef[i * block.LN + block.ln[b]];
-                Z2[i * block.LM + block.lm[b]] += z * base;
+                Z1[block.lm[b] * n_e + i] += z * dcoef[block.ln[b] * n_e + i];
+                Z2[block.lm[b] * n_e + i] += z * base;
             }
         }
     }
@@ -475,7 +477,7 @@ std::shared_ptr<const LodeSphericalExpansion::MeshCache> LodeSphericalExpansion:
         for (int64_t blk = 0; blk < static_cast<int64_t>(n_blocks); blk++) {
             const size_t first = static_cast<size_t>(blk) * kBlock;
             const size_t count = std::min(kBlock, channels.size() - first);
-            spectra.fill(s, BlockChannels(s, channels, first, L, N));
+            spectra.fill(s, BlockChannels(s, channels, first, N));
             stream_block(plan, spectra, s, stream, [&](size_t k) {
                 const size_t c = visit[k];
                 double local[kCentreBlock];
@@ -550,9 +552,7 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
             const double kn = e.norm[i];
             radial_->compute(kn, I.data(), dI.data());
             const double g = potential_->fourier(kn), dg = potential_->d_fourier(kn);
-            for (int q = 0; q < L * N; q++)
-                dcoef[i * static_cast<size_t>(L * N) + static_cast<size_t>(q)] =
-                    4.0 * M_PI / volume * (dg * I[static_cast<size_t>(q)] + g * dI[static_cast<size_t>(q)]);
+            for (size_t q = 0; q < I.size(); q++) dcoef[q * n_e + i] = 4.0 * M_PI / volume * (dg * I[q] + g * dI[q]);
         }
     }
 
@@ -594,7 +594,7 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
             if (!any) continue;
             // the centres: loss and centre forces from phi_ch at the centres,
             // kept by compute_mesh or recomputed
-            const BlockChannels block(s, channels, first, L, N);
+            const BlockChannels block(s, channels, first, N);
             auto centre = [&](size_t k, const double* d) {
                 const size_t c = visit[k];
                 double du[3] = {0.0, 0.0, 0.0};
@@ -705,12 +705,10 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
                 const double* k = &e.k[3 * i];
                 const double u[3] = {k[0] / kn, k[1] / kn, k[2] / kn};
                 harmonics_.compute(u, Y.data(), dY.data(), work);
-                const double* z1 = &Z1[i * static_cast<size_t>(LM)];
-                const double* z2 = &Z2[i * static_cast<size_t>(LM)];
                 for (int x = 0; x < 3; x++) {
                     double dk = 0.0;
-                    for (int lm = 0; lm < LM; lm++)
-                        dk += z1[lm] * u[x] * Y[static_cast<size_t>(lm)] + z2[lm] * dY[static_cast<size_t>(x * LM + lm)] / kn;
+                    for (size_t lm = 0; lm < static_cast<size_t>(LM); lm++)
+                        dk += Z1[lm * n_e + i] * u[x] * Y[lm] + Z2[lm * n_e + i] * dY[static_cast<size_t>(x * LM) + lm] / kn;
                     for (int y = 0; y < 3; y++) mine[3 * x + y] -= k[y] * dk;
                 }
             }
