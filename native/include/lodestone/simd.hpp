@@ -9,3 +9,19 @@
 #else
 #define LODESTONE_MULTIVERSION
 #endif
+
+#if defined(__GNUC__)
+#include <cstring>
+
+#define LODESTONE_INLINE inline __attribute__((always_inline))
+
+namespace lodestone {
+// Four doubles as one value: one AVX register in the x86-64-v3 clone, two SSE
+// registers otherwise. Passed by reference only (by value changes the ABI
+// between the clones).
+typedef double v4d __attribute__((vector_size(32)));
+
+LODESTONE_INLINE void load4(v4d& v, const double* p) { std::memcpy(&v, p, sizeof(v)); }
+LODESTONE_INLINE void store4(double* p, const v4d& v) { std::memcpy(p, &v, sizeof(v)); }
+}  // namespace lodestone
+#endif

@@ -13,16 +13,6 @@ namespace lodestone::kernels {
 
 namespace {
 
-#define LODESTONE_INLINE inline __attribute__((always_inline))
-
-// Four doubles as one value: one AVX register in the x86-64-v3 clone, two SSE
-// registers otherwise. Passed by reference only (by value changes the ABI
-// between the clones).
-typedef double v4d __attribute__((vector_size(32)));
-
-LODESTONE_INLINE void load4(v4d& v, const double* p) { std::memcpy(&v, p, sizeof(v)); }
-LODESTONE_INLINE void store4(double* p, const v4d& v) { std::memcpy(p, &v, sizeof(v)); }
-
 // Gradient rows are written once and not read again here: non-temporal
 // stores skip reading each destination line from memory first, which
 // otherwise doubles the traffic of an output of ~1 GB. dst: 16-byte aligned.

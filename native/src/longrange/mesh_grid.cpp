@@ -2,18 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include "lodestone/error.hpp"
 #include "lodestone/math/fft.hpp"
 #include "lodestone/simd.hpp"
-
-// Point<4> below returns four-double vectors from functions that are always
-// inlined into the kernels, so no vector crosses a call and GCC's note on
-// the ABI of such returns without AVX does not apply.
-#if defined(__GNUC__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
 
 namespace lodestone::mesh {
 
@@ -111,31 +103,26 @@ Assignment::Assignment(const System& system, const std::array<int64_t, 3>& mesh,
 namespace {
 
 // One mesh point of B interleaved meshes as one value: a double, or for
-// B = 4 a four-double vector (GCC vector extension, one AVX2 register in the
-// x86-64-v3 clone); the loops over b < B were left scalar by the compiler.
+// B = 4 a v4d (simd.hpp); the compiler left the loops over b < B scalar.
 template <int B>
 struct Point {
     using type = double;
-    static type load(const double* p) { return *p; }
-    static void add(double* p, type x) { *p += x; }
-    static type from(const double* w) { return *w; }
-    static double lane(type x, int) { return x; }
+    static void load(type& x, const double* p) { x = *p; }
+    static void add(double* p, const type& x) { *p += x; }
+    static double lane(const type& x, int) { return x; }
 };
 #if defined(__GNUC__)
 template <>
 struct Point<4> {
-    typedef double type __attribute__((vector_size(32)));
-    static type load(const double* p) {
-        type x;
-        std::memcpy(&x, p, sizeof(type));
-        return x;
+    using type = v4d;
+    LODESTONE_INLINE static void load(type& x, const double* p) { load4(x, p); }
+    LODESTONE_INLINE static void add(double* p, const type& x) {
+        type y;
+        load4(y, p);
+        y += x;
+        store4(p, y);
     }
-    static void add(double* p, type x) {
-        x += load(p);
-        std::memcpy(p, &x, sizeof(type));
-    }
-    static type from(const double* w) { return load(w); }
-    static double lane(type x, int k) { return x[k]; }
+    LODESTONE_INLINE static double lane(const type& x, int k) { return x[k]; }
 };
 #endif
 
@@ -155,7 +142,8 @@ LODESTONE_MULTIVERSION void spread_plane(double* slab, int64_t K1, int64_t K2, c
         wrap_z[c] = z;
     }
     using Pt = Point<B>;
-    const typename Pt::type weight = Pt::from(w0);
+    typename Pt::type weight;
+    Pt::load(weight, w0);
     for (int c = 0; c < P; c++) {
         int64_t y = base[1] - c;
         if (y < 0) y += K1;
@@ -278,7 +266,8 @@ LODESTONE_MULTIVERSION void interpolate_order(const double* const* planes, const
             const double* row = planes[a] + static_cast<size_t>(row_y[b] * K2) * B;
             V p_b{}, g2_b{};
             for (int c = 0; c < P; c++) {
-                const V x = Pt::load(contiguous ? row + (z_first + c) * B : row + wrap_z[c] * B);
+                V x;
+                Pt::load(x, contiguous ? row + (z_first + c) * B : row + wrap_z[c] * B);
                 p_b += w[2][c] * x;
                 if (Grad) g2_b += dw[2][c] * x;
             }

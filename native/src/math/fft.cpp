@@ -158,8 +158,10 @@ void stage_radix4(const StageArgs& a) {
 //   c_{P-k} = same with + i
 // which halves the multiplications of the plain DFT. cs/sn hold
 // cos/sin(2 pi q / P) for q < P.
+// Always inlined: compiled inside each multiversioned stage_radixP clone
+// (a shared out-of-line copy would be baseline code for every CPU).
 template <int P>
-inline void stage_odd_fixed(const StageArgs& a, const double* cs, const double* sn) {
+__attribute__((always_inline)) inline void stage_odd_fixed(const StageArgs& a, const double* cs, const double* sn) {
     constexpr int H = (P - 1) / 2;
     const size_t m = a.m, S = a.S;
     double C[H + 1][H + 1], Sn[H + 1][H + 1];

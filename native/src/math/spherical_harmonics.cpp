@@ -117,10 +117,6 @@ void solid_harmonics(int max_l, const double* norm, const double* rec, const dou
 // The same for four directions at once, one per vector lane, with
 // gradients multiplied by scale[lane] (e.g. 1/r); outputs [lm][4] and
 // [xyz][lm][4].
-typedef double v4d __attribute__((vector_size(32)));
-
-inline __attribute__((always_inline)) void store4(double* p, const v4d& v) { std::memcpy(p, &v, sizeof(v)); }
-
 LODESTONE_MULTIVERSION
 void solid_harmonics4(int max_l, const double* norm, const double* rec, const double* directions, const double* scale,
                       double* values, double* gradients) {
