@@ -516,13 +516,18 @@ struct Fft3dPlan::Impl {
     // (zero) rows beyond it, a forward does not write them.
     static void complex_block(double* base, const BatchFft& f, size_t stride, size_t count, bool inverse,
                               size_t band, double* buf) {
+        complex_block(base, stride, base, stride, f, count, inverse, band, buf);
+    }
+    // The same from lines at `src` (stride src_stride) to lines at `dst`.
+    static void complex_block(const double* src, size_t src_stride, double* dst, size_t dst_stride, const BatchFft& f,
+                              size_t count, bool inverse, size_t band, double* buf) {
         const size_t n = f.size(), NL = n * kLanes;
         const size_t batches = (count + kLanes - 1) / kLanes;
         const double sign = inverse ? -1.0 : 1.0;
         double* work = buf + 2 * kWide * NL;
         auto in_band = [&](size_t j) { return j <= band || n - j <= band; };
         for (size_t j = 0; j < n; ++j) {
-            const double* row = base + 2 * j * stride;
+            const double* row = src + 2 * j * src_stride;
             if (inverse && !in_band(j)) {
                 for (size_t g = 0; g < batches; ++g) {
                     std::fill_n(buf + 2 * g * NL + j * kLanes, kLanes, 0.0);
@@ -547,12 +552,12 @@ struct Fft3dPlan::Impl {
             const size_t lanes = std::min(kLanes, count - g * kLanes);
             for (size_t j = 0; j < n; ++j) {
                 if (!inverse && !in_band(j)) continue;
-                double* dst = base + 2 * j * stride + 2 * g * kLanes;
+                double* out = dst + 2 * j * dst_stride + 2 * g * kLanes;
                 const double* r = res.first + j * kLanes;
                 const double* i = res.second + j * kLanes;
                 for (size_t b = 0; b < lanes; ++b) {
-                    dst[2 * b] = r[b];
-                    dst[2 * b + 1] = sign * i[b];
+                    out[2 * b] = r[b];
+                    out[2 * b + 1] = sign * i[b];
                 }
             }
         }
@@ -745,11 +750,13 @@ struct Fft3dPlan::Impl {
         complex_block(spec + 2 * (first + c0), f0, n1 * h, std::min(wide, g.run - c0), inverse, g.b0, buf);
     }
 
-    // Axis 1 of one plane's kept columns; `row`: complex numbers per line.
-    void axis1_plane(double* plane_spec, size_t row, const Band& g, bool inverse, double* buf) const {
-        if (n1 == 1) return;
+    // Axis 1 of one plane's kept columns, from `src` to `dst` (may be the
+    // same); `*_row`: complex numbers per line.
+    void axis1_plane(const double* src, size_t src_row, double* dst, size_t dst_row, const Band& g, bool inverse,
+                     double* buf) const {
         for (size_t c0 = 0; c0 < g.h_band; c0 += kWide * kLanes)
-            complex_block(plane_spec + 2 * c0, f1, row, std::min(kWide * kLanes, g.h_band - c0), inverse, g.b1, buf);
+            complex_block(src + 2 * c0, src_row, dst + 2 * c0, dst_row, f1, std::min(kWide * kLanes, g.h_band - c0),
+                          inverse, g.b1, buf);
     }
 
     // Plane-by-plane transforms (Fft3dPlan::forward_planes / inverse_planes):
@@ -772,11 +779,13 @@ struct Fft3dPlan::Impl {
         for (size_t i0 = 0; i0 < n0; ++i0) {
             fill(i0, plane_real_.data());
             r2c_span(plane_real_.data(), count, local.data(), g.h_band, 0, n1, g.h_band, buf);
+            // (a forward writes only the kept rows)
             for (size_t q = 0; q < count; ++q) {
-                axis1_plane(local[q], g.h_band, g, false, buf);
-                for (size_t r = 0; r < g.rows; ++r) {
-                    const size_t m1 = g.row_index(r, n1);
-                    std::copy_n(local[q] + 2 * m1 * g.h_band, 2 * g.h_band, specs[q] + 2 * ((i0 * n1 + m1) * h));
+                double* dst = specs[q] + 2 * i0 * n1 * h;
+                if (n1 > 1) {
+                    axis1_plane(local[q], g.h_band, dst, h, g, false, buf);
+                } else {
+                    std::copy_n(local[q], 2 * g.h_band, dst);
                 }
             }
         }
@@ -793,12 +802,13 @@ struct Fft3dPlan::Impl {
         plane_spectra(count, local, g);
         for (size_t i0 = 0; i0 < n0; ++i0) {
             for (size_t q = 0; q < count; ++q) {
-                // rows outside the band are not read (complex_block counts them as zero)
-                for (size_t r = 0; r < g.rows; ++r) {
-                    const size_t m1 = g.row_index(r, n1);
-                    std::copy_n(specs[q] + 2 * ((i0 * n1 + m1) * h), 2 * g.h_band, local[q] + 2 * m1 * g.h_band);
+                // (an inverse reads only the kept rows)
+                const double* src = specs[q] + 2 * i0 * n1 * h;
+                if (n1 > 1) {
+                    axis1_plane(src, h, local[q], g.h_band, g, true, buf);
+                } else {
+                    std::copy_n(src, 2 * g.h_band, local[q]);
                 }
-                axis1_plane(local[q], g.h_band, g, true, buf);
             }
             c2r_span(local.data(), g.h_band, count, target(i0), 0, n1, g.h_band, buf);
             done(i0);
@@ -811,12 +821,21 @@ struct Fft3dPlan::Impl {
     void plane_forward(const double* real, size_t count, double* const* specs, size_t i0, const Band& g,
                        double* buf) const {
         r2c_span(real, count, specs, h, i0 * n1, (i0 + 1) * n1, g.h_band, buf);
-        for (size_t q = 0; q < count; ++q) axis1_plane(specs[q] + 2 * i0 * n1 * h, h, g, false, buf);
+        if (n1 == 1) return;
+        for (size_t q = 0; q < count; ++q) {
+            double* plane = specs[q] + 2 * i0 * n1 * h;
+            axis1_plane(plane, h, plane, h, g, false, buf);
+        }
     }
 
     void plane_inverse(double* const* specs, size_t count, double* real, size_t i0, const Band& g,
                        double* buf) const {
-        for (size_t q = 0; q < count; ++q) axis1_plane(specs[q] + 2 * i0 * n1 * h, h, g, true, buf);
+        if (n1 > 1) {
+            for (size_t q = 0; q < count; ++q) {
+                double* plane = specs[q] + 2 * i0 * n1 * h;
+                axis1_plane(plane, h, plane, h, g, true, buf);
+            }
+        }
         c2r_span(specs, h, count, real, i0 * n1, (i0 + 1) * n1, g.h_band, buf);
     }
 
