@@ -519,7 +519,7 @@ struct Fft3dPlan::Impl {
         complex_block(base, stride, base, stride, f, count, inverse, band, buf);
     }
     // The same from lines at `src` (stride src_stride) to lines at `dst`.
-    static void complex_block(const double* src, size_t src_stride, double* dst, size_t dst_stride, const BatchFft& f,
+    LODESTONE_MULTIVERSION static void complex_block(const double* src, size_t src_stride, double* dst, size_t dst_stride, const BatchFft& f,
                               size_t count, bool inverse, size_t band, double* buf) {
         const size_t n = f.size(), NL = n * kLanes;
         const size_t batches = (count + kLanes - 1) / kLanes;
@@ -569,7 +569,7 @@ struct Fft3dPlan::Impl {
     // starting at `first` (lines past `end` are padding), and with G > 1 the
     // grids of one point move as one contiguous run of G values.
     template <size_t G>
-    void r2c_lines(const double* real, size_t stride, double* const* specs, size_t row, size_t first, size_t end,
+    LODESTONE_MULTIVERSION void r2c_lines(const double* real, size_t stride, double* const* specs, size_t row, size_t first, size_t end,
                    size_t h_band, double* buf) const {
         static_assert(kLanes % G == 0, "grids per lane group must divide the lanes");
         constexpr size_t P = kLanes / G;
@@ -622,7 +622,7 @@ struct Fft3dPlan::Impl {
     // symmetry, then one inverse complex transform gives x1 = Re z, x2 = Im z.
     // Entries k >= h_band of the half spectra count as zero (not read).
     template <size_t G>
-    void c2r_lines(double* const* specs, size_t row, double* real, size_t stride, size_t first, size_t end,
+    LODESTONE_MULTIVERSION void c2r_lines(double* const* specs, size_t row, double* real, size_t stride, size_t first, size_t end,
                    size_t h_band, double* buf) const {
         static_assert(kLanes % G == 0, "grids per lane group must divide the lanes");
         constexpr size_t P = kLanes / G;
