@@ -569,6 +569,16 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
         double loss = 0.0;
     };
     std::vector<Partial> partials(static_cast<size_t>(n_threads));
+    // dL/dv by block, centre (visit rank) and channel: the block loop then
+    // reads it in sequence instead of one scattered value per centre row
+    std::vector<double> grad(n_blocks * n_centers * kBlock, 0.0);
+#pragma omp parallel for schedule(static)
+    for (int64_t kk = 0; kk < static_cast<int64_t>(n_centers); kk++) {
+        const size_t k = static_cast<size_t>(kk);
+        const double* row = adjoint + visit[k] * P;
+        for (size_t ch = 0; ch < channels.size(); ch++)
+            grad[((ch / kBlock) * n_centers + k) * kBlock + ch % kBlock] = row[channels[ch].col];
+    }
 #pragma omp parallel num_threads(n_threads)
     {
         Partial& mine = partials[static_cast<size_t>(omp_get_thread_num())];
@@ -588,10 +598,8 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
         for (int64_t blk = 0; blk < static_cast<int64_t>(n_blocks); blk++) {
             const size_t first = static_cast<size_t>(blk) * kBlock;
             const size_t count = std::min(kBlock, channels.size() - first);
-            bool any = false;
-            for (size_t c = 0; c < n_centers && !any; c++)
-                for (size_t b = 0; b < count; b++) any = any || adjoint[c * P + channels[first + b].col] != 0.0;
-            if (!any) continue;
+            const double* g_block = grad.data() + static_cast<size_t>(blk) * n_centers * kBlock;
+            if (std::all_of(g_block, g_block + n_centers * kBlock, [](double g) { return g == 0.0; })) continue;
             // the centres: loss and centre forces from phi_ch at the centres,
             // kept by compute_mesh or recomputed
             const BlockChannels block(s, channels, first, N);
@@ -599,7 +607,7 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
                 const size_t c = visit[k];
                 double du[3] = {0.0, 0.0, 0.0};
                 for (size_t b = 0; b < count; b++) {
-                    const double g = adjoint[c * P + channels[first + b].col];
+                    const double g = g_block[k * kBlock + b];
                     mine.loss += g * d[b];
                     if (positions)
                         for (size_t x = 0; x < 3; x++) du[x] += g * d[kBlock + 3 * b + x];
@@ -618,9 +626,9 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
                 });
             }
             // sources and strain: G^_ch, spread and transformed plane by plane
-            for (size_t c = 0; c < n_centers; c++)
+            for (size_t k = 0; k < n_centers; k++)
                 for (size_t b = 0; b < count; b++)
-                    weight[kBlock * static_cast<size_t>(centers[c]) + b] += adjoint[c * P + channels[first + b].col];
+                    weight[kBlock * static_cast<size_t>(centers[visit[k]]) + b] += g_block[k * kBlock + b];
             const mesh::Assignment::PlaneAtoms sources = assignment.plane_atoms(weight.data());
             plan.forward_planes(
                 [&](size_t x, double* plane) {
