@@ -282,12 +282,6 @@ static MeshSetup make_mesh_setup(const System& system, const std::vector<int>& t
     return s;
 }
 
-// Zero the band (all a band-limited inverse reads): the entries of the
-// k-set are then written over it.
-static void clear_band(const MeshSetup& s, std::complex<double>* spectrum) {
-    for (size_t r : s.band_rows) std::fill_n(spectrum + r * s.h, s.h_band, std::complex<double>(0.0, 0.0));
-}
-
 // (t, l, lm, n) of every channel, and its column in a centre's row
 struct Channel {
     int t, l, lm, n;
@@ -352,17 +346,22 @@ struct BlockSpectra {
         for (size_t b = 0; b < kBlock; b++) pointers[b] = data[b].data();
     }
     // spectrum_b = K_ch D Q^_t on the entries for the block's channels,
-    // zero elsewhere; one pass over the entries for all of them.
+    // zero elsewhere in the band; one pass over the entries (in spectrum
+    // order) for all of them, clearing each band row just before its
+    // entries, while it is in cache.
     void fill(const MeshSetup& s, const BlockChannels& block) {
-        for (size_t b = 0; b < kBlock; b++) clear_band(s, pointers[b]);
         const MeshEntries& e = s.entries;
         const size_t n_e = e.size();
-        for (size_t i = 0; i < n_e; i++) {
-            const size_t idx = e.index[i];
-            for (size_t b = 0; b < block.count; b++) {
-                const double c = block.sign[b] * s.coef[block.ln[b] * n_e + i] * s.Y[block.lm[b] * n_e + i] * e.moduli[i];
-                const std::complex<double> z = block.q[b][idx];
-                pointers[b][idx] = block.odd[b] ? std::complex<double>(-c * z.imag(), c * z.real()) : c * z;
+        size_t i = 0;
+        for (size_t r : s.band_rows) {
+            for (size_t b = 0; b < kBlock; b++) std::fill_n(pointers[b] + r * s.h, s.h_band, std::complex<double>(0.0, 0.0));
+            for (const size_t end = r * s.h + s.h_band; i < n_e && e.index[i] < end; i++) {
+                const size_t idx = e.index[i];
+                for (size_t b = 0; b < block.count; b++) {
+                    const double c = block.sign[b] * s.coef[block.ln[b] * n_e + i] * s.Y[block.lm[b] * n_e + i] * e.moduli[i];
+                    const std::complex<double> z = block.q[b][idx];
+                    pointers[b][idx] = block.odd[b] ? std::complex<double>(-c * z.imag(), c * z.real()) : c * z;
+                }
             }
         }
     }
