@@ -119,30 +119,37 @@ int main() {
         // Interleaved and plane-by-plane transforms equal one transform per
         // grid, both ways (3 grids: one grid per lane group; 4: groups of 4)
         for (size_t count : {size_t(3), size_t(4)}) {
-            const int64_t n0 = 6, n1 = 10, n2 = 7;
+            const int64_t n0 = 6, n1 = 10, n2 = 7, h = n2 / 2 + 1;
             const std::array<int64_t, 3> band = {2, 3, 2};
-            const size_t points = n0 * n1 * n2, plane_points = n1 * n2;
+            const size_t points = n0 * n1 * n2, plane_points = n1 * n2, hb = size_t(band[2] + 1);
             Fft3dPlan plan(n0, n1, n2);
             std::vector<double> interleaved(count * points), single(points), back(count * points), planes(count * points);
             for (size_t k = 0; k < interleaved.size(); k++) interleaved[k] = std::sin(0.37 * double(k)) + 0.1 * double(k % 5);
             std::vector<std::vector<std::complex<double>>> spectra(count, std::vector<std::complex<double>>(plan.complex_size()));
-            std::vector<std::vector<std::complex<double>>> by_plane = spectra;
-            std::vector<std::complex<double>*> pointers(count), plane_pointers(count);
-            for (size_t q = 0; q < count; q++) {
-                pointers[q] = spectra[q].data();
-                plane_pointers[q] = by_plane[q].data();
-            }
+            std::vector<std::complex<double>*> pointers(count);
+            for (size_t q = 0; q < count; q++) pointers[q] = spectra[q].data();
             auto in_band = [&](int64_t a, int64_t b) {
                 return (a <= band[0] || n0 - a <= band[0]) && (b <= band[1] || n1 - b <= band[1]);
             };
+            auto at = [&](int64_t a, int64_t b, int64_t c) { return size_t((a * n1 + b) * h + c); };
             plan.forward_interleaved(interleaved.data(), pointers.data(), count, band);
-            plan.forward_planes(
+            // the column blocks of the plane-by-plane forward, kept per row
+            std::vector<std::vector<std::complex<double>>> by_row(count, std::vector<std::complex<double>>(plan.complex_size()));
+            size_t rows_seen = 0;
+            plan.forward_columns(
                 [&](size_t i0, double* plane) {
                     std::copy_n(interleaved.data() + i0 * plane_points * count, plane_points * count, plane);
                 },
-                plane_pointers.data(), count, band);
+                count, band,
+                [&](size_t m1, const std::complex<double>* const* blocks) {
+                    rows_seen++;
+                    for (size_t q = 0; q < count; q++)
+                        for (int64_t a = 0; a < n0; a++)
+                            for (size_t c = 0; c < hb; c++) by_row[q][at(a, int64_t(m1), int64_t(c))] = blocks[q][size_t(a) * hb + c];
+                });
+            check(rows_seen == size_t(2 * band[1] + 1), "forward_columns hands out every kept row", double(rows_seen));
             std::vector<std::complex<double>> reference(plan.complex_size());
-            double forward_err = 0.0, plane_forward_err = 0.0, inverse_err = 0.0, plane_inverse_err = 0.0;
+            double forward_err = 0.0, column_forward_err = 0.0, inverse_err = 0.0, column_inverse_err = 0.0;
             for (size_t q = 0; q < count; q++) {
                 for (size_t p = 0; p < points; p++) single[p] = interleaved[p * count + q];
                 plan.forward(single.data(), reference.data(), band);
@@ -150,14 +157,14 @@ int main() {
                 for (int64_t a = 0; a < n0; a++)
                     for (int64_t b = 0; b < n1; b++)
                         for (int64_t c = 0; c <= band[2]; c++) {
-                            const size_t i = size_t((a * n1 + b) * (n2 / 2 + 1) + c);
                             if (!in_band(a, b)) continue;
+                            const size_t i = at(a, b, c);
                             forward_err = std::max(forward_err, std::abs(spectra[q][i] - reference[i]));
-                            plane_forward_err = std::max(plane_forward_err, std::abs(by_plane[q][i] - reference[i]));
+                            column_forward_err = std::max(column_forward_err, std::abs(by_row[q][i] - reference[i]));
                         }
             }
             check(forward_err < 1e-12, "interleaved forward FFT equals separate forwards", forward_err);
-            check(plane_forward_err < 1e-12, "plane-by-plane forward FFT equals separate forwards", plane_forward_err);
+            check(column_forward_err < 1e-12, "plane-by-plane forward FFT equals separate forwards", column_forward_err);
             // band-limited spectra (zero outside the band) back to real space
             for (size_t q = 0; q < count; q++) {
                 std::fill(spectra[q].begin(), spectra[q].end(), std::complex<double>(0.0, 0.0));
@@ -165,26 +172,31 @@ int main() {
                     for (int64_t b = 0; b < n1; b++)
                         for (int64_t c = 0; c <= band[2]; c++)
                             if (in_band(a, b))
-                                spectra[q][size_t((a * n1 + b) * (n2 / 2 + 1) + c)] = {std::cos(double(a + 2 * b + 3 * c + q)), 0.5 * std::sin(double(a * b + c + q))};
+                                spectra[q][at(a, b, c)] = {std::cos(double(a + 2 * b + 3 * c + q)), 0.5 * std::sin(double(a * b + c + q))};
             }
             std::vector<std::vector<std::complex<double>>> copies = spectra;
-            for (size_t q = 0; q < count; q++) by_plane[q] = spectra[q];
+            const std::vector<std::vector<std::complex<double>>> kept = spectra;
             plan.inverse_interleaved(pointers.data(), count, back.data(), band);
             size_t planes_done = 0;
-            plan.inverse_planes(
-                plane_pointers.data(), count, band,
+            plan.inverse_columns(
+                count, band,
+                [&](size_t m1, std::complex<double>* const* blocks) {
+                    for (size_t q = 0; q < count; q++)
+                        for (int64_t a = 0; a < n0; a++)
+                            for (size_t c = 0; c < hb; c++) blocks[q][size_t(a) * hb + c] = kept[q][at(a, int64_t(m1), int64_t(c))];
+                },
                 [&](size_t i0) { return planes.data() + i0 * plane_points * count; },
                 [&](size_t i0) { planes_done += i0 == planes_done ? 1 : 0; });
-            check(planes_done == size_t(n0), "inverse_planes delivers every plane in order", double(planes_done));
+            check(planes_done == size_t(n0), "inverse_columns delivers every plane in order", double(planes_done));
             for (size_t q = 0; q < count; q++) {
                 plan.inverse(copies[q].data(), single.data(), band);
                 for (size_t p = 0; p < points; p++) {
                     inverse_err = std::max(inverse_err, std::abs(back[p * count + q] - single[p]));
-                    plane_inverse_err = std::max(plane_inverse_err, std::abs(planes[p * count + q] - single[p]));
+                    column_inverse_err = std::max(column_inverse_err, std::abs(planes[p * count + q] - single[p]));
                 }
             }
             check(inverse_err < 1e-12, "interleaved inverse FFT equals separate inverses", inverse_err);
-            check(plane_inverse_err < 1e-12, "plane-by-plane inverse FFT equals separate inverses", plane_inverse_err);
+            check(column_inverse_err < 1e-12, "plane-by-plane inverse FFT equals separate inverses", column_inverse_err);
         }
 
         // M(1, 2, z) e^-z = (1 - e^-z) / z, on the power-series and asymptotic branches

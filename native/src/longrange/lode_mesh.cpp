@@ -42,6 +42,7 @@
 #include <limits>
 #include <set>
 #include <string>
+#include <tuple>
 
 #include "lode_internal.hpp"
 #include "lode_mesh.hpp"
@@ -73,9 +74,15 @@ namespace {
 double parity_sign(int l) { return ((l / 2) % 2 == 0) ? 1.0 : -1.0; }
 
 // The k-vectors of the direct sum on the mesh's half spectrum (last axis
-// m_2 >= 0): k with m_2 > 0 or -k, and both when m_2 = 0.
+// m_2 >= 0): k with m_2 > 0 or -k, and both when m_2 = 0. In the order the
+// FFT exchanges rows of the spectrum (Fft3dPlan::inverse_columns): by mesh
+// index m_1, then m_0, then m_2, so the entries of row m_1 are
+// [row_start[m_1], row_start[m_1 + 1]) and entry i sits at `offset[i]` =
+// m_0 h_band + m_2 of that row's block.
 struct MeshEntries {
     std::vector<size_t> index;   // into the half spectrum
+    std::vector<size_t> offset;  // in its row's column block
+    std::vector<size_t> row_start;
     std::vector<double> k;       // [e][3]
     std::vector<double> norm;
     std::vector<double> weight;  // 1 on the m_2 = 0 plane, 2 elsewhere: sums over the full spectrum
@@ -83,24 +90,26 @@ struct MeshEntries {
     size_t size() const { return norm.size(); }
 };
 
-MeshEntries mesh_entries(const KVectors& kv, const std::array<int64_t, 3>& mesh, int order) {
+MeshEntries mesh_entries(const KVectors& kv, const std::array<int64_t, 3>& mesh, int order, size_t h_band) {
     std::array<std::vector<double>, 3> moduli;
     for (int d = 0; d < 3; d++) moduli[static_cast<size_t>(d)] = lodestone::mesh::bspline_inverse_power(mesh[static_cast<size_t>(d)], order);
     const int64_t n2c = mesh[2] / 2 + 1;
-    MeshEntries e;
-    auto add = [&](const int* m, const double* k, double sign) {
+    struct Raw {
         int64_t idx[3];
+        double k[3], sign;
+        bool plane;  // m_2 = 0
+    };
+    std::vector<Raw> raw;
+    auto add = [&](const int* m, const double* k, double sign) {
+        Raw r{};
         for (int d = 0; d < 3; d++) {
             int64_t v = static_cast<int64_t>(sign) * m[d];
             if (v < 0) v += mesh[static_cast<size_t>(d)];
-            idx[d] = v;
+            r.idx[d] = v;
+            r.k[d] = sign * k[d];
         }
-        e.index.push_back(static_cast<size_t>((idx[0] * mesh[1] + idx[1]) * n2c + idx[2]));
-        for (int x = 0; x < 3; x++) e.k.push_back(sign * k[x]);
-        e.norm.push_back(std::sqrt(k[0] * k[0] + k[1] * k[1] + k[2] * k[2]));
-        e.weight.push_back(m[2] == 0 ? 1.0 : 2.0);
-        e.moduli.push_back(moduli[0][static_cast<size_t>(idx[0])] * moduli[1][static_cast<size_t>(idx[1])] *
-                           moduli[2][static_cast<size_t>(idx[2])]);
+        r.plane = m[2] == 0;
+        raw.push_back(r);
     };
     for (size_t q = 0; q < kv.size(); q++) {
         const int* m = &kv.m[3 * q];
@@ -114,20 +123,23 @@ MeshEntries mesh_entries(const KVectors& kv, const std::array<int64_t, 3>& mesh,
             add(m, k, -1.0);
         }
     }
-    // In spectrum order: the k-space loops then stream through the spectra
-    // instead of jumping between planes.
-    std::vector<size_t> by_index(e.size());
-    for (size_t i = 0; i < by_index.size(); i++) by_index[i] = i;
-    std::sort(by_index.begin(), by_index.end(), [&](size_t a, size_t b) { return e.index[a] < e.index[b]; });
-    MeshEntries sorted;
-    for (size_t i : by_index) {
-        sorted.index.push_back(e.index[i]);
-        for (int x = 0; x < 3; x++) sorted.k.push_back(e.k[3 * i + static_cast<size_t>(x)]);
-        sorted.norm.push_back(e.norm[i]);
-        sorted.weight.push_back(e.weight[i]);
-        sorted.moduli.push_back(e.moduli[i]);
+    std::sort(raw.begin(), raw.end(), [](const Raw& a, const Raw& b) {
+        return std::make_tuple(a.idx[1], a.idx[0], a.idx[2]) < std::make_tuple(b.idx[1], b.idx[0], b.idx[2]);
+    });
+    MeshEntries e;
+    e.row_start.assign(static_cast<size_t>(mesh[1]) + 1, 0);
+    for (const Raw& r : raw) {
+        e.index.push_back(static_cast<size_t>((r.idx[0] * mesh[1] + r.idx[1]) * n2c + r.idx[2]));
+        e.offset.push_back(static_cast<size_t>(r.idx[0]) * h_band + static_cast<size_t>(r.idx[2]));
+        e.row_start[static_cast<size_t>(r.idx[1]) + 1]++;
+        for (int x = 0; x < 3; x++) e.k.push_back(r.k[x]);
+        e.norm.push_back(std::sqrt(r.k[0] * r.k[0] + r.k[1] * r.k[1] + r.k[2] * r.k[2]));
+        e.weight.push_back(r.plane ? 1.0 : 2.0);
+        e.moduli.push_back(moduli[0][static_cast<size_t>(r.idx[0])] * moduli[1][static_cast<size_t>(r.idx[1])] *
+                           moduli[2][static_cast<size_t>(r.idx[2])]);
     }
-    return sorted;
+    for (size_t m = 0; m + 1 < e.row_start.size(); m++) e.row_start[m + 1] += e.row_start[m];
+    return e;
 }
 
 int count_types(const System& system) {
@@ -209,16 +221,14 @@ struct MeshSetup {
     std::vector<double> Y;     // [lm][e]
     size_t plan_size = 0;  // complex points of the half spectrum
     // Largest |m_d| of the k-set: the FFTs transform only the lines that can
-    // hold it (fft.hpp's band-limited transforms), and an inverse reads only
-    // the rows (m_0, m_1) in `band_rows` and their first h_band entries.
+    // hold it (fft.hpp's band-limited transforms).
     std::array<int64_t, 3> band{};
-    std::vector<size_t> band_rows;  // m_0 n_1 + m_1
-    size_t h_band = 0, h = 0;
-    std::vector<std::vector<std::complex<double>>> density;  // Q^_t, [t][half spectrum]
+    size_t h_band = 0;
+    std::vector<std::vector<std::complex<double>>> density;  // Q^_t at the entries, [t][e]
 
     size_t bytes() const {
         size_t total = (coef.size() + Y.size() + kv.k.size() + kv.norm.size()) * sizeof(double) +
-                       kv.m.size() * sizeof(int) + entries.size() * (7 * sizeof(double) + sizeof(size_t));
+                       kv.m.size() * sizeof(int) + entries.size() * (7 * sizeof(double) + 2 * sizeof(size_t));
         for (const auto& d : density) total += d.size() * sizeof(std::complex<double>);
         return total;
     }
@@ -236,9 +246,10 @@ static MeshSetup make_mesh_setup(const System& system, const std::vector<int>& t
         throw Error("k_cutoff too small: no reciprocal lattice vector has 0 < |k| < k_cutoff = " +
                     format_number(k_cutoff) + " 1/A for this cell; increase k_cutoff");
     }
-    s.entries = mesh_entries(s.kv, method.mesh, method.mesh_order);
     const std::array<int, 3> bound = max_frequencies(s.kv);
     s.band = {bound[0], bound[1], bound[2]};
+    s.h_band = std::min(static_cast<size_t>(method.mesh[2] / 2 + 1), static_cast<size_t>(s.band[2]) + 1);
+    s.entries = mesh_entries(s.kv, method.mesh, method.mesh_order, s.h_band);
     const int L = radial.max_angular() + 1;
     const int N = radial.max_radial() + 1;
     const int LM = L * L;
@@ -263,21 +274,17 @@ static MeshSetup make_mesh_setup(const System& system, const std::vector<int>& t
     }
     Fft3dPlan plan(method.mesh[0], method.mesh[1], method.mesh[2]);
     s.plan_size = plan.complex_size();
-    for (int64_t m0 = 0; m0 < method.mesh[0]; m0++)
-        for (int64_t m1 = 0; m1 < method.mesh[1]; m1++)
-            if (std::abs(mesh::signed_frequency(m0, method.mesh[0])) <= s.band[0] &&
-                std::abs(mesh::signed_frequency(m1, method.mesh[1])) <= s.band[1])
-                s.band_rows.push_back(static_cast<size_t>(m0 * method.mesh[1] + m1));
-    s.h = plan.n2_complex();
-    s.h_band = std::min(s.h, static_cast<size_t>(s.band[2]) + 1);
     std::vector<double> grid(plan.real_size());
+    std::vector<std::complex<double>> spectrum(plan.complex_size());
     std::vector<double> weight(system.size());
     s.density.resize(static_cast<size_t>(T));
     for (int t = 0; t < T; t++) {
         for (size_t j = 0; j < system.size(); j++) weight[j] = type_block[j] == t ? 1.0 : 0.0;
         assignment.spread(weight.data(), grid.data());
-        s.density[static_cast<size_t>(t)].resize(plan.complex_size());
-        plan.forward(grid.data(), s.density[static_cast<size_t>(t)].data(), s.band);
+        plan.forward(grid.data(), spectrum.data(), s.band);
+        auto& q = s.density[static_cast<size_t>(t)];
+        q.resize(n_e);
+        for (size_t i = 0; i < n_e; i++) q[i] = spectrum[s.entries.index[i]];
     }
     return s;
 }
@@ -302,15 +309,15 @@ constexpr size_t kBlock = mesh::kBlock;
 // Kept per centre and block: the kBlock values, then their gradients along u.
 constexpr size_t kCentreBlock = 4 * kBlock;
 
-// Threads that work on channel blocks at once: each holds two blocks of
-// spectra (plus, in backward, its share of the adjoint accumulators), so
-// very large meshes run on fewer threads rather than exhaust memory. (The
-// real meshes go through the FFT plane by plane: a few planes per thread.)
+// Threads that work on channel blocks at once: each holds the band of its
+// block's spectra in its FFT plan (at most half the points, complex, per
+// channel), so very large meshes run on fewer threads rather than exhaust
+// memory. (The real meshes go through the FFT plane by plane and the
+// spectra row by row: a few planes and rows per thread.)
 constexpr double kMeshWorkBytes = 4.0 * (1 << 30);
-static int block_threads(const std::array<int64_t, 3>& mesh, int n_types) {
+static int block_threads(const std::array<int64_t, 3>& mesh) {
     const double points = static_cast<double>(mesh[0]) * static_cast<double>(mesh[1]) * static_cast<double>(mesh[2]);
-    // two spectra blocks 2 x 16 kBlock / 2, adjoint accumulators 16 T / 2 bytes per point
-    const double per_thread = points * (16.0 * kBlock + 8.0 * n_types);
+    const double per_thread = points * 8.0 * kBlock;
     const int fit = static_cast<int>(kMeshWorkBytes / per_thread);
     return std::max(1, std::min(omp_get_max_threads(), fit));
 }
@@ -338,47 +345,32 @@ struct BlockChannels {
     }
 };
 
-// One block's half spectra (a lane past the last channel stays zero).
-struct BlockSpectra {
-    std::vector<std::vector<std::complex<double>>> data;
-    std::array<std::complex<double>*, kBlock> pointers{};
-    explicit BlockSpectra(size_t size) : data(kBlock, std::vector<std::complex<double>>(size)) {
-        for (size_t b = 0; b < kBlock; b++) pointers[b] = data[b].data();
-    }
-    // spectrum_b = K_ch D Q^_t on the entries for the block's channels,
-    // zero elsewhere in the band; one pass over the entries (in spectrum
-    // order) for all of them, clearing each band row just before its
-    // entries, while it is in cache.
-    void fill(const MeshSetup& s, const BlockChannels& block) {
-        const MeshEntries& e = s.entries;
-        const size_t n_e = e.size();
-        size_t i = 0;
-        for (size_t r : s.band_rows) {
-            for (size_t b = 0; b < kBlock; b++) std::fill_n(pointers[b] + r * s.h, s.h_band, std::complex<double>(0.0, 0.0));
-            for (const size_t end = r * s.h + s.h_band; i < n_e && e.index[i] < end; i++) {
-                const size_t idx = e.index[i];
-                for (size_t b = 0; b < block.count; b++) {
-                    const double c = block.sign[b] * s.coef[block.ln[b] * n_e + i] * s.Y[block.lm[b] * n_e + i] * e.moduli[i];
-                    const std::complex<double> z = block.q[b][idx];
-                    pointers[b][idx] = block.odd[b] ? std::complex<double>(-c * z.imag(), c * z.real()) : c * z;
-                }
-            }
+// Row m1 of the block's spectra, K_ch D Q^_t on the entries (the FFT
+// cleared the blocks; a lane past the last channel stays zero).
+static void fill_row(const MeshSetup& s, const BlockChannels& block, size_t m1, std::complex<double>* const* blocks) {
+    const MeshEntries& e = s.entries;
+    const size_t n_e = e.size();
+    for (size_t i = e.row_start[m1]; i < e.row_start[m1 + 1]; i++) {
+        for (size_t b = 0; b < block.count; b++) {
+            const double c = block.sign[b] * s.coef[block.ln[b] * n_e + i] * s.Y[block.lm[b] * n_e + i] * e.moduli[i];
+            const std::complex<double> z = block.q[b][i];
+            blocks[b][e.offset[i]] = block.odd[b] ? std::complex<double>(-c * z.imag(), c * z.real()) : c * z;
         }
     }
-};
+}
 
-// Inverse-transforms a block's spectra plane by plane (the real meshes never
-// exist in full) and calls use(k) for every rank k of the centres' visit
-// order once the planes of its stencil exist (stream.interpolate reads them).
+// Inverse-transforms a block's spectra (filled row by row) plane by plane
+// and calls use(k) for every rank k of the centres' visit order once the
+// planes of its stencil exist (stream.interpolate reads them).
 template <class Use>
-static void stream_block(Fft3dPlan& plan, BlockSpectra& spectra, const MeshSetup& s, mesh::PlaneStream& stream,
+static void stream_block(Fft3dPlan& plan, const MeshSetup& s, const BlockChannels& block, mesh::PlaneStream& stream,
                          Use&& use) {
     auto run = [&](std::pair<size_t, size_t> ranks) {
         for (size_t k = ranks.first; k < ranks.second; k++) use(k);
     };
-    plan.inverse_planes(
-        spectra.pointers.data(), kBlock, s.band, [&](size_t x) { return stream.plane(x); },
-        [&](size_t x) { run(stream.ready(x)); });
+    plan.inverse_columns(
+        kBlock, s.band, [&](size_t m1, std::complex<double>* const* blocks) { fill_row(s, block, m1, blocks); },
+        [&](size_t x) { return stream.plane(x); }, [&](size_t x) { run(stream.ready(x)); });
     run(stream.wrapped());
 }
 
@@ -407,27 +399,28 @@ struct LodeSphericalExpansion::MeshCache {
     }
 };
 
-// The block's share of the backward pass from its adjoint spectra G^_b:
-//   acc[t_b] += conj(i^l) K_ch D G^_b (sources, when acc is not null);
+// The block's share of the backward pass from row m1 of its adjoint
+// spectra G^_b (blocks as fill_row's):
+//   acc[t_b] += conj(i^l) K_ch D G^_b (sources, per entry, when acc is not null);
 //   with dcoef, per lm and entry: Z1 += z coef', Z2 += z coef, where
 //   z = w Re[i^l D Q^ conj(G^_b)] (strain). dcoef, Z1 and Z2 are
 //   column-major as MeshSetup::coef.
-static void adjoint_block(const MeshSetup& s, const BlockChannels& block, const BlockSpectra& adjoint,
-                          const double* dcoef, std::complex<double>* const* acc, double* Z1, double* Z2) {
+static void adjoint_row(const MeshSetup& s, const BlockChannels& block, size_t m1,
+                        const std::complex<double>* const* blocks, const double* dcoef,
+                        std::complex<double>* const* acc, double* Z1, double* Z2) {
     const MeshEntries& e = s.entries;
     const size_t n_e = e.size();
-    for (size_t i = 0; i < n_e; i++) {
-        const size_t idx = e.index[i];
+    for (size_t i = e.row_start[m1]; i < e.row_start[m1 + 1]; i++) {
         for (size_t b = 0; b < block.count; b++) {
             const double base = s.coef[block.ln[b] * n_e + i];
-            const std::complex<double> gh = adjoint.pointers[b][idx];
+            const std::complex<double> gh = blocks[b][e.offset[i]];
             const double sign = block.sign[b];
             if (acc) {
                 const double c = sign * base * s.Y[block.lm[b] * n_e + i] * e.moduli[i];
-                acc[block.t[b]][idx] += block.odd[b] ? std::complex<double>(c * gh.imag(), -c * gh.real()) : c * gh;
+                acc[block.t[b]][i] += block.odd[b] ? std::complex<double>(c * gh.imag(), -c * gh.real()) : c * gh;
             }
             if (dcoef) {
-                const std::complex<double> prod = block.q[b][idx] * std::conj(gh);
+                const std::complex<double> prod = block.q[b][i] * std::conj(gh);
                 const double z = e.weight[i] * sign * e.moduli[i] * (block.odd[b] ? -prod.imag() : prod.real());
                 Z1[block.lm[b] * n_e + i] += z * dcoef[block.ln[b] * n_e + i];
                 Z2[block.lm[b] * n_e + i] += z * base;
@@ -467,17 +460,15 @@ std::shared_ptr<const LodeSphericalExpansion::MeshCache> LodeSphericalExpansion:
     // Blocks are shared among threads, each with its own plan and meshes:
     // one parallel region and no barrier per block (small per-channel
     // parallel loops stall when the machine is oversubscribed).
-#pragma omp parallel num_threads(block_threads(method.mesh, T))
+#pragma omp parallel num_threads(block_threads(method.mesh))
     {
         Fft3dPlan plan(method.mesh[0], method.mesh[1], method.mesh[2]);
-        BlockSpectra spectra(plan.complex_size());
         mesh::PlaneStream stream(assignment, centers, visit);
 #pragma omp for schedule(static)
         for (int64_t blk = 0; blk < static_cast<int64_t>(n_blocks); blk++) {
             const size_t first = static_cast<size_t>(blk) * kBlock;
             const size_t count = std::min(kBlock, channels.size() - first);
-            spectra.fill(s, BlockChannels(s, channels, first, N));
-            stream_block(plan, spectra, s, stream, [&](size_t k) {
+            stream_block(plan, s, BlockChannels(s, channels, first, N), stream, [&](size_t k) {
                 const size_t c = visit[k];
                 double local[kCentreBlock];
                 double* d = keep ? centre + (static_cast<size_t>(blk) * n_centers + k) * kCentreBlock : local;
@@ -534,7 +525,6 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
     const MeshSetup& s = cached ? cached->setup : own_setup;
     const MeshEntries& e = s.entries;
     const size_t n_e = e.size();
-    const size_t csize = s.plan_size;
 
     // strain: d(coef)/dk per entry, and per entry/lm sums over channels of
     // z = w Re[i^l D Q^ conj(G^)] times coef' (Z1) and coef (Z2)
@@ -561,9 +551,9 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
     const std::vector<Channel> channels = channel_list(L, N, T);
     const size_t n_blocks = (channels.size() + kBlock - 1) / kBlock;
     const std::vector<size_t> visit = assignment.locality_order(centers);
-    const int n_threads = block_threads(method.mesh, T);
+    const int n_threads = block_threads(method.mesh);
     struct Partial {
-        std::vector<std::vector<std::complex<double>>> psi;  // [t][half spectrum]
+        std::vector<std::vector<std::complex<double>>> psi;  // [t][entry]
         std::vector<double> centre_force, Z1, Z2;
         double loss = 0.0;
     };
@@ -588,7 +578,6 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
             mine.Z2.assign(n_e * static_cast<size_t>(LM), 0.0);
         }
         Fft3dPlan plan(method.mesh[0], method.mesh[1], method.mesh[2]);
-        BlockSpectra spectra(cached ? 0 : csize), adjoint_spectra(csize);
         std::unique_ptr<mesh::PlaneStream> stream;
         if (!cached) stream = std::make_unique<mesh::PlaneStream>(assignment, centers, visit);
         std::vector<double> weight(kBlock * n_atoms, 0.0);
@@ -617,8 +606,7 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
                 for (size_t k = 0; k < n_centers; k++)
                     centre(k, cached->centre.data() + (static_cast<size_t>(blk) * n_centers + k) * kCentreBlock);
             } else {
-                spectra.fill(s, block);
-                stream_block(plan, spectra, s, *stream, [&](size_t k) {
+                stream_block(plan, s, block, *stream, [&](size_t k) {
                     double local[kCentreBlock];
                     stream->interpolate(static_cast<size_t>(centers[visit[k]]), local, positions ? local + kBlock : nullptr);
                     centre(k, local);
@@ -629,22 +617,24 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
                 for (size_t b = 0; b < count; b++)
                     weight[kBlock * static_cast<size_t>(centers[visit[k]]) + b] += g_block[k * kBlock + b];
             const mesh::Assignment::PlaneAtoms sources = assignment.plane_atoms(weight.data());
-            plan.forward_planes(
-                [&](size_t x, double* plane) {
-                    assignment.spread_block_plane(sources, weight.data(), static_cast<int64_t>(x), plane);
-                },
-                adjoint_spectra.pointers.data(), kBlock, s.band);
-            for (size_t c = 0; c < n_centers; c++)
-                for (size_t b = 0; b < count; b++) weight[kBlock * static_cast<size_t>(centers[c]) + b] = 0.0;
             if (positions) {
                 for (size_t b = 0; b < count; b++) {
                     auto& target = mine.psi[static_cast<size_t>(block.t[b])];
-                    if (target.empty()) target.assign(csize, std::complex<double>(0.0, 0.0));
+                    if (target.empty()) target.assign(n_e, std::complex<double>(0.0, 0.0));
                     acc[static_cast<size_t>(block.t[b])] = target.data();
                 }
             }
-            adjoint_block(s, block, adjoint_spectra, strain ? dcoef.data() : nullptr, positions ? acc.data() : nullptr,
-                          mine.Z1.data(), mine.Z2.data());
+            plan.forward_columns(
+                [&](size_t x, double* plane) {
+                    assignment.spread_block_plane(sources, weight.data(), static_cast<int64_t>(x), plane);
+                },
+                kBlock, s.band,
+                [&](size_t m1, const std::complex<double>* const* blocks) {
+                    adjoint_row(s, block, m1, blocks, strain ? dcoef.data() : nullptr, positions ? acc.data() : nullptr,
+                                mine.Z1.data(), mine.Z2.data());
+                });
+            for (size_t k = 0; k < n_centers; k++)
+                for (size_t b = 0; b < count; b++) weight[kBlock * static_cast<size_t>(centers[visit[k]]) + b] = 0.0;
         }
     }
     double loss = 0.0;
@@ -659,7 +649,7 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
             if (psi[t].empty()) {
                 psi[t] = std::move(part.psi[t]);
             } else {
-                for (size_t k = 0; k < csize; k++) psi[t][k] += part.psi[t][k];
+                for (size_t k = 0; k < n_e; k++) psi[t][k] += part.psi[t][k];
             }
             part.psi[t] = {};
         }
@@ -685,7 +675,9 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
             for (int x = 0; x < 3; x++) positions[3 * static_cast<size_t>(centers[c]) + static_cast<size_t>(x)] += centre_force[3 * c + static_cast<size_t>(x)];
         for (int t = 0; t < T; t++) {
             if (psi[static_cast<size_t>(t)].empty()) continue;
-            plan.inverse(psi[static_cast<size_t>(t)].data(), grid.data(), s.band);
+            std::vector<std::complex<double>> spectrum(s.plan_size, std::complex<double>(0.0, 0.0));
+            for (size_t i = 0; i < n_e; i++) spectrum[e.index[i]] = psi[static_cast<size_t>(t)][i];
+            plan.inverse(spectrum.data(), grid.data(), s.band);
             std::vector<double> force(3 * n_atoms, 0.0);
 #pragma omp parallel for schedule(static)
             for (int64_t jj = 0; jj < static_cast<int64_t>(n_atoms); jj++) {

@@ -759,58 +759,76 @@ struct Fft3dPlan::Impl {
                           inverse, g.b1, buf);
     }
 
-    // Plane-by-plane transforms (Fft3dPlan::forward_planes / inverse_planes):
-    // each plane's last two axes go through a small buffer (the kept rows
-    // of `count` spectra, h_band entries per line), so neither the real
-    // grids nor the full spectra planes pass through memory.
-    std::vector<double> plane_real_, plane_spec_;
-    double* plane_spectra(size_t count, std::vector<double*>& local, const Band& g) {
-        plane_spec_.resize(2 * count * n1 * g.h_band);
-        local.resize(count);
-        for (size_t q = 0; q < count; ++q) local[q] = plane_spec_.data() + 2 * q * n1 * g.h_band;
-        return plane_spec_.data();
+    // Plane-by-plane transforms with the spectra inside the plan
+    // (Fft3dPlan::forward_columns / inverse_columns). box_ holds the first
+    // h_band entries of every line of `count` spectra, [q][m0][m1][h_band]
+    // (rows outside the band unused); each plane's last two axes go through
+    // a plane buffer (plane_spec_), and axis 0 one kept row m1 at a time
+    // through the caller's column blocks (columns_, [q][m0][h_band]), so
+    // neither the real grids nor the full spectra pass through memory.
+    std::vector<double> plane_real_, plane_spec_, box_, columns_;
+    struct Views {
+        std::vector<double*> plane, box, columns;
+    };
+    Views views(size_t count, const Band& g) {
+        const size_t hb = g.h_band;
+        plane_spec_.resize(2 * count * n1 * hb);
+        box_.resize(2 * count * n0 * n1 * hb);
+        columns_.resize(2 * count * n0 * hb);
+        Views v;
+        for (size_t q = 0; q < count; ++q) {
+            v.plane.push_back(plane_spec_.data() + 2 * q * n1 * hb);
+            v.box.push_back(box_.data() + 2 * q * n0 * n1 * hb);
+            v.columns.push_back(columns_.data() + 2 * q * n0 * hb);
+        }
+        return v;
+    }
+    // axis 0 of the kept columns of one row, between lines of stride src_stride and dst_stride
+    void axis0_row(const double* src, size_t src_stride, double* dst, size_t dst_stride, const Band& g, bool inverse,
+                   double* buf) const {
+        for (size_t c0 = 0; c0 < g.h_band; c0 += kWide * kLanes)
+            complex_block(src + 2 * c0, src_stride, dst + 2 * c0, dst_stride, f0, std::min(kWide * kLanes, g.h_band - c0),
+                          inverse, g.b0, buf);
     }
 
-    void forward_planes(const Fft3dPlan::PlaneFill& fill, double* const* specs, size_t count, const Band& g) {
+    void forward_columns(const Fft3dPlan::PlaneFill& fill, size_t count, const Band& g,
+                         const Fft3dPlan::ColumnUse& use) {
         double* buf = scratch[0].data();
+        const size_t hb = g.h_band;
         plane_real_.resize(n1 * n2 * count);
-        std::vector<double*> local;
-        plane_spectra(count, local, g);
+        const Views v = views(count, g);
         for (size_t i0 = 0; i0 < n0; ++i0) {
             fill(i0, plane_real_.data());
-            r2c_span(plane_real_.data(), count, local.data(), g.h_band, 0, n1, g.h_band, buf);
+            r2c_span(plane_real_.data(), count, v.plane.data(), hb, 0, n1, hb, buf);
             // (a forward writes only the kept rows)
-            for (size_t q = 0; q < count; ++q) {
-                double* dst = specs[q] + 2 * i0 * n1 * h;
-                if (n1 > 1) {
-                    axis1_plane(local[q], g.h_band, dst, h, g, false, buf);
-                } else {
-                    std::copy_n(local[q], 2 * g.h_band, dst);
-                }
-            }
+            for (size_t q = 0; q < count; ++q) axis1_plane(v.plane[q], hb, v.box[q] + 2 * i0 * n1 * hb, hb, g, false, buf);
         }
-        for (size_t q = 0; q < count; ++q)
-            for (long blk = 0; blk < g.axis0_blocks; ++blk) axis0_block(specs[q], g, blk, false, buf);
+        std::vector<const std::complex<double>*> columns(count);
+        for (size_t q = 0; q < count; ++q) columns[q] = reinterpret_cast<const std::complex<double>*>(v.columns[q]);
+        for (size_t r = 0; r < g.rows; ++r) {
+            const size_t m1 = g.row_index(r, n1);
+            for (size_t q = 0; q < count; ++q) axis0_row(v.box[q] + 2 * m1 * hb, n1 * hb, v.columns[q], hb, g, false, buf);
+            use(m1, columns.data());
+        }
     }
 
-    void inverse_planes(double* const* specs, size_t count, const Band& g, const Fft3dPlan::PlaneTarget& target,
-                        const Fft3dPlan::PlaneDone& done) {
+    void inverse_columns(size_t count, const Band& g, const Fft3dPlan::ColumnFill& fill,
+                         const Fft3dPlan::PlaneTarget& target, const Fft3dPlan::PlaneDone& done) {
         double* buf = scratch[0].data();
-        for (size_t q = 0; q < count; ++q)
-            for (long blk = 0; blk < g.axis0_blocks; ++blk) axis0_block(specs[q], g, blk, true, buf);
-        std::vector<double*> local;
-        plane_spectra(count, local, g);
+        const size_t hb = g.h_band;
+        const Views v = views(count, g);
+        std::vector<std::complex<double>*> columns(count);
+        for (size_t q = 0; q < count; ++q) columns[q] = reinterpret_cast<std::complex<double>*>(v.columns[q]);
+        for (size_t r = 0; r < g.rows; ++r) {
+            const size_t m1 = g.row_index(r, n1);
+            std::fill(columns_.begin(), columns_.end(), 0.0);
+            fill(m1, columns.data());
+            // (an inverse reads only the kept rows)
+            for (size_t q = 0; q < count; ++q) axis0_row(v.columns[q], hb, v.box[q] + 2 * m1 * hb, n1 * hb, g, true, buf);
+        }
         for (size_t i0 = 0; i0 < n0; ++i0) {
-            for (size_t q = 0; q < count; ++q) {
-                // (an inverse reads only the kept rows)
-                const double* src = specs[q] + 2 * i0 * n1 * h;
-                if (n1 > 1) {
-                    axis1_plane(src, h, local[q], g.h_band, g, true, buf);
-                } else {
-                    std::copy_n(src, 2 * g.h_band, local[q]);
-                }
-            }
-            c2r_span(local.data(), g.h_band, count, target(i0), 0, n1, g.h_band, buf);
+            for (size_t q = 0; q < count; ++q) axis1_plane(v.box[q] + 2 * i0 * n1 * hb, hb, v.plane[q], hb, g, true, buf);
+            c2r_span(v.plane.data(), hb, count, target(i0), 0, n1, hb, buf);
             done(i0);
         }
     }
@@ -967,16 +985,16 @@ void Fft3dPlan::inverse_interleaved(std::complex<double>* const* spectra, size_t
     impl_->execute(nullptr, reinterpret_cast<double* const*>(spectra), count, real, true, band);
 }
 
-void Fft3dPlan::forward_planes(const PlaneFill& fill, std::complex<double>* const* spectra, size_t count,
-                               const std::array<int64_t, 3>& band) {
+void Fft3dPlan::forward_columns(const PlaneFill& fill, size_t count, const std::array<int64_t, 3>& band,
+                                const ColumnUse& use) {
     if (count < 1) throw Error("FFT: expected at least one interleaved grid");
-    impl_->forward_planes(fill, reinterpret_cast<double* const*>(spectra), count, impl_->band_of(band));
+    impl_->forward_columns(fill, count, impl_->band_of(band), use);
 }
 
-void Fft3dPlan::inverse_planes(std::complex<double>* const* spectra, size_t count, const std::array<int64_t, 3>& band,
-                               const PlaneTarget& target, const PlaneDone& done) {
+void Fft3dPlan::inverse_columns(size_t count, const std::array<int64_t, 3>& band, const ColumnFill& fill,
+                                const PlaneTarget& target, const PlaneDone& done) {
     if (count < 1) throw Error("FFT: expected at least one interleaved grid");
-    impl_->inverse_planes(reinterpret_cast<double* const*>(spectra), count, impl_->band_of(band), target, done);
+    impl_->inverse_columns(count, impl_->band_of(band), fill, target, done);
 }
 
 }  // namespace lodestone

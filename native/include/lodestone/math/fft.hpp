@@ -86,23 +86,32 @@ public:
     void inverse_interleaved(std::complex<double>* const* spectra, size_t count, double* real,
                              const std::array<int64_t, 3>& band);
 
-    // The same transforms one plane (fixed index along axis 0) of the real
-    // grids at a time, for callers that make or use the grids plane by
-    // plane (B-spline spreading and interpolation) so that the full real
-    // grids never exist. Planes go in order i0 = 0..n0-1, each n1 n2 count
-    // doubles interleaved as above.
-    //   forward_planes: fill(i0, plane) writes every point of plane i0 into a
-    //     buffer of the plan; the spectra end as forward_interleaved's.
-    //   inverse_planes: plane i0 is written to target(i0), then done(i0) is
-    //     called (target's buffers may be reused once done has returned).
+    // Band-limited transforms of `count` interleaved real grids (as above)
+    // whose spectra stay inside the plan, for callers that make or use the
+    // real grids one plane (fixed index along axis 0) at a time and the
+    // spectra one row at a time (B-spline spreading and interpolation, the
+    // k-space kernels of the mesh LODE): neither the full real grids nor the
+    // full spectra ever exist.
+    // - Real planes go in order i0 = 0..n0-1, each n1 n2 count doubles.
+    // - Spectra go one kept row m1 at a time (m1 = 0..band[1], then
+    //   n1-band[1]..n1-1), as `count` blocks of n0 x (band[2] + 1) complex
+    //   numbers [m0][m2] (entries with |signed m0| > band[0] are not used).
+    // inverse_columns: fill(m1, blocks) writes row m1 into blocks cleared by
+    //   the plan; then plane i0 of the real grids is written to target(i0)
+    //   and done(i0) is called (target's buffers may be reused once done has
+    //   returned).
+    // forward_columns: fill(i0, plane) writes every point of plane i0 into a
+    //   buffer of the plan; then use(m1, blocks) reads row m1 of the spectra.
     // Both run on the calling thread: parallelise over plans instead.
     using PlaneFill = std::function<void(size_t, double*)>;
     using PlaneTarget = std::function<double*(size_t)>;
     using PlaneDone = std::function<void(size_t)>;
-    void forward_planes(const PlaneFill& fill, std::complex<double>* const* spectra, size_t count,
-                        const std::array<int64_t, 3>& band);
-    void inverse_planes(std::complex<double>* const* spectra, size_t count, const std::array<int64_t, 3>& band,
-                        const PlaneTarget& target, const PlaneDone& done);
+    using ColumnFill = std::function<void(size_t, std::complex<double>* const*)>;
+    using ColumnUse = std::function<void(size_t, const std::complex<double>* const*)>;
+    void inverse_columns(size_t count, const std::array<int64_t, 3>& band, const ColumnFill& fill,
+                         const PlaneTarget& target, const PlaneDone& done);
+    void forward_columns(const PlaneFill& fill, size_t count, const std::array<int64_t, 3>& band,
+                         const ColumnUse& use);
 
 private:
     struct Impl;
