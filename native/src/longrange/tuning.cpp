@@ -578,12 +578,14 @@ namespace {
 constexpr double kLodeMeshSafety = 2.0;
 // Costs relative to one multiply-add of the direct sum's centre x k-vector x
 // channel products: one M log2 M of a band-limited FFT, one mesh point of an
-// interpolation stencil (scattered loads, far slower than the direct sum's
-// dense products). Fitted to the values of a 1728-ion NaCl melt on meshes
-// 48^3..80^3 and orders 4..7 (one thread; the model tracks the measured
-// times within 30%).
-constexpr double kLodeFftCost = 2.0;
-constexpr double kLodeStencilCost = 8.5;
+// interpolation stencil (scattered loads, slower than the direct sum's dense
+// products). Their ratio was fitted to the values of a 1728-ion NaCl melt on
+// meshes 48^3..80^3 and orders 4..7, their scale to values + backward of NaCl
+// melts of 64 to 1728 ions against the direct sum (2 threads: mesh time over
+// modelled cost is 0.39-0.52 of the direct sum's; the crossover is near 500
+// ions).
+constexpr double kLodeFftCost = 0.9;
+constexpr double kLodeStencilCost = 3.8;
 // Largest mesh: with two neighbour types its density spectra, adjoint
 // accumulators and one thread's work meshes (lode_mesh.cpp runs fewer
 // threads on meshes this large) take ~5 GiB.
