@@ -211,23 +211,19 @@ void Assignment::spread_plane_of(const PlaneAtoms& atoms, const double* weight, 
     }
 }
 
-template <int B>
-void Assignment::spread_interleaved(const double* weight, double* grid) const {
-    const PlaneAtoms atoms = plane_atoms_of<B>(weight);
-    const size_t plane = static_cast<size_t>(mesh_[1] * mesh_[2]) * B;
-#pragma omp parallel for schedule(static)
-    for (int64_t x = 0; x < mesh_[0]; x++) spread_plane_of<B>(atoms, weight, x, grid + static_cast<size_t>(x) * plane);
-}
-
 Assignment::PlaneAtoms Assignment::plane_atoms(const double* weight) const { return plane_atoms_of<kBlock>(weight); }
 
 void Assignment::spread_block_plane(const PlaneAtoms& atoms, const double* weight, int64_t x, double* plane) const {
     spread_plane_of<kBlock>(atoms, weight, x, plane);
 }
 
-void Assignment::spread(const double* weight, double* grid) const { spread_interleaved<1>(weight, grid); }
+void Assignment::spread(const double* weight, double* grid) const {
+    const PlaneAtoms atoms = plane_atoms_of<1>(weight);
+    const size_t plane = static_cast<size_t>(mesh_[1] * mesh_[2]);
+#pragma omp parallel for schedule(static)
+    for (int64_t x = 0; x < mesh_[0]; x++) spread_plane_of<1>(atoms, weight, x, grid + static_cast<size_t>(x) * plane);
+}
 
-void Assignment::spread_block(const double* weight, double* grid) const { spread_interleaved<kBlock>(weight, grid); }
 
 namespace {
 
@@ -352,17 +348,6 @@ double Assignment::interpolate_gradient(const double* grid, size_t atom, double*
     return value;
 }
 
-void Assignment::interpolate_block(const double* grid, size_t atom, double* value, double* du) const {
-    const size_t n_order = static_cast<size_t>(order_);
-    if (du == nullptr) {
-        interpolate_any<false, kBlock>(order_, grid, mesh_, &base_[3 * atom], &theta_[3 * atom * n_order], nullptr,
-                                       value, nullptr);
-        return;
-    }
-    if (!derivatives_) throw Error("internal: mesh assignment built without derivatives");
-    interpolate_any<true, kBlock>(order_, grid, mesh_, &base_[3 * atom], &theta_[3 * atom * n_order],
-                                  &dtheta_[3 * atom * n_order], value, du);
-}
 
 void Assignment::interpolate_block_planes(const double* const* planes, size_t atom, double* value, double* du) const {
     const size_t n_order = static_cast<size_t>(order_);

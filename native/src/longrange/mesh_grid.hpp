@@ -25,7 +25,7 @@ namespace lodestone::mesh {
 
 constexpr int kMinOrder = kMinPmeOrder;
 constexpr int kMaxOrder = kMaxPmeOrder;
-// Channels per interleaved mesh block (Assignment::spread_block): four
+// Channels per interleaved mesh block (Assignment::spread_block_plane): four
 // doubles, one AVX2 vector per mesh point.
 constexpr int kBlock = 4;
 
@@ -70,37 +70,31 @@ public:
     // thread, atoms in increasing index: bit-identical for any thread count.
     void spread(const double* weight, double* grid) const;
 
-    // The same for kBlock meshes interleaved point by point (mesh b's point
-    // p at grid[p * kBlock + b]) with weights weight[i * kBlock + b]: one
-    // pass over the stencils serves kBlock channels.
-    void spread_block(const double* weight, double* grid) const;
-
     // sum_x W(x - u_i) grid(x)
     double interpolate(const double* grid, size_t atom) const;
     // Same, and its gradient with respect to u_i (needs derivatives).
     double interpolate_gradient(const double* grid, size_t atom, double* du) const;
-    // Interleaved meshes as in spread_block: value[b], and when du is not
-    // null the gradients du[3 b + d] (needs derivatives).
-    void interpolate_block(const double* grid, size_t atom, double* value, double* du) const;
     // Indices into `atoms` ordered by stencil position (plane, row, point):
     // consecutive atoms then share the mesh rows already in cache.
     std::vector<size_t> locality_order(const std::vector<int32_t>& atoms) const;
 
-    // Plane by plane, for the FFT's forward_planes / inverse_planes (the
-    // full interleaved grids never exist):
+    // kBlock meshes interleaved point by point (mesh b's point p at
+    // grid[p * kBlock + b], weights weight[i * kBlock + b]), one plane at a
+    // time for the FFT's forward_columns / inverse_columns (the full meshes
+    // never exist); one pass over the stencils serves kBlock channels:
     // - the last plane along axis 0 of an atom's stencil (which covers
     //   planes last - order + 1 .. last, modulo K0);
     int64_t last_plane(size_t atom) const { return base_[3 * atom]; }
-    // - the atoms with a nonzero weight in a block (weights as in
-    //   spread_block) by last plane, then plane x of spread_block's grid
-    //   (plane: K1 K2 kBlock doubles, overwritten);
+    // - the atoms with a nonzero weight by last plane, then plane x of the
+    //   spread meshes (plane: K1 K2 kBlock doubles, overwritten);
     struct PlaneAtoms {
         std::vector<size_t> start, atoms;  // atoms[start[p] .. start[p+1]) have last plane p
     };
     PlaneAtoms plane_atoms(const double* weight) const;
     void spread_block_plane(const PlaneAtoms& atoms, const double* weight, int64_t x, double* plane) const;
-    // - interpolate_block from the stencil's planes, planes[c] being plane
-    //   last_plane(atom) - order + 1 + c (modulo K0).
+    // - the values value[b] and, when du is not null, the gradients
+    //   du[3 b + d] (needs derivatives) at an atom from its stencil's planes,
+    //   planes[c] being plane last_plane(atom) - order + 1 + c (modulo K0).
     void interpolate_block_planes(const double* const* planes, size_t atom, double* value, double* du) const;
     // Cartesian gradient from a gradient along u: out_x += scale sum_d du_dr[x][d] du[d].
     void add_cartesian(const double* du, double scale, double* out) const {
@@ -113,8 +107,6 @@ private:
     PlaneAtoms plane_atoms_of(const double* weight) const;
     template <int B>
     void spread_plane_of(const PlaneAtoms& atoms, const double* weight, int64_t x, double* plane) const;
-    template <int B>
-    void spread_interleaved(const double* weight, double* grid) const;
 
     std::array<int64_t, 3> mesh_;
     int order_;
@@ -127,7 +119,7 @@ private:
 };
 
 // Interpolation at a set of atoms from kBlock interleaved grids that arrive
-// one plane at a time (Fft3dPlan::inverse_planes): keeps the first order - 1
+// one plane at a time (Fft3dPlan::inverse_columns): keeps the first order - 1
 // planes (for the stencils that wrap around the mesh) and the last `order`,
 // and tells which atoms have all their stencil's planes once plane x exists.
 class PlaneStream {
@@ -141,7 +133,7 @@ public:
     // plane); together they cover every rank once.
     std::pair<size_t, size_t> ready(size_t x) const;
     std::pair<size_t, size_t> wrapped() const { return {0, start_[static_cast<size_t>(order_ - 1)]}; }
-    // interpolate_block of one of the atoms from the kept planes
+    // interpolate_block_planes of one of the atoms from the kept planes
     void interpolate(size_t atom, double* value, double* du) const;
 
 private:
