@@ -28,6 +28,7 @@
 #include <array>
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -677,42 +678,33 @@ struct Fft3dPlan::Impl {
     }
 
     // Lines [first, end) of all `count` interleaved grids along the last
-    // axis, in groups of G grids whose points are contiguous; line l of
-    // grid q's half spectrum starts at specs[q] + 2 l row.
-    static size_t group_of(size_t count) {
-        return count % 8 == 0 ? 8 : count % 4 == 0 ? 4 : count % 2 == 0 ? 2 : 1;
-    }
-    template <size_t G>
-    void r2c_span_g(const double* real, size_t count, double* const* specs, size_t row, size_t first, size_t end,
-                    size_t h_band, double* buf) const {
-        for (size_t g0 = 0; g0 < count; g0 += G)
-            for (size_t l = first; l < end; l += 2 * kLanes / G)
-                r2c_lines<G>(real + g0, count, specs + g0, row, l, end, h_band, buf);
-    }
-    template <size_t G>
-    void c2r_span_g(double* const* specs, size_t row, size_t count, double* real, size_t first, size_t end,
-                    size_t h_band, double* buf) const {
-        for (size_t g0 = 0; g0 < count; g0 += G)
-            for (size_t l = first; l < end; l += 2 * kLanes / G)
-                c2r_lines<G>(specs + g0, row, real + g0, count, l, end, h_band, buf);
+    // axis, in groups of G grids whose points are contiguous (G = 8, 4, 2 or
+    // 1, the largest dividing count); line l of grid q's half spectrum starts
+    // at specs[q] + 2 l row.
+    template <class F>
+    static void with_group(size_t count, F&& f) {
+        if (count % 8 == 0) return f(std::integral_constant<size_t, 8>{});
+        if (count % 4 == 0) return f(std::integral_constant<size_t, 4>{});
+        if (count % 2 == 0) return f(std::integral_constant<size_t, 2>{});
+        f(std::integral_constant<size_t, 1>{});
     }
     void r2c_span(const double* real, size_t count, double* const* specs, size_t row, size_t first, size_t end,
                   size_t h_band, double* buf) const {
-        switch (group_of(count)) {
-            case 8: return r2c_span_g<8>(real, count, specs, row, first, end, h_band, buf);
-            case 4: return r2c_span_g<4>(real, count, specs, row, first, end, h_band, buf);
-            case 2: return r2c_span_g<2>(real, count, specs, row, first, end, h_band, buf);
-            default: return r2c_span_g<1>(real, count, specs, row, first, end, h_band, buf);
-        }
+        with_group(count, [&](auto group) {
+            constexpr size_t G = decltype(group)::value;
+            for (size_t g0 = 0; g0 < count; g0 += G)
+                for (size_t l = first; l < end; l += 2 * kLanes / G)
+                    r2c_lines<G>(real + g0, count, specs + g0, row, l, end, h_band, buf);
+        });
     }
     void c2r_span(double* const* specs, size_t row, size_t count, double* real, size_t first, size_t end,
                   size_t h_band, double* buf) const {
-        switch (group_of(count)) {
-            case 8: return c2r_span_g<8>(specs, row, count, real, first, end, h_band, buf);
-            case 4: return c2r_span_g<4>(specs, row, count, real, first, end, h_band, buf);
-            case 2: return c2r_span_g<2>(specs, row, count, real, first, end, h_band, buf);
-            default: return c2r_span_g<1>(specs, row, count, real, first, end, h_band, buf);
-        }
+        with_group(count, [&](auto group) {
+            constexpr size_t G = decltype(group)::value;
+            for (size_t g0 = 0; g0 < count; g0 += G)
+                for (size_t l = first; l < end; l += 2 * kLanes / G)
+                    c2r_lines<G>(specs + g0, row, real + g0, count, l, end, h_band, buf);
+        });
     }
 
     // The parts of the spectrum a band keeps (see Fft3dPlan::inverse): the
