@@ -16,8 +16,9 @@
 // every mesh axis holds it, K_d > 2 max|m_d|), so mesh - direct is the
 // B-spline aliasing error alone (estimate: lode_mesh_error, tuning.hpp).
 // K(-k) = conj(K(k)) (Y_lm(-k^) = (-1)^l Y_lm(k^)), so phi_ch is real: one
-// c2r per channel, and channels go one at a time (memory: T spectra of the
-// densities plus a few work meshes, never channels x mesh).
+// c2r per channel. Memory is never channels x mesh: the densities are kept
+// at the k-set's entries only, and each thread's FFT plan holds the band of
+// its block of channels.
 //
 // Backward, L = sum_i sum_ch g_i[ch] v_i[ch] = sum_ch <G_ch, phi_ch> with
 // G_ch(x) = sum_i g_i[ch] W(x - u_i):
@@ -32,8 +33,13 @@
 // compute() keeps phi_ch and its gradient at the centres, so the backward of
 // the same system (a force evaluation) needs no second inverse; otherwise
 // it recomputes them. Channels go through the mesh four at a time on
-// interleaved meshes, so each stencil pass serves four of them. The k = 0
-// term and the centre-weight correction are added as in compute_periodic.
+// interleaved meshes, so each stencil pass serves four of them, and neither
+// those meshes nor their spectra exist in full (Fft3dPlan::inverse_columns /
+// forward_columns): the real meshes pass one plane at a time between the
+// FFT and the stencils (mesh::PlaneStream keeps the few planes the
+// centres' stencils still need), the spectra one row m_1 at a time between
+// the FFT and the k-space kernels (entries sorted by row). The k = 0 term
+// and the centre-weight correction are added as in compute_periodic.
 #include <omp.h>
 
 #include <algorithm>
