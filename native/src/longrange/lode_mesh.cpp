@@ -394,8 +394,8 @@ struct LodeSphericalExpansion::MeshCache {
 
     std::unique_ptr<mesh::Assignment> assignment;  // with derivatives
     MeshSetup setup;
-    // [block][k][kCentreBlock], k-th centre in Assignment::locality_order:
-    // v[b], then dv[b]/du_d at 3 b + d
+    std::vector<size_t> visit;  // indices into centers in Assignment::locality_order
+    // [block][k][kCentreBlock], k-th centre of `visit`: v[b], then dv[b]/du_d at 3 b + d
     std::vector<double> centre;
 
     bool matches(const System& system, const std::vector<int32_t>& centers_, const std::vector<int>& type_block_,
@@ -462,7 +462,8 @@ std::shared_ptr<const LodeSphericalExpansion::MeshCache> LodeSphericalExpansion:
     keep = keep && kept <= cache_budget;
     if (keep) cache->centre.resize(n_blocks * n_centers * kCentreBlock);
     double* centre = cache->centre.data();
-    const std::vector<size_t> visit = assignment.locality_order(centers);
+    cache->visit = assignment.locality_order(centers);
+    const std::vector<size_t>& visit = cache->visit;
     // Blocks are shared among threads, each with its own plan and meshes:
     // one parallel region and no barrier per block (small per-channel
     // parallel loops stall when the machine is oversubscribed).
@@ -556,7 +557,7 @@ void LodeSphericalExpansion::backward_mesh(const System& system, const Expansion
     // sums, reduced in thread order.
     const std::vector<Channel> channels = channel_list(L, N, T);
     const size_t n_blocks = (channels.size() + kBlock - 1) / kBlock;
-    const std::vector<size_t> visit = assignment.locality_order(centers);
+    const std::vector<size_t> visit = cached ? cached->visit : assignment.locality_order(centers);
     const int n_threads = block_threads(method.mesh);
     struct Partial {
         std::vector<std::vector<std::complex<double>>> psi;  // [t][entry]

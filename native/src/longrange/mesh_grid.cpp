@@ -224,7 +224,6 @@ void Assignment::spread(const double* weight, double* grid) const {
     for (int64_t x = 0; x < mesh_[0]; x++) spread_plane_of<1>(atoms, weight, x, grid + static_cast<size_t>(x) * plane);
 }
 
-
 namespace {
 
 // value[b] = sum_x W(x - u) grid(x)[b] over B interleaved meshes (and with
@@ -303,17 +302,24 @@ void interpolate_planes(int order, const double* const* planes, const std::array
     }
 }
 
+// planes[c] = plane_at(x) for the planes x = last - order + 1 + c (modulo
+// K0) of a stencil whose last plane is `last`.
+template <class PlaneAt>
+void stencil_planes(int64_t last, int order, int64_t K0, PlaneAt&& plane_at, const double** planes) {
+    for (int c = 0; c < order; c++) {
+        int64_t x = last - (order - 1) + c;
+        if (x < 0) x += K0;
+        planes[c] = plane_at(static_cast<size_t>(x));
+    }
+}
+
 // The same on a whole grid of B interleaved meshes.
 template <bool Grad, int B>
 void interpolate_any(int order, const double* grid, const std::array<int64_t, 3>& mesh, const int32_t* base,
                      const double* theta, const double* dtheta, double* value, double* du) {
     const double* planes[kMaxOrder];
     const size_t plane = static_cast<size_t>(mesh[1] * mesh[2]) * B;
-    for (int c = 0; c < order; c++) {
-        int64_t x = base[0] - (order - 1) + c;
-        if (x < 0) x += mesh[0];
-        planes[c] = grid + static_cast<size_t>(x) * plane;
-    }
+    stencil_planes(base[0], order, mesh[0], [&](size_t x) { return grid + x * plane; }, planes);
     interpolate_planes<Grad, B>(order, planes, mesh, base, theta, dtheta, value, du);
 }
 
@@ -347,7 +353,6 @@ double Assignment::interpolate_gradient(const double* grid, size_t atom, double*
                              &dtheta_[3 * atom * n_order], &value, du);
     return value;
 }
-
 
 void Assignment::interpolate_block_planes(const double* const* planes, size_t atom, double* value, double* du) const {
     const size_t n_order = static_cast<size_t>(order_);
@@ -384,12 +389,8 @@ std::pair<size_t, size_t> PlaneStream::ready(size_t x) const {
 
 void PlaneStream::interpolate(size_t atom, double* value, double* du) const {
     const double* planes[kMaxOrder];
-    const int64_t K0 = a_.mesh()[0];
-    for (int c = 0; c < order_; c++) {
-        int64_t x = a_.last_plane(atom) - (order_ - 1) + c;
-        if (x < 0) x += K0;
-        planes[c] = storage_.data() + offset(static_cast<size_t>(x));
-    }
+    stencil_planes(a_.last_plane(atom), order_, a_.mesh()[0], [&](size_t x) { return storage_.data() + offset(x); },
+                   planes);
     a_.interpolate_block_planes(planes, atom, value, du);
 }
 

@@ -742,13 +742,14 @@ struct Fft3dPlan::Impl {
         complex_block(spec + 2 * (first + c0), f0, n1 * h, std::min(wide, g.run - c0), inverse, g.b0, buf);
     }
 
-    // Axis 1 of one plane's kept columns, from `src` to `dst` (may be the
-    // same); `*_row`: complex numbers per line.
-    void axis1_plane(const double* src, size_t src_row, double* dst, size_t dst_row, const Band& g, bool inverse,
-                     double* buf) const {
-        for (size_t c0 = 0; c0 < g.h_band; c0 += kWide * kLanes)
-            complex_block(src + 2 * c0, src_row, dst + 2 * c0, dst_row, f1, std::min(kWide * kLanes, g.h_band - c0),
-                          inverse, g.b1, buf);
+    // One axis (transform f, band limit `band`) of the first h_band columns
+    // of a set of lines, from `src` to `dst` (may be the same); strides in
+    // complex numbers between consecutive lines.
+    void kept_columns(const BatchFft& f, size_t band, const double* src, size_t src_stride, double* dst,
+                      size_t dst_stride, size_t h_band, bool inverse, double* buf) const {
+        for (size_t c0 = 0; c0 < h_band; c0 += kWide * kLanes)
+            complex_block(src + 2 * c0, src_stride, dst + 2 * c0, dst_stride, f, std::min(kWide * kLanes, h_band - c0),
+                          inverse, band, buf);
     }
 
     // Plane-by-plane transforms with the spectra inside the plan
@@ -775,14 +776,6 @@ struct Fft3dPlan::Impl {
         }
         return v;
     }
-    // axis 0 of the kept columns of one row, between lines of stride src_stride and dst_stride
-    void axis0_row(const double* src, size_t src_stride, double* dst, size_t dst_stride, const Band& g, bool inverse,
-                   double* buf) const {
-        for (size_t c0 = 0; c0 < g.h_band; c0 += kWide * kLanes)
-            complex_block(src + 2 * c0, src_stride, dst + 2 * c0, dst_stride, f0, std::min(kWide * kLanes, g.h_band - c0),
-                          inverse, g.b0, buf);
-    }
-
     void forward_columns(const Fft3dPlan::PlaneFill& fill, size_t count, const Band& g,
                          const Fft3dPlan::ColumnUse& use) {
         double* buf = scratch[0].data();
@@ -793,13 +786,15 @@ struct Fft3dPlan::Impl {
             fill(i0, plane_real_.data());
             r2c_span(plane_real_.data(), count, v.plane.data(), hb, 0, n1, hb, buf);
             // (a forward writes only the kept rows)
-            for (size_t q = 0; q < count; ++q) axis1_plane(v.plane[q], hb, v.box[q] + 2 * i0 * n1 * hb, hb, g, false, buf);
+            for (size_t q = 0; q < count; ++q)
+                kept_columns(f1, g.b1, v.plane[q], hb, v.box[q] + 2 * i0 * n1 * hb, hb, hb, false, buf);
         }
         std::vector<const std::complex<double>*> columns(count);
         for (size_t q = 0; q < count; ++q) columns[q] = reinterpret_cast<const std::complex<double>*>(v.columns[q]);
         for (size_t r = 0; r < g.rows; ++r) {
             const size_t m1 = g.row_index(r, n1);
-            for (size_t q = 0; q < count; ++q) axis0_row(v.box[q] + 2 * m1 * hb, n1 * hb, v.columns[q], hb, g, false, buf);
+            for (size_t q = 0; q < count; ++q)
+                kept_columns(f0, g.b0, v.box[q] + 2 * m1 * hb, n1 * hb, v.columns[q], hb, hb, false, buf);
             use(m1, columns.data());
         }
     }
@@ -816,10 +811,12 @@ struct Fft3dPlan::Impl {
             std::fill(columns_.begin(), columns_.end(), 0.0);
             fill(m1, columns.data());
             // (an inverse reads only the kept rows)
-            for (size_t q = 0; q < count; ++q) axis0_row(v.columns[q], hb, v.box[q] + 2 * m1 * hb, n1 * hb, g, true, buf);
+            for (size_t q = 0; q < count; ++q)
+                kept_columns(f0, g.b0, v.columns[q], hb, v.box[q] + 2 * m1 * hb, n1 * hb, hb, true, buf);
         }
         for (size_t i0 = 0; i0 < n0; ++i0) {
-            for (size_t q = 0; q < count; ++q) axis1_plane(v.box[q] + 2 * i0 * n1 * hb, hb, v.plane[q], hb, g, true, buf);
+            for (size_t q = 0; q < count; ++q)
+                kept_columns(f1, g.b1, v.box[q] + 2 * i0 * n1 * hb, hb, v.plane[q], hb, hb, true, buf);
             c2r_span(v.plane.data(), hb, count, target(i0), 0, n1, hb, buf);
             done(i0);
         }
@@ -828,37 +825,28 @@ struct Fft3dPlan::Impl {
     // The last two axes of plane i0, done back to back while the plane
     // (n1 (n2/2+1) complex numbers) is still in cache: this saves a full
     // round trip of the grid through memory, which dominates large meshes.
-    void plane_forward(const double* real, size_t count, double* const* specs, size_t i0, const Band& g,
-                       double* buf) const {
-        r2c_span(real, count, specs, h, i0 * n1, (i0 + 1) * n1, g.h_band, buf);
+    void plane_forward(const double* real, double* spec, size_t i0, const Band& g, double* buf) const {
+        r2c_span(real, 1, &spec, h, i0 * n1, (i0 + 1) * n1, g.h_band, buf);
         if (n1 == 1) return;
-        for (size_t q = 0; q < count; ++q) {
-            double* plane = specs[q] + 2 * i0 * n1 * h;
-            axis1_plane(plane, h, plane, h, g, false, buf);
-        }
+        double* plane = spec + 2 * i0 * n1 * h;
+        kept_columns(f1, g.b1, plane, h, plane, h, g.h_band, false, buf);
     }
 
-    void plane_inverse(double* const* specs, size_t count, double* real, size_t i0, const Band& g,
-                       double* buf) const {
+    void plane_inverse(double* spec, double* real, size_t i0, const Band& g, double* buf) const {
         if (n1 > 1) {
-            for (size_t q = 0; q < count; ++q) {
-                double* plane = specs[q] + 2 * i0 * n1 * h;
-                axis1_plane(plane, h, plane, h, g, true, buf);
-            }
+            double* plane = spec + 2 * i0 * n1 * h;
+            kept_columns(f1, g.b1, plane, h, plane, h, g.h_band, true, buf);
         }
-        c2r_span(specs, h, count, real, i0 * n1, (i0 + 1) * n1, g.h_band, buf);
+        c2r_span(&spec, h, 1, real, i0 * n1, (i0 + 1) * n1, g.h_band, buf);
     }
 
     // `band`: the largest |signed frequency| kept along each axis (see
     // Fft3dPlan::inverse). Only the columns that can hold a kept frequency
     // are transformed along axes 0 and 1: with a band of a third of the
     // spectrum that skips most of those two passes.
-    // `count` spectra and their real grids interleaved point by point
-    // (grid q's point p at real[p * count + q]): each plane of the real data
-    // is visited once for all of them while it is in cache.
-    void execute(const double* real_in, double* const* specs, size_t count, double* real_out, bool inverse,
+    void execute(const double* real_in, double* spec, double* real_out, bool inverse,
                  const std::array<int64_t, 3>& band) {
-        // Below ~16k points a transform takes tens of microseconds, less than
+    // Below ~16k points a transform takes tens of microseconds, less than
         // waking and synchronising a team (which an oversubscribed machine
         // makes far worse).
         const int threads = n0 * n1 * n2 < kParallelMinPoints ? 1 : ensure_threads();
@@ -874,53 +862,47 @@ struct Fft3dPlan::Impl {
         const long line_blocks = static_cast<long>((lines + 2 * kLanes - 1) / (2 * kLanes));
         const size_t per_plane = (h_band + wide - 1) / wide;
         const long axis1_blocks = n1 > 1 ? static_cast<long>(n0 * per_plane) : 0;
-        // blocks of all spectra: blk = q * blocks + block of spectrum q
         auto axis1 = [&](long blk, double* buf) {
-            double* spec = specs[static_cast<size_t>(blk / axis1_blocks)];
-            blk %= axis1_blocks;
             const size_t i0 = static_cast<size_t>(blk) / per_plane;
             const size_t c0 = (static_cast<size_t>(blk) % per_plane) * wide;
             complex_block(spec + 2 * (i0 * plane + c0), f1, h, std::min(wide, h_band - c0), inverse, b1, buf);
         };
-        auto axis0 = [&](long blk, double* buf) {
-            axis0_block(specs[static_cast<size_t>(blk / axis0_blocks)], g, blk % axis0_blocks, inverse, buf);
-        };
-        const long n_specs = static_cast<long>(count);
+        auto axis0 = [&](long blk, double* buf) { axis0_block(spec, g, blk, inverse, buf); };
 #pragma omp parallel num_threads(threads)
         {
             double* buf = scratch[static_cast<size_t>(omp_get_thread_num())].data();
             if (inverse) {
 #pragma omp for schedule(static)
-                for (long blk = 0; blk < n_specs * axis0_blocks; ++blk) axis0(blk, buf);
+                for (long blk = 0; blk < axis0_blocks; ++blk) axis0(blk, buf);
                 if (fused) {
 #pragma omp for schedule(static)
                     for (long i0 = 0; i0 < static_cast<long>(n0); ++i0)
-                        plane_inverse(specs, count, real_out, static_cast<size_t>(i0), g, buf);
+                        plane_inverse(spec, real_out, static_cast<size_t>(i0), g, buf);
                 } else {
 #pragma omp for schedule(static)
-                    for (long blk = 0; blk < n_specs * axis1_blocks; ++blk) axis1(blk, buf);
+                    for (long blk = 0; blk < axis1_blocks; ++blk) axis1(blk, buf);
 #pragma omp for schedule(static)
                     for (long blk = 0; blk < line_blocks; ++blk) {
                         const size_t first = static_cast<size_t>(blk) * 2 * kLanes;
-                        c2r_span(specs, h, count, real_out, first, std::min(lines, first + 2 * kLanes), h_band, buf);
+                        c2r_span(&spec, h, 1, real_out, first, std::min(lines, first + 2 * kLanes), h_band, buf);
                     }
                 }
             } else {
                 if (fused) {
 #pragma omp for schedule(static)
                     for (long i0 = 0; i0 < static_cast<long>(n0); ++i0)
-                        plane_forward(real_in, count, specs, static_cast<size_t>(i0), g, buf);
+                        plane_forward(real_in, spec, static_cast<size_t>(i0), g, buf);
                 } else {
 #pragma omp for schedule(static)
                     for (long blk = 0; blk < line_blocks; ++blk) {
                         const size_t first = static_cast<size_t>(blk) * 2 * kLanes;
-                        r2c_span(real_in, count, specs, h, first, std::min(lines, first + 2 * kLanes), h_band, buf);
+                        r2c_span(real_in, 1, &spec, h, first, std::min(lines, first + 2 * kLanes), h_band, buf);
                     }
 #pragma omp for schedule(static)
-                    for (long blk = 0; blk < n_specs * axis1_blocks; ++blk) axis1(blk, buf);
+                    for (long blk = 0; blk < axis1_blocks; ++blk) axis1(blk, buf);
                 }
 #pragma omp for schedule(static)
-                for (long blk = 0; blk < n_specs * axis0_blocks; ++blk) axis0(blk, buf);
+                for (long blk = 0; blk < axis0_blocks; ++blk) axis0(blk, buf);
             }
         }
     }
@@ -958,23 +940,11 @@ void Fft3dPlan::forward(const double* real, std::complex<double>* spectrum) { fo
 void Fft3dPlan::inverse(std::complex<double>* spectrum, double* real) { inverse(spectrum, real, kFullBand); }
 
 void Fft3dPlan::forward(const double* real, std::complex<double>* spectrum, const std::array<int64_t, 3>& band) {
-    forward_interleaved(real, &spectrum, 1, band);
+    impl_->execute(real, reinterpret_cast<double*>(spectrum), nullptr, false, band);
 }
 
 void Fft3dPlan::inverse(std::complex<double>* spectrum, double* real, const std::array<int64_t, 3>& band) {
-    inverse_interleaved(&spectrum, 1, real, band);
-}
-
-void Fft3dPlan::forward_interleaved(const double* real, std::complex<double>* const* spectra, size_t count,
-                                    const std::array<int64_t, 3>& band) {
-    if (count < 1) throw Error("FFT: expected at least one interleaved grid");
-    impl_->execute(real, reinterpret_cast<double* const*>(spectra), count, nullptr, false, band);
-}
-
-void Fft3dPlan::inverse_interleaved(std::complex<double>* const* spectra, size_t count, double* real,
-                                    const std::array<int64_t, 3>& band) {
-    if (count < 1) throw Error("FFT: expected at least one interleaved grid");
-    impl_->execute(nullptr, reinterpret_cast<double* const*>(spectra), count, real, true, band);
+    impl_->execute(nullptr, reinterpret_cast<double*>(spectrum), real, true, band);
 }
 
 void Fft3dPlan::forward_columns(const PlaneFill& fill, size_t count, const std::array<int64_t, 3>& band,

@@ -78,20 +78,12 @@ public:
     void forward(const double* real, std::complex<double>* spectrum, const std::array<int64_t, 3>& band);
     void inverse(std::complex<double>* spectrum, double* real, const std::array<int64_t, 3>& band);
 
-    // `count` grids interleaved point by point (grid q's point p at
-    // real[p * count + q]) and their separate spectra, band-limited as
-    // above: each plane of the real data is visited once for all of them.
-    void forward_interleaved(const double* real, std::complex<double>* const* spectra, size_t count,
-                             const std::array<int64_t, 3>& band);
-    void inverse_interleaved(std::complex<double>* const* spectra, size_t count, double* real,
-                             const std::array<int64_t, 3>& band);
-
-    // Band-limited transforms of `count` interleaved real grids (as above)
-    // whose spectra stay inside the plan, for callers that make or use the
-    // real grids one plane (fixed index along axis 0) at a time and the
-    // spectra one row at a time (B-spline spreading and interpolation, the
-    // k-space kernels of the mesh LODE): neither the full real grids nor the
-    // full spectra ever exist.
+    // Band-limited transforms of `count` real grids interleaved point by
+    // point (grid q's point p at real[p * count + q]) whose spectra stay
+    // inside the plan, for callers that make or use the real grids one plane
+    // (fixed index along axis 0) at a time and the spectra one row at a time
+    // (B-spline spreading and interpolation, the k-space kernels of the mesh
+    // LODE): neither the full real grids nor the full spectra ever exist.
     // - Real planes go in order i0 = 0..n0-1, each n1 n2 count doubles.
     // - Spectra go one kept row m1 at a time (m1 = 0..band[1], then
     //   n1-band[1]..n1-1), as `count` blocks of n0 x (band[2] + 1) complex
