@@ -78,7 +78,15 @@ export interface NativeBinding {
   SphericalExpansion: new (hypers: NativeExpansionHypers) => NativeExpansion;
   LodeSphericalExpansion: new (hypers: NativeLodeHypers) => NativeLodeExpansion;
   Invariants: new (a: NativeExpansion, b: NativeExpansion, options: NativeInvariantOptions) => NativeInvariants;
-  NormalEquations: new (parameters: number) => NativeNormalEquations;
+  NormalEquations: {
+    new (parameters: number): NativeNormalEquations;
+    /** Bytes one instance holds for this many parameters. */
+    storedBytes(parameters: number): number;
+    /** Extra bytes one solve() needs. */
+    solveBytes(parameters: number): number;
+  };
+  /** An expansion whose (type, radial) channels are contracted to `channels` per l (matrices: [l][channel][type x radial]). */
+  ContractedExpansion: new (inner: NativeExpansion, types: Int32Array, channels: number, matrices: Float64Array) => NativeExpansion;
   releaseCachedMemory(): number;
 }
 
@@ -127,12 +135,18 @@ export interface NativeInvariants {
 export interface NativeNormalEquations {
   add(rows: Float64Array, targets: Float64Array, weights?: Float64Array | null): void;
   merge(other: NativeNormalEquations): void;
-  solve(lambda: number, relative: boolean): Float64Array;
+  /**
+   * argmin |A x - y|_W^2 + lambda x^T R x: R = diag(A^T W A) ('relative', scale-free),
+   * the identity ('absolute'), or a given n x n matrix scaled by trace(A^T W A) / trace(R).
+   */
+  solve(lambda: number, regularizer: 'relative' | 'absolute' | Float64Array): Float64Array;
   residual(parameters: Float64Array): number;
   readonly rows: number;
   readonly size: number;
   readonly weightSum: number;
   readonly targetNorm: number;
+  /** trace(A^T W A). */
+  readonly trace: number;
 }
 
 /** What the native LODE expansion reads: lib/hypers.ts's parsed form. */

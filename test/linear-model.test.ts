@@ -129,9 +129,10 @@ describe('fitting', () => {
     const stages = new Set<string>();
     fitLinearModel(spec, frames, { onProgress: (p) => stages.add(p.stage), regularizations: [1e-6] });
     expect([...stages]).toEqual(['scaling', 'accumulating', 'regularisation', 'solving']);
-    expect(() => fitLinearModel(spec, frames, { validationFraction: 1 })).toThrow(/validationFraction/);
+    expect(() => fitLinearModel(spec, frames, { validationFraction: 0.1 } as object)).toThrow(/validationFraction: no longer used/);
+    expect(() => fitLinearModel(spec, frames, { folds: 1 })).toThrow(/folds: expected an integer >= 2/);
     expect(() => fitLinearModel(spec, frames.slice(0, 1))).toThrow(/at least 2 training frames/);
-    expect(() => fitLinearModel(spec, [frames[0], { ...frames[1], energy: NaN }], { validationFraction: 0.5 })).toThrow(
+    expect(() => fitLinearModel(spec, [frames[0], { ...frames[1], energy: NaN }])).toThrow(
       /energy: expected a finite number/,
     );
   });

@@ -8,7 +8,6 @@ import {
   farthestPointSampling,
   FeatureSet,
   fitLinearModel,
-  fitSettings,
   fitSparseKernelModel,
   kernelDesignRows,
   learnScales,
@@ -19,7 +18,6 @@ import {
   saveModel,
   serializeModel,
   SparseKernelModel,
-  splitFrames,
   type FeatureSetSpec,
   type ForceFieldResult,
   type SphericalExpansionHypers,
@@ -212,12 +210,11 @@ describe('fitting', () => {
     const systems = Array.from({ length: 10 }, (_, k) =>
       randomSystem({ seed: 300 + k, atoms: 6, types: [11, 17], cell: TRICLINIC_CELL, minDistance: 1.4 }),
     );
-    const options = { forceWeight: 1, validationFraction: 0.2, regularizations: [1e-12, 1e-10], sparsePoints: 1000, seed: 3 };
-    const split = splitFrames(systems.map((system) => ({ system, energy: 0 })), fitSettings(options));
-    // The truth's sparse points must be the fitted model's: same scales (learnt on the training split), all environments.
+    const options = { forceWeight: 1, regularizations: [1e-12, 1e-10], sparsePoints: 1000, seed: 3 };
+    // The truth's sparse points must be the fitted model's: same scales (learnt on all frames), all environments.
     const features = new FeatureSet(spec);
-    features.scales = learnScales(features, split.train.map((k) => ({ system: systems[k], energy: 0 })));
-    const pools = environments(features, split.train.map((k) => systems[k]));
+    features.scales = learnScales(features, systems.map((system) => ({ system, energy: 0 })));
+    const pools = environments(features, systems);
     const truth = randomModel(8, 2, pools);
     truth.features.scales = features.scales;
 
@@ -243,7 +240,7 @@ describe('fitting', () => {
     expect(() => fitSparseKernelModel(spec, frames, { zeta: 0 })).toThrow(/zeta: expected an integer >= 1/);
     expect(() => fitSparseKernelModel(spec, frames, { zeta: 2.5 })).toThrow(/zeta: expected an integer >= 1/);
     expect(() => fitSparseKernelModel(spec, frames, { sparsePoints: 0 })).toThrow(/sparsePoints: expected an integer >= 1/);
-    expect(() => fitSparseKernelModel(spec, frames, { validationFraction: 1 })).toThrow(/validationFraction/);
+    expect(() => fitSparseKernelModel(spec, frames, { folds: 1 })).toThrow(/folds: expected an integer >= 2/);
     expect(() => fitSparseKernelModel(spec, frames.slice(0, 1))).toThrow(/at least 2 training frames/);
   });
 });

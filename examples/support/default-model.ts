@@ -59,8 +59,8 @@ export function defaultModel(preset: PresetName, log: (line: string) => void = c
   const features = { ...presetFeatures(preset, species), baseline: { kind: 'ewald' as const, charges: { '11': 1, '17': -1 } } };
   const { model, report } = fitLinearModel(features, frames, { onProgress });
   log(
-    `fit: validation energy RMSE ${(1000 * report.validation.energyRmsePerAtom).toFixed(2)} meV/atom, ` +
-      `force RMSE ${report.validation.forceRmse.toPrecision(3)} eV/A (${report.trainFrames} training frames)`,
+    `fit: cross-validated energy RMSE ${(1000 * report.validation.energyRmsePerAtom).toFixed(2)} meV/atom, ` +
+      `force RMSE ${report.validation.forceRmse.toPrecision(3)} eV/A (${report.frames} frames, ${report.folds} folds)`,
   );
   mkdirSync(dir, { recursive: true });
   saveModel(path, model, { fit: report });

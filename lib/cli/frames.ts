@@ -23,11 +23,19 @@ export function references(frame: Frame, energyKey: string, forcesKey: string): 
   };
 }
 
-export function trainingFrames(path: string, frames: Frame[], energyKey: string, forcesKey: string): TrainingFrame[] {
+export function trainingFrames(path: string, frames: Frame[], energyKey: string, forcesKey: string, groupKey?: string): TrainingFrame[] {
   return frames.map((frame, k) => {
     const ref = references(frame, energyKey, forcesKey);
     if (ref.energy === undefined) throw new Error(`${path}: frame ${k} has no '${energyKey}' energy (use --energy-key)`);
-    return { system: frameSystem(frame), energy: ref.energy, forces: ref.forces };
+    const training: TrainingFrame = { system: frameSystem(frame), energy: ref.energy, forces: ref.forces };
+    if (groupKey !== undefined) {
+      const group = frame.info[groupKey];
+      if (typeof group !== 'string' && typeof group !== 'number') {
+        throw new Error(`${path}: frame ${k} has no '${groupKey}' info value to group by (--group-key)`);
+      }
+      training.group = group;
+    }
+    return training;
   });
 }
 

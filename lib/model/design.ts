@@ -5,9 +5,27 @@ import type { NativeSystem } from '../native.js';
 import { toNativeSystem, type System } from '../system.js';
 import type { FeatureSet } from './feature-set.js';
 
-/** Parameters are laid out [species][dimension + 1]: weights then the bias. */
+/**
+ * Parameters are laid out [species][dimension + 1] (weights then the bias)
+ * with per-species weights, or [dimension] shared weights then [species]
+ * biases with speciesWeights 'shared'.
+ */
 export function parameterCount(features: FeatureSet): number {
-  return features.spec.species.length * (features.dimension + 1);
+  const S = features.spec.species.length;
+  const D = features.dimension;
+  return features.speciesWeights === 'shared' ? D + S : S * (D + 1);
+}
+
+/** First weight column and bias column of species s in the parameter vector. */
+function columns(features: FeatureSet, s: number): { weights: number; bias: number } {
+  const D = features.dimension;
+  return features.speciesWeights === 'shared' ? { weights: 0, bias: D + s } : { weights: s * (D + 1), bias: s * (D + 1) + D };
+}
+
+/** The weights (dimension) and bias of species s from a solved parameter vector. */
+export function speciesParameters(features: FeatureSet, parameters: Float64Array, s: number): { weights: Float64Array; bias: number } {
+  const c = columns(features, s);
+  return { weights: parameters.subarray(c.weights, c.weights + features.dimension), bias: parameters[c.bias] };
 }
 
 export interface DesignRows {
@@ -59,16 +77,15 @@ export function designRows(features: FeatureSet, system: System, withForces: boo
   const pass = featurePass(features, system, withForces);
   const species = pass.species;
   const N = species.length;
-  const D = features.dimension;
-  const stride = D + 1;
   const nParams = parameterCount(features);
+  const layout = features.spec.species.map((_, s) => columns(features, s));
   const energy = new Float64Array(nParams);
-  for (let i = 0; i < N; i++) energy[species[i] * stride + D] += 1;
+  for (let i = 0; i < N; i++) energy[layout[species[i]].bias] += 1;
   const forces = withForces ? new Float64Array(3 * N * nParams) : undefined;
 
   for (const { size, offset, scale, block } of pass.blocks) {
     for (let i = 0; i < N; i++) {
-      const base = species[i] * stride + offset;
+      const base = layout[species[i]].weights + offset;
       for (let k = 0; k < size; k++) energy[base + k] += scale * block.values[i * size + k];
     }
     if (!forces) continue;
@@ -77,7 +94,7 @@ export function designRows(features: FeatureSet, system: System, withForces: boo
     for (let r = 0; r < labels.count; r++) {
       const i = labels.values[3 * r];
       const j = labels.values[3 * r + 2];
-      const base = species[i] * stride + offset;
+      const base = layout[species[i]].weights + offset;
       for (let x = 0; x < 3; x++) {
         const row = forces.subarray((3 * j + x) * nParams + base, (3 * j + x) * nParams + base + size);
         const g = gradient.values.subarray((3 * r + x) * size, (3 * r + x + 1) * size);

@@ -1,10 +1,20 @@
 // A declared combination of feature blocks (rho x rho, rho x V, V x V), each
 // with its own hyper-parameters, evaluated for a fixed list of species.
 import type { SphericalExpansionHypers } from '../hypers.js';
-import { Invariants, SoapPowerSpectrum, type ExpansionLike } from '../invariants.js';
+import { Invariants, type ExpansionLike } from '../invariants.js';
 import { SphericalExpansion } from '../spherical-expansion.js';
 import type { System } from '../system.js';
 import { Baseline, type BaselineSpec } from './baseline.js';
+import {
+  ChannelMoments,
+  checkContraction,
+  ContractedExpansion,
+  contractionLength,
+  leadingChannels,
+  type ChannelShape,
+  type ContractibleExpansion,
+  type ContractionSpec,
+} from './contraction.js';
 import { createLodeExpansion, type LodeHypersLike } from './lode-factory.js';
 import type { TrainingFrame } from './training.js';
 import { toNativeSystem } from '../system.js';
@@ -20,6 +30,29 @@ export interface FeatureSetSpec {
   blocks: BlockSpec[];
   /** Physics term added to the learned energy (Ewald with fixed charges); none by default. */
   baseline?: BaselineSpec;
+  /**
+   * Contract every expansion's (species, radial) channels to `channels`
+   * learned channels per l before forming invariants (fitted on the training
+   * frames): the feature count then no longer grows as species squared.
+   * None by default.
+   */
+  contraction?: ContractionSpec;
+  /**
+   * 'per-species' (default): one weight vector per centre species.
+   * 'shared': one weight vector for every centre plus a per-species energy
+   * offset (the centre's species still enters the features through its own
+   * density term): species times fewer parameters.
+   */
+  speciesWeights?: SpeciesWeights;
+}
+
+export const SPECIES_WEIGHTS = ['per-species', 'shared'] as const;
+export type SpeciesWeights = (typeof SPECIES_WEIGHTS)[number];
+
+/** One expansion of a block: what it is built from and the shape of its coefficients. */
+interface BlockExpansion {
+  expansion: ContractibleExpansion;
+  shape: ChannelShape;
 }
 
 /** Per-centre features of one system and the block layout. */
@@ -31,20 +64,92 @@ export interface Features {
 
 export class FeatureSet {
   readonly spec: FeatureSetSpec;
-  readonly invariants: Invariants[];
+  invariants: Invariants[];
   /** Number of features of each block. */
   readonly sizes: number[];
   /** Scale of each block (set by fitting; 1 until then). */
   scales: number[];
   readonly baseline: Baseline | null;
+  /** The expansions of each block (one for rho x rho and V x V, two for rho x V), before any contraction. */
+  private readonly expansions: BlockExpansion[][];
+  /** With spec.contraction: the contraction matrices of each block's expansions (learned by fitting). */
+  private contractionMatrices: Float64Array[][] | null = null;
 
   constructor(spec: FeatureSetSpec) {
     validateSpec(spec);
     this.spec = structuredClone(spec);
-    this.invariants = spec.blocks.map((block) => buildInvariants(block));
+    this.expansions = spec.blocks.map((block) => blockExpansions(block, spec.species.length));
+    if (spec.contraction) {
+      const K = spec.contraction.channels;
+      this.contractionMatrices = this.expansions.map((list) => list.map((e) => leadingChannels(e.shape, K)));
+    }
+    this.invariants = this.buildInvariants();
     this.sizes = this.invariants.map((inv) => probeSize(inv, spec.species));
     this.scales = spec.blocks.map(() => 1);
     this.baseline = spec.baseline ? new Baseline(spec.baseline, spec.species) : null;
+  }
+
+  get speciesWeights(): SpeciesWeights {
+    return this.spec.speciesWeights ?? 'per-species';
+  }
+
+  /** The contraction matrices in use ([block][expansion]), or null without a contraction. */
+  get contractions(): Float64Array[][] | null {
+    return this.contractionMatrices;
+  }
+
+  /** Sets the contraction matrices (learned, or read from a model file), checking their sizes. */
+  setContractions(matrices: ReadonlyArray<ReadonlyArray<ArrayLike<number>>>): void {
+    const K = this.spec.contraction?.channels;
+    if (K === undefined) throw new Error('contractions: this feature set has no contraction');
+    if (!Array.isArray(matrices) || matrices.length !== this.expansions.length) {
+      throw new Error(`contractions: expected one list per feature block (${this.expansions.length})`);
+    }
+    this.contractionMatrices = this.expansions.map((list, b) => {
+      if (!Array.isArray(matrices[b]) || matrices[b].length !== list.length) {
+        throw new Error(`contractions[${b}]: expected ${list.length} matrices (one per expansion of the block)`);
+      }
+      return list.map((e, k) => {
+        const m = Float64Array.from(matrices[b][k]);
+        const expected = contractionLength(e.shape, K);
+        if (m.length !== expected || !m.every(Number.isFinite)) {
+          throw new Error(`contractions[${b}][${k}]: expected ${expected} finite numbers, got ${m.length}`);
+        }
+        return m;
+      });
+    });
+    this.invariants = this.buildInvariants();
+  }
+
+  /**
+   * Learns the contraction from the coefficients of `frames` (principal
+   * channels per l, see contraction.ts); a no-op without spec.contraction.
+   */
+  learnContractions(frames: readonly TrainingFrame[], onFrame?: (done: number) => void): void {
+    const K = this.spec.contraction?.channels;
+    if (K === undefined) return;
+    const moments = this.expansions.map((list) => list.map((e) => new ChannelMoments(e.shape)));
+    frames.forEach((frame, f) => {
+      this.checkSpecies(frame.system, `frames[${f}].system`);
+      this.expansions.forEach((list, b) =>
+        list.forEach((e, k) => moments[b][k].add(e.expansion.compute(frame.system, this.options()).values)),
+      );
+      onFrame?.(f + 1);
+    });
+    this.setContractions(moments.map((list) => list.map((m) => m.contraction(K))));
+  }
+
+  private buildInvariants(): Invariants[] {
+    const species = this.spec.species;
+    return this.expansions.map((list, b) => {
+      const inputs: ExpansionLike[] = list.map((e, k) => {
+        const matrices = this.contractionMatrices?.[b][k];
+        if (!matrices) return e.expansion;
+        return new ContractedExpansion(e.expansion, species, this.spec.contraction!.channels, matrices);
+      });
+      // One expansion: its invariants with itself (the power spectrum's symmetric storage).
+      return new Invariants(inputs[0], inputs[inputs.length - 1]);
+    });
   }
 
   /** Training frames with the baseline's energy and forces taken out (the frames themselves without a baseline). */
@@ -125,20 +230,29 @@ function validateSpec(spec: FeatureSetSpec): void {
       throw new Error(`features.blocks[${k}].kind: expected 'soap', 'multiscale' or 'lode'`);
     }
   });
+  if (spec.contraction !== undefined) checkContraction(spec.contraction);
+  if (spec.speciesWeights !== undefined && !SPECIES_WEIGHTS.includes(spec.speciesWeights)) {
+    throw new Error(`features.speciesWeights: expected ${SPECIES_WEIGHTS.map((w) => `'${w}'`).join(' or ')}, got ${JSON.stringify(spec.speciesWeights)}`);
+  }
 }
 
-function buildInvariants(block: BlockSpec): Invariants {
+function shapeOf(hypers: { basis: { max_angular: number; radial: { max_radial: number } } }, types: number): ChannelShape {
+  return { angular: hypers.basis.max_angular + 1, types, radial: hypers.basis.radial.max_radial + 1 };
+}
+
+function blockExpansions(block: BlockSpec, types: number): BlockExpansion[] {
+  const density = (hypers: SphericalExpansionHypers) => ({ expansion: new SphericalExpansion(hypers), shape: shapeOf(hypers, types) });
+  const potential = (hypers: LodeHypersLike) => ({
+    expansion: createLodeExpansion(hypers),
+    shape: shapeOf(hypers, types),
+  });
   switch (block.kind) {
     case 'soap':
-      return new SoapPowerSpectrum(block.hypers);
-    case 'multiscale': {
-      const density: ExpansionLike = new SphericalExpansion(block.density);
-      return new Invariants(density, createLodeExpansion(block.potential));
-    }
-    case 'lode': {
-      const potential = createLodeExpansion(block.potential);
-      return new Invariants(potential, potential);
-    }
+      return [density(block.hypers)];
+    case 'multiscale':
+      return [density(block.density), potential(block.potential)];
+    case 'lode':
+      return [potential(block.potential)];
   }
 }
 

@@ -8,8 +8,12 @@ export { saveModel, loadModel, serializeModel, deserializeModel, MODEL_FORMAT_VE
 export type { ModelMetadata, Model, ModelKind } from './serialize.js';
 export { designRows, parameterCount, featurePass } from './design.js';
 export type { DesignRows, BlockPass, FramePass } from './design.js';
-export { fitSettings, splitFrames, solveOnSplit } from './training.js';
-export type { LeastSquaresProblem, FitSettings, SplitSolution } from './training.js';
+export { fitSettings, assignFolds, solveCrossValidated, fitMemory, checkMemory, memoryPlan, prepareFeatures, DEFAULT_FOLDS } from './training.js';
+export type { LeastSquaresProblem, FitSettings, CrossValidatedSolution, MemoryPlan } from './training.js';
+export { ContractedExpansion, ChannelMoments } from './contraction.js';
+export type { ContractionSpec } from './contraction.js';
+export { SPECIES_WEIGHTS } from './feature-set.js';
+export type { SpeciesWeights } from './feature-set.js';
 export { SparseKernelModel, farthestPointSampling, kernelMatrix, normalizeRows, DEFAULT_ZETA } from './sparse-kernel.js';
 export type { SparseKernelParameters } from './sparse-kernel.js';
 export { fitSparseKernelModel, kernelDesignRows, kernelParameterCount, DEFAULT_SPARSE_POINTS } from './sparse-kernel-fit.js';

@@ -1,12 +1,11 @@
 // LODE expansions for feature blocks.
 import type { LodeSphericalExpansionHypers } from '../hypers.js';
-import type { ExpansionLike } from '../invariants.js';
 import { LodeSphericalExpansion } from '../lode-expansion.js';
 
 /** featomic-shaped LODE hypers (validated by the expansion). */
 export type LodeHypersLike = LodeSphericalExpansionHypers;
 
 /** The LODE expansion of a 'multiscale' or 'lode' feature block. */
-export function createLodeExpansion(hypers: LodeHypersLike): ExpansionLike {
+export function createLodeExpansion(hypers: LodeHypersLike): LodeSphericalExpansion {
   return new LodeSphericalExpansion(hypers);
 }

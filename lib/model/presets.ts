@@ -2,7 +2,7 @@
 // and the multi-scale model (SOAP + rho x V, p = 1 LODE) of Grisafi, Nigam &
 // Ceriotti, at the same local cutoff.
 import type { LodeSphericalExpansionHypers, SphericalExpansionHypers } from '../hypers.js';
-import type { BlockSpec, FeatureSetSpec } from './feature-set.js';
+import type { BlockSpec, FeatureSetSpec, SpeciesWeights } from './feature-set.js';
 
 export interface PresetOptions {
   /** Local cutoff (A). Default 4.5. */
@@ -11,6 +11,23 @@ export interface PresetOptions {
   maxAngular?: number;
   /** Gaussian smearing of the LODE potential (A). Default 1.5: as accurate as 1.0 on the NaCl melt, at 1/3 of its k-vectors. */
   smearing?: number;
+  /**
+   * Contract each expansion's (species, radial) channels to this many per l
+   * (null: no contraction). Default: none up to 2 species, else
+   * `defaultChannels(maxRadial)`.
+   */
+  channels?: number | null;
+  /** Default 'per-species'. */
+  speciesWeights?: SpeciesWeights;
+}
+
+/**
+ * Channels of the default contraction: twice the radial functions, so a
+ * model of many species keeps about as many channels per l as an
+ * uncontracted two-species one.
+ */
+export function defaultChannels(species: number, maxRadial: number): number | null {
+  return species <= 2 ? null : 2 * (maxRadial + 1);
 }
 
 export function localHypers(options: PresetOptions = {}): SphericalExpansionHypers {
@@ -42,5 +59,11 @@ export function presetFeatures(name: PresetName, species: number[], options: Pre
   const blocks: BlockSpec[] = [{ kind: 'soap', hypers: localHypers(options) }];
   if (name === 'multiscale') blocks.push({ kind: 'multiscale', density: localHypers(options), potential: lodeHypers(options) });
   else if (name !== 'local') throw new Error(`features preset: expected one of ${PRESETS.join(', ')}, got ${JSON.stringify(name)}`);
-  return { species: [...species].sort((a, b) => a - b), blocks };
+  const channels = options.channels === undefined ? defaultChannels(species.length, options.maxRadial ?? 5) : options.channels;
+  return {
+    species: [...species].sort((a, b) => a - b),
+    blocks,
+    ...(channels === null ? {} : { contraction: { channels } }),
+    ...(options.speciesWeights ? { speciesWeights: options.speciesWeights } : {}),
+  };
 }

@@ -31,6 +31,8 @@ interface Header {
   zeta?: number;
   counts?: number[];
   scales: number[];
+  /** With features.contraction: the learned matrices, [block][expansion] (JSON numbers round-trip float64 exactly). */
+  contractions?: number[][][];
   dimension: number;
   arrays: Array<{ name: string; length: number }>;
   sha256: string;
@@ -67,6 +69,7 @@ export function serializeModel(model: Model, metadata: ModelMetadata = {}): Buff
     features: model.features.spec,
     ...(model instanceof SparseKernelModel ? { zeta: model.zeta, counts: model.counts } : {}),
     scales: model.features.scales,
+    ...(model.features.contractions ? { contractions: model.features.contractions.map((list) => list.map((m) => Array.from(m))) } : {}),
     dimension: model.features.dimension,
     arrays: arrays.map((a) => ({ name: a.name, length: a.values.length })),
     sha256: createHash('sha256').update(payload).digest('hex'),
@@ -138,6 +141,13 @@ export function deserializeModel(bytes: Buffer, source = 'model'): { model: Mode
     fail(`corrupt header: scales: expected ${blocks} finite positive number(s) (one per feature block), got ${JSON.stringify(scales)}`);
   }
   features.scales = [...(scales as number[])];
+  if (header.features.contraction) {
+    try {
+      features.setContractions(header.contractions as number[][][]);
+    } catch (e) {
+      fail(`corrupt header: ${(e as Error).message}`);
+    }
+  }
   const array = (name: string): Float64Array => arrays.get(name) ?? fail(`corrupt header: no '${name}' array for a ${header.kind} model`);
   const weights = array('weights');
   const biases = array('biases');

@@ -3,7 +3,6 @@
 // + lambda alpha^T K_MM alpha, i.e. (Phi^T W Phi + lambda K_MM) alpha =
 // Phi^T W y, with the same frame-by-frame normal equations, validation scan
 // and native Cholesky as the linear model.
-import { native, type NativeNormalEquations } from '../native.js';
 import type { System } from '../system.js';
 import { featurePass, type DesignRows } from './design.js';
 import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
@@ -17,11 +16,13 @@ import {
   speciesStarts,
 } from './sparse-kernel.js';
 import {
+  assignFolds,
+  checkMemory,
   fitReport,
   fitSettings,
-  learnScales,
-  solveOnSplit,
-  splitFrames,
+  memoryPlan,
+  prepareFeatures,
+  solveCrossValidated,
   type FitOptions,
   type FitReport,
   type LeastSquaresProblem,
@@ -174,89 +175,25 @@ export function kernelDesignRows(layout: KernelLayout, system: System, withForce
   return { energy, forces, atoms: N };
 }
 
-/** Lower Cholesky factor of a symmetric n x n matrix, or null if it is not positive definite. */
-function choleskyFactor(a: Float64Array, n: number): Float64Array | null {
-  const l = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    let d = a[j * n + j];
-    for (let p = 0; p < j; p++) d -= l[j * n + p] ** 2;
-    if (!(d > 0)) return null;
-    const ljj = Math.sqrt(d);
-    l[j * n + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      let v = a[i * n + j];
-      for (let p = 0; p < j; p++) v -= l[i * n + p] * l[j * n + p];
-      l[i * n + j] = v / ljj;
-    }
-  }
-  return l;
-}
-
 /**
- * Rows R with R^T R = blockdiag(K_MM + jitter, 1) per species: adding them
- * with weight lambda to the normal equations adds lambda alpha^T K_MM alpha
- * (and lambda b^2, so a composition that never varies, as in a melt at fixed
- * stoichiometry, still gives a solvable system) and lets the native solver do
- * the rest. Returns the rows and trace(R^T R).
+ * The regulariser of the kernel weights, blockdiag(K_MM, 1) per species:
+ * lambda alpha^T K_MM alpha (the prior of a Gaussian process on the sparse
+ * points) plus lambda b^2, so a composition that never varies, as in a melt
+ * at fixed stoichiometry, still gives a solvable system.
  */
-function regulariserRows(layout: KernelLayout): { rows: Float64Array; trace: number } {
+function regulariserMatrix(layout: KernelLayout): Float64Array {
   const { features, zeta, counts, points } = layout;
   const D = features.dimension;
   const P = kernelParameterCount(layout);
-  const rows = new Float64Array(P * P);
+  const R = new Float64Array(P * P);
   const starts = speciesStarts(counts);
-  let trace = 0;
   counts.forEach((M, s) => {
     const column = starts[s] + s;
     const K = kernelMatrix(points.subarray(starts[s] * D, (starts[s] + M) * D), M, D, zeta);
-    let factor: Float64Array | null = null;
-    let jitter = 0;
-    // Distinct unit points give a positive definite K, but nearly parallel ones
-    // make it singular in floating point: the smallest jitter that factorises.
-    for (const relative of [0, 1e-12, 1e-10, 1e-8, 1e-6]) {
-      const shifted = Float64Array.from(K);
-      for (let m = 0; m < M; m++) shifted[m * M + m] += relative;
-      factor = choleskyFactor(shifted, M);
-      jitter = relative;
-      if (factor) break;
-    }
-    if (!factor) {
-      throw new Error(
-        `sparsePoints: the kernel matrix of the ${M} sparse points of species ${features.spec.species[s]} is singular even with a jitter of 1e-6; ` +
-          'use fewer sparse points or a smaller zeta',
-      );
-    }
-    // Row m of L^T: L[n][m] for n >= m.
-    for (let m = 0; m < M; m++) {
-      for (let n = m; n < M; n++) rows[(column + m) * P + column + n] = factor[n * M + m];
-      trace += K[m * M + m] + jitter;
-    }
-    rows[(column + M) * P + column + M] = 1;
-    trace += 1;
+    for (let m = 0; m < M; m++) for (let n = 0; n < M; n++) R[(column + m) * P + column + n] = K[m * M + n];
+    R[(column + M) * P + column + M] = 1;
   });
-  return { rows, trace };
-}
-
-function solveRegularised(
-  equations: NativeNormalEquations,
-  regulariser: { rows: Float64Array; trace: number },
-  P: number,
-  lambda: number,
-  trace: number,
-): Float64Array {
-  // lambda is relative: scaled by the mean diagonal of Phi^T W Phi over that of K_MM, like the linear model's.
-  const absolute = (lambda * trace) / regulariser.trace;
-  const system = new native.NormalEquations(P);
-  system.merge(equations);
-  if (absolute > 0) system.add(regulariser.rows, new Float64Array(P), new Float64Array(P).fill(absolute));
-  try {
-    return system.solve(0, false);
-  } catch (e) {
-    throw new Error(
-      `sparse-kernel: the regularised normal equations are ill-conditioned at regularisation ${lambda} ` +
-        `(${(e as Error).message}); use a larger regularisation or fewer sparse points`,
-    );
-  }
+  return R;
 }
 
 /** Fits a sparse kernel potential; returns the model and a report of the errors. */
@@ -274,15 +211,17 @@ export function fitSparseKernelModel(
   const features = new FeatureSet(spec);
   // With a physics baseline the learned part fits what the baseline leaves.
   const frames = features.residualFrames(data);
-  const split = splitFrames(frames, settings);
+  const assignment = assignFolds(frames, settings);
   const S = features.spec.species.length;
-  const D = features.dimension;
+  const P = S * (wanted + 1);
+  const estimatedBytes = checkMemory(memoryPlan(features, frames, P, assignment.folds), settings, options);
 
   // Candidates are every training environment's features (values only, no
   // gradients): the one part of the fit that grows with the training set.
-  const trainFrames = split.train.map((k) => frames[k]);
+  const trainFrames = frames;
   const stored: Float64Array[][] = [];
-  features.scales = learnScales(features, trainFrames, options.onProgress, (blocks) => stored.push(blocks));
+  prepareFeatures(features, trainFrames, options.onProgress, (blocks) => stored.push(blocks));
+  const D = features.dimension;
   const candidates: Float64Array[] = features.spec.species.map(() => new Float64Array(0));
   {
     const perSpecies: number[][] = features.spec.species.map(() => []);
@@ -326,14 +265,22 @@ export function fitSparseKernelModel(
   candidates.length = 0;
 
   const layout: KernelLayout = { features, zeta, counts, points };
-  const P = kernelParameterCount(layout);
-  const regulariser = regulariserRows(layout);
+  const regulariser = regulariserMatrix(layout);
   const problem: LeastSquaresProblem = {
-    parameters: P,
+    parameters: kernelParameterCount(layout),
     rows: (system, withForces) => kernelDesignRows(layout, system, withForces),
-    solve: (equations, lambda, trace) => solveRegularised(equations, regulariser, P, lambda, trace),
+    solve: (equations, lambda) => {
+      try {
+        return equations.solve(lambda, regulariser);
+      } catch (e) {
+        throw new Error(
+          `sparse-kernel: the regularised normal equations are ill-conditioned at regularisation ${lambda} ` +
+            `(${(e as Error).message}); use a larger regularisation or fewer sparse points`,
+        );
+      }
+    },
   };
-  const solution = solveOnSplit(problem, frames, split, settings, options.onProgress);
+  const solution = solveCrossValidated(problem, frames, assignment, settings, options.onProgress);
 
   const weights = new Float64Array(counts.reduce((a, b) => a + b, 0));
   const biases = new Float64Array(S);
@@ -346,7 +293,7 @@ export function fitSparseKernelModel(
   return {
     model,
     report: {
-      ...fitReport(solution, split, data, start),
+      ...fitReport(solution, data, start, problem.parameters, estimatedBytes),
       zeta,
       sparsePoints: counts,
       notes,

@@ -1,10 +1,12 @@
 // Fitting a linear potential on energies and forces: normal equations
-// accumulated frame by frame (memory independent of the data set size),
-// regularisation chosen on a validation split, then a refit on everything.
+// accumulated frame by frame (memory independent of the data set size), one
+// set per cross-validation fold; the regularisation is chosen by k-fold
+// cross-validation, then all folds are solved together.
 import { createHash } from 'node:crypto';
+import { totalmem } from 'node:os';
 import { native, type NativeNormalEquations } from '../native.js';
 import { toNativeSystem, type System } from '../system.js';
-import { designRows, parameterCount, type DesignRows } from './design.js';
+import { designRows, parameterCount, speciesParameters, type DesignRows } from './design.js';
 import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
 import { LinearModel } from './linear-model.js';
 
@@ -14,10 +16,16 @@ export interface TrainingFrame {
   energy: number;
   /** Forces (eV/A), [atoms][3] row-major; frames without forces train on energies only. */
   forces?: ArrayLike<number>;
+  /**
+   * Frames with the same group (one binding curve, one trajectory) always
+   * share a cross-validation fold, so the regularisation is chosen on data
+   * that is new to the model rather than on near-copies of training frames.
+   */
+  group?: string | number;
 }
 
 export interface FitProgress {
-  stage: 'scaling' | 'sparse-points' | 'accumulating' | 'regularisation' | 'solving';
+  stage: 'scaling' | 'contraction' | 'sparse-points' | 'accumulating' | 'regularisation' | 'solving';
   done: number;
   total: number;
 }
@@ -27,13 +35,20 @@ export interface FitOptions {
   energyWeight?: number;
   /** Weight of force-component errors (1/(eV/A)). Default 0.1 (0 disables force training). */
   forceWeight?: number;
-  /** Fraction of frames held out to choose the regularisation. Default 0.1. */
-  validationFraction?: number;
+  /** Cross-validation folds (over frames, or over groups) to choose the regularisation. Default 5. */
+  folds?: number;
   /** Candidate relative regularisations. Default 1e-12 .. 1e-2 by decades. */
   regularizations?: number[];
-  /** Seed of the train/validation split. Default 0. */
+  /** Seed of the fold assignment. Default 0. */
   seed?: number;
+  /**
+   * Refuse to start when the fit's estimated peak memory exceeds this many
+   * bytes (the error says what would fit). Default: half the machine's RAM.
+   */
+  maxMemory?: number;
   onProgress?: (progress: FitProgress) => void;
+  /** Called once before any feature is computed: the parameter count, folds and estimated peak memory (bytes). */
+  onPlan?: (plan: { parameters: number; folds: number; bytes: number; maxMemory: number }) => void;
 }
 
 export interface ErrorMetrics {
@@ -43,12 +58,17 @@ export interface ErrorMetrics {
 
 export interface FitReport {
   regularization: number;
-  /** Validation errors for every candidate regularisation. */
+  /** Cross-validation errors for every candidate regularisation. */
   scan: Array<{ regularization: number } & ErrorMetrics>;
+  /** Errors of the final model on every frame it was fitted on. */
   train: ErrorMetrics;
+  /** Cross-validation errors at the chosen regularisation (every frame predicted by a model that did not see it). */
   validation: ErrorMetrics;
-  trainFrames: number;
-  validationFrames: number;
+  frames: number;
+  folds: number;
+  parameters: number;
+  /** Estimated peak memory of the fit (bytes). */
+  estimatedBytes: number;
   datasetHash: string;
   seconds: number;
 }
@@ -111,170 +131,254 @@ export function learnScales(
 
 /**
  * A weighted least-squares problem over frames: how many parameters, the
- * design rows of one frame, and how to solve the accumulated normal equations
- * at one (relative) regularisation. `trace` is trace(A^T W A) of what was
- * accumulated, for problems whose regulariser is not diagonal and need a
- * scale-free lambda.
+ * design rows of one frame, and how to solve accumulated normal equations at
+ * one (relative, scale-free) regularisation.
  */
 export interface LeastSquaresProblem {
   parameters: number;
   rows(system: System, withForces: boolean): DesignRows;
-  solve(equations: NativeNormalEquations, regularization: number, trace: number): Float64Array;
+  solve(equations: NativeNormalEquations, regularization: number): Float64Array;
 }
 
 export interface FitSettings {
   energyWeight: number;
   forceWeight: number;
-  validationFraction: number;
+  folds: number;
   regularizations: number[];
   seed: number;
+  maxMemory: number;
 }
 
 const DEFAULT_REGULARIZATIONS = Array.from({ length: 11 }, (_, k) => 10 ** (k - 12));
+export const DEFAULT_FOLDS = 5;
 
 /** Options with defaults, checked; `grid` is the default regularisation scan. */
 export function fitSettings(options: FitOptions, grid: number[] = DEFAULT_REGULARIZATIONS): FitSettings {
+  if (typeof options !== 'object' || options === null) throw new Error('options: expected an object');
+  if ('validationFraction' in options) {
+    throw new Error('validationFraction: no longer used; the regularisation is chosen by cross-validation (option folds, default 5)');
+  }
   const energyWeight = options.energyWeight ?? 1;
   const forceWeight = options.forceWeight ?? 0.1;
-  const fraction = options.validationFraction ?? 0.1;
+  const folds = options.folds ?? DEFAULT_FOLDS;
   const regularizations = options.regularizations ?? grid;
+  const maxMemory = options.maxMemory ?? totalmem() / 2;
   if (!(energyWeight > 0)) throw new Error('energyWeight: expected a number > 0');
   if (!(forceWeight >= 0)) throw new Error('forceWeight: expected a number >= 0');
-  if (!(fraction > 0 && fraction < 1)) throw new Error('validationFraction: expected a number in (0, 1)');
+  if (!Number.isInteger(folds) || folds < 2) throw new Error(`folds: expected an integer >= 2, got ${String(folds)}`);
   if (!Array.isArray(regularizations) || regularizations.length === 0 || !regularizations.every((l) => Number.isFinite(l) && l >= 0)) {
     throw new Error('regularizations: expected a non-empty array of finite numbers >= 0');
   }
-  return { energyWeight, forceWeight, validationFraction: fraction, regularizations, seed: options.seed ?? 0 };
+  if (!(maxMemory > 0)) throw new Error(`maxMemory: expected a number of bytes > 0, got ${String(options.maxMemory)}`);
+  return { energyWeight, forceWeight, folds, regularizations, seed: options.seed ?? 0, maxMemory };
 }
 
-/** Reproducible train/validation split (at least one frame in each). */
-export function splitFrames(frames: readonly TrainingFrame[], settings: FitSettings): { train: number[]; validation: number[] } {
+/**
+ * Reproducible assignment of frames to cross-validation folds: groups (or
+ * single frames without a group) are shuffled and dealt round-robin.
+ * Returns the fold of every frame and the number of folds (fewer than asked
+ * when there are fewer groups).
+ */
+export function assignFolds(frames: readonly TrainingFrame[], settings: FitSettings): { fold: Int32Array; folds: number } {
   if (frames.length < 2) throw new Error(`frames: expected at least 2 training frames, got ${frames.length}`);
-  const order = shuffled(frames.length, settings.seed);
-  const nValidation = Math.min(frames.length - 1, Math.max(1, Math.round(settings.validationFraction * frames.length)));
-  return { validation: order.slice(0, nValidation), train: order.slice(nValidation) };
+  const keys = frames.map((f, k) => (f.group === undefined ? `#${k}` : `=${String(f.group)}`));
+  const groups = [...new Set(keys)];
+  if (groups.length < 2) throw new Error('frames: all frames are in one group; cross-validation needs at least 2 groups');
+  const folds = Math.min(settings.folds, groups.length);
+  const order = shuffled(groups.length, settings.seed);
+  const foldOf = new Map<string, number>();
+  order.forEach((g, rank) => foldOf.set(groups[g], rank % folds));
+  return { fold: Int32Array.from(keys, (key) => foldOf.get(key)!), folds };
 }
 
-interface Accumulators {
-  energy: NativeNormalEquations;
-  forces: NativeNormalEquations;
+/** The largest frame's atom count and whether any LODE block makes its feature gradients N x N. */
+export interface MemoryPlan {
+  parameters: number;
+  folds: number;
+  frames: number;
+  maxAtoms: number;
+  /** Columns of the feature gradients kept at once for one frame (all blocks). */
+  featureColumns: number;
+  /** Whether a block's gradient rows grow as atoms squared (LODE: every atom moves every centre). */
+  allPairs: boolean;
+}
+
+/**
+ * Estimated peak memory (bytes) of a fit: one set of normal equations per
+ * fold plus their sum, one factorisation, the energy rows kept for the error
+ * report, and the largest frame's design rows and feature gradients.
+ */
+export function fitMemory(plan: MemoryPlan): number {
+  const P = plan.parameters;
+  const equations = (plan.folds + 1) * native.NormalEquations.storedBytes(P) + native.NormalEquations.solveBytes(P);
+  const energyRows = 8 * plan.frames * P;
+  const designRows = 8 * (3 * plan.maxAtoms + 1) * P;
+  const gradientRows = plan.allPairs ? plan.maxAtoms * plan.maxAtoms : plan.maxAtoms * Math.min(plan.maxAtoms, 128);
+  const gradients = 8 * 3 * gradientRows * plan.featureColumns * 2;
+  return equations + energyRows + designRows + gradients;
+}
+
+export function formatBytes(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+}
+
+/** Throws a clear error, before any work, when a fit would need more than maxMemory. */
+export function checkMemory(plan: MemoryPlan, settings: FitSettings, options: FitOptions): number {
+  const bytes = fitMemory(plan);
+  const maxMemory = settings.maxMemory;
+  options.onPlan?.({ parameters: plan.parameters, folds: plan.folds, bytes, maxMemory });
+  if (bytes > maxMemory) {
+    throw new Error(
+      `fit: needs about ${formatBytes(bytes)} for ${plan.parameters} parameters and ${plan.folds} folds, more than the limit of ` +
+        `${formatBytes(maxMemory)} (maxMemory / --max-memory). Options that shrink it: speciesWeights 'shared', a contraction ` +
+        `with fewer channels (features.contraction.channels / --channels), smaller maxRadial or maxAngular, or fewer folds.`,
+    );
+  }
+  return bytes;
+}
+
+/** Normal equations of one fold, and its energy rows (kept: few, and they give the energy errors apart from the forces). */
+interface Fold {
+  equations: NativeNormalEquations;
+  energyRows: Float64Array[];
+  energyTargets: number[];
   frames: number;
   forceComponents: number;
-  trace: number;
-}
-
-function weightedTrace(rows: Float64Array, weight: number): number {
-  let t = 0;
-  for (const v of rows) t += v * v;
-  return weight * t;
 }
 
 function accumulate(
   problem: LeastSquaresProblem,
   frames: readonly TrainingFrame[],
-  indices: number[],
+  assignment: { fold: Int32Array; folds: number },
   settings: FitSettings,
-  progress: () => void,
-): Accumulators {
+  onProgress?: (progress: FitProgress) => void,
+): Fold[] {
   const n = problem.parameters;
   const { energyWeight, forceWeight } = settings;
-  const acc: Accumulators = {
-    energy: new native.NormalEquations(n),
-    forces: new native.NormalEquations(n),
+  const folds: Fold[] = Array.from({ length: assignment.folds }, () => ({
+    equations: new native.NormalEquations(n),
+    energyRows: [],
+    energyTargets: [],
     frames: 0,
     forceComponents: 0,
-    trace: 0,
-  };
-  for (const k of indices) {
-    const frame = frames[k];
+  }));
+  frames.forEach((frame, k) => {
     if (!Number.isFinite(frame.energy)) throw new Error(`frames[${k}].energy: expected a finite number (eV)`);
+    const fold = folds[assignment.fold[k]];
     const useForces = forceWeight > 0 && frame.forces !== undefined;
     const rows = problem.rows(frame.system, useForces);
     const N = rows.atoms;
     const energyRow = rows.energy.map((v) => v / N);
-    acc.energy.add(energyRow, Float64Array.of(frame.energy / N), Float64Array.of(energyWeight ** 2));
-    acc.trace += weightedTrace(energyRow, energyWeight ** 2);
+    fold.equations.add(energyRow, Float64Array.of(frame.energy / N), Float64Array.of(energyWeight ** 2));
+    fold.energyRows.push(energyRow);
+    fold.energyTargets.push(frame.energy / N);
     if (useForces) {
       const forces = Float64Array.from(frame.forces!);
       if (forces.length !== 3 * N) throw new Error(`frames[${k}].forces: expected ${3 * N} numbers, got ${forces.length}`);
       const bad = forces.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new Error(`frames[${k}].forces[${bad}]: expected a finite number (eV/A), got ${forces[bad]}`);
-      acc.forces.add(rows.forces!, forces, new Float64Array(3 * N).fill(forceWeight ** 2));
-      acc.trace += weightedTrace(rows.forces!, forceWeight ** 2);
-      acc.forceComponents += 3 * N;
+      fold.equations.add(rows.forces!, forces, new Float64Array(3 * N).fill(forceWeight ** 2));
+      fold.forceComponents += 3 * N;
     }
-    acc.frames++;
-    progress();
-  }
-  return acc;
+    fold.frames++;
+    onProgress?.({ stage: 'accumulating', done: k + 1, total: frames.length });
+  });
+  return folds;
 }
 
-function metrics(acc: Accumulators, parameters: Float64Array, settings: FitSettings): ErrorMetrics {
-  const { energyWeight, forceWeight } = settings;
-  const e = acc.frames ? Math.sqrt(acc.energy.residual(parameters) / energyWeight ** 2 / acc.frames) : NaN;
-  const f = acc.forceComponents ? Math.sqrt(acc.forces.residual(parameters) / forceWeight ** 2 / acc.forceComponents) : NaN;
-  return { energyRmsePerAtom: e, forceRmse: f };
+/** Weighted squared errors of a fold at `parameters`: energies (from the kept rows) and forces (the rest). */
+function foldErrors(fold: Fold, parameters: Float64Array, settings: FitSettings): { energy: number; forces: number } {
+  let energy = 0;
+  fold.energyRows.forEach((row, r) => {
+    let e = -fold.energyTargets[r];
+    for (let k = 0; k < row.length; k++) e += row[k] * parameters[k];
+    energy += e * e;
+  });
+  energy *= settings.energyWeight ** 2;
+  return { energy, forces: Math.max(fold.equations.residual(parameters) - energy, 0) };
 }
 
-export interface SplitSolution {
+function metrics(folds: readonly Fold[], errors: Array<{ energy: number; forces: number }>, settings: FitSettings): ErrorMetrics {
+  const frames = folds.reduce((n, f) => n + f.frames, 0);
+  const components = folds.reduce((n, f) => n + f.forceComponents, 0);
+  const energy = errors.reduce((s, e) => s + e.energy, 0);
+  const forces = errors.reduce((s, e) => s + e.forces, 0);
+  return {
+    energyRmsePerAtom: frames ? Math.sqrt(energy / settings.energyWeight ** 2 / frames) : NaN,
+    forceRmse: components ? Math.sqrt(forces / settings.forceWeight ** 2 / components) : NaN,
+  };
+}
+
+export interface CrossValidatedSolution {
   parameters: Float64Array;
   regularization: number;
   scan: FitReport['scan'];
   train: ErrorMetrics;
   validation: ErrorMetrics;
+  folds: number;
 }
 
 /**
- * Accumulates the normal equations of the train and validation frames (one
- * frame in memory at a time), picks the regularisation with the smallest
- * validation loss, then solves train + validation together at that value.
+ * Accumulates one set of normal equations per fold (one frame in memory at a
+ * time), scores every candidate regularisation by k-fold cross-validation
+ * (fit on all folds but one, predict the one left out), then solves all
+ * folds together at the best value. Each candidate costs one Cholesky
+ * factorisation per fold: for the 10-20 candidates of a scan that is
+ * cheaper than one eigendecomposition per fold (a dense symmetric
+ * eigendecomposition costs 30-60 Cholesky factorisations of the same matrix:
+ * `npx tsx bench/run.ts fit`).
  */
-export function solveOnSplit(
+export function solveCrossValidated(
   problem: LeastSquaresProblem,
   frames: readonly TrainingFrame[],
-  split: { train: number[]; validation: number[] },
+  assignment: { fold: Int32Array; folds: number },
   settings: FitSettings,
   onProgress?: (progress: FitProgress) => void,
-): SplitSolution {
-  let done = 0;
-  const total = split.train.length + split.validation.length;
-  const tick = () => onProgress?.({ stage: 'accumulating', done: ++done, total });
-  const trainAcc = accumulate(problem, frames, split.train, settings, tick);
-  const validAcc = accumulate(problem, frames, split.validation, settings, tick);
-
-  const combined = new native.NormalEquations(problem.parameters);
-  combined.merge(trainAcc.energy);
-  combined.merge(trainAcc.forces);
-  const scan: FitReport['scan'] = [];
-  let best: { loss: number; regularization: number; parameters?: Float64Array } = { loss: Infinity, regularization: NaN };
+): CrossValidatedSolution {
+  const folds = accumulate(problem, frames, assignment, settings, onProgress);
+  const P = problem.parameters;
+  const lambdas = settings.regularizations;
+  const held: Array<Array<{ energy: number; forces: number } | null>> = lambdas.map(() => []);
   let failure = '';
-  settings.regularizations.forEach((lambda, k) => {
-    let parameters: Float64Array;
-    try {
-      parameters = problem.solve(combined, lambda, trainAcc.trace);
-    } catch (e) {
-      // A too small candidate can leave the system singular; the others may still do.
-      failure = (e as Error).message;
+  let step = 0;
+  folds.forEach((left, f) => {
+    const rest = new native.NormalEquations(P);
+    folds.forEach((fold, g) => g !== f && rest.merge(fold.equations));
+    lambdas.forEach((lambda, j) => {
+      try {
+        held[j].push(foldErrors(left, problem.solve(rest, lambda), settings));
+      } catch (e) {
+        // A too small candidate can leave the system singular; the others may still do.
+        failure = (e as Error).message;
+        held[j].push(null);
+      }
+      onProgress?.({ stage: 'regularisation', done: ++step, total: folds.length * lambdas.length });
+    });
+  });
+  const scan: FitReport['scan'] = [];
+  let best = { loss: Infinity, index: -1 };
+  lambdas.forEach((lambda, j) => {
+    const errors = held[j];
+    if (errors.some((e) => e === null)) {
       scan.push({ regularization: lambda, energyRmsePerAtom: NaN, forceRmse: NaN });
-      onProgress?.({ stage: 'regularisation', done: k + 1, total: settings.regularizations.length });
       return;
     }
-    const loss = validAcc.energy.residual(parameters) + validAcc.forces.residual(parameters);
-    scan.push({ regularization: lambda, ...metrics(validAcc, parameters, settings) });
-    if (loss < best.loss) best = { loss, regularization: lambda, parameters };
-    onProgress?.({ stage: 'regularisation', done: k + 1, total: settings.regularizations.length });
+    const complete = errors as Array<{ energy: number; forces: number }>;
+    scan.push({ regularization: lambda, ...metrics(folds, complete, settings) });
+    const loss = complete.reduce((s, e) => s + e.energy + e.forces, 0);
+    if (loss < best.loss) best = { loss, index: j };
   });
-  if (!best.parameters) {
+  if (best.index < 0) {
     throw new Error(`regularizations: no candidate gives a solvable system (${failure}); try larger regularisations`);
   }
-
-  const trainMetrics = metrics(trainAcc, best.parameters, settings);
-  const validationMetrics = metrics(validAcc, best.parameters, settings);
-  combined.merge(validAcc.energy);
-  combined.merge(validAcc.forces);
+  onProgress?.({ stage: 'solving', done: 0, total: 1 });
+  const all = new native.NormalEquations(P);
+  for (const fold of folds) all.merge(fold.equations);
+  const regularization = lambdas[best.index];
+  const parameters = problem.solve(all, regularization);
   onProgress?.({ stage: 'solving', done: 1, total: 1 });
-  const parameters = problem.solve(combined, best.regularization, trainAcc.trace + validAcc.trace);
-  return { parameters, regularization: best.regularization, scan, train: trainMetrics, validation: validationMetrics };
+  const train = metrics(folds, folds.map((fold) => foldErrors(fold, parameters, settings)), settings);
+  return { parameters, regularization, scan, train, validation: scan[best.index], folds: folds.length };
 }
 
 function toModel(features: FeatureSet, parameters: Float64Array): LinearModel {
@@ -283,10 +387,37 @@ function toModel(features: FeatureSet, parameters: Float64Array): LinearModel {
   const weights = new Float64Array(S * D);
   const biases = new Float64Array(S);
   for (let s = 0; s < S; s++) {
-    weights.set(parameters.subarray(s * (D + 1), s * (D + 1) + D), s * D);
-    biases[s] = parameters[s * (D + 1) + D];
+    const { weights: w, bias } = speciesParameters(features, parameters, s);
+    weights.set(w, s * D);
+    biases[s] = bias;
   }
   return new LinearModel(features, { weights, biases });
+}
+
+/** The memory plan of a fit with this many parameters over these frames. */
+export function memoryPlan(features: FeatureSet, frames: readonly TrainingFrame[], parameters: number, folds: number): MemoryPlan {
+  const maxAtoms = frames.reduce((n, f) => Math.max(n, f.system.types.length), 0);
+  const allPairs = features.spec.blocks.some((b) => b.kind !== 'soap');
+  return { parameters, folds, frames: frames.length, maxAtoms, featureColumns: features.dimension, allPairs };
+}
+
+/**
+ * Learns what the features need from the training frames before any fit:
+ * the channel contraction (when asked) on a spread-out subset of at most
+ * 200 frames, then the block scales.
+ */
+export function prepareFeatures(
+  features: FeatureSet,
+  frames: readonly TrainingFrame[],
+  onProgress?: (p: FitProgress) => void,
+  visit?: (blocks: Float64Array[], frame: number) => void,
+): void {
+  if (features.spec.contraction) {
+    const count = Math.min(frames.length, 200);
+    const subset = Array.from({ length: count }, (_, k) => frames[Math.floor((k * frames.length) / count)]);
+    features.learnContractions(subset, (done) => onProgress?.({ stage: 'contraction', done, total: count }));
+  }
+  features.scales = learnScales(features, frames, onProgress, visit);
 }
 
 /** Fits a linear multi-scale potential; returns the model and a report of the errors. */
@@ -300,31 +431,36 @@ export function fitLinearModel(
   const features = new FeatureSet(spec);
   // With a physics baseline the learned part fits what the baseline leaves.
   const frames = features.residualFrames(data);
-  const split = splitFrames(frames, settings);
-  features.scales = learnScales(features, split.train.map((k) => frames[k]), options.onProgress);
+  const assignment = assignFolds(frames, settings);
+  const P = parameterCount(features);
+  const estimatedBytes = checkMemory(memoryPlan(features, frames, P, assignment.folds), settings, options);
+  prepareFeatures(features, frames, options.onProgress);
   const problem: LeastSquaresProblem = {
-    parameters: parameterCount(features),
+    parameters: P,
     rows: (system, withForces) => designRows(features, system, withForces),
-    solve: (equations, lambda) => equations.solve(lambda, true),
+    solve: (equations, lambda) => equations.solve(lambda, 'relative'),
   };
-  const solution = solveOnSplit(problem, frames, split, settings, options.onProgress);
-  return { model: toModel(features, solution.parameters), report: fitReport(solution, split, data, start) };
+  const solution = solveCrossValidated(problem, frames, assignment, settings, options.onProgress);
+  return { model: toModel(features, solution.parameters), report: fitReport(solution, data, start, P, estimatedBytes) };
 }
 
 /** The report every fit gives: chosen regularisation, errors, data set and time (`start` from Date.now()). */
 export function fitReport(
-  solution: SplitSolution,
-  split: { train: number[]; validation: number[] },
+  solution: CrossValidatedSolution,
   data: readonly TrainingFrame[],
   start: number,
+  parameters: number,
+  estimatedBytes: number,
 ): FitReport {
   return {
     regularization: solution.regularization,
     scan: solution.scan,
     train: solution.train,
-    validation: solution.validation,
-    trainFrames: split.train.length,
-    validationFrames: split.validation.length,
+    validation: { energyRmsePerAtom: solution.validation.energyRmsePerAtom, forceRmse: solution.validation.forceRmse },
+    frames: data.length,
+    folds: solution.folds,
+    parameters,
+    estimatedBytes,
     datasetHash: datasetHash(data),
     seconds: (Date.now() - start) / 1000,
   };

@@ -27,7 +27,10 @@ public:
                             InstanceAccessor("rows", &NormalEquationsWrap::rows, nullptr),
                             InstanceAccessor("size", &NormalEquationsWrap::size, nullptr),
                             InstanceAccessor("weightSum", &NormalEquationsWrap::weight_sum, nullptr),
-                            InstanceAccessor("targetNorm", &NormalEquationsWrap::target_norm, nullptr)});
+                            InstanceAccessor("targetNorm", &NormalEquationsWrap::target_norm, nullptr),
+                            InstanceAccessor("trace", &NormalEquationsWrap::trace, nullptr),
+                            StaticMethod("storedBytes", &NormalEquationsWrap::stored_bytes),
+                            StaticMethod("solveBytes", &NormalEquationsWrap::solve_bytes)});
     }
 
     explicit NormalEquationsWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NormalEquationsWrap>(info) {
@@ -74,11 +77,26 @@ private:
         return info.Env().Undefined();
     }
 
+    // solve(lambda, regulariser: 'relative' | 'absolute' | Float64Array (n x n))
     Napi::Value solve(const Napi::CallbackInfo& info) {
         Napi::Env env = info.Env();
-        double lambda = info[0].As<Napi::Number>().DoubleValue();
-        bool relative = info[1].ToBoolean().Value();
-        return to_float64_array(env, guarded(env, [&] { return equations_->solve(lambda, relative); }));
+        if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "regularisation: expected a number");
+        const double lambda = info[0].As<Napi::Number>().DoubleValue();
+        Regularizer regularizer;
+        if (info[1].IsString()) {
+            const std::string kind = info[1].As<Napi::String>().Utf8Value();
+            if (kind == "absolute") {
+                regularizer.kind = Regularizer::Kind::Absolute;
+            } else if (kind != "relative") {
+                throw Napi::TypeError::New(env, "regulariser: expected 'relative', 'absolute' or a Float64Array");
+            }
+        } else {
+            Napi::Float64Array matrix;
+            expect_f64(info[1], "regulariser", matrix);
+            regularizer.kind = Regularizer::Kind::Matrix;
+            regularizer.matrix.assign(matrix.Data(), matrix.Data() + matrix.ElementLength());
+        }
+        return to_float64_array(env, guarded(env, [&] { return equations_->solve(lambda, regularizer); }));
     }
 
     Napi::Value residual(const Napi::CallbackInfo& info) {
@@ -96,6 +114,22 @@ private:
     Napi::Value weight_sum(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), equations_->weight_sum()); }
     Napi::Value target_norm(const Napi::CallbackInfo& info) {
         return Napi::Number::New(info.Env(), equations_->weighted_target_norm());
+    }
+
+    Napi::Value trace(const Napi::CallbackInfo& info) {
+        return Napi::Number::New(info.Env(), guarded(info.Env(), [&] { return equations_->trace(); }));
+    }
+    static size_t parameter_count(const Napi::CallbackInfo& info) {
+        if (!info[0].IsNumber() || !(info[0].As<Napi::Number>().DoubleValue() >= 1)) {
+            throw Napi::TypeError::New(info.Env(), "parameters: expected a number >= 1");
+        }
+        return static_cast<size_t>(info[0].As<Napi::Number>().DoubleValue());
+    }
+    static Napi::Value stored_bytes(const Napi::CallbackInfo& info) {
+        return Napi::Number::New(info.Env(), static_cast<double>(NormalEquations::stored_bytes(parameter_count(info))));
+    }
+    static Napi::Value solve_bytes(const Napi::CallbackInfo& info) {
+        return Napi::Number::New(info.Env(), static_cast<double>(NormalEquations::solve_bytes(parameter_count(info))));
     }
 
     std::unique_ptr<NormalEquations> equations_;

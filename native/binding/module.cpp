@@ -6,6 +6,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
     register_math(env, exports);
     register_spherical_expansion(env, exports);
     register_lode_expansion(env, exports);
+    register_contracted_expansion(env, exports);
     register_invariants(env, exports);
     register_models(env, exports);
     register_ewald(env, exports);

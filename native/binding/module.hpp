@@ -6,6 +6,7 @@ namespace lodestone::binding {
 // Each binding file registers its exports here (module.cpp calls them all).
 void register_spherical_expansion(Napi::Env env, Napi::Object exports);
 void register_lode_expansion(Napi::Env env, Napi::Object exports);
+void register_contracted_expansion(Napi::Env env, Napi::Object exports);
 void register_math(Napi::Env env, Napi::Object exports);
 void register_invariants(Napi::Env env, Napi::Object exports);
 void register_models(Napi::Env env, Napi::Object exports);

@@ -1,6 +1,7 @@
-import { fitLinearModel, fitSparseKernelModel, saveModel, type FitOptions } from '../../model/index.js';
+import { fitLinearModel, fitSparseKernelModel, saveModel, SPECIES_WEIGHTS, type FitOptions, type SpeciesWeights } from '../../model/index.js';
+import { formatBytes } from '../../model/training.js';
 import { presetFeatures, PRESETS, type PresetName } from '../../model/presets.js';
-import { helpText, numberOption, parseArgs, stringOption, type CommandSpec } from '../args.js';
+import { helpText, numberOption, parseArgs, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
 import { readFrames, speciesOf, trainingFrames } from '../frames.js';
 import { Progress } from '../progress.js';
 
@@ -12,7 +13,9 @@ export const spec: CommandSpec = {
     'Features: "local" = SOAP power spectrum; "multiscale" = SOAP + rho x V (LODE, p = 1).\n' +
     'Models: "linear" = w[Z].x + b[Z] per atom; "sparse-kernel" = sum_m alpha[Z,m] (x^.y^_m)^zeta + b[Z] over\n' +
     'sparse environments chosen by farthest-point sampling.\n' +
-    'Energy errors are per atom (eV/atom); the regularisation is chosen on a held-out split.',
+    'Energy errors are per atom (eV/atom); the regularisation is chosen by k-fold cross-validation over frames\n' +
+    '(over groups of frames with --group-key). With 3 or more species the multiscale and local presets contract\n' +
+    'each expansion\'s (species, radial) channels to 2 (max-radial + 1) learned channels per l (--channels).',
   options: [
     { name: 'out', value: 'MODEL', description: 'where to write the model', default: 'model.lsm' },
     { name: 'model', value: 'KIND', description: 'model kind: linear | sparse-kernel', default: 'linear' },
@@ -25,7 +28,11 @@ export const spec: CommandSpec = {
     { name: 'energy-key', value: 'KEY', description: 'info key of the energy (eV)', default: 'energy' },
     { name: 'forces-key', value: 'KEY', description: 'per-atom column of the forces (eV/A)', default: 'forces' },
     { name: 'force-weight', value: 'W', description: 'weight of force errors relative to per-atom energy errors', default: '0.1' },
-    { name: 'validation', value: 'F', description: 'fraction of frames held out to choose the regularisation', default: '0.1' },
+    { name: 'folds', value: 'K', description: 'cross-validation folds for the regularisation', default: '5' },
+    { name: 'group-key', value: 'KEY', description: 'info key whose frames share a fold (e.g. one binding curve)' },
+    { name: 'channels', value: 'K', description: 'contracted channels per l, or "none" (default: none up to 2 species, else 2 (max-radial + 1))' },
+    { name: 'species-weights', value: 'KIND', description: 'per-species | shared (one weight vector for all centres, per-species offsets)', default: 'per-species' },
+    { name: 'max-memory', value: 'GB', description: 'refuse a fit whose estimated peak memory exceeds this (GiB)', default: 'half the RAM' },
     { name: 'frames', value: 'N', description: 'use only the first N frames' },
     { name: 'baseline-charges', value: 'Z:Q,...', description: 'add an Ewald baseline with these fixed charges (e), e.g. 11:1,17:-1; the model learns the rest' },
     { name: 'help', description: 'show this help' },
@@ -45,9 +52,12 @@ export async function run(argv: string[]): Promise<void> {
     cutoff: numberOption(args, 'cutoff', 4.5, (v) => v > 0),
     maxRadial: numberOption(args, 'max-radial', 5, (v) => Number.isInteger(v) && v >= 0),
     maxAngular: numberOption(args, 'max-angular', 4, (v) => Number.isInteger(v) && v >= 0),
+    ...channelsOption(args),
+    speciesWeights: speciesWeightsOption(args),
   });
   if (args.options.has('baseline-charges')) features.baseline = { kind: 'ewald', charges: parseCharges(stringOption(args, 'baseline-charges', '')) };
-  const data = trainingFrames(path, frames, stringOption(args, 'energy-key', 'energy'), stringOption(args, 'forces-key', 'forces'));
+  const groupKey = args.options.has('group-key') ? stringOption(args, 'group-key', '') : undefined;
+  const data = trainingFrames(path, frames, stringOption(args, 'energy-key', 'energy'), stringOption(args, 'forces-key', 'forces'), groupKey);
   const kind = stringOption(args, 'model', 'linear');
   if (kind !== 'linear' && kind !== 'sparse-kernel') throw new Error(`--model: expected linear or sparse-kernel, got ${JSON.stringify(kind)}`);
   if (kind === 'linear') {
@@ -58,7 +68,12 @@ export async function run(argv: string[]): Promise<void> {
   const bars = new Map<string, Progress>();
   const common: FitOptions = {
     forceWeight: numberOption(args, 'force-weight', 0.1, (v) => v >= 0),
-    validationFraction: numberOption(args, 'validation', 0.1, (v) => v > 0 && v < 1),
+    folds: numberOption(args, 'folds', 5, (v) => Number.isInteger(v) && v >= 2),
+    ...(args.options.has('max-memory') ? { maxMemory: numberOption(args, 'max-memory', 0, (v) => v > 0) * 2 ** 30 } : {}),
+    onPlan: (plan) =>
+      console.error(
+        `fit: ${plan.parameters} parameters, ${plan.folds} folds, expected peak memory ${formatBytes(plan.bytes)} (limit ${formatBytes(plan.maxMemory)})`,
+      ),
     onProgress: (p) => {
       if (!bars.has(p.stage)) bars.set(p.stage, new Progress(p.stage.padEnd(14), p.total, p.stage === 'regularisation' ? 'values' : p.stage === 'sparse-points' ? 'species' : 'frames'));
       bars.get(p.stage)!.update(p.done);
@@ -78,9 +93,24 @@ export async function run(argv: string[]): Promise<void> {
     for (const note of report.notes) console.log(`note: ${note}`);
   }
   console.log(`regularisation: ${report.regularization}`);
-  console.log(`train (${report.trainFrames} frames): energy RMSE ${(1000 * report.train.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.train.forceRmse.toFixed(4)} eV/A`);
-  console.log(`validation (${report.validationFrames} frames): energy RMSE ${(1000 * report.validation.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.validation.forceRmse.toFixed(4)} eV/A`);
+  console.log(`train (${report.frames} frames): energy RMSE ${(1000 * report.train.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.train.forceRmse.toFixed(4)} eV/A`);
+  console.log(`${report.folds}-fold cross-validation: energy RMSE ${(1000 * report.validation.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.validation.forceRmse.toFixed(4)} eV/A`);
   console.log(`model written to ${out} (${report.seconds.toFixed(1)} s)`);
+}
+
+function channelsOption(args: ParsedArgs): { channels?: number | null } {
+  const raw = args.options.get('channels');
+  if (raw === undefined) return {};
+  if (raw === 'none') return { channels: null };
+  return { channels: numberOption(args, 'channels', 0, (v) => Number.isInteger(v) && v >= 1) };
+}
+
+function speciesWeightsOption(args: ParsedArgs): SpeciesWeights {
+  const kind = stringOption(args, 'species-weights', 'per-species');
+  if (!(SPECIES_WEIGHTS as readonly string[]).includes(kind)) {
+    throw new Error(`--species-weights: expected ${SPECIES_WEIGHTS.join(' or ')}, got ${JSON.stringify(kind)}`);
+  }
+  return kind as SpeciesWeights;
 }
 
 /** "11:1,17:-1" -> {"11": 1, "17": -1} */

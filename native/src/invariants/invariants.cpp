@@ -24,10 +24,21 @@ Invariants::Invariants(std::shared_ptr<const Expansion> a, std::shared_ptr<const
     }
 }
 
+size_t Invariants::channel_count(const ExpansionRequest& request) const {
+    const size_t T = a_->channel_count(request);
+    if (b_->channel_count(request) != T) {
+        throw Error("invariants: the two expansions have " + std::to_string(T) + " and " +
+                    std::to_string(b_->channel_count(request)) +
+                    " type channels; contract both or neither to the same number of channels");
+    }
+    return T;
+}
+
 std::vector<Invariants::Property> Invariants::properties(const ExpansionRequest& request) const {
     const int L = a_->max_angular() + 1;
     const int Na = a_->max_radial() + 1, Nb = b_->max_radial() + 1;
-    const auto& types = request.neighbor_types;
+    std::vector<int32_t> types(channel_count(request));
+    for (size_t t = 0; t < types.size(); ++t) types[t] = a_->channel_label(request, t);
     const int T = static_cast<int>(types.size());
     std::vector<Property> all;
     for (int t1 = 0; t1 < T; ++t1)
@@ -279,7 +290,7 @@ ExpansionResult Invariants::compute(const std::vector<System>& systems, const Ex
     const bool gradients = request.positions || request.strain || request.cell;
     const auto props = properties(request);
     const size_t P = props.size();
-    const int T = static_cast<int>(request.neighbor_types.size());
+    const int T = static_cast<int>(channel_count(request));
     const int Na = a_->max_radial() + 1, Nb = b_->max_radial() + 1;
 
     ExpansionResult a = a_->compute(systems, request);
@@ -296,8 +307,8 @@ ExpansionResult Invariants::compute(const std::vector<System>& systems, const Ex
     out.n_properties = P;
     out.samples = a.samples;
     for (const Property& q : props) {
-        out.properties.insert(out.properties.end(), {request.neighbor_types[static_cast<size_t>(q.t1)],
-                                                     request.neighbor_types[static_cast<size_t>(q.t2)], q.l, q.n1, q.n2});
+        out.properties.insert(out.properties.end(), {a_->channel_label(request, static_cast<size_t>(q.t1)),
+                                                     b_->channel_label(request, static_cast<size_t>(q.t2)), q.l, q.n1, q.n2});
     }
     out.values.resize(out.n_samples * P);
     std::vector<double> norms(out.n_samples, 1.0);
@@ -415,7 +426,7 @@ BackwardResult Invariants::backward_into(const std::vector<System>& systems, con
                                          const double* dl_dx, double* values) const {
     const auto props = properties(request);
     const size_t P = props.size();
-    const int T = static_cast<int>(request.neighbor_types.size());
+    const int T = static_cast<int>(channel_count(request));
     const size_t S = count_samples(systems, request);
 
     const Plan contraction = plan(props, T);

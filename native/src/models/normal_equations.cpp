@@ -2,6 +2,8 @@
 
 #include <omp.h>
 
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -9,135 +11,161 @@
 #include "lodestone/error.hpp"
 
 namespace lodestone {
+namespace {
 
-NormalEquations::NormalEquations(size_t n) : n_(n), ata_(n * n, 0.0), atb_(n, 0.0) {
-    if (n == 0) throw Error("normal equations: need at least one parameter");
+using Matrix = Eigen::Map<Eigen::MatrixXd>;
+using ConstMatrix = Eigen::Map<const Eigen::MatrixXd>;
+using Vector = Eigen::Map<Eigen::VectorXd>;
+using ConstVector = Eigen::Map<const Eigen::VectorXd>;
+
+// Rows buffered before a rank-k update: one frame of a molecule brings ~60
+// force rows, too thin a product for the matrix kernels to run near peak,
+// and every update streams the whole n x n matrix through memory.
+constexpr size_t kBatchRows = 512;
+// Column block of the upper-triangle update: one task per block.
+constexpr Eigen::Index kBlock = 256;
+
+// H[0:j1, j0:j1] += B[0:j1, :] B[j0:j1, :]^T for every column block: the
+// upper triangle (and the lower half of each diagonal block) of H += B B^T,
+// with half the arithmetic of a full product. Blocks are shared between
+// threads; each product runs single-threaded inside the parallel region.
+void rank_update_upper(Matrix& h, const Eigen::Ref<const Eigen::MatrixXd>& b) {
+    const Eigen::Index n = h.rows();
+    const Eigen::Index blocks = (n + kBlock - 1) / kBlock;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (Eigen::Index jb = blocks - 1; jb >= 0; --jb) {
+        const Eigen::Index j0 = jb * kBlock, width = std::min(kBlock, n - j0), j1 = j0 + width;
+        h.block(0, j0, j1, width).noalias() += b.topRows(j1) * b.middleRows(j0, width).transpose();
+    }
 }
 
+}  // namespace
+
+NormalEquations::NormalEquations(size_t n) : n_(n) {
+    if (n == 0) throw Error("normal equations: need at least one parameter");
+    ata_.assign(n * n, 0.0);
+    atb_.assign(n, 0.0);
+}
+
+size_t NormalEquations::stored_bytes(size_t n) { return sizeof(double) * (n * n + n * (kBatchRows + 2)); }
+size_t NormalEquations::solve_bytes(size_t n) { return sizeof(double) * (n * n + 3 * n); }
+
 void NormalEquations::add(const double* rows, const double* targets, const double* weights, size_t count) {
+    const size_t n = n_;
     for (size_t r = 0; r < count; ++r) {
         const double w = weights ? weights[r] : 1.0;
         if (!std::isfinite(targets[r]) || !std::isfinite(w) || w < 0.0) {
             throw Error("normal equations: target " + std::to_string(r) + " or its weight is not a finite number");
         }
     }
-    // Upper triangle of A^T W A, rows of the product split between threads;
-    // each (i, j) entry sums over the block rows in order (deterministic).
-    const size_t n = n_;
-#pragma omp parallel for schedule(dynamic, 8)
-    for (int64_t ii = 0; ii < static_cast<int64_t>(n); ++ii) {
-        const size_t i = static_cast<size_t>(ii);
-        double* out = &ata_[i * n];
-        for (size_t r = 0; r < count; ++r) {
-            const double* row = rows + r * n;
-            const double a = row[i] * (weights ? weights[r] : 1.0);
-            if (a == 0.0) continue;
-            for (size_t j = i; j < n; ++j) out[j] += a * row[j];
-        }
+    if (pending_.empty()) {
+        pending_.resize(n * kBatchRows);
+        pending_targets_.resize(kBatchRows);
     }
     for (size_t r = 0; r < count; ++r) {
         const double w = weights ? weights[r] : 1.0;
+        const double s = std::sqrt(w);
         const double* row = rows + r * n;
-        for (size_t j = 0; j < n; ++j) atb_[j] += w * row[j] * targets[r];
+        double* column = &pending_[pending_count_ * n];
+        for (size_t j = 0; j < n; ++j) column[j] = s * row[j];
+        pending_targets_[pending_count_] = s * targets[r];
         yy_ += w * targets[r] * targets[r];
         weight_sum_ += w;
+        if (++pending_count_ == kBatchRows) flush();
     }
     rows_ += count;
 }
 
+void NormalEquations::flush() const {
+    if (pending_count_ == 0) return;
+    const auto n = static_cast<Eigen::Index>(n_), k = static_cast<Eigen::Index>(pending_count_);
+    ConstMatrix b(pending_.data(), n, k);
+    Matrix h(ata_.data(), n, n);
+    rank_update_upper(h, b);
+    Vector(atb_.data(), n).noalias() += b * ConstVector(pending_targets_.data(), k);
+    pending_count_ = 0;
+}
+
 void NormalEquations::merge(const NormalEquations& other) {
     if (other.n_ != n_) throw Error("normal equations: cannot merge systems of different sizes");
-    for (size_t k = 0; k < ata_.size(); ++k) ata_[k] += other.ata_[k];
-    for (size_t k = 0; k < n_; ++k) atb_[k] += other.atb_[k];
+    flush();
+    other.flush();
+    const size_t n = n_;
+    // Upper triangles only (column-major: rows 0..j of column j).
+    for (size_t j = 0; j < n; ++j)
+        for (size_t i = 0; i <= j; ++i) ata_[j * n + i] += other.ata_[j * n + i];
+    for (size_t k = 0; k < n; ++k) atb_[k] += other.atb_[k];
     yy_ += other.yy_;
     weight_sum_ += other.weight_sum_;
     rows_ += other.rows_;
 }
 
-std::vector<double> NormalEquations::solve(double lambda, bool relative) const {
+double NormalEquations::trace() const {
+    flush();
+    double t = 0.0;
+    for (size_t i = 0; i < n_; ++i) t += ata_[i * n_ + i];
+    return t;
+}
+
+std::vector<double> NormalEquations::solve(double lambda, const Regularizer& regularizer) const {
     if (!(lambda >= 0.0) || !std::isfinite(lambda)) {
         throw Error("regularisation must be a finite number >= 0, got " + format_number(lambda));
     }
+    flush();
     const size_t n = n_;
-    std::vector<double> a(n * n);
-    for (size_t i = 0; i < n; ++i)
-        for (size_t j = i; j < n; ++j) a[i * n + j] = a[j * n + i] = ata_[i * n + j];
-    double mean_diagonal = 0.0;
-    for (size_t i = 0; i < n; ++i) mean_diagonal += a[i * n + i];
-    mean_diagonal = std::max(mean_diagonal / static_cast<double>(n), 1e-300);
-    for (size_t i = 0; i < n; ++i) {
-        // Parameters no row touches get the mean scale, so they are pinned to zero.
-        double scale = relative ? (a[i * n + i] > 0.0 ? a[i * n + i] : mean_diagonal) : 1.0;
-        a[i * n + i] += lambda * scale;
+    const auto N = static_cast<Eigen::Index>(n);
+    const bool with_matrix = regularizer.kind == Regularizer::Kind::Matrix;
+    if (with_matrix && regularizer.matrix.size() != n * n) {
+        throw Error("regulariser: expected a " + std::to_string(n) + " x " + std::to_string(n) + " matrix");
+    }
+    ConstMatrix h(ata_.data(), N, N);
+    const double trace_h = trace();
+    const double mean_diagonal = std::max(trace_h / static_cast<double>(n), 1e-300);
+    Eigen::VectorXd added(N);  // what lambda R puts on the diagonal
+    double scale = lambda;
+    if (with_matrix) {
+        double trace_r = 0.0;
+        for (size_t i = 0; i < n; ++i) trace_r += regularizer.matrix[i * n + i];
+        if (!(trace_r > 0.0)) throw Error("regulariser: the matrix must have a positive trace");
+        scale = lambda * trace_h / trace_r;
+    }
+    for (Eigen::Index i = 0; i < N; ++i) {
+        double r = 1.0;
+        if (regularizer.kind == Regularizer::Kind::Relative) r = h(i, i) > 0.0 ? h(i, i) : mean_diagonal;
+        if (with_matrix) r = regularizer.matrix[static_cast<size_t>(i) * n + static_cast<size_t>(i)];
+        added(i) = scale * r;
     }
     // A vanishing lambda can leave the system singular: add the smallest
     // jitter that makes it factorise, and never more than 1e-10 relative.
-    std::vector<double> factor;
+    Eigen::MatrixXd a(N, N);
     for (double jitter = 0.0;; jitter = jitter == 0.0 ? 1e-14 : jitter * 10.0) {
-        factor = a;
-        for (size_t i = 0; i < n; ++i) factor[i * n + i] += jitter * mean_diagonal;
-        try {
-            cholesky(factor, n);
-            break;
-        } catch (const Error&) {
-            if (jitter >= 1e-10) {
-                throw Error("the regularised normal equations are singular; increase the regularisation");
-            }
+        a.triangularView<Eigen::Upper>() = h.triangularView<Eigen::Upper>();
+        if (with_matrix && scale != 0.0) {
+            ConstMatrix r(regularizer.matrix.data(), N, N);
+            for (Eigen::Index j = 1; j < N; ++j) a.col(j).head(j) += scale * r.col(j).head(j);
         }
+        a.diagonal() += added + Eigen::VectorXd::Constant(N, jitter * mean_diagonal);
+        Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>, Eigen::Upper> llt(a);
+        if (llt.info() == Eigen::Success) {
+            std::vector<double> x(atb_);
+            Vector xv(x.data(), N);
+            llt.solveInPlace(xv);
+            bool finite = true;
+            for (double v : x) finite = finite && std::isfinite(v);
+            if (finite) return x;
+        }
+        if (jitter >= 1e-10) throw Error("the regularised normal equations are singular; increase the regularisation");
     }
-    std::vector<double> x(atb_);
-    cholesky_solve(factor, n, x);
-    return x;
 }
 
 double NormalEquations::residual(const std::vector<double>& x) const {
-    const size_t n = n_;
-    double quadratic = 0.0;
-#pragma omp parallel for reduction(+ : quadratic) schedule(static)
-    for (int64_t ii = 0; ii < static_cast<int64_t>(n); ++ii) {
-        const size_t i = static_cast<size_t>(ii);
-        double row = ata_[i * n + i] * x[i];
-        for (size_t j = i + 1; j < n; ++j) row += 2.0 * ata_[i * n + j] * x[j];
-        quadratic += x[i] * row;
-    }
-    double linear = 0.0;
-    for (size_t i = 0; i < n; ++i) linear += x[i] * atb_[i];
+    flush();
+    const auto N = static_cast<Eigen::Index>(n_);
+    ConstMatrix h(ata_.data(), N, N);
+    ConstVector xv(x.data(), N);
+    const double quadratic = xv.dot(h.selfadjointView<Eigen::Upper>() * xv);
+    const double linear = xv.dot(ConstVector(atb_.data(), N));
     return std::max(quadratic - 2.0 * linear + yy_, 0.0);
-}
-
-void cholesky(std::vector<double>& a, size_t n) {
-    // Right-looking, column by column; the trailing update is split between
-    // threads by rows.
-    for (size_t k = 0; k < n; ++k) {
-        double d = a[k * n + k];
-        for (size_t p = 0; p < k; ++p) d -= a[k * n + p] * a[k * n + p];
-        if (!(d > 0.0)) throw Error("matrix is not positive definite (pivot " + std::to_string(k) + ")");
-        d = std::sqrt(d);
-        a[k * n + k] = d;
-        const double* rk = &a[k * n];
-#pragma omp parallel for schedule(static) if (n - k > 256)
-        for (int64_t ii = static_cast<int64_t>(k + 1); ii < static_cast<int64_t>(n); ++ii) {
-            double* ri = &a[static_cast<size_t>(ii) * n];
-            double s = ri[k];
-            for (size_t p = 0; p < k; ++p) s -= ri[p] * rk[p];
-            ri[k] = s / d;
-        }
-    }
-    for (size_t i = 0; i < n; ++i)
-        for (size_t j = i + 1; j < n; ++j) a[i * n + j] = 0.0;
-}
-
-void cholesky_solve(const std::vector<double>& l, size_t n, std::vector<double>& b) {
-    for (size_t i = 0; i < n; ++i) {
-        double s = b[i];
-        for (size_t p = 0; p < i; ++p) s -= l[i * n + p] * b[p];
-        b[i] = s / l[i * n + i];
-    }
-    for (size_t ii = n; ii-- > 0;) {
-        double s = b[ii];
-        for (size_t p = ii + 1; p < n; ++p) s -= l[p * n + ii] * b[p];
-        b[ii] = s / l[ii * n + ii];
-    }
 }
 
 }  // namespace lodestone

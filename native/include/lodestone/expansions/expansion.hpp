@@ -52,10 +52,16 @@ public:
     virtual ~Expansion() = default;
     virtual int max_angular() const = 0;
     virtual int max_radial() const = 0;
+    // Type channels of the values (the request's neighbour types, unless the
+    // expansion mixes them into other channels) and the label of each.
+    virtual size_t channel_count(const ExpansionRequest& request) const { return request.neighbor_types.size(); }
+    virtual int32_t channel_label(const ExpansionRequest& request, size_t channel) const {
+        return request.neighbor_types[channel];
+    }
     // Number of columns of compute()'s values for this request.
     virtual size_t n_properties(const ExpansionRequest& request) const {
         const size_t L = static_cast<size_t>(max_angular() + 1);
-        return L * L * request.neighbor_types.size() * static_cast<size_t>(max_radial() + 1);
+        return L * L * channel_count(request) * static_cast<size_t>(max_radial() + 1);
     }
     virtual ExpansionResult compute(const std::vector<System>& systems, const ExpansionRequest& request) const = 0;
     // dL/dc laid out like compute()'s values for the same systems and request

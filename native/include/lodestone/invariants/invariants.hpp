@@ -42,6 +42,8 @@ public:
                             const double* dl_dx, DoubleBuffer* values) const;
 
 private:
+    // Type channels of both expansions (equal: checked per request).
+    size_t channel_count(const ExpansionRequest& request) const;
     struct Property {
         int t1, t2, l, n1, n2;
         double weight;

@@ -4,10 +4,26 @@
 
 namespace lodestone {
 
+// What is added to A^T W A before solving: (A^T W A + lambda R) x = A^T W y.
+struct Regularizer {
+    enum class Kind {
+        // R = diag(A^T W A) (parameters no row touches get the mean diagonal):
+        // lambda is scale-free and every column is penalised relative to its own size.
+        Relative,
+        // R = identity.
+        Absolute,
+        // R = `matrix` (n x n, symmetric positive semi-definite), scaled by
+        // trace(A^T W A) / trace(R) so that lambda is scale-free as well.
+        Matrix,
+    };
+    Kind kind = Kind::Relative;
+    std::vector<double> matrix;
+};
+
 // Weighted least-squares statistics accumulated row block by row block, so a
 // fit's memory does not grow with the data set: A^T W A, A^T W y, y^T W y.
-// Solving (A^T W A + lambda D) x = A^T W y with D = diag(A^T W A) scaled
-// regularisation (or identity) uses our Cholesky factorisation.
+// Rows are buffered and added in blocks (a blocked, multi-threaded rank-k
+// update of the upper triangle); the solve is a blocked Cholesky (Eigen).
 class NormalEquations {
 public:
     explicit NormalEquations(size_t n_parameters);
@@ -19,31 +35,37 @@ public:
     void add(const double* rows, const double* targets, const double* weights, size_t count);
     void merge(const NormalEquations& other);
 
-    // x = argmin |A x - y|_W^2 + lambda |x|^2 (relative = false) or
-    // lambda sum_k (A^T W A)_kk x_k^2 (relative = true: scale-free).
-    std::vector<double> solve(double lambda, bool relative) const;
+    // argmin |A x - y|_W^2 + lambda x^T R x. Throws when the regularised
+    // system is singular even after a jitter of 1e-10 relative.
+    std::vector<double> solve(double lambda, const Regularizer& regularizer) const;
 
     // |A x - y|_W^2 from the accumulated statistics (no rows kept).
     double residual(const std::vector<double>& x) const;
     double weighted_target_norm() const { return yy_; }
     double weight_sum() const { return weight_sum_; }
+    // Sum of the diagonal of A^T W A.
+    double trace() const;
 
-    const std::vector<double>& ata() const { return ata_; }
-    const std::vector<double>& atb() const { return atb_; }
+    // Bytes held for a given parameter count (the matrix and the row buffer),
+    // and the extra bytes one solve() needs: what a caller adds up to bound a fit.
+    static size_t stored_bytes(size_t n_parameters);
+    static size_t solve_bytes(size_t n_parameters);
 
 private:
+    void flush() const;
+
     size_t n_;
     size_t rows_ = 0;
     double yy_ = 0.0;
     double weight_sum_ = 0.0;
-    std::vector<double> ata_;  // full symmetric n x n
-    std::vector<double> atb_;
+    // Column-major n x n; only the upper triangle is kept up to date.
+    mutable std::vector<double> ata_;
+    mutable std::vector<double> atb_;
+    // Rows not yet in ata_, each scaled by sqrt(weight): n x pending_count_
+    // column-major (one row per column), and their sqrt(weight) targets.
+    mutable std::vector<double> pending_;
+    mutable std::vector<double> pending_targets_;
+    mutable size_t pending_count_ = 0;
 };
-
-// In-place Cholesky factorisation (lower triangle) of a symmetric positive
-// definite n x n row-major matrix; throws if it is not positive definite.
-void cholesky(std::vector<double>& a, size_t n);
-// Solves L L^T x = b with the factor from cholesky().
-void cholesky_solve(const std::vector<double>& l, size_t n, std::vector<double>& b);
 
 }  // namespace lodestone
