@@ -20,6 +20,6 @@ export type { Backward } from './backward.js';
 export type { ForceField, ForceFieldRequest, ForceFieldResult } from './forcefield.js';
 export * from './model/index.js';
 export * from './md/index.js';
-export { serveForceField, MessageDecoder as IpiMessageDecoder, encodeMessage as encodeIpiMessage, IpiProtocolError, CODATA2014 } from '../plugins/ipi/index.js';
-export type { ServeOptions as IpiServeOptions, ServeSummary as IpiServeSummary, StepInfo as IpiStepInfo, Message as IpiMessage } from '../plugins/ipi/index.js';
+export { serveForceField, MessageDecoder as IpiMessageDecoder, encodeMessage as encodeIpiMessage, IpiProtocolError, CODATA2014 } from './ipi/index.js';
+export type { ServeOptions as IpiServeOptions, ServeSummary as IpiServeSummary, StepInfo as IpiStepInfo, Message as IpiMessage } from './ipi/index.js';
 export { Ewald, COULOMB_CONSTANT, type EwaldOptions, type EwaldParameters, type PerAtomValues } from './ewald.js';

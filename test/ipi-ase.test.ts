@@ -12,7 +12,7 @@ import { getNumThreads, saveModel, setNumThreads, type LinearModel } from '../li
 import { readExtxyz } from '../lib/io/extxyz.js';
 import type { System } from '../lib/system.js';
 import type { ForceFieldResult } from '../lib/forcefield.js';
-import { CODATA2014, serveForceField } from '../plugins/ipi/index.js';
+import { CODATA2014, serveForceField } from '../lib/ipi/index.js';
 import { fitNaclModel, NACL_XYZ as XYZ, PYTHON } from './support/ipi-model.js';
 import { cellVolume } from '../lib/system.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getNumThreads, setNumThreads, type LinearModel } from '../lib/index.js';
 import { readExtxyz } from '../lib/io/extxyz.js';
-import { CODATA2014 } from '../plugins/ipi/index.js';
+import { CODATA2014 } from '../lib/ipi/index.js';
 import { fitNaclModel, NACL_XYZ, serveToPythonDriver, PYTHON } from './support/ipi-model.js';
 
 const DRIVER = join(import.meta.dirname, '../plugins/openmm/openmm_ipi.py');

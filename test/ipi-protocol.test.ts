@@ -15,7 +15,7 @@ import {
   serveForceField,
   type Message,
   type ServeOptions,
-} from '../plugins/ipi/index.js';
+} from '../lib/ipi/index.js';
 
 const { bohr: BOHR, hartree: HARTREE } = CODATA2014;
 

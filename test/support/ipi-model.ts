@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { ForceField } from '../../lib/forcefield.js';
-import { serveForceField } from '../../plugins/ipi/index.js';
+import { serveForceField } from '../../lib/ipi/index.js';
 import { fitLinearModel, presetFeatures, type LinearModel } from '../../lib/index.js';
 import { readExtxyz } from '../../lib/io/extxyz.js';
 

@@ -1,4 +1,4 @@
-import { serveForceField, describeAddress, type ServeOptions } from '../../../plugins/ipi/index.js';
+import { serveForceField, describeAddress, type ServeOptions } from '../../ipi/index.js';
 import { atomicNumber, symbolOf } from '../../io/elements.js';
 import { readExtxyz } from '../../io/extxyz.js';
 import { loadModel } from '../../model/index.js';
