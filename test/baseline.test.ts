@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { deserializeModel, Ewald, FeatureSet, fitLinearModel, LinearModel, serializeModel, type FeatureSetSpec } from '../lib/index.js';
 import { derivative, strained } from './support/finite-differences.js';
 import { randomSystem, rng, TRICLINIC_CELL } from './support/random-systems.js';
-import { cellVolume } from '../lib/system.js';
+import { cellVolume } from '../lib/core/system.js';
 
 const charges = { '11': 1, '17': -1 };
 const spec: FeatureSetSpec = {

@@ -4,13 +4,13 @@
 // estimate, and bad input.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { COULOMB_CONSTANT, Ewald } from '../lib/ewald.js';
-import { native } from '../lib/native.js';
+import { COULOMB_CONSTANT, Ewald } from '../lib/longrange/ewald.js';
+import { native } from '../lib/native/addon.js';
 import { derivative, relativeError, stressByFiniteDifferences, rel, rmsForceDifference } from './support/finite-differences.js';
 import { gaussLegendre } from './support/quadrature.js';
 import { randomCharges, randomSystem, type TestSystem } from './support/random-systems.js';
 import { REFERENCE_DIR } from './support/reference.js';
-import { cellVolume } from '../lib/system.js';
+import { cellVolume } from '../lib/core/system.js';
 
 interface TestBinding {
   smearedPowerLaw(p: number, sigma: number, what: string, values: Float64Array): Float64Array & number;

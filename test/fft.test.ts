@@ -4,8 +4,8 @@
 // last axes; plus round trip, Parseval, phase of a shifted delta,
 // goodFftSize and error handling.
 import { describe, expect, it } from 'vitest';
-import { native } from '../lib/native.js';
-import { setNumThreads } from '../lib/threads.js';
+import { native } from '../lib/native/addon.js';
+import { setNumThreads } from '../lib/core/threads.js';
 import { rng } from './support/random-systems.js';
 
 type Shape = [number, number, number];

@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getNumThreads, saveModel, setNumThreads, type LinearModel } from '../lib/index.js';
 import { readExtxyz } from '../lib/io/extxyz.js';
-import type { System } from '../lib/system.js';
-import type { ForceFieldResult } from '../lib/forcefield.js';
+import type { System } from '../lib/core/system.js';
+import type { ForceFieldResult } from '../lib/core/forcefield.js';
 import { CODATA2014, serveForceField } from '../lib/ipi/index.js';
 import { fitNaclModel, NACL_XYZ as XYZ, PYTHON } from './support/ipi-model.js';
-import { cellVolume } from '../lib/system.js';
+import { cellVolume } from '../lib/core/system.js';
 
 const SCRIPT = join(import.meta.dirname, '../plugins/ipi/examples/ase_nve.py');
 const probe = spawnSync(PYTHON, ['-c', 'import ase, ase.calculators.socketio; print(ase.__version__)'], { encoding: 'utf8' });

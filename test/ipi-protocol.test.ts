@@ -3,8 +3,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ForceField, ForceFieldResult } from '../lib/forcefield.js';
-import type { System } from '../lib/system.js';
+import type { ForceField, ForceFieldResult } from '../lib/core/forcefield.js';
+import type { System } from '../lib/core/system.js';
 import { main } from '../lib/cli/main.js';
 import {
   CODATA2014,

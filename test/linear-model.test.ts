@@ -15,7 +15,7 @@ import {
 } from '../lib/index.js';
 import { derivative, relativeError, strained } from './support/finite-differences.js';
 import { randomRotation, randomSystem, rotate, rng, TRICLINIC_CELL } from './support/random-systems.js';
-import { cellVolume } from '../lib/system.js';
+import { cellVolume } from '../lib/core/system.js';
 
 const hypers = (radius: number, width: number): SphericalExpansionHypers => ({
   cutoff: { radius, smoothing: { type: 'ShiftedCosine', width: 0.5 } },

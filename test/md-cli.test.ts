@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fitLinearModel, loadModel, presetFeatures, saveModel } from '../lib/index.js';
 import { readExtxyz } from '../lib/io/extxyz.js';
-import { getNumThreads, setNumThreads } from '../lib/threads.js';
+import { getNumThreads, setNumThreads } from '../lib/core/threads.js';
 import { runCli } from './support/cli.js';
 
 const DATA = fileURLToPath(new URL('../data/nacl-melt-64.xyz', import.meta.url));

@@ -1,9 +1,9 @@
 // Linked-cell neighbour list (half list with cell shifts) against a brute
 // force sum over periodic images written here.
 import { afterEach, describe, expect, it } from 'vitest';
-import { native, type NativeSystem } from '../lib/native.js';
-import { toNativeSystem } from '../lib/system.js';
-import { getNumThreads, setNumThreads } from '../lib/threads.js';
+import { native, type NativeSystem } from '../lib/native/addon.js';
+import { toNativeSystem } from '../lib/core/system.js';
+import { getNumThreads, setNumThreads } from '../lib/core/threads.js';
 import { rng, TRICLINIC_CELL } from './support/random-systems.js';
 
 type Pbc = [boolean, boolean, boolean];

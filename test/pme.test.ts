@@ -3,11 +3,11 @@
 // through the mesh, finite differences, the error estimate as a bound,
 // thread-count (in)dependence, concurrency of one calculator, and bad input.
 import { describe, expect, it } from 'vitest';
-import { COULOMB_CONSTANT, Ewald, type EwaldOptions } from '../lib/ewald.js';
-import { getNumThreads, setNumThreads } from '../lib/threads.js';
+import { COULOMB_CONSTANT, Ewald, type EwaldOptions } from '../lib/longrange/ewald.js';
+import { getNumThreads, setNumThreads } from '../lib/core/threads.js';
 import { derivative, stressByFiniteDifferences, rel, rmsForceDifference } from './support/finite-differences.js';
 import { randomCharges, randomSystem } from './support/random-systems.js';
-import { cellVolume } from '../lib/system.js';
+import { cellVolume } from '../lib/core/system.js';
 
 const TRICLINIC = [8.1, 0, 0, 1.2, 7.6, 0, -0.9, 0.7, 8.4];
 

@@ -6,7 +6,7 @@
 // angular reduction itself is checked by a direct 2D integral of
 // g(|r - d z|) R_n(r) Y_l0(r) over space.
 import { describe, expect, it } from 'vitest';
-import { native } from '../lib/native.js';
+import { native } from '../lib/native/addon.js';
 import { derivative, relativeError } from './support/finite-differences.js';
 import { compositeGaussLegendre, gaussLegendre } from './support/quadrature.js';
 import { rng } from './support/random-systems.js';

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type SphericalExpansionHypers } from '../lib/index.js';
-import { parseSphericalExpansionHypers } from '../lib/hypers.js';
+import { parseSphericalExpansionHypers } from '../lib/core/hypers.js';
 import { CaseCounter } from './support/reliability.js';
 import { randomSystem } from './support/random-systems.js';
 

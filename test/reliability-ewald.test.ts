@@ -7,7 +7,7 @@ import { Ewald, type EwaldOptions, type System } from '../lib/index.js';
 import { readExtxyz } from '../lib/io/extxyz.js';
 import { CaseCounter, differences, hugeArrayLike, maxRelative } from './support/reliability.js';
 import { DATA_DIR } from './support/reference.js';
-import { cellDeterminant } from '../lib/system.js';
+import { cellDeterminant } from '../lib/core/system.js';
 
 const counter = new CaseCounter('Ewald');
 const frame = readExtxyz(`${DATA_DIR}/nacl-melt-64.xyz`)[0];

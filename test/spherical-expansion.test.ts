@@ -3,7 +3,7 @@
 // cutoff functions and splines.
 import { afterEach, describe, expect, it } from 'vitest';
 import { getNumThreads, setNumThreads, SphericalExpansion, type FeatureBlock, type SphericalExpansionHypers, type System } from '../lib/index.js';
-import { native } from '../lib/native.js';
+import { native } from '../lib/native/addon.js';
 import { derivative, relativeError, strained } from './support/finite-differences.js';
 import { randomRotation, randomSystem, rotate, TRICLINIC_CELL, type TestSystem } from './support/random-systems.js';
 import { loadReference, type ReferenceFile } from './support/reference.js';

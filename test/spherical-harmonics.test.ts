@@ -2,7 +2,7 @@
 // from the addon's low-level binding: reference values up to l = 25,
 // gradients by finite differences, orthonormality by quadrature, errors.
 import { describe, expect, it } from 'vitest';
-import { native } from '../lib/native.js';
+import { native } from '../lib/native/addon.js';
 import { derivative, relativeError } from './support/finite-differences.js';
 import { gaussLegendre } from './support/quadrature.js';
 import { rng } from './support/random-systems.js';

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SphericalExpansion, type SphericalExpansionHypers } from '../lib/index.js';
-import { parseSphericalExpansionHypers } from '../lib/hypers.js';
+import { parseSphericalExpansionHypers } from '../lib/core/hypers.js';
 import { relativeError } from './support/finite-differences.js';
 import { randomSystem } from './support/random-systems.js';
 

@@ -1,8 +1,8 @@
 // An i-PI protocol client: lets i-PI, ASE (SocketIOCalculator) or any other
 // i-PI-speaking server drive a lodestone ForceField over a socket.
 import { createConnection, type Socket } from 'node:net';
-import type { ForceField, ForceFieldResult } from '../forcefield.js';
-import { cellVolume, type System } from '../system.js';
+import type { ForceField, ForceFieldResult } from '../core/forcefield.js';
+import { cellVolume, type System } from '../core/system.js';
 import { CODATA2014, encodeMessage, IpiProtocolError, MessageDecoder, type AtomicUnits, type Message } from './protocol.js';
 
 export interface ServeOptions {

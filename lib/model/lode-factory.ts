@@ -1,7 +1,7 @@
 // LODE expansions for feature blocks.
-import type { LodeSphericalExpansionHypers } from '../hypers.js';
-import type { ExpansionLike } from '../invariants.js';
-import { LodeSphericalExpansion } from '../lode-expansion.js';
+import type { LodeSphericalExpansionHypers } from '../core/hypers.js';
+import type { ExpansionLike } from '../features/invariants.js';
+import { LodeSphericalExpansion } from '../features/lode-expansion.js';
 
 /** featomic-shaped LODE hypers (validated by the expansion). */
 export type LodeHypersLike = LodeSphericalExpansionHypers;

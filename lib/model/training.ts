@@ -2,19 +2,14 @@
 // accumulated frame by frame (memory independent of the data set size),
 // regularisation chosen on a validation split, then a refit on everything.
 import { createHash } from 'node:crypto';
-import { native, type NativeNormalEquations } from '../native.js';
-import { toNativeSystem, type System } from '../system.js';
+import { native, type NativeNormalEquations } from '../native/addon.js';
+import { toNativeSystem, type System } from '../core/system.js';
 import { designRows, parameterCount, type DesignRows } from './design.js';
 import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
 import { LinearModel } from './linear-model.js';
+import type { TrainingFrame } from './training-frame.js';
 
-export interface TrainingFrame {
-  system: System;
-  /** Total potential energy (eV). */
-  energy: number;
-  /** Forces (eV/A), [atoms][3] row-major; frames without forces train on energies only. */
-  forces?: ArrayLike<number>;
-}
+export type { TrainingFrame } from './training-frame.js';
 
 export interface FitProgress {
   stage: 'scaling' | 'sparse-points' | 'accumulating' | 'regularisation' | 'solving';

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import type { ForceField } from '../../lib/forcefield.js';
+import type { ForceField } from '../../lib/core/forcefield.js';
 import { serveForceField } from '../../lib/ipi/index.js';
 import { fitLinearModel, presetFeatures, type LinearModel } from '../../lib/index.js';
 import { readExtxyz } from '../../lib/io/extxyz.js';

@@ -2,7 +2,7 @@ import { serveForceField, describeAddress, type ServeOptions } from '../../ipi/i
 import { atomicNumber, symbolOf } from '../../io/elements.js';
 import { readExtxyz } from '../../io/extxyz.js';
 import { loadModel } from '../../model/index.js';
-import { setNumThreads } from '../../threads.js';
+import { setNumThreads } from '../../core/threads.js';
 import { helpText, numberOption, parseArgs, stringOption, type CommandSpec } from '../args.js';
 
 export const spec: CommandSpec = {

@@ -1,6 +1,6 @@
 // Shared normalisation of compute() arguments for per-centre calculators.
 import type { GradientKind } from './labels.js';
-import type { NativeRequest, NativeSystem } from './native.js';
+import type { NativeRequest, NativeSystem } from '../native/types.js';
 import { toNativeSystem, typesPresent, type System } from './system.js';
 
 export interface ComputeOptions {

@@ -1,34 +1,16 @@
 // The long-distance equivariant (LODE) expansion v[i][(l, m, neighbor_type, n)].
-import { toAdjoint, type Backward } from './backward.js';
-import { parseLodeHypers, type LodeSphericalExpansionHypers, type ParsedLodeHypers } from './hypers.js';
-import type { FeatureBlock } from './labels.js';
-import { native, type NativeLodeExpansion } from './native.js';
-import { prepare, type ComputeOptions } from './request.js';
+import { toAdjoint, type Backward } from '../core/backward.js';
+import { parseLodeHypers, type LodeSphericalExpansionHypers, type ParsedLodeHypers } from '../core/hypers.js';
+import type { FeatureBlock } from '../core/labels.js';
+import { native, type LodeParameters, type NativeLodeExpansion } from '../native/addon.js';
+import { prepare, type ComputeOptions } from '../core/request.js';
 import { toFeatureBlock } from './spherical-expansion.js';
-import { toNativeSystem, type System } from './system.js';
+import { toNativeSystem, type System } from '../core/system.js';
+
+export type { LodeParameters } from '../native/types.js';
 
 const PROPERTY_NAMES = ['l', 'm', 'neighbor_type', 'n'] as const;
 
-/** How a periodic system is computed (`LodeSphericalExpansion.parameters`). */
-export interface LodeParameters {
-  /** 'direct' (also for molecules, which use real space) or 'mesh'. */
-  method: 'direct' | 'mesh';
-  /** Mesh points along each lattice vector (mesh only). */
-  mesh?: [number, number, number];
-  /** B-spline order (mesh only). */
-  meshOrder?: number;
-  /** Largest |a_d| / mesh_d (A) (mesh only). */
-  meshSpacing?: number;
-  /** Estimated relative RMS error of the mesh values, in the units of `accuracy` (mesh only). */
-  estimatedError?: number;
-  /** The RMS that `accuracy` is relative to: the k-space part of v for uncorrelated positions at this density. */
-  valueScale: number;
-  /** Modelled costs of the two methods (same arbitrary unit; the mesh one is Infinity when not considered). */
-  directCost: number;
-  meshCost: number;
-  /** k-vectors of the direct sum (half space, 0 < |k| < k_cutoff). */
-  kVectors: number;
-}
 
 /**
  * Expansion of the long-range field that every atom of each neighbour type

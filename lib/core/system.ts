@@ -1,5 +1,5 @@
 // User-facing atomic systems and their normalisation for the addon.
-import type { NativeSystem } from './native.js';
+import type { NativeSystem } from '../native/types.js';
 
 type Vec3 = readonly [number, number, number] | readonly number[];
 type NumberArray = ArrayLike<number>;

@@ -1,10 +1,10 @@
 // The local atom-density (SOAP) expansion c[i][(l, m, neighbor_type, n)].
-import { parseSphericalExpansionHypers, type SphericalExpansionHypers } from './hypers.js';
-import { makeLabels, type FeatureBlock } from './labels.js';
-import { native, type NativeExpansion, type NativeExpansionResult, type NativeRequest } from './native.js';
-import { prepare, type ComputeOptions } from './request.js';
-import type { System } from './system.js';
-import { toAdjoint, type Backward } from './backward.js';
+import { parseSphericalExpansionHypers, type SphericalExpansionHypers } from '../core/hypers.js';
+import { makeLabels, type FeatureBlock } from '../core/labels.js';
+import { native, type NativeExpansion, type NativeExpansionResult, type NativeRequest } from '../native/addon.js';
+import { prepare, type ComputeOptions } from '../core/request.js';
+import type { System } from '../core/system.js';
+import { toAdjoint, type Backward } from '../core/backward.js';
 
 /** Converts the addon's dense output to a labelled block. */
 export function toFeatureBlock(r: NativeExpansionResult, request: NativeRequest, propertyNames: readonly string[]): FeatureBlock {

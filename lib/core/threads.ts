@@ -1,4 +1,4 @@
-import { native } from './native.js';
+import { native } from '../native/addon.js';
 
 /** Number of OpenMP threads used by native work (initially OMP_NUM_THREADS or the core count). */
 export function setNumThreads(n: number): void {

@@ -1,12 +1,8 @@
-// Loads the addon (a prebuild when present, else build/Release) and types it.
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
-import type { ParsedLodeHypers } from './hypers.js';
-import type { LodeParameters } from './lode-expansion.js';
+// The single typed surface of the addon: every object and function that
+// native/binding exports, as TypeScript sees it. Nothing here imports the rest
+// of lib/, so every layer above can depend on it without a cycle.
 
-/** A system as the addon receives it (already validated for types by lib/system.ts). */
+/** A system as the addon receives it (already validated for types by lib/core/system.ts). */
 export interface NativeSystem {
   positions: Float64Array;
   types: Int32Array;
@@ -79,27 +75,9 @@ export interface NativeBinding {
   LodeSphericalExpansion: new (hypers: NativeLodeHypers) => NativeLodeExpansion;
   Invariants: new (a: NativeExpansion, b: NativeExpansion, options: NativeInvariantOptions) => NativeInvariants;
   NormalEquations: new (parameters: number) => NativeNormalEquations;
+  Ewald: new (options: NativeEwaldOptions) => NativeEwald;
   releaseCachedMemory(): number;
 }
-
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('lodestone: cannot find the package root (package.json)');
-    dir = parent;
-  }
-  return dir;
-}
-
-const require = createRequire(import.meta.url);
-const load = require('node-gyp-build') as (root: string) => unknown;
-
-/**
- * The loaded addon. LODESTONE_ADDON=path/to/lodestone.node overrides the
- * lookup (sanitizer builds, side-by-side development builds).
- */
-export const native = (process.env.LODESTONE_ADDON ? require(process.env.LODESTONE_ADDON) : load(packageRoot())) as NativeBinding;
 
 export interface NativeBackward {
   /** dL/dr, [atoms of all systems][3]. */
@@ -135,9 +113,101 @@ export interface NativeNormalEquations {
   readonly targetNorm: number;
 }
 
-/** What the native LODE expansion reads: lib/hypers.ts's parsed form. */
-export type NativeLodeHypers = ParsedLodeHypers;
+/** Flat options of the native LODE expansion (lib/core/hypers.ts parses featomic's JSON into this). */
+export interface NativeLodeHypers {
+  smearing: number;
+  exponent: number;
+  maxRadial: number;
+  maxAngular: number;
+  radialRadius: number;
+  kCutoff: number;
+  centerAtomWeight: number;
+  splineAccuracy: number;
+  method: 'direct' | 'mesh' | 'auto';
+  accuracy: number;
+  /** explicit points per lattice vector, [0, 0, 0] = choose */
+  mesh: [number, number, number];
+  /** explicit spacing (A), 0 = choose */
+  meshSpacing: number;
+  /** 0 = choose */
+  meshOrder: number;
+}
+
+/** How a periodic system is computed (`LodeSphericalExpansion.parameters`). */
+export interface LodeParameters {
+  /** 'direct' (also for molecules, which use real space) or 'mesh'. */
+  method: 'direct' | 'mesh';
+  /** Mesh points along each lattice vector (mesh only). */
+  mesh?: [number, number, number];
+  /** B-spline order (mesh only). */
+  meshOrder?: number;
+  /** Largest |a_d| / mesh_d (A) (mesh only). */
+  meshSpacing?: number;
+  /** Estimated relative RMS error of the mesh values, in the units of `accuracy` (mesh only). */
+  estimatedError?: number;
+  /** The RMS that `accuracy` is relative to: the k-space part of v for uncorrelated positions at this density. */
+  valueScale: number;
+  /** Modelled costs of the two methods (same arbitrary unit; the mesh one is Infinity when not considered). */
+  directCost: number;
+  meshCost: number;
+  /** k-vectors of the direct sum (half space, 0 < |k| < k_cutoff). */
+  kVectors: number;
+}
 
 export interface NativeLodeExpansion extends NativeExpansion {
   parameters(system: NativeSystem, gradients: boolean): LodeParameters;
+}
+
+/** What a lattice sum used for one system (`method: 'direct'` for molecules: all pairs, no parameters). */
+export interface EwaldParameters {
+  method: 'ewald' | 'pme' | 'direct';
+  smearing: number;
+  cutoff: number;
+  /** Direct Ewald only (0 for PME). */
+  kCutoff: number;
+  /** PME only: mesh points along each lattice vector, B-spline order, and max_d |a_d| / mesh_d (A). */
+  mesh?: [number, number, number];
+  meshOrder?: number;
+  meshSpacing?: number;
+  /** Estimated RMS force errors (eV/A): real space, k space and their quadrature sum. */
+  realError: number;
+  kspaceError: number;
+  estimatedError: number;
+  /** The force scale `accuracy` is relative to (eV/A). */
+  referenceForce: number;
+  /** For `charges` plus `dispersion`: the parameters of the dispersion sum (filled by lib/longrange/ewald.ts, not the addon). */
+  dispersion?: EwaldParameters;
+}
+
+/** One lattice-sum term (charges or dispersion) as the native Ewald object takes it; 0 = choose from `accuracy`. */
+export interface NativeEwaldOptions {
+  exponent: number;
+  prefactor: number;
+  accuracy: number;
+  smearing: number;
+  cutoff: number;
+  kCutoff: number;
+  method: string;
+  meshOrder: number;
+  meshSpacing: number;
+}
+
+export interface NativeLongRangeRequest {
+  forces: boolean;
+  virial: boolean;
+  perAtom: boolean;
+}
+
+export interface NativeLongRangeResult {
+  energy: number;
+  forces?: Float64Array;
+  virial?: Float64Array;
+  energies?: Float64Array;
+  parameters: EwaldParameters;
+}
+
+export interface NativeEwald {
+  compute(system: NativeSystem, weights: Float64Array, request: NativeLongRangeRequest): NativeLongRangeResult;
+  computeAsync(system: NativeSystem, weights: Float64Array, request: NativeLongRangeRequest): Promise<NativeLongRangeResult>;
+  parameters(system: NativeSystem, weights: Float64Array): EwaldParameters;
 }

@@ -1,12 +1,12 @@
 // Rotational invariants of expansions: the SOAP power spectrum (rho x rho),
 // the multi-scale rho x V invariants and V x V.
-import { toAdjoint, type Backward } from './backward.js';
-import { parseSphericalExpansionHypers, type SphericalExpansionHypers } from './hypers.js';
-import type { FeatureBlock } from './labels.js';
-import { native, type NativeExpansion, type NativeInvariants } from './native.js';
-import { prepare, type ComputeOptions } from './request.js';
+import { toAdjoint, type Backward } from '../core/backward.js';
+import { parseSphericalExpansionHypers, type SphericalExpansionHypers } from '../core/hypers.js';
+import type { FeatureBlock } from '../core/labels.js';
+import { native, type NativeExpansion, type NativeInvariants } from '../native/addon.js';
+import { prepare, type ComputeOptions } from '../core/request.js';
 import { SphericalExpansion, toFeatureBlock } from './spherical-expansion.js';
-import type { System } from './system.js';
+import type { System } from '../core/system.js';
 
 export interface InvariantOptions {
   /**

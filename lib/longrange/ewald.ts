@@ -1,8 +1,16 @@
 // Ewald electrostatics (and 1/r^6 dispersion) of fixed point weights: a
 // physics baseline usable on its own or added to a learned potential.
-import type { ForceField, ForceFieldRequest, ForceFieldResult } from './forcefield.js';
-import { native, type NativeSystem } from './native.js';
-import { cellVolume, toNativeSystem, type System } from './system.js';
+import type { ForceField, ForceFieldRequest, ForceFieldResult } from '../core/forcefield.js';
+import {
+  native,
+  type EwaldParameters,
+  type NativeEwald,
+  type NativeLongRangeResult,
+  type NativeSystem,
+} from '../native/addon.js';
+import { cellVolume, toNativeSystem, type System } from '../core/system.js';
+
+export type { EwaldParameters } from '../native/types.js';
 
 /** Per atomic number (`{11: 1, 17: -1}`) or one value per atom. */
 export type PerAtomValues = Readonly<Record<number, number>> | ArrayLike<number>;
@@ -51,63 +59,8 @@ export interface EwaldOptions {
   meshSpacing?: number;
 }
 
-/** What a lattice sum used for one system (`method: 'direct'` for molecules: all pairs, no parameters). */
-export interface EwaldParameters {
-  method: 'ewald' | 'pme' | 'direct';
-  smearing: number;
-  cutoff: number;
-  /** Direct Ewald only (0 for PME). */
-  kCutoff: number;
-  /** PME only: mesh points along each lattice vector, B-spline order, and max_d |a_d| / mesh_d (A). */
-  mesh?: [number, number, number];
-  meshOrder?: number;
-  meshSpacing?: number;
-  /** Estimated RMS force errors (eV/A): real space, k space and their quadrature sum. */
-  realError: number;
-  kspaceError: number;
-  estimatedError: number;
-  /** The force scale `accuracy` is relative to (eV/A). */
-  referenceForce: number;
-  /** For `charges` plus `dispersion`: the parameters of the dispersion sum. */
-  dispersion?: EwaldParameters;
-}
-
 /** e^2 / (4 pi eps0) in eV A / e^2, LAMMPS' `units metal` value. */
 export const COULOMB_CONSTANT = 14.399645;
-
-interface NativeLongRangeResult {
-  energy: number;
-  forces?: Float64Array;
-  virial?: Float64Array;
-  energies?: Float64Array;
-  parameters: EwaldParameters;
-}
-interface NativeEwald {
-  compute(system: NativeSystem, weights: Float64Array, request: { forces: boolean; virial: boolean; perAtom: boolean }): NativeLongRangeResult;
-  computeAsync(
-    system: NativeSystem,
-    weights: Float64Array,
-    request: { forces: boolean; virial: boolean; perAtom: boolean },
-  ): Promise<NativeLongRangeResult>;
-  parameters(system: NativeSystem, weights: Float64Array): EwaldParameters;
-}
-type NativeEwaldConstructor = new (options: {
-  exponent: number;
-  prefactor: number;
-  accuracy: number;
-  smearing: number;
-  cutoff: number;
-  kCutoff: number;
-  method: string;
-  meshOrder: number;
-  meshSpacing: number;
-}) => NativeEwald;
-
-function nativeEwald(): NativeEwaldConstructor {
-  const ctor = (native as unknown as { Ewald?: NativeEwaldConstructor }).Ewald;
-  if (!ctor) throw new Error('Ewald: the loaded addon was built without Ewald support; rebuild it');
-  return ctor;
-}
 
 const KNOWN_OPTIONS = ['charges', 'exponent', 'dispersion', 'accuracy', 'smearing', 'cutoff', 'kCutoff', 'method', 'meshOrder', 'meshSpacing'];
 
@@ -208,7 +161,7 @@ export class Ewald implements ForceField {
     if (options.charges === undefined && options.dispersion === undefined) {
       throw new Error('Ewald: give charges and/or dispersion coefficients');
     }
-    const Native = nativeEwald();
+    const Native = native.Ewald;
     this.terms = [];
     if (options.charges !== undefined) {
       this.terms.push({

@@ -4,8 +4,8 @@
 // BAOAB samples configurations with an error O(dt^2) far smaller than other
 // orderings, which is why it is the default NVT integrator in many codes.
 import { checkPositive, checkTemperature, drift, kick, type Integrator, type IntegratorSpec } from './integrator.js';
-import type { MDState } from './state.js';
-import { ACCELERATION_UNIT, BOLTZMANN, kineticEnergy } from './units.js';
+import type { MDState } from '../state.js';
+import { ACCELERATION_UNIT, BOLTZMANN, kineticEnergy } from '../units.js';
 
 export interface LangevinOptions {
   /** Time step (fs). */

@@ -1,6 +1,6 @@
 // Velocity Verlet (NVE): kick dt/2, drift dt, new forces, kick dt/2.
 import { checkPositive, drift, kick, type Integrator, type IntegratorSpec } from './integrator.js';
-import type { MDState } from './state.js';
+import type { MDState } from '../state.js';
 
 export class VelocityVerlet implements Integrator {
   readonly dt: number;

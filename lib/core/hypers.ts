@@ -1,5 +1,6 @@
 // featomic-shaped hyper-parameter JSON: types, parsing and validation of
 // names and JSON types (numeric ranges are checked again by the core).
+import type { NativeLodeHypers } from '../native/types.js';
 
 export interface CutoffHypers {
   /** Cutoff radius (A). */
@@ -196,24 +197,7 @@ export const MAX_LODE_EXPONENT = 6;
 export const LODE_METHODS = ['direct', 'mesh', 'auto'] as const;
 
 /** Flat options of the native LODE expansion. */
-export interface ParsedLodeHypers {
-  smearing: number;
-  exponent: number;
-  maxRadial: number;
-  maxAngular: number;
-  radialRadius: number;
-  kCutoff: number;
-  centerAtomWeight: number;
-  splineAccuracy: number;
-  method: (typeof LODE_METHODS)[number];
-  accuracy: number;
-  /** explicit points per lattice vector, [0, 0, 0] = choose */
-  mesh: [number, number, number];
-  /** explicit spacing (A), 0 = choose */
-  meshSpacing: number;
-  /** 0 = choose */
-  meshOrder: number;
-}
+export type ParsedLodeHypers = NativeLodeHypers;
 
 export function parseLodeHypers(value: unknown): ParsedLodeHypers {
   const hypers = expectObject(value, 'hypers', ['density', 'basis', 'k_cutoff', 'center_atom_weight', 'method', 'accuracy', 'mesh', 'mesh_order']);

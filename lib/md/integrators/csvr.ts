@@ -3,10 +3,10 @@
 // ensemble and barely perturbs the dynamics (no per-atom noise, momentum kept).
 // Here it acts for dt/2 before and after a velocity Verlet step, so the step
 // stays time-symmetric; the kinetic energy it adds is booked to the reservoir.
-import { degreesOfFreedom, kineticEnergyOf } from './kinetics.js';
+import { degreesOfFreedom, kineticEnergyOf } from '../kinetics.js';
 import { checkPositive, checkTemperature, drift, kick, type Integrator, type IntegratorSpec } from './integrator.js';
-import type { MDState } from './state.js';
-import { BOLTZMANN } from './units.js';
+import type { MDState } from '../state.js';
+import { BOLTZMANN } from '../units.js';
 
 export interface CsvrOptions {
   /** Time step (fs). */

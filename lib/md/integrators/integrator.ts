@@ -1,8 +1,8 @@
 // The integrator contract and the kick/drift pieces every splitting shares.
 // A step is split around its single force evaluation, so the same integrator
 // drives a synchronous loop and one that awaits an asynchronous force field.
-import type { MDState } from './state.js';
-import { ACCELERATION_UNIT } from './units.js';
+import type { MDState } from '../state.js';
+import { ACCELERATION_UNIT } from '../units.js';
 
 export type IntegratorSpec =
   | { type: 'verlet'; dt: number }
