@@ -1,12 +1,10 @@
 // Rotational invariants of expansions: the SOAP power spectrum (rho x rho),
 // the multi-scale rho x V invariants and V x V.
-import { toAdjoint, type Backward } from '../core/backward.js';
+import type { Backward } from '../core/backward.js';
 import { parseSphericalExpansionHypers, type SphericalExpansionHypers } from '../core/hypers.js';
-import type { FeatureBlock } from '../core/labels.js';
 import { native, type NativeExpansion, type NativeInvariants } from '../native/addon.js';
-import { prepare, type ComputeOptions } from '../core/request.js';
-import { SphericalExpansion, toFeatureBlock } from './spherical-expansion.js';
-import type { System } from '../core/system.js';
+import { Calculator } from './calculator.js';
+import { SphericalExpansion } from './spherical-expansion.js';
 
 export interface InvariantOptions {
   /**
@@ -53,48 +51,14 @@ function toNativeOptions(options: InvariantOptions) {
 /**
  * x[i][(t1, t2, l, n1, n2)] = w (-1)^l / sqrt(2l+1) sum_m a[i][l m t1 n1] b[i][l m t2 n2].
  * Built from two expansions (same max_angular); the same object twice gives
- * the power spectrum (t1 <= t2, w = sqrt 2 for t1 != t2).
+ * the power spectrum (t1 <= t2, w = sqrt 2 for t1 != t2). compute() gives
+ * full gradient tensors for the power spectrum only; backward() works for
+ * all, costs a small multiple of the values and also returns the values x
+ * computed on the way.
  */
-export class Invariants {
-  private readonly invariants: NativeInvariants;
-
+export class Invariants extends Calculator<NativeInvariants, Backward & { values: Float64Array }> {
   constructor(a: ExpansionLike, b: ExpansionLike, options: InvariantOptions = {}) {
-    this.invariants = new native.Invariants(a.calculator, b.calculator, toNativeOptions(options));
-  }
-
-  /** Values and (power spectrum only) full gradient tensors. */
-  compute(systems: System | readonly System[], options: ComputeOptions = {}): FeatureBlock {
-    const { systems: s, request } = prepare(systems, options);
-    return toFeatureBlock(this.invariants.compute(s, request), request, INVARIANT_PROPERTY_NAMES);
-  }
-
-  async computeAsync(systems: System | readonly System[], options: ComputeOptions = {}): Promise<FeatureBlock> {
-    const { systems: s, request } = prepare(systems, options);
-    return toFeatureBlock(await this.invariants.computeAsync(s, request), request, INVARIANT_PROPERTY_NAMES);
-  }
-
-  /**
-   * Backpropagation: dL/dx for every centre ([samples x properties], as
-   * compute() lays out values) to dL/dr per atom and dL/dstrain per system;
-   * also returns the values x computed on the way. Costs a small multiple of
-   * the values, never forms dx/dr.
-   */
-  backward(
-    systems: System | readonly System[],
-    dLdx: ArrayLike<number>,
-    options: Omit<ComputeOptions, 'gradients'> = {},
-  ): Backward & { values: Float64Array } {
-    const { systems: s, request } = prepare(systems, { ...options, gradients: ['positions', 'strain'] });
-    return this.invariants.backward(s, request, toAdjoint(dLdx));
-  }
-
-  async backwardAsync(
-    systems: System | readonly System[],
-    dLdx: ArrayLike<number>,
-    options: Omit<ComputeOptions, 'gradients'> = {},
-  ): Promise<Backward & { values: Float64Array }> {
-    const { systems: s, request } = prepare(systems, { ...options, gradients: ['positions', 'strain'] });
-    return this.invariants.backwardAsync(s, request, toAdjoint(dLdx));
+    super(new native.Invariants(a.calculator, b.calculator, toNativeOptions(options)), INVARIANT_PROPERTY_NAMES);
   }
 }
 

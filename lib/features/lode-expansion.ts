@@ -1,15 +1,11 @@
 // The long-distance equivariant (LODE) expansion v[i][(l, m, neighbor_type, n)].
-import { toAdjoint, type Backward } from '../core/backward.js';
 import { parseLodeHypers, type LodeSphericalExpansionHypers, type ParsedLodeHypers } from '../core/hypers.js';
-import type { FeatureBlock } from '../core/labels.js';
-import { native, type LodeParameters, type NativeLodeExpansion } from '../native/addon.js';
-import { prepare, type ComputeOptions } from '../core/request.js';
-import { toFeatureBlock } from './spherical-expansion.js';
 import { toNativeSystem, type System } from '../core/system.js';
+import { native, type LodeParameters, type NativeLodeExpansion } from '../native/addon.js';
+import { Calculator } from './calculator.js';
+import { EXPANSION_PROPERTY_NAMES } from './spherical-expansion.js';
 
 export type { LodeParameters } from '../native/types.js';
-
-const PROPERTY_NAMES = ['l', 'm', 'neighbor_type', 'n'] as const;
 
 
 /**
@@ -31,18 +27,27 @@ const PROPERTY_NAMES = ['l', 'm', 'neighbor_type', 'n'] as const;
  * backward() (forces, stress) but no gradient tensors: compute() with
  * `gradients` throws for 'mesh' (use backward() or method 'direct').
  * `parameters(system)` tells which method and mesh are used.
+ *
+ * backward() costs O(N N_k P) without forming the N x N gradient tensor; on
+ * the mesh it takes one FFT per channel when compute() of the same positions
+ * came first and this expansion has run a backward pass before, as in MD,
+ * two otherwise.
  */
-export class LodeSphericalExpansion {
+export class LodeSphericalExpansion extends Calculator<NativeLodeExpansion> {
   readonly hypers: LodeSphericalExpansionHypers;
-  /** @internal the addon object, shared with invariants built on this expansion. */
-  readonly calculator: NativeLodeExpansion;
   /** @internal */
   readonly parsed: ParsedLodeHypers;
 
   constructor(hypers: LodeSphericalExpansionHypers) {
-    this.parsed = parseLodeHypers(hypers);
+    const parsed = parseLodeHypers(hypers);
+    super(new native.LodeSphericalExpansion(parsed), EXPANSION_PROPERTY_NAMES, 'dL/dv');
+    this.parsed = parsed;
     this.hypers = structuredClone(hypers);
-    this.calculator = new native.LodeSphericalExpansion(this.parsed);
+  }
+
+  /** @internal the addon object, shared with invariants built on this expansion. */
+  get calculator(): NativeLodeExpansion {
+    return this.handle;
   }
 
   /** k-space cutoff in use (1/A): the given one or 1.2 pi / smearing. */
@@ -56,30 +61,6 @@ export class LodeSphericalExpansion {
    * which 'auto' then answers with 'direct' (and 'mesh' refuses).
    */
   parameters(system: System, options: { gradients?: boolean } = {}): LodeParameters {
-    return this.calculator.parameters(toNativeSystem(system), options.gradients === true);
-  }
-
-  compute(systems: System | readonly System[], options: ComputeOptions = {}): FeatureBlock {
-    const { systems: s, request } = prepare(systems, options);
-    return toFeatureBlock(this.calculator.compute(s, request), request, PROPERTY_NAMES);
-  }
-
-  /** Same as compute, off the main thread. */
-  async computeAsync(systems: System | readonly System[], options: ComputeOptions = {}): Promise<FeatureBlock> {
-    const { systems: s, request } = prepare(systems, options);
-    return toFeatureBlock(await this.calculator.computeAsync(s, request), request, PROPERTY_NAMES);
-  }
-
-  /**
-   * Vector-Jacobian product: given dL/dv for every row of compute()'s values
-   * (same systems and options), returns dL/dr per atom and dL/dstrain per
-   * system, in O(N N_k P) without forming the N x N gradient tensor (on the
-   * mesh: one FFT per channel when compute() of the same positions came
-   * first and this expansion has run a backward pass before, as in MD; two
-   * otherwise).
-   */
-  backward(systems: System | readonly System[], dLdv: ArrayLike<number>, options: Omit<ComputeOptions, 'gradients'> = {}): Backward {
-    const { systems: s, request } = prepare(systems, { ...options, gradients: ['positions', 'strain'] });
-    return this.calculator.backward(s, request, toAdjoint(dLdv, 'dL/dv'));
+    return this.handle.parameters(toNativeSystem(system), options.gradients === true);
   }
 }
