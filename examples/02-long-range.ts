@@ -1,5 +1,5 @@
 // The README's long-range example: LODE features, multi-scale invariants and
-// Ewald electrostatics of a molten NaCl frame.   npx tsx examples/long-range.ts
+// Ewald electrostatics of a molten NaCl frame.   npx tsx examples/02-long-range.ts
 import { Ewald, Invariants, LodeSphericalExpansion, SphericalExpansion } from '../lib/index.js';
 import { readExtxyz } from '../lib/io/extxyz.js';
 

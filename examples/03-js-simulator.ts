@@ -1,7 +1,7 @@
 // A JS simulator driving a lodestone potential through the ForceField
 // contract only: positions (A) in; energy (eV), forces (eV/A) and stress
 // (eV/A^3) out. Any object with compute(system, request) can replace the model.
-//   npx tsx examples/js-simulator.ts
+//   npx tsx examples/03-js-simulator.ts
 import type { ForceField, System } from '../lib/index.js';
 import { defaultModel } from './support/default-model.js';
 import { rockSalt } from './support/structures.js';
