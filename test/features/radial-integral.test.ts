@@ -67,7 +67,7 @@ function inverseSqrtSymmetric(S: number[][]): number[][] {
 }
 
 /**
- * The orthonormal GTO basis of DESIGN.md, built by quadrature: primitive
+ * The orthonormal GTO basis of docs/design.md, built by quadrature: primitive
  * x^n exp(-x^2 / 2 s_n^2), s_n = radius max(sqrt n, 1) / (max_radial + 1),
  * normalised (int x^2 R^2 = 1), then Lowdin-orthonormalised.
  */

@@ -1,6 +1,7 @@
-// Regression test for the crash in ../shared/TOOLCHAIN.md: a process that
-// loads the addon only inside worker threads (computing with 2 OpenMP
-// threads) must survive the workers' exit. Runs in a child `node` so that a
+// A process that loads the addon only inside worker threads (computing with
+// 2 OpenMP threads) must survive the workers' exit: without -Wl,-z,nodelete
+// Node unloads the .node with the last worker while libgomp's idle threads
+// still run its code. Runs in a child `node` so that a
 // crash shows up as an exit code instead of killing the test runner.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -93,8 +94,8 @@ describe('addon loaded only in worker threads', () => {
     }
   });
 
-  // Deterministic companion of the test above: TOOLCHAIN.md's fix is to link
-  // with -Wl,-z,nodelete, which sets DF_1_NODELETE (0x8) in DT_FLAGS_1.
+  // Deterministic companion of the test above: the addon is linked with
+  // -Wl,-z,nodelete (CMakeLists.txt), which sets DF_1_NODELETE (0x8) in DT_FLAGS_1.
   // (If the fix ever changes to another mechanism, update this test.)
   it.runIf(process.platform === 'linux')('the addon node-gyp-build loads is linked with -z nodelete', () => {
     const require = createRequire(import.meta.url);

@@ -9,7 +9,7 @@ import { serveForceField } from '../../lib/ipi/index.js';
 import { fitLinearModel, presetFeatures, type LinearModel } from '../../lib/index.js';
 import { readExtxyz } from '../../lib/io/extxyz.js';
 
-/** Debian's python3-ase, -lammps and -simtk load only in this interpreter (ENGINES.md). */
+/** Debian's python3-ase, -lammps and -simtk are installed for this interpreter only (.ci/run). */
 export const PYTHON = '/usr/bin/python3';
 
 export const NACL_XYZ = join(import.meta.dirname, '../../data/nacl-melt-64.xyz');
