@@ -77,6 +77,12 @@ export interface NativeBinding {
   NormalEquations: new (parameters: number) => NativeNormalEquations;
   Ewald: new (options: NativeEwaldOptions) => NativeEwald;
   releaseCachedMemory(): number;
+  /** Pieces of the smeared 1/r^p potential by name (`realLong`, `fourier`, ...): arrays, or a number for the constants. */
+  smearedPowerLaw(exponent: number, smearing: number, what: string, values: Float64Array): Float64Array | number;
+  /** Incomplete gamma and exponential-integral functions by name (`upperGamma`, `e1`, `scaledLower`). */
+  specialFunction(name: string, s: number, values: Float64Array): Float64Array;
+  /** e^2 / (4 pi eps0) in eV A / e^2 as the core uses it. */
+  coulombConstant: number;
 }
 
 export interface NativeBackward {
