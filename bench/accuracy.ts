@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { frameSystem, readFrames } from '../lib/cli/frames.js';
 import type { Frame } from '../lib/io/extxyz.js';
 import { fitLinearModel, presetFeatures, type PresetName, type TrainingFrame } from '../lib/index.js';
-import type { ForceField } from '../lib/forcefield.js';
+import type { ForceField } from '../lib/core/forcefield.js';
 import { lineChart } from '../lib/plot/svg.js';
 import { markdownTable, type Row } from './support/table.js';
 

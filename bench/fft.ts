@@ -3,7 +3,7 @@
 // Plans are rebuilt per call through the test binding, so the times include
 // plan construction and one copy of the input/output (small next to the
 // transform for these sizes).
-import { native } from '../lib/native.js';
+import { native } from '../lib/native/addon.js';
 import { setNumThreads } from '../lib/index.js';
 import type { Row } from './support/table.js';
 import { time } from './support/timing.js';

@@ -20,7 +20,7 @@ import {
   type Observer,
 } from '../lib/md/index.js';
 import { lineChart } from '../lib/plot/svg.js';
-import { getNumThreads } from '../lib/threads.js';
+import { getNumThreads } from '../lib/core/threads.js';
 import { DATA_FILE, defaultModel } from './support/default-model.js';
 import { rockSalt } from './support/structures.js';
 

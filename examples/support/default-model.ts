@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Progress } from '../../lib/cli/progress.js';
 import { frameSystem, readFrames } from '../../lib/cli/frames.js';
 import { fitLinearModel, loadModel, presetFeatures, saveModel, type FitProgress, type PresetName } from '../../lib/index.js';
-import type { ForceField } from '../../lib/forcefield.js';
+import type { ForceField } from '../../lib/core/forcefield.js';
 
 export const DATA_FILE = fileURLToPath(new URL('../../data/nacl-melt-64.xyz', import.meta.url));
 const PACKAGE_JSON = fileURLToPath(new URL('../../package.json', import.meta.url));

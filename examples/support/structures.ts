@@ -1,5 +1,5 @@
 // Starting structures for the examples.
-import type { System } from '../../lib/system.js';
+import type { System } from '../../lib/core/system.js';
 
 /** Rock-salt NaCl: n x n x n conventional cubic cells of edge a (A), 8 ions each. */
 export function rockSalt(a: number, n: number): System {

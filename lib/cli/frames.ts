@@ -1,7 +1,7 @@
 // Frames from extended XYZ for the CLI: training targets and systems.
 import { readExtxyz, type Frame } from '../io/extxyz.js';
 import type { TrainingFrame } from '../model/training.js';
-import type { System } from '../system.js';
+import type { System } from '../core/system.js';
 
 export function frameSystem(frame: Frame): System {
   return { positions: frame.positions, types: frame.types, cell: frame.cell, pbc: frame.pbc };

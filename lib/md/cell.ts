@@ -1,5 +1,5 @@
 // Cell geometry shared by wrapping and the radial distribution function.
-import { cellVolume } from '../system.js';
+import { cellVolume } from '../core/system.js';
 import type { MDState } from './state.js';
 
 /** Wraps positions of periodic axes into the cell (fractional coordinates in [0, 1)). */

@@ -3,8 +3,8 @@
 // the exactness obvious and are compact); scalars are JSON numbers, which JS
 // prints in shortest round-trip form, so reading gives the same bits.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { IntegratorSpec } from './integrator.js';
-import { createIntegrator } from './integrators.js';
+import type { IntegratorSpec } from './integrators/integrator.js';
+import { createIntegrator } from './integrators/factory.js';
 import { Random, type RandomState } from './random.js';
 import type { MDFrame, Observer } from './run.js';
 import { checkFixed, type MDState } from './state.js';

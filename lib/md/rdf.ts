@@ -1,7 +1,7 @@
 // Radial distribution function g(r) of a species pair, accumulated over
 // frames, with periodic minimum images in any (triclinic) cell.
 import { atomicNumber } from '../io/elements.js';
-import { cellVolume, toNativeSystem, type System } from '../system.js';
+import { cellVolume, toNativeSystem, type System } from '../core/system.js';
 import { faceDistances, invert3 } from './cell.js';
 import type { Observer } from './run.js';
 import { systemOf } from './state.js';

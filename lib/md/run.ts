@@ -1,9 +1,9 @@
 // The MD loop. One generator holds the loop and yields whenever it needs
 // forces, so the synchronous and the asynchronous drivers cannot drift apart.
-import type { ForceField, ForceFieldResult } from '../forcefield.js';
-import type { System } from '../system.js';
+import type { ForceField, ForceFieldResult } from '../core/forcefield.js';
+import type { System } from '../core/system.js';
 import { wrapPositions } from './cell.js';
-import type { Integrator } from './integrator.js';
+import type { Integrator } from './integrators/integrator.js';
 import { degreesOfFreedom, kineticEnergyOf, temperatureOf } from './kinetics.js';
 import type { MDState } from './state.js';
 import { systemOf } from './state.js';

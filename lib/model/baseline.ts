@@ -1,10 +1,10 @@
 // Optional physics baseline of a model: Ewald electrostatics of fixed
 // per-species charges, added to the learned energy (off unless declared).
 // Fits then learn the residual, which for ionic systems is short-ranged.
-import { Ewald } from '../ewald.js';
-import type { ForceFieldResult } from '../forcefield.js';
-import type { NativeSystem } from '../native.js';
-import type { TrainingFrame } from './training.js';
+import { Ewald } from '../longrange/ewald.js';
+import type { ForceFieldResult } from '../core/forcefield.js';
+import type { NativeSystem } from '../native/types.js';
+import type { TrainingFrame } from './training-frame.js';
 
 export interface BaselineSpec {
   kind: 'ewald';

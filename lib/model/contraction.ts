@@ -4,10 +4,10 @@
 // of the alchemical compression of Willatt, Musil & Ceriotti 2018 and of
 // data-driven radial bases). Without it the invariants grow as the square of
 // the species count: with 5 species, rho x V alone has 25 N^2 columns per l.
-import type { FeatureBlock } from '../labels.js';
-import { native, type NativeExpansion } from '../native.js';
-import type { ComputeOptions } from '../request.js';
-import type { System } from '../system.js';
+import type { FeatureBlock } from '../core/labels.js';
+import { native, type NativeExpansion } from '../native/addon.js';
+import type { ComputeOptions } from '../core/request.js';
+import type { System } from '../core/system.js';
 
 export interface ContractionSpec {
   /** Channels per l after the contraction (each a mix of every neighbour type and radial function). */

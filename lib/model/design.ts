@@ -1,8 +1,8 @@
 // Rows of the least-squares design matrix of a linear model for one frame:
 // the per-atom energy row and one row per force component.
-import type { FeatureBlock } from '../labels.js';
-import type { NativeSystem } from '../native.js';
-import { toNativeSystem, type System } from '../system.js';
+import type { FeatureBlock } from '../core/labels.js';
+import type { NativeSystem } from '../native/types.js';
+import { toNativeSystem, type System } from '../core/system.js';
 import type { FeatureSet } from './feature-set.js';
 
 /**

@@ -1,9 +1,9 @@
 // A declared combination of feature blocks (rho x rho, rho x V, V x V), each
 // with its own hyper-parameters, evaluated for a fixed list of species.
-import type { SphericalExpansionHypers } from '../hypers.js';
-import { Invariants, type ExpansionLike } from '../invariants.js';
-import { SphericalExpansion } from '../spherical-expansion.js';
-import type { System } from '../system.js';
+import type { SphericalExpansionHypers } from '../core/hypers.js';
+import { Invariants, type ExpansionLike } from '../features/invariants.js';
+import { SphericalExpansion } from '../features/spherical-expansion.js';
+import type { System } from '../core/system.js';
 import { Baseline, type BaselineSpec } from './baseline.js';
 import {
   ChannelMoments,
@@ -16,8 +16,8 @@ import {
   type ContractionSpec,
 } from './contraction.js';
 import { createLodeExpansion, type LodeHypersLike } from './lode-factory.js';
-import type { TrainingFrame } from './training.js';
-import { toNativeSystem } from '../system.js';
+import type { TrainingFrame } from './training-frame.js';
+import { toNativeSystem } from '../core/system.js';
 
 export type BlockSpec =
   | { kind: 'soap'; hypers: SphericalExpansionHypers }

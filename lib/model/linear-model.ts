@@ -1,7 +1,7 @@
 // Atomic energy = w[Z] . x_i + b[Z], summed over atoms; forces and stress by
 // backpropagation through the feature blocks (never through dX/dr).
-import type { ForceField, ForceFieldRequest, ForceFieldResult } from '../forcefield.js';
-import { cellVolume, toNativeSystem, type System } from '../system.js';
+import type { ForceField, ForceFieldRequest, ForceFieldResult } from '../core/forcefield.js';
+import { cellVolume, toNativeSystem, type System } from '../core/system.js';
 import type { FeatureSet } from './feature-set.js';
 
 export interface LinearWeights {

@@ -1,6 +1,6 @@
 // LODE expansions for feature blocks.
-import type { LodeSphericalExpansionHypers } from '../hypers.js';
-import { LodeSphericalExpansion } from '../lode-expansion.js';
+import type { LodeSphericalExpansionHypers } from '../core/hypers.js';
+import { LodeSphericalExpansion } from '../features/lode-expansion.js';
 
 /** featomic-shaped LODE hypers (validated by the expansion). */
 export type LodeHypersLike = LodeSphericalExpansionHypers;

@@ -1,7 +1,7 @@
 // Named feature sets for `lodestone fit --features NAME`: a local SOAP model
 // and the multi-scale model (SOAP + rho x V, p = 1 LODE) of Grisafi, Nigam &
 // Ceriotti, at the same local cutoff.
-import type { LodeSphericalExpansionHypers, SphericalExpansionHypers } from '../hypers.js';
+import type { LodeSphericalExpansionHypers, SphericalExpansionHypers } from '../core/hypers.js';
 import type { BlockSpec, FeatureSetSpec, SpeciesWeights } from './feature-set.js';
 
 export interface PresetOptions {

@@ -3,7 +3,7 @@
 // + lambda alpha^T K_MM alpha, i.e. (Phi^T W Phi + lambda K_MM) alpha =
 // Phi^T W y, with the same frame-by-frame normal equations, validation scan
 // and native Cholesky as the linear model.
-import type { System } from '../system.js';
+import type { System } from '../core/system.js';
 import { featurePass, type DesignRows } from './design.js';
 import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
 import {

@@ -12,11 +12,11 @@
 // its gradient has a closed form); zeta = 2 is the usual SOAP-GAP choice: it
 // already couples pairs of power-spectrum components (higher body order) at
 // little cost, larger zeta sharpens the kernel and needs more data.
-import type { ForceField, ForceFieldRequest, ForceFieldResult } from '../forcefield.js';
-import { toNativeSystem, type System } from '../system.js';
+import type { ForceField, ForceFieldRequest, ForceFieldResult } from '../core/forcefield.js';
+import { toNativeSystem, type System } from '../core/system.js';
 import type { FeatureSet } from './feature-set.js';
 import { assemble } from './linear-model.js';
-import type { NativeSystem } from '../native.js';
+import type { NativeSystem } from '../native/types.js';
 
 export const DEFAULT_ZETA = 2;
 

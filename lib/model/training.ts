@@ -4,25 +4,14 @@
 // cross-validation, then all folds are solved together.
 import { createHash } from 'node:crypto';
 import { totalmem } from 'node:os';
-import { native, type NativeNormalEquations } from '../native.js';
-import { toNativeSystem, type System } from '../system.js';
+import { native, type NativeNormalEquations } from '../native/addon.js';
+import { toNativeSystem, type System } from '../core/system.js';
 import { designRows, parameterCount, speciesParameters, type DesignRows } from './design.js';
 import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
 import { LinearModel } from './linear-model.js';
+import type { TrainingFrame } from './training-frame.js';
 
-export interface TrainingFrame {
-  system: System;
-  /** Total potential energy (eV). */
-  energy: number;
-  /** Forces (eV/A), [atoms][3] row-major; frames without forces train on energies only. */
-  forces?: ArrayLike<number>;
-  /**
-   * Frames with the same group (one binding curve, one trajectory) always
-   * share a cross-validation fold, so the regularisation is chosen on data
-   * that is new to the model rather than on near-copies of training frames.
-   */
-  group?: string | number;
-}
+export type { TrainingFrame } from './training-frame.js';
 
 export interface FitProgress {
   stage: 'scaling' | 'contraction' | 'sparse-points' | 'accumulating' | 'regularisation' | 'solving';
@@ -226,7 +215,6 @@ export function formatBytes(bytes: number): string {
 export function checkMemory(plan: MemoryPlan, settings: FitSettings, options: FitOptions): number {
   const bytes = fitMemory(plan);
   const maxMemory = settings.maxMemory;
-  options.onPlan?.({ parameters: plan.parameters, folds: plan.folds, bytes, maxMemory });
   if (bytes > maxMemory) {
     throw new Error(
       `fit: needs about ${formatBytes(bytes)} for ${plan.parameters} parameters and ${plan.folds} folds, more than the limit of ` +
@@ -234,6 +222,7 @@ export function checkMemory(plan: MemoryPlan, settings: FitSettings, options: Fi
         `with fewer channels (features.contraction.channels / --channels), smaller maxRadial or maxAngular, or fewer folds.`,
     );
   }
+  options.onPlan?.({ parameters: plan.parameters, folds: plan.folds, bytes, maxMemory });
   return bytes;
 }
 

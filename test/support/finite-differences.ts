@@ -1,6 +1,6 @@
 // The one finite-difference helper of the test suite: every analytic
 // gradient (features, potentials, stress) is checked with it.
-import { cellVolume } from '../../lib/system.js';
+import { cellVolume } from '../../lib/core/system.js';
 
 export type VectorFunction = (x: Float64Array) => ArrayLike<number> | number;
 

@@ -4,12 +4,12 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import type { ForceField } from '../../lib/forcefield.js';
-import { serveForceField } from '../../plugins/ipi/index.js';
+import type { ForceField } from '../../lib/core/forcefield.js';
+import { serveForceField } from '../../lib/ipi/index.js';
 import { fitLinearModel, presetFeatures, type LinearModel } from '../../lib/index.js';
 import { readExtxyz } from '../../lib/io/extxyz.js';
 
-/** Debian's python3-ase, -lammps and -simtk load only in this interpreter (ENGINES.md). */
+/** Debian's python3-ase, -lammps and -simtk are installed for this interpreter only (.ci/run). */
 export const PYTHON = '/usr/bin/python3';
 
 export const NACL_XYZ = join(import.meta.dirname, '../../data/nacl-melt-64.xyz');

@@ -3,9 +3,9 @@
 // energy conservation measures the integrator, not cutoff discontinuities.
 // Periodic via minimum images in any cell (cutoff <= half the smallest face
 // distance), or free space without a cell.
-import type { ForceField, ForceFieldRequest, ForceFieldResult } from '../../lib/forcefield.js';
-import type { System } from '../../lib/system.js';
-import { toNativeSystem } from '../../lib/system.js';
+import type { ForceField, ForceFieldRequest, ForceFieldResult } from '../../lib/core/forcefield.js';
+import type { System } from '../../lib/core/system.js';
+import { toNativeSystem } from '../../lib/core/system.js';
 
 export interface LennardJonesParameters {
   /** Well depth (eV) per species. Pairs mix by Lorentz-Berthelot. */

@@ -1,4 +1,4 @@
-// Reference numbers from ../shared/reference (see its README).
+// Reference numbers from test/fixtures/reference (see its README.md).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 

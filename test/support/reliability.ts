@@ -1,4 +1,4 @@
-// Bookkeeping for the reliability corpus (test/reliability-*.test.ts): every
+// Bookkeeping for the reliability corpus (test/reliability/*.test.ts): every
 // bad-input case is counted; a "crash" is anything thrown that is not an
 // Error (or a case whose process died, which would fail the whole file).
 // Each file prints one summary line: "reliability AREA: N cases tried, 0 crashes".

@@ -1,8 +1,8 @@
-import { serveForceField, describeAddress, type ServeOptions } from '../../../plugins/ipi/index.js';
+import { serveForceField, describeAddress, type ServeOptions } from '../../ipi/index.js';
 import { atomicNumber, symbolOf } from '../../io/elements.js';
 import { readExtxyz } from '../../io/extxyz.js';
 import { loadModel } from '../../model/index.js';
-import { setNumThreads } from '../../threads.js';
+import { setNumThreads } from '../../core/threads.js';
 import { helpText, numberOption, parseArgs, stringOption, type CommandSpec } from '../args.js';
 
 export const spec: CommandSpec = {

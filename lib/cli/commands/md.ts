@@ -1,13 +1,14 @@
 import { loadModel } from '../../model/index.js';
 import { checkpointObserver, readCheckpoint } from '../../md/checkpoint.js';
-import type { IntegratorSpec } from '../../md/integrator.js';
-import { createIntegrator } from '../../md/integrators.js';
+import type { IntegratorSpec } from '../../md/integrators/integrator.js';
+import { createIntegrator } from '../../md/integrators/factory.js';
 import { runMDAsync, type Observer } from '../../md/run.js';
-import { createState, type MDState } from '../../md/state.js';
+import { createState } from '../../md/create-state.js';
+import type { MDState } from '../../md/state.js';
 import { thermoObserver } from '../../md/thermo.js';
 import { trajectoryObserver, truncateTrajectoryAfter } from '../../md/trajectory.js';
 import { maxwellBoltzmann } from '../../md/velocities.js';
-import { setNumThreads } from '../../threads.js';
+import { setNumThreads } from '../../core/threads.js';
 import { helpText, numberOption, parseArgs, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
 import { readFrames } from '../frames.js';
 import { Progress } from '../progress.js';

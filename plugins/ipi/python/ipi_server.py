@@ -12,7 +12,7 @@ import struct
 
 import numpy as np
 
-# CODATA 2014, the same conversions as the lodestone client (plugins/ipi/protocol.ts).
+# CODATA 2014, the same conversions as the lodestone client (lib/ipi/protocol.ts).
 BOHR = 0.52917721067  # A
 HARTREE = 27.21138602  # eV
 

@@ -1,0 +1,77 @@
+// Rotational invariants of expansions: the SOAP power spectrum (rho x rho),
+// the multi-scale rho x V invariants and V x V.
+import type { Backward } from '../core/backward.js';
+import { parseSphericalExpansionHypers, type SphericalExpansionHypers } from '../core/hypers.js';
+import { native, type NativeExpansion, type NativeInvariants } from '../native/addon.js';
+import { Calculator } from './calculator.js';
+import { SphericalExpansion } from './spherical-expansion.js';
+
+export interface InvariantOptions {
+  /**
+   * Properties to keep, as (neighbor_1_type, neighbor_2_type, l, n_1, n_2);
+   * default: all. Power spectrum: neighbor_1_type <= neighbor_2_type.
+   */
+  selectedProperties?: ReadonlyArray<readonly [number, number, number, number, number]>;
+  /** Scale every centre's feature vector to unit norm (default false). */
+  normalize?: boolean;
+}
+
+/** Any expansion an invariant can be built from. */
+export interface ExpansionLike {
+  readonly calculator: NativeExpansion;
+}
+
+export const INVARIANT_PROPERTY_NAMES = ['neighbor_1_type', 'neighbor_2_type', 'l', 'n_1', 'n_2'] as const;
+
+function toNativeOptions(options: InvariantOptions) {
+  if (typeof options !== 'object' || options === null) throw new Error('options: expected an object');
+  for (const key of Object.keys(options)) {
+    if (!['selectedProperties', 'normalize'].includes(key)) {
+      throw new Error(`options.${key}: unknown option; expected selectedProperties or normalize`);
+    }
+  }
+  let selection: Int32Array | null = null;
+  if (options.selectedProperties !== undefined) {
+    const list = options.selectedProperties;
+    if (!Array.isArray(list)) throw new Error('options.selectedProperties: expected an array of [t1, t2, l, n1, n2]');
+    selection = new Int32Array(5 * list.length);
+    list.forEach((entry, k) => {
+      if (!Array.isArray(entry) || entry.length !== 5 || !entry.every((v) => Number.isInteger(v))) {
+        throw new Error(`options.selectedProperties[${k}]: expected 5 integers [t1, t2, l, n1, n2]`);
+      }
+      selection!.set(entry, 5 * k);
+    });
+  }
+  if (options.normalize !== undefined && typeof options.normalize !== 'boolean') {
+    throw new Error('options.normalize: expected a boolean');
+  }
+  return { normalize: options.normalize ?? false, selection };
+}
+
+/**
+ * x[i][(t1, t2, l, n1, n2)] = w (-1)^l / sqrt(2l+1) sum_m a[i][l m t1 n1] b[i][l m t2 n2].
+ * Built from two expansions (same max_angular); the same object twice gives
+ * the power spectrum (t1 <= t2, w = sqrt 2 for t1 != t2). compute() gives
+ * full gradient tensors for the power spectrum only; backward() works for
+ * all, costs a small multiple of the values and also returns the values x
+ * computed on the way.
+ */
+export class Invariants extends Calculator<NativeInvariants, Backward & { values: Float64Array }> {
+  constructor(a: ExpansionLike, b: ExpansionLike, options: InvariantOptions = {}) {
+    super(new native.Invariants(a.calculator, b.calculator, toNativeOptions(options)), INVARIANT_PROPERTY_NAMES);
+  }
+}
+
+/** featomic's SoapPowerSpectrum: invariants of one spherical expansion with itself. */
+export class SoapPowerSpectrum extends Invariants {
+  readonly hypers: SphericalExpansionHypers;
+  readonly expansion: SphericalExpansion;
+
+  constructor(hypers: SphericalExpansionHypers, options: InvariantOptions = {}) {
+    parseSphericalExpansionHypers(hypers);
+    const expansion = new SphericalExpansion(hypers);
+    super(expansion, expansion, options);
+    this.expansion = expansion;
+    this.hypers = expansion.hypers;
+  }
+}

@@ -1,0 +1,18 @@
+// One reference structure of a data set. Its own module because the feature
+// set, the baseline and the fit all read it: defined in training.ts it would
+// close an import cycle through feature-set.ts.
+import type { System } from '../core/system.js';
+
+export interface TrainingFrame {
+  system: System;
+  /** Total potential energy (eV). */
+  energy: number;
+  /** Forces (eV/A), [atoms][3] row-major; frames without forces train on energies only. */
+  forces?: ArrayLike<number>;
+  /**
+   * Frames with the same group (one binding curve, one trajectory) always
+   * share a cross-validation fold, so the regularisation is chosen on data
+   * that is new to the model rather than on near-copies of training frames.
+   */
+  group?: string | number;
+}

@@ -1,0 +1,233 @@
+// The single typed surface of the addon: every object and function that
+// native/binding exports, as TypeScript sees it. Nothing here imports the rest
+// of lib/, so every layer above can depend on it without a cycle.
+
+/** A system as the addon receives it (already validated for types by lib/core/system.ts). */
+export interface NativeSystem {
+  positions: Float64Array;
+  types: Int32Array;
+  cell: Float64Array | null;
+  pbc: [boolean, boolean, boolean];
+}
+
+export interface NativeExpansionHypers {
+  cutoffRadius: number;
+  cutoffKind: 'Step' | 'ShiftedCosine';
+  smoothingWidth: number;
+  densityWidth: number;
+  centerAtomWeight: number;
+  maxRadial: number;
+  maxAngular: number;
+  radialRadius: number;
+  splineAccuracy: number;
+}
+
+export interface NativeRequest {
+  positions: boolean;
+  strain: boolean;
+  cell: boolean;
+  neighborTypes: Int32Array;
+  centers: Int32Array[] | null;
+}
+
+export interface NativeExpansionResult {
+  nSamples: number;
+  nProperties: number;
+  values: Float64Array;
+  samples: Int32Array;
+  properties: Int32Array;
+  positionsGradient: Float64Array;
+  positionsGradientSamples: Int32Array;
+  strainGradient: Float64Array;
+  cellGradient: Float64Array;
+}
+
+/** A native expansion object (spherical or LODE): values, gradients and the backward pass. */
+export interface NativeExpansion {
+  compute(systems: NativeSystem[], request: NativeRequest): NativeExpansionResult;
+  computeAsync(systems: NativeSystem[], request: NativeRequest): Promise<NativeExpansionResult>;
+  backward(systems: NativeSystem[], request: NativeRequest, dLdc: Float64Array): NativeBackward;
+}
+
+export interface NativeBinding {
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  sphericalHarmonics(
+    directions: Float64Array,
+    maxL: number,
+    gradients: boolean,
+  ): { values: Float64Array; gradients: Float64Array };
+  gaussianRadialIntegral(
+    distances: Float64Array,
+    options: { maxRadial: number; radius: number; maxAngular: number; width: number; cutoff: number; splineAccuracy: number },
+  ): { values: Float64Array; derivatives: Float64Array };
+  neighborList(
+    system: NativeSystem,
+    cutoff: number,
+  ): { first: Int32Array; second: Int32Array; shifts: Int32Array; vectors: Float64Array; distances: Float64Array };
+  /** Real 3D FFT of a row-major n0 x n1 x n2 grid: interleaved re/im of the n0 x n1 x (n2/2+1) half spectrum. */
+  fft3dRealForward(grid: Float64Array, n0: number, n1: number, n2: number, band?: [number, number, number]): Float64Array;
+  /** Inverse of fft3dRealForward, unnormalised: inverse(forward(x)) = n0 n1 n2 x. */
+  fft3dRealInverse(spectrum: Float64Array, n0: number, n1: number, n2: number, band?: [number, number, number]): Float64Array;
+  /** Smallest m >= n whose prime factors are all in {2, 3, 5, 7}. */
+  goodFftSize(n: number): number;
+  SphericalExpansion: new (hypers: NativeExpansionHypers) => NativeExpansion;
+  LodeSphericalExpansion: new (hypers: NativeLodeHypers) => NativeLodeExpansion;
+  Invariants: new (a: NativeExpansion, b: NativeExpansion, options: NativeInvariantOptions) => NativeInvariants;
+  NormalEquations: {
+    new (parameters: number): NativeNormalEquations;
+    /** Bytes one instance holds for this many parameters. */
+    storedBytes(parameters: number): number;
+    /** Extra bytes one solve() needs. */
+    solveBytes(parameters: number): number;
+  };
+  /** An expansion whose (type, radial) channels are contracted to `channels` per l (matrices: [l][channel][type x radial]). */
+  ContractedExpansion: new (inner: NativeExpansion, types: Int32Array, channels: number, matrices: Float64Array) => NativeExpansion;
+  Ewald: new (options: NativeEwaldOptions) => NativeEwald;
+  releaseCachedMemory(): number;
+  /** Pieces of the smeared 1/r^p potential by name (`realLong`, `fourier`, ...): arrays, or a number for the constants. */
+  smearedPowerLaw(exponent: number, smearing: number, what: string, values: Float64Array): Float64Array | number;
+  /** Incomplete gamma and exponential-integral functions by name (`upperGamma`, `e1`, `scaledLower`). */
+  specialFunction(name: string, s: number, values: Float64Array): Float64Array;
+  /** e^2 / (4 pi eps0) in eV A / e^2 as the core uses it. */
+  coulombConstant: number;
+}
+
+export interface NativeBackward {
+  /** dL/dr, [atoms of all systems][3]. */
+  positions: Float64Array;
+  /** dL/dstrain, [systems][3][3]. */
+  strain: Float64Array;
+}
+
+export interface NativeInvariantOptions {
+  normalize: boolean;
+  selection: Int32Array | null;
+}
+
+export interface NativeInvariants {
+  compute(systems: NativeSystem[], request: NativeRequest): NativeExpansionResult;
+  computeAsync(systems: NativeSystem[], request: NativeRequest): Promise<NativeExpansionResult>;
+  backward(systems: NativeSystem[], request: NativeRequest, dLdx: Float64Array): NativeBackward & { values: Float64Array };
+  backwardAsync(
+    systems: NativeSystem[],
+    request: NativeRequest,
+    dLdx: Float64Array,
+  ): Promise<NativeBackward & { values: Float64Array }>;
+}
+
+export interface NativeNormalEquations {
+  add(rows: Float64Array, targets: Float64Array, weights?: Float64Array | null): void;
+  merge(other: NativeNormalEquations): void;
+  /**
+   * argmin |A x - y|_W^2 + lambda x^T R x: R = diag(A^T W A) ('relative', scale-free),
+   * the identity ('absolute'), or a given n x n matrix scaled by trace(A^T W A) / trace(R).
+   */
+  solve(lambda: number, regularizer: 'relative' | 'absolute' | Float64Array): Float64Array;
+  residual(parameters: Float64Array): number;
+  readonly rows: number;
+  readonly size: number;
+  readonly weightSum: number;
+  readonly targetNorm: number;
+  /** trace(A^T W A). */
+  readonly trace: number;
+}
+
+/** Flat options of the native LODE expansion (lib/core/hypers.ts parses featomic's JSON into this). */
+export interface NativeLodeHypers {
+  smearing: number;
+  exponent: number;
+  maxRadial: number;
+  maxAngular: number;
+  radialRadius: number;
+  kCutoff: number;
+  centerAtomWeight: number;
+  splineAccuracy: number;
+  method: 'direct' | 'mesh' | 'auto';
+  accuracy: number;
+  /** explicit points per lattice vector, [0, 0, 0] = choose */
+  mesh: [number, number, number];
+  /** explicit spacing (A), 0 = choose */
+  meshSpacing: number;
+  /** 0 = choose */
+  meshOrder: number;
+}
+
+/** How a periodic system is computed (`LodeSphericalExpansion.parameters`). */
+export interface LodeParameters {
+  /** 'direct' (also for molecules, which use real space) or 'mesh'. */
+  method: 'direct' | 'mesh';
+  /** Mesh points along each lattice vector (mesh only). */
+  mesh?: [number, number, number];
+  /** B-spline order (mesh only). */
+  meshOrder?: number;
+  /** Largest |a_d| / mesh_d (A) (mesh only). */
+  meshSpacing?: number;
+  /** Estimated relative RMS error of the mesh values, in the units of `accuracy` (mesh only). */
+  estimatedError?: number;
+  /** The RMS that `accuracy` is relative to: the k-space part of v for uncorrelated positions at this density. */
+  valueScale: number;
+  /** Modelled costs of the two methods (same arbitrary unit; the mesh one is Infinity when not considered). */
+  directCost: number;
+  meshCost: number;
+  /** k-vectors of the direct sum (half space, 0 < |k| < k_cutoff). */
+  kVectors: number;
+}
+
+export interface NativeLodeExpansion extends NativeExpansion {
+  parameters(system: NativeSystem, gradients: boolean): LodeParameters;
+}
+
+/** What a lattice sum used for one system (`method: 'direct'` for molecules: all pairs, no parameters). */
+export interface EwaldParameters {
+  method: 'ewald' | 'pme' | 'direct';
+  smearing: number;
+  cutoff: number;
+  /** Direct Ewald only (0 for PME). */
+  kCutoff: number;
+  /** PME only: mesh points along each lattice vector, B-spline order, and max_d |a_d| / mesh_d (A). */
+  mesh?: [number, number, number];
+  meshOrder?: number;
+  meshSpacing?: number;
+  /** Estimated RMS force errors (eV/A): real space, k space and their quadrature sum. */
+  realError: number;
+  kspaceError: number;
+  estimatedError: number;
+  /** The force scale `accuracy` is relative to (eV/A). */
+  referenceForce: number;
+  /** For `charges` plus `dispersion`: the parameters of the dispersion sum (filled by lib/longrange/ewald.ts, not the addon). */
+  dispersion?: EwaldParameters;
+}
+
+/** One lattice-sum term (charges or dispersion) as the native Ewald object takes it; 0 = choose from `accuracy`. */
+export interface NativeEwaldOptions {
+  exponent: number;
+  prefactor: number;
+  accuracy: number;
+  smearing: number;
+  cutoff: number;
+  kCutoff: number;
+  method: string;
+  meshOrder: number;
+  meshSpacing: number;
+}
+
+export interface NativeLongRangeRequest {
+  forces: boolean;
+  virial: boolean;
+  perAtom: boolean;
+}
+
+export interface NativeLongRangeResult {
+  energy: number;
+  forces?: Float64Array;
+  virial?: Float64Array;
+  energies?: Float64Array;
+  parameters: EwaldParameters;
+}
+
+export interface NativeEwald {
+  compute(system: NativeSystem, weights: Float64Array, request: NativeLongRangeRequest): NativeLongRangeResult;
+  computeAsync(system: NativeSystem, weights: Float64Array, request: NativeLongRangeRequest): Promise<NativeLongRangeResult>;
+  parameters(system: NativeSystem, weights: Float64Array): EwaldParameters;
+}

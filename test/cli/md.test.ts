@@ -1,0 +1,106 @@
+// `lodestone md`: help, a short run with a quickly fitted model, trajectory
+// readable by our extxyz reader, checkpoint/restart through the CLI.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { fitLinearModel, loadModel, presetFeatures, saveModel } from '../../lib/index.js';
+import { readExtxyz } from '../../lib/io/extxyz.js';
+import { getNumThreads, setNumThreads } from '../../lib/core/threads.js';
+import { runCli } from '../support/cli.js';
+
+const DATA = fileURLToPath(new URL('../../data/nacl-melt-64.xyz', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'lodestone-md-cli-'));
+const modelPath = join(dir, 'model.lsm');
+
+const cli = runCli;
+
+beforeAll(() => {
+  // A small local model: enough to give smooth, finite forces for a few steps.
+  const frames = readExtxyz(DATA).filter((_, k) => k % 30 === 0);
+  const data = frames.map((f) => ({ system: { positions: f.positions, types: f.types, cell: f.cell, pbc: f.pbc }, energy: f.info.energy as number, forces: f.arrays.forces as Float64Array }));
+  const { model } = fitLinearModel(presetFeatures('local', [11, 17], { cutoff: 4, maxRadial: 2, maxAngular: 2 }), data, { forceWeight: 1, regularizations: [1e-6] });
+  saveModel(modelPath, model);
+});
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('lodestone md', () => {
+  it('--help states units and defaults', async () => {
+    const { code, out } = await cli(['md', '--help']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/Usage: lodestone md MODEL START.xyz/);
+    expect(out).toMatch(/Units: positions A, time fs, energies eV/);
+    expect(out).toMatch(/--dt FS\s+time step \(fs\) \(default: 1\)/);
+    expect(out).toMatch(/--thermostat NAME\s+none \| langevin \| csvr \(default: none\)/);
+    expect(out).toMatch(/--friction 1\/FS.*\(default: 0.01\)/);
+    expect(out).toMatch(/--tau FS.*\(default: 100\)/);
+    for (const option of ['--steps', '--temperature', '--seed', '--thermo-every', '--traj', '--traj-every', '--checkpoint', '--restart', '--threads']) {
+      expect(out).toContain(option);
+    }
+    expect((await cli(['--help'])).out).toMatch(/\n\s+md\s+Molecular dynamics/);
+  });
+
+  it('runs, writes a readable trajectory, and restarts bit for bit', async () => {
+    const traj = join(dir, 'run.xyz');
+    const checkpoint = join(dir, 'run.json');
+    const common = ['--dt', '2', '--thermostat', 'langevin', '--temperature', '1300', '--friction', '0.02', '--seed', '3', '--frame', '0', '--threads', '1'];
+    const first = await cli(['md', modelPath, DATA, ...common, '--steps', '6', '--thermo-every', '3', '--traj', traj, '--traj-every', '3', '--checkpoint', checkpoint]);
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/Maxwell-Boltzmann velocities at 1300 K/);
+    expect(first.out).toMatch(/step\s+time\/fs\s+T\/K\s+E_pot\/eV\s+E_kin\/eV\s+E_tot\/eV\s+conserved\/eV/);
+    expect(first.out).toMatch(/\n\s+6\s+12\.00\s/);
+
+    const frames = readExtxyz(traj);
+    expect(frames.map((f) => f.info.step)).toEqual([0, 3, 6]);
+    expect(frames.map((f) => f.info.time)).toEqual([0, 6, 12]);
+    const { model } = loadModel(modelPath);
+    // Bit-identical only at the run's thread count (--threads 1): the per-thread
+    // partial sums are added in a different grouping with more threads.
+    const threads = getNumThreads();
+    setNumThreads(1);
+    for (const f of frames) {
+      expect(f.types.length).toBe(64);
+      expect((f.arrays.velocities as Float64Array).length).toBe(192);
+      const r = model.compute({ positions: f.positions, types: f.types, cell: f.cell, pbc: f.pbc });
+      expect(f.info.energy).toBe(r.energy);
+      expect(f.arrays.forces).toEqual(r.forces);
+    }
+    setNumThreads(threads);
+    expect(frames[0].info.temperature).toBeCloseTo(1300 * (63 / 64), 6); // MB removes momentum; Langevin counts 3N dof
+    expect(frames[2].positions).not.toEqual(frames[0].positions);
+
+    // 6 + 4 steps through a restart equal 10 uninterrupted steps.
+    const resumed = await cli(['md', modelPath, '--restart', checkpoint, '--steps', '4', '--traj', traj, '--traj-every', '2', '--thermo-every', '100']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.out).toMatch(/restart: .* at step 6/);
+    expect(resumed.out).toMatch(/integrator: type=langevin dt=2 temperature=1300 friction=0.02/);
+    const straightTraj = join(dir, 'straight.xyz');
+    expect((await cli(['md', modelPath, DATA, ...common, '--steps', '10', '--traj', straightTraj, '--traj-every', '10', '--thermo-every', '100'])).code).toBe(0);
+    const appended = readExtxyz(traj);
+    expect(appended.map((f) => f.info.step)).toEqual([0, 3, 6, 8, 10]);
+    const straight = readExtxyz(straightTraj).at(-1)!;
+    expect(straight.info.step).toBe(10);
+    expect(appended.at(-1)!.positions).toEqual(straight.positions);
+    expect(appended.at(-1)!.arrays.velocities).toEqual(straight.arrays.velocities);
+
+    // Restarting again from the same (older) checkpoint replaces the frames written after it.
+    const again = await cli(['md', modelPath, '--restart', checkpoint, '--steps', '4', '--traj', traj, '--traj-every', '2', '--thermo-every', '100']);
+    expect(again.out).toMatch(/dropped 2 frame\(s\) after step 6/);
+    const replaced = readExtxyz(traj);
+    expect(replaced.map((f) => f.info.step)).toEqual([0, 3, 6, 8, 10]);
+    expect(replaced.at(-1)!.positions).toEqual(straight.positions);
+  });
+
+  it('explains bad options', async () => {
+    const run = (extra: string[]) => cli(['md', modelPath, DATA, '--steps', '1', ...extra]);
+    expect((await run(['--thermostat', 'nose'])).err).toMatch(/--thermostat: unknown thermostat "nose"; expected one of none, langevin, csvr/);
+    expect((await run(['--thermostat', 'langevin'])).err).toMatch(/--temperature: required with --thermostat langevin/);
+    expect((await run(['--dt', '-1'])).err).toMatch(/--dt: invalid value "-1"/);
+    expect((await run(['--temperature', '-3'])).err).toMatch(/--temperature: invalid value "-3"/);
+    expect((await run(['--thermostat', 'csvr', '--temperature', '300', '--friction', '0.1'])).err).toMatch(/CSVR takes --tau/);
+    expect((await cli(['md', modelPath])).err).toMatch(/expected a model and a start structure/);
+  });
+});

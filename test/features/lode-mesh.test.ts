@@ -1,0 +1,215 @@
+// Particle-mesh LODE (method 'mesh' / 'auto'): the same k sum as 'direct'
+// up to the B-spline aliasing error, which must stay below the estimate.
+import { describe, expect, it } from 'vitest';
+import { LodeSphericalExpansion, type LodeSphericalExpansionHypers } from '../../lib/index.js';
+import { derivative, relativeError, strained } from '../support/finite-differences.js';
+import { randomSystem, rng, TRICLINIC_CELL, type TestSystem } from '../support/random-systems.js';
+
+const hypers = (exponent: number, extra: Partial<LodeSphericalExpansionHypers> = {}): LodeSphericalExpansionHypers => ({
+  density: { type: 'SmearedPowerLaw', smearing: 1.2, exponent },
+  basis: { type: 'TensorProduct', max_angular: 3, radial: { type: 'Gto', max_radial: 3, radius: 3.5 }, spline_accuracy: 1e-10 },
+  ...extra,
+});
+
+const SKEWED = [7.0, 0, 0, 1.2, 6.5, 0, -0.8, 0.9, 7.3];
+
+function rmsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+  return Math.sqrt(s / a.length);
+}
+
+describe('LODE on a mesh equals the direct k sum', () => {
+  const systems: [string, TestSystem][] = [
+    ['skewed cell, 2 types', randomSystem({ seed: 11, atoms: 24, types: [1, 8], cell: SKEWED })],
+    ['triclinic cell, 3 types', randomSystem({ seed: 12, atoms: 18, types: [1, 8, 11], cell: TRICLINIC_CELL, minDistance: 0.8 })],
+  ];
+  for (const [name, system] of systems) {
+    for (const exponent of [1, 3, 6]) {
+      for (const accuracy of [1e-5, 1e-8]) {
+        it(`p = ${exponent}, accuracy ${accuracy}, ${name}: error below the estimate`, () => {
+          const direct = new LodeSphericalExpansion(hypers(exponent)).compute(system).values;
+          const lode = new LodeSphericalExpansion(hypers(exponent, { method: 'mesh', accuracy }));
+          const p = lode.parameters(system);
+          expect(p.method).toBe('mesh');
+          expect(p.estimatedError!).toBeLessThanOrEqual(accuracy);
+          const error = rmsDifference(lode.compute(system).values, direct) / p.valueScale;
+          expect(error).toBeLessThan(p.estimatedError!);
+          // the estimate is a bound, not a wild over-estimate (the alias sums
+          // track the measured error; the margin is the safety factor 2)
+          expect(error).toBeGreaterThan(p.estimatedError! / 5);
+        });
+      }
+    }
+  }
+
+  it('an explicit mesh and order are used as given; a coarser mesh is less accurate', () => {
+    const system = systems[0][1];
+    const direct = new LodeSphericalExpansion(hypers(1)).compute(system).values;
+    const errors = [12, 16, 24].map((k) => {
+      const lode = new LodeSphericalExpansion(hypers(1, { method: 'mesh', mesh: [k, k, k], mesh_order: 5 }));
+      const p = lode.parameters(system);
+      expect(p.mesh).toEqual([k, k, k]);
+      expect(p.meshOrder).toBe(5);
+      const error = rmsDifference(lode.compute(system).values, direct) / p.valueScale;
+      expect(error).toBeLessThan(p.estimatedError!);
+      return error;
+    });
+    expect(errors[1]).toBeLessThan(errors[0]);
+    expect(errors[2]).toBeLessThan(errors[1]);
+  });
+
+  it('rock salt: l = 0 coefficients (the Madelung field) equal the direct ones, l = 1 vanish', () => {
+    const a = 5.64;
+    const positions: number[] = [];
+    const types: number[] = [];
+    for (const [x, y, z] of [[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]]) {
+      positions.push(x * a, y * a, z * a);
+      types.push(11);
+      positions.push((x + 0.5) * a, y * a, z * a);
+      types.push(17);
+    }
+    const system = { positions: Float64Array.from(positions), types: Int32Array.from(types), cell: Float64Array.from([a, 0, 0, 0, a, 0, 0, 0, a]) };
+    const h = hypers(1);
+    const direct = new LodeSphericalExpansion(h).compute(system);
+    const mesh = new LodeSphericalExpansion({ ...h, method: 'mesh', accuracy: 1e-8 }).compute(system);
+    const P = direct.shape[1];
+    const T = 2, N = 4;
+    for (let i = 0; i < 8; i++) {
+      for (let k = 0; k < T * N; k++) {
+        // l = 0 block: (t, n)
+        expect(Math.abs(mesh.values[i * P + k] - direct.values[i * P + k])).toBeLessThan(1e-7 * Math.abs(direct.values[i * P + k]) + 1e-9);
+      }
+      for (let k = T * N; k < 4 * T * N; k++) expect(Math.abs(mesh.values[i * P + k])).toBeLessThan(1e-7);
+    }
+    // every Na (and every Cl) sees the same field
+    for (let i = 2; i < 8; i++) expect(Math.abs(mesh.values[i * P] - mesh.values[(i % 2) * P])).toBeLessThan(1e-9);
+  });
+});
+
+describe('LODE mesh backward', () => {
+  const system = randomSystem({ seed: 31, atoms: 10, types: [1, 8], cell: TRICLINIC_CELL });
+  for (const exponent of [1, 6]) {
+    const lode = new LodeSphericalExpansion(hypers(exponent, { method: 'mesh', mesh: [16, 16, 16], mesh_order: 6 }));
+    const random = rng(5 + exponent);
+    const n = 10;
+    const P = lode.compute(system).shape[1];
+    const dLdv = Float64Array.from({ length: n * P }, () => random() - 0.5);
+    const loss = (values: Float64Array) => values.reduce((s, v, k) => s + v * dLdv[k], 0);
+
+    it(`p = ${exponent}: positions and strain equal finite differences of the mesh values`, () => {
+      const out = lode.backward(system, dLdv);
+      for (const k of [0, 4, 13, 3 * n - 1]) {
+        const fd = derivative((p) => loss(lode.compute({ ...system, positions: p }).values), system.positions, k);
+        expect(Math.abs(out.positions[k] - fd[0])).toBeLessThan(1e-7 * Math.max(1, Math.abs(fd[0])));
+      }
+      for (const [a, b] of [[0, 0], [1, 2], [2, 0], [1, 1]]) {
+        const fd = derivative((e) => {
+          const s = strained(system.positions, system.cell, a, b, e[0]);
+          return loss(lode.compute({ ...system, positions: s.positions, cell: s.cell }).values);
+        }, [0], 0);
+        expect(Math.abs(out.strain[3 * a + b] - fd[0])).toBeLessThan(1e-7 * Math.max(1, Math.abs(fd[0])));
+      }
+    });
+
+    it(`p = ${exponent}: backward on the mesh agrees with the direct backward`, () => {
+      const direct = new LodeSphericalExpansion(hypers(exponent)).backward(system, dLdv);
+      const accurate = new LodeSphericalExpansion(hypers(exponent, { method: 'mesh', accuracy: 1e-9 })).backward(system, dLdv);
+      expect(relativeError(accurate.positions, direct.positions)).toBeLessThan(1e-6);
+      expect(relativeError(accurate.strain, direct.strain)).toBeLessThan(1e-6);
+    });
+  }
+
+  it("backward after compute() of the same system (which keeps the centres' mesh values) equals a fresh backward", () => {
+    // 3 channels: not a multiple of the interleaved block of 4
+    const h = hypers(1, { method: 'mesh', mesh: [15, 16, 18], mesh_order: 5 });
+    h.basis = { ...h.basis, max_angular: 0, radial: { type: 'Gto', max_radial: 2, radius: 3.5 } };
+    const options = { neighborTypes: [8] };
+    const other = { ...system, positions: system.positions.map((x, k) => x + 0.01 * Math.sin(k)) };
+    const random = rng(17);
+    const lode = new LodeSphericalExpansion(h);
+    const dLdv = Float64Array.from(lode.compute(system, options).values, () => random() - 0.5);
+    const fresh = new LodeSphericalExpansion(h).backward(system, dLdv, options);
+    // the first backward() recomputes; from then on compute() keeps what it needs
+    expect(relativeError(lode.backward(system, dLdv, options).positions, fresh.positions)).toBeLessThan(1e-13);
+    lode.compute(system, options);
+    const kept = lode.backward(system, dLdv, options);
+    expect(relativeError(kept.positions, fresh.positions)).toBeLessThan(1e-13);
+    expect(relativeError(kept.strain, fresh.strain)).toBeLessThan(1e-13);
+    // a compute() of another system must not leak into this system's backward
+    lode.compute(other, options);
+    const again = lode.backward(system, dLdv, options);
+    expect(relativeError(again.positions, fresh.positions)).toBeLessThan(1e-13);
+    expect(relativeError(lode.backward(other, dLdv, options).positions, fresh.positions)).toBeGreaterThan(1e-6);
+  });
+
+  it('a subset of centres and a single neighbour type', () => {
+    const lode = new LodeSphericalExpansion(hypers(1, { method: 'mesh', accuracy: 1e-9 }));
+    const direct = new LodeSphericalExpansion(hypers(1));
+    const options = { centers: [1, 4, 7], neighborTypes: [8] };
+    const values = lode.compute(system, options);
+    expect(relativeError(values.values, direct.compute(system, options).values)).toBeLessThan(1e-7);
+    const random = rng(9);
+    const dLdv = Float64Array.from(values.values, () => random() - 0.5);
+    const a = lode.backward(system, dLdv, options);
+    const b = direct.backward(system, dLdv, options);
+    expect(relativeError(a.positions, b.positions)).toBeLessThan(1e-6);
+    expect(relativeError(a.strain, b.strain)).toBeLessThan(1e-6);
+  });
+});
+
+describe('LODE method options', () => {
+  const system = randomSystem({ seed: 41, atoms: 8, types: [1, 8], cell: TRICLINIC_CELL });
+
+  it("'direct' stays the default and reports no mesh", () => {
+    const lode = new LodeSphericalExpansion(hypers(1));
+    expect(lode.parameters(system).method).toBe('direct');
+    expect(lode.parameters(system).mesh).toBeUndefined();
+  });
+
+  it("'auto' picks direct for a small cell and the mesh for a large one; gradients force direct", () => {
+    const lode = new LodeSphericalExpansion(hypers(1, { method: 'auto' }));
+    expect(lode.parameters(system).method).toBe('direct');
+    const big = randomSystem({ seed: 42, atoms: 3000, types: [1, 8], cell: [32, 0, 0, 0, 32, 0, 0, 0, 32], minDistance: 0.5 });
+    const p = lode.parameters(big);
+    expect(p.method).toBe('mesh');
+    expect(p.meshCost).toBeLessThan(p.directCost);
+    expect(lode.parameters(big, { gradients: true }).method).toBe('direct');
+    // the choice is kept per cell, atom count and gradients: none leaks into another
+    expect(lode.parameters(big)).toEqual(p);
+    const few = { ...big, positions: big.positions.slice(0, 300), types: big.types.slice(0, 100) };
+    expect(lode.parameters(few).method).toBe('direct');
+    expect(lode.parameters(big)).toEqual(p);
+    // a smaller cell: fewer k-vectors, chosen afresh
+    expect(lode.parameters({ ...big, cell: [16, 0, 0, 0, 16, 0, 0, 0, 16] }).kVectors).toBeLessThan(p.kVectors / 4);
+    expect(lode.parameters(system).method).toBe('direct');
+    // and compute with gradients works (direct)
+    expect(() => lode.compute(system, { gradients: ['strain'] })).not.toThrow();
+  });
+
+  it('molecules are unaffected by the method', () => {
+    const molecule = randomSystem({ seed: 43, atoms: 5, types: [1, 8], box: 4 });
+    const a = new LodeSphericalExpansion(hypers(1)).compute(molecule).values;
+    const b = new LodeSphericalExpansion(hypers(1, { method: 'mesh' })).compute(molecule).values;
+    expect(b).toEqual(a);
+  });
+
+  it('bad options give clear errors', () => {
+    const make = (extra: Record<string, unknown>) => () => new LodeSphericalExpansion(hypers(1, extra as Partial<LodeSphericalExpansionHypers>));
+    expect(make({ method: 'pme' })).toThrow(/hypers.method: expected one of 'direct', 'mesh', 'auto'/);
+    expect(make({ method: 'mesh', mesh_order: 2 })).toThrow(/mesh_order: expected a number >= 3/);
+    expect(make({ method: 'mesh', mesh_order: 8 })).toThrow(/mesh_order: expected a number <= 7/);
+    expect(make({ method: 'mesh', accuracy: Number.NaN })).toThrow(/accuracy: expected a finite number/);
+    expect(make({ method: 'mesh', accuracy: 0 })).toThrow(/accuracy: expected a number > 0/);
+    expect(make({ method: 'mesh', mesh: [8, 8] })).toThrow(/hypers.mesh: expected 3 integers/);
+    expect(make({ mesh: [8, 8, 8] })).toThrow(/only apply to method 'mesh' or 'auto'/);
+    expect(make({ method: 'mesh', mesh: [8, 8, 8], mesh_order: 5 })).not.toThrow();
+    const small = new LodeSphericalExpansion(hypers(1, { method: 'mesh', mesh: [6, 6, 6], mesh_order: 5 }));
+    expect(() => small.compute(system)).toThrow(/mesh: too coarse to hold k_cutoff: axis 0 has 6 points, the k-vectors need at least \d+/);
+    const mesh = new LodeSphericalExpansion(hypers(1, { method: 'mesh', mesh: [16, 16, 16], mesh_order: 8 - 3 }));
+    expect(() => mesh.compute(system, { gradients: ['positions'] })).toThrow(/method 'mesh': compute\(\) gives values only \(use backward\(\)/);
+    expect(() => mesh.compute(system, { gradients: ['strain'] })).toThrow(/need method 'direct'/);
+    const tight = new LodeSphericalExpansion(hypers(1, { method: 'mesh', accuracy: 1e-15 }));
+    expect(() => tight.compute(system)).toThrow(/accuracy: no LODE mesh of at most/);
+  });
+});

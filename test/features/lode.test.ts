@@ -1,0 +1,355 @@
+import { describe, expect, it } from 'vitest';
+import {
+  Invariants,
+  LodeSphericalExpansion,
+  SphericalExpansion,
+  type LodeSphericalExpansionHypers,
+  type SphericalExpansionHypers,
+} from '../../lib/index.js';
+import { derivative, relativeError, strained } from '../support/finite-differences.js';
+import { randomRotation, randomSystem, rotate, rng, TRICLINIC_CELL, type TestSystem } from '../support/random-systems.js';
+import { loadReference } from '../support/reference.js';
+
+const lodeHypers = (
+  options: { smearing?: number; exponent?: number; maxRadial?: number; maxAngular?: number; radius?: number; kCutoff?: number; spline?: number | null } = {},
+): LodeSphericalExpansionHypers => ({
+  density: { type: 'SmearedPowerLaw', smearing: options.smearing ?? 1.0, exponent: options.exponent ?? 1 },
+  basis: {
+    type: 'TensorProduct',
+    max_angular: options.maxAngular ?? 2,
+    radial: { type: 'Gto', max_radial: options.maxRadial ?? 2, radius: options.radius ?? 2.5 },
+    spline_accuracy: options.spline === undefined ? 1e-10 : options.spline,
+  },
+  ...(options.kCutoff !== undefined ? { k_cutoff: options.kCutoff } : {}),
+});
+
+const periodic = randomSystem({ seed: 21, atoms: 7, types: [1, 8, 11], cell: TRICLINIC_CELL });
+const molecule = randomSystem({ seed: 5, atoms: 6, types: [1, 8], box: 4 });
+
+/** Sum over centres of the positions gradient rows, per atom: [atoms][3][properties]. */
+function summedPositionGradient(block: ReturnType<LodeSphericalExpansion['compute']>, atoms: number): Float64Array {
+  const g = block.gradients.positions!;
+  const P = block.shape[1];
+  const out = new Float64Array(atoms * 3 * P);
+  for (let r = 0; r < g.samples!.count; r++) {
+    const atom = g.samples!.values[3 * r + 2];
+    for (let k = 0; k < 3 * P; k++) out[atom * 3 * P + k] += g.values[r * 3 * P + k];
+  }
+  return out;
+}
+
+const sumRows = (v: Float64Array, P: number) => {
+  const out = new Float64Array(P);
+  for (let k = 0; k < v.length; k++) out[k % P] += v[k];
+  return out;
+};
+
+const asSystem = (s: { positions: number[][]; types: number[]; cell: number[] }) => ({ positions: s.positions, types: s.types, cell: s.cell });
+
+describe('LODE reference values', () => {
+  for (const file of [
+    'featomic/lode-exponent-1-values.json',
+    'pylode/lode-triclinic-exponent-1-values.json',
+    'pylode/lode-triclinic-exponent-6-values.json',
+  ]) {
+    it(`reproduces ${file}`, () => {
+      const ref = loadReference(file);
+      const lode = new LodeSphericalExpansion(ref.input.hyperparameters as unknown as LodeSphericalExpansionHypers);
+      const x = lode.compute(asSystem(ref.input.systems[0]));
+      expect(x.shape).toEqual(ref.shape);
+      expect(relativeError(x.values, ref.values)).toBeLessThan(1e-7);
+      // splined radial integrals (the default) agree as well
+      const hypers = structuredClone(ref.input.hyperparameters) as unknown as LodeSphericalExpansionHypers;
+      hypers.basis.spline_accuracy = 1e-10;
+      const splined = new LodeSphericalExpansion(hypers).compute(asSystem(ref.input.systems[0]));
+      expect(relativeError(splined.values, ref.values)).toBeLessThan(1e-7);
+    });
+  }
+
+  for (const file of [
+    'featomic/lode-exponent-1-positions-gradient.json',
+    'pylode/lode-triclinic-exponent-1-positions-gradient.json',
+    'pylode/lode-triclinic-exponent-6-positions-gradient.json',
+  ]) {
+    it(`reproduces ${file} (full tensor and backward)`, () => {
+      const ref = loadReference(file);
+      const system = asSystem(ref.input.systems[0]);
+      const lode = new LodeSphericalExpansion(ref.input.hyperparameters as unknown as LodeSphericalExpansionHypers);
+      const x = lode.compute(system, { gradients: ['positions'] });
+      const n = system.types.length;
+      const P = x.shape[1];
+      expect([n, 3, P]).toEqual(ref.shape);
+      expect(relativeError(summedPositionGradient(x, n), ref.values)).toBeLessThan(1e-7);
+      // dL/dv = 1 for every entry: backward gives the column sums
+      const back = lode.backward(system, new Float64Array(n * P).fill(1));
+      const expected = new Float64Array(3 * n);
+      for (let k = 0; k < 3 * n; k++) for (let p = 0; p < P; p++) expected[k] += ref.values[k * P + p];
+      expect(relativeError(back.positions, expected)).toBeLessThan(1e-7);
+    });
+  }
+
+  it('center_atom_weight removes the centre field as featomic does', () => {
+    // featomic's own regression numbers for the centre contribution (from pyLODE),
+    // smearing 1, GTO radius 5, max_radial 5
+    const reference: Record<number, number[]> = {
+      0: [7.09990773e-1, 6.1376755e-1, 3.34161655e-1, 8.35301652e-2, 1.78439072e-2, -3.44944648e-5],
+      1: [1.69193719, 2.02389574, 2.85086136, 3.84013091, 1.62869125, 7.03338899],
+      2: [1.00532822, 1.10024472, 1.34843326, 1.19816598, 0.69150744, 1.2765415],
+      6: [0.03811939, 0.037412, 0.03115835, 0.01364843, 0.00534184, 0.00205973],
+    };
+    const atom = { positions: [[0.3, 0.2, 0.1]], types: [8], cell: [9, 0, 0, 0, 9, 0, 0, 0, 9] };
+    for (const [p, expected] of Object.entries(reference)) {
+      const h = lodeHypers({ smearing: 1, exponent: Number(p), maxRadial: 5, maxAngular: 1, radius: 5 });
+      const full = new LodeSphericalExpansion(h).compute(atom).values;
+      const none = new LodeSphericalExpansion({ ...h, center_atom_weight: 0 }).compute(atom).values;
+      const half = new LodeSphericalExpansion({ ...h, density: { ...h.density, center_atom_weight: 0.5 } }).compute(atom).values;
+      const difference = expected.map((_, n) => full[n] - none[n]);
+      expect(relativeError(difference, expected)).toBeLessThan(3e-6);
+      // only the l = 0 block of the centre's own type changes, linearly in w
+      for (let k = 6; k < full.length; k++) expect(none[k]).toBe(full[k]);
+      for (let n = 0; n < 6; n++) expect(half[n]).toBeCloseTo(0.5 * (full[n] + none[n]), 12);
+    }
+  });
+});
+
+const gradientCases: [string, LodeSphericalExpansionHypers, TestSystem][] = [
+  ['p = 1, periodic', lodeHypers(), periodic],
+  ['p = 6, periodic', lodeHypers({ exponent: 6, smearing: 0.8 }), periodic],
+  ['p = 3, periodic', lodeHypers({ exponent: 3, smearing: 0.8, spline: null }), periodic],
+  ['p = 1, molecule', lodeHypers(), molecule],
+  ['p = 4, molecule', lodeHypers({ exponent: 4, smearing: 0.8 }), molecule],
+];
+
+describe.each(gradientCases)('LODE gradients, %s', (_, hypers, system) => {
+  const lode = new LodeSphericalExpansion(hypers);
+  const n = system.types.length;
+
+  it('positions match finite differences', () => {
+    const block = lode.compute(system, { gradients: ['positions'] });
+    const P = block.shape[1];
+    const analytic = summedPositionGradient(block, n);
+    for (const k of [0, 4, 3 * n - 1]) {
+      const fd = derivative((x) => sumRows(lode.compute({ ...system, positions: x }).values, P), system.positions, k);
+      const atom = Math.floor(k / 3), xyz = k % 3;
+      expect(relativeError(analytic.subarray((3 * atom + xyz) * P, (3 * atom + xyz + 1) * P), fd)).toBeLessThan(1e-7);
+    }
+  });
+
+  it('strain matches finite differences', () => {
+    const block = lode.compute(system, { gradients: ['strain'] });
+    const P = block.shape[1];
+    const analytic = sumRows(block.gradients.strain!.values, 9 * P);
+    for (const [a, b] of [[0, 0], [0, 1], [2, 1]]) {
+      const fd = derivative(
+        (e) => {
+          const s = strained(system.positions, system.cell, a, b, e[0]);
+          return sumRows(lode.compute({ ...system, positions: s.positions, cell: s.cell }).values, P);
+        },
+        [0],
+        0,
+      );
+      expect(relativeError(analytic.subarray((3 * a + b) * P, (3 * a + b + 1) * P), fd)).toBeLessThan(1e-7);
+    }
+  });
+
+  it('backward equals finite differences of a random loss', () => {
+    const random = rng(3);
+    const x = lode.compute(system);
+    const dLdv = Float64Array.from(x.values, () => random() - 0.5);
+    const loss = (values: Float64Array) => values.reduce((s, v, k) => s + v * dLdv[k], 0);
+    const out = lode.backward(system, dLdv);
+    for (const k of [0, 5, 3 * n - 2]) {
+      const fd = derivative((p) => loss(lode.compute({ ...system, positions: p }).values), system.positions, k);
+      expect(Math.abs(out.positions[k] - fd[0])).toBeLessThan(1e-7 * Math.max(1, Math.abs(fd[0])));
+    }
+    for (const [a, b] of [[0, 0], [1, 2]]) {
+      const fd = derivative((e) => {
+        const s = strained(system.positions, system.cell, a, b, e[0]);
+        return loss(lode.compute({ ...system, positions: s.positions, cell: s.cell }).values);
+      }, [0], 0);
+      expect(Math.abs(out.strain[3 * a + b] - fd[0])).toBeLessThan(1e-7 * Math.max(1, Math.abs(fd[0])));
+    }
+  });
+
+  it('backward equals the full tensors contracted with dL/dv (subset of centres)', () => {
+    const centers = [1, 3, n - 1];
+    const block = lode.compute(system, { gradients: ['positions', 'strain'], centers });
+    const P = block.shape[1];
+    const dLdv = Float64Array.from(block.values, (_, k) => Math.sin(k));
+    const expected = new Float64Array(3 * n);
+    const g = block.gradients.positions!;
+    for (let r = 0; r < g.samples!.count; r++) {
+      const [sample, , atom] = g.samples!.values.subarray(3 * r, 3 * r + 3);
+      for (let xyz = 0; xyz < 3; xyz++) {
+        let s = 0;
+        for (let p = 0; p < P; p++) s += g.values[(3 * r + xyz) * P + p] * dLdv[sample * P + p];
+        expected[3 * atom + xyz] += s;
+      }
+    }
+    const strain = new Float64Array(9);
+    const sg = block.gradients.strain!.values;
+    for (let i = 0; i < centers.length; i++)
+      for (let ab = 0; ab < 9; ab++) for (let p = 0; p < P; p++) strain[ab] += sg[(i * 9 + ab) * P + p] * dLdv[i * P + p];
+    const out = lode.backward(system, dLdv, { centers });
+    expect(relativeError(out.positions, expected)).toBeLessThan(1e-11);
+    expect(relativeError(out.strain, strain)).toBeLessThan(1e-11);
+  });
+
+  it('is covariant under rotations (of positions and cell) and invariant under translations', () => {
+    const L = hypers.basis.max_angular + 1;
+    const x = lode.compute(system);
+    const P = x.shape[1];
+    const T = P / (L * L * (hypers.basis.radial.max_radial + 1));
+    const N = hypers.basis.radial.max_radial + 1;
+    // sum_m v^2 per (l, t, n)
+    const invariant = (values: Float64Array) => {
+      const out: number[] = [];
+      for (let i = 0; i < values.length / P; i++)
+        for (let l = 0; l < L; l++)
+          for (let t = 0; t < T; t++)
+            for (let nn = 0; nn < N; nn++) {
+              let s = 0;
+              for (let lm = l * l; lm < (l + 1) * (l + 1); lm++) s += values[i * P + (lm * T + t) * N + nn] ** 2;
+              out.push(s);
+            }
+      return out;
+    };
+    const R = randomRotation(9);
+    const rotated = lode.compute({ ...system, positions: rotate(system.positions, R), cell: system.cell ? rotate(system.cell, R) : null });
+    expect(relativeError(invariant(rotated.values), invariant(x.values))).toBeLessThan(1e-10);
+    const shifted = system.positions.map((v, k) => v + [1.3, -2.1, 0.7][k % 3]);
+    expect(relativeError(lode.compute({ ...system, positions: shifted }).values, x.values)).toBeLessThan(1e-10);
+  });
+
+  if (system.cell) {
+    it('cell gradient matches finite differences at fixed positions', () => {
+      const block = lode.compute(system, { gradients: ['cell'] });
+      const P = block.shape[1];
+      const analytic = sumRows(block.gradients.cell!.values, 9 * P);
+      for (const k of [0, 4, 5, 7]) {
+        const fd = derivative((c) => sumRows(lode.compute({ ...system, cell: c }).values, P), system.cell!, k);
+        expect(relativeError(analytic.subarray(k * P, (k + 1) * P), fd)).toBeLessThan(1e-7);
+      }
+    });
+  }
+});
+
+describe('LODE physics', () => {
+  it('a molecule in a growing periodic box converges to the molecular (real-space) result', () => {
+    // Both truncate the field at the same k_cutoff. The box result differs by
+    // A/L (the k = 0 hole of p = 1: a neutralising background) + C/L^3 + ...;
+    // fitting a + A/L + C/L^3 through three boxes leaves O(1/L^5).
+    const h = lodeHypers({ smearing: 1.0, maxRadial: 2, maxAngular: 2, radius: 2.0, kCutoff: 1.6 * Math.PI });
+    const lode = new LodeSphericalExpansion(h);
+    const mol = randomSystem({ seed: 13, atoms: 4, types: [1, 8], box: 2.5, minDistance: 1.0 });
+    const reference = lode.compute(mol).values;
+    const sizes = [16, 24, 32];
+    const boxes = sizes.map((L) => lode.compute({ positions: mol.positions, types: mol.types, cell: [L, 0, 0, 0, L, 0, 0, 0, L] }).values);
+    const errors = boxes.map((v) => relativeError(v, reference));
+    expect(errors[1]).toBeLessThan(0.75 * errors[0]);
+    expect(errors[2]).toBeLessThan(0.8 * errors[1]);
+    // Cramer's rule on [1, 1/L, 1/L^3] per entry
+    const det3 = (m: number[][]) =>
+      m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+    const rows = sizes.map((L) => [1, 1 / L, L ** -3]);
+    const D = det3(rows);
+    const extrapolated = reference.map((_, k) => det3(rows.map((r, i) => [boxes[i][k], r[1], r[2]])) / D);
+    expect(relativeError(extrapolated, reference)).toBeLessThan(3e-4);
+  });
+
+  it('p = 0 equals the local density expansion (Step cutoff, large box) for cells and molecules', () => {
+    const smearing = 0.5;
+    const lode = new LodeSphericalExpansion(lodeHypers({ exponent: 0, smearing, maxRadial: 3, maxAngular: 3, radius: 2.5, kCutoff: (2.6 * Math.PI) / smearing }));
+    const density: SphericalExpansionHypers = {
+      cutoff: { radius: 10, smoothing: { type: 'Step' } },
+      density: { type: 'Gaussian', width: smearing },
+      basis: { type: 'TensorProduct', max_angular: 3, radial: { type: 'Gto', max_radial: 3, radius: 2.5 }, spline_accuracy: null },
+    };
+    const local = new SphericalExpansion(density);
+    const box = randomSystem({ seed: 4, atoms: 6, types: [1, 8], cell: [7.5, 0, 0, 0.8, 7.2, 0, -0.5, 0.4, 7.8] });
+    expect(relativeError(lode.compute(box).values, local.compute(box).values)).toBeLessThan(1e-9);
+    expect(relativeError(lode.compute(molecule).values, local.compute(molecule).values)).toBeLessThan(1e-9);
+  });
+
+  it('splined and exact molecular kernels agree', () => {
+    const exact = new LodeSphericalExpansion(lodeHypers({ spline: null })).compute(molecule, { gradients: ['positions'] });
+    const splined = new LodeSphericalExpansion(lodeHypers({ spline: 1e-10 })).compute(molecule, { gradients: ['positions'] });
+    expect(relativeError(splined.values, exact.values)).toBeLessThan(1e-8);
+    expect(relativeError(splined.gradients.positions!.values, exact.gradients.positions!.values)).toBeLessThan(1e-7);
+  });
+});
+
+describe('multi-scale rho x V invariants', () => {
+  const density: SphericalExpansionHypers = {
+    cutoff: { radius: 3.5, smoothing: { type: 'ShiftedCosine', width: 0.5 } },
+    density: { type: 'Gaussian', width: 0.4 },
+    basis: { type: 'TensorProduct', max_angular: 2, radial: { type: 'Gto', max_radial: 2 } },
+  };
+  const invariants = new Invariants(new SphericalExpansion(density), new LodeSphericalExpansion(lodeHypers({ maxRadial: 1 })));
+
+  for (const [name, system] of [['periodic', periodic], ['molecule', molecule]] as const) {
+    it(`values, positions gradient and backward match finite differences (${name})`, () => {
+      const n = system.types.length;
+      const block = invariants.compute(system, { gradients: ['positions'] });
+      const P = block.shape[1];
+      // all ordered type pairs x 3 l x 3 n1 x 2 n2
+      const types = new Set(system.types).size;
+      expect(P).toBe(types * types * 3 * 3 * 2);
+      const analytic = summedPositionGradient(block, n);
+      const k = 4;
+      const fd = derivative((x) => sumRows(invariants.compute({ ...system, positions: x }).values, P), system.positions, k);
+      expect(relativeError(analytic.subarray(k * P, (k + 1) * P), fd)).toBeLessThan(1e-7);
+
+      const random = rng(8);
+      const dLdx = Float64Array.from(block.values, () => random() - 0.5);
+      const loss = (values: Float64Array) => values.reduce((s, v, q) => s + v * dLdx[q], 0);
+      const out = invariants.backward(system, dLdx);
+      expect(relativeError(out.values, block.values)).toBeLessThan(1e-14);
+      for (const q of [1, 3 * n - 1]) {
+        const d = derivative((p) => loss(invariants.compute({ ...system, positions: p }).values), system.positions, q);
+        expect(Math.abs(out.positions[q] - d[0])).toBeLessThan(1e-7 * Math.max(1, Math.abs(d[0])));
+      }
+      const d = derivative((e) => {
+        const s = strained(system.positions, system.cell, 0, 2, e[0]);
+        return loss(invariants.compute({ ...system, positions: s.positions, cell: s.cell }).values);
+      }, [0], 0);
+      expect(Math.abs(out.strain[2] - d[0])).toBeLessThan(1e-7 * Math.max(1, Math.abs(d[0])));
+    });
+  }
+});
+
+describe('LODE API and errors', () => {
+  it('labels, async compute and defaults', async () => {
+    const lode = new LodeSphericalExpansion(lodeHypers());
+    expect(lode.kCutoff).toBeCloseTo(1.2 * Math.PI, 14);
+    const x = lode.compute(periodic);
+    expect(x.properties.names).toEqual(['l', 'm', 'neighbor_type', 'n']);
+    expect(x.shape).toEqual([7, 9 * 3 * 3]);
+    expect((await lode.computeAsync(periodic)).values).toEqual(x.values);
+    const explicit = new LodeSphericalExpansion({ ...lodeHypers(), k_cutoff: 1.2 * Math.PI });
+    expect(explicit.compute(periodic).values).toEqual(x.values);
+  });
+
+  it('rejects bad hyper-parameters and systems with clear messages', () => {
+    const h = lodeHypers();
+    expect(() => new LodeSphericalExpansion({ ...h, density: { ...h.density, smearing: 0 } })).toThrow(/density.smearing: expected a number > 0/);
+    expect(() => new LodeSphericalExpansion({ ...h, density: { ...h.density, exponent: 7 } })).toThrow(/density.exponent: expected a number <= 6/);
+    expect(() => new LodeSphericalExpansion({ ...h, density: { ...h.density, exponent: 1.5 } })).toThrow(/density.exponent: expected an integer/);
+    expect(() => new LodeSphericalExpansion({ ...h, k_cutoff: -1 })).toThrow(/k_cutoff: expected a number > 0/);
+    expect(() => new LodeSphericalExpansion({ ...h, basis: { ...h.basis, max_angular: 26 } })).toThrow(/max_angular/);
+    expect(() => new LodeSphericalExpansion({ ...h, basis: { ...h.basis, radial: { type: 'Gto', max_radial: 2 } } as never })).toThrow(
+      /radial.radius: required/,
+    );
+    expect(() => new LodeSphericalExpansion({ ...h, center_atom_weight: 0.5, density: { ...h.density, center_atom_weight: 0.5 } })).toThrow(
+      /given twice/,
+    );
+    const tooSmall = new LodeSphericalExpansion({ ...h, k_cutoff: 0.5 });
+    expect(() => tooSmall.compute(periodic)).toThrow(/k_cutoff too small/);
+    const mixed = { ...periodic, pbc: [true, true, false] as [boolean, boolean, boolean] };
+    const lode = new LodeSphericalExpansion(h);
+    expect(() => lode.compute(mixed)).toThrow(/mixed periodic boundary conditions are not supported/);
+    expect(() => lode.backward(periodic, new Float64Array(3))).toThrow(/expected 7 x 81 = 567 numbers/);
+    const clash = { positions: [[0, 0, 0], [0, 0, 0]], types: [1, 1] };
+    expect(() => lode.compute(clash)).toThrow(/same position/);
+  });
+});

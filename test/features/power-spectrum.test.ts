@@ -1,0 +1,265 @@
+import { describe, expect, it } from 'vitest';
+import { getNumThreads, Invariants, setNumThreads, SoapPowerSpectrum, SphericalExpansion, type SphericalExpansionHypers } from '../../lib/index.js';
+import { derivative, relativeError, strained } from '../support/finite-differences.js';
+import { randomRotation, randomSystem, rotate, rng, TRICLINIC_CELL } from '../support/random-systems.js';
+import { loadReference } from '../support/reference.js';
+
+const small = (radius: number, width: number, maxRadial = 3, maxAngular = 3): SphericalExpansionHypers => ({
+  cutoff: { radius, smoothing: { type: 'ShiftedCosine', width: 0.5 } },
+  density: { type: 'Gaussian', width },
+  basis: { type: 'TensorProduct', max_angular: maxAngular, radial: { type: 'Gto', max_radial: maxRadial } },
+});
+
+const periodic = randomSystem({ seed: 7, atoms: 10, types: [1, 8, 6], cell: TRICLINIC_CELL });
+const molecule = randomSystem({ seed: 11, atoms: 8, types: [1, 8], box: 4 });
+
+describe('SOAP power spectrum', () => {
+  it('reproduces featomic', () => {
+    const ref = loadReference('featomic/soap-power-spectrum-values.json');
+    const s = ref.input.systems[0];
+    const x = new SoapPowerSpectrum(ref.input.hyperparameters as unknown as SphericalExpansionHypers).compute({
+      positions: s.positions,
+      types: s.types,
+      cell: s.cell,
+    });
+    expect(x.shape).toEqual(ref.shape);
+    expect(relativeError(x.values, ref.values)).toBeLessThan(1e-8);
+  });
+
+  it('labels properties (t1 <= t2, l, n1, n2)', () => {
+    const x = new SoapPowerSpectrum(small(4, 0.4, 1, 1)).compute(molecule);
+    expect(x.properties.names).toEqual(['neighbor_1_type', 'neighbor_2_type', 'l', 'n_1', 'n_2']);
+    // pairs (1,1), (1,8), (8,8) x 2 l x 2 x 2
+    expect(x.properties.count).toBe(3 * 2 * 4);
+    for (let p = 0; p < x.properties.count; p++) {
+      expect(x.properties.values[5 * p]).toBeLessThanOrEqual(x.properties.values[5 * p + 1]);
+    }
+  });
+});
+
+/** Sum over centres of the positions gradient rows, per atom: [atoms][3][properties]. */
+function summedPositionGradient(block: ReturnType<SoapPowerSpectrum['compute']>, atoms: number): Float64Array {
+  const g = block.gradients.positions!;
+  const P = block.shape[1];
+  const out = new Float64Array(atoms * 3 * P);
+  for (let r = 0; r < g.samples!.count; r++) {
+    const atom = g.samples!.values[3 * r + 2];
+    for (let k = 0; k < 3 * P; k++) out[atom * 3 * P + k] += g.values[r * 3 * P + k];
+  }
+  return out;
+}
+
+const sumRows = (v: Float64Array, P: number) => {
+  const out = new Float64Array(P);
+  for (let k = 0; k < v.length; k++) out[k % P] += v[k];
+  return out;
+};
+
+describe.each([
+  ['power spectrum', () => {
+    const e = new SphericalExpansion(small(3.5, 0.4));
+    return new Invariants(e, e);
+  }],
+  ['power spectrum, normalised', () => new SoapPowerSpectrum(small(3.5, 0.4), { normalize: true })],
+  ['two different expansions', () => new Invariants(new SphericalExpansion(small(3.5, 0.4)), new SphericalExpansion(small(4.5, 0.7, 2)))],
+])('gradients of the %s', (_, make) => {
+  const invariants = make();
+
+  for (const [name, system] of [['periodic triclinic', periodic], ['molecule', molecule]] as const) {
+    it(`positions (${name}) match finite differences`, () => {
+      const block = invariants.compute(system, { gradients: ['positions'] });
+      const P = block.shape[1];
+      const analytic = summedPositionGradient(block, system.types.length);
+      for (const k of [0, 4, 3 * system.types.length - 1]) {
+        const fd = derivative((x) => sumRows(invariants.compute({ ...system, positions: x }).values, P), system.positions, k);
+        const atom = Math.floor(k / 3), xyz = k % 3;
+        expect(relativeError(analytic.subarray((3 * atom + xyz) * P, (3 * atom + xyz + 1) * P), fd)).toBeLessThan(1e-7);
+      }
+    });
+
+    it(`strain (${name}) matches finite differences`, () => {
+      const block = invariants.compute(system, { gradients: ['strain'] });
+      const P = block.shape[1];
+      const analytic = sumRows(block.gradients.strain!.values, 9 * P);
+      for (const [a, b] of [[0, 0], [0, 1], [2, 1]]) {
+        const fd = derivative(
+          (e) => {
+            const s = strained(system.positions, system.cell, a, b, e[0]);
+            return sumRows(invariants.compute({ ...system, positions: s.positions, cell: s.cell }).values, P);
+          },
+          [0],
+          0,
+        );
+        expect(relativeError(analytic.subarray((3 * a + b) * P, (3 * a + b + 1) * P), fd)).toBeLessThan(1e-7);
+      }
+    });
+  }
+
+  it('cell (periodic) matches finite differences at fixed positions', () => {
+    const block = invariants.compute(periodic, { gradients: ['cell'] });
+    const P = block.shape[1];
+    const analytic = sumRows(block.gradients.cell!.values, 9 * P);
+    for (const k of [0, 4, 7]) {
+      const fd = derivative((c) => sumRows(invariants.compute({ ...periodic, cell: c }).values, P), periodic.cell!, k);
+      expect(relativeError(analytic.subarray(k * P, (k + 1) * P), fd)).toBeLessThan(1e-7);
+    }
+  });
+
+  it('backward equals finite differences of a random loss', () => {
+    const random = rng(3);
+    for (const system of [periodic, molecule]) {
+      const x = invariants.compute(system);
+      const dLdx = Float64Array.from(x.values, () => random() - 0.5);
+      const loss = (values: Float64Array) => values.reduce((s, v, k) => s + v * dLdx[k], 0);
+      const out = invariants.backward(system, dLdx);
+      expect(relativeError(out.values, x.values)).toBeLessThan(1e-14);
+      for (const k of [0, 5, 3 * system.types.length - 2]) {
+        const fd = derivative((p) => loss(invariants.compute({ ...system, positions: p }).values), system.positions, k);
+        expect(Math.abs(out.positions[k] - fd[0])).toBeLessThan(1e-7 * Math.max(1, Math.abs(fd[0])));
+      }
+      for (const [a, b] of [[0, 0], [1, 2]]) {
+        const fd = derivative((e) => {
+          const s = strained(system.positions, system.cell, a, b, e[0]);
+          return loss(invariants.compute({ ...system, positions: s.positions, cell: s.cell }).values);
+        }, [0], 0);
+        expect(Math.abs(out.strain[3 * a + b] - fd[0])).toBeLessThan(1e-7 * Math.max(1, Math.abs(fd[0])));
+      }
+    }
+  });
+
+  it('backward matches the full gradient tensors contracted with dL/dx', () => {
+    const block = invariants.compute(periodic, { gradients: ['positions', 'strain'] });
+    const P = block.shape[1];
+    const dLdx = Float64Array.from(block.values, (_, k) => Math.sin(k));
+    const expected = new Float64Array(3 * periodic.types.length);
+    const g = block.gradients.positions!;
+    for (let r = 0; r < g.samples!.count; r++) {
+      const [sample, , atom] = g.samples!.values.subarray(3 * r, 3 * r + 3);
+      for (let xyz = 0; xyz < 3; xyz++) {
+        let s = 0;
+        for (let p = 0; p < P; p++) s += g.values[(3 * r + xyz) * P + p] * dLdx[sample * P + p];
+        expected[3 * atom + xyz] += s;
+      }
+    }
+    const out = invariants.backward(periodic, dLdx);
+    expect(relativeError(out.positions, expected)).toBeLessThan(1e-12);
+  });
+
+  it('is invariant under rotations and translations', () => {
+    const x = invariants.compute(molecule).values;
+    const R = randomRotation(5);
+    const rotated = invariants.compute({ ...molecule, positions: rotate(molecule.positions, R) }).values;
+    expect(relativeError(rotated, x)).toBeLessThan(1e-12);
+    const shifted = molecule.positions.map((v, k) => v + [1.3, -2.1, 0.7][k % 3]);
+    expect(relativeError(invariants.compute({ ...molecule, positions: shifted }).values, x)).toBeLessThan(1e-12);
+    // periodic: rotate positions and cell together
+    const xp = invariants.compute(periodic).values;
+    const rp = invariants.compute({ ...periodic, positions: rotate(periodic.positions, R), cell: rotate(periodic.cell!, R) }).values;
+    expect(relativeError(rp, xp)).toBeLessThan(1e-12);
+  });
+});
+
+describe('invariant options', () => {
+  it('selected properties are the matching columns of the full computation', () => {
+    const full = new SoapPowerSpectrum(small(3.5, 0.4)).compute(periodic);
+    const selection = [
+      [1, 8, 2, 1, 0],
+      [6, 6, 0, 3, 3],
+      [1, 1, 3, 2, 1],
+    ] as const;
+    const part = new SoapPowerSpectrum(small(3.5, 0.4), { selectedProperties: selection }).compute(periodic, {
+      gradients: ['positions'],
+    });
+    expect(part.shape[1]).toBe(3);
+    selection.forEach((entry, c) => {
+      let column = -1;
+      for (let p = 0; p < full.properties.count; p++) {
+        if (entry.every((v, k) => full.properties.values[5 * p + k] === v)) column = p;
+      }
+      expect(column).toBeGreaterThanOrEqual(0);
+      for (let i = 0; i < full.shape[0]; i++) expect(part.values[i * 3 + c]).toBe(full.values[i * full.shape[1] + column]);
+    });
+  });
+
+  it('backward with a selection equals the full backward with dL/dx zero outside the selection', () => {
+    const selection = [
+      [1, 8, 2, 1, 0],
+      [6, 6, 0, 3, 3],
+      [1, 1, 3, 2, 1],
+      [8, 8, 1, 0, 2],
+    ] as const;
+    const fullPs = new SoapPowerSpectrum(small(3.5, 0.4));
+    const full = fullPs.compute(periodic);
+    const part = new SoapPowerSpectrum(small(3.5, 0.4), { selectedProperties: selection });
+    const S = full.shape[0], P = full.shape[1], Q = selection.length;
+    const dLdx = Float64Array.from({ length: S * Q }, (_, k) => Math.cos(1.3 * k));
+    const scattered = new Float64Array(S * P);
+    selection.forEach((entry, c) => {
+      let column = -1;
+      for (let p = 0; p < P; p++) if (entry.every((v, k) => full.properties.values[5 * p + k] === v)) column = p;
+      for (let i = 0; i < S; i++) scattered[i * P + column] = dLdx[i * Q + c];
+    });
+    const a = part.backward(periodic, dLdx);
+    const b = fullPs.backward(periodic, scattered);
+    expect(relativeError(a.positions, b.positions)).toBeLessThan(1e-12);
+    expect(relativeError(a.strain, b.strain)).toBeLessThan(1e-12);
+  });
+
+  it('backward: 1 and 2 OpenMP threads agree to 1e-13 relative', () => {
+    const saved = getNumThreads();
+    try {
+      const system = randomSystem({ seed: 17, atoms: 48, types: [1, 6, 8], cell: [9, 0, 0, 1.2, 8.7, 0, -0.9, 0.6, 9.1], minDistance: 1.1 });
+      const ps = new SoapPowerSpectrum(small(3.5, 0.4, 4, 3));
+      const x = ps.compute(system);
+      const dLdx = Float64Array.from(x.values, (_, k) => Math.sin(0.3 * k));
+      setNumThreads(1);
+      const one = ps.backward(system, dLdx);
+      setNumThreads(2);
+      const two = ps.backward(system, dLdx);
+      expect(relativeError(two.positions, one.positions)).toBeLessThan(1e-13);
+      expect(relativeError(two.strain, one.strain)).toBeLessThan(1e-13);
+      expect(relativeError(two.values, one.values)).toBeLessThan(1e-13);
+    } finally {
+      setNumThreads(saved);
+    }
+  });
+
+  it('normalised features have unit norm per centre', () => {
+    const x = new SoapPowerSpectrum(small(3.5, 0.4), { normalize: true }).compute(periodic);
+    const P = x.shape[1];
+    for (let i = 0; i < x.shape[0]; i++) {
+      let n = 0;
+      for (let p = 0; p < P; p++) n += x.values[i * P + p] ** 2;
+      expect(Math.sqrt(n)).toBeCloseTo(1, 14);
+    }
+  });
+
+  it('rejects bad selections and mismatched expansions', () => {
+    expect(() => new SoapPowerSpectrum(small(3.5, 0.4), { selectedProperties: [[8, 1, 0, 0, 0]] }).compute(periodic)).toThrow(
+      /selection\[0\].*t1 <= t2/,
+    );
+    expect(() => new SoapPowerSpectrum(small(3.5, 0.4), { selectedProperties: [[1, 1, 9, 0, 0]] }).compute(periodic)).toThrow(
+      /selection\[0\].*not a property/,
+    );
+    expect(() => new SoapPowerSpectrum(small(3.5, 0.4), { selectedProperties: [[1, 1, 0]] as never })).toThrow(
+      /selectedProperties\[0\]: expected 5 integers/,
+    );
+    expect(() => new SoapPowerSpectrum(small(3.5, 0.4), { bogus: true } as never)).toThrow(/options.bogus: unknown option/);
+    const a = new SphericalExpansion(small(3.5, 0.4, 3, 3));
+    const b = new SphericalExpansion(small(3.5, 0.4, 3, 2));
+    expect(() => new Invariants(a, b)).toThrow(/same max_angular/);
+    const ps = new SoapPowerSpectrum(small(3.5, 0.4));
+    expect(() => ps.backward(periodic, new Float64Array(5))).toThrow(/expected 10 x \d+ = \d+ numbers/);
+  });
+
+  it('computeAsync and backwardAsync equal the synchronous results', async () => {
+    const ps = new SoapPowerSpectrum(small(3.5, 0.4));
+    const x = ps.compute(periodic);
+    expect((await ps.computeAsync(periodic)).values).toEqual(x.values);
+    const dLdx = Float64Array.from(x.values, (_, k) => Math.cos(k));
+    const sync = ps.backward(periodic, dLdx);
+    const async_ = await ps.backwardAsync(periodic, dLdx);
+    expect(async_.positions).toEqual(sync.positions);
+    expect(async_.strain).toEqual(sync.strain);
+  });
+});

@@ -1,0 +1,460 @@
+// Ewald physics baseline: the smeared power-law potential and its special
+// functions, LAMMPS references, Madelung constants, finite differences,
+// smearing independence, charged cells, molecules, dispersion, the accuracy
+// estimate, and bad input.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { COULOMB_CONSTANT, Ewald } from '../../lib/longrange/ewald.js';
+import { native } from '../../lib/native/addon.js';
+import { derivative, relativeError, stressByFiniteDifferences, rel, rmsForceDifference } from '../support/finite-differences.js';
+import { gaussLegendre } from '../support/quadrature.js';
+import { randomCharges, randomSystem, type TestSystem } from '../support/random-systems.js';
+import { REFERENCE_DIR } from '../support/reference.js';
+import { cellVolume } from '../../lib/core/system.js';
+
+const binding = native;
+const law = (p: number, sigma: number, what: string, x: number[]) =>
+  Array.from(binding.smearedPowerLaw(p, sigma, what, Float64Array.from(x)) as Float64Array);
+const lawScalar = (p: number, sigma: number, what: string) =>
+  binding.smearedPowerLaw(p, sigma, what, new Float64Array(0)) as number;
+
+// ---------------------------------------------------------------------------
+describe('special functions', () => {
+  // mpmath 1.3 (30 digits): mp.gammainc(s, x)
+  const gammaReference: Record<string, number[]> = {
+    '-3': [332833831.97264618, 0.36962341134962556, 0.02683699218303394, 1.5116496741077837e-24],
+    '-2.5': [12628059.477613657, 0.35118296608911347, 0.034004668397316968, 9.6683728874293862e-24],
+    '-1': [992.66896046923884, 0.33563873361136159, 0.074188882946265171, 2.5315302371240277e-21],
+    '-0.5': [59.763880515942197, 0.34790271537865913, 0.099230382869038711, 1.6199610039846915e-20],
+    '0': [6.3315393641361493, 0.37376884323350914, 0.13545095784912914, 1.036773261451657e-19],
+    '0.5': [1.7092293732301665, 0.41958160437717422, 0.18941100316208496, 6.6362398267956973e-19],
+    '2': [0.99999950033320837, 0.84419501644539617, 0.62682312397822899, 1.7418252446695515e-16],
+    '3.5': [3.3233509704388145, 3.275399218152052, 3.0554245512867483, 4.5779220426687985e-14],
+  };
+  const xs = Float64Array.of(0.001, 0.7, 1.3, 40);
+
+  it('upper incomplete gamma matches mpmath for half-integer and integer orders, small and large x', () => {
+    for (const [s, expected] of Object.entries(gammaReference)) {
+      const got = binding.specialFunction('upperGamma', Number(s), xs);
+      for (let i = 0; i < xs.length; i++) expect(rel(got[i], expected[i]), `s=${s} x=${xs[i]}`).toBeLessThan(1e-14);
+    }
+    const e1 = binding.specialFunction('e1', 0, xs);
+    for (let i = 0; i < xs.length; i++) expect(rel(e1[i], gammaReference['0'][i])).toBeLessThan(2e-15);
+  });
+
+  it('regularised lower gamma stays accurate near 0 (no cancellation)', () => {
+    // x^-s P(s, x) -> 1/Gamma(s+1) - x/Gamma(s+2) + ...: at x = 1e-12 the first two terms are exact to 1e-24
+    for (const s of [0.5, 1, 3, 4]) {
+      const got = binding.specialFunction('scaledLower', s, Float64Array.of(1e-12))[0];
+      const g1 = s === 0.5 ? Math.sqrt(Math.PI) / 2 : [1, 1, 2, 6, 24, 120][s]; // Gamma(s+1)
+      const expected = 1 / g1 - (1e-12 * s) / (g1 * (s + 1));
+      expect(rel(got, expected)).toBeLessThan(1e-15);
+    }
+  });
+});
+
+describe('SmearedPowerLaw', () => {
+  const sigma = 0.8;
+  const radii = [0.05, 0.3, 0.9, 1.7, 3.2, 6];
+
+  it('long + short = 1/r^p', () => {
+    for (let p = 1; p <= 6; p++) {
+      const long = law(p, sigma, 'realLong', radii);
+      const short = law(p, sigma, 'realShort', radii);
+      radii.forEach((r, i) => expect(rel(long[i] + short[i], r ** -p)).toBeLessThan(1e-14));
+    }
+  });
+
+  it('real_long(0) is the smooth limit and the self-energy term', () => {
+    for (let p = 1; p <= 6; p++) {
+      const [at0, near0] = law(p, sigma, 'realLong', [0, 1e-7]);
+      expect(rel(near0, at0)).toBeLessThan(1e-12);
+      expect(rel(lawScalar(p, sigma, 'selfEnergy'), at0)).toBeLessThan(1e-15);
+      // (2 sigma^2)^(-p/2) / Gamma(p/2 + 1)
+      const gamma = [0, 0.5 * Math.sqrt(Math.PI), 1, 0.75 * Math.sqrt(Math.PI), 2, (15 / 8) * Math.sqrt(Math.PI), 6][p];
+      expect(rel(at0, (2 * sigma * sigma) ** (-p / 2) / gamma)).toBeLessThan(1e-14);
+    }
+  });
+
+  it('Fourier transform matches mpmath values of pi^1.5/Gamma(p/2) (k/2)^(p-3) Gamma((3-p)/2, k^2 sigma^2/2)', () => {
+    const ks = [0.5, 2, 6];
+    const expected: number[][] = [
+      [46.400888515470494, 0.87347994052769278, 3.4660508645611071e-6],
+      [27.206808764179607, 1.0816946610690743, 5.2198900134976108e-6],
+      [12.735645925966591, 0.87788029777324098, 5.0111885548426812e-6],
+      [5.6858503982962374, 0.5734725731740008, 3.7831171142465791e-6],
+      [2.490239265810669, 0.32462140620085266, 2.4270955262042916e-6],
+      [1.0647090403764701, 0.16520470156076918, 1.3773592506461448e-6],
+    ];
+    for (let p = 1; p <= 6; p++) {
+      const g = law(p, sigma, 'fourier', ks);
+      ks.forEach((_, i) => expect(rel(g[i], expected[p - 1][i]), `p=${p}`).toBeLessThan(1e-14));
+    }
+    expect(rel(law(1, sigma, 'fourier', [1.3])[0], (4 * Math.PI * Math.exp(-(1.3 ** 2) * sigma ** 2 / 2)) / 1.3 ** 2)).toBeLessThan(1e-14);
+  });
+
+  it('Fourier transform agrees with radial quadrature of the real-space functions', () => {
+    // 4 pi int r^2 f(r) sin(kr)/(kr) dr by Gauss-Legendre on panels of 0.25 A.
+    const { nodes, weights } = gaussLegendre(24);
+    const transform = (p: number, what: string, k: number, rmax: number) => {
+      let sum = 0;
+      for (let a = 0; a < rmax; a += 0.25) {
+        const r = Array.from(nodes, (x) => a + 0.125 * (x + 1));
+        const f = law(p, sigma, what, r);
+        r.forEach((ri, i) => (sum += 0.125 * weights[i] * ri * ri * f[i] * (k === 0 ? 1 : Math.sin(k * ri) / (k * ri))));
+      }
+      return 4 * Math.PI * sum;
+    };
+    // p < 3: the short part is integrable and FT[short] = FT[1/r^p] - G_p.
+    for (const p of [1, 2]) {
+      for (const k of [0.7, 2.5]) {
+        const bare = p === 1 ? (4 * Math.PI) / (k * k) : (2 * Math.PI * Math.PI) / k;
+        const g = law(p, sigma, 'fourier', [k])[0];
+        expect(Math.abs(transform(p, 'realShort', k, 12) - (bare - g)) / bare, `p=${p} k=${k}`).toBeLessThan(1e-12);
+      }
+    }
+    // p > 3: the long part is integrable; at k = 0 the tail beyond R (where
+    // long = 1/r^p to 1e-16) is 4 pi R^(3-p) / (p - 3).
+    for (const p of [4, 5, 6]) {
+      const R = 12;
+      const g0 = transform(p, 'realLong', 0, R) + (4 * Math.PI * R ** (3 - p)) / (p - 3);
+      expect(rel(g0, lawScalar(p, sigma, 'fourierAtZero'))).toBeLessThan(1e-12);
+      // and the finite-k values approach it
+      expect(rel(law(p, sigma, 'fourier', [1e-4])[0], lawScalar(p, sigma, 'fourierAtZero'))).toBeLessThan(2e-4);
+    }
+  });
+
+  it('derivatives match finite differences', () => {
+    for (let p = 1; p <= 6; p++) {
+      for (const [what, d] of [['realLong', 'dRealLong'], ['realShort', 'dRealShort'], ['fourier', 'dFourier']]) {
+        for (const x of [0.4, 1.1, 2.3]) {
+          const fd = derivative((v) => law(p, sigma, what, [v[0]]), [x], 0, 1e-3)[0];
+          const analytic = law(p, sigma, d, [x])[0];
+          expect(Math.abs(fd - analytic) / Math.max(Math.abs(analytic), 1e-6), `${d} p=${p} x=${x}`).toBeLessThan(1e-8);
+        }
+      }
+      expect(Math.abs(law(p, sigma, 'dRealLong', [0])[0])).toBe(0);
+    }
+  });
+
+  it('k = 0 terms and the background correction', () => {
+    for (let p = 1; p <= 3; p++) expect(() => lawScalar(p, sigma, 'fourierAtZero')).toThrow(/diverges/);
+    expect(rel(lawScalar(1, sigma, 'backgroundCorrection'), -2 * Math.PI * sigma * sigma)).toBeLessThan(1e-15);
+    expect(() => lawScalar(3, sigma, 'backgroundCorrection')).toThrow(/exponent < 3/);
+    expect(() => law(7, sigma, 'fourier', [1])).toThrow(/exponent/);
+    expect(() => law(1, 0, 'fourier', [1])).toThrow(/smearing/);
+  });
+});
+
+// ---------------------------------------------------------------------------
+interface LammpsReference {
+  source: string;
+  cell: number[];
+  positions: number[][];
+  charges: number[];
+  energy: number;
+  forces: number[][];
+}
+
+function lammps(name: string): { system: TestSystem; charges: Float64Array; ref: LammpsReference } {
+  const ref = JSON.parse(readFileSync(`${REFERENCE_DIR}lammps/${name}.json`, 'utf8')) as LammpsReference;
+  const n = ref.positions.length;
+  return {
+    system: { positions: Float64Array.from(ref.positions.flat()), types: new Int32Array(n).fill(1), cell: Float64Array.from(ref.cell) },
+    charges: Float64Array.from(ref.charges),
+    ref,
+  };
+}
+
+describe('Ewald against LAMMPS', () => {
+  // The files come from `coul/long` with LAMMPS' default tabulated real-space
+  // kernel (pair_modify table 12): LAMMPS itself prints "estimated relative
+  // force accuracy = 2.1e-07" for these runs, and rerunning them with
+  // `pair_modify table 0` (polynomial erfc) moves the energies by 8e-8. That
+  // is the precision of the reference; our own result is converged to 1e-12
+  // (see the smearing-independence test).
+  const tolerance = 3e-7;
+  for (const name of ['coulomb-cubic-64', 'coulomb-triclinic-50']) {
+    it(`${name}: energy and forces`, () => {
+      const { system, charges, ref } = lammps(name);
+      expect(ref.source).toMatch(/14\.399645/);
+      expect(binding.coulombConstant).toBe(14.399645);
+      const ewald = new Ewald({ charges, accuracy: 1e-12 });
+      const r = ewald.compute(system, { perAtom: true });
+      const forceError = relativeError(r.forces!, ref.forces.flat());
+      const energyError = rel(r.energy, ref.energy);
+      console.log(`${name}: relative energy error ${energyError.toExponential(2)}, forces ${forceError.toExponential(2)}`);
+      expect(energyError).toBeLessThan(tolerance);
+      expect(forceError).toBeLessThan(tolerance);
+      expect(rel(r.energies!.reduce((a, b) => a + b, 0), r.energy)).toBeLessThan(1e-13);
+      expect(ewald.parameters!.method).toBe('ewald');
+      expect(ewald.parameters!.estimatedError / ewald.parameters!.referenceForce).toBeLessThan(1e-12);
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------
+describe('Madelung constants', () => {
+  const a = 5.64;
+  const ke = COULOMB_CONSTANT;
+  const fcc = [[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]];
+  const conventional = (basis: number[][][]) => {
+    const positions: number[] = [];
+    const types: number[] = [];
+    const charges: number[] = [];
+    basis.forEach((sites, s) =>
+      sites.forEach((f) => {
+        positions.push(...f.map((x) => x * a));
+        types.push(s === 0 ? 11 : 17);
+        charges.push(s === 0 ? 1 : -1);
+      }),
+    );
+    return { system: { positions, types, cell: [a, 0, 0, 0, a, 0, 0, 0, a] }, charges };
+  };
+  const madelung = (system: { positions: number[]; types: number[]; cell: number[] }, pairs: number, d: number) => {
+    const e = new Ewald({ charges: { 11: 1, 17: -1 }, accuracy: 1e-13 }).compute(system, { forces: true });
+    return { constant: (-e.energy / pairs) * (d / ke), forces: e.forces! };
+  };
+  const check = (value: number, expected: number, forces: Float64Array) => {
+    expect(rel(value, expected)).toBeLessThan(1e-9);
+    for (const f of forces) expect(Math.abs(f)).toBeLessThan(1e-9); // every ion is a centre of symmetry
+  };
+
+  it('rock salt (NaCl), conventional and primitive cells', () => {
+    const conv = conventional([fcc, fcc.map((f) => [f[0] + 0.5, f[1], f[2]])]);
+    const c = madelung(conv.system, 4, a / 2);
+    check(c.constant, 1.747564594633, c.forces);
+    const h = a / 2;
+    const primitive = { positions: [0, 0, 0, h, 0, 0], types: [11, 17], cell: [0, h, h, h, 0, h, h, h, 0] };
+    const p = madelung(primitive, 1, h);
+    check(p.constant, 1.747564594633, p.forces);
+  });
+
+  it('caesium chloride', () => {
+    const system = { positions: [0, 0, 0, a / 2, a / 2, a / 2], types: [11, 17], cell: [a, 0, 0, 0, a, 0, 0, 0, a] };
+    const d = (a * Math.sqrt(3)) / 2;
+    const c = madelung(system, 1, d);
+    // 1.76267477307 per nearest-neighbour distance (2.0353615095 per lattice
+    // constant a). The README's "2.035361151" is neither: it is the per-a
+    // value with two digits swapped (...509 -> ...151), off by 1.8e-7.
+    check(c.constant, 1.76267477307, c.forces);
+    check((c.constant * a) / d, 2.0353615095, c.forces);
+  });
+
+  it('zinc blende, conventional and primitive cells', () => {
+    const conv = conventional([fcc, fcc.map((f) => f.map((x) => x + 0.25))]);
+    const d = (a * Math.sqrt(3)) / 4;
+    const c = madelung(conv.system, 4, d);
+    check(c.constant, 1.638055053, c.forces);
+    const h = a / 2;
+    const primitive = { positions: [0, 0, 0, a / 4, a / 4, a / 4], types: [11, 17], cell: [0, h, h, h, 0, h, h, h, 0] };
+    const p = madelung(primitive, 1, d);
+    check(p.constant, 1.638055053, p.forces);
+  });
+
+  it('one charge in a cubic box with a neutralising background (Wigner constant of the sc lattice)', () => {
+    // E = -xi q^2 / (2 L), xi = 2.837297479480 (e.g. Hub, de Groot, van der
+    // Spoel, JCTC 10, 381 (2014)): the charged-cell energy is split-independent.
+    for (const smearing of [0.8, 1.5, 3]) {
+      const L = 7.3;
+      const e = new Ewald({ charges: [1], accuracy: 1e-12, smearing }).compute(
+        { positions: [1, 2, 3], types: [1], cell: [L, 0, 0, 0, L, 0, 0, 0, L] },
+        { forces: false },
+      );
+      expect(rel(e.energy, (-ke * 2.83729747948) / (2 * L))).toBeLessThan(1e-9);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------
+const TRICLINIC = [8.1, 0, 0, 1.2, 7.6, 0, -0.9, 0.7, 8.4];
+
+describe('Ewald gradients', () => {
+  const system = randomSystem({ seed: 11, atoms: 24, types: [11, 17], cell: TRICLINIC, minDistance: 1.2 });
+  const fixed = { smearing: 1.1, cutoff: 8.5, kCutoff: 6.5 };
+
+  for (const [label, charges, exponent, dispersion] of [
+    ['neutral Coulomb', randomCharges(24, 3), 1, undefined],
+    ['charged Coulomb', randomCharges(24, 4, 1.7), 1, undefined],
+    ['dispersion', undefined, 1, { 11: 12, 17: 85 }],
+    ['exponent 6 charges', randomCharges(24, 5), 6, undefined],
+  ] as const) {
+    it(`${label}: forces and stress by finite differences`, () => {
+      const ewald = new Ewald({ charges: charges as Float64Array | undefined, exponent, dispersion, ...fixed });
+      const energy = (positions: Float64Array, cell: ArrayLike<number>) =>
+        ewald.compute({ positions, types: system.types, cell }, { forces: false }).energy;
+      const r = ewald.compute(system, { stress: true, perAtom: true });
+      expect(ewald.parameters!.smearing).toBe(1.1);
+      // forces: a few coordinates
+      for (const k of [0, 7, 29, 50, 71]) {
+        const fd = derivative((x) => energy(x, system.cell!), system.positions, k, 1e-4)[0];
+        expect(Math.abs(-fd - r.forces![k]) / Math.max(1, Math.abs(r.forces![k])), `force ${k}`).toBeLessThan(1e-7);
+      }
+      let sum = [0, 0, 0];
+      for (let i = 0; i < 24; i++) sum = sum.map((s, c) => s + r.forces![3 * i + c]);
+      for (const s of sum) expect(Math.abs(s)).toBeLessThan(1e-9);
+      expect(rel(r.energies!.reduce((a, b) => a + b, 0), r.energy)).toBeLessThan(1e-12);
+      // stress = (1/V) dE/d(strain), straining positions and cell together
+      const V = cellVolume(system.cell!);
+      let scale = 0;
+      for (const s of r.stress!) scale = Math.max(scale, Math.abs(s));
+      const fdStress = stressByFiniteDifferences(energy, system.positions, system.cell!);
+      for (let a = 0; a < 3; a++) {
+        for (let b = 0; b < 3; b++) {
+          expect(Math.abs(fdStress[3 * a + b] - r.stress![3 * a + b]) / scale, `stress ${a}${b}`).toBeLessThan(1e-7);
+          expect(r.virial![3 * a + b]).toBeCloseTo(-V * r.stress![3 * a + b], 10);
+        }
+      }
+    });
+  }
+});
+
+describe('Ewald consistency', () => {
+  const system = randomSystem({ seed: 21, atoms: 40, types: [11, 17], cell: TRICLINIC, minDistance: 1.0 });
+
+  it('results do not depend on the smearing (neutral and charged cells)', () => {
+    for (const charges of [randomCharges(40, 8), randomCharges(40, 9, -3.2)]) {
+      const results = [0.7, 1.2, 2.0].map((smearing) =>
+        new Ewald({ charges, smearing, accuracy: 1e-11 }).compute(system, { stress: true }),
+      );
+      for (const r of results.slice(1)) {
+        expect(rel(r.energy, results[0].energy)).toBeLessThan(1e-10);
+        expect(relativeError(r.forces!, results[0].forces!)).toBeLessThan(1e-9);
+        expect(relativeError(r.stress!, results[0].stress!)).toBeLessThan(1e-9);
+      }
+    }
+  });
+
+  it('async equals sync; combined charges + dispersion is the sum of both', async () => {
+    const charges = randomCharges(40, 10);
+    const dispersion = { 11: 5, 17: 60 };
+    const both = new Ewald({ charges, dispersion, accuracy: 1e-10 });
+    const sync = both.compute(system, { stress: true, perAtom: true });
+    const async = await both.computeAsync(system, { stress: true, perAtom: true });
+    // equal up to the order of OpenMP reductions
+    expect(rel(async.energy, sync.energy)).toBeLessThan(1e-14);
+    expect(relativeError(async.forces!, sync.forces!)).toBeLessThan(1e-13);
+    expect(both.parameters!.dispersion).toBeDefined();
+    const c = new Ewald({ charges, accuracy: 1e-10 }).compute(system, { stress: true });
+    const d = new Ewald({ dispersion, accuracy: 1e-10 }).compute(system, { stress: true });
+    expect(rel(sync.energy, c.energy + d.energy)).toBeLessThan(1e-10);
+    expect(relativeError(sync.stress!, c.stress!.map((v, i) => v + d.stress![i]))).toBeLessThan(1e-9);
+  });
+
+  it('dispersion equals a brute-force lattice sum', () => {
+    const small = randomSystem({ seed: 31, atoms: 12, types: [11, 17, 8], cell: TRICLINIC, minDistance: 1.5 });
+    const C: Record<number, number> = { 11: 10, 17: 80, 8: 25 };
+    const c = Array.from(small.types, (t) => Math.sqrt(C[t]));
+    const cell = small.cell!;
+    const V = cellVolume(cell);
+    // real-space sum to R plus the continuum tail -(1/2)(sum c)^2/V 4 pi / (3 R^3)
+    const R = 60;
+    let energy = 0;
+    const n = 12;
+    const reach = 9;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        for (let a = -reach; a <= reach; a++) {
+          for (let b = -reach; b <= reach; b++) {
+            for (let g = -reach; g <= reach; g++) {
+              if (i === j && a === 0 && b === 0 && g === 0) continue;
+              const d = [0, 1, 2].map(
+                (x) => small.positions[3 * j + x] - small.positions[3 * i + x] + a * cell[x] + b * cell[3 + x] + g * cell[6 + x],
+              );
+              const r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+              if (r2 < R * R) energy -= (0.5 * c[i] * c[j]) / (r2 * r2 * r2);
+            }
+          }
+        }
+      }
+    }
+    const total = c.reduce((s, v) => s + v, 0);
+    energy -= (0.5 * total * total * 4 * Math.PI) / (3 * V * R ** 3);
+    const ewald = new Ewald({ dispersion: C, accuracy: 1e-12 }).compute(small, { forces: false });
+    console.log(`dispersion: Ewald ${ewald.energy}, brute force ${energy}, relative difference ${rel(ewald.energy, energy).toExponential(2)}`);
+    expect(rel(ewald.energy, energy)).toBeLessThan(1e-6);
+  });
+
+  it('the accuracy estimate bounds the measured RMS force error on random systems', () => {
+    const ratios: string[] = [];
+    for (const seed of [1, 2, 3]) {
+      const s = randomSystem({ seed, atoms: 60 + 20 * seed, types: [11, 17], cell: TRICLINIC.map((x) => x * (1 + 0.2 * seed)), minDistance: 1.0 });
+      const n = s.types.length;
+      for (const [name, options] of [
+        ['coulomb', { charges: randomCharges(n, seed + 100) }],
+        ['dispersion', { dispersion: { 11: 10, 17: 80 } }],
+      ] as const) {
+        const exact = new Ewald({ ...options, accuracy: 1e-13 }).compute(s);
+        for (const accuracy of [1e-3, 1e-5, 1e-7]) {
+          const ewald = new Ewald({ ...options, accuracy });
+          const r = ewald.compute(s);
+          const measured = rmsForceDifference(r.forces!, exact.forces!) / ewald.parameters!.referenceForce;
+          ratios.push(`${name} ${accuracy}: ${(measured / accuracy).toFixed(3)}`);
+          expect(measured, `${name} seed ${seed} accuracy ${accuracy}`).toBeLessThan(accuracy);
+          // and not absurdly pessimistic
+          expect(measured).toBeGreaterThan(accuracy / 300);
+        }
+      }
+    }
+    console.log(`measured error / requested accuracy: ${ratios.join(', ')}`);
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe('molecules: direct sum', () => {
+  const molecule = randomSystem({ seed: 41, atoms: 30, types: [1, 8], box: 7, minDistance: 1.0 });
+  const charges = randomCharges(30, 12, 0.6);
+
+  it('equals a brute-force double loop, forces by finite differences', () => {
+    for (const exponent of [1, 6] as const) {
+      const ewald = new Ewald({ charges, exponent });
+      const prefactor = exponent === 1 ? COULOMB_CONSTANT : 1;
+      const r = ewald.compute(molecule, { perAtom: true });
+      expect(ewald.parameters!.method).toBe('direct');
+      let energy = 0;
+      for (let i = 0; i < 30; i++) {
+        for (let j = i + 1; j < 30; j++) {
+          const d = Math.hypot(...[0, 1, 2].map((x) => molecule.positions[3 * i + x] - molecule.positions[3 * j + x]));
+          energy += (prefactor * charges[i] * charges[j]) / d ** exponent;
+        }
+      }
+      expect(rel(r.energy, energy)).toBeLessThan(1e-13);
+      for (const k of [0, 13, 44, 89]) {
+        const fd = derivative((x) => ewald.compute({ positions: x, types: molecule.types }, { forces: false }).energy, molecule.positions, k)[0];
+        expect(Math.abs(-fd - r.forces![k]) / Math.max(1, Math.abs(fd))).toBeLessThan(1e-8);
+      }
+    }
+  });
+
+  it('a cell without pbc is a molecule; stress needs a cell', () => {
+    const withCell = { ...molecule, cell: [20, 0, 0, 0, 20, 0, 0, 0, 20], pbc: [false, false, false] as [boolean, boolean, boolean] };
+    const a = new Ewald({ charges }).compute(withCell);
+    const b = new Ewald({ charges }).compute({ positions: molecule.positions, types: molecule.types });
+    expect(a.energy).toBe(b.energy);
+    expect(() => new Ewald({ charges }).compute({ positions: molecule.positions, types: molecule.types }, { stress: true })).toThrow(/stress/);
+  });
+});
+
+describe('bad input', () => {
+  const system = randomSystem({ seed: 5, atoms: 8, types: [11, 17], cell: [6, 0, 0, 0, 6, 0, 0, 0, 6], minDistance: 1.5 });
+  it('gives clear errors', () => {
+    expect(() => new Ewald({ charges: [1, -1] }).compute(system)).toThrow(/2 values but the system has 8 atoms/);
+    expect(() => new Ewald({ charges: { 11: 1 } }).compute(system)).toThrow(/no value for atomic number 17/);
+    expect(() => new Ewald({ charges: [1, NaN] })).toThrow(/finite/);
+    expect(() => new Ewald({ charges: { 11: 1, 17: -1 }, accuracy: 0 })).toThrow(/accuracy/);
+    expect(() => new Ewald({ charges: { 11: 1, 17: -1 }, accuracy: 2 })).toThrow(/accuracy/);
+    expect(() => new Ewald({ charges: { 11: 1, 17: -1 }, smearing: -1 })).toThrow(/smearing/);
+    expect(() => new Ewald({ charges: { 11: 1, 17: -1 }, cutoff: 0 })).toThrow(/cutoff/);
+    expect(() => new Ewald({ charges: { 11: 1, 17: -1 }, exponent: 3 as 1 })).toThrow(/exponent/);
+    expect(() => new Ewald({ dispersion: { 11: -1, 17: 2 } })).toThrow(/>= 0/);
+    expect(() => new Ewald({})).toThrow(/charges/);
+    expect(() => new Ewald({ charges: [1], typo: 1 } as never)).toThrow(/unknown option 'typo'/);
+    const ewald = new Ewald({ charges: { 11: 1, 17: -1 } });
+    expect(() => ewald.compute({ ...system, pbc: [true, true, false] })).toThrow(/all three axes/);
+    expect(() => ewald.compute({ ...system, cell: [6, 0, 0, 12, 0, 0, 0, 0, 6] })).toThrow(/linearly dependent/);
+    expect(() => new Ewald({ charges: { 11: 1, 17: -1 }, accuracy: 1e-16 })).toThrow(/accuracy/);
+    expect(() => new Ewald({ charges: [1, -1, 1, -1, 1, -1, 1, -1], smearing: 1, cutoff: 5, kCutoff: 1e4 }).compute(system)).toThrow(
+      /k_cutoff.*reciprocal vectors/,
+    );
+  });
+});

@@ -1,0 +1,355 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readExtxyz } from '../../lib/io/extxyz.js';
+import {
+  deserializeModel,
+  farthestPointSampling,
+  FeatureSet,
+  fitLinearModel,
+  fitSparseKernelModel,
+  kernelDesignRows,
+  learnScales,
+  LinearModel,
+  loadModel,
+  normalizeRows,
+  presetFeatures,
+  saveModel,
+  serializeModel,
+  SparseKernelModel,
+  type FeatureSetSpec,
+  type ForceFieldResult,
+  type SphericalExpansionHypers,
+  type System,
+  type TrainingFrame,
+} from '../../lib/index.js';
+import { derivative, relativeError, strained } from '../support/finite-differences.js';
+import { randomRotation, randomSystem, rotate, rng, TRICLINIC_CELL } from '../support/random-systems.js';
+import { DATA_DIR } from '../support/reference.js';
+import { cellVolume } from '../../lib/core/system.js';
+
+const hypers = (radius: number, width: number): SphericalExpansionHypers => ({
+  cutoff: { radius, smoothing: { type: 'ShiftedCosine', width: 0.5 } },
+  density: { type: 'Gaussian', width },
+  basis: { type: 'TensorProduct', max_angular: 2, radial: { type: 'Gto', max_radial: 2 } },
+});
+
+const spec: FeatureSetSpec = {
+  species: [11, 17],
+  blocks: [
+    { kind: 'soap', hypers: hypers(3.5, 0.4) },
+    { kind: 'soap', hypers: hypers(5, 0.8) },
+  ],
+};
+
+const periodic = randomSystem({ seed: 21, atoms: 12, types: [11, 17], cell: TRICLINIC_CELL, minDistance: 1.5 });
+const molecule = randomSystem({ seed: 22, atoms: 8, types: [11, 17], box: 5, minDistance: 1.5 });
+
+/** Unit feature rows of every environment of `systems`, grouped by species (order of spec.species). */
+function environments(features: FeatureSet, systems: System[]): Float64Array[] {
+  const D = features.dimension;
+  const rows: number[][] = features.spec.species.map(() => []);
+  for (const system of systems) {
+    const { unit, norms } = normalizeRows(features.compute(system).values, D);
+    Array.from(system.types as ArrayLike<number>).forEach((z, i) => {
+      if (norms[i] > 0) rows[features.spec.species.indexOf(z)].push(...unit.subarray(i * D, (i + 1) * D));
+    });
+  }
+  return rows.map((r) => Float64Array.from(r));
+}
+
+/** A model with random weights on the given sparse points (or environments of a few random systems). */
+function randomModel(seed: number, zeta: number, pools?: Float64Array[]): SparseKernelModel {
+  const features = new FeatureSet(spec);
+  features.scales = [0.7, 1.9];
+  const D = features.dimension;
+  const sources =
+    pools ??
+    environments(features, [0, 1].map((k) => randomSystem({ seed: seed * 10 + k, atoms: 8, types: [11, 17], cell: TRICLINIC_CELL, minDistance: 1.4 })));
+  const counts = sources.map((p) => p.length / D);
+  const random = rng(seed);
+  const M = counts.reduce((a, b) => a + b, 0);
+  const points = new Float64Array(M * D);
+  let offset = 0;
+  for (const p of sources) {
+    points.set(p, offset);
+    offset += p.length;
+  }
+  return new SparseKernelModel(features, {
+    zeta,
+    counts,
+    points,
+    weights: Float64Array.from({ length: M }, () => random() - 0.5),
+    biases: Float64Array.from({ length: counts.length }, () => random() - 0.5),
+  });
+}
+
+
+describe('sparse-kernel model as a force field', () => {
+  for (const zeta of [2, 3]) {
+    const model = randomModel(zeta, zeta);
+    for (const [name, system] of [['periodic', periodic], ['molecule', molecule]] as const) {
+      it(`forces are -dE/dr (${name}, zeta ${zeta})`, () => {
+        const result = model.compute(system, { forces: true });
+        for (const k of [0, 7, 3 * system.types.length - 1]) {
+          const fd = derivative((p) => model.compute({ ...system, positions: p }).energy, system.positions, k);
+          expect(Math.abs(result.forces![k] + fd[0])).toBeLessThan(1e-7 * Math.max(1, Math.abs(fd[0])));
+        }
+      });
+
+      it(`forces sum to zero, energy is rotation invariant and forces rotate (${name}, zeta ${zeta})`, () => {
+        const result = model.compute(system);
+        for (let x = 0; x < 3; x++) {
+          let sum = 0;
+          for (let i = 0; i < system.types.length; i++) sum += result.forces![3 * i + x];
+          expect(Math.abs(sum)).toBeLessThan(1e-10);
+        }
+        const R = randomRotation(9);
+        const rotated = model.compute({ ...system, positions: rotate(system.positions, R), cell: system.cell ? rotate(system.cell, R) : null });
+        expect(Math.abs(rotated.energy - result.energy)).toBeLessThan(1e-10 * Math.max(1, Math.abs(result.energy)));
+        expect(relativeError(rotated.forces!, rotate(result.forces!, R))).toBeLessThan(1e-9);
+      });
+    }
+
+    it(`stress is (1/V) dE/dstrain and virial = -V stress (zeta ${zeta})`, () => {
+      const result = model.compute(periodic, { stress: true });
+      const V = cellVolume(periodic.cell!);
+      for (const [a, b] of [[0, 0], [0, 1], [1, 0], [2, 2], [1, 2]]) {
+        const fd = derivative((e) => {
+          const s = strained(periodic.positions, periodic.cell, a, b, e[0]);
+          return model.compute({ ...periodic, positions: s.positions, cell: s.cell }).energy;
+        }, [0], 0);
+        expect(Math.abs(result.stress![3 * a + b] - fd[0] / V)).toBeLessThan(1e-7 * Math.max(1, Math.abs(fd[0] / V)));
+        expect(result.virial![3 * a + b]).toBeCloseTo(-V * result.stress![3 * a + b], 12);
+      }
+    });
+  }
+
+  it('per-atom energies sum to the energy; async equals sync', async () => {
+    const model = randomModel(5, 2);
+    const sync = model.compute(periodic, { perAtom: true, stress: true });
+    expect(sync.energies!.reduce((a, b) => a + b, 0)).toBeCloseTo(sync.energy, 10);
+    const async_ = await model.computeAsync(periodic, { perAtom: true, stress: true });
+    expect(async_.energy).toBe(sync.energy);
+    expect(async_.forces).toEqual(sync.forces);
+    expect(async_.stress).toEqual(sync.stress);
+  });
+
+  it('design rows reproduce the model: energy row . parameters = E, force rows . parameters = F', () => {
+    // Odd counts, so the paired and the remainder loops over sparse points both run.
+    const features = new FeatureSet(spec);
+    features.scales = [0.7, 1.9];
+    const D = features.dimension;
+    const pools = environments(features, [molecule]).map((p, s) => p.subarray(0, (s === 0 ? 3 : 1) * D));
+    const model = randomModel(6, 3, pools);
+    const parameters: number[] = [];
+    model.counts.forEach((M, s) => parameters.push(...model.weights.subarray(model.starts[s], model.starts[s] + M), model.biases[s]));
+    const rows = kernelDesignRows(model, periodic, true);
+    const P = parameters.length;
+    const dot = (row: Float64Array) => row.reduce((acc, v, k) => acc + v * parameters[k], 0);
+    const result = model.compute(periodic);
+    expect(Math.abs(dot(rows.energy) - result.energy)).toBeLessThan(1e-10 * Math.abs(result.energy));
+    const forces = Float64Array.from({ length: 3 * rows.atoms }, (_, r) => dot(rows.forces!.subarray(r * P, (r + 1) * P)));
+    expect(relativeError(forces, result.forces!)).toBeLessThan(1e-10);
+  });
+
+  it('rejects bad parameters and unknown species with errors naming the field', () => {
+    const model = randomModel(7, 2);
+    const base = { zeta: 2, counts: model.counts, points: model.points, weights: model.weights, biases: model.biases };
+    expect(() => new SparseKernelModel(model.features, { ...base, zeta: 0 })).toThrow(/zeta: expected an integer >= 1/);
+    expect(() => new SparseKernelModel(model.features, { ...base, zeta: 1.5 })).toThrow(/zeta: expected an integer >= 1/);
+    expect(() => new SparseKernelModel(model.features, { ...base, counts: [1] })).toThrow(/counts: expected 2 integers/);
+    expect(() => new SparseKernelModel(model.features, { ...base, weights: new Float64Array(1) })).toThrow(/weights: expected/);
+    expect(() => model.compute({ ...molecule, types: molecule.types.map((t, i) => (i === 3 ? 8 : t)) })).toThrow(
+      /types\[3\]: atomic number 8 is unknown to this model/,
+    );
+  });
+});
+
+describe('farthest-point sampling', () => {
+  const features = new FeatureSet(spec);
+  const pool = environments(features, [periodic, molecule])[0];
+  const D = features.dimension;
+
+  it('picks distinct points, deterministically, each the farthest from those before', () => {
+    const picked = farthestPointSampling(pool, D, 6);
+    expect(picked).toEqual(farthestPointSampling(pool, D, 6));
+    expect(new Set(picked).size).toBe(6);
+    const d2 = (a: number, b: number) => {
+      let s = 0;
+      for (let k = 0; k < D; k++) s += (pool[a * D + k] - pool[b * D + k]) ** 2;
+      return s;
+    };
+    for (let n = 1; n < picked.length; n++) {
+      const gap = (i: number) => Math.min(...picked.slice(0, n).map((p) => d2(i, p)));
+      for (let i = 0; i < pool.length / D; i++) expect(gap(picked[n])).toBeGreaterThanOrEqual(gap(i));
+    }
+  });
+
+  it('stops at the distinct points when asked for more; rejects M < 1', () => {
+    const rows = pool.length / D;
+    const doubled = new Float64Array(2 * pool.length);
+    doubled.set(pool);
+    doubled.set(pool, pool.length);
+    const picked = farthestPointSampling(doubled, D, 5 * rows);
+    expect(picked.length).toBe(rows);
+    expect(() => farthestPointSampling(pool, D, 0)).toThrow(/sparsePoints: expected an integer >= 1/);
+  });
+});
+
+function generated(truth: SparseKernelModel, systems: System[]): TrainingFrame[] {
+  return systems.map((system) => {
+    const r = truth.compute(system);
+    return { system, energy: r.energy, forces: r.forces };
+  });
+}
+
+describe('fitting', () => {
+  it('recovers a sparse-kernel function whose sparse points are all training environments', () => {
+    const systems = Array.from({ length: 10 }, (_, k) =>
+      randomSystem({ seed: 300 + k, atoms: 6, types: [11, 17], cell: TRICLINIC_CELL, minDistance: 1.4 }),
+    );
+    const options = { forceWeight: 1, regularizations: [1e-12, 1e-10], sparsePoints: 1000, seed: 3 };
+    // The truth's sparse points must be the fitted model's: same scales (learnt on all frames), all environments.
+    const features = new FeatureSet(spec);
+    features.scales = learnScales(features, systems.map((system) => ({ system, energy: 0 })));
+    const pools = environments(features, systems);
+    const truth = randomModel(8, 2, pools);
+    truth.features.scales = features.scales;
+
+    const { model, report } = fitSparseKernelModel(spec, generated(truth, systems), options);
+    expect(report.sparsePoints).toEqual(truth.counts);
+    expect(report.notes.join('\n')).toMatch(/1000 sparse points asked/);
+    expect(report.validation.forceRmse).toBeLessThan(1e-6);
+    const test = randomSystem({ seed: 999, atoms: 8, types: [11, 17], cell: TRICLINIC_CELL, minDistance: 1.4 });
+    const expected = truth.compute(test);
+    const got = model.compute(test);
+    expect(Math.abs(got.energy - expected.energy)).toBeLessThan(1e-6 * Math.max(1, Math.abs(expected.energy)));
+    expect(relativeError(got.forces!, expected.forces!)).toBeLessThan(1e-5);
+  });
+
+  it('reports progress and validates options', () => {
+    const frames = [0, 1, 2].map((k) => ({
+      system: randomSystem({ seed: 200 + k, atoms: 6, types: [11, 17], cell: TRICLINIC_CELL, minDistance: 1.4 }),
+      energy: k,
+    }));
+    const stages = new Set<string>();
+    fitSparseKernelModel(spec, frames, { onProgress: (p) => stages.add(p.stage), regularizations: [1e-6], sparsePoints: 2 });
+    expect([...stages]).toEqual(['scaling', 'sparse-points', 'accumulating', 'regularisation', 'solving']);
+    expect(() => fitSparseKernelModel(spec, frames, { zeta: 0 })).toThrow(/zeta: expected an integer >= 1/);
+    expect(() => fitSparseKernelModel(spec, frames, { zeta: 2.5 })).toThrow(/zeta: expected an integer >= 1/);
+    expect(() => fitSparseKernelModel(spec, frames, { sparsePoints: 0 })).toThrow(/sparsePoints: expected an integer >= 1/);
+    expect(() => fitSparseKernelModel(spec, frames, { folds: 1 })).toThrow(/folds: expected an integer >= 2/);
+    expect(() => fitSparseKernelModel(spec, frames.slice(0, 1))).toThrow(/at least 2 training frames/);
+  });
+});
+
+describe('model files', () => {
+  const model = randomModel(3, 3);
+  const dir = mkdtempSync(join(tmpdir(), 'lodestone-kernel-'));
+
+  it('save -> load gives identical predictions bit for bit', async () => {
+    const path = join(dir, 'kernel.lsm');
+    saveModel(path, model, { note: 'kernel' });
+    const { model: loaded, metadata } = loadModel(path);
+    expect(metadata.note).toBe('kernel');
+    expect(loaded).toBeInstanceOf(SparseKernelModel);
+    const k = loaded as SparseKernelModel;
+    expect(k.zeta).toBe(3);
+    expect(k.counts).toEqual(model.counts);
+    expect(k.points).toEqual(model.points);
+    const same = (a: ForceFieldResult, b: ForceFieldResult) => {
+      expect(b.energy).toBe(a.energy);
+      expect(b.forces).toEqual(a.forces);
+      expect(b.stress).toEqual(a.stress);
+    };
+    same(model.compute(periodic, { stress: true }), loaded.compute(periodic, { stress: true }));
+    same(model.compute(molecule), await loaded.computeAsync!(molecule));
+  });
+
+  /** The file with its JSON header edited (padding recomputed; the payload checksum is unaffected). */
+  function withHeader(bytes: Buffer, edit: (header: Record<string, unknown>) => void): Buffer {
+    const length = bytes.readUInt32LE(12);
+    const header = JSON.parse(bytes.toString('utf8', 16, 16 + length)) as Record<string, unknown>;
+    const payload = bytes.subarray(16 + length + ((8 - ((16 + length) % 8)) % 8));
+    edit(header);
+    const json = Buffer.from(JSON.stringify(header), 'utf8');
+    const prefix = Buffer.from(bytes.subarray(0, 16));
+    prefix.writeUInt32LE(json.length, 12);
+    return Buffer.concat([prefix, json, Buffer.alloc((8 - ((16 + json.length) % 8)) % 8), payload]);
+  }
+
+  it('linear model files keep the version 1 layout (files written before sparse-kernel existed still load)', () => {
+    const features = new FeatureSet(spec);
+    const linear = new LinearModel(features, {
+      weights: Float64Array.from({ length: 2 * features.dimension }, (_, k) => Math.sin(k)),
+      biases: Float64Array.of(0.5, -0.25),
+    });
+    const bytes = serializeModel(linear);
+    expect(bytes.readUInt32LE(8)).toBe(1);
+    const header = JSON.parse(bytes.toString('utf8', 16, 16 + bytes.readUInt32LE(12))) as Record<string, unknown>;
+    expect(Object.keys(header)).toEqual(['kind', 'features', 'scales', 'dimension', 'arrays', 'sha256', 'metadata']);
+    expect(header.kind).toBe('linear');
+    expect((header.arrays as Array<{ name: string }>).map((a) => a.name)).toEqual(['weights', 'biases']);
+    const loaded = deserializeModel(bytes).model;
+    expect(loaded).toBeInstanceOf(LinearModel);
+    expect(loaded.compute(molecule).energy).toBe(linear.compute(molecule).energy);
+  });
+
+  it('rejects unknown kinds and corrupt files with clear errors', () => {
+    const bytes = serializeModel(model);
+    expect(deserializeModel(withHeader(bytes, () => {})).model).toBeInstanceOf(SparseKernelModel);
+    expect(() => deserializeModel(withHeader(bytes, (h) => (h.kind = 'gaussian-process')), 'k.lsm')).toThrow(
+      /k.lsm: unknown model kind "gaussian-process" \(this lodestone reads linear, sparse-kernel\)/,
+    );
+    expect(() => deserializeModel(withHeader(bytes, (h) => (h.zeta = 0)), 'k.lsm')).toThrow(/k.lsm: sparse-kernel model: zeta: expected an integer >= 1/);
+    expect(() => deserializeModel(withHeader(bytes, (h) => (h.counts = [1, 1])), 'k.lsm')).toThrow(/k.lsm: sparse-kernel model: points: expected/);
+    expect(() =>
+      deserializeModel(
+        withHeader(bytes, (h) => ((h.arrays as Array<{ name: string }>)[0].name = 'other')),
+        'k.lsm',
+      ),
+    ).toThrow(/k.lsm: corrupt header: no 'points' array for a sparse-kernel model/);
+    const flipped = Buffer.from(bytes);
+    flipped[flipped.length - 3] ^= 0xff;
+    expect(() => deserializeModel(flipped, 'k.lsm')).toThrow(/checksum mismatch/);
+    expect(() => deserializeModel(bytes.subarray(0, bytes.length - 8), 'k.lsm')).toThrow(/truncated or padded/);
+  });
+});
+
+describe('molten NaCl (data/nacl-melt-64.xyz), local features', () => {
+  it('sparse-kernel vs linear force RMSE on held-out frames', () => {
+    const frames = readExtxyz(join(DATA_DIR, 'nacl-melt-64.xyz')).map((f) => ({
+      system: { positions: f.positions, types: f.types, cell: f.cell, pbc: f.pbc },
+      energy: f.info.energy as number,
+      forces: f.arrays.forces as Float64Array,
+    }));
+    // Frames spread over the trajectory: 40 to train, 20 to test, interleaved.
+    const stride = Math.floor(frames.length / 60);
+    const picked = frames.filter((_, k) => k % stride === 0).slice(0, 60);
+    const train = picked.filter((_, k) => k % 3 !== 2);
+    const test = picked.filter((_, k) => k % 3 === 2);
+    const features = presetFeatures('local', [11, 17], { maxRadial: 4, maxAngular: 3 });
+    const rmse = (model: { compute(s: System): ForceFieldResult }) => {
+      let sum = 0, count = 0;
+      for (const f of test) {
+        const r = model.compute(f.system);
+        for (let k = 0; k < f.forces.length; k++) sum += (r.forces![k] - f.forces[k]) ** 2;
+        count += f.forces.length;
+      }
+      return Math.sqrt(sum / count);
+    };
+    const linear = rmse(fitLinearModel(features, train).model);
+    const kernel = rmse(fitSparseKernelModel(features, train, { sparsePoints: 100 }).model);
+    console.log(`melt force RMSE (eV/A), ${train.length} train / ${test.length} test frames: linear ${linear.toFixed(4)}, sparse-kernel ${kernel.toFixed(4)}`);
+    expect(train.length).toBe(40);
+    expect(test.length).toBe(20);
+    // Measured: linear 0.119, sparse-kernel (M = 100, zeta = 2) 0.138 eV/A, against a force RMS of 0.53 eV/A.
+    // The kernel is not better here (more sparse points or other zeta only
+    // close the gap): with a 4.5 A cutoff both are limited by the long-range
+    // electrostatics no local model sees, so only that it stays close is asserted.
+    expect(linear).toBeLessThan(0.15);
+    expect(kernel).toBeLessThan(1.3 * linear);
+  }, 180_000);
+});

@@ -1,0 +1,31 @@
+// The C++ core on its own: build the native test binary with plain CMake (no
+// Node), run it, and run it again under valgrind memcheck, which must report
+// no errors and no definite leaks.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const buildDir = `${root}build-core-test`;
+const binary = `${buildDir}/lodestone_core_test`;
+
+describe('native core', () => {
+  it('builds without Node and passes its own checks, clean under valgrind memcheck', () => {
+    execFileSync('cmake', ['-S', root, '-B', buildDir, '-DLODESTONE_BUILD_TESTS=ON', '-DCMAKE_BUILD_TYPE=Release'], { stdio: 'pipe' });
+    execFileSync('cmake', ['--build', buildDir, '--target', 'lodestone_core_test', '-j2'], { stdio: 'pipe' });
+    const direct = spawnSync(binary, [], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '2' } });
+    expect(direct.stdout).toContain('0 failure(s)');
+    expect(direct.status).toBe(0);
+
+    const valgrind = spawnSync('valgrind', ['--version'], { encoding: 'utf8' });
+    expect(valgrind.status, 'valgrind is required (apt-get install valgrind; .ci/run installs it)').toBe(0);
+    const checked = spawnSync(
+      'valgrind',
+      ['--error-exitcode=3', '--leak-check=full', '--errors-for-leak-kinds=definite', '--show-leak-kinds=definite', binary],
+      { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '2' } },
+    );
+    expect(checked.stderr).toMatch(/ERROR SUMMARY: 0 errors/);
+    expect(checked.stderr).toMatch(/definitely lost: 0 bytes|no leaks are possible/);
+    expect(checked.status).toBe(0);
+  }, 300_000);
+});
