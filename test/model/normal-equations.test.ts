@@ -1,0 +1,167 @@
+// The fit's solver (native NormalEquations: batched rank-k updates of the
+// upper triangle, Eigen's blocked Cholesky) against a plain dense solve
+// written here, on random weighted problems of both shapes: more rows than
+// parameters, and fewer (only the regularisation makes those solvable).
+import { describe, expect, it } from 'vitest';
+import { native } from '../../lib/native/addon.js';
+import type { NativeNormalEquations } from '../../lib/native/types.js';
+import { rng } from '../support/random-systems.js';
+
+/** Gaussian elimination with partial pivoting: x = A^-1 b for a dense n x n row-major A. */
+function denseSolve(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  const m = Float64Array.from(a);
+  const x = Float64Array.from(b);
+  for (let k = 0; k < n; k++) {
+    let pivot = k;
+    for (let i = k + 1; i < n; i++) if (Math.abs(m[i * n + k]) > Math.abs(m[pivot * n + k])) pivot = i;
+    for (let j = 0; j < n; j++) [m[k * n + j], m[pivot * n + j]] = [m[pivot * n + j], m[k * n + j]];
+    [x[k], x[pivot]] = [x[pivot], x[k]];
+    for (let i = k + 1; i < n; i++) {
+      const f = m[i * n + k] / m[k * n + k];
+      for (let j = k; j < n; j++) m[i * n + j] -= f * m[k * n + j];
+      x[i] -= f * x[k];
+    }
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = x[i];
+    for (let j = i + 1; j < n; j++) s -= m[i * n + j] * x[j];
+    x[i] = s / m[i * n + i];
+  }
+  return x;
+}
+
+interface Problem {
+  rows: Float64Array;
+  targets: Float64Array;
+  weights: Float64Array;
+  count: number;
+  n: number;
+}
+
+function randomProblem(seed: number, count: number, n: number): Problem {
+  const random = rng(seed);
+  // Columns of different sizes, as feature blocks and biases have.
+  const columnScale = Float64Array.from({ length: n }, () => 10 ** (2 * random() - 1));
+  const rows = Float64Array.from({ length: count * n }, (_, k) => (random() - 0.5) * columnScale[k % n]);
+  return {
+    rows,
+    targets: Float64Array.from({ length: count }, () => 10 * (random() - 0.5)),
+    weights: Float64Array.from({ length: count }, () => 0.01 + random()),
+    count,
+    n,
+  };
+}
+
+/** A^T W A and A^T W y, summed row by row. */
+function normalMatrix(p: Problem): { ata: Float64Array; atb: Float64Array } {
+  const { rows, targets, weights, count, n } = p;
+  const ata = new Float64Array(n * n);
+  const atb = new Float64Array(n);
+  for (let r = 0; r < count; r++) {
+    for (let i = 0; i < n; i++) {
+      const wi = weights[r] * rows[r * n + i];
+      atb[i] += wi * targets[r];
+      for (let j = 0; j < n; j++) ata[i * n + j] += wi * rows[r * n + j];
+    }
+  }
+  return { ata, atb };
+}
+
+/** Adds the problem in uneven chunks, so the native row buffer fills and flushes at odd places. */
+function accumulate(p: Problem): NativeNormalEquations {
+  const equations = new native.NormalEquations(p.n);
+  for (let start = 0, chunk = 1; start < p.count; start += chunk, chunk = (chunk * 7) % 97 + 1) {
+    const end = Math.min(p.count, start + chunk);
+    equations.add(p.rows.slice(start * p.n, end * p.n), p.targets.slice(start, end), p.weights.slice(start, end));
+  }
+  return equations;
+}
+
+function relativeDifference(a: Float64Array, b: Float64Array): number {
+  let num = 0, den = 0;
+  for (let k = 0; k < a.length; k++) {
+    num += (a[k] - b[k]) ** 2;
+    den += b[k] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+describe('normal equations: solver against a dense direct solve', () => {
+  // Primal shape (rows > parameters, past the native batch of 512 rows) and
+  // dual shape (rows < parameters: solvable only through the regularisation).
+  // In the dual shape A^T W A is singular and the condition number of the
+  // regularised system grows as 1/lambda: a backward-stable solve is
+  // accurate to about 1e-16 / lambda there, so the smallest candidate is 1e-5.
+  for (const [count, n, lambdas] of [[1300, 37, [1e-8, 1e-4, 1e-1]], [40, 90, [1e-5, 1e-3, 1e-1]]] as const) {
+    const p = randomProblem(count * 31 + n, count, n);
+    const { ata, atb } = normalMatrix(p);
+    const equations = accumulate(p);
+
+    for (const lambda of lambdas) {
+      it(`${count} rows x ${n} parameters, relative regularisation ${lambda}`, () => {
+        const a = Float64Array.from(ata);
+        for (let i = 0; i < n; i++) a[i * n + i] += lambda * ata[i * n + i];
+        const expected = denseSolve(a, atb, n);
+        expect(relativeDifference(equations.solve(lambda, 'relative'), expected)).toBeLessThan(1e-10);
+      });
+
+      it(`${count} rows x ${n} parameters, absolute and matrix regularisation ${lambda}`, () => {
+        // An absolute lambda of the same size relative to the matrix: lambda times its mean diagonal.
+        let meanDiagonal = 0;
+        for (let i = 0; i < n; i++) meanDiagonal += ata[i * n + i] / n;
+        const absolute = Float64Array.from(ata);
+        for (let i = 0; i < n; i++) absolute[i * n + i] += lambda * meanDiagonal;
+        expect(relativeDifference(equations.solve(lambda * meanDiagonal, 'absolute'), denseSolve(absolute, atb, n))).toBeLessThan(1e-10);
+
+        // R = B^T B (positive semi-definite), scaled by trace(A^T W A) / trace(R).
+        const random = rng(n);
+        const b = Float64Array.from({ length: n * n }, () => random() - 0.5);
+        const r = new Float64Array(n * n);
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) r[i * n + j] += b[k * n + i] * b[k * n + j];
+        let traceA = 0, traceR = 0;
+        for (let i = 0; i < n; i++) {
+          traceA += ata[i * n + i];
+          traceR += r[i * n + i];
+        }
+        const scaled = Float64Array.from(ata, (v, k) => v + ((lambda * traceA) / traceR) * r[k]);
+        expect(relativeDifference(equations.solve(lambda, r), denseSolve(scaled, atb, n))).toBeLessThan(1e-10);
+      });
+    }
+
+    it(`${count} rows x ${n} parameters: residual, trace and merge match the rows`, () => {
+      const x = equations.solve(1e-3, 'relative');
+      let expected = 0;
+      for (let r = 0; r < count; r++) {
+        let e = -p.targets[r];
+        for (let j = 0; j < n; j++) e += p.rows[r * n + j] * x[j];
+        expected += p.weights[r] * e * e;
+      }
+      expect(Math.abs(equations.residual(x) - expected)).toBeLessThan(1e-9 * expected);
+      let trace = 0;
+      for (let i = 0; i < n; i++) trace += ata[i * n + i];
+      expect(Math.abs(equations.trace - trace)).toBeLessThan(1e-12 * trace);
+      // Two halves merged give the same system as the whole.
+      const half = Math.floor(count / 2);
+      const first = accumulate({ ...p, rows: p.rows.slice(0, half * n), targets: p.targets.slice(0, half), weights: p.weights.slice(0, half), count: half });
+      const second = accumulate({
+        ...p,
+        rows: p.rows.slice(half * n),
+        targets: p.targets.slice(half),
+        weights: p.weights.slice(half),
+        count: count - half,
+      });
+      first.merge(second);
+      expect(first.rows).toBe(count);
+      expect(relativeDifference(first.solve(1e-3, 'relative'), x)).toBeLessThan(1e-10);
+    });
+  }
+
+  it('rejects bad regularisations and non-finite targets', () => {
+    const equations = new native.NormalEquations(3);
+    equations.add(Float64Array.of(1, 1, 0), Float64Array.of(1));
+    expect(() => equations.solve(-1, 'relative')).toThrow(/regularisation must be a finite number >= 0, got -1/);
+    expect(() => equations.solve(1e-3, 'other' as 'relative')).toThrow(/regulariser: expected 'relative', 'absolute' or a Float64Array/);
+    expect(() => equations.solve(1e-3, new Float64Array(4))).toThrow(/regulariser: expected a 3 x 3 matrix/);
+    expect(() => equations.add(Float64Array.of(1, 2, 3), Float64Array.of(Number.NaN))).toThrow(/not a finite number/);
+  });
+});
