@@ -74,7 +74,11 @@ export function featurePass(features: FeatureSet, system: System, withGradients:
 }
 
 export function designRows(features: FeatureSet, system: System, withForces: boolean): DesignRows {
-  const pass = featurePass(features, system, withForces);
+  return passDesignRows(features, featurePass(features, system, withForces), withForces);
+}
+
+/** designRows() of a frame whose features are already computed. */
+export function passDesignRows(features: FeatureSet, pass: FramePass, withForces: boolean): DesignRows {
   const species = pass.species;
   const N = species.length;
   const nParams = parameterCount(features);

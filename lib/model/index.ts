@@ -16,7 +16,7 @@ export { SPECIES_WEIGHTS } from './feature-set.js';
 export type { SpeciesWeights } from './feature-set.js';
 export { SparseKernelModel, farthestPointSampling, kernelMatrix, normalizeRows, DEFAULT_ZETA } from './sparse-kernel.js';
 export type { SparseKernelParameters } from './sparse-kernel.js';
-export { fitSparseKernelModel, kernelDesignRows, kernelParameterCount, DEFAULT_SPARSE_POINTS } from './sparse-kernel-fit.js';
+export { fitSparseKernelModel, kernelDesignRows, linearKernelDesignRows, kernelParameterCount, DEFAULT_SPARSE_POINTS } from './sparse-kernel-fit.js';
 export type { SparseKernelFitOptions, SparseKernelFitReport, KernelLayout } from './sparse-kernel-fit.js';
 export { presetFeatures, localHypers, lodeHypers, PRESETS } from './presets.js';
 export type { PresetName, PresetOptions } from './presets.js';

@@ -53,6 +53,7 @@ function modelArrays(model: Model): Array<{ name: string; values: Float64Array }
       { name: 'points', values: model.points },
       { name: 'weights', values: model.weights },
       { name: 'biases', values: model.biases },
+      ...(model.linear ? [{ name: 'linear', values: model.linear }] : []),
     ];
   }
   return [
@@ -155,7 +156,14 @@ export function deserializeModel(bytes: Buffer, source = 'model'): { model: Mode
   let model: Model;
   try {
     model = points
-      ? new SparseKernelModel(features, { zeta: header.zeta as number, counts: header.counts as number[], points, weights, biases })
+      ? new SparseKernelModel(features, {
+          zeta: header.zeta as number,
+          counts: header.counts as number[],
+          points,
+          weights,
+          biases,
+          ...(arrays.has('linear') ? { linear: arrays.get('linear') } : {}),
+        })
       : new LinearModel(features, { weights, biases });
   } catch (e) {
     return fail((e as Error).message);

@@ -4,7 +4,7 @@
 // Phi^T W y, with the same frame-by-frame normal equations, validation scan
 // and native Cholesky as the linear model.
 import type { System } from '../core/system.js';
-import { featurePass, type DesignRows } from './design.js';
+import { featurePass, parameterCount, passDesignRows, speciesParameters, type DesignRows, type FramePass } from './design.js';
 import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
 import {
   checkZeta,
@@ -36,6 +36,12 @@ export interface SparseKernelFitOptions extends FitOptions {
   sparsePoints?: number;
   /** Kernel exponent (integer >= 1). Default 2. */
   zeta?: number;
+  /**
+   * Fit linear weights on the features together with the kernel weights
+   * (default true): the kernel then corrects a linear model instead of
+   * replacing it, so the model is at least as expressive as the linear one.
+   */
+  linear?: boolean;
 }
 
 export interface SparseKernelFitReport extends FitReport {
@@ -66,8 +72,11 @@ export function kernelParameterCount(layout: KernelLayout): number {
  * -sum_i dk(x_i, y_m)/dx_i . dx_i/dr_j from the full feature gradients.
  */
 export function kernelDesignRows(layout: KernelLayout, system: System, withForces: boolean): DesignRows {
+  return passKernelRows(layout, featurePass(layout.features, system, withForces), withForces);
+}
+
+function passKernelRows(layout: KernelLayout, pass: FramePass, withForces: boolean): DesignRows {
   const { features, zeta, counts, points } = layout;
-  const pass = featurePass(features, system, withForces);
   const species = pass.species;
   const N = species.length;
   const D = features.dimension;
@@ -196,6 +205,69 @@ function regulariserMatrix(layout: KernelLayout): Float64Array {
   return R;
 }
 
+/**
+ * Rows of the linear-plus-kernel problem: the linear model's columns
+ * (weights and biases), then the kernel weights alpha without the kernel's
+ * own bias columns (the linear part has the biases).
+ */
+export function linearKernelDesignRows(layout: KernelLayout, system: System, withForces: boolean): DesignRows {
+  const pass = featurePass(layout.features, system, withForces);
+  const linear = passDesignRows(layout.features, pass, withForces);
+  const kernel = passKernelRows(layout, pass, withForces);
+  const PL = parameterCount(layout.features);
+  const PK = kernelParameterCount(layout);
+  const P = PL + PK - layout.counts.length;
+  const starts = speciesStarts(layout.counts);
+  const join = (a: Float64Array, b: Float64Array, rows: number) => {
+    const out = new Float64Array(rows * P);
+    for (let r = 0; r < rows; r++) {
+      out.set(a.subarray(r * PL, (r + 1) * PL), r * P);
+      layout.counts.forEach((M, s) => {
+        const from = r * PK + starts[s] + s;
+        out.set(b.subarray(from, from + M), r * P + PL + starts[s]);
+      });
+    }
+    return out;
+  };
+  return {
+    energy: join(linear.energy, kernel.energy, 1),
+    forces: withForces ? join(linear.forces!, kernel.forces!, 3 * linear.atoms) : undefined,
+    atoms: linear.atoms,
+  };
+}
+
+/**
+ * Regulariser of the linear-plus-kernel problem for one set of normal
+ * equations: diag(A^T W A) on the linear columns (the linear model's
+ * relative regularisation) and K_MM on each species' kernel weights, scaled
+ * to the kernel columns' share of trace(A^T W A), so one lambda weighs both
+ * parts alike.
+ */
+function linearKernelRegulariser(layout: KernelLayout, diagonal: Float64Array): Float64Array {
+  const { features, zeta, counts, points } = layout;
+  const D = features.dimension;
+  const PL = parameterCount(features);
+  const P = diagonal.length;
+  const R = new Float64Array(P * P);
+  let mean = 0;
+  for (const v of diagonal) mean += v / P;
+  for (let i = 0; i < PL; i++) R[i * P + i] = diagonal[i] > 0 ? diagonal[i] : mean;
+  const starts = speciesStarts(counts);
+  counts.forEach((M, s) => {
+    if (M === 0) return;
+    const column = PL + starts[s];
+    const K = kernelMatrix(points.subarray(starts[s] * D, (starts[s] + M) * D), M, D, zeta);
+    let share = 0, trace = 0;
+    for (let m = 0; m < M; m++) {
+      share += diagonal[column + m];
+      trace += K[m * M + m];
+    }
+    const scale = share > 0 ? share / trace : mean;
+    for (let m = 0; m < M; m++) for (let n = 0; n < M; n++) R[(column + m) * P + column + n] = scale * K[m * M + n];
+  });
+  return R;
+}
+
 /** Fits a sparse kernel potential; returns the model and a report of the errors. */
 export function fitSparseKernelModel(
   spec: FeatureSetSpec,
@@ -213,7 +285,7 @@ export function fitSparseKernelModel(
   const frames = features.residualFrames(data);
   const assignment = assignFolds(frames, settings);
   const S = features.spec.species.length;
-  const P = S * (wanted + 1);
+  const P = (options.linear ?? true ? parameterCount(features) : S) + S * wanted;
   const estimatedBytes = checkMemory(memoryPlan(features, frames, P, assignment.folds), settings, options);
 
   // Candidates are every training environment's features (values only, no
@@ -265,13 +337,22 @@ export function fitSparseKernelModel(
   candidates.length = 0;
 
   const layout: KernelLayout = { features, zeta, counts, points };
-  const regulariser = regulariserMatrix(layout);
+  const withLinear = options.linear ?? true;
+  const kernelOnly = withLinear ? null : regulariserMatrix(layout);
+  // The linear part's regulariser depends on each fold's matrix: built once per set of equations.
+  const perEquations = new WeakMap<object, Float64Array>();
+  const regulariser = (equations: { diagonal(): Float64Array }) => {
+    if (kernelOnly) return kernelOnly;
+    let R = perEquations.get(equations);
+    if (!R) perEquations.set(equations, (R = linearKernelRegulariser(layout, equations.diagonal())));
+    return R;
+  };
   const problem: LeastSquaresProblem = {
-    parameters: kernelParameterCount(layout),
-    rows: (system, withForces) => kernelDesignRows(layout, system, withForces),
+    parameters: withLinear ? parameterCount(features) + counts.reduce((a, b) => a + b, 0) : kernelParameterCount(layout),
+    rows: (system, withForces) => (withLinear ? linearKernelDesignRows : kernelDesignRows)(layout, system, withForces),
     solve: (equations, lambda) => {
       try {
-        return equations.solve(lambda, regulariser);
+        return equations.solve(lambda, regulariser(equations));
       } catch (e) {
         throw new Error(
           `sparse-kernel: the regularised normal equations are ill-conditioned at regularisation ${lambda} ` +
@@ -285,11 +366,23 @@ export function fitSparseKernelModel(
   const weights = new Float64Array(counts.reduce((a, b) => a + b, 0));
   const biases = new Float64Array(S);
   const starts = speciesStarts(counts);
-  counts.forEach((M, s) => {
-    weights.set(solution.parameters.subarray(starts[s] + s, starts[s] + s + M), starts[s]);
-    biases[s] = solution.parameters[starts[s] + s + M];
-  });
-  const model = new SparseKernelModel(features, { zeta, counts, points, weights, biases });
+  let linear: Float64Array | undefined;
+  if (withLinear) {
+    const PL = parameterCount(features);
+    linear = new Float64Array(S * D);
+    for (let s = 0; s < S; s++) {
+      const part = speciesParameters(features, solution.parameters, s);
+      linear.set(part.weights, s * D);
+      biases[s] = part.bias;
+    }
+    weights.set(solution.parameters.subarray(PL));
+  } else {
+    counts.forEach((M, s) => {
+      weights.set(solution.parameters.subarray(starts[s] + s, starts[s] + s + M), starts[s]);
+      biases[s] = solution.parameters[starts[s] + s + M];
+    });
+  }
+  const model = new SparseKernelModel(features, { zeta, counts, points, weights, biases, ...(linear ? { linear } : {}) });
   return {
     model,
     report: {

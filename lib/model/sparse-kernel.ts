@@ -31,6 +31,13 @@ export interface SparseKernelParameters {
   weights: Float64Array;
   /** Per-species energy offset b [species] (eV). */
   biases: Float64Array;
+  /**
+   * Linear weights on the same (scaled, unnormalised) features, [species][dimension]:
+   * the model is then a linear model plus a kernel correction, so it can
+   * represent whatever the linear model can (the energy linear in the
+   * long-range potential, as electrostatics is) and adds many-body terms.
+   */
+  linear?: Float64Array;
 }
 
 export function checkZeta(zeta: unknown, where = 'zeta'): number {
@@ -132,6 +139,7 @@ export class SparseKernelModel implements ForceField {
   readonly points: Float64Array;
   readonly weights: Float64Array;
   readonly biases: Float64Array;
+  readonly linear: Float64Array | null;
   readonly starts: number[];
 
   constructor(features: FeatureSet, parameters: SparseKernelParameters) {
@@ -148,6 +156,10 @@ export class SparseKernelModel implements ForceField {
     }
     if (parameters.weights.length !== M) throw new Error(`sparse-kernel model: weights: expected ${M} numbers, got ${parameters.weights.length}`);
     if (parameters.biases.length !== S) throw new Error(`sparse-kernel model: biases: expected ${S} numbers, got ${parameters.biases.length}`);
+    if (parameters.linear && parameters.linear.length !== S * D) {
+      throw new Error(`sparse-kernel model: linear: expected ${S} x ${D} numbers, got ${parameters.linear.length}`);
+    }
+    this.linear = parameters.linear ?? null;
     this.features = features;
     this.counts = [...counts];
     this.points = parameters.points;
@@ -159,7 +171,8 @@ export class SparseKernelModel implements ForceField {
   /**
    * Atomic energies and dE/dx (x = scaled, concatenated features) of every
    * centre. With c_m = x^ . y_m and a_m = alpha_m zeta c_m^(zeta-1):
-   * dE/dx = (sum_m a_m y_m - (sum_m a_m c_m) x^) / |x|. A centre whose
+   * dE/dx = (sum_m a_m y_m - (sum_m a_m c_m) x^) / |x| (plus the linear
+   * weights w[Z] when the model has a linear part). A centre whose
    * features vanish (nothing within the cutoff) has no direction: its kernel
    * terms are taken as 0 and it contributes only its bias.
    */
@@ -170,15 +183,22 @@ export class SparseKernelModel implements ForceField {
     const energies = new Float64Array(N);
     const gradient = new Float64Array(N * D);
     const xhat = new Float64Array(D);
+    const kernel = new Float64Array(D);
     for (let i = 0; i < N; i++) {
       const s = species[i];
       energies[i] = this.biases[s];
+      if (this.linear) {
+        const w = this.linear.subarray(s * D, (s + 1) * D);
+        for (let k = 0; k < D; k++) energies[i] += w[k] * values[i * D + k];
+        gradient.set(w, i * D);
+      }
       let n2 = 0;
       for (let k = 0; k < D; k++) n2 += values[i * D + k] ** 2;
       const norm = Math.sqrt(n2);
       if (norm === 0) continue;
       for (let k = 0; k < D; k++) xhat[k] = values[i * D + k] / norm;
       const g = gradient.subarray(i * D, (i + 1) * D);
+      kernel.fill(0);
       let energy = 0;
       let radial = 0;
       for (let m = this.starts[s], end = m + this.counts[s]; m < end; m++) {
@@ -189,10 +209,10 @@ export class SparseKernelModel implements ForceField {
         energy += this.weights[m] * power * c;
         const a = this.weights[m] * zeta * power;
         radial += a * c;
-        for (let k = 0; k < D; k++) g[k] += a * y[k];
+        for (let k = 0; k < D; k++) kernel[k] += a * y[k];
       }
       energies[i] += energy;
-      for (let k = 0; k < D; k++) g[k] = (g[k] - radial * xhat[k]) / norm;
+      for (let k = 0; k < D; k++) g[k] += (kernel[k] - radial * xhat[k]) / norm;
     }
     return { energies, gradient };
   }

@@ -131,6 +131,8 @@ export interface NativeNormalEquations {
   readonly targetNorm: number;
   /** trace(A^T W A). */
   readonly trace: number;
+  /** diag(A^T W A). */
+  diagonal(): Float64Array;
 }
 
 /** Flat options of the native LODE expansion (lib/core/hypers.ts parses featomic's JSON into this). */

@@ -29,6 +29,7 @@ public:
                             InstanceAccessor("weightSum", &NormalEquationsWrap::weight_sum, nullptr),
                             InstanceAccessor("targetNorm", &NormalEquationsWrap::target_norm, nullptr),
                             InstanceAccessor("trace", &NormalEquationsWrap::trace, nullptr),
+                            InstanceMethod("diagonal", &NormalEquationsWrap::diagonal),
                             StaticMethod("storedBytes", &NormalEquationsWrap::stored_bytes),
                             StaticMethod("solveBytes", &NormalEquationsWrap::solve_bytes)});
     }
@@ -118,6 +119,9 @@ private:
 
     Napi::Value trace(const Napi::CallbackInfo& info) {
         return Napi::Number::New(info.Env(), guarded(info.Env(), [&] { return equations_->trace(); }));
+    }
+    Napi::Value diagonal(const Napi::CallbackInfo& info) {
+        return to_float64_array(info.Env(), guarded(info.Env(), [&] { return equations_->diagonal(); }));
     }
     static size_t parameter_count(const Napi::CallbackInfo& info) {
         if (!info[0].IsNumber() || !(info[0].As<Napi::Number>().DoubleValue() >= 1)) {

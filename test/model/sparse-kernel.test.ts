@@ -10,6 +10,7 @@ import {
   fitLinearModel,
   fitSparseKernelModel,
   kernelDesignRows,
+  linearKernelDesignRows,
   learnScales,
   LinearModel,
   loadModel,
@@ -60,7 +61,7 @@ function environments(features: FeatureSet, systems: System[]): Float64Array[] {
 }
 
 /** A model with random weights on the given sparse points (or environments of a few random systems). */
-function randomModel(seed: number, zeta: number, pools?: Float64Array[]): SparseKernelModel {
+function randomModel(seed: number, zeta: number, pools?: Float64Array[], linear = false): SparseKernelModel {
   const features = new FeatureSet(spec);
   features.scales = [0.7, 1.9];
   const D = features.dimension;
@@ -82,15 +83,17 @@ function randomModel(seed: number, zeta: number, pools?: Float64Array[]): Sparse
     points,
     weights: Float64Array.from({ length: M }, () => random() - 0.5),
     biases: Float64Array.from({ length: counts.length }, () => random() - 0.5),
+    ...(linear ? { linear: Float64Array.from({ length: counts.length * D }, () => random() - 0.5) } : {}),
   });
 }
 
 
 describe('sparse-kernel model as a force field', () => {
-  for (const zeta of [2, 3]) {
-    const model = randomModel(zeta, zeta);
+  for (const [zeta, linear] of [[2, false], [3, false], [2, true]] as const) {
+    const model = randomModel(zeta + (linear ? 10 : 0), zeta, undefined, linear);
+    const kind = linear ? `zeta ${zeta}, linear + kernel` : `zeta ${zeta}`;
     for (const [name, system] of [['periodic', periodic], ['molecule', molecule]] as const) {
-      it(`forces are -dE/dr (${name}, zeta ${zeta})`, () => {
+      it(`forces are -dE/dr (${name}, ${kind})`, () => {
         const result = model.compute(system, { forces: true });
         for (const k of [0, 7, 3 * system.types.length - 1]) {
           const fd = derivative((p) => model.compute({ ...system, positions: p }).energy, system.positions, k);
@@ -98,7 +101,7 @@ describe('sparse-kernel model as a force field', () => {
         }
       });
 
-      it(`forces sum to zero, energy is rotation invariant and forces rotate (${name}, zeta ${zeta})`, () => {
+      it(`forces sum to zero, energy is rotation invariant and forces rotate (${name}, ${kind})`, () => {
         const result = model.compute(system);
         for (let x = 0; x < 3; x++) {
           let sum = 0;
@@ -112,7 +115,7 @@ describe('sparse-kernel model as a force field', () => {
       });
     }
 
-    it(`stress is (1/V) dE/dstrain and virial = -V stress (zeta ${zeta})`, () => {
+    it(`stress is (1/V) dE/dstrain and virial = -V stress (${kind})`, () => {
       const result = model.compute(periodic, { stress: true });
       const V = cellVolume(periodic.cell!);
       for (const [a, b] of [[0, 0], [0, 1], [1, 0], [2, 2], [1, 2]]) {
@@ -146,6 +149,25 @@ describe('sparse-kernel model as a force field', () => {
     const parameters: number[] = [];
     model.counts.forEach((M, s) => parameters.push(...model.weights.subarray(model.starts[s], model.starts[s] + M), model.biases[s]));
     const rows = kernelDesignRows(model, periodic, true);
+    const P = parameters.length;
+    const dot = (row: Float64Array) => row.reduce((acc, v, k) => acc + v * parameters[k], 0);
+    const result = model.compute(periodic);
+    expect(Math.abs(dot(rows.energy) - result.energy)).toBeLessThan(1e-10 * Math.abs(result.energy));
+    const forces = Float64Array.from({ length: 3 * rows.atoms }, (_, r) => dot(rows.forces!.subarray(r * P, (r + 1) * P)));
+    expect(relativeError(forces, result.forces!)).toBeLessThan(1e-10);
+  });
+
+  it('design rows of the linear + kernel problem reproduce the model', () => {
+    const features = new FeatureSet(spec);
+    features.scales = [0.7, 1.9];
+    const D = features.dimension;
+    const pools = environments(features, [molecule]).map((p, s) => p.subarray(0, (s === 0 ? 3 : 2) * D));
+    const model = randomModel(16, 2, pools, true);
+    // Linear columns [species][D + 1] (weights then bias), then the kernel weights.
+    const parameters: number[] = [];
+    model.counts.forEach((_, s) => parameters.push(...model.linear!.subarray(s * D, (s + 1) * D), model.biases[s]));
+    parameters.push(...model.weights);
+    const rows = linearKernelDesignRows(model, periodic, true);
     const P = parameters.length;
     const dot = (row: Float64Array) => row.reduce((acc, v, k) => acc + v * parameters[k], 0);
     const result = model.compute(periodic);
@@ -218,7 +240,7 @@ describe('fitting', () => {
     const truth = randomModel(8, 2, pools);
     truth.features.scales = features.scales;
 
-    const { model, report } = fitSparseKernelModel(spec, generated(truth, systems), options);
+    const { model, report } = fitSparseKernelModel(spec, generated(truth, systems), { ...options, linear: false });
     expect(report.sparsePoints).toEqual(truth.counts);
     expect(report.notes.join('\n')).toMatch(/1000 sparse points asked/);
     expect(report.validation.forceRmse).toBeLessThan(1e-6);

@@ -107,6 +107,13 @@ double NormalEquations::trace() const {
     return t;
 }
 
+std::vector<double> NormalEquations::diagonal() const {
+    flush();
+    std::vector<double> d(n_);
+    for (size_t i = 0; i < n_; ++i) d[i] = ata_[i * n_ + i];
+    return d;
+}
+
 std::vector<double> NormalEquations::solve(double lambda, const Regularizer& regularizer) const {
     if (!(lambda >= 0.0) || !std::isfinite(lambda)) {
         throw Error("regularisation must be a finite number >= 0, got " + format_number(lambda));

@@ -43,8 +43,9 @@ public:
     double residual(const std::vector<double>& x) const;
     double weighted_target_norm() const { return yy_; }
     double weight_sum() const { return weight_sum_; }
-    // Sum of the diagonal of A^T W A.
+    // Sum of the diagonal of A^T W A, and the diagonal itself.
     double trace() const;
+    std::vector<double> diagonal() const;
 
     // Bytes held for a given parameter count (the matrix and the row buffer),
     // and the extra bytes one solve() needs: what a caller adds up to bound a fit.
