@@ -11,6 +11,7 @@ import * as forcefield from './forcefield.js';
 import * as fft from './fft.js';
 import * as ewald from './ewald.js';
 import * as mesh from './mesh.js';
+import * as fit from './fit.js';
 
 const benchmarks: Record<string, { run(quick: boolean): Row[] | Promise<Row[]> }> = {
   'local-features': localFeatures,
@@ -20,6 +21,7 @@ const benchmarks: Record<string, { run(quick: boolean): Row[] | Promise<Row[]> }
   fft,
   ewald,
   mesh,
+  fit,
 };
 
 const quick = process.argv.includes('--quick');

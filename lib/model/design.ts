@@ -1,6 +1,6 @@
 // Rows of the least-squares design matrix of a linear model for one frame:
 // the per-atom energy row and one row per force component.
-import type { FeatureBlock } from '../core/labels.js';
+import { makeLabels, type FeatureBlock } from '../core/labels.js';
 import type { NativeSystem } from '../native/types.js';
 import { toNativeSystem, type System } from '../core/system.js';
 import type { FeatureSet } from './feature-set.js';
@@ -58,19 +58,55 @@ export interface FramePass {
  * asked: what every design-row builder (linear, kernel) starts from.
  */
 export function featurePass(features: FeatureSet, system: System, withGradients: boolean): FramePass {
-  const native = toNativeSystem(system);
-  features.checkSpecies(native);
+  return featurePasses(features, [system], withGradients)[0];
+}
+
+/**
+ * featurePass() of several frames with one native call per block: the
+ * calculators then spread all their centres over the threads, where one
+ * small molecule alone would leave most of them idle.
+ */
+export function featurePasses(features: FeatureSet, systems: readonly System[], withGradients: boolean): FramePass[] {
+  const natives = systems.map((system) => toNativeSystem(system));
+  natives.forEach((native) => features.checkSpecies(native));
   const speciesOf = new Map(features.spec.species.map((z, k) => [z, k]));
-  const species = Int32Array.from(native.types, (z) => speciesOf.get(z)!);
   const offsets = features.offsets;
-  const blocks = features.invariants.map((inv, b) => ({
-    index: b,
-    size: features.sizes[b],
-    offset: offsets[b],
-    scale: features.scales[b],
-    block: inv.compute(native, { neighborTypes: features.spec.species, gradients: withGradients ? ['positions'] : [] }),
-  }));
-  return { native, species, blocks };
+  const options = { neighborTypes: features.spec.species, gradients: withGradients ? (['positions'] as const) : [] };
+  const computed = features.invariants.map((inv) => inv.compute(natives, options));
+  const gradientRow = computed.map(() => 0);
+  let sampleStart = 0;
+  return natives.map((native, s) => {
+    const atoms = native.types.length;
+    const blocks = computed.map((block, b) => {
+      const size = features.sizes[b];
+      const part: FeatureBlock = {
+        values: block.values.subarray(sampleStart * size, (sampleStart + atoms) * size),
+        shape: [atoms, size],
+        samples: makeLabels(block.samples.names, block.samples.values.subarray(2 * sampleStart, 2 * (sampleStart + atoms))),
+        properties: block.properties,
+        gradients: {},
+      };
+      const gradient = block.gradients.positions;
+      if (gradient) {
+        // Rows are grouped by sample and samples by system: this frame's rows are contiguous.
+        const labels = gradient.samples!;
+        const first = gradientRow[b];
+        let end = first;
+        while (end < labels.count && labels.values[3 * end + 1] === s) end++;
+        gradientRow[b] = end;
+        const values = Int32Array.from(labels.values.subarray(3 * first, 3 * end));
+        for (let r = 0; r < end - first; r++) values[3 * r] -= sampleStart;
+        part.gradients.positions = {
+          values: gradient.values.subarray(first * 3 * size, end * 3 * size),
+          shape: [end - first, 3, size],
+          samples: makeLabels(['sample', 'system', 'atom'], values),
+        };
+      }
+      return { index: b, size, offset: offsets[b], scale: features.scales[b], block: part };
+    });
+    sampleStart += atoms;
+    return { native, species: Int32Array.from(native.types, (z) => speciesOf.get(z)!), blocks };
+  });
 }
 
 export function designRows(features: FeatureSet, system: System, withForces: boolean): DesignRows {

@@ -4,7 +4,7 @@
 // Phi^T W y, with the same frame-by-frame normal equations, validation scan
 // and native Cholesky as the linear model.
 import type { System } from '../core/system.js';
-import { featurePass, parameterCount, passDesignRows, speciesParameters, type DesignRows, type FramePass } from './design.js';
+import { featurePass, featurePasses, parameterCount, passDesignRows, speciesParameters, type DesignRows, type FramePass } from './design.js';
 import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
 import {
   checkZeta,
@@ -211,7 +211,10 @@ function regulariserMatrix(layout: KernelLayout): Float64Array {
  * own bias columns (the linear part has the biases).
  */
 export function linearKernelDesignRows(layout: KernelLayout, system: System, withForces: boolean): DesignRows {
-  const pass = featurePass(layout.features, system, withForces);
+  return passLinearKernelRows(layout, featurePass(layout.features, system, withForces), withForces);
+}
+
+function passLinearKernelRows(layout: KernelLayout, pass: FramePass, withForces: boolean): DesignRows {
   const linear = passDesignRows(layout.features, pass, withForces);
   const kernel = passKernelRows(layout, pass, withForces);
   const PL = parameterCount(layout.features);
@@ -286,7 +289,8 @@ export function fitSparseKernelModel(
   const assignment = assignFolds(frames, settings);
   const S = features.spec.species.length;
   const P = (options.linear ?? true ? parameterCount(features) : S) + S * wanted;
-  const estimatedBytes = checkMemory(memoryPlan(features, frames, P, assignment.folds), settings, options);
+  const plan = memoryPlan(features, frames, P, assignment.folds);
+  const estimatedBytes = checkMemory(plan, settings, options);
 
   // Candidates are every training environment's features (values only, no
   // gradients): the one part of the fit that grows with the training set.
@@ -349,7 +353,10 @@ export function fitSparseKernelModel(
   };
   const problem: LeastSquaresProblem = {
     parameters: withLinear ? parameterCount(features) + counts.reduce((a, b) => a + b, 0) : kernelParameterCount(layout),
-    rows: (system, withForces) => (withLinear ? linearKernelDesignRows : kernelDesignRows)(layout, system, withForces),
+    rows: (systems, withForces) =>
+      featurePasses(features, systems, withForces.some(Boolean)).map((pass, k) =>
+        withLinear ? passLinearKernelRows(layout, pass, withForces[k]) : passKernelRows(layout, pass, withForces[k]),
+      ),
     solve: (equations, lambda) => {
       try {
         return equations.solve(lambda, regulariser(equations));
@@ -361,7 +368,7 @@ export function fitSparseKernelModel(
       }
     },
   };
-  const solution = solveCrossValidated(problem, frames, assignment, settings, options.onProgress);
+  const solution = solveCrossValidated(problem, frames, assignment, settings, plan, options.onProgress);
 
   const weights = new Float64Array(counts.reduce((a, b) => a + b, 0));
   const biases = new Float64Array(S);

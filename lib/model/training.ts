@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { totalmem } from 'node:os';
 import { native, type NativeNormalEquations } from '../native/addon.js';
 import { toNativeSystem, type System } from '../core/system.js';
-import { designRows, parameterCount, speciesParameters, type DesignRows } from './design.js';
+import { featurePasses, parameterCount, passDesignRows, speciesParameters, type DesignRows } from './design.js';
 import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
 import { LinearModel } from './linear-model.js';
 import type { TrainingFrame } from './training-frame.js';
@@ -125,7 +125,8 @@ export function learnScales(
  */
 export interface LeastSquaresProblem {
   parameters: number;
-  rows(system: System, withForces: boolean): DesignRows;
+  /** Design rows of several frames at once (force rows for those asked). */
+  rows(systems: readonly System[], withForces: readonly boolean[]): DesignRows[];
   solve(equations: NativeNormalEquations, regularization: number): Float64Array;
 }
 
@@ -201,10 +202,20 @@ export function fitMemory(plan: MemoryPlan): number {
   const P = plan.parameters;
   const equations = (plan.folds + 1) * native.NormalEquations.storedBytes(P) + native.NormalEquations.solveBytes(P);
   const energyRows = 8 * plan.frames * P;
-  const designRows = 8 * (3 * plan.maxAtoms + 1) * P;
+  const batch = batchSize(plan);
+  const designRows = 8 * batch * (3 * plan.maxAtoms + 1) * P;
+  return equations + energyRows + designRows + batch * frameGradientBytes(plan);
+}
+
+/** Feature gradients of the largest frame (with the native copy on the way out). */
+function frameGradientBytes(plan: MemoryPlan): number {
   const gradientRows = plan.allPairs ? plan.maxAtoms * plan.maxAtoms : plan.maxAtoms * Math.min(plan.maxAtoms, 128);
-  const gradients = 8 * 3 * gradientRows * plan.featureColumns * 2;
-  return equations + energyRows + designRows + gradients;
+  return 8 * 3 * gradientRows * plan.featureColumns * 2;
+}
+
+/** Frames whose features are computed in one native call: up to 32, within about 256 MiB of gradients. */
+export function batchSize(plan: MemoryPlan): number {
+  return Math.max(1, Math.min(32, Math.floor(2 ** 28 / Math.max(1, frameGradientBytes(plan)))));
 }
 
 export function formatBytes(bytes: number): string {
@@ -240,6 +251,7 @@ function accumulate(
   frames: readonly TrainingFrame[],
   assignment: { fold: Int32Array; folds: number },
   settings: FitSettings,
+  batch: number,
   onProgress?: (progress: FitProgress) => void,
 ): Fold[] {
   const n = problem.parameters;
@@ -251,11 +263,8 @@ function accumulate(
     frames: 0,
     forceComponents: 0,
   }));
-  frames.forEach((frame, k) => {
-    if (!Number.isFinite(frame.energy)) throw new Error(`frames[${k}].energy: expected a finite number (eV)`);
+  const add = (frame: TrainingFrame, k: number, rows: DesignRows, useForces: boolean) => {
     const fold = folds[assignment.fold[k]];
-    const useForces = forceWeight > 0 && frame.forces !== undefined;
-    const rows = problem.rows(frame.system, useForces);
     const N = rows.atoms;
     const energyRow = rows.energy.map((v) => v / N);
     fold.equations.add(energyRow, Float64Array.of(frame.energy / N), Float64Array.of(energyWeight ** 2));
@@ -271,7 +280,16 @@ function accumulate(
     }
     fold.frames++;
     onProgress?.({ stage: 'accumulating', done: k + 1, total: frames.length });
-  });
+  };
+  for (let start = 0; start < frames.length; start += batch) {
+    const indices = Array.from({ length: Math.min(batch, frames.length - start) }, (_, k) => start + k);
+    indices.forEach((k) => {
+      if (!Number.isFinite(frames[k].energy)) throw new Error(`frames[${k}].energy: expected a finite number (eV)`);
+    });
+    const useForces = indices.map((k) => forceWeight > 0 && frames[k].forces !== undefined);
+    const rows = problem.rows(indices.map((k) => frames[k].system), useForces);
+    indices.forEach((k, b) => add(frames[k], k, rows[b], useForces[b]));
+  }
   return folds;
 }
 
@@ -322,9 +340,10 @@ export function solveCrossValidated(
   frames: readonly TrainingFrame[],
   assignment: { fold: Int32Array; folds: number },
   settings: FitSettings,
+  plan: MemoryPlan,
   onProgress?: (progress: FitProgress) => void,
 ): CrossValidatedSolution {
-  const folds = accumulate(problem, frames, assignment, settings, onProgress);
+  const folds = accumulate(problem, frames, assignment, settings, batchSize(plan), onProgress);
   const P = problem.parameters;
   const lambdas = settings.regularizations;
   const held: Array<Array<{ energy: number; forces: number } | null>> = lambdas.map(() => []);
@@ -422,14 +441,16 @@ export function fitLinearModel(
   const frames = features.residualFrames(data);
   const assignment = assignFolds(frames, settings);
   const P = parameterCount(features);
-  const estimatedBytes = checkMemory(memoryPlan(features, frames, P, assignment.folds), settings, options);
+  const plan = memoryPlan(features, frames, P, assignment.folds);
+  const estimatedBytes = checkMemory(plan, settings, options);
   prepareFeatures(features, frames, options.onProgress);
   const problem: LeastSquaresProblem = {
     parameters: P,
-    rows: (system, withForces) => designRows(features, system, withForces),
+    rows: (systems, withForces) =>
+      featurePasses(features, systems, withForces.some(Boolean)).map((pass, k) => passDesignRows(features, pass, withForces[k])),
     solve: (equations, lambda) => equations.solve(lambda, 'relative'),
   };
-  const solution = solveCrossValidated(problem, frames, assignment, settings, options.onProgress);
+  const solution = solveCrossValidated(problem, frames, assignment, settings, plan, options.onProgress);
   return { model: toModel(features, solution.parameters), report: fitReport(solution, data, start, P, estimatedBytes) };
 }
 

@@ -15,7 +15,7 @@ export const spec: CommandSpec = {
     'sparse environments chosen by farthest-point sampling.\n' +
     'Energy errors are per atom (eV/atom); the regularisation is chosen by k-fold cross-validation over frames\n' +
     '(over groups of frames with --group-key). With 3 or more species the multiscale and local presets contract\n' +
-    'each expansion\'s (species, radial) channels to 2 (max-radial + 1) learned channels per l (--channels).',
+    'each expansion\'s (species, radial) channels to max-radial + 3 learned channels per l (--channels).',
   options: [
     { name: 'out', value: 'MODEL', description: 'where to write the model', default: 'model.lsm' },
     { name: 'model', value: 'KIND', description: 'model kind: linear | sparse-kernel', default: 'linear' },
@@ -30,7 +30,8 @@ export const spec: CommandSpec = {
     { name: 'force-weight', value: 'W', description: 'weight of force errors relative to per-atom energy errors', default: '0.1' },
     { name: 'folds', value: 'K', description: 'cross-validation folds for the regularisation', default: '5' },
     { name: 'group-key', value: 'KEY', description: 'info key whose frames share a fold (e.g. one binding curve)' },
-    { name: 'channels', value: 'K', description: 'contracted channels per l, or "none" (default: none up to 2 species, else 2 (max-radial + 1))' },
+    { name: 'channels', value: 'K', description: 'contracted channels per l, or "none" (default: none up to 2 species, else max-radial + 3)' },
+    { name: 'exponents', value: 'P,...', description: 'multiscale: LODE exponents, one rho x V block each (1: electrostatics, 6: dispersion)', default: '1' },
     { name: 'species-weights', value: 'KIND', description: 'per-species | shared (one weight vector for all centres, per-species offsets)', default: 'per-species' },
     { name: 'max-memory', value: 'GB', description: 'refuse a fit whose estimated peak memory exceeds this (GiB)', default: 'half the RAM' },
     { name: 'frames', value: 'N', description: 'use only the first N frames' },
@@ -53,6 +54,7 @@ export async function run(argv: string[]): Promise<void> {
     maxRadial: numberOption(args, 'max-radial', 5, (v) => Number.isInteger(v) && v >= 0),
     maxAngular: numberOption(args, 'max-angular', 4, (v) => Number.isInteger(v) && v >= 0),
     ...channelsOption(args),
+    ...(args.options.has('exponents') ? { exponents: exponentsOption(args) } : {}),
     speciesWeights: speciesWeightsOption(args),
   });
   if (args.options.has('baseline-charges')) features.baseline = { kind: 'ewald', charges: parseCharges(stringOption(args, 'baseline-charges', '')) };
@@ -103,6 +105,13 @@ function channelsOption(args: ParsedArgs): { channels?: number | null } {
   if (raw === undefined) return {};
   if (raw === 'none') return { channels: null };
   return { channels: numberOption(args, 'channels', 0, (v) => Number.isInteger(v) && v >= 1) };
+}
+
+function exponentsOption(args: ParsedArgs): number[] {
+  const text = stringOption(args, 'exponents', '1');
+  const list = text.split(',').map((v) => Number(v.trim()));
+  if (!list.every((p) => Number.isInteger(p) && p >= 0 && p <= 6)) throw new Error(`--exponents: expected integers 0..6 separated by commas, got "${text}"`);
+  return list;
 }
 
 function speciesWeightsOption(args: ParsedArgs): SpeciesWeights {
