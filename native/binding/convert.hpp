@@ -10,7 +10,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "lodestone/system.hpp"
+#include "lodestone/core/system.hpp"
 
 namespace lodestone::binding {
 

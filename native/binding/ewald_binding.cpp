@@ -5,10 +5,10 @@
 
 #include "async.hpp"
 #include "convert.hpp"
-#include "lodestone/error.hpp"
+#include "lodestone/core/error.hpp"
 #include "lodestone/longrange/ewald.hpp"
 #include "lodestone/longrange/power_law.hpp"
-#include "lodestone/math/gamma.hpp"
+#include "math/gamma.hpp"
 #include "module.hpp"
 
 namespace lodestone::binding {

@@ -4,7 +4,7 @@
 #include "convert.hpp"
 #include "expansion_calls.hpp"
 #include "expansion_handle.hpp"
-#include "lodestone/longrange/lode_expansion.hpp"
+#include "lodestone/features/lode/lode_expansion.hpp"
 #include "module.hpp"
 #include "request_convert.hpp"
 

@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "convert.hpp"
-#include "lodestone/buffer.hpp"
-#include "lodestone/error.hpp"
-#include "lodestone/expansions/radial_integral.hpp"
-#include "lodestone/math/fft.hpp"
-#include "lodestone/math/spherical_harmonics.hpp"
-#include "lodestone/neighbors.hpp"
+#include "lodestone/core/buffer.hpp"
+#include "lodestone/core/error.hpp"
+#include "features/soap/radial_integral.hpp"
+#include "math/fft.hpp"
+#include "math/spherical_harmonics.hpp"
+#include "lodestone/core/neighbors.hpp"
 #include "module.hpp"
 
 namespace lodestone::binding {

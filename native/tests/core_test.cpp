@@ -1,6 +1,6 @@
 // Checks of the C++ core on its own (no Node): the core is meant to be reused
 // by other engines, and this binary is what valgrind memcheck runs
-// (test/native-core.test.ts). Exit code 0 only when every check passes.
+// (test/native/native-core.test.ts). Exit code 0 only when every check passes.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -9,11 +9,11 @@
 #include <memory>
 #include <vector>
 
-#include "lodestone/error.hpp"
-#include "lodestone/expansions/spherical_expansion.hpp"
-#include "lodestone/invariants/invariants.hpp"
-#include "lodestone/math/fft.hpp"
-#include "lodestone/math/gto_basis.hpp"
+#include "lodestone/core/error.hpp"
+#include "lodestone/features/soap/spherical_expansion.hpp"
+#include "lodestone/features/invariants/invariants.hpp"
+#include "math/fft.hpp"
+#include "math/gto_basis.hpp"
 
 using namespace lodestone;
 

@@ -7,12 +7,12 @@
 #include <mutex>
 #include <string>
 
-#include "lodestone/error.hpp"
+#include "lodestone/core/error.hpp"
 #include "lodestone/longrange/pme.hpp"
 #include "lodestone/longrange/power_law.hpp"
-#include "ewald_internal.hpp"
-#include "lodestone/math/kvectors.hpp"
-#include "lodestone/neighbors.hpp"
+#include "longrange/ewald_internal.hpp"
+#include "math/kvectors.hpp"
+#include "lodestone/core/neighbors.hpp"
 
 namespace lodestone {
 namespace detail {

@@ -1,11 +1,11 @@
-#include "lodestone/math/spherical_harmonics.hpp"
+#include "math/spherical_harmonics.hpp"
 
 #include <cmath>
 #include <cstring>
 #include <string>
 
-#include "lodestone/error.hpp"
-#include "lodestone/simd.hpp"
+#include "lodestone/core/error.hpp"
+#include "core/simd.hpp"
 
 namespace lodestone {
 
