@@ -44,7 +44,7 @@
       'native/binding/spherical_expansion_binding.cpp',
       'native/binding/lode_expansion_binding.cpp',
       'native/binding/contracted_expansion_binding.cpp',
-      'native/binding/math_binding.cpp',
+      'native/binding/runtime_binding.cpp',
       'native/binding/expansion_handle.cpp',
       'native/binding/expansion_calls.cpp',
       'native/binding/request_convert.cpp',
