@@ -68,8 +68,8 @@ std::vector<double> radial(double d) {
 // f_c(d) I_nl(d) Y_lm(u)
 std::vector<double> pair_expected(double d, double fc) {
     const auto I = radial(d);
-    std::vector<double> y(kLM), work;
-    SphericalHarmonics(kL).compute(kDirection, y.data(), nullptr, work);
+    std::vector<double> y(kLM);
+    SphericalHarmonics(kL).compute(kDirection, y.data(), nullptr);
     std::vector<double> out(kLM * kN);
     for (int l = 0; l <= kL; l++)
         for (int m = -l; m <= l; m++)

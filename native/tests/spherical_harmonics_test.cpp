@@ -26,9 +26,8 @@ Harmonics harmonics(const std::vector<double>& directions, int max_l, bool gradi
     SphericalHarmonics sh(max_l);
     const size_t n = directions.size() / 3, size = size_of(max_l);
     Harmonics out{std::vector<double>(n * size), std::vector<double>(gradients ? n * 3 * size : 0)};
-    std::vector<double> work;
     for (size_t k = 0; k < n; k++) {
-        sh.compute(&directions[3 * k], &out.values[k * size], gradients ? &out.gradients[k * 3 * size] : nullptr, work);
+        sh.compute(&directions[3 * k], &out.values[k * size], gradients ? &out.gradients[k * 3 * size] : nullptr);
     }
     return out;
 }

@@ -198,8 +198,7 @@ void SphericalHarmonics::compute4(const double directions[12], const double* gra
     solid_harmonics4(max_l_, norm_.data(), recurrence_.data(), directions, gradient_scale, values, gradients);
 }
 
-void SphericalHarmonics::compute(const double direction[3], double* values, double* gradients,
-                                 std::vector<double>&) const {
+void SphericalHarmonics::compute(const double direction[3], double* values, double* gradients) const {
     solid_harmonics(max_l_, norm_.data(), recurrence_.data(), direction, values, gradients);
 }
 

@@ -18,9 +18,8 @@ public:
 
     // `direction` must have unit length. `gradients` (may be null) receives
     // d Y_lm(r / |r|) / d r at |r| = 1, laid out [xyz][lm]; divide by |r|
-    // for other lengths. `work` is no longer needed (kept for existing callers).
-    void compute(const double direction[3], double* values, double* gradients,
-                 std::vector<double>& work) const;
+    // for other lengths.
+    void compute(const double direction[3], double* values, double* gradients) const;
     // Four unit directions ([4][3]) at once, lanes innermost: values [lm][4],
     // gradients (may be null) [xyz][lm][4], multiplied by gradient_scale[k]
     // for direction k when given (1/|r| for the gradient at distance |r|).

@@ -16,14 +16,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <complex>
 #include <string>
 
-#include "features/lode/lode_internal.hpp"
+#include "features/lode/potential.hpp"
 #include "math/gemm.hpp"
 #include "features/lode/mesh.hpp"
 #include "lodestone/core/error.hpp"
 #include "math/kvectors.hpp"
+#include "math/phases.hpp"
 #include "core/simd.hpp"
 
 namespace lodestone {
@@ -62,49 +62,6 @@ struct ParitySplit {
     }
     size_t odd_column(int q, int t, int T, int N) const {
         return (static_cast<size_t>(odd_lm[q]) * T + t) * N + odd_n[q];
-    }
-};
-
-// Per-atom e^{i m (b_d . r)} for the three reciprocal vectors b_d and
-// |m| <= bound[d]; a k-vector's phase is the product of three entries.
-struct PhaseTables {
-    int bound[3] = {0, 0, 0};
-    int width = 0;                 // total entries per atom
-    std::vector<double> re, im;    // [atom][d][m + bound[d]]
-
-    PhaseTables(const System& system, const std::array<double, 9>& b, const KVectors& kv) {
-        for (size_t k = 0; k < kv.size(); ++k)
-            for (int d = 0; d < 3; ++d) bound[d] = std::max(bound[d], std::abs(kv.m[3 * k + d]));
-        width = (2 * bound[0] + 1) + (2 * bound[1] + 1) + (2 * bound[2] + 1);
-        const size_t n = system.size();
-        re.resize(n * static_cast<size_t>(width));
-        im.resize(n * static_cast<size_t>(width));
-#pragma omp parallel for schedule(static)
-        for (int64_t ii = 0; ii < static_cast<int64_t>(n); ++ii) {
-            const size_t i = static_cast<size_t>(ii);
-            const double* r = &system.positions[3 * i];
-            size_t offset = i * static_cast<size_t>(width);
-            for (int d = 0; d < 3; ++d) {
-                const double theta = b[3 * d] * r[0] + b[3 * d + 1] * r[1] + b[3 * d + 2] * r[2];
-                for (int m = -bound[d]; m <= bound[d]; ++m) {
-                    // direct evaluation: no error growth with |m|
-                    re[offset] = std::cos(m * theta);
-                    im[offset] = std::sin(m * theta);
-                    ++offset;
-                }
-            }
-        }
-    }
-
-    std::complex<double> phase(size_t atom, const int* m) const {
-        const size_t base = atom * static_cast<size_t>(width);
-        const size_t i0 = base + static_cast<size_t>(m[0] + bound[0]);
-        const size_t i1 = base + static_cast<size_t>(2 * bound[0] + 1 + m[1] + bound[1]);
-        const size_t i2 = base + static_cast<size_t>(2 * bound[0] + 1 + 2 * bound[1] + 1 + m[2] + bound[2]);
-        // written out: std::complex's operator* checks for NaN on every call
-        const double abr = re[i0] * re[i1] - im[i0] * im[i1];
-        const double abi = re[i0] * im[i1] + im[i0] * re[i1];
-        return {abr * re[i2] - abi * im[i2], abr * im[i2] + abi * re[i2]};
     }
 };
 
@@ -435,8 +392,7 @@ KSpace make_kspace(const System& system, const KVectors& kv, std::vector<double>
     ks.inverse = inverse3(system.cell);
     ks.volume = std::abs(determinant3(system.cell));
     ks.kv = &kv;
-    const std::array<double, 9> b = reciprocal_cell(system.cell);
-    ks.phases = std::make_unique<PhaseTables>(system, b, kv);
+    ks.phases = std::make_unique<PhaseTables>(system, kv);
     ks.zero = std::move(zero);
     return ks;
 }
@@ -472,7 +428,7 @@ static void fill_coefficients(KCoefficients& co, const KVectors& kv, size_t begi
     }
 #pragma omp for schedule(static)
     for (int64_t kk = 0; kk < static_cast<int64_t>(size); ++kk) {
-        thread_local std::vector<double> I, dI, Y, dY, work;
+        thread_local std::vector<double> I, dI, Y, dY;
         I.resize(static_cast<size_t>(L * N));
         dI.resize(static_cast<size_t>(L * N));
         Y.resize(static_cast<size_t>(LM));
@@ -482,7 +438,7 @@ static void fill_coefficients(KCoefficients& co, const KVectors& kv, size_t begi
         const double knorm = kv.norm[k];
         const double u[3] = {kv.k[3 * k] / knorm, kv.k[3 * k + 1] / knorm, kv.k[3 * k + 2] / knorm};
         radial.compute(knorm, I.data(), derivatives ? dI.data() : nullptr);
-        harmonics.compute(u, Y.data(), derivatives ? dY.data() : nullptr, work);
+        harmonics.compute(u, Y.data(), derivatives ? dY.data() : nullptr);
         const double G = potential.fourier(knorm);
         const double dG = derivatives ? potential.d_fourier(knorm) : 0.0;
         double* he = &co.he[kb * Qep];
@@ -581,9 +537,9 @@ static void fill_block_phases(KBlock& blk, const KSpace& ks, const System& syste
         double* pr = &blk.pr[j * KB];
         double* pi = &blk.pi[j * KB];
         for (size_t kb = 0; kb < KB; ++kb) {
-            const std::complex<double> p = ks.phases->phase(j, &ks.kv->m[3 * (blk.begin + kb)]);
-            pr[kb] = p.real();
-            pi[kb] = p.imag();
+            const Complex p = ks.phases->phase(j, &ks.kv->m[3 * (blk.begin + kb)]);
+            pr[kb] = p.re;
+            pi[kb] = p.im;
         }
         const int t = type_block[j];
         if (t < 0) continue;

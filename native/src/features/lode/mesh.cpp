@@ -50,7 +50,7 @@
 #include <string>
 #include <tuple>
 
-#include "features/lode/lode_internal.hpp"
+#include "features/lode/potential.hpp"
 #include "features/lode/engine.hpp"
 #include "features/lode/mesh.hpp"
 #include "lodestone/core/error.hpp"
@@ -266,7 +266,7 @@ static MeshSetup make_mesh_setup(const System& system, const std::vector<int>& t
     s.Y.resize(n_e * static_cast<size_t>(LM));
 #pragma omp parallel for schedule(static)
     for (int64_t ee = 0; ee < static_cast<int64_t>(n_e); ee++) {
-        thread_local std::vector<double> work, c, Y;
+        thread_local std::vector<double> c, Y;
         c.resize(static_cast<size_t>(L * N));
         Y.resize(static_cast<size_t>(LM));
         const size_t e = static_cast<size_t>(ee);
@@ -276,7 +276,7 @@ static MeshSetup make_mesh_setup(const System& system, const std::vector<int>& t
         radial.compute(kn, c.data(), nullptr);
         const double g = 4.0 * M_PI / volume * potential.fourier(kn);
         for (size_t q = 0; q < c.size(); q++) s.coef[q * n_e + e] = g * c[q];
-        harmonics.compute(u, Y.data(), nullptr, work);
+        harmonics.compute(u, Y.data(), nullptr);
         for (size_t lm = 0; lm < Y.size(); lm++) s.Y[lm * n_e + e] = Y[lm];
     }
     Fft3dPlan plan(method.mesh[0], method.mesh[1], method.mesh[2]);
@@ -704,14 +704,14 @@ void lode::Engine::backward_mesh(const System& system, const ExpansionRequest& r
 #pragma omp parallel num_threads(n_threads)
         {
             double* mine = &partial[9 * static_cast<size_t>(omp_get_thread_num())];
-            std::vector<double> Y(static_cast<size_t>(LM)), dY(static_cast<size_t>(3 * LM)), work;
+            std::vector<double> Y(static_cast<size_t>(LM)), dY(static_cast<size_t>(3 * LM));
 #pragma omp for schedule(static)
             for (int64_t ee = 0; ee < static_cast<int64_t>(n_e); ee++) {
                 const size_t i = static_cast<size_t>(ee);
                 const double kn = e.norm[i];
                 const double* k = &e.k[3 * i];
                 const double u[3] = {k[0] / kn, k[1] / kn, k[2] / kn};
-                harmonics_.compute(u, Y.data(), dY.data(), work);
+                harmonics_.compute(u, Y.data(), dY.data());
                 for (int x = 0; x < 3; x++) {
                     double dk = 0.0;
                     for (size_t lm = 0; lm < static_cast<size_t>(LM); lm++)

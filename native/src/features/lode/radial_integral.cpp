@@ -3,7 +3,8 @@
 #include <cmath>
 #include <string>
 
-#include "features/lode/lode_internal.hpp"
+#include "features/lode/potential.hpp"
+#include "math/quadrature.hpp"
 #include "lodestone/core/error.hpp"
 
 namespace lodestone {
@@ -137,10 +138,10 @@ std::vector<double> lode_center_contribution(const GtoBasis& basis, int exponent
             std::vector<double> v, w;
             double hi = 1.0;
             for (int panel = 0; panel < 40; ++panel) {
-                lode::gauss_legendre(20, 0.5 * hi, hi, v, w);
+                gauss_legendre(20, 0.5 * hi, hi, v, w);
                 hi *= 0.5;
             }
-            lode::gauss_legendre(20, 0.0, hi, v, w);
+            gauss_legendre(20, 0.0, hi, v, w);
             double sum = 0.0;
             for (size_t q = 0; q < v.size(); ++q) {
                 sum += w[q] * 2.0 * std::pow(T, 0.5 * exponent) * std::pow(v[q], exponent - 1) *
@@ -154,116 +155,4 @@ std::vector<double> lode_center_contribution(const GtoBasis& basis, int exponent
     return out;
 }
 
-namespace lode {
-
-void gauss_legendre(int n, double a, double b, std::vector<double>& nodes, std::vector<double>& weights) {
-    const double mid = 0.5 * (a + b), half = 0.5 * (b - a);
-    std::vector<double> x(static_cast<size_t>(n)), w(static_cast<size_t>(n));
-    for (int i = 0; i < (n + 1) / 2; ++i) {
-        double t = std::cos(M_PI * (i + 0.75) / (n + 0.5));
-        double dp = 1.0;
-        for (int iter = 0; iter < 100; ++iter) {
-            double p0 = 1.0, p1 = t;
-            for (int k = 2; k <= n; ++k) {
-                const double p2 = ((2 * k - 1) * t * p1 - (k - 1) * p0) / k;
-                p0 = p1;
-                p1 = p2;
-            }
-            const double pn = n == 1 ? t : p1, pm = n == 1 ? 1.0 : p0;
-            dp = n * (t * pn - pm) / (t * t - 1.0);
-            const double dt = pn / dp;
-            t -= dt;
-            if (std::abs(dt) < 1e-16) break;
-        }
-        double p0 = 1.0, p1 = t;
-        for (int k = 2; k <= n; ++k) {
-            const double p2 = ((2 * k - 1) * t * p1 - (k - 1) * p0) / k;
-            p0 = p1;
-            p1 = p2;
-        }
-        dp = n == 1 ? 1.0 : n * (t * p1 - p0) / (t * t - 1.0);
-        const double weight = 2.0 / ((1.0 - t * t) * dp * dp);
-        x[static_cast<size_t>(i)] = -t;
-        x[static_cast<size_t>(n - 1 - i)] = t;
-        w[static_cast<size_t>(i)] = weight;
-        w[static_cast<size_t>(n - 1 - i)] = weight;
-    }
-    for (int i = 0; i < n; ++i) {
-        nodes.push_back(mid + half * x[static_cast<size_t>(i)]);
-        weights.push_back(half * w[static_cast<size_t>(i)]);
-    }
-}
-
-void spherical_bessel(int lmax, double x, double* j) {
-    if (lmax > 38) throw Error("spherical_bessel: lmax above 38 is not supported");
-    if (x < 1.0) {
-        // j_l(x) = x^l / (2l+1)!! sum_k (-x^2/2)^k / (k! (2l+3)(2l+5)...(2l+2k+1))
-        double lead = 1.0;
-        for (int l = 0; l <= lmax; ++l) {
-            double term = 1.0, sum = 1.0;
-            for (int k = 1; k < 40; ++k) {
-                term *= -0.5 * x * x / (k * (2 * l + 2 * k + 1));
-                sum += term;
-                if (std::abs(term) < 1e-17 * std::abs(sum)) break;
-            }
-            j[l] = lead * sum;
-            lead *= x / (2 * l + 3);
-        }
-        return;
-    }
-    const double s = std::sin(x), c = std::cos(x);
-    const double j0 = s / x, j1 = s / (x * x) - c / x;
-    if (x > lmax) {
-        // upward recurrence is stable while l < x
-        j[0] = j0;
-        if (lmax >= 1) j[1] = j1;
-        for (int l = 1; l < lmax; ++l) j[l + 1] = (2 * l + 1) / x * j[l] - j[l - 1];
-        return;
-    }
-    // Miller's downward recurrence, normalised on whichever of j0, j1 is larger.
-    const int top = lmax + 30 + static_cast<int>(x);
-    double f[40] = {0.0};  // lmax <= 26 (max_angular + 1)
-    double above = 0.0, current = 1e-30;  // f_{l+1}, f_l
-    for (int l = top; l >= 1; --l) {
-        const double below = (2 * l + 1) / x * current - above;
-        above = current;
-        current = below;  // f_{l-1}
-        if (l - 1 <= lmax) f[l - 1] = current;
-        if (std::abs(current) > 1e250) {
-            current *= 1e-250;
-            above *= 1e-250;
-            for (int q = 0; q <= lmax; ++q) f[q] *= 1e-250;
-        }
-    }
-    const double scale = std::abs(j0) > std::abs(j1) ? j0 / f[0] : j1 / f[1];
-    for (int l = 0; l <= lmax; ++l) j[l] = f[l] * scale;
-}
-
-Potential::Potential(int exponent, double smearing) : exponent_(exponent), smearing_(smearing) {
-    if (exponent < 0 || exponent > 6) {
-        throw Error("density.exponent: LODE supports exponents p = 0..6, got " + std::to_string(exponent));
-    }
-    if (!(smearing > 0.0) || !std::isfinite(smearing)) {
-        throw Error("density.smearing: expected a positive finite number (A), got " + format_number(smearing));
-    }
-    if (exponent > 0) law_ = std::make_unique<SmearedPowerLaw>(exponent, smearing);
-}
-
-double Potential::fourier(double k) const {
-    if (law_) return law_->fourier(k);
-    const double s2 = smearing_ * smearing_;
-    return std::pow(4.0 * M_PI * s2, 0.75) * std::exp(-0.5 * k * k * s2);
-}
-
-double Potential::d_fourier(double k) const {
-    if (law_) return law_->d_fourier(k);
-    return -k * smearing_ * smearing_ * fourier(k);
-}
-
-double Potential::fourier_at_zero() const {
-    if (law_) return law_->fourier_at_zero();
-    return std::pow(4.0 * M_PI * smearing_ * smearing_, 0.75);
-}
-
-}  // namespace lode
 }  // namespace lodestone

@@ -19,7 +19,9 @@
 #include <string>
 
 #include "features/soap/pair_kernels.hpp"
-#include "features/lode/lode_internal.hpp"
+#include "features/lode/potential.hpp"
+#include "math/bessel.hpp"
+#include "math/quadrature.hpp"
 #include "lodestone/core/error.hpp"
 #include "features/lode/engine.hpp"
 #include "math/hermite_spline.hpp"
@@ -89,11 +91,11 @@ std::shared_ptr<const lode::RealSpaceKernel> lode::Engine::real_space_kernel(dou
     std::vector<double> nodes, w;
     double hi = width;
     for (int g = 0; g < 16; ++g) {
-        lode::gauss_legendre(24, 0.5 * hi, hi, nodes, w);
+        gauss_legendre(24, 0.5 * hi, hi, nodes, w);
         hi *= 0.5;
     }
-    lode::gauss_legendre(24, 0.0, hi, nodes, w);
-    for (int p = 1; p < panels; ++p) lode::gauss_legendre(24, p * width, (p + 1) * width, nodes, w);
+    gauss_legendre(24, 0.0, hi, nodes, w);
+    for (int p = 1; p < panels; ++p) gauss_legendre(24, p * width, (p + 1) * width, nodes, w);
 
     kernel->nodes = nodes;
     kernel->weights.resize(nodes.size() * static_cast<size_t>(LN));
@@ -129,7 +131,7 @@ double bounding_diagonal(const System& system) {
 }
 
 struct PairWork {
-    std::vector<double> f, df, ylm, dylm, work, grad;
+    std::vector<double> f, df, ylm, dylm, grad;
     double u[3];
     double vec[3];
     double d;
@@ -216,7 +218,7 @@ void lode::Engine::compute_molecule(const System& system, const ExpansionRequest
                 if (t < 0 || j == i) continue;
                 if (!pair_geometry(system, i, j, w, bad_pair)) continue;
                 kernel->evaluate(w.d, w.f.data(), gradients ? w.df.data() : nullptr);
-                harmonics_.compute(w.u, w.ylm.data(), gradients ? w.dylm.data() : nullptr, w.work);
+                harmonics_.compute(w.u, w.ylm.data(), gradients ? w.dylm.data() : nullptr);
                 const kernels::PairTerms terms{L, N, T, t, w.f.data(), w.df.data(), w.ylm.data(), w.dylm.data(), w.u};
                 kernels::add_values(terms, row);
                 if (!gradients) continue;
@@ -276,7 +278,7 @@ void lode::Engine::backward_molecule(const System& system, const ExpansionReques
                 if (t < 0 || j == i) continue;
                 if (!pair_geometry(system, i, j, w, bad_pair)) continue;
                 kernel->evaluate(w.d, w.f.data(), w.df.data());
-                harmonics_.compute(w.u, w.ylm.data(), w.dylm.data(), w.work);
+                harmonics_.compute(w.u, w.ylm.data(), w.dylm.data());
                 const double inv = 1.0 / w.d;
                 // dL/dr_ij = sum_ln [df_ln u sum_m A Y + f_ln sum_m A dY / d]
                 std::fill(a.begin(), a.end(), 0.0);

@@ -1,17 +1,11 @@
 #pragma once
-// Pieces shared by the k-space and real-space halves of the LODE expansion.
+// The field whose projection the LODE expansion computes, shared by its
+// k-space, mesh and real-space evaluations.
 #include <memory>
-#include <vector>
 
 #include "lodestone/longrange/power_law.hpp"
 
 namespace lodestone::lode {
-
-// Gauss-Legendre rule with n points on [a, b], appended to nodes/weights.
-void gauss_legendre(int n, double a, double b, std::vector<double>& nodes, std::vector<double>& weights);
-
-// Spherical Bessel functions j_0..j_lmax at x >= 0 (j has lmax + 1 entries).
-void spherical_bessel(int lmax, double x, double* j);
 
 // Fourier transform G_p(k) of the field whose projection LODE computes:
 // p = 1..6 the long-range part of the smeared 1/r^p (SmearedPowerLaw),
