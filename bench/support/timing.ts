@@ -1,7 +1,7 @@
 // Wall-clock timing with warm-up runs; benchmarks quote medians.
 // Between runs the event loop turns once, as in any real program, so outputs
 // of the previous run are released (large native buffers are then reused
-// instead of being faulted in afresh, see native/include/lodestone/buffer.hpp).
+// instead of being faulted in afresh, see native/include/lodestone/core/buffer.hpp).
 export interface Timing {
   median: number; // seconds
   min: number;

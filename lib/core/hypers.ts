@@ -231,7 +231,7 @@ function parseLodeMethod(hypers: Json): Pick<ParsedLodeHypers, 'method' | 'accur
   } else if (hypers.mesh !== undefined) {
     throw new Error(`hypers.mesh: expected 3 integers (points along each lattice vector) or a spacing in A, got ${JSON.stringify(hypers.mesh)}`);
   }
-  const meshOrder = hypers.mesh_order === undefined ? 0 : expectNumber(hypers.mesh_order, 'hypers.mesh_order', { integer: true, min: 3, max: 7 });
+  const meshOrder = hypers.mesh_order === undefined ? 0 : expectNumber(hypers.mesh_order, 'hypers.mesh_order', { integer: true });
   if (method === 'direct' && (hypers.mesh !== undefined || hypers.mesh_order !== undefined)) {
     throw new Error("hypers.mesh: mesh and mesh_order only apply to method 'mesh' or 'auto', not 'direct'");
   }

@@ -154,8 +154,9 @@ export class Ewald implements ForceField {
       );
     }
     const meshOrder = options.meshOrder ?? 0;
-    if (options.meshOrder !== undefined && !(Number.isInteger(meshOrder) && meshOrder >= 3 && meshOrder <= 7)) {
-      throw new Error(`Ewald: meshOrder must be an integer between 3 and 7, got ${String(options.meshOrder)}`);
+    // the range (3..7) is checked once, by the core
+    if (options.meshOrder !== undefined && !Number.isInteger(meshOrder)) {
+      throw new Error(`Ewald: meshOrder must be an integer, got ${String(options.meshOrder)}`);
     }
     const mesh = { method, meshOrder, meshSpacing: optionalPositive(options.meshSpacing, 'meshSpacing') };
     if (options.charges === undefined && options.dispersion === undefined) {

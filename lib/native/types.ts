@@ -52,25 +52,6 @@ export interface NativeExpansion {
 export interface NativeBinding {
   setNumThreads(n: number): void;
   getNumThreads(): number;
-  sphericalHarmonics(
-    directions: Float64Array,
-    maxL: number,
-    gradients: boolean,
-  ): { values: Float64Array; gradients: Float64Array };
-  gaussianRadialIntegral(
-    distances: Float64Array,
-    options: { maxRadial: number; radius: number; maxAngular: number; width: number; cutoff: number; splineAccuracy: number },
-  ): { values: Float64Array; derivatives: Float64Array };
-  neighborList(
-    system: NativeSystem,
-    cutoff: number,
-  ): { first: Int32Array; second: Int32Array; shifts: Int32Array; vectors: Float64Array; distances: Float64Array };
-  /** Real 3D FFT of a row-major n0 x n1 x n2 grid: interleaved re/im of the n0 x n1 x (n2/2+1) half spectrum. */
-  fft3dRealForward(grid: Float64Array, n0: number, n1: number, n2: number, band?: [number, number, number]): Float64Array;
-  /** Inverse of fft3dRealForward, unnormalised: inverse(forward(x)) = n0 n1 n2 x. */
-  fft3dRealInverse(spectrum: Float64Array, n0: number, n1: number, n2: number, band?: [number, number, number]): Float64Array;
-  /** Smallest m >= n whose prime factors are all in {2, 3, 5, 7}. */
-  goodFftSize(n: number): number;
   SphericalExpansion: new (hypers: NativeExpansionHypers) => NativeExpansion;
   LodeSphericalExpansion: new (hypers: NativeLodeHypers) => NativeLodeExpansion;
   Invariants: new (a: NativeExpansion, b: NativeExpansion, options: NativeInvariantOptions) => NativeInvariants;
@@ -85,10 +66,6 @@ export interface NativeBinding {
   ContractedExpansion: new (inner: NativeExpansion, types: Int32Array, channels: number, matrices: Float64Array) => NativeExpansion;
   Ewald: new (options: NativeEwaldOptions) => NativeEwald;
   releaseCachedMemory(): number;
-  /** Pieces of the smeared 1/r^p potential by name (`realLong`, `fourier`, ...): arrays, or a number for the constants. */
-  smearedPowerLaw(exponent: number, smearing: number, what: string, values: Float64Array): Float64Array | number;
-  /** Incomplete gamma and exponential-integral functions by name (`upperGamma`, `e1`, `scaledLower`). */
-  specialFunction(name: string, s: number, values: Float64Array): Float64Array;
   /** e^2 / (4 pi eps0) in eV A / e^2 as the core uses it. */
   coulombConstant: number;
 }

@@ -4,7 +4,7 @@
 #include "convert.hpp"
 #include "expansion_calls.hpp"
 #include "expansion_handle.hpp"
-#include "lodestone/expansions/contracted_expansion.hpp"
+#include "lodestone/features/soap/contracted_expansion.hpp"
 #include "module.hpp"
 
 namespace lodestone::binding {

@@ -1,5 +1,6 @@
 #include "convert.hpp"
 
+#include <cmath>
 #include <cstring>
 
 namespace lodestone::binding {
@@ -12,7 +13,8 @@ double get_number(const Napi::Object& object, const char* key, const std::string
 
 int get_int(const Napi::Object& object, const char* key, const std::string& where) {
     double v = get_number(object, key, where);
-    if (v != static_cast<double>(static_cast<int>(v))) {
+    // bounded before the cast (an out-of-range cast is undefined); the core checks the real range
+    if (!(std::fabs(v) <= 2147483647.0) || v != std::floor(v)) {
         throw Napi::TypeError::New(object.Env(), where + "." + key + ": expected an integer");
     }
     return static_cast<int>(v);
@@ -22,6 +24,34 @@ bool get_bool(const Napi::Object& object, const char* key, const std::string& wh
     Napi::Value v = object.Get(key);
     if (!v.IsBoolean()) throw Napi::TypeError::New(object.Env(), where + "." + key + ": expected a boolean");
     return v.As<Napi::Boolean>().Value();
+}
+
+std::string get_string(const Napi::Object& object, const char* key, const std::string& where) {
+    Napi::Value v = object.Get(key);
+    if (!v.IsString()) throw Napi::TypeError::New(object.Env(), where + "." + key + ": expected a string");
+    return v.As<Napi::String>().Utf8Value();
+}
+
+std::array<int64_t, 3> get_int64_triple(const Napi::Object& object, const char* key, const std::string& where) {
+    const std::string message = where + "." + key + ": expected an array of 3 integers";
+    Napi::Value v = object.Get(key);
+    if (!v.IsArray() || v.As<Napi::Array>().Length() != 3) throw Napi::TypeError::New(object.Env(), message);
+    std::array<int64_t, 3> out{};
+    for (uint32_t d = 0; d < 3; d++) {
+        Napi::Value x = v.As<Napi::Array>().Get(d);
+        const double value = x.IsNumber() ? x.As<Napi::Number>().DoubleValue() : NAN;
+        if (!(std::fabs(value) <= 1e15) || value != std::floor(value)) throw Napi::TypeError::New(object.Env(), message);
+        out[d] = static_cast<int64_t>(value);
+    }
+    return out;
+}
+
+std::vector<double> get_float64_vector(const Napi::Value& value, const std::string& where) {
+    if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+        throw Napi::TypeError::New(value.Env(), where + ": expected a Float64Array");
+    }
+    auto array = value.As<Napi::Float64Array>();
+    return std::vector<double>(array.Data(), array.Data() + array.ElementLength());
 }
 
 std::vector<int32_t> get_int32_array(const Napi::Value& value, const std::string& where) {

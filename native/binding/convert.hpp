@@ -5,12 +5,14 @@
 // so native work never reads JS memory after the call returns.
 #include <napi.h>
 
+#include <array>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <type_traits>
 #include <vector>
 
-#include "lodestone/system.hpp"
+#include "lodestone/core/system.hpp"
 
 namespace lodestone::binding {
 
@@ -20,6 +22,11 @@ System to_system(const Napi::Value& value, const std::string& where);
 double get_number(const Napi::Object& object, const char* key, const std::string& where);
 int get_int(const Napi::Object& object, const char* key, const std::string& where);
 bool get_bool(const Napi::Object& object, const char* key, const std::string& where);
+std::string get_string(const Napi::Object& object, const char* key, const std::string& where);
+// Three integers (mesh points along each lattice vector); ranges are the core's to check.
+std::array<int64_t, 3> get_int64_triple(const Napi::Object& object, const char* key, const std::string& where);
+// A copy of a Float64Array (`where` names it in the error).
+std::vector<double> get_float64_vector(const Napi::Value& value, const std::string& where);
 std::vector<int32_t> get_int32_array(const Napi::Value& value, const std::string& where);
 
 // Outputs up to this size are copied into memory V8 owns. Node 20 runs the

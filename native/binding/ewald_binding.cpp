@@ -1,26 +1,15 @@
-// Ewald / direct lattice sums of point weights (native/src/longrange), and the
-// smeared power-law potential and special functions exposed for tests.
+// The JS class Ewald: lattice sums of point weights (native/src/longrange).
 #include <memory>
 #include <string>
 
 #include "async.hpp"
 #include "convert.hpp"
-#include "lodestone/error.hpp"
+#include "lodestone/core/error.hpp"
 #include "lodestone/longrange/ewald.hpp"
-#include "lodestone/longrange/power_law.hpp"
-#include "lodestone/math/gamma.hpp"
 #include "module.hpp"
 
 namespace lodestone::binding {
 namespace {
-
-std::vector<double> to_doubles(const Napi::Value& value, const char* where) {
-    if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
-        throw Napi::TypeError::New(value.Env(), std::string(where) + ": expected a Float64Array");
-    }
-    auto array = value.As<Napi::Float64Array>();
-    return std::vector<double>(array.Data(), array.Data() + array.ElementLength());
-}
 
 LongRangeRequest to_request(const Napi::Value& value) {
     LongRangeRequest request;
@@ -93,14 +82,9 @@ public:
         options.tuning.smearing = get_number(o, "smearing", "options");
         options.tuning.cutoff = get_number(o, "cutoff", "options");
         options.tuning.k_cutoff = get_number(o, "kCutoff", "options");
-        // optional: callers written before PME existed pass none of these
-        if (!o.Get("meshOrder").IsUndefined()) options.tuning.mesh_order = get_int(o, "meshOrder", "options");
-        if (!o.Get("meshSpacing").IsUndefined()) options.tuning.mesh_spacing = get_number(o, "meshSpacing", "options");
-        const Napi::Value method = o.Get("method");
-        if (!method.IsUndefined() && !method.IsString()) {
-            throw Napi::TypeError::New(env, "options.method: expected 'ewald', 'pme' or 'auto'");
-        }
-        const std::string name = method.IsString() ? method.As<Napi::String>().Utf8Value() : "auto";
+        options.tuning.mesh_order = get_int(o, "meshOrder", "options");
+        options.tuning.mesh_spacing = get_number(o, "meshSpacing", "options");
+        const std::string name = get_string(o, "method", "options");
         if (name == "ewald") options.tuning.method = LongRangeMethod::Ewald;
         else if (name == "pme") options.tuning.method = LongRangeMethod::Pme;
         else if (name == "auto") options.tuning.method = LongRangeMethod::Auto;
@@ -113,7 +97,7 @@ private:
     Napi::Value compute(const Napi::CallbackInfo& info) {
         Napi::Env env = info.Env();
         System system = to_system(info[0], "system");
-        std::vector<double> weights = to_doubles(info[1], "charges");
+        std::vector<double> weights = get_float64_vector(info[1], "charges");
         LongRangeRequest request = to_request(info[2]);
         Computed c{guarded(env, [&] { return ewald_->compute(system, weights, request); }), request};
         return result_to_js(env, std::move(c));
@@ -122,7 +106,7 @@ private:
     Napi::Value compute_async(const Napi::CallbackInfo& info) {
         Napi::Env env = info.Env();
         System system = to_system(info[0], "system");
-        std::vector<double> weights = to_doubles(info[1], "charges");
+        std::vector<double> weights = get_float64_vector(info[1], "charges");
         LongRangeRequest request = to_request(info[2]);
         std::shared_ptr<const Ewald> ewald = ewald_;
         return PromiseWorker<Computed>::start(
@@ -136,66 +120,17 @@ private:
     Napi::Value parameters(const Napi::CallbackInfo& info) {
         Napi::Env env = info.Env();
         System system = to_system(info[0], "system");
-        std::vector<double> weights = to_doubles(info[1], "charges");
+        std::vector<double> weights = get_float64_vector(info[1], "charges");
         return parameters_to_js(env, guarded(env, [&] { return ewald_->parameters(system, weights); }));
     }
 
     std::shared_ptr<const Ewald> ewald_;
 };
 
-// smearedPowerLaw(exponent, smearing, what, values) with what one of
-// realLong, realShort, dRealLong, dRealShort, fourier, dFourier; or
-// fourierAtZero, backgroundCorrection, selfEnergy (values ignored, one number).
-Napi::Value smeared_power_law(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    const int exponent = info[0].As<Napi::Number>().Int32Value();
-    const double smearing = info[1].As<Napi::Number>().DoubleValue();
-    const std::string what = info[2].As<Napi::String>().Utf8Value();
-    std::vector<double> x = to_doubles(info[3], "values");
-    return guarded(env, [&]() -> Napi::Value {
-        const SmearedPowerLaw v(exponent, smearing);
-        if (what == "fourierAtZero") return Napi::Number::New(env, v.fourier_at_zero());
-        if (what == "backgroundCorrection") return Napi::Number::New(env, v.background_correction());
-        if (what == "selfEnergy") return Napi::Number::New(env, v.self_energy_term());
-        double (SmearedPowerLaw::*f)(double) const = nullptr;
-        if (what == "realLong") f = &SmearedPowerLaw::real_long;
-        if (what == "realShort") f = &SmearedPowerLaw::real_short;
-        if (what == "dRealLong") f = &SmearedPowerLaw::d_real_long;
-        if (what == "dRealShort") f = &SmearedPowerLaw::d_real_short;
-        if (what == "fourier") f = &SmearedPowerLaw::fourier;
-        if (what == "dFourier") f = &SmearedPowerLaw::d_fourier;
-        if (f == nullptr) throw lodestone::Error("smearedPowerLaw: unknown function '" + what + "'");
-        std::vector<double> out(x.size());
-        for (size_t i = 0; i < x.size(); i++) out[i] = (v.*f)(x[i]);
-        return to_float64_array(env, std::move(out));
-    });
-}
-
-// specialFunction(name, s, values): upperGamma (Gamma(s, x)), e1, regularizedUpper, scaledLower.
-Napi::Value special_function(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    const std::string name = info[0].As<Napi::String>().Utf8Value();
-    const double s = info[1].As<Napi::Number>().DoubleValue();
-    std::vector<double> x = to_doubles(info[2], "values");
-    return guarded(env, [&]() -> Napi::Value {
-        std::vector<double> out(x.size());
-        for (size_t i = 0; i < x.size(); i++) {
-            if (name == "upperGamma") out[i] = upper_incomplete_gamma(s, x[i]);
-            else if (name == "e1") out[i] = exp_integral_e1(x[i]);
-            else if (name == "regularizedUpper") out[i] = regularized_upper_gamma(s, x[i]);
-            else if (name == "scaledLower") out[i] = scaled_lower_gamma(s, x[i]);
-            else throw lodestone::Error("specialFunction: unknown function '" + name + "'");
-        }
-        return to_float64_array(env, std::move(out));
-    });
-}
-
 }  // namespace
 
 void register_ewald(Napi::Env env, Napi::Object exports) {
     exports.Set("Ewald", EwaldWrap::define(env));
-    exports.Set("smearedPowerLaw", Napi::Function::New(env, smeared_power_law));
-    exports.Set("specialFunction", Napi::Function::New(env, special_function));
     exports.Set("coulombConstant", Napi::Number::New(env, COULOMB_CONSTANT));
 }
 

@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "lodestone/expansions/expansion.hpp"
+#include "lodestone/features/expansion.hpp"
 
 namespace lodestone::binding {
 

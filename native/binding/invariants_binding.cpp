@@ -3,7 +3,7 @@
 #include "async.hpp"
 #include "convert.hpp"
 #include "expansion_handle.hpp"
-#include "lodestone/invariants/invariants.hpp"
+#include "lodestone/features/invariants/invariants.hpp"
 #include "module.hpp"
 #include "request_convert.hpp"
 

@@ -1,10 +1,9 @@
-#include <cmath>
 #include <memory>
 
 #include "convert.hpp"
 #include "expansion_calls.hpp"
 #include "expansion_handle.hpp"
-#include "lodestone/longrange/lode_expansion.hpp"
+#include "lodestone/features/lode/lode_expansion.hpp"
 #include "module.hpp"
 #include "request_convert.hpp"
 
@@ -24,30 +23,11 @@ LodeExpansionHypers to_lode_hypers(const Napi::Value& value) {
     h.k_cutoff = get_number(o, "kCutoff", where);
     h.center_atom_weight = get_number(o, "centerAtomWeight", where);
     h.spline_accuracy = get_number(o, "splineAccuracy", where);
-    // method options are optional: callers that predate them get 'direct'
-    if (o.Has("method") && !o.Get("method").IsUndefined()) {
-        if (!o.Get("method").IsString()) throw Napi::TypeError::New(o.Env(), where + ".method: expected a string");
-        h.method = o.Get("method").As<Napi::String>().Utf8Value();
-    }
-    if (o.Has("accuracy") && !o.Get("accuracy").IsUndefined()) h.accuracy = get_number(o, "accuracy", where);
-    if (o.Has("meshSpacing") && !o.Get("meshSpacing").IsUndefined()) h.mesh_spacing = get_number(o, "meshSpacing", where);
-    if (o.Has("meshOrder") && !o.Get("meshOrder").IsUndefined()) h.mesh_order = get_int(o, "meshOrder", where);
-    if (o.Has("mesh") && !o.Get("mesh").IsUndefined()) {
-        Napi::Value v = o.Get("mesh");
-        if (!v.IsArray() || v.As<Napi::Array>().Length() != 3) {
-            throw Napi::TypeError::New(o.Env(), where + ".mesh: expected an array of 3 integers");
-        }
-        Napi::Array a = v.As<Napi::Array>();
-        for (uint32_t d = 0; d < 3; d++) {
-            Napi::Value x = a.Get(d);
-            const double points = x.IsNumber() ? x.As<Napi::Number>().DoubleValue() : NAN;
-            // bounded before the cast (the core checks the real range)
-            if (!std::isfinite(points) || points != std::floor(points) || std::fabs(points) > 1e15) {
-                throw Napi::TypeError::New(o.Env(), where + ".mesh: expected an array of 3 integers");
-            }
-            h.mesh[d] = static_cast<int64_t>(points);
-        }
-    }
+    h.method = get_string(o, "method", where);
+    h.accuracy = get_number(o, "accuracy", where);
+    h.mesh_spacing = get_number(o, "meshSpacing", where);
+    h.mesh_order = get_int(o, "meshOrder", where);
+    h.mesh = get_int64_triple(o, "mesh", where);
     return h;
 }
 

@@ -3,7 +3,7 @@
 namespace lodestone::binding {
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
-    register_math(env, exports);
+    register_runtime(env, exports);
     register_spherical_expansion(env, exports);
     register_lode_expansion(env, exports);
     register_contracted_expansion(env, exports);

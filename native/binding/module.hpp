@@ -7,7 +7,7 @@ namespace lodestone::binding {
 void register_spherical_expansion(Napi::Env env, Napi::Object exports);
 void register_lode_expansion(Napi::Env env, Napi::Object exports);
 void register_contracted_expansion(Napi::Env env, Napi::Object exports);
-void register_math(Napi::Env env, Napi::Object exports);
+void register_runtime(Napi::Env env, Napi::Object exports);
 void register_invariants(Napi::Env env, Napi::Object exports);
 void register_models(Napi::Env env, Napi::Object exports);
 void register_ewald(Napi::Env env, Napi::Object exports);

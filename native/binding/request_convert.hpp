@@ -3,7 +3,7 @@
 // per-centre calculator binding.
 #include <napi.h>
 
-#include "lodestone/expansions/expansion.hpp"
+#include "lodestone/features/expansion.hpp"
 
 namespace lodestone::binding {
 

@@ -4,7 +4,7 @@
 #include "expansion_calls.hpp"
 #include "expansion_handle.hpp"
 #include "request_convert.hpp"
-#include "lodestone/expansions/spherical_expansion.hpp"
+#include "lodestone/features/soap/spherical_expansion.hpp"
 #include "module.hpp"
 
 namespace lodestone::binding {

@@ -1,30 +1,25 @@
-// Checks of the C++ core on its own (no Node): the core is meant to be reused
-// by other engines, and this binary is what valgrind memcheck runs
-// (test/native-core.test.ts). Exit code 0 only when every check passes.
+// The core used on its own (no Node), as another engine would: an expansion
+// and its power spectrum with backward against finite differences, errors,
+// the plane-by-plane FFTs of interleaved grids, Kummer's function.
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <complex>
-#include <cstdio>
 #include <memory>
 #include <vector>
 
-#include "lodestone/error.hpp"
-#include "lodestone/expansions/spherical_expansion.hpp"
-#include "lodestone/invariants/invariants.hpp"
-#include "lodestone/math/fft.hpp"
-#include "lodestone/math/gto_basis.hpp"
+#include "lodestone/core/error.hpp"
+#include "lodestone/features/soap/spherical_expansion.hpp"
+#include "lodestone/features/invariants/invariants.hpp"
+#include "math/fft.hpp"
+#include "math/gto_basis.hpp"
+#include "support.hpp"
 
 using namespace lodestone;
 
 namespace {
-
-int failures = 0;
-
-void check(bool ok, const char* what, double value) {
-    std::printf("%-58s %-4s %.3e\n", what, ok ? "ok" : "FAIL", value);
-    if (!ok) failures++;
-}
 
 System triclinic_system() {
     System s;
@@ -77,131 +72,116 @@ double backward_vs_finite_difference(const Invariants& soap, const System& syste
 
 }  // namespace
 
-int main() {
-    try {
-        const System system = triclinic_system();
-        auto density = std::make_shared<SphericalExpansion>(hypers());
-        ExpansionRequest request;
-        request.neighbor_types = {11, 17};
-        request.positions = true;
-        request.strain = true;
 
-        const ExpansionResult c = density->compute({system}, request);
-        check(c.n_samples == 8 && c.n_properties == 16 * 2 * 4, "spherical expansion shape", double(c.n_properties));
-        bool finite = true;
-        for (size_t k = 0; k < c.values.size(); k++) finite = finite && std::isfinite(c.values[k]);
-        check(finite, "spherical expansion values finite", 0.0);
+TEST_SUITE("core") {
 
-        Invariants soap(density, density, InvariantsOptions{});
-        const double err = backward_vs_finite_difference(soap, system, request);
-        check(err < 1e-6, "power spectrum backward vs finite differences", err);
-
-        System broken = system;
-        broken.positions[4] = std::nan("");
-        bool threw = false;
-        try {
-            density->compute({broken}, request);
-        } catch (const Error&) {
-            threw = true;
-        }
-        check(threw, "NaN position throws lodestone::Error", 0.0);
-
-        SphericalExpansionHypers bad = hypers();
-        bad.max_angular = 26;
-        threw = false;
-        try {
-            SphericalExpansion e(bad);
-        } catch (const Error&) {
-            threw = true;
-        }
-        check(threw, "max_angular 26 throws lodestone::Error", 0.0);
-
-        // Plane-by-plane transforms of interleaved grids equal one transform
-        // per grid, both ways (3 grids: one grid per lane group; 4: groups of 4)
-        for (size_t count : {size_t(3), size_t(4)}) {
-            const int64_t n0 = 6, n1 = 10, n2 = 7, h = n2 / 2 + 1;
-            const std::array<int64_t, 3> band = {2, 3, 2};
-            const size_t points = n0 * n1 * n2, plane_points = n1 * n2, hb = size_t(band[2] + 1);
-            Fft3dPlan plan(n0, n1, n2);
-            std::vector<double> interleaved(count * points), single(points), planes(count * points);
-            for (size_t k = 0; k < interleaved.size(); k++) interleaved[k] = std::sin(0.37 * double(k)) + 0.1 * double(k % 5);
-            auto in_band = [&](int64_t a, int64_t b) {
-                return (a <= band[0] || n0 - a <= band[0]) && (b <= band[1] || n1 - b <= band[1]);
-            };
-            auto at = [&](int64_t a, int64_t b, int64_t c) { return size_t((a * n1 + b) * h + c); };
-            // the column blocks of the plane-by-plane forward, kept per row
-            std::vector<std::vector<std::complex<double>>> by_row(count, std::vector<std::complex<double>>(plan.complex_size()));
-            size_t rows_seen = 0;
-            plan.forward_columns(
-                [&](size_t i0, double* plane) {
-                    std::copy_n(interleaved.data() + i0 * plane_points * count, plane_points * count, plane);
-                },
-                count, band,
-                [&](size_t m1, const std::complex<double>* const* blocks) {
-                    rows_seen++;
-                    for (size_t q = 0; q < count; q++)
-                        for (int64_t a = 0; a < n0; a++)
-                            for (size_t c = 0; c < hb; c++) by_row[q][at(a, int64_t(m1), int64_t(c))] = blocks[q][size_t(a) * hb + c];
-                });
-            check(rows_seen == size_t(2 * band[1] + 1), "forward_columns hands out every kept row", double(rows_seen));
-            std::vector<std::complex<double>> reference(plan.complex_size());
-            double forward_err = 0.0, inverse_err = 0.0;
-            for (size_t q = 0; q < count; q++) {
-                for (size_t p = 0; p < points; p++) single[p] = interleaved[p * count + q];
-                plan.forward(single.data(), reference.data(), band);
-                // only entries inside the band are defined after a band-limited forward
-                for (int64_t a = 0; a < n0; a++)
-                    for (int64_t b = 0; b < n1; b++)
-                        for (int64_t c = 0; c <= band[2]; c++)
-                            if (in_band(a, b))
-                                forward_err = std::max(forward_err, std::abs(by_row[q][at(a, b, c)] - reference[at(a, b, c)]));
-            }
-            check(forward_err < 1e-12, "plane-by-plane forward FFT equals separate forwards", forward_err);
-            // band-limited spectra (zero outside the band) back to real space
-            std::vector<std::vector<std::complex<double>>> spectra(count, std::vector<std::complex<double>>(plan.complex_size()));
-            for (size_t q = 0; q < count; q++)
-                for (int64_t a = 0; a < n0; a++)
-                    for (int64_t b = 0; b < n1; b++)
-                        for (int64_t c = 0; c <= band[2]; c++)
-                            if (in_band(a, b))
-                                spectra[q][at(a, b, c)] = {std::cos(double(a + 2 * b + 3 * c + q)), 0.5 * std::sin(double(a * b + c + q))};
-            const std::vector<std::vector<std::complex<double>>> kept = spectra;
-            size_t planes_done = 0;
-            plan.inverse_columns(
-                count, band,
-                [&](size_t m1, std::complex<double>* const* blocks) {
-                    for (size_t q = 0; q < count; q++)
-                        for (int64_t a = 0; a < n0; a++)
-                            for (size_t c = 0; c < hb; c++) blocks[q][size_t(a) * hb + c] = kept[q][at(a, int64_t(m1), int64_t(c))];
-                },
-                [&](size_t i0) { return planes.data() + i0 * plane_points * count; },
-                [&](size_t i0) { planes_done += i0 == planes_done ? 1 : 0; });
-            check(planes_done == size_t(n0), "inverse_columns delivers every plane in order", double(planes_done));
-            for (size_t q = 0; q < count; q++) {
-                plan.inverse(spectra[q].data(), single.data(), band);
-                for (size_t p = 0; p < points; p++)
-                    inverse_err = std::max(inverse_err, std::abs(planes[p * count + q] - single[p]));
-            }
-            check(inverse_err < 1e-12, "plane-by-plane inverse FFT equals separate inverses", inverse_err);
-        }
-
-        // M(1, 2, z) e^-z = (1 - e^-z) / z, on the power-series and asymptotic branches
-        for (double z : {0.3, 5.0, 29.0, 45.0, 300.0}) {
-            const double exact = -std::expm1(-z) / z;
-            const double err = std::abs(hyp1f1_scaled(1.0, 2.0, z) - exact) / exact;
-            check(err < 1e-13, "hyp1f1_scaled(1, 2, z) closed form", err);
-        }
-        threw = false;
-        try {
-            hyp1f1_scaled(-0.5, 1.5, 40.0);
-        } catch (const Error&) {
-            threw = true;
-        }
-        check(threw, "hyp1f1_scaled with a < 0 throws lodestone::Error", 0.0);
-    } catch (const std::exception& e) {
-        std::printf("unexpected exception: %s\n", e.what());
-        return 1;
-    }
-    std::printf("%d failure(s)\n", failures);
-    return failures == 0 ? 0 : 1;
+ExpansionRequest gradient_request() {
+    ExpansionRequest request;
+    request.neighbor_types = {11, 17};
+    request.positions = true;
+    request.strain = true;
+    return request;
 }
+
+TEST_CASE("spherical expansion and power spectrum, backward against finite differences") {
+    const System system = triclinic_system();
+    auto density = std::make_shared<SphericalExpansion>(hypers());
+    const ExpansionRequest request = gradient_request();
+    const ExpansionResult c = density->compute({system}, request);
+    CHECK(c.n_samples == 8);
+    CHECK(c.n_properties == 16 * 2 * 4);
+    for (size_t k = 0; k < c.values.size(); k++) CHECK(std::isfinite(c.values[k]));
+
+    Invariants soap(density, density, InvariantsOptions{});
+    CHECK(backward_vs_finite_difference(soap, system, request) < 1e-6);
+}
+
+TEST_CASE("bad input throws lodestone::Error") {
+    auto density = std::make_shared<SphericalExpansion>(hypers());
+    System broken = triclinic_system();
+    broken.positions[4] = std::nan("");
+    CHECK_THROWS_AS(density->compute({broken}, gradient_request()), Error);
+    SphericalExpansionHypers bad = hypers();
+    bad.max_angular = 26;
+    CHECK_THROWS_AS(SphericalExpansion{bad}, Error);
+}
+
+TEST_CASE("plane-by-plane transforms of interleaved grids equal one transform per grid, both ways") {
+    // 3 grids: one grid per lane group; 4: groups of 4
+    for (size_t count : {size_t(3), size_t(4)}) {
+        const int64_t n0 = 6, n1 = 10, n2 = 7, h = n2 / 2 + 1;
+        const std::array<int64_t, 3> band = {2, 3, 2};
+        const size_t points = n0 * n1 * n2, plane_points = n1 * n2, hb = size_t(band[2] + 1);
+        Fft3dPlan plan(n0, n1, n2);
+        std::vector<double> interleaved(count * points), single(points), planes(count * points);
+        for (size_t k = 0; k < interleaved.size(); k++) interleaved[k] = std::sin(0.37 * double(k)) + 0.1 * double(k % 5);
+        auto in_band = [&](int64_t a, int64_t b) {
+            return (a <= band[0] || n0 - a <= band[0]) && (b <= band[1] || n1 - b <= band[1]);
+        };
+        auto at = [&](int64_t a, int64_t b, int64_t c) { return size_t((a * n1 + b) * h + c); };
+        // the column blocks of the plane-by-plane forward, kept per row
+        std::vector<std::vector<std::complex<double>>> by_row(count, std::vector<std::complex<double>>(plan.complex_size()));
+        size_t rows_seen = 0;
+        plan.forward_columns(
+            [&](size_t i0, double* plane) {
+                std::copy_n(interleaved.data() + i0 * plane_points * count, plane_points * count, plane);
+            },
+            count, band,
+            [&](size_t m1, const std::complex<double>* const* blocks) {
+                rows_seen++;
+                for (size_t q = 0; q < count; q++)
+                    for (int64_t a = 0; a < n0; a++)
+                        for (size_t c = 0; c < hb; c++) by_row[q][at(a, int64_t(m1), int64_t(c))] = blocks[q][size_t(a) * hb + c];
+            });
+        CHECK(rows_seen == size_t(2 * band[1] + 1));  // forward_columns hands out every kept row
+        std::vector<std::complex<double>> reference(plan.complex_size());
+        double forward_err = 0.0, inverse_err = 0.0;
+        for (size_t q = 0; q < count; q++) {
+            for (size_t p = 0; p < points; p++) single[p] = interleaved[p * count + q];
+            plan.forward(single.data(), reference.data(), band);
+            // only entries inside the band are defined after a band-limited forward
+            for (int64_t a = 0; a < n0; a++)
+                for (int64_t b = 0; b < n1; b++)
+                    for (int64_t c = 0; c <= band[2]; c++)
+                        if (in_band(a, b))
+                            forward_err = std::max(forward_err, std::abs(by_row[q][at(a, b, c)] - reference[at(a, b, c)]));
+        }
+        CHECK(forward_err < 1e-12);
+        // band-limited spectra (zero outside the band) back to real space
+        std::vector<std::vector<std::complex<double>>> spectra(count, std::vector<std::complex<double>>(plan.complex_size()));
+        for (size_t q = 0; q < count; q++)
+            for (int64_t a = 0; a < n0; a++)
+                for (int64_t b = 0; b < n1; b++)
+                    for (int64_t c = 0; c <= band[2]; c++)
+                        if (in_band(a, b))
+                            spectra[q][at(a, b, c)] = {std::cos(double(a + 2 * b + 3 * c + q)), 0.5 * std::sin(double(a * b + c + q))};
+        const std::vector<std::vector<std::complex<double>>> kept = spectra;
+        size_t planes_done = 0;
+        plan.inverse_columns(
+            count, band,
+            [&](size_t m1, std::complex<double>* const* blocks) {
+                for (size_t q = 0; q < count; q++)
+                    for (int64_t a = 0; a < n0; a++)
+                        for (size_t c = 0; c < hb; c++) blocks[q][size_t(a) * hb + c] = kept[q][at(a, int64_t(m1), int64_t(c))];
+            },
+            [&](size_t i0) { return planes.data() + i0 * plane_points * count; },
+            [&](size_t i0) { planes_done += i0 == planes_done ? 1 : 0; });
+        CHECK(planes_done == size_t(n0));  // inverse_columns delivers every plane in order
+        for (size_t q = 0; q < count; q++) {
+            plan.inverse(spectra[q].data(), single.data(), band);
+            for (size_t p = 0; p < points; p++)
+                inverse_err = std::max(inverse_err, std::abs(planes[p * count + q] - single[p]));
+        }
+        CHECK(inverse_err < 1e-12);
+    }
+}
+
+TEST_CASE("hyp1f1_scaled: M(1, 2, z) e^-z = (1 - e^-z) / z on both branches; a < 0 throws") {
+    for (double z : {0.3, 5.0, 29.0, 45.0, 300.0}) {
+        const double exact = -std::expm1(-z) / z;
+        CHECK_MESSAGE(std::abs(hyp1f1_scaled(1.0, 2.0, z) - exact) / exact < 1e-13, "z = ", z);
+    }
+    CHECK_THROWS_AS(hyp1f1_scaled(-0.5, 1.5, 40.0), Error);
+}
+
+}  // TEST_SUITE

@@ -483,78 +483,9 @@ describe('threads', () => {
   });
 });
 
-describe('cutoff functions', () => {
-  const rc = 3.0;
-  const direction = [0.36, -0.48, 0.8]; // unit
-  const dimer = (d: number): System => ({ positions: [0, 0, 0, ...direction.map((u) => u * d)], types: [8, 1] });
-  const N = 4, L = 3;
-  const cosine = new SphericalExpansion(hypers(rc, 0.4, 3, 3, { type: 'ShiftedCosine', width: 0.5 }, null));
-  const step = new SphericalExpansion(hypers(rc, 0.4, 3, 3, { type: 'Step' }, null));
-
-  /** Neighbour (type 1) block of atom 0 in the dimer: [l, m, n]. */
-  const neighbourBlock = (block: FeatureBlock) => {
-    const P = block.shape[1];
-    const out = new Float64Array((L + 1) ** 2 * N);
-    for (let lm = 0; lm < (L + 1) ** 2; lm++) for (let n = 0; n < N; n++) out[lm * N + n] = block.values[lm * 2 * N + n];
-    expect(P).toBe((L + 1) ** 2 * 2 * N);
-    return out;
-  };
-
-  /** I_nl(d) Y_lm(u) f_c(d), from the low-level radial integral and harmonics. */
-  const pairExpected = (d: number, fc: number) => {
-    const ri = native.gaussianRadialIntegral(Float64Array.of(d), { maxRadial: 3, radius: rc, maxAngular: L, width: 0.4, cutoff: rc, splineAccuracy: 0 });
-    const y = native.sphericalHarmonics(Float64Array.from(direction), L, false).values;
-    const out = new Float64Array((L + 1) ** 2 * N);
-    for (let l = 0; l <= L; l++) for (let m = -l; m <= l; m++) for (let n = 0; n < N; n++) out[(l * l + l + m) * N + n] = fc * ri.values[l * N + n] * y[l * l + l + m];
-    return out;
-  };
-
-  it('a neighbour contributes I_nl(d) Y_lm(r_ij) f_c(d) (Step and ShiftedCosine)', () => {
-    for (const d of [1.2, 2.4, 2.75]) {
-      const fc = d <= rc - 0.5 ? 1 : 0.5 * (1 + Math.cos((Math.PI * (d - rc + 0.5)) / 0.5));
-      expect(relativeError(neighbourBlock(cosine.compute(dimer(d))), pairExpected(d, fc))).toBeLessThan(1e-13);
-      expect(relativeError(neighbourBlock(step.compute(dimer(d))), pairExpected(d, 1))).toBeLessThan(1e-13);
-    }
-  });
-
-  it('identical below rc - width', () => {
-    expect(relativeError(step.compute(dimer(2.2)).values, cosine.compute(dimer(2.2)).values)).toBeLessThan(1e-15);
-  });
-
-  it('ShiftedCosine is continuous (value and slope) at rc; Step jumps there', () => {
-    const inside = 1e-6;
-    const nearC = neighbourBlock(cosine.compute(dimer(rc - inside)));
-    const outC = neighbourBlock(cosine.compute(dimer(rc + inside)));
-    const scale = Math.max(...pairExpected(rc - inside, 1).map(Math.abs));
-    expect(scale).toBeGreaterThan(1e-3);
-    expect(outC.every((v) => v === 0)).toBe(true);
-    // f_c(rc - e) ~ (pi e / 2w)^2 / 2 ... O(e^2)
-    expect(Math.max(...nearC.map(Math.abs))).toBeLessThan(1e-9 * scale);
-    const g = cosine.compute(dimer(rc - inside), { gradients: ['positions'] });
-    expect(Math.max(...summedPositionGradient(g, 2).map(Math.abs))).toBeLessThan(1e-4 * scale);
-    const nearS = neighbourBlock(step.compute(dimer(rc - inside)));
-    const outS = neighbourBlock(step.compute(dimer(rc + inside)));
-    expect(outS.every((v) => v === 0)).toBe(true);
-    expect(relativeError(nearS, pairExpected(rc - inside, 1))).toBeLessThan(1e-12);
-  });
-
-  it('the self contribution is center_atom_weight I_n0(0) Y_00 in the centre\'s own type block', () => {
-    const weighted = new SphericalExpansion({ ...hypers(rc, 0.4, 3, 3, { type: 'Step' }, null), density: { type: 'Gaussian', width: 0.4, center_atom_weight: 0.3 } });
-    const none = new SphericalExpansion({ ...hypers(rc, 0.4, 3, 3, { type: 'Step' }, null), density: { type: 'Gaussian', width: 0.4, center_atom_weight: 0 } });
-    const a = step.compute(dimer(1.7)).values, b = weighted.compute(dimer(1.7)).values, c = none.compute(dimer(1.7)).values;
-    const ri = native.gaussianRadialIntegral(Float64Array.of(0), { maxRadial: 3, radius: rc, maxAngular: L, width: 0.4, cutoff: rc, splineAccuracy: 0 });
-    const P = a.length / 2;
-    for (let i = 0; i < 2; i++) {
-      for (let p = 0; p < P; p++) {
-        const own = i === 0 ? 1 : 0; // atom 0 is type 8 = block 1, atom 1 is type 1 = block 0
-        const isSelf = p < 2 * N && Math.floor(p / N) === own;
-        const self = isSelf ? ri.values[p % N] / Math.sqrt(4 * Math.PI) : 0;
-        expect(Math.abs(a[i * P + p] - (c[i * P + p] + self))).toBeLessThan(1e-14);
-        expect(Math.abs(b[i * P + p] - (c[i * P + p] + 0.3 * self))).toBeLessThan(1e-14);
-      }
-    }
-  });
-});
+// The cutoff functions on a dimer (each neighbour's f_c I_nl Y_lm, continuity
+// at the cutoff, the centre's own density) are C++ tests:
+// native/tests/soap_cutoff_test.cpp.
 
 describe('splines', () => {
   it('spline_accuracy null (exact) and the default agree within 1e-7', () => {

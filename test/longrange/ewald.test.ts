@@ -1,5 +1,4 @@
-// Ewald physics baseline: the smeared power-law potential and its special
-// functions, LAMMPS references, Madelung constants, finite differences,
+// Ewald physics baseline: LAMMPS references, Madelung constants, finite differences,
 // smearing independence, charged cells, molecules, dispersion, the accuracy
 // estimate, and bad input.
 import { readFileSync } from 'node:fs';
@@ -7,144 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { COULOMB_CONSTANT, Ewald } from '../../lib/longrange/ewald.js';
 import { native } from '../../lib/native/addon.js';
 import { derivative, relativeError, stressByFiniteDifferences, rel, rmsForceDifference } from '../support/finite-differences.js';
-import { gaussLegendre } from '../support/quadrature.js';
 import { randomCharges, randomSystem, type TestSystem } from '../support/random-systems.js';
 import { REFERENCE_DIR } from '../support/reference.js';
 import { cellVolume } from '../../lib/core/system.js';
 
 const binding = native;
-const law = (p: number, sigma: number, what: string, x: number[]) =>
-  Array.from(binding.smearedPowerLaw(p, sigma, what, Float64Array.from(x)) as Float64Array);
-const lawScalar = (p: number, sigma: number, what: string) =>
-  binding.smearedPowerLaw(p, sigma, what, new Float64Array(0)) as number;
 
-// ---------------------------------------------------------------------------
-describe('special functions', () => {
-  // mpmath 1.3 (30 digits): mp.gammainc(s, x)
-  const gammaReference: Record<string, number[]> = {
-    '-3': [332833831.97264618, 0.36962341134962556, 0.02683699218303394, 1.5116496741077837e-24],
-    '-2.5': [12628059.477613657, 0.35118296608911347, 0.034004668397316968, 9.6683728874293862e-24],
-    '-1': [992.66896046923884, 0.33563873361136159, 0.074188882946265171, 2.5315302371240277e-21],
-    '-0.5': [59.763880515942197, 0.34790271537865913, 0.099230382869038711, 1.6199610039846915e-20],
-    '0': [6.3315393641361493, 0.37376884323350914, 0.13545095784912914, 1.036773261451657e-19],
-    '0.5': [1.7092293732301665, 0.41958160437717422, 0.18941100316208496, 6.6362398267956973e-19],
-    '2': [0.99999950033320837, 0.84419501644539617, 0.62682312397822899, 1.7418252446695515e-16],
-    '3.5': [3.3233509704388145, 3.275399218152052, 3.0554245512867483, 4.5779220426687985e-14],
-  };
-  const xs = Float64Array.of(0.001, 0.7, 1.3, 40);
-
-  it('upper incomplete gamma matches mpmath for half-integer and integer orders, small and large x', () => {
-    for (const [s, expected] of Object.entries(gammaReference)) {
-      const got = binding.specialFunction('upperGamma', Number(s), xs);
-      for (let i = 0; i < xs.length; i++) expect(rel(got[i], expected[i]), `s=${s} x=${xs[i]}`).toBeLessThan(1e-14);
-    }
-    const e1 = binding.specialFunction('e1', 0, xs);
-    for (let i = 0; i < xs.length; i++) expect(rel(e1[i], gammaReference['0'][i])).toBeLessThan(2e-15);
-  });
-
-  it('regularised lower gamma stays accurate near 0 (no cancellation)', () => {
-    // x^-s P(s, x) -> 1/Gamma(s+1) - x/Gamma(s+2) + ...: at x = 1e-12 the first two terms are exact to 1e-24
-    for (const s of [0.5, 1, 3, 4]) {
-      const got = binding.specialFunction('scaledLower', s, Float64Array.of(1e-12))[0];
-      const g1 = s === 0.5 ? Math.sqrt(Math.PI) / 2 : [1, 1, 2, 6, 24, 120][s]; // Gamma(s+1)
-      const expected = 1 / g1 - (1e-12 * s) / (g1 * (s + 1));
-      expect(rel(got, expected)).toBeLessThan(1e-15);
-    }
-  });
-});
-
-describe('SmearedPowerLaw', () => {
-  const sigma = 0.8;
-  const radii = [0.05, 0.3, 0.9, 1.7, 3.2, 6];
-
-  it('long + short = 1/r^p', () => {
-    for (let p = 1; p <= 6; p++) {
-      const long = law(p, sigma, 'realLong', radii);
-      const short = law(p, sigma, 'realShort', radii);
-      radii.forEach((r, i) => expect(rel(long[i] + short[i], r ** -p)).toBeLessThan(1e-14));
-    }
-  });
-
-  it('real_long(0) is the smooth limit and the self-energy term', () => {
-    for (let p = 1; p <= 6; p++) {
-      const [at0, near0] = law(p, sigma, 'realLong', [0, 1e-7]);
-      expect(rel(near0, at0)).toBeLessThan(1e-12);
-      expect(rel(lawScalar(p, sigma, 'selfEnergy'), at0)).toBeLessThan(1e-15);
-      // (2 sigma^2)^(-p/2) / Gamma(p/2 + 1)
-      const gamma = [0, 0.5 * Math.sqrt(Math.PI), 1, 0.75 * Math.sqrt(Math.PI), 2, (15 / 8) * Math.sqrt(Math.PI), 6][p];
-      expect(rel(at0, (2 * sigma * sigma) ** (-p / 2) / gamma)).toBeLessThan(1e-14);
-    }
-  });
-
-  it('Fourier transform matches mpmath values of pi^1.5/Gamma(p/2) (k/2)^(p-3) Gamma((3-p)/2, k^2 sigma^2/2)', () => {
-    const ks = [0.5, 2, 6];
-    const expected: number[][] = [
-      [46.400888515470494, 0.87347994052769278, 3.4660508645611071e-6],
-      [27.206808764179607, 1.0816946610690743, 5.2198900134976108e-6],
-      [12.735645925966591, 0.87788029777324098, 5.0111885548426812e-6],
-      [5.6858503982962374, 0.5734725731740008, 3.7831171142465791e-6],
-      [2.490239265810669, 0.32462140620085266, 2.4270955262042916e-6],
-      [1.0647090403764701, 0.16520470156076918, 1.3773592506461448e-6],
-    ];
-    for (let p = 1; p <= 6; p++) {
-      const g = law(p, sigma, 'fourier', ks);
-      ks.forEach((_, i) => expect(rel(g[i], expected[p - 1][i]), `p=${p}`).toBeLessThan(1e-14));
-    }
-    expect(rel(law(1, sigma, 'fourier', [1.3])[0], (4 * Math.PI * Math.exp(-(1.3 ** 2) * sigma ** 2 / 2)) / 1.3 ** 2)).toBeLessThan(1e-14);
-  });
-
-  it('Fourier transform agrees with radial quadrature of the real-space functions', () => {
-    // 4 pi int r^2 f(r) sin(kr)/(kr) dr by Gauss-Legendre on panels of 0.25 A.
-    const { nodes, weights } = gaussLegendre(24);
-    const transform = (p: number, what: string, k: number, rmax: number) => {
-      let sum = 0;
-      for (let a = 0; a < rmax; a += 0.25) {
-        const r = Array.from(nodes, (x) => a + 0.125 * (x + 1));
-        const f = law(p, sigma, what, r);
-        r.forEach((ri, i) => (sum += 0.125 * weights[i] * ri * ri * f[i] * (k === 0 ? 1 : Math.sin(k * ri) / (k * ri))));
-      }
-      return 4 * Math.PI * sum;
-    };
-    // p < 3: the short part is integrable and FT[short] = FT[1/r^p] - G_p.
-    for (const p of [1, 2]) {
-      for (const k of [0.7, 2.5]) {
-        const bare = p === 1 ? (4 * Math.PI) / (k * k) : (2 * Math.PI * Math.PI) / k;
-        const g = law(p, sigma, 'fourier', [k])[0];
-        expect(Math.abs(transform(p, 'realShort', k, 12) - (bare - g)) / bare, `p=${p} k=${k}`).toBeLessThan(1e-12);
-      }
-    }
-    // p > 3: the long part is integrable; at k = 0 the tail beyond R (where
-    // long = 1/r^p to 1e-16) is 4 pi R^(3-p) / (p - 3).
-    for (const p of [4, 5, 6]) {
-      const R = 12;
-      const g0 = transform(p, 'realLong', 0, R) + (4 * Math.PI * R ** (3 - p)) / (p - 3);
-      expect(rel(g0, lawScalar(p, sigma, 'fourierAtZero'))).toBeLessThan(1e-12);
-      // and the finite-k values approach it
-      expect(rel(law(p, sigma, 'fourier', [1e-4])[0], lawScalar(p, sigma, 'fourierAtZero'))).toBeLessThan(2e-4);
-    }
-  });
-
-  it('derivatives match finite differences', () => {
-    for (let p = 1; p <= 6; p++) {
-      for (const [what, d] of [['realLong', 'dRealLong'], ['realShort', 'dRealShort'], ['fourier', 'dFourier']]) {
-        for (const x of [0.4, 1.1, 2.3]) {
-          const fd = derivative((v) => law(p, sigma, what, [v[0]]), [x], 0, 1e-3)[0];
-          const analytic = law(p, sigma, d, [x])[0];
-          expect(Math.abs(fd - analytic) / Math.max(Math.abs(analytic), 1e-6), `${d} p=${p} x=${x}`).toBeLessThan(1e-8);
-        }
-      }
-      expect(Math.abs(law(p, sigma, 'dRealLong', [0])[0])).toBe(0);
-    }
-  });
-
-  it('k = 0 terms and the background correction', () => {
-    for (let p = 1; p <= 3; p++) expect(() => lawScalar(p, sigma, 'fourierAtZero')).toThrow(/diverges/);
-    expect(rel(lawScalar(1, sigma, 'backgroundCorrection'), -2 * Math.PI * sigma * sigma)).toBeLessThan(1e-15);
-    expect(() => lawScalar(3, sigma, 'backgroundCorrection')).toThrow(/exponent < 3/);
-    expect(() => law(7, sigma, 'fourier', [1])).toThrow(/exponent/);
-    expect(() => law(1, 0, 'fourier', [1])).toThrow(/smearing/);
-  });
-});
+// The smeared power-law potential and its special functions are C++ tests:
+// native/tests/power_law_test.cpp.
 
 // ---------------------------------------------------------------------------
 interface LammpsReference {

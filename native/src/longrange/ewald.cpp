@@ -7,12 +7,13 @@
 #include <mutex>
 #include <string>
 
-#include "lodestone/error.hpp"
+#include "lodestone/core/error.hpp"
 #include "lodestone/longrange/pme.hpp"
 #include "lodestone/longrange/power_law.hpp"
-#include "ewald_internal.hpp"
-#include "lodestone/math/kvectors.hpp"
-#include "lodestone/neighbors.hpp"
+#include "longrange/ewald_internal.hpp"
+#include "math/kvectors.hpp"
+#include "math/phases.hpp"
+#include "lodestone/core/neighbors.hpp"
 
 namespace lodestone {
 namespace detail {
@@ -322,56 +323,6 @@ void add_self_and_background(const System& system, const std::vector<double>& q,
 namespace {
 using namespace detail;
 
-// Plain complex arithmetic: std::complex multiplication goes through the
-// NaN-checking library routine without -ffast-math.
-struct Complex {
-    double re, im;
-};
-inline Complex mul(Complex a, Complex b) { return {a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re}; }
-
-// Per-atom tables e^(2 pi i m s_d) of the fractional coordinates s for
-// -M_d <= m <= M_d, so that e^(i k.r) for k = m1 b1 + m2 b2 + m3 b3 costs
-// two complex products instead of a sine and a cosine.
-struct PhaseTables {
-    std::array<int, 3> max_m{};
-    std::array<size_t, 3> offset{};
-    size_t width = 0;
-    std::vector<Complex> values;
-
-    const Complex* atom(size_t i) const { return values.data() + i * width; }
-    Complex get(const Complex* row, int axis, int m) const { return row[offset[axis] + static_cast<size_t>(m + max_m[axis])]; }
-};
-
-PhaseTables phase_tables(const System& system, const KVectors& kv) {
-    PhaseTables t;
-    for (size_t k = 0; k < kv.size(); k++)
-        for (int d = 0; d < 3; d++) t.max_m[d] = std::max(t.max_m[d], std::abs(kv.m[3 * k + d]));
-    for (int d = 0; d < 3; d++) {
-        t.offset[d] = t.width;
-        t.width += static_cast<size_t>(2 * t.max_m[d] + 1);
-    }
-    const size_t n = system.size();
-    t.values.resize(n * t.width);
-    const std::array<double, 9> inv = inverse3(system.cell);
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++) {
-        const double* r = &system.positions[3 * i];
-        Complex* row = t.values.data() + i * t.width;
-        for (int d = 0; d < 3; d++) {
-            double s = r[0] * inv[d] + r[1] * inv[3 + d] + r[2] * inv[6 + d];
-            s -= std::floor(s);  // keeps 2 pi m s small, hence accurate
-            Complex* axis = row + t.offset[d] + t.max_m[d];
-            axis[0] = {1.0, 0.0};
-            for (int m = 1; m <= t.max_m[d]; m++) {
-                const double phase = 2.0 * M_PI * m * s;
-                axis[m] = {std::cos(phase), std::sin(phase)};
-                axis[-m] = {axis[m].re, -axis[m].im};
-            }
-        }
-    }
-    return t;
-}
-
 // k-vectors come ordered by (m1, m2) then m3; a line shares e^(i(m1 b1 + m2 b2).r).
 struct Line {
     int m1, m2;
@@ -395,7 +346,7 @@ void add_kspace(const System& system, const std::vector<double>& q, const Smeare
     if (nk == 0) return;
     const size_t n = system.size();
     const double volume = std::fabs(determinant3(system.cell));
-    const PhaseTables tables = phase_tables(system, kv);
+    const PhaseTables tables(system, kv);
     const std::vector<Line> lines = lines_of(kv);
 
     std::vector<double> g(nk);

@@ -7,10 +7,10 @@
 #include <complex>
 #include <string>
 
-#include "ewald_internal.hpp"
-#include "mesh_grid.hpp"
-#include "lodestone/error.hpp"
-#include "lodestone/math/fft.hpp"
+#include "longrange/ewald_internal.hpp"
+#include "longrange/mesh/mesh_grid.hpp"
+#include "lodestone/core/error.hpp"
+#include "math/fft.hpp"
 
 namespace lodestone {
 namespace {

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <string>
 
-#include "lodestone/error.hpp"
-#include "lodestone/math/gamma.hpp"
+#include "lodestone/core/error.hpp"
+#include "math/gamma.hpp"
 
 namespace lodestone {
 

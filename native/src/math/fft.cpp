@@ -20,7 +20,7 @@
 // - Real data along the last axis is transformed two lines at a time
 //   ("two-for-one": z = x1 + i x2, then split using Hermitian symmetry), which
 //   halves the work for any n2, odd or even.
-#include "lodestone/math/fft.hpp"
+#include "math/fft.hpp"
 
 #include <omp.h>
 
@@ -32,8 +32,8 @@
 #include <utility>
 #include <vector>
 
-#include "lodestone/error.hpp"
-#include "lodestone/simd.hpp"
+#include "lodestone/core/error.hpp"
+#include "core/simd.hpp"
 
 namespace lodestone {
 namespace {

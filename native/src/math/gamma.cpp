@@ -1,10 +1,10 @@
-#include "lodestone/math/gamma.hpp"
+#include "math/gamma.hpp"
 
 #include <cmath>
 #include <limits>
 #include <string>
 
-#include "lodestone/error.hpp"
+#include "lodestone/core/error.hpp"
 
 namespace lodestone {
 namespace {

@@ -1,11 +1,11 @@
-#include "lodestone/math/gto_basis.hpp"
+#include "math/gto_basis.hpp"
 
 #include <cmath>
 #include <limits>
 #include <string>
 
-#include "lodestone/error.hpp"
-#include "lodestone/math/linalg.hpp"
+#include "lodestone/core/error.hpp"
+#include "math/linalg.hpp"
 
 namespace lodestone {
 

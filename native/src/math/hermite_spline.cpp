@@ -1,11 +1,11 @@
-#include "lodestone/math/hermite_spline.hpp"
+#include "math/hermite_spline.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <string>
 
-#include "lodestone/error.hpp"
-#include "lodestone/simd.hpp"
+#include "lodestone/core/error.hpp"
+#include "core/simd.hpp"
 
 namespace lodestone {
 

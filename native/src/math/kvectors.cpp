@@ -1,11 +1,11 @@
-#include "lodestone/math/kvectors.hpp"
+#include "math/kvectors.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
-#include "lodestone/error.hpp"
-#include "lodestone/system.hpp"
+#include "lodestone/core/error.hpp"
+#include "lodestone/core/system.hpp"
 
 namespace lodestone {
 

@@ -1,9 +1,9 @@
-#include "lodestone/math/linalg.hpp"
+#include "math/linalg.hpp"
 
 #include <cmath>
 #include <string>
 
-#include "lodestone/error.hpp"
+#include "lodestone/core/error.hpp"
 
 namespace lodestone {
 

@@ -1,11 +1,11 @@
-#include "lodestone/math/spherical_harmonics.hpp"
+#include "math/spherical_harmonics.hpp"
 
 #include <cmath>
 #include <cstring>
 #include <string>
 
-#include "lodestone/error.hpp"
-#include "lodestone/simd.hpp"
+#include "lodestone/core/error.hpp"
+#include "core/simd.hpp"
 
 namespace lodestone {
 
@@ -198,8 +198,7 @@ void SphericalHarmonics::compute4(const double directions[12], const double* gra
     solid_harmonics4(max_l_, norm_.data(), recurrence_.data(), directions, gradient_scale, values, gradients);
 }
 
-void SphericalHarmonics::compute(const double direction[3], double* values, double* gradients,
-                                 std::vector<double>&) const {
+void SphericalHarmonics::compute(const double direction[3], double* values, double* gradients) const {
     solid_harmonics(max_l_, norm_.data(), recurrence_.data(), direction, values, gradients);
 }
 

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <string>
 
-#include "lodestone/error.hpp"
+#include "lodestone/core/error.hpp"
 
 namespace lodestone {
 namespace {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "lodestone/longrange/tuning.hpp"
-#include "lodestone/system.hpp"
+#include "lodestone/core/system.hpp"
 
 namespace lodestone {
 

@@ -10,8 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "lodestone/math/kvectors.hpp"
-
 namespace lodestone {
 
 // RMS force error estimates in the style of Kolafa & Perram (Mol. Simul. 9,
@@ -56,7 +54,7 @@ double reference_force(int exponent, const LongRangeSums& sums);
 // Same scaling as the Ewald estimate: sigma^(1/2 - p) times a function of
 // h / sigma, tabulated once per exponent and order. S = 2.5 is a safety
 // factor: without it the estimate was within 0.4..1.4 of the measured error
-// (test/pme.test.ts checks that it bounds the error on random systems).
+// (test/longrange/pme.test.ts checks that it bounds the error on random systems).
 double pme_kspace_error(int exponent, const LongRangeSums& sums, double smearing, double spacing, int order);
 
 // Method of a periodic lattice sum: direct k-space Ewald, smooth PME, or the
@@ -109,58 +107,5 @@ LongRangeParameters tune_long_range(int exponent, const LongRangeSums& sums, con
 
 // Checks the PME-specific options alone (order, spacing), for constructors.
 void validate_pme_request(const EwaldTuningRequest& request);
-
-// ---- LODE expansion on a mesh (lode_mesh.cpp) ----
-//
-// Relative RMS error of the mesh LODE coefficients against the direct k sum
-// over the same k-vectors. With B-splines of order n and theta_d = m_d / K_d
-// for the integer coordinates m of a k-vector, the spline's Fourier transform
-// sinc^n(theta) gives, per axis, aliases of relative amplitude
-// a_p = ((-1)^p theta / (theta + p))^n, p != 0, both when spreading and when
-// interpolating. Dividing by 1 / sinc^2n (mesh::bspline_inverse_power) keeps
-// the main term exact. For uncorrelated positions, S(k) and its aliases are
-// independent with |S|^2 ~ N_a, so each k-vector's contribution is off by
-// the relative
-//   eps^2(m) = 2 sum_d sum_p a_p^2(theta_d),
-// and averaging |error|^2 over centres and all (n, l, m) channels (sum_m Y_lm^2 =
-// (2l+1)/4 pi) gives
-//   error / scale = S sqrt(sum_k w(k) eps^2(m_k) / sum_k w(k)),
-//   w(k) = G(k)^2 sum_{n,l} (2l+1) I_nl(k)^2,
-// where scale^2 = (N_a / V)(2/pi) int_0^kc k^2 w(k) dk / (n_max l_max^2) is the RMS of v's
-// k-space part for uncorrelated positions: `accuracy` is relative to it. S =
-// kLodeMeshSafety (tuning.cpp). `weight` holds w(k) for each k-vector of kv.
-double lode_mesh_error(const KVectors& kv, const std::vector<double>& weight, const std::array<int64_t, 3>& mesh,
-                       int order);
-
-struct LodeMeshTuningRequest {
-    std::string method = "direct";  // "direct", "mesh" or "auto"
-    double accuracy = 1e-6;
-    std::array<int64_t, 3> mesh{};  // explicit points, 0 = choose
-    double mesh_spacing = 0.0;      // explicit spacing (A), 0 = choose
-    int mesh_order = 0;             // 0 = choose
-    bool mesh_allowed = true;       // false: only 'direct' can do what is asked
-};
-
-struct LodeMeshTuning {
-    std::string method;  // "direct" or "mesh"
-    std::array<int64_t, 3> mesh{};
-    int mesh_order = 0;
-    double mesh_spacing = 0.0;
-    double estimated_error = 0.0;  // relative (lode_mesh_error), mesh only
-    double direct_cost = 0.0;
-    double mesh_cost = 0.0;
-};
-
-// Chooses between the direct k sum and the mesh, and the mesh (sizes from
-// good_fft_size, every axis holding all k-vectors of kv: K_d > 2 max|m_d|)
-// and order meeting `accuracy` at the lowest modelled cost: direct
-// ~ centres x k-vectors x channels, mesh ~ channels x (M log2 M + centres n^3).
-// Throws for invalid options, an explicit mesh too coarse for k_cutoff, or
-// an accuracy no mesh within the memory budget reaches (method 'mesh').
-LodeMeshTuning tune_lode_mesh(const std::array<double, 9>& cell, const KVectors& kv, const std::vector<double>& weight,
-                              size_t n_atoms, size_t n_centers, size_t channels, const LodeMeshTuningRequest& request);
-
-// Checks the method options alone, for constructors.
-void validate_lode_mesh_request(const LodeMeshTuningRequest& request);
 
 }  // namespace lodestone

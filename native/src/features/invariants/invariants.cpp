@@ -1,0 +1,506 @@
+#include "lodestone/features/invariants/invariants.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "lodestone/core/error.hpp"
+#include "core/simd.hpp"
+
+namespace lodestone {
+
+Invariants::Invariants(std::shared_ptr<const Expansion> a, std::shared_ptr<const Expansion> b,
+                       InvariantsOptions options)
+    : a_(std::move(a)), b_(std::move(b)), options_(std::move(options)) {
+    if (!a_ || !b_) throw Error("invariants: both expansions are required");
+    if (a_->max_angular() != b_->max_angular()) {
+        throw Error("invariants: the two expansions must have the same max_angular, got " +
+                    std::to_string(a_->max_angular()) + " and " + std::to_string(b_->max_angular()));
+    }
+}
+
+size_t Invariants::channel_count(const ExpansionRequest& request) const {
+    const size_t T = a_->channel_count(request);
+    if (b_->channel_count(request) != T) {
+        throw Error("invariants: the two expansions have " + std::to_string(T) + " and " +
+                    std::to_string(b_->channel_count(request)) +
+                    " type channels; contract both or neither to the same number of channels");
+    }
+    return T;
+}
+
+std::vector<Invariants::Property> Invariants::properties(const ExpansionRequest& request) const {
+    const int L = a_->max_angular() + 1;
+    const int Na = a_->max_radial() + 1, Nb = b_->max_radial() + 1;
+    std::vector<int32_t> types(channel_count(request));
+    for (size_t t = 0; t < types.size(); ++t) types[t] = a_->channel_label(request, t);
+    const int T = static_cast<int>(types.size());
+    std::vector<Property> all;
+    for (int t1 = 0; t1 < T; ++t1)
+        for (int t2 = symmetric() ? t1 : 0; t2 < T; ++t2)
+            for (int l = 0; l < L; ++l)
+                for (int n1 = 0; n1 < Na; ++n1)
+                    for (int n2 = 0; n2 < Nb; ++n2) {
+                        double w = (l % 2 ? -1.0 : 1.0) / std::sqrt(2.0 * l + 1.0);
+                        if (symmetric() && t1 != t2) w *= std::sqrt(2.0);
+                        all.push_back({t1, t2, l, n1, n2, w});
+                    }
+    if (options_.selection.empty()) return all;
+
+    std::vector<Property> selected;
+    for (size_t k = 0; k < options_.selection.size(); ++k) {
+        const auto& s = options_.selection[k];
+        auto t1 = std::find(types.begin(), types.end(), s[0]);
+        auto t2 = std::find(types.begin(), types.end(), s[1]);
+        int b1 = static_cast<int>(t1 - types.begin()), b2 = static_cast<int>(t2 - types.begin());
+        bool ok = t1 != types.end() && t2 != types.end() && s[2] >= 0 && s[2] < L && s[3] >= 0 && s[3] < Na &&
+                  s[4] >= 0 && s[4] < Nb && (!symmetric() || b1 <= b2);
+        if (!ok) {
+            throw Error("selection[" + std::to_string(k) + "]: (" + std::to_string(s[0]) + ", " + std::to_string(s[1]) +
+                        ", " + std::to_string(s[2]) + ", " + std::to_string(s[3]) + ", " + std::to_string(s[4]) +
+                        ") is not a property of these invariants; expected (t1, t2, l, n1, n2) with types among the "
+                        "neighbour types" +
+                        std::string(symmetric() ? " and t1 <= t2" : "") + ", l <= max_angular, n <= max_radial");
+        }
+        auto it = std::find_if(all.begin(), all.end(), [&](const Property& p) {
+            return p.t1 == b1 && p.t2 == b2 && p.l == s[2] && p.n1 == s[3] && p.n2 == s[4];
+        });
+        selected.push_back(*it);
+    }
+    return selected;
+}
+
+namespace {
+
+// Without a selection, properties are all (t1, t2, l, n1, n2) in this order:
+// each (t1, t2, l) is an Na x Nb block x = w a_l^T b_l (a_l: (2l+1) x Na
+// coefficients of type t1), computed as rank-1 updates over m so the inner
+// loops run over n2 with no reductions and vectorise.
+struct DenseShape {
+    int L, T, Na, Nb;
+    bool symmetric;
+};
+
+LODESTONE_MULTIVERSION
+void dense_contract(const DenseShape& d, const double* weights, const double* a, const double* b, double* x) {
+    const int L = d.L, T = d.T, Na = d.Na, Nb = d.Nb;
+    size_t block = 0;
+    for (int t1 = 0; t1 < T; ++t1) {
+        for (int t2 = d.symmetric ? t1 : 0; t2 < T; ++t2) {
+            for (int l = 0; l < L; ++l, ++block) {
+                double* xl = x + block * Na * Nb;
+                for (int k = 0; k < Na * Nb; ++k) xl[k] = 0.0;
+                for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
+                    const double* al = a + (static_cast<size_t>(lm) * T + t1) * Na;
+                    const double* bl = b + (static_cast<size_t>(lm) * T + t2) * Nb;
+                    for (int n1 = 0; n1 < Na; ++n1) {
+                        double* row = xl + n1 * Nb;
+                        const double an = al[n1];
+                        for (int n2 = 0; n2 < Nb; ++n2) row[n2] += an * bl[n2];
+                    }
+                }
+                const double w = weights[block];
+                for (int k = 0; k < Na * Nb; ++k) xl[k] *= w;
+            }
+        }
+    }
+}
+
+#define LODESTONE_INLINE inline __attribute__((always_inline))
+
+typedef double v4d __attribute__((vector_size(32)));
+
+LODESTONE_INLINE void load4(v4d& v, const double* p) { std::memcpy(&v, p, sizeof(v)); }
+LODESTONE_INLINE void store4(double* p, const v4d& v) { std::memcpy(p, &v, sizeof(v)); }
+
+// out[0..n) += sum_k in[k] M[k][0..n) for k < K (M: K x n, row-major). With
+// n known at compile time (NN > 0) the n sums stay in registers over k;
+// accumulating in memory instead chains every k through a store and a reload.
+template <int NN>
+LODESTONE_INLINE void add_vector_matrix(int K, int n_out, const double* __restrict in, const double* __restrict M,
+                                        double* __restrict out) {
+    if constexpr (NN == 0) {
+        for (int k = 0; k < K; ++k) {
+            const double c = in[k];
+            const double* row = M + static_cast<size_t>(k) * n_out;
+            for (int n = 0; n < n_out; ++n) out[n] += c * row[n];
+        }
+    } else {
+        constexpr int NB = NN / 4, TAIL = NN % 4;
+        v4d acc[NB > 0 ? NB : 1];
+        double tail[TAIL > 0 ? TAIL : 1];
+        for (int b = 0; b < NB; ++b) load4(acc[b], out + 4 * b);
+        for (int n = 0; n < TAIL; ++n) tail[n] = out[4 * NB + n];
+        for (int k = 0; k < K; ++k) {
+            const double c = in[k];
+            const double* row = M + k * NN;
+            for (int b = 0; b < NB; ++b) {
+                v4d r;
+                load4(r, row + 4 * b);
+                acc[b] += c * r;
+            }
+            for (int n = 0; n < TAIL; ++n) tail[n] += c * row[4 * NB + n];
+        }
+        for (int b = 0; b < NB; ++b) store4(out + 4 * b, acc[b]);
+        for (int n = 0; n < TAIL; ++n) out[4 * NB + n] = tail[n];
+    }
+}
+
+// ga[lm t1 n1] += sum_n2 c[n1 n2] b[lm t2 n2], gb[lm t2 n2] += sum_n1 c[n1 n2]
+// a[lm t1 n1] with c = w g, both as vector-matrix products (c transposed for
+// the first). In the power spectrum's diagonal blocks (a = b, ga = gb,
+// t1 = t2) the two are one product with c + c^T. NN: Na when Na = Nb (else 0).
+// scratch: 2 Na Nb doubles.
+template <int NN>
+LODESTONE_INLINE void dense_adjoint_n(const DenseShape& d, const double* weights, const double* g, const double* a,
+                                      const double* b, double* ga, double* gb, double* scratch) {
+    const int L = d.L, T = d.T, Na = NN > 0 ? NN : d.Na, Nb = NN > 0 ? NN : d.Nb;
+    double* c = scratch;             // [n1][n2]
+    double* ct = scratch + Na * Nb;  // [n2][n1]
+    size_t block = 0;
+    for (int t1 = 0; t1 < T; ++t1) {
+        for (int t2 = d.symmetric ? t1 : 0; t2 < T; ++t2) {
+            const bool diagonal = d.symmetric && t1 == t2;
+            for (int l = 0; l < L; ++l, ++block) {
+                const double* gl = g + block * Na * Nb;
+                const double w = weights[block];
+                if (diagonal) {
+                    for (int n1 = 0; n1 < Na; ++n1)
+                        for (int n2 = 0; n2 < Nb; ++n2) c[n1 * Nb + n2] = w * gl[n1 * Nb + n2] + w * gl[n2 * Nb + n1];
+                    for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
+                        const size_t ka = (static_cast<size_t>(lm) * T + t1) * Na;
+                        add_vector_matrix<NN>(Na, Nb, a + ka, c, ga + ka);
+                    }
+                    continue;
+                }
+                for (int n1 = 0; n1 < Na; ++n1)
+                    for (int n2 = 0; n2 < Nb; ++n2) {
+                        c[n1 * Nb + n2] = w * gl[n1 * Nb + n2];
+                        ct[n2 * Na + n1] = w * gl[n1 * Nb + n2];
+                    }
+                for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
+                    const size_t ka = (static_cast<size_t>(lm) * T + t1) * Na;
+                    const size_t kb = (static_cast<size_t>(lm) * T + t2) * Nb;
+                    add_vector_matrix<NN>(Nb, Na, b + kb, ct, ga + ka);
+                    add_vector_matrix<NN>(Na, Nb, a + ka, c, gb + kb);
+                }
+            }
+        }
+    }
+}
+
+LODESTONE_MULTIVERSION
+void dense_adjoint(const DenseShape& d, const double* weights, const double* g, const double* a, const double* b,
+                   double* ga, double* gb, double* scratch) {
+    const int n = d.Na == d.Nb ? d.Na : 0;
+#define LODESTONE_CASE(K) \
+    case K: return dense_adjoint_n<K>(d, weights, g, a, b, ga, gb, scratch);
+    switch (n) {
+        LODESTONE_CASE(1) LODESTONE_CASE(2) LODESTONE_CASE(3) LODESTONE_CASE(4)
+        LODESTONE_CASE(5) LODESTONE_CASE(6) LODESTONE_CASE(7) LODESTONE_CASE(8)
+        LODESTONE_CASE(9) LODESTONE_CASE(10) LODESTONE_CASE(11) LODESTONE_CASE(12)
+        LODESTONE_CASE(13) LODESTONE_CASE(14) LODESTONE_CASE(15) LODESTONE_CASE(16)
+        default: return dense_adjoint_n<0>(d, weights, g, a, b, ga, gb, scratch);
+    }
+#undef LODESTONE_CASE
+}
+
+LODESTONE_MULTIVERSION
+void selected_contract(size_t count, const int* index, const double* weights, int T, int Na, int Nb, const double* a,
+                       const double* b, double* x) {
+    for (size_t p = 0; p < count; ++p) {
+        const int* q = index + 5 * p;
+        double sum = 0.0;
+        for (int lm = q[2] * q[2]; lm < (q[2] + 1) * (q[2] + 1); ++lm) {
+            sum += a[(static_cast<size_t>(lm) * T + q[0]) * Na + q[3]] * b[(static_cast<size_t>(lm) * T + q[1]) * Nb + q[4]];
+        }
+        x[p] = weights[p] * sum;
+    }
+}
+
+}  // namespace
+
+Invariants::Plan Invariants::plan(const std::vector<Property>& props, int T) const {
+    const size_t block = static_cast<size_t>(a_->max_radial() + 1) * (b_->max_radial() + 1);
+    Plan plan;
+    plan.n_types = T;
+    plan.dense = options_.selection.empty();
+    if (plan.dense) {
+        for (size_t p = 0; p < props.size(); p += block) plan.block_weights.push_back(props[p].weight);
+        return plan;
+    }
+    for (const Property& q : props) {
+        plan.index.insert(plan.index.end(), {q.t1, q.t2, q.l, q.n1, q.n2});
+        plan.weights.push_back(q.weight);
+    }
+    return plan;
+}
+
+void Invariants::contract(const Plan& plan, const double* a, const double* b, double* x) const {
+    const int Na = a_->max_radial() + 1, Nb = b_->max_radial() + 1;
+    if (plan.dense) {
+        dense_contract({a_->max_angular() + 1, plan.n_types, Na, Nb, symmetric()}, plan.block_weights.data(), a, b, x);
+    } else {
+        // Same operations in the same order as dense_contract (and the same
+        // instruction set), so selected columns equal the full computation's.
+        selected_contract(plan.weights.size(), plan.index.data(), plan.weights.data(), plan.n_types, Na, Nb, a, b, x);
+    }
+}
+
+void Invariants::contract_adjoint(const Plan& plan, const double* g, const double* av, const double* bv, double* ga,
+                                  double* gb, double* scratch) const {
+    const int Na = a_->max_radial() + 1, Nb = b_->max_radial() + 1, T = plan.n_types;
+    if (plan.dense) {
+        dense_adjoint({a_->max_angular() + 1, T, Na, Nb, symmetric()}, plan.block_weights.data(), g, av, bv, ga, gb,
+                      scratch);
+        return;
+    }
+    for (size_t p = 0; p < plan.weights.size(); ++p) {
+        const int* q = &plan.index[5 * p];
+        const double c = plan.weights[p] * g[p];
+        if (c == 0.0) continue;
+        for (int lm = q[2] * q[2]; lm < (q[2] + 1) * (q[2] + 1); ++lm) {
+            const size_t k1 = (static_cast<size_t>(lm) * T + q[0]) * Na + q[3];
+            const size_t k2 = (static_cast<size_t>(lm) * T + q[1]) * Nb + q[4];
+            ga[k1] += c * bv[k2];
+            gb[k2] += c * av[k1];
+        }
+    }
+}
+
+namespace {
+
+// First gradient row of every sample (rows are grouped by sample, ascending).
+std::vector<size_t> rows_by_sample(const std::vector<int32_t>& gradient_samples, size_t n_samples) {
+    std::vector<size_t> start(n_samples + 1, 0);
+    const size_t rows = gradient_samples.size() / 3;
+    for (size_t r = 0; r < rows; ++r) start[static_cast<size_t>(gradient_samples[3 * r]) + 1]++;
+    for (size_t s = 0; s < n_samples; ++s) start[s + 1] += start[s];
+    return start;
+}
+
+}  // namespace
+
+ExpansionResult Invariants::compute(const std::vector<System>& systems, const ExpansionRequest& request) const {
+    const bool gradients = request.positions || request.strain || request.cell;
+    const auto props = properties(request);
+    const size_t P = props.size();
+    const int T = static_cast<int>(channel_count(request));
+    const int Na = a_->max_radial() + 1, Nb = b_->max_radial() + 1;
+
+    ExpansionResult a = a_->compute(systems, request);
+    ExpansionResult b_storage;
+    const ExpansionResult* b = &a;
+    if (!symmetric()) {
+        b_storage = b_->compute(systems, request);
+        b = &b_storage;
+    }
+    const size_t Pa = a.n_properties, Pb = b->n_properties;
+
+    ExpansionResult out;
+    out.n_samples = a.n_samples;
+    out.n_properties = P;
+    out.samples = a.samples;
+    for (const Property& q : props) {
+        out.properties.insert(out.properties.end(), {a_->channel_label(request, static_cast<size_t>(q.t1)),
+                                                     b_->channel_label(request, static_cast<size_t>(q.t2)), q.l, q.n1, q.n2});
+    }
+    out.values.resize(out.n_samples * P);
+    std::vector<double> norms(out.n_samples, 1.0);
+    const Plan contraction = plan(props, T);
+
+#pragma omp parallel for schedule(static)
+    for (int64_t s = 0; s < static_cast<int64_t>(out.n_samples); ++s) {
+        double* x = &out.values[static_cast<size_t>(s) * P];
+        contract(contraction, &a.values[static_cast<size_t>(s) * Pa], &b->values[static_cast<size_t>(s) * Pb], x);
+        if (options_.normalize) {
+            double norm = 0.0;
+            for (size_t p = 0; p < P; ++p) norm += x[p] * x[p];
+            norm = std::sqrt(norm);
+            if (norm > 0.0) {
+                for (size_t p = 0; p < P; ++p) x[p] /= norm;
+                norms[static_cast<size_t>(s)] = norm;
+            }
+        }
+    }
+    if (!gradients) return out;
+
+    // d x / d q = w sum_m (da b + a db), da or db null where that expansion
+    // does not depend on q; then the normalisation's Jacobian
+    // (dx - y (y . dx)) / |x| when asked.
+    auto gradient_row = [&](size_t sample, const double* da, const double* db, double* dx) {
+        const double* av = &a.values[sample * Pa];
+        const double* bv = &b->values[sample * Pb];
+        const double* y = &out.values[sample * P];
+        for (size_t p = 0; p < P; ++p) {
+            const Property& q = props[p];
+            double sum = 0.0;
+            for (int lm = q.l * q.l; lm < (q.l + 1) * (q.l + 1); ++lm) {
+                const size_t k1 = (static_cast<size_t>(lm) * T + q.t1) * Na + q.n1;
+                const size_t k2 = (static_cast<size_t>(lm) * T + q.t2) * Nb + q.n2;
+                if (da) sum += da[k1] * bv[k2];
+                if (db) sum += av[k1] * db[k2];
+            }
+            dx[p] = q.weight * sum;
+        }
+        if (options_.normalize) {
+            double dot = 0.0;
+            for (size_t p = 0; p < P; ++p) dot += y[p] * dx[p];
+            for (size_t p = 0; p < P; ++p) dx[p] = (dx[p] - y[p] * dot) / norms[sample];
+        }
+    };
+    if (request.positions) {
+        // Gradient rows: the union of both expansions' (sample, atom) rows.
+        const auto start_a = rows_by_sample(a.positions_gradient_samples, a.n_samples);
+        const auto start_b = rows_by_sample(b->positions_gradient_samples, a.n_samples);
+        struct Row { size_t sample; int32_t system, atom; int64_t ra, rb; };
+        std::vector<Row> rows;
+        for (size_t s = 0; s < a.n_samples; ++s) {
+            size_t i = start_a[s], j = start_b[s];
+            while (i < start_a[s + 1] || j < start_b[s + 1]) {
+                const int32_t atom_a = i < start_a[s + 1] ? a.positions_gradient_samples[3 * i + 2] : INT32_MAX;
+                const int32_t atom_b = j < start_b[s + 1] ? b->positions_gradient_samples[3 * j + 2] : INT32_MAX;
+                const int32_t atom = std::min(atom_a, atom_b);
+                const int32_t system = atom == atom_a ? a.positions_gradient_samples[3 * i + 1]
+                                                      : b->positions_gradient_samples[3 * j + 1];
+                rows.push_back({s, system, atom, atom == atom_a ? static_cast<int64_t>(i++) : -1,
+                                atom == atom_b ? static_cast<int64_t>(j++) : -1});
+            }
+        }
+        out.positions_gradient_samples.resize(3 * rows.size());
+        out.positions_gradient.resize(rows.size() * 3 * P);
+#pragma omp parallel for schedule(static)
+        for (int64_t r = 0; r < static_cast<int64_t>(rows.size()); ++r) {
+            const Row& row = rows[static_cast<size_t>(r)];
+            int32_t* label = &out.positions_gradient_samples[3 * static_cast<size_t>(r)];
+            label[0] = static_cast<int32_t>(row.sample);
+            label[1] = row.system;
+            label[2] = row.atom;
+            for (size_t x = 0; x < 3; ++x) {
+                const double* da = row.ra >= 0 ? &a.positions_gradient[(static_cast<size_t>(row.ra) * 3 + x) * Pa] : nullptr;
+                const double* db = row.rb >= 0 ? &b->positions_gradient[(static_cast<size_t>(row.rb) * 3 + x) * Pb] : nullptr;
+                if (symmetric()) db = da;
+                gradient_row(row.sample, da, db, &out.positions_gradient[(static_cast<size_t>(r) * 3 + x) * P]);
+            }
+        }
+    }
+    for (int kind = 0; kind < 2; ++kind) {
+        bool wanted = kind == 0 ? request.strain : request.cell;
+        if (!wanted) continue;
+        const DoubleBuffer& source_a = kind == 0 ? a.strain_gradient : a.cell_gradient;
+        const DoubleBuffer& source_b = kind == 0 ? b->strain_gradient : b->cell_gradient;
+        DoubleBuffer& target = kind == 0 ? out.strain_gradient : out.cell_gradient;
+        target.resize(out.n_samples * 9 * P);
+#pragma omp parallel for schedule(static)
+        for (int64_t s = 0; s < static_cast<int64_t>(out.n_samples); ++s) {
+            for (size_t ab = 0; ab < 9; ++ab) {
+                gradient_row(static_cast<size_t>(s), &source_a[(static_cast<size_t>(s) * 9 + ab) * Pa],
+                             &source_b[(static_cast<size_t>(s) * 9 + ab) * Pb],
+                             &target[(static_cast<size_t>(s) * 9 + ab) * P]);
+            }
+        }
+    }
+    return out;
+}
+
+BackwardResult Invariants::backward(const std::vector<System>& systems, const ExpansionRequest& request,
+                                    const double* dl_dx, std::vector<double>* values) const {
+    if (!values) return backward_into(systems, request, dl_dx, nullptr);
+    values->resize(count_samples(systems, request) * n_properties(request));
+    return backward_into(systems, request, dl_dx, values->data());
+}
+
+BackwardResult Invariants::backward(const std::vector<System>& systems, const ExpansionRequest& request,
+                                    const double* dl_dx, DoubleBuffer* values) const {
+    if (!values) return backward_into(systems, request, dl_dx, nullptr);
+    values->resize(count_samples(systems, request) * n_properties(request));
+    return backward_into(systems, request, dl_dx, values->data());
+}
+
+BackwardResult Invariants::backward_into(const std::vector<System>& systems, const ExpansionRequest& request,
+                                         const double* dl_dx, double* values) const {
+    const auto props = properties(request);
+    const size_t P = props.size();
+    const int T = static_cast<int>(channel_count(request));
+    const size_t S = count_samples(systems, request);
+
+    const Plan contraction = plan(props, T);
+    const size_t work_size = 2 * P + 2 * static_cast<size_t>(a_->max_radial() + 1) * (b_->max_radial() + 1);
+
+    // x of sample s from its coefficients av, bv; then ga += dL/da, gb +=
+    // dL/db (the same array for the power spectrum). work: work_size doubles.
+    auto sample_adjoint = [&](size_t s, const double* av, const double* bv, double* work, double* ga, double* gb) {
+        double* x = values ? values + s * P : work;
+        contract(contraction, av, bv, x);
+        const double* g = dl_dx + s * P;
+        if (options_.normalize) {
+            double norm = 0.0;
+            for (size_t p = 0; p < P; ++p) norm += x[p] * x[p];
+            norm = std::sqrt(norm);
+            if (norm > 0.0) {
+                double* projected = work + P;
+                double dot = 0.0;
+                for (size_t p = 0; p < P; ++p) {
+                    x[p] /= norm;
+                    dot += x[p] * g[p];
+                }
+                for (size_t p = 0; p < P; ++p) projected[p] = (g[p] - x[p] * dot) / norm;
+                g = projected;
+            }
+        }
+        contract_adjoint(contraction, g, av, bv, ga, gb, work + 2 * P);
+    };
+
+    if (symmetric()) {
+        // dL/dc of a centre depends on its own coefficients only: the
+        // expansion can then evaluate each pair once for values and forces.
+        const size_t Pa = a_->n_properties(request);
+        const LocalAdjoint local = [&](size_t s, const double* c, double* dl_dc) {
+            // called once per centre: no allocation (and zero-fill) each time
+            thread_local std::vector<double> work;
+            if (work.size() < work_size) work.resize(work_size);
+            std::fill(dl_dc, dl_dc + Pa, 0.0);
+            sample_adjoint(s, c, c, work.data(), dl_dc, dl_dc);
+        };
+        BackwardResult fused;
+        if (a_->backward_local(systems, request, local, fused)) return fused;
+    }
+
+    ExpansionRequest values_only = request;
+    values_only.positions = values_only.strain = values_only.cell = false;
+    ExpansionResult a = a_->compute(systems, values_only);
+    ExpansionResult b_storage;
+    const ExpansionResult* b = &a;
+    if (!symmetric()) {
+        b_storage = b_->compute(systems, values_only);
+        b = &b_storage;
+    }
+    const size_t Pa = a.n_properties, Pb = b->n_properties;
+    std::vector<double> grad_a(S * Pa, 0.0), grad_b(symmetric() ? 0 : S * Pb, 0.0);
+
+#pragma omp parallel
+    {
+        std::vector<double> work(work_size);
+#pragma omp for schedule(static)
+        for (int64_t ss = 0; ss < static_cast<int64_t>(S); ++ss) {
+            const size_t s = static_cast<size_t>(ss);
+            double* ga = &grad_a[s * Pa];
+            sample_adjoint(s, &a.values[s * Pa], &b->values[s * Pb], work.data(), ga,
+                           symmetric() ? ga : &grad_b[s * Pb]);
+        }
+    }
+    BackwardResult result = a_->backward(systems, request, grad_a.data());
+    if (!symmetric()) {
+        BackwardResult rb = b_->backward(systems, request, grad_b.data());
+        for (size_t k = 0; k < result.positions.size(); ++k) result.positions[k] += rb.positions[k];
+        for (size_t k = 0; k < result.strain.size(); ++k) result.strain[k] += rb.strain[k];
+    }
+    return result;
+}
+
+}  // namespace lodestone

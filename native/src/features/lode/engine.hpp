@@ -1,0 +1,108 @@
+#pragma once
+// The LODE expansion's evaluations behind LodeSphericalExpansion: k-space
+// direct sum (lode_expansion.cpp), particle mesh (mesh.cpp) and real space
+// for molecules (real_space.cpp), with the caches they share between calls.
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "features/lode/radial_integral.hpp"
+#include "lodestone/features/lode/lode_expansion.hpp"
+#include "math/spherical_harmonics.hpp"
+
+namespace lodestone::lode {
+
+class Potential;
+struct RealSpaceKernel;
+
+class Engine {
+public:
+    explicit Engine(const LodeExpansionHypers& hypers);
+    ~Engine();
+
+    const LodeExpansionHypers& hypers() const { return hypers_; }
+
+    ExpansionResult compute(const std::vector<System>& systems, const ExpansionRequest& request) const;
+    BackwardResult backward(const std::vector<System>& systems, const ExpansionRequest& request,
+                            const double* dl_dvalues) const;
+    LodeMethodParameters parameters(const System& system, bool gradients) const;
+
+private:
+    // parameters() without its cache; T: distinct types in the system.
+    LodeMethodParameters choose_method(const System& system, int T, bool gradients) const;
+    struct MethodKey {
+        std::array<double, 9> cell;
+        size_t n_atoms;
+        int n_types;
+        bool gradients;
+        bool operator==(const MethodKey& o) const {
+            return cell == o.cell && n_atoms == o.n_atoms && n_types == o.n_types && gradients == o.gradients;
+        }
+    };
+    mutable std::mutex method_cache_mutex_;
+    mutable std::optional<std::pair<MethodKey, LodeMethodParameters>> method_cache_;
+
+    // Particle-mesh evaluation (mesh.cpp) of the same k sum. Returns
+    // what backward_mesh reuses for the same system, or null when it would
+    // not fit in `cache_budget` bytes (decremented by what it keeps).
+    struct MeshCache;
+    std::shared_ptr<const MeshCache> compute_mesh(const System& system, const ExpansionRequest& request,
+                                                  const std::vector<int32_t>& centers,
+                                                  const std::vector<int>& type_block,
+                                                  const LodeMethodParameters& method, double* values,
+                                                  size_t& cache_budget) const;
+    void backward_mesh(const System& system, const ExpansionRequest& request, const std::vector<int32_t>& centers,
+                       const std::vector<int>& type_block, const LodeMethodParameters& method, const double* adjoint,
+                       double* positions, double* strain) const;
+    // The k = 0 term of every centre's row, [t][n] (the l = 0 columns; all
+    // zero unless the potential's k = 0 limit is finite): per atom of a
+    // neighbour type times that type's atom count.
+    std::vector<double> zero_term(const System& system, const std::vector<int>& type_block, int n_types) const;
+    void compute_periodic(const System& system, const ExpansionRequest& request,
+                          const std::vector<int32_t>& centers, const std::vector<int>& type_block, double* values,
+                          double* positions_gradient, const std::vector<size_t>& partner_start,
+                          const std::vector<int32_t>& partners, double* strain, double* cell) const;
+    void backward_periodic(const System& system, const ExpansionRequest& request,
+                           const std::vector<int32_t>& centers, const std::vector<int>& type_block,
+                           const double* adjoint, double* positions, double* strain) const;
+    void compute_molecule(const System& system, const ExpansionRequest& request,
+                          const std::vector<int32_t>& centers, const std::vector<int>& type_block, double* values,
+                          double* positions_gradient, const std::vector<size_t>& partner_start,
+                          const std::vector<int32_t>& partners, double* strain) const;
+    void backward_molecule(const System& system, const ExpansionRequest& request,
+                           const std::vector<int32_t>& centers, const std::vector<int>& type_block,
+                           const double* adjoint, double* positions, double* strain) const;
+    // Kernel tabulated at least up to `max_distance` (cached between calls).
+    std::shared_ptr<const RealSpaceKernel> real_space_kernel(double max_distance) const;
+    // Adds the self terms (the k = 0 term is not among them) and the
+    // centre-weight correction to one centre's row.
+    void add_center_terms(double* row, int center_block, int n_types) const;
+
+    LodeExpansionHypers hypers_;
+    SphericalHarmonics harmonics_;
+    std::unique_ptr<LodeRadialIntegral> radial_;
+    std::unique_ptr<Potential> potential_;
+    std::vector<double> center_correction_;  // -(1 - w) x centre contribution, [n]
+
+    mutable std::mutex kernel_mutex_;
+    mutable std::shared_ptr<const RealSpaceKernel> kernel_;
+    // k-vectors and k-space coefficients of the last periodic cell (cached:
+    // in NVT MD the cell never changes between steps).
+    struct KCache;
+    std::shared_ptr<const KCache> k_cache(const std::array<double, 9>& cell, bool derivatives) const;
+    mutable std::mutex k_cache_mutex_;
+    mutable std::shared_ptr<const KCache> k_cache_;
+    // The mesh systems of the last compute(): a following backward() of the
+    // same system (a force evaluation) skips one FFT per channel. Kept only
+    // after a first backward(), so values-only use pays nothing.
+    mutable std::atomic<bool> backward_seen_{false};
+    mutable std::mutex mesh_cache_mutex_;
+    mutable std::vector<std::shared_ptr<const MeshCache>> mesh_cache_;
+};
+
+}  // namespace lodestone::lode

@@ -1,0 +1,138 @@
+#include "math/gemm.hpp"
+
+#include <algorithm>
+
+namespace lodestone::lode {
+
+namespace {
+
+// 4 doubles; the 8-byte alignment lets tiles start anywhere in a row.
+typedef double v4 __attribute__((vector_size(32), aligned(8)));
+#define LOAD4(p) (*reinterpret_cast<const v4*>(p))
+#define ADD_STORE4(p, v) (*reinterpret_cast<v4*>(p) += (v))
+
+// R x (4 V) register tiles over a K-panel that stays in L2; remainder
+// columns in 4-wide tiles, then scalar (callers pad N to a multiple of 4).
+// V = 2 (8 columns) needs 16 vector registers' worth of accumulators, fine
+// with AVX2 (4 doubles per register); with SSE2 (2 per register) V = 1.
+template <int V>
+__attribute__((always_inline)) inline void gemm_body(int M, int N, int K, const double* A, size_t lda,
+                                                     const double* B, size_t ldb, double* C, size_t ldc) {
+    constexpr int KC = 256;
+    constexpr int W = 4 * V;
+    const int NW = N - N % W;
+    for (int k0 = 0; k0 < K; k0 += KC) {
+        const int k1 = std::min(K, k0 + KC);
+        int i = 0;
+        for (; i + 4 <= M; i += 4) {
+            const double* a0 = A + static_cast<size_t>(i) * lda;
+            const double* a1 = a0 + lda;
+            const double* a2 = a1 + lda;
+            const double* a3 = a2 + lda;
+            for (int j = 0; j < NW; j += W) {
+                v4 c[4][V];
+                for (int r = 0; r < 4; ++r)
+                    for (int v = 0; v < V; ++v) c[r][v] = v4{0, 0, 0, 0};
+                for (int k = k0; k < k1; ++k) {
+                    const double* b = B + static_cast<size_t>(k) * ldb + j;
+                    v4 bv[V];
+                    for (int v = 0; v < V; ++v) bv[v] = LOAD4(b + 4 * v);
+                    const double x[4] = {a0[k], a1[k], a2[k], a3[k]};
+                    for (int r = 0; r < 4; ++r)
+                        for (int v = 0; v < V; ++v) c[r][v] += x[r] * bv[v];
+                }
+                for (int r = 0; r < 4; ++r)
+                    for (int v = 0; v < V; ++v) ADD_STORE4(C + static_cast<size_t>(i + r) * ldc + j + 4 * v, c[r][v]);
+            }
+            int j = NW;
+            // 4-wide vector tiles for the remainder (Q of one parity is often
+            // 4 (mod 8): scalar columns there cost as much as half the rest)
+            for (; j + 4 <= N; j += 4) {
+                v4 c0 = v4{0, 0, 0, 0}, c1 = c0, c2 = c0, c3 = c0;
+                for (int k = k0; k < k1; ++k) {
+                    const v4 bv = LOAD4(B + static_cast<size_t>(k) * ldb + j);
+                    c0 += a0[k] * bv;
+                    c1 += a1[k] * bv;
+                    c2 += a2[k] * bv;
+                    c3 += a3[k] * bv;
+                }
+                ADD_STORE4(C + static_cast<size_t>(i) * ldc + j, c0);
+                ADD_STORE4(C + static_cast<size_t>(i + 1) * ldc + j, c1);
+                ADD_STORE4(C + static_cast<size_t>(i + 2) * ldc + j, c2);
+                ADD_STORE4(C + static_cast<size_t>(i + 3) * ldc + j, c3);
+            }
+            for (; j < N; ++j) {
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                for (int k = k0; k < k1; ++k) {
+                    const double b = B[static_cast<size_t>(k) * ldb + j];
+                    s0 += a0[k] * b;
+                    s1 += a1[k] * b;
+                    s2 += a2[k] * b;
+                    s3 += a3[k] * b;
+                }
+                C[static_cast<size_t>(i) * ldc + j] += s0;
+                C[static_cast<size_t>(i + 1) * ldc + j] += s1;
+                C[static_cast<size_t>(i + 2) * ldc + j] += s2;
+                C[static_cast<size_t>(i + 3) * ldc + j] += s3;
+            }
+        }
+        for (; i < M; ++i) {
+            const double* a = A + static_cast<size_t>(i) * lda;
+            double* c = C + static_cast<size_t>(i) * ldc;
+            for (int j = 0; j < NW; j += W) {
+                v4 acc[V];
+                for (int v = 0; v < V; ++v) acc[v] = v4{0, 0, 0, 0};
+                for (int k = k0; k < k1; ++k) {
+                    const double* b = B + static_cast<size_t>(k) * ldb + j;
+                    for (int v = 0; v < V; ++v) acc[v] += a[k] * LOAD4(b + 4 * v);
+                }
+                for (int v = 0; v < V; ++v) ADD_STORE4(c + j + 4 * v, acc[v]);
+            }
+            int j = NW;
+            for (; j + 4 <= N; j += 4) {
+                v4 acc = v4{0, 0, 0, 0};
+                for (int k = k0; k < k1; ++k) acc += a[k] * LOAD4(B + static_cast<size_t>(k) * ldb + j);
+                ADD_STORE4(c + j, acc);
+            }
+            for (; j < N; ++j) {
+                double s = 0;
+                for (int k = k0; k < k1; ++k) s += a[k] * B[static_cast<size_t>(k) * ldb + j];
+                c[j] += s;
+            }
+        }
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2,fma"))) void gemm_avx2(int M, int N, int K, const double* A, size_t lda, const double* B,
+                                                    size_t ldb, double* C, size_t ldc) {
+    gemm_body<2>(M, N, K, A, lda, B, ldb, C, ldc);
+}
+#endif
+
+void gemm_generic(int M, int N, int K, const double* A, size_t lda, const double* B, size_t ldb, double* C,
+                  size_t ldc) {
+    gemm_body<1>(M, N, K, A, lda, B, ldb, C, ldc);
+}
+
+using Kernel = void (*)(int, int, int, const double*, size_t, const double*, size_t, double*, size_t);
+
+// Chosen by CPU features, not CPU model (AMD processors with AVX2 and FMA
+// are not "haswell" for target_clones' arch= dispatch).
+Kernel select_kernel() {
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return gemm_avx2;
+#endif
+    return gemm_generic;
+}
+
+}  // namespace
+
+void gemm_accumulate(int M, int N, int K, const double* A, size_t lda, const double* B, size_t ldb, double* C,
+                     size_t ldc) {
+    static const Kernel kernel = select_kernel();
+    kernel(M, N, K, A, lda, B, ldb, C, ldc);
+}
+
+}  // namespace lodestone::lode
