@@ -291,7 +291,6 @@ ExpansionResult Invariants::compute(const std::vector<System>& systems, const Ex
     const auto props = properties(request);
     const size_t P = props.size();
     const int T = static_cast<int>(channel_count(request));
-    const int Na = a_->max_radial() + 1, Nb = b_->max_radial() + 1;
 
     ExpansionResult a = a_->compute(systems, request);
     ExpansionResult b_storage;
@@ -333,21 +332,25 @@ ExpansionResult Invariants::compute(const std::vector<System>& systems, const Ex
     // d x / d q = w sum_m (da b + a db), da or db null where that expansion
     // does not depend on q; then the normalisation's Jacobian
     // (dx - y (y . dx)) / |x| when asked.
+    // d x = w sum_m (da b + a db): the product rule is two contractions of
+    // the same shape as the values' (vectorised over n2, see dense_contract),
+    // not a loop over properties with index arithmetic for each.
     auto gradient_row = [&](size_t sample, const double* da, const double* db, double* dx) {
         const double* av = &a.values[sample * Pa];
         const double* bv = &b->values[sample * Pb];
         const double* y = &out.values[sample * P];
-        for (size_t p = 0; p < P; ++p) {
-            const Property& q = props[p];
-            double sum = 0.0;
-            for (int lm = q.l * q.l; lm < (q.l + 1) * (q.l + 1); ++lm) {
-                const size_t k1 = (static_cast<size_t>(lm) * T + q.t1) * Na + q.n1;
-                const size_t k2 = (static_cast<size_t>(lm) * T + q.t2) * Nb + q.n2;
-                if (da) sum += da[k1] * bv[k2];
-                if (db) sum += av[k1] * db[k2];
+        thread_local std::vector<double> second;
+        if (da) contract(contraction, da, bv, dx);
+        if (db) {
+            double* target = dx;
+            if (da) {
+                second.resize(P);
+                target = second.data();
             }
-            dx[p] = q.weight * sum;
+            contract(contraction, av, db, target);
+            if (da) for (size_t p = 0; p < P; ++p) dx[p] += second[p];
         }
+        if (!da && !db) std::fill(dx, dx + P, 0.0);
         if (options_.normalize) {
             double dot = 0.0;
             for (size_t p = 0; p < P; ++p) dot += y[p] * dx[p];
