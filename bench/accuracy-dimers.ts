@@ -186,7 +186,17 @@ function ratio(a: number, b: number): number | string {
   return Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : '-';
 }
 
-export async function runDimers(argv: string[]): Promise<void> {
+export interface DimerSettings {
+  quick: boolean;
+  stride: number;
+  hypers: PresetOptions;
+  models: ModelConfig[];
+  protocols: Protocol[];
+  holdout?: string[];
+}
+
+/** Parsed before any fitting, so a typo fails at once rather than after the NaCl part. */
+export function dimerSettings(argv: string[]): DimerSettings {
   const args = parseArgs(argv, DIMERS_SPEC).options;
   const quick = args.has('quick');
   const stride = positive(args.get('stride'), 'stride', true) ?? (quick ? 4 : 1);
@@ -206,17 +216,21 @@ export async function runDimers(argv: string[]): Promise<void> {
   }
   const smearing = positive(args.get('smearing'), 'smearing', false);
   if (smearing !== undefined) hypers.smearing = smearing;
-  const cutoff = localHypers(hypers).cutoff.radius;
   const names = list(args.get('models'), 'models', MODELS.map((m) => m.name));
   const models = MODELS.filter((m) => names.includes(m.name));
   const protocols = list(args.get('protocols'), 'protocols', PROTOCOLS);
+  const holdout = args.has('holdout') ? String(args.get('holdout')).split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  return { quick, stride, hypers, models, protocols, holdout };
+}
 
+export async function runDimers({ quick, stride, hypers, models, protocols, holdout }: DimerSettings): Promise<void> {
+  const cutoff = localHypers(hypers).cutoff.radius;
   const path = fileURLToPath(new URL('../data/xtb-dimers.xyz', import.meta.url));
   const frames = readFrames(path);
   const species = speciesOf(frames);
   const dimers = frames.map(dimerOf).filter((_, k) => k % stride === 0);
   const far = new Map(dimers.map((d) => [d, isFar(d.frame.positions, d.atomsA, cutoff)]));
-  const heldOut = args.has('holdout') ? String(args.get('holdout')).split(',').map((s) => s.trim()) : heldOutPairs(dimers);
+  const heldOut = holdout ?? heldOutPairs(dimers);
   const classOf = new Map(dimers.map((d) => [d.pair, d.cls]));
 
   const splits: Record<Protocol, () => Split<Dimer>> = {
@@ -226,6 +240,7 @@ export async function runDimers(argv: string[]): Promise<void> {
   };
   const local = localHypers(hypers), lode = lodeHypers(hypers);
   const hyperText = `cutoff ${cutoff} A, max_radial ${local.basis.radial.max_radial}, max_angular ${local.basis.max_angular}, smearing ${lode.density.smearing} A`;
+  const shortHypers = `cutoff ${cutoff} A, n_max ${local.basis.radial.max_radial}, l_max ${local.basis.max_angular}, smearing ${lode.density.smearing} A`;
   console.error(`xtb dimers: ${dimers.length} frames (stride ${stride}), ${[...far.values()].filter(Boolean).length} far (closest intermolecular atoms > ${cutoff + 1} A); species ${species.join(',')}; ${hyperText}`);
   if (protocols.includes('pairs')) console.error(`leave-pairs-out holds out: ${heldOut.map((p) => `${p} (${classOf.get(p)})`).join(', ')}`);
 
@@ -339,7 +354,8 @@ export async function runDimers(argv: string[]): Promise<void> {
       const firstFar = curve.find((p) => far.get(p.d));
       const svg = lineChart({
         title: `${pair} (${c}), orientation ${orientation} (not in training)`,
-        xLabel: `centre-of-mass distance / A${firstFar ? ` (far from ${firstFar.d.distance.toFixed(2)} A)` : ''}; ${hyperText}`,
+        xLabel: `centre-of-mass distance / A${firstFar ? ` (far from ${firstFar.d.distance.toFixed(2)} A)` : ''}; ${shortHypers}`,
+        width: 760,
         yLabel: 'binding energy E(dimer) - E(A) - E(B) / eV',
         series: [
           { name: 'GFN2-xTB', x, y: curve.map((p) => p.d.bindingEnergy) },
@@ -353,5 +369,5 @@ export async function runDimers(argv: string[]): Promise<void> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await runDimers(process.argv.slice(2));
+  await runDimers(dimerSettings(process.argv.slice(2)));
 }

@@ -12,7 +12,7 @@ import type { Frame } from '../lib/io/extxyz.js';
 import { fitLinearModel, presetFeatures, type PresetName, type TrainingFrame } from '../lib/index.js';
 import type { ForceField } from '../lib/forcefield.js';
 import { lineChart } from '../lib/plot/svg.js';
-import { DIMERS_SPEC, runDimers } from './accuracy-dimers.js';
+import { DIMERS_SPEC, dimerSettings, runDimers } from './accuracy-dimers.js';
 import { markdownTable, type Row } from './support/table.js';
 
 const CUTOFF = 4.5; // A, the local cutoff of both models
@@ -136,6 +136,7 @@ function runNacl(): void {
 
 if (options.has('help')) console.log(helpText(DIMERS_SPEC));
 else {
+  const dimers = only !== 'nacl' ? dimerSettings(argv) : undefined;
   if (only !== 'dimers') runNacl();
-  if (only !== 'nacl') await runDimers(argv);
+  if (dimers) await runDimers(dimers);
 }
