@@ -1,18 +1,26 @@
-// `npm run accuracy`: the accuracy report of the README. Local (rho x rho) vs
-// multi-scale (rho x rho + rho x V) linear models at the same local cutoff,
-// trained on growing parts of data/nacl-melt-64.xyz and data/nacl-dimers.xyz
-// and tested on held-out frames; learning curves written as SVG to docs/.
+// `npm run accuracy`: the accuracy report of the README. First NaCl: local
+// (rho x rho) vs multi-scale (rho x rho + rho x V) linear models at the same
+// local cutoff, trained on growing parts of data/nacl-melt-64.xyz and
+// data/nacl-dimers.xyz and tested on held-out frames; learning curves written
+// as SVG to docs/. Then the xtb dimers (bench/accuracy-dimers.ts).
+// `--only nacl|dimers` runs one part; `--help` lists the options.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { helpText, parseArgs } from '../lib/cli/args.js';
 import { frameSystem, readFrames } from '../lib/cli/frames.js';
 import type { Frame } from '../lib/io/extxyz.js';
 import { fitLinearModel, presetFeatures, type PresetName, type TrainingFrame } from '../lib/index.js';
 import type { ForceField } from '../lib/core/forcefield.js';
 import { lineChart } from '../lib/plot/svg.js';
+import { DIMERS_SPEC, dimerSettings, runDimers } from './accuracy-dimers.js';
 import { markdownTable, type Row } from './support/table.js';
 
 const CUTOFF = 4.5; // A, the local cutoff of both models
-const quick = process.argv.includes('--quick');
+const argv = process.argv.slice(2);
+const options = parseArgs(argv, DIMERS_SPEC).options;
+const quick = options.has('quick');
+const only = options.get('only');
+if (only !== undefined && only !== 'nacl' && only !== 'dimers') throw new Error(`--only: expected nacl or dimers, got ${String(only)}`);
 const data = (name: string) => fileURLToPath(new URL(`../data/${name}`, import.meta.url));
 const docs = fileURLToPath(new URL('../docs/', import.meta.url));
 const results = fileURLToPath(new URL('./results/', import.meta.url));
@@ -98,28 +106,37 @@ function chart(title: string, curves: Record<PresetName, { n: number[]; e: numbe
   });
 }
 
-mkdirSync(docs, { recursive: true });
-mkdirSync(results, { recursive: true });
-const melt = training(readFrames(data('nacl-melt-64.xyz')));
-const dimers = training(readFrames(data('nacl-dimers.xyz')));
-const meltCurve = learningCurve('melt', melt, quick ? [10, 40] : [10, 20, 50, 100, 225], [11, 17]);
-const dimerCurve = learningCurve('dimers', dimers, quick ? [30, 100] : [25, 50, 100, 200, 300], [11, 17]);
+function runNacl(): void {
+  mkdirSync(docs, { recursive: true });
+  mkdirSync(results, { recursive: true });
+  const melt = training(readFrames(data('nacl-melt-64.xyz')));
+  const dimers = training(readFrames(data('nacl-dimers.xyz')));
+  const meltCurve = learningCurve('melt', melt, quick ? [10, 40] : [10, 20, 50, 100, 225], [11, 17]);
+  const dimerCurve = learningCurve('dimers', dimers, quick ? [30, 100] : [25, 50, 100, 200, 300], [11, 17]);
 
-// Dimers beyond the local cutoff: the long-range part only a multi-scale model can see.
-const far = dimerCurve.test.filter((_, k) => (readFrames(data('nacl-dimers.xyz')).filter((_, j) => j % 4 === 0)[k].info.separation as number) > CUTOFF + 1);
-const farRows: Row[] = [];
-for (const preset of ['local', 'multiscale'] as const) {
-  const { train } = split(dimers, 4);
-  const { model } = fitLinearModel(presetFeatures(preset, [11, 17], { cutoff: CUTOFF }), train);
-  const errors = evaluate(model, far);
-  farRows.push({ features: preset, 'test dimers (separation > cutoff + 1 A)': far.length, 'energy MAE / meV/atom': 1000 * errors.energyMae, 'force RMSE / eV/A': errors.forceRmse });
+  // Dimers beyond the local cutoff: the long-range part only a multi-scale model can see.
+  const far = dimerCurve.test.filter((_, k) => (readFrames(data('nacl-dimers.xyz')).filter((_, j) => j % 4 === 0)[k].info.separation as number) > CUTOFF + 1);
+  const farRows: Row[] = [];
+  for (const preset of ['local', 'multiscale'] as const) {
+    const { train } = split(dimers, 4);
+    const { model } = fitLinearModel(presetFeatures(preset, [11, 17], { cutoff: CUTOFF }), train);
+    const errors = evaluate(model, far);
+    farRows.push({ features: preset, 'test dimers (separation > cutoff + 1 A)': far.length, 'energy MAE / meV/atom': 1000 * errors.energyMae, 'force RMSE / eV/A': errors.forceRmse });
+  }
+
+  writeFileSync(`${docs}learning-curve-melt-forces.svg`, chart('NaCl melt (64 ions): force RMSE on held-out frames', meltCurve.curves, 'f', 'force RMSE / eV/A'));
+  writeFileSync(`${docs}learning-curve-melt-energy.svg`, chart('NaCl melt (64 ions): energy MAE on held-out frames', meltCurve.curves, 'e', 'energy MAE / meV/atom'));
+  writeFileSync(`${docs}learning-curve-dimers-energy.svg`, chart('NaCl dimers in vacuum: energy MAE on held-out frames', dimerCurve.curves, 'e', 'energy MAE / meV/atom'));
+  console.log(`## accuracy: learning curves (cutoff ${CUTOFF} A, force std of the melt test set ${forceStd(meltCurve.test).toFixed(3)} eV/A)\n`);
+  console.log(markdownTable([...meltCurve.rows, ...dimerCurve.rows]));
+  console.log(`\n## accuracy: dimers beyond the local cutoff\n`);
+  console.log(markdownTable(farRows));
+  writeFileSync(`${results}accuracy.json`, JSON.stringify({ date: new Date().toISOString(), quick, curves: [...meltCurve.rows, ...dimerCurve.rows], far: farRows }, null, 2));
 }
 
-writeFileSync(`${docs}learning-curve-melt-forces.svg`, chart('NaCl melt (64 ions): force RMSE on held-out frames', meltCurve.curves, 'f', 'force RMSE / eV/A'));
-writeFileSync(`${docs}learning-curve-melt-energy.svg`, chart('NaCl melt (64 ions): energy MAE on held-out frames', meltCurve.curves, 'e', 'energy MAE / meV/atom'));
-writeFileSync(`${docs}learning-curve-dimers-energy.svg`, chart('NaCl dimers in vacuum: energy MAE on held-out frames', dimerCurve.curves, 'e', 'energy MAE / meV/atom'));
-console.log(`## accuracy: learning curves (cutoff ${CUTOFF} A, force std of the melt test set ${forceStd(meltCurve.test).toFixed(3)} eV/A)\n`);
-console.log(markdownTable([...meltCurve.rows, ...dimerCurve.rows]));
-console.log(`\n## accuracy: dimers beyond the local cutoff\n`);
-console.log(markdownTable(farRows));
-writeFileSync(`${results}accuracy.json`, JSON.stringify({ date: new Date().toISOString(), quick, curves: [...meltCurve.rows, ...dimerCurve.rows], far: farRows }, null, 2));
+if (options.has('help')) console.log(helpText(DIMERS_SPEC));
+else {
+  const dimers = only !== 'nacl' ? dimerSettings(argv) : undefined;
+  if (only !== 'dimers') runNacl();
+  if (dimers) await runDimers(dimers);
+}

@@ -1,0 +1,373 @@
+// The dimer part of `npm run accuracy`: local vs multi-scale, linear vs
+// sparse-kernel models on the GFN2-xTB binding curves of data/xtb-dimers.xyz,
+// per class of pair, under three train/test protocols (see
+// bench/support/dimers.ts). Every number is computed here from the models'
+// predictions; markdown to stdout, progress to stderr, JSON to
+// bench/results/accuracy-dimers.json, binding curves to docs/.
+//
+// Standalone: `tsx bench/accuracy-dimers.ts [options]`; usually through
+// `npm run accuracy -- --only dimers [options]`.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs, type CommandSpec } from '../lib/cli/args.js';
+import { frameSystem, readFrames, speciesOf } from '../lib/cli/frames.js';
+import type { ForceField } from '../lib/forcefield.js';
+import {
+  fitLinearModel,
+  fitSparseKernelModel,
+  localHypers,
+  lodeHypers,
+  presetFeatures,
+  type PresetName,
+  type PresetOptions,
+  type TrainingFrame,
+} from '../lib/index.js';
+import { lineChart } from '../lib/plot/svg.js';
+import {
+  CLASSES,
+  dimerOf,
+  extrapolationSplit,
+  heldOutPairs,
+  interpolationSplit,
+  isFar,
+  leavePairsOutSplit,
+  monomers,
+  type Dimer,
+  type Split,
+} from './support/dimers.js';
+import { markdownTable, type Row } from './support/table.js';
+
+export interface ModelOptions {
+  /** The same list for every model: all species of the data set, not of the training split. */
+  species: number[];
+  hypers: PresetOptions;
+  log: (message: string) => void;
+}
+
+export interface ModelConfig {
+  name: string;
+  /** The model this one is compared with in the ratio columns (e.g. local for multi-scale). */
+  baseline?: string;
+  fit: (train: TrainingFrame[], options: ModelOptions) => ForceField;
+}
+
+function linear(preset: PresetName) {
+  return (train: TrainingFrame[], o: ModelOptions): ForceField => {
+    const { model, report } = fitLinearModel(presetFeatures(preset, o.species, o.hypers), train);
+    o.log(`regularisation ${report.regularization.toExponential(0)}`);
+    return model;
+  };
+}
+
+function kernel(preset: PresetName) {
+  return (train: TrainingFrame[], o: ModelOptions): ForceField => {
+    const { model, report } = fitSparseKernelModel(presetFeatures(preset, o.species, o.hypers), train);
+    o.log(`regularisation ${report.regularization.toExponential(0)}, sparse points ${report.sparsePoints.join('/')}${report.notes.length ? `; ${report.notes.join('; ')}` : ''}`);
+    return model;
+  };
+}
+
+/** One line per variant; `--models` picks among these by name. */
+export const MODELS: ModelConfig[] = [
+  { name: 'local', fit: linear('local') },
+  { name: 'multiscale', baseline: 'local', fit: linear('multiscale') },
+  { name: 'local-kernel', fit: kernel('local') },
+  { name: 'multiscale-kernel', baseline: 'local-kernel', fit: kernel('multiscale') },
+];
+
+const PROTOCOLS = ['interpolation', 'extrapolation', 'pairs'] as const;
+type Protocol = (typeof PROTOCOLS)[number];
+
+const TITLES: Record<Protocol, string> = {
+  interpolation: '(a) interpolation: train on orientations 0-3 of every pair, test on orientations 4-5',
+  extrapolation: '(b) extrapolation along the curve: train on frames that are not far, test on far frames',
+  pairs: '(c) leave pairs out: train on the other pairs, test on the held-out pairs at all distances',
+};
+
+export const DIMERS_SPEC: CommandSpec = {
+  name: 'accuracy',
+  usage: 'npm run accuracy -- [--only nacl|dimers] [--quick] [options]',
+  summary: 'Accuracy report: NaCl learning curves and per-class errors on the xtb dimers.',
+  details: 'All options but --only and --quick apply to the dimer part; the NaCl part keeps its own fixed settings.',
+  options: [
+    { name: 'only', value: 'PART', description: 'run one part: nacl or dimers' },
+    { name: 'quick', description: 'every 4th dimer frame (with --stride unset) and smaller NaCl learning curves' },
+    { name: 'stride', value: 'N', description: 'keep every N-th dimer frame of the file', default: '1 (4 with --quick)' },
+    { name: 'cutoff', value: 'A', description: 'local cutoff of every model; far = closest intermolecular atoms > cutoff + 1 A', default: 'the preset default' },
+    { name: 'max-radial', value: 'N', description: 'max_radial of the SOAP and LODE bases', default: 'the preset default' },
+    { name: 'max-angular', value: 'L', description: 'max_angular of the SOAP and LODE bases', default: 'the preset default' },
+    { name: 'smearing', value: 'A', description: 'LODE smearing', default: 'the preset default' },
+    { name: 'models', value: 'LIST', description: `comma-separated, of ${MODELS.map((m) => m.name).join(', ')}`, default: 'all' },
+    { name: 'protocols', value: 'LIST', description: `comma-separated, of ${PROTOCOLS.join(', ')}`, default: 'all' },
+    { name: 'holdout', value: 'PAIRS', description: 'comma-separated pairs held out by the pairs protocol', default: 'one per class, see heldOutPairs' },
+    { name: 'help', description: 'this text' },
+  ],
+};
+
+function positive(value: string | true | undefined, name: string, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const v = Number(value);
+  if (value === true || !Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
+    throw new Error(`--${name}: expected a ${integer ? 'positive integer' : 'positive number'}, got ${String(value)}`);
+  }
+  return v;
+}
+
+function list<T extends string>(value: string | true | undefined, name: string, known: readonly T[]): T[] {
+  if (value === undefined) return [...known];
+  const items = String(value).split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = items.filter((s) => !known.includes(s as T));
+  if (bad.length || items.length === 0) throw new Error(`--${name}: expected a comma-separated list of ${known.join(', ')}, got ${String(value)}`);
+  return items as T[];
+}
+
+interface Prediction {
+  energy: number;
+  binding: number;
+  forces: Float64Array;
+}
+
+function predict(model: ForceField, d: Dimer): Prediction {
+  const r = model.compute(frameSystem(d.frame), { forces: true });
+  const [a, b] = monomers(d.frame, d.atomsA);
+  const binding = r.energy - model.compute(a).energy - model.compute(b).energy;
+  return { energy: r.energy, binding, forces: r.forces! };
+}
+
+interface Metrics {
+  frames: number;
+  farFrames: number;
+  /** meV per dimer */
+  energyMaeFar: number;
+  energyMaeAll: number;
+  bindingMaeFar: number;
+  bindingMaeAll: number;
+  /** eV/A */
+  forceRmseFar: number;
+  forceRmseAll: number;
+}
+
+function metrics(items: { d: Dimer; p: Prediction; far: boolean }[]): Metrics {
+  const acc = (subset: typeof items) => {
+    let e = 0, b = 0, f = 0, n = 0;
+    for (const { d, p } of subset) {
+      e += Math.abs(p.energy - d.energy);
+      b += Math.abs(p.binding - d.bindingEnergy);
+      for (let c = 0; c < d.forces.length; c++) f += (p.forces[c] - d.forces[c]) ** 2;
+      n += d.forces.length;
+    }
+    const m = subset.length;
+    return { e: m ? (1000 * e) / m : NaN, b: m ? (1000 * b) / m : NaN, f: n ? Math.sqrt(f / n) : NaN };
+  };
+  const far = items.filter((x) => x.far);
+  const all = acc(items), farAcc = acc(far);
+  return {
+    frames: items.length,
+    farFrames: far.length,
+    energyMaeFar: farAcc.e,
+    energyMaeAll: all.e,
+    bindingMaeFar: farAcc.b,
+    bindingMaeAll: all.b,
+    forceRmseFar: farAcc.f,
+    forceRmseAll: all.f,
+  };
+}
+
+function training(dimers: Dimer[]): TrainingFrame[] {
+  return dimers.map((d) => ({ system: frameSystem(d.frame), energy: d.energy, forces: d.forces }));
+}
+
+/** NaN (an empty subset) prints as a dash rather than a number. */
+function cell(v: number): number | string {
+  return Number.isFinite(v) ? v : '-';
+}
+
+function ratio(a: number, b: number): number | string {
+  return Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : '-';
+}
+
+export interface DimerSettings {
+  quick: boolean;
+  stride: number;
+  hypers: PresetOptions;
+  models: ModelConfig[];
+  protocols: Protocol[];
+  holdout?: string[];
+}
+
+/** Parsed before any fitting, so a typo fails at once rather than after the NaCl part. */
+export function dimerSettings(argv: string[]): DimerSettings {
+  const args = parseArgs(argv, DIMERS_SPEC).options;
+  const quick = args.has('quick');
+  const stride = positive(args.get('stride'), 'stride', true) ?? (quick ? 4 : 1);
+  const hypers: PresetOptions = {};
+  // Only options given on the command line are set, so the rest stay the library's preset defaults.
+  const cutoffArg = positive(args.get('cutoff'), 'cutoff', false);
+  if (cutoffArg !== undefined) hypers.cutoff = cutoffArg;
+  const maxRadial = args.has('max-radial') ? Number(args.get('max-radial')) : undefined;
+  if (maxRadial !== undefined) {
+    if (!Number.isInteger(maxRadial) || maxRadial < 0) throw new Error(`--max-radial: expected an integer >= 0`);
+    hypers.maxRadial = maxRadial;
+  }
+  const maxAngular = args.has('max-angular') ? Number(args.get('max-angular')) : undefined;
+  if (maxAngular !== undefined) {
+    if (!Number.isInteger(maxAngular) || maxAngular < 0) throw new Error(`--max-angular: expected an integer >= 0`);
+    hypers.maxAngular = maxAngular;
+  }
+  const smearing = positive(args.get('smearing'), 'smearing', false);
+  if (smearing !== undefined) hypers.smearing = smearing;
+  const names = list(args.get('models'), 'models', MODELS.map((m) => m.name));
+  const models = MODELS.filter((m) => names.includes(m.name));
+  const protocols = list(args.get('protocols'), 'protocols', PROTOCOLS);
+  const holdout = args.has('holdout') ? String(args.get('holdout')).split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  return { quick, stride, hypers, models, protocols, holdout };
+}
+
+export async function runDimers({ quick, stride, hypers, models, protocols, holdout }: DimerSettings): Promise<void> {
+  const cutoff = localHypers(hypers).cutoff.radius;
+  const path = fileURLToPath(new URL('../data/xtb-dimers.xyz', import.meta.url));
+  const frames = readFrames(path);
+  const species = speciesOf(frames);
+  const dimers = frames.map(dimerOf).filter((_, k) => k % stride === 0);
+  const far = new Map(dimers.map((d) => [d, isFar(d.frame.positions, d.atomsA, cutoff)]));
+  const heldOut = holdout ?? heldOutPairs(dimers);
+  const classOf = new Map(dimers.map((d) => [d.pair, d.cls]));
+
+  const splits: Record<Protocol, () => Split<Dimer>> = {
+    interpolation: () => interpolationSplit(dimers),
+    extrapolation: () => extrapolationSplit(dimers, (d) => far.get(d)!),
+    pairs: () => leavePairsOutSplit(dimers, heldOut),
+  };
+  const local = localHypers(hypers), lode = lodeHypers(hypers);
+  const hyperText = `cutoff ${cutoff} A, max_radial ${local.basis.radial.max_radial}, max_angular ${local.basis.max_angular}, smearing ${lode.density.smearing} A`;
+  const shortHypers = `cutoff ${cutoff} A, n_max ${local.basis.radial.max_radial}, l_max ${local.basis.max_angular}, smearing ${lode.density.smearing} A`;
+  console.error(`xtb dimers: ${dimers.length} frames (stride ${stride}), ${[...far.values()].filter(Boolean).length} far (closest intermolecular atoms > ${cutoff + 1} A); species ${species.join(',')}; ${hyperText}`);
+  if (protocols.includes('pairs')) console.error(`leave-pairs-out holds out: ${heldOut.map((p) => `${p} (${classOf.get(p)})`).join(', ')}`);
+
+  const classes = [...CLASSES.filter((c) => dimers.some((d) => d.cls === c)), ...new Set(dimers.map((d) => d.cls).filter((c) => !(CLASSES as readonly string[]).includes(c)))];
+  const json: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    quick,
+    stride,
+    frames: dimers.length,
+    species,
+    hypers: { cutoff, maxRadial: local.basis.radial.max_radial, maxAngular: local.basis.max_angular, smearing: lode.density.smearing },
+    models: models.map((m) => ({ name: m.name, baseline: m.baseline })),
+    farDefinition: `closest intermolecular atom pair > cutoff + 1 A = ${cutoff + 1} A`,
+    heldOutPairs: heldOut,
+    protocols: {} as Record<string, unknown>,
+  };
+  const curves: Record<string, { d: Dimer; p: Map<string, Prediction> }[]> = {};
+
+  for (const protocol of protocols) {
+    const { train, test } = splits[protocol]();
+    if (train.length < 2 || test.length === 0) throw new Error(`${protocol}: ${train.length} training and ${test.length} test frames; nothing to measure`);
+    console.error(`\n${protocol}: ${train.length} training frames, ${test.length} test frames`);
+    const byModel = new Map<string, Map<string, Metrics>>();
+    const fits: Row[] = [];
+    const predictions = new Map<Dimer, Map<string, Prediction>>(test.map((d) => [d, new Map()]));
+    for (const config of models) {
+      const start = Date.now();
+      const model = config.fit(training(train), { species, hypers, log: (m) => console.error(`  ${config.name}: ${m}`) });
+      const fitSeconds = (Date.now() - start) / 1000;
+      const evalStart = Date.now();
+      for (const d of test) predictions.get(d)!.set(config.name, predict(model, d));
+      const evalSeconds = (Date.now() - evalStart) / 1000;
+      console.error(`  ${config.name}: fit ${fitSeconds.toFixed(1)} s, ${test.length} test dimers (+ monomers) ${evalSeconds.toFixed(1)} s`);
+      fits.push({ model: config.name, 'train frames': train.length, 'fit s': fitSeconds, 'predict s': evalSeconds });
+      const perClass = new Map<string, Metrics>();
+      const items = (subset: Dimer[]) => subset.map((d) => ({ d, p: predictions.get(d)!.get(config.name)!, far: far.get(d)! }));
+      for (const c of classes) perClass.set(c, metrics(items(test.filter((d) => d.cls === c))));
+      perClass.set('all', metrics(items(test)));
+      byModel.set(config.name, perClass);
+    }
+
+    // Binding energy for unseen pairs: their monomers' total energies are
+    // partly unseen too, and would swamp the interaction in a total-energy error.
+    const useBinding = protocol === 'pairs';
+    const energyOf = (m: Metrics, which: 'Far' | 'All') => (useBinding ? m[`bindingMae${which}`] : m[`energyMae${which}`]);
+    const rows: Row[] = [];
+    for (const c of [...classes, 'all']) {
+      for (const config of models) {
+        const m = byModel.get(config.name)!.get(c)!;
+        if (m.frames === 0) continue;
+        const base = config.baseline ? byModel.get(config.baseline)?.get(c) : undefined;
+        rows.push({
+          class: c,
+          model: config.name,
+          'test frames': m.frames,
+          far: m.farFrames,
+          'E MAE far / meV': cell(energyOf(m, 'Far')),
+          'E MAE all / meV': cell(energyOf(m, 'All')),
+          // A local model's far binding energy is ~0, so this column is how much of the interaction it misses.
+          ...(useBinding ? {} : { 'Eb MAE far / meV': cell(m.bindingMaeFar) }),
+          'F RMSE far / eV/A': cell(m.forceRmseFar),
+          'F RMSE all / eV/A': cell(m.forceRmseAll),
+          'E far / baseline': base ? ratio(energyOf(m, 'Far'), energyOf(base, 'Far')) : '',
+          'F all / baseline': base ? ratio(m.forceRmseAll, base.forceRmseAll) : '',
+        });
+      }
+    }
+    const energyText = useBinding
+      ? 'E = binding energy E(dimer) - E(A) - E(B), each term from the model'
+      : 'E = total energy of the dimer, Eb = binding energy E(dimer) - E(A) - E(B), each term from the model';
+    console.log(`\n## accuracy: xtb dimers, ${TITLES[protocol]}\n`);
+    console.log(`${train.length} training, ${test.length} test frames; ${hyperText}; far = closest intermolecular atoms > ${cutoff + 1} A; ${energyText} (MAE in meV per dimer); baseline = ${models.filter((m) => m.baseline).map((m) => `${m.name} vs ${m.baseline}`).join(', ') || 'none'}.`);
+    if (protocol === 'pairs') console.log(`Held out: ${heldOut.map((p) => `${p} (${classOf.get(p)})`).join(', ')}.`);
+    console.log('');
+    console.log(markdownTable(rows));
+    (json.protocols as Record<string, unknown>)[protocol] = {
+      title: TITLES[protocol],
+      energy: useBinding ? 'binding' : 'total',
+      trainFrames: train.length,
+      testFrames: test.length,
+      fits,
+      metrics: Object.fromEntries([...byModel].map(([name, perClass]) => [name, Object.fromEntries(perClass)])),
+      predictions: test.map((d) => ({
+        index: d.index,
+        pair: d.pair,
+        orientation: d.orientation,
+        distance: d.distance,
+        far: far.get(d),
+        energy: d.energy,
+        binding: d.bindingEnergy,
+        models: Object.fromEntries([...predictions.get(d)!].map(([name, p]) => [name, { energy: p.energy, binding: p.binding }])),
+      })),
+    };
+    if (protocol === 'interpolation') curves.interpolation = test.map((d) => ({ d, p: predictions.get(d)! }));
+  }
+
+  const results = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(results, { recursive: true });
+  writeFileSync(`${results}accuracy-dimers.json`, JSON.stringify(json, null, 1));
+
+  if (curves.interpolation) {
+    const docs = fileURLToPath(new URL('../docs/', import.meta.url));
+    mkdirSync(docs, { recursive: true });
+    const test = curves.interpolation;
+    for (const c of ['charged-charged', 'charged-polar', 'polar-polar', 'apolar-apolar']) {
+      const pair = [...new Set(test.filter((x) => x.d.cls === c).map((x) => x.d.pair))].sort()[0];
+      if (!pair) continue;
+      const orientation = Math.min(...test.filter((x) => x.d.pair === pair).map((x) => x.d.orientation));
+      const curve = test.filter((x) => x.d.pair === pair && x.d.orientation === orientation).sort((a, b) => a.d.distance - b.d.distance);
+      const x = curve.map((p) => p.d.distance);
+      const firstFar = curve.find((p) => far.get(p.d));
+      const svg = lineChart({
+        title: `${pair} (${c}), orientation ${orientation} (not in training)`,
+        xLabel: `centre-of-mass distance / A${firstFar ? ` (far from ${firstFar.d.distance.toFixed(2)} A)` : ''}; ${shortHypers}`,
+        width: 760,
+        yLabel: 'binding energy E(dimer) - E(A) - E(B) / eV',
+        series: [
+          { name: 'GFN2-xTB', x, y: curve.map((p) => p.d.bindingEnergy) },
+          ...models.map((m) => ({ name: m.name, x, y: curve.map((p) => p.p.get(m.name)!.binding) })),
+        ],
+      });
+      writeFileSync(`${docs}binding-curve-${pair}.svg`, svg);
+      console.error(`wrote docs/binding-curve-${pair}.svg`);
+    }
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runDimers(dimerSettings(process.argv.slice(2)));
+}
