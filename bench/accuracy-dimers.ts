@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs, type CommandSpec } from '../lib/cli/args.js';
 import { frameSystem, readFrames, speciesOf } from '../lib/cli/frames.js';
-import type { ForceField } from '../lib/forcefield.js';
+import type { ForceField } from '../lib/core/forcefield.js';
 import {
   fitLinearModel,
   fitSparseKernelModel,
@@ -173,8 +173,31 @@ function metrics(items: { d: Dimer; p: Prediction; far: boolean }[]): Metrics {
   };
 }
 
+/**
+ * The training frames of a split: every dimer frame, plus the two isolated
+ * monomers of each training curve (energies only: the data gives their
+ * energies, not their forces). The monomers pin the R -> infinity limit of
+ * the total energy, which every binding curve is measured from; without
+ * them a multi-scale model, whose long-range features never vanish over
+ * the training window, must extrapolate the monomers' energies. Frames of
+ * one curve share a cross-validation fold, so the regularisation is chosen
+ * on whole curves the model has not seen.
+ */
 function training(dimers: Dimer[]): TrainingFrame[] {
-  return dimers.map((d) => ({ system: frameSystem(d.frame), energy: d.energy, forces: d.forces }));
+  const frames: TrainingFrame[] = dimers.map((d) => ({
+    system: frameSystem(d.frame),
+    energy: d.energy,
+    forces: d.forces,
+    group: `${d.pair}/${d.orientation}`,
+  }));
+  const seen = new Set<string>();
+  for (const d of dimers) {
+    const group = `${d.pair}/${d.orientation}`;
+    if (seen.has(group)) continue;
+    seen.add(group);
+    monomers(d.frame, d.atomsA).forEach((system, k) => frames.push({ system, energy: d.monomerEnergies[k], group }));
+  }
+  return frames;
 }
 
 /** NaN (an empty subset) prints as a dash rather than a number. */

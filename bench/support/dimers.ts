@@ -3,7 +3,7 @@
 // train/test protocols. No fitting here, so test/accuracy-dimers.test.ts can
 // check them in milliseconds.
 import type { Frame } from '../../lib/io/extxyz.js';
-import type { System } from '../../lib/system.js';
+import type { System } from '../../lib/core/system.js';
 
 /** Reporting order: by net charge first, then polarity. */
 export const CLASSES = ['charged-charged', 'like-charged', 'charged-polar', 'polar-polar', 'charged-apolar', 'apolar-apolar'] as const;
@@ -19,6 +19,8 @@ export interface Dimer {
   atomsA: number;
   energy: number;
   bindingEnergy: number;
+  /** Total energies of the two rigid monomers alone (eV). */
+  monomerEnergies: [number, number];
   forces: Float64Array;
 }
 
@@ -53,6 +55,7 @@ export function dimerOf(frame: Frame, index: number): Dimer {
     atomsA,
     energy: num(frame, 'energy', index),
     bindingEnergy: num(frame, 'binding_energy', index),
+    monomerEnergies: [num(frame, 'energyA', index), num(frame, 'energyB', index)],
     forces,
   };
 }

@@ -8,7 +8,7 @@ import {
   isFar,
   leavePairsOutSplit,
   monomers,
-} from '../bench/support/dimers.js';
+} from '../../bench/support/dimers.js';
 
 // Molecule A: a 3-atom chain on the x axis; molecule B: 2 atoms placed so the
 // closest A-B pair is A's atom at x = 2 and B's atom at (2, 6, 8): 10 A apart.
