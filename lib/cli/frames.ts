@@ -29,11 +29,17 @@ export function trainingFrames(path: string, frames: Frame[], energyKey: string,
     if (ref.energy === undefined) throw new Error(`${path}: frame ${k} has no '${energyKey}' energy (use --energy-key)`);
     const training: TrainingFrame = { system: frameSystem(frame), energy: ref.energy, forces: ref.forces };
     if (groupKey !== undefined) {
-      const group = frame.info[groupKey];
-      if (typeof group !== 'string' && typeof group !== 'number') {
-        throw new Error(`${path}: frame ${k} has no '${groupKey}' info value to group by (--group-key)`);
-      }
-      training.group = group;
+      // Several keys (pair,orientation) group by their values together: one binding curve.
+      training.group = groupKey
+        .split(',')
+        .map((key) => {
+          const value = frame.info[key];
+          if (typeof value !== 'string' && typeof value !== 'number') {
+            throw new Error(`${path}: frame ${k} has no '${key}' info value to group by (--group-key)`);
+          }
+          return String(value);
+        })
+        .join('/');
     }
     return training;
   });

@@ -8,30 +8,14 @@
 import { describe, expect, it } from 'vitest';
 import { frameSystem, readFrames } from '../../lib/cli/frames.js';
 import type { System } from '../../lib/core/system.js';
-import type { Frame } from '../../lib/io/extxyz.js';
 import { fitLinearModel, fitSparseKernelModel, presetFeatures, type TrainingFrame } from '../../lib/index.js';
 import { DATA_DIR } from '../support/reference.js';
+import { isFar, monomers } from '../../bench/support/dimers.js';
 
 const CUTOFF = 3;
 const hypers = { cutoff: CUTOFF, maxRadial: 2, maxAngular: 2 };
 const frames = readFrames(`${DATA_DIR}/xtb-dimers.xyz`).filter((f) => f.info.pair === 'chloride+ammonium');
 const species = [1, 7, 17];
-
-function monomers(frame: Frame): [System, System] {
-  const n = frame.info.atomsA as number;
-  const cut = (from: number, to: number): System => ({ positions: frame.positions.slice(3 * from, 3 * to), types: frame.types.slice(from, to) });
-  return [cut(0, n), cut(n, frame.types.length)];
-}
-
-function closest(frame: Frame): number {
-  const n = frame.info.atomsA as number;
-  const p = frame.positions;
-  let best = Infinity;
-  for (let i = 0; i < n; i++) {
-    for (let j = n; j < frame.types.length; j++) best = Math.min(best, Math.hypot(p[3 * i] - p[3 * j], p[3 * i + 1] - p[3 * j + 1], p[3 * i + 2] - p[3 * j + 2]));
-  }
-  return best;
-}
 
 /** Dimer frames of orientations 0-3 and, once per curve, the two isolated ions (energies only). */
 function trainingFrames(): TrainingFrame[] {
@@ -44,18 +28,18 @@ function trainingFrames(): TrainingFrame[] {
   }));
   for (const orientation of new Set(train.map((f) => f.info.orientation as number))) {
     const f = train.find((g) => g.info.orientation === orientation)!;
-    monomers(f).forEach((system, k) => out.push({ system, energy: f.info[k === 0 ? 'energyA' : 'energyB'] as number, group: orientation }));
+    monomers(f, f.info.atomsA as number).forEach((system, k) => out.push({ system, energy: f.info[k === 0 ? 'energyA' : 'energyB'] as number, group: orientation }));
   }
   return out;
 }
 
-const test = frames.filter((f) => (f.info.orientation as number) >= 4 && closest(f) > CUTOFF + 1);
+const test = frames.filter((f) => (f.info.orientation as number) >= 4 && isFar(f.positions, f.info.atomsA as number, CUTOFF));
 
 /** Mean absolute error of the model's binding energy E(dimer) - E(Cl-) - E(NH4+) over the far test frames (eV). */
 function bindingError(model: { compute(s: System): { energy: number } }): number {
   let sum = 0;
   for (const f of test) {
-    const [a, b] = monomers(f);
+    const [a, b] = monomers(f, f.info.atomsA as number);
     const binding = model.compute(frameSystem(f)).energy - model.compute(a).energy - model.compute(b).energy;
     sum += Math.abs(binding - (f.info.binding_energy as number));
   }

@@ -83,6 +83,8 @@ const cases: [() => string[], RegExp][] = [
   [() => ['fit', xyz(), '--zeta', '2'], /^lodestone fit: --zeta: only meaningful with --model sparse-kernel/],
   [() => ['fit', xyz(), '--baseline-charges', 'Na=1'], /^lodestone fit: --baseline-charges: expected Z:Q pairs/],
   [() => ['fit', xyz(), '--folds', '1'], /^lodestone fit: --folds: invalid value "1"/],
+  [() => ['fit', xyz(), '--group-key', 'energy,nope'], /^lodestone fit: .*: frame 0 has no 'nope' info value to group by \(--group-key\)/],
+  [() => ['fit', xyz(), '--exponents', '1,9'], /^lodestone fit: --exponents: expected integers 0..6 separated by commas, got "1,9"/],
   [() => ['fit', xyz(), '--channels', '0'], /^lodestone fit: --channels: invalid value "0"/],
   [() => ['fit', xyz(), '--species-weights', 'some'], /^lodestone fit: --species-weights: expected per-species or shared, got "some"/],
   [() => ['fit', xyz(), '--max-memory', '0.000001'], /^lodestone fit: fit: needs about .* more than the limit of/],

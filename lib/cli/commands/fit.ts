@@ -29,7 +29,7 @@ export const spec: CommandSpec = {
     { name: 'forces-key', value: 'KEY', description: 'per-atom column of the forces (eV/A)', default: 'forces' },
     { name: 'force-weight', value: 'W', description: 'weight of force errors relative to per-atom energy errors', default: '0.1' },
     { name: 'folds', value: 'K', description: 'cross-validation folds for the regularisation', default: '5' },
-    { name: 'group-key', value: 'KEY', description: 'info key whose frames share a fold (e.g. one binding curve)' },
+    { name: 'group-key', value: 'KEY,...', description: 'info key(s) whose frames share a fold, e.g. pair,orientation (one binding curve)' },
     { name: 'channels', value: 'K', description: 'contracted channels per l, or "none" (default: none up to 2 species, else max-radial + 3)' },
     { name: 'exponents', value: 'P,...', description: 'multiscale: LODE exponents, one rho x V block each (1: electrostatics, 6: dispersion)', default: '1' },
     { name: 'species-weights', value: 'KIND', description: 'per-species | shared (one weight vector for all centres, per-species offsets)', default: 'per-species' },
@@ -77,7 +77,7 @@ export async function run(argv: string[]): Promise<void> {
         `fit: ${plan.parameters} parameters, ${plan.folds} folds, expected peak memory ${formatBytes(plan.bytes)} (limit ${formatBytes(plan.maxMemory)})`,
       ),
     onProgress: (p) => {
-      if (!bars.has(p.stage)) bars.set(p.stage, new Progress(p.stage.padEnd(14), p.total, p.stage === 'regularisation' ? 'values' : p.stage === 'sparse-points' ? 'species' : 'frames'));
+      if (!bars.has(p.stage)) bars.set(p.stage, new Progress(p.stage.padEnd(14), p.total, p.stage === 'regularisation' ? 'values' : p.stage === 'sparse-points' ? 'species' : p.stage === 'solving' ? 'solves' : 'frames'));
       bars.get(p.stage)!.update(p.done);
     },
   };
