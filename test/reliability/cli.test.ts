@@ -84,6 +84,8 @@ const cases: [() => string[], RegExp][] = [
   [() => ['fit', xyz(), '--baseline-charges', 'Na=1'], /^lodestone fit: --baseline-charges: expected Z:Q pairs/],
   [() => ['fit', xyz(), '--folds', '1'], /^lodestone fit: --folds: invalid value "1"/],
   [() => ['fit', xyz(), '--group-key', 'energy,nope'], /^lodestone fit: .*: frame 0 has no 'nope' info value to group by \(--group-key\)/],
+  [() => ['fit', xyz(), '--forces-key', 'F'], /^lodestone fit: --forces-key: no frame of .* has a per-atom 'F' column/],
+  [() => ['fit', xyz(), '--out', '/missing-dir/x.lsm'], /^lodestone fit: --out: cannot write \/missing-dir\/x.lsm: directory \/missing-dir does not exist or is not writable/],
   [() => ['fit', xyz(), '--exponents', '1,9'], /^lodestone fit: --exponents: expected integers 0..6 separated by commas, got "1,9"/],
   [() => ['fit', xyz(), '--channels', '0'], /^lodestone fit: --channels: invalid value "0"/],
   [() => ['fit', xyz(), '--species-weights', 'some'], /^lodestone fit: --species-weights: expected per-species or shared, got "some"/],

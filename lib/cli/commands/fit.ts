@@ -1,3 +1,5 @@
+import { accessSync, constants } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fitLinearModel, fitSparseKernelModel, saveModel, SPECIES_WEIGHTS, type FitOptions, type SpeciesWeights } from '../../model/index.js';
 import { formatBytes } from '../../model/training.js';
 import { presetFeatures, PRESETS, type PresetName } from '../../model/presets.js';
@@ -59,7 +61,14 @@ export async function run(argv: string[]): Promise<void> {
   });
   if (args.options.has('baseline-charges')) features.baseline = { kind: 'ewald', charges: parseCharges(stringOption(args, 'baseline-charges', '')) };
   const groupKey = args.options.has('group-key') ? stringOption(args, 'group-key', '') : undefined;
-  const data = trainingFrames(path, frames, stringOption(args, 'energy-key', 'energy'), stringOption(args, 'forces-key', 'forces'), groupKey);
+  const forcesKey = stringOption(args, 'forces-key', 'forces');
+  const data = trainingFrames(path, frames, stringOption(args, 'energy-key', 'energy'), forcesKey, groupKey);
+  // A named force column that no frame has is a typo, not a request to fit energies only (--force-weight 0 is that).
+  if (args.options.has('forces-key') && data.every((f) => f.forces === undefined)) {
+    throw new Error(`--forces-key: no frame of ${path} has a per-atom '${forcesKey}' column of 3 numbers per atom`);
+  }
+  const out = stringOption(args, 'out', 'model.lsm');
+  checkWritable(out);
   const kind = stringOption(args, 'model', 'linear');
   if (kind !== 'linear' && kind !== 'sparse-kernel') throw new Error(`--model: expected linear or sparse-kernel, got ${JSON.stringify(kind)}`);
   if (kind === 'linear') {
@@ -87,7 +96,6 @@ export async function run(argv: string[]): Promise<void> {
   if (!Number.isInteger(zeta) || zeta < 1) throw new Error(`--zeta: expected an integer >= 1 (kernel exponent), got ${zeta}`);
   const { model, report } =
     kind === 'sparse-kernel' ? fitSparseKernelModel(features, data, { ...common, sparsePoints, zeta }) : fitLinearModel(features, data, common);
-  const out = stringOption(args, 'out', 'model.lsm');
   saveModel(out, model, { datasetHash: report.datasetHash, fit: report, source: path });
   console.log(`features: ${preset} (${model.features.dimension} per atom), species ${features.species.join(', ')}`);
   if ('notes' in report) {
@@ -98,6 +106,16 @@ export async function run(argv: string[]): Promise<void> {
   console.log(`train (${report.frames} frames): energy RMSE ${(1000 * report.train.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.train.forceRmse.toFixed(4)} eV/A`);
   console.log(`${report.folds}-fold cross-validation: energy RMSE ${(1000 * report.validation.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.validation.forceRmse.toFixed(4)} eV/A`);
   console.log(`model written to ${out} (${report.seconds.toFixed(1)} s)`);
+}
+
+/** Fails before a long fit, not after it, when the model could not be written. */
+function checkWritable(path: string): void {
+  const dir = dirname(resolve(path));
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new Error(`--out: cannot write ${path}: directory ${dir} does not exist or is not writable`);
+  }
 }
 
 function channelsOption(args: ParsedArgs): { channels?: number | null } {
