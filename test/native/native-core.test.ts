@@ -28,5 +28,5 @@ describe('native core', () => {
     expect(checked.stderr).toMatch(/ERROR SUMMARY: 0 errors/);
     expect(checked.stderr).toMatch(/definitely lost: 0 bytes|no leaks are possible/);
     expect(checked.status).toBe(0);
-  }, 300_000);
+  }, 900_000); // a full build of the core and a valgrind run: minutes on two busy cores
 });
