@@ -349,6 +349,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
       predictions: test.map((d) => ({
         index: d.index,
         pair: d.pair,
+        class: d.cls,
         orientation: d.orientation,
         distance: d.distance,
         far: far.get(d),
@@ -367,28 +368,63 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
   if (curves.interpolation) {
     const docs = fileURLToPath(new URL('../docs/', import.meta.url));
     mkdirSync(docs, { recursive: true });
-    const test = curves.interpolation;
-    for (const c of ['charged-charged', 'charged-polar', 'polar-polar', 'apolar-apolar']) {
-      const pair = [...new Set(test.filter((x) => x.d.cls === c).map((x) => x.d.pair))].sort()[0];
-      if (!pair) continue;
-      const orientation = Math.min(...test.filter((x) => x.d.pair === pair).map((x) => x.d.orientation));
-      const curve = test.filter((x) => x.d.pair === pair && x.d.orientation === orientation).sort((a, b) => a.d.distance - b.d.distance);
-      const x = curve.map((p) => p.d.distance);
-      const firstFar = curve.find((p) => far.get(p.d));
-      const svg = lineChart({
-        title: `${pair} (${c}), orientation ${orientation} (not in training)`,
-        xLabel: `centre-of-mass distance / A${firstFar ? ` (far from ${firstFar.d.distance.toFixed(2)} A)` : ''}; ${shortHypers}`,
-        width: 760,
-        yLabel: 'binding energy E(dimer) - E(A) - E(B) / eV',
-        series: [
-          { name: 'GFN2-xTB', x, y: curve.map((p) => p.d.bindingEnergy) },
-          ...models.map((m) => ({ name: m.name, x, y: curve.map((p) => p.p.get(m.name)!.binding) })),
-        ],
-      });
+    const points = curves.interpolation.map(({ d, p }) => ({
+      pair: d.pair,
+      cls: d.cls,
+      orientation: d.orientation,
+      distance: d.distance,
+      far: far.get(d)!,
+      binding: d.bindingEnergy,
+      models: Object.fromEntries([...p].map(([name, q]) => [name, q.binding])),
+    }));
+    for (const [pair, svg] of bindingCurves(points, models.map((m) => m.name), shortHypers)) {
       writeFileSync(`${docs}binding-curve-${pair}.svg`, svg);
       console.error(`wrote docs/binding-curve-${pair}.svg`);
     }
   }
+}
+
+export interface CurvePoint {
+  pair: string;
+  cls: string;
+  orientation: number;
+  distance: number;
+  far: boolean;
+  /** Reference binding energy (eV). */
+  binding: number;
+  /** Each model's binding energy (eV). */
+  models: Record<string, number>;
+}
+
+/**
+ * One chart per class shown (the pair whose name sorts first, its lowest test
+ * orientation): plain data in, so the charts can be redrawn from
+ * bench/results/accuracy-dimers.json without refitting.
+ */
+export function bindingCurves(points: CurvePoint[], modelNames: string[], hyperText: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const c of ['charged-charged', 'charged-polar', 'polar-polar', 'apolar-apolar']) {
+    const pair = [...new Set(points.filter((x) => x.cls === c).map((x) => x.pair))].sort()[0];
+    if (!pair) continue;
+    const orientation = Math.min(...points.filter((x) => x.pair === pair).map((x) => x.orientation));
+    const curve = points.filter((x) => x.pair === pair && x.orientation === orientation).sort((a, b) => a.distance - b.distance);
+    const x = curve.map((p) => p.distance);
+    const firstFar = curve.find((p) => p.far);
+    out.set(
+      pair,
+      lineChart({
+        title: `${pair} (${c}), orientation ${orientation} (not in training)`,
+        xLabel: `centre-of-mass distance / A${firstFar ? ` (far from ${firstFar.distance.toFixed(2)} A)` : ''}; ${hyperText}`,
+        width: 760,
+        yLabel: 'binding energy E(dimer) - E(A) - E(B) / eV',
+        series: [
+          { name: 'GFN2-xTB', x, y: curve.map((p) => p.binding) },
+          ...modelNames.map((name) => ({ name, x, y: curve.map((p) => p.models[name]) })),
+        ],
+      }),
+    );
+  }
+  return out;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

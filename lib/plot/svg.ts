@@ -33,7 +33,8 @@ function ticks(lo: number, hi: number, log: boolean): number[] {
   const step = 10 ** Math.floor(Math.log10(span / 5));
   const nice = [1, 2, 5, 10].map((m) => m * step).find((s) => span / s <= 8) ?? step * 10;
   const out: number[] = [];
-  for (let t = Math.ceil(lo / nice) * nice; t <= hi + 1e-12 * span; t += nice) out.push(t);
+  // Multiples of the step, not a running sum, so the tick at zero is exactly 0 (not 7e-18).
+  for (let k = Math.ceil(lo / nice); k * nice <= hi + 1e-12 * span; k++) out.push(Number((k * nice).toPrecision(12)));
   return out;
 }
 
