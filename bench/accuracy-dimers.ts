@@ -179,22 +179,25 @@ function metrics(items: { d: Dimer; p: Prediction; far: boolean }[]): Metrics {
  * energies, not their forces). The monomers pin the R -> infinity limit of
  * the total energy, which every binding curve is measured from; without
  * them a multi-scale model, whose long-range features never vanish over
- * the training window, must extrapolate the monomers' energies. Frames of
- * one curve share a cross-validation fold, so the regularisation is chosen
- * on whole curves the model has not seen.
+ * the training window, must extrapolate the monomers' energies. The
+ * cross-validation folds hold out what the protocol tests: whole curves
+ * (another orientation of a known pair), or whole pairs when the test pairs
+ * are unseen, so the regularisation is chosen for that kind of prediction.
  */
-function training(dimers: Dimer[]): TrainingFrame[] {
+function training(dimers: Dimer[], groupBy: 'curve' | 'pair'): TrainingFrame[] {
+  const groupOf = (d: Dimer) => (groupBy === 'pair' ? d.pair : `${d.pair}/${d.orientation}`);
   const frames: TrainingFrame[] = dimers.map((d) => ({
     system: frameSystem(d.frame),
     energy: d.energy,
     forces: d.forces,
-    group: `${d.pair}/${d.orientation}`,
+    group: groupOf(d),
   }));
   const seen = new Set<string>();
   for (const d of dimers) {
-    const group = `${d.pair}/${d.orientation}`;
-    if (seen.has(group)) continue;
-    seen.add(group);
+    const curve = `${d.pair}/${d.orientation}`;
+    if (seen.has(curve)) continue;
+    seen.add(curve);
+    const group = groupOf(d);
     monomers(d.frame, d.atomsA).forEach((system, k) => frames.push({ system, energy: d.monomerEnergies[k], group }));
   }
   return frames;
@@ -291,7 +294,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
     const predictions = new Map<Dimer, Map<string, Prediction>>(test.map((d) => [d, new Map()]));
     for (const config of models) {
       const start = Date.now();
-      const model = config.fit(training(train), { species, hypers, log: (m) => console.error(`  ${config.name}: ${m}`) });
+      const model = config.fit(training(train, protocol === 'pairs' ? 'pair' : 'curve'), { species, hypers, log: (m) => console.error(`  ${config.name}: ${m}`) });
       const fitSeconds = (Date.now() - start) / 1000;
       const evalStart = Date.now();
       for (const d of test) predictions.get(d)!.set(config.name, predict(model, d));

@@ -241,7 +241,7 @@ function passLinearKernelRows(layout: KernelLayout, pass: FramePass, withForces:
 
 /**
  * Regulariser of the linear-plus-kernel problem for one set of normal
- * equations: diag(A^T W A) on the linear columns (the linear model's
+ * equations: the linear model's relative regulariser on the linear columns
  * relative regularisation) and K_MM on each species' kernel weights, scaled
  * to the kernel columns' share of trace(A^T W A), so one lambda weighs both
  * parts alike.
@@ -254,7 +254,7 @@ function linearKernelRegulariser(layout: KernelLayout, diagonal: Float64Array): 
   const R = new Float64Array(P * P);
   let mean = 0;
   for (const v of diagonal) mean += v / P;
-  for (let i = 0; i < PL; i++) R[i * P + i] = diagonal[i] > 0 ? diagonal[i] : mean;
+  for (let i = 0; i < PL; i++) R[i * P + i] = Math.max(diagonal[i], mean);
   const starts = speciesStarts(counts);
   counts.forEach((M, s) => {
     if (M === 0) return;

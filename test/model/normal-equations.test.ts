@@ -99,8 +99,11 @@ describe('normal equations: solver against a dense direct solve', () => {
 
     for (const lambda of lambdas) {
       it(`${count} rows x ${n} parameters, relative regularisation ${lambda}`, () => {
+        // R = diag(A^T W A), each entry at least the mean diagonal.
+        let mean = 0;
+        for (let i = 0; i < n; i++) mean += ata[i * n + i] / n;
         const a = Float64Array.from(ata);
-        for (let i = 0; i < n; i++) a[i * n + i] += lambda * ata[i * n + i];
+        for (let i = 0; i < n; i++) a[i * n + i] += lambda * Math.max(ata[i * n + i], mean);
         const expected = denseSolve(a, atb, n);
         expect(relativeDifference(equations.solve(lambda, 'relative'), expected)).toBeLessThan(1e-10);
       });

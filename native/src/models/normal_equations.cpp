@@ -138,7 +138,11 @@ std::vector<double> NormalEquations::solve(double lambda, const Regularizer& reg
     }
     for (Eigen::Index i = 0; i < N; ++i) {
         double r = 1.0;
-        if (regularizer.kind == Regularizer::Kind::Relative) r = h(i, i) > 0.0 ? h(i, i) : mean_diagonal;
+        // No column is cheaper to use than an average one: a column the
+        // training data barely excites (a species pair met in few frames)
+        // would otherwise take an arbitrary weight that is harmless in
+        // training and explodes on the first new structure that excites it.
+        if (regularizer.kind == Regularizer::Kind::Relative) r = std::max(h(i, i), mean_diagonal);
         if (with_matrix) r = regularizer.matrix[static_cast<size_t>(i) * n + static_cast<size_t>(i)];
         added(i) = scale * r;
     }

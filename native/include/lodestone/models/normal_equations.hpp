@@ -7,8 +7,9 @@ namespace lodestone {
 // What is added to A^T W A before solving: (A^T W A + lambda R) x = A^T W y.
 struct Regularizer {
     enum class Kind {
-        // R = diag(A^T W A) (parameters no row touches get the mean diagonal):
-        // lambda is scale-free and every column is penalised relative to its own size.
+        // R = diag(A^T W A), each entry raised to at least the mean diagonal:
+        // lambda is scale-free, every column is penalised relative to its own
+        // size, and none that the data barely excites comes cheap.
         Relative,
         // R = identity.
         Absolute,
