@@ -242,7 +242,7 @@ function passLinearKernelRows(layout: KernelLayout, pass: FramePass, withForces:
 /**
  * Regulariser of the linear-plus-kernel problem for one set of normal
  * equations: the linear model's relative regulariser on the linear columns
- * relative regularisation) and K_MM on each species' kernel weights, scaled
+ * and K_MM on each species' kernel weights, scaled
  * to the kernel columns' share of trace(A^T W A), so one lambda weighs both
  * parts alike.
  */
