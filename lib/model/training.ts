@@ -181,7 +181,7 @@ export function assignFolds(frames: readonly TrainingFrame[], settings: FitSetti
   return { fold: Int32Array.from(keys, (key) => foldOf.get(key)!), folds };
 }
 
-/** The largest frame's atom count and whether any LODE block makes its feature gradients N x N. */
+/** What a fit's memory depends on: its size, the data and the shape of the feature gradients. */
 export interface MemoryPlan {
   parameters: number;
   folds: number;
@@ -196,7 +196,8 @@ export interface MemoryPlan {
 /**
  * Estimated peak memory (bytes) of a fit: one set of normal equations per
  * fold plus their sum, one factorisation, the energy rows kept for the error
- * report, and the largest frame's design rows and feature gradients.
+ * report, and one batch of design rows and feature gradients (sized for the
+ * largest frame). JavaScript garbage comes on top.
  */
 export function fitMemory(plan: MemoryPlan): number {
   const P = plan.parameters;
