@@ -32,7 +32,7 @@ export function parseArgs(argv: string[], spec: CommandSpec): ParsedArgs {
     }
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
     const option = known.get(name);
-    if (!option) throw new Error(`lodestone ${spec.name}: unknown option --${name} (see lodestone ${spec.name} --help)`);
+    if (!option) throw new Error(`unknown option --${name} (see lodestone ${spec.name} --help)`);
     if (option.value === undefined) {
       options.set(name, true);
     } else {

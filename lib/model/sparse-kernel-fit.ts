@@ -18,6 +18,7 @@ import {
 import {
   assignFolds,
   checkMemory,
+  decades,
   fitReport,
   fitSettings,
   memoryPlan,
@@ -282,7 +283,7 @@ export function fitSparseKernelModel(
   const wanted = options.sparsePoints ?? DEFAULT_SPARSE_POINTS;
   if (!Number.isInteger(wanted) || wanted < 1) throw new Error(`sparsePoints: expected an integer >= 1, got ${String(wanted)}`);
   // The kernel's useful range of lambda sits higher than a linear model's.
-  const settings = fitSettings(options, Array.from({ length: 13 }, (_, k) => 10 ** (k - 12)));
+  const settings = fitSettings(options, decades(13));
   const features = new FeatureSet(spec);
   // With a physics baseline the learned part fits what the baseline leaves.
   const frames = features.residualFrames(data);

@@ -139,7 +139,12 @@ export interface FitSettings {
   maxMemory: number;
 }
 
-const DEFAULT_REGULARIZATIONS = Array.from({ length: 11 }, (_, k) => 10 ** (k - 12));
+/** Powers of ten from 1e-12 as decimal literals: 10 ** -5 would be 0.00009999999999999999 in reports. */
+export function decades(count: number): number[] {
+  return Array.from({ length: count }, (_, k) => Number(`1e${k - 12}`));
+}
+
+const DEFAULT_REGULARIZATIONS = decades(11);
 export const DEFAULT_FOLDS = 5;
 
 /** Options with defaults, checked; `grid` is the default regularisation scan. */

@@ -130,6 +130,9 @@ describe('fitting', () => {
     fitLinearModel(spec, frames, { onProgress: (p) => stages.add(p.stage), regularizations: [1e-6] });
     expect([...stages]).toEqual(['scaling', 'accumulating', 'regularisation', 'solving']);
     expect(() => fitLinearModel(spec, frames, { validationFraction: 0.1 } as object)).toThrow(/validationFraction: no longer used/);
+    // The default candidates print as decades (1e-7, 0.001), not 0.00009999999999999999.
+    const { report } = fitLinearModel(spec, frames);
+    expect(report.scan.map((s) => String(s.regularization))).toEqual(['1e-12', '1e-11', '1e-10', '1e-9', '1e-8', '1e-7', '0.000001', '0.00001', '0.0001', '0.001', '0.01']);
     expect(() => fitLinearModel(spec, frames, { folds: 1 })).toThrow(/folds: expected an integer >= 2/);
     expect(() => fitLinearModel(spec, frames.slice(0, 1))).toThrow(/at least 2 training frames/);
     expect(() => fitLinearModel(spec, [frames[0], { ...frames[1], energy: NaN }])).toThrow(

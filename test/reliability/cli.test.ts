@@ -91,7 +91,7 @@ const cases: [() => string[], RegExp][] = [
   [() => ['fit', xyz(), '--species-weights', 'some'], /^lodestone fit: --species-weights: expected per-species or shared, got "some"/],
   [() => ['fit', xyz(), '--max-memory', '0.000001'], /^lodestone fit: fit: needs about .* more than the limit of/],
   [() => ['fit', xyz(), '--out'], /^lodestone fit: lodestone fit: --out needs a value \(MODEL\)|--out needs a value/],
-  [() => ['fit', xyz(), '--bogus'], /unknown option --bogus/],
+  [() => ['fit', xyz(), '--bogus'], /^lodestone fit: unknown option --bogus \(see lodestone fit --help\)$/],
   [() => ['fit', path('oxygen.xyz'), path('oxygen.xyz')], /^lodestone fit: expected one data file$/],
   [() => ['fit', path('overlap.xyz'), '--frames', '2'], /^lodestone fit: --frames: invalid value "2"|same position|at least 2/],
   // eval
