@@ -191,19 +191,25 @@ function passKernelRows(layout: KernelLayout, pass: FramePass, withForces: boole
  * points) plus lambda b^2, so a composition that never varies, as in a melt
  * at fixed stoichiometry, still gives a solvable system.
  */
-function regulariserMatrix(layout: KernelLayout): Float64Array {
-  const { features, zeta, counts, points } = layout;
-  const D = features.dimension;
+function regulariserMatrix(layout: KernelLayout, kernels: Float64Array[]): Float64Array {
   const P = kernelParameterCount(layout);
   const R = new Float64Array(P * P);
-  const starts = speciesStarts(counts);
-  counts.forEach((M, s) => {
+  const starts = speciesStarts(layout.counts);
+  layout.counts.forEach((M, s) => {
     const column = starts[s] + s;
-    const K = kernelMatrix(points.subarray(starts[s] * D, (starts[s] + M) * D), M, D, zeta);
+    const K = kernels[s];
     for (let m = 0; m < M; m++) for (let n = 0; n < M; n++) R[(column + m) * P + column + n] = K[m * M + n];
     R[(column + M) * P + column + M] = 1;
   });
   return R;
+}
+
+/** K_MM of each species' sparse points: computed once per fit, shared by every fold's regulariser. */
+function speciesKernels(layout: KernelLayout): Float64Array[] {
+  const { features, zeta, counts, points } = layout;
+  const D = features.dimension;
+  const starts = speciesStarts(counts);
+  return counts.map((M, s) => kernelMatrix(points.subarray(starts[s] * D, (starts[s] + M) * D), M, D, zeta));
 }
 
 /**
@@ -247,20 +253,18 @@ function passLinearKernelRows(layout: KernelLayout, pass: FramePass, withForces:
  * to the kernel columns' share of trace(A^T W A), so one lambda weighs both
  * parts alike.
  */
-function linearKernelRegulariser(layout: KernelLayout, diagonal: Float64Array): Float64Array {
-  const { features, zeta, counts, points } = layout;
-  const D = features.dimension;
-  const PL = parameterCount(features);
+function linearKernelRegulariser(layout: KernelLayout, kernels: Float64Array[], diagonal: Float64Array): Float64Array {
+  const PL = parameterCount(layout.features);
   const P = diagonal.length;
   const R = new Float64Array(P * P);
   let mean = 0;
   for (const v of diagonal) mean += v / P;
   for (let i = 0; i < PL; i++) R[i * P + i] = Math.max(diagonal[i], mean);
-  const starts = speciesStarts(counts);
-  counts.forEach((M, s) => {
+  const starts = speciesStarts(layout.counts);
+  layout.counts.forEach((M, s) => {
     if (M === 0) return;
     const column = PL + starts[s];
-    const K = kernelMatrix(points.subarray(starts[s] * D, (starts[s] + M) * D), M, D, zeta);
+    const K = kernels[s];
     let share = 0, trace = 0;
     for (let m = 0; m < M; m++) {
       share += diagonal[column + m];
@@ -295,16 +299,15 @@ export function fitSparseKernelModel(
 
   // Candidates are every training environment's features (values only, no
   // gradients): the one part of the fit that grows with the training set.
-  const trainFrames = frames;
   const stored: Float64Array[][] = [];
-  prepareFeatures(features, trainFrames, options.onProgress, (blocks) => stored.push(blocks));
+  prepareFeatures(features, frames, options.onProgress, (blocks) => stored.push(blocks));
   const D = features.dimension;
   const candidates: Float64Array[] = features.spec.species.map(() => new Float64Array(0));
   {
     const perSpecies: number[][] = features.spec.species.map(() => []);
     const speciesOf = new Map(features.spec.species.map((z, k) => [z, k]));
     stored.forEach((blocks, f) => {
-      const types = Array.from(trainFrames[f].system.types as ArrayLike<number>);
+      const types = Array.from(frames[f].system.types as ArrayLike<number>);
       const { unit, norms } = normalizeRows(features.concatenate(blocks, types.length), D);
       types.forEach((z, i) => {
         if (norms[i] === 0) return;
@@ -343,13 +346,14 @@ export function fitSparseKernelModel(
 
   const layout: KernelLayout = { features, zeta, counts, points };
   const withLinear = options.linear ?? true;
-  const kernelOnly = withLinear ? null : regulariserMatrix(layout);
+  const kernels = speciesKernels(layout);
+  const kernelOnly = withLinear ? null : regulariserMatrix(layout, kernels);
   // The linear part's regulariser depends on each fold's matrix: built once per set of equations.
   const perEquations = new WeakMap<object, Float64Array>();
   const regulariser = (equations: { diagonal(): Float64Array }) => {
     if (kernelOnly) return kernelOnly;
     let R = perEquations.get(equations);
-    if (!R) perEquations.set(equations, (R = linearKernelRegulariser(layout, equations.diagonal())));
+    if (!R) perEquations.set(equations, (R = linearKernelRegulariser(layout, kernels, equations.diagonal())));
     return R;
   };
   const problem: LeastSquaresProblem = {
