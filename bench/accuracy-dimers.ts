@@ -15,6 +15,7 @@ import type { ForceField } from '../lib/core/forcefield.js';
 import {
   fitLinearModel,
   fitSparseKernelModel,
+  FIELDS,
   localHypers,
   lodeHypers,
   presetFeatures,
@@ -97,6 +98,7 @@ export const DIMERS_SPEC: CommandSpec = {
     { name: 'max-radial', value: 'N', description: 'max_radial of the SOAP and LODE bases', default: 'the preset default' },
     { name: 'max-angular', value: 'L', description: 'max_angular of the SOAP and LODE bases', default: 'the preset default' },
     { name: 'smearing', value: 'A', description: 'LODE smearing', default: 'the preset default' },
+    { name: 'field', value: 'far|full', description: 'potential of the rho x V blocks: beyond the cutoff only, or the whole field', default: 'the preset default (far)' },
     { name: 'models', value: 'LIST', description: `comma-separated, of ${MODELS.map((m) => m.name).join(', ')}`, default: 'all' },
     { name: 'protocols', value: 'LIST', description: `comma-separated, of ${PROTOCOLS.join(', ')}`, default: 'all' },
     { name: 'holdout', value: 'PAIRS', description: 'comma-separated pairs held out by the pairs protocol', default: 'one per class, see heldOutPairs' },
@@ -242,6 +244,7 @@ export function dimerSettings(argv: string[]): DimerSettings {
   }
   const smearing = positive(args.get('smearing'), 'smearing', false);
   if (smearing !== undefined) hypers.smearing = smearing;
+  if (args.has('field')) hypers.field = list(args.get('field'), 'field', FIELDS)[0];
   const names = list(args.get('models'), 'models', MODELS.map((m) => m.name));
   const models = MODELS.filter((m) => names.includes(m.name));
   const protocols = list(args.get('protocols'), 'protocols', PROTOCOLS);

@@ -31,6 +31,7 @@
       'native/src/features/lode/lode_expansion.cpp',
       'native/src/features/lode/real_space.cpp',
       'native/src/features/lode/mesh.cpp',
+      'native/src/features/lode/near_field.cpp',
       'native/src/features/invariants/invariants.cpp',
       'native/src/longrange/power_law.cpp',
       'native/src/longrange/ewald.cpp',

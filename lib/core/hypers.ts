@@ -170,6 +170,16 @@ export interface LodeSphericalExpansionHypers {
    */
   center_atom_weight?: number;
   /**
+   * Near-field exclusion (off by default): the field of every atom closer
+   * than `radius` (A) to the centre, and the centre's own, is removed from
+   * the expansion, switched off by a shifted cosine over the last `width`
+   * A (default 1). With `radius` the local cutoff, rho x V then holds only
+   * what the local features cannot see: it vanishes for a molecule smaller
+   * than the cutoff, and two distant molecules interact through it alone.
+   * Not in featomic or pyLODE.
+   */
+  exclusion?: { radius: number; width?: number };
+  /**
    * k-space method of periodic systems (molecules always use real space):
    * 'direct' (default) sums over every k-vector, O(N N_k); 'mesh' evaluates
    * the same sum with B-spline assignment and FFTs, O(N + M log M) per
@@ -200,7 +210,7 @@ export const LODE_METHODS = ['direct', 'mesh', 'auto'] as const;
 export type ParsedLodeHypers = NativeLodeHypers;
 
 export function parseLodeHypers(value: unknown): ParsedLodeHypers {
-  const hypers = expectObject(value, 'hypers', ['density', 'basis', 'k_cutoff', 'center_atom_weight', 'method', 'accuracy', 'mesh', 'mesh_order']);
+  const hypers = expectObject(value, 'hypers', ['density', 'basis', 'k_cutoff', 'center_atom_weight', 'exclusion', 'method', 'accuracy', 'mesh', 'mesh_order']);
   const density = expectObject(hypers.density, 'hypers.density', ['type', 'smearing', 'exponent', 'center_atom_weight']);
   expectType(density.type, 'hypers.density.type', ['SmearedPowerLaw'] as const);
   const smearing = expectNumber(density.smearing, 'hypers.density.smearing', { exclusiveMin: 0 });
@@ -216,7 +226,15 @@ export function parseLodeHypers(value: unknown): ParsedLodeHypers {
   if (hypers.k_cutoff !== undefined && hypers.k_cutoff !== null) {
     kCutoff = expectNumber(hypers.k_cutoff, 'hypers.k_cutoff', { exclusiveMin: 0 });
   }
-  return { smearing, exponent, centerAtomWeight, kCutoff, ...basis, ...parseLodeMethod(hypers) };
+  return { smearing, exponent, centerAtomWeight, kCutoff, ...basis, ...parseExclusion(hypers.exclusion), ...parseLodeMethod(hypers) };
+}
+
+function parseExclusion(value: unknown): Pick<ParsedLodeHypers, 'exclusionRadius' | 'exclusionWidth'> {
+  if (value === undefined || value === null) return { exclusionRadius: 0, exclusionWidth: 0 };
+  const exclusion = expectObject(value, 'hypers.exclusion', ['radius', 'width']);
+  const radius = expectNumber(exclusion.radius, 'hypers.exclusion.radius', { exclusiveMin: 0 });
+  const width = exclusion.width === undefined ? Math.min(1, radius) : expectNumber(exclusion.width, 'hypers.exclusion.width', { exclusiveMin: 0, max: radius });
+  return { exclusionRadius: radius, exclusionWidth: width };
 }
 
 function parseLodeMethod(hypers: Json): Pick<ParsedLodeHypers, 'method' | 'accuracy' | 'mesh' | 'meshSpacing' | 'meshOrder'> {

@@ -25,7 +25,18 @@ export interface PresetOptions {
    * apolar molecules), 3 or 4 for induction-like terms.
    */
   exponents?: number[];
+  /**
+   * What the rho x V blocks' potential holds. 'far' (default): the field of
+   * the atoms beyond the local cutoff only (the near field is excluded,
+   * switched off over the last 1 A inside the cutoff), so the long-range
+   * weights are learned from what the local features cannot see and not
+   * from each molecule's own field; 'full': the whole field (featomic and
+   * pyLODE's LODE).
+   */
+  field?: 'far' | 'full';
 }
+
+export const FIELDS = ['far', 'full'] as const;
 
 /**
  * Channels of the default contraction: none for one or two species (their
@@ -49,7 +60,10 @@ export function localHypers(options: PresetOptions = {}): SphericalExpansionHype
 
 export function lodeHypers(options: PresetOptions = {}, exponent = 1): LodeSphericalExpansionHypers {
   const cutoff = options.cutoff ?? 4.5;
+  const field = options.field ?? 'full';
+  if (!(FIELDS as readonly string[]).includes(field)) throw new Error(`field: expected one of ${FIELDS.join(', ')}, got ${JSON.stringify(field)}`);
   return {
+    ...(field === 'far' ? { exclusion: { radius: cutoff, width: Math.min(1, cutoff) } } : {}),
     density: { type: 'SmearedPowerLaw', smearing: options.smearing ?? 1.5, exponent },
     basis: {
       type: 'TensorProduct',

@@ -30,6 +30,8 @@ interface Header {
   /** sparse-kernel only: kernel exponent and sparse points per species. */
   zeta?: number;
   counts?: number[];
+  /** sparse-kernel only: the feature blocks the kernel compares (absent: all). */
+  kernelBlocks?: number[];
   scales: number[];
   /** With features.contraction: the learned matrices, [block][expansion] (JSON numbers round-trip float64 exactly). */
   contractions?: number[][][];
@@ -68,7 +70,7 @@ export function serializeModel(model: Model, metadata: ModelMetadata = {}): Buff
   const header: Header = {
     kind: model instanceof SparseKernelModel ? 'sparse-kernel' : 'linear',
     features: model.features.spec,
-    ...(model instanceof SparseKernelModel ? { zeta: model.zeta, counts: model.counts } : {}),
+    ...(model instanceof SparseKernelModel ? { zeta: model.zeta, counts: model.counts, kernelBlocks: model.view.blocks } : {}),
     scales: model.features.scales,
     ...(model.features.contractions ? { contractions: model.features.contractions.map((list) => list.map((m) => Array.from(m))) } : {}),
     dimension: model.features.dimension,
@@ -163,6 +165,7 @@ export function deserializeModel(bytes: Buffer, source = 'model'): { model: Mode
           weights,
           biases,
           ...(arrays.has('linear') ? { linear: arrays.get('linear') } : {}),
+          ...(header.kernelBlocks !== undefined ? { kernelBlocks: header.kernelBlocks } : {}),
         })
       : new LinearModel(features, { weights, biases });
   } catch (e) {

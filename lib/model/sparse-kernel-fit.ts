@@ -11,7 +11,10 @@ import {
   DEFAULT_ZETA,
   farthestPointSampling,
   kernelMatrix,
+  kernelView,
   normalizeRows,
+  viewColumns,
+  type KernelView,
   SparseKernelModel,
   speciesStarts,
 } from './sparse-kernel.js';
@@ -43,6 +46,33 @@ export interface SparseKernelFitOptions extends FitOptions {
    * replacing it, so the model is at least as expressive as the linear one.
    */
   linear?: boolean;
+  /**
+   * Which feature blocks the kernel compares: 'local' (the SOAP blocks; the
+   * default with a linear part), 'all' (the default without one) or block
+   * indices. With 'local' the long-range blocks enter the model linearly
+   * only, as the energy of charges in a field does, and the kernel adds
+   * many-body terms of the local environment: a kernel on the long-range
+   * blocks would compare environments mostly by the field of distant atoms
+   * and extrapolate it non-linearly.
+   */
+  kernelBlocks?: 'local' | 'all' | number[];
+}
+
+/** The block indices that a kernelBlocks option names. */
+export function chooseKernelBlocks(features: FeatureSet, option: SparseKernelFitOptions['kernelBlocks'], linear: boolean): number[] {
+  const all = features.spec.blocks.map((_, b) => b);
+  const local = all.filter((b) => features.spec.blocks[b].kind === 'soap');
+  const choice = option ?? (linear && local.length > 0 ? 'local' : 'all');
+  if (choice === 'all') return all;
+  if (choice === 'local') {
+    if (local.length === 0) throw new Error("kernelBlocks: 'local' needs a 'soap' block in the feature set");
+    if (!linear && local.length < all.length) {
+      throw new Error("kernelBlocks: 'local' without the linear part would leave the long-range blocks out of the model; use linear: true or 'all'");
+    }
+    return local;
+  }
+  if (Array.isArray(choice)) return kernelView(features, choice).blocks;
+  throw new Error(`kernelBlocks: expected 'local', 'all' or block indices, got ${JSON.stringify(choice)}`);
 }
 
 export interface SparseKernelFitReport extends FitReport {
@@ -56,9 +86,11 @@ export interface SparseKernelFitReport extends FitReport {
 /** Sparse points, kernel exponent and the species blocks of the parameter vector. */
 export interface KernelLayout {
   features: FeatureSet;
+  /** The columns the kernel compares. */
+  view: KernelView;
   zeta: number;
   counts: number[];
-  /** Unit-norm sparse points [sum(counts)][dimension]. */
+  /** Unit-norm sparse points [sum(counts)][view.dimension]. */
   points: Float64Array;
 }
 
@@ -77,16 +109,20 @@ export function kernelDesignRows(layout: KernelLayout, system: System, withForce
 }
 
 function passKernelRows(layout: KernelLayout, pass: FramePass, withForces: boolean): DesignRows {
-  const { features, zeta, counts, points } = layout;
+  const { features, view, zeta, counts, points } = layout;
   const species = pass.species;
   const N = species.length;
-  const D = features.dimension;
+  const D = view.dimension;
   const P = kernelParameterCount(layout);
   const starts = speciesStarts(counts);
   const columns = starts.map((start, s) => start + s);
-  const values = features.concatenate(
-    pass.blocks.map((b) => b.block.values),
-    N,
+  const values = viewColumns(
+    features.concatenate(
+      pass.blocks.map((b) => b.block.values),
+      N,
+    ),
+    features.dimension,
+    view,
   );
   const { unit, norms } = normalizeRows(values, D);
 
@@ -117,7 +153,9 @@ function passKernelRows(layout: KernelLayout, pass: FramePass, withForces: boole
   if (!withForces) return { energy, atoms: N };
 
   const forces = new Float64Array(3 * N * P);
-  for (const { size, offset, scale, block } of pass.blocks) {
+  for (const [k, b] of view.blocks.entries()) {
+    const { size, scale, block } = pass.blocks[b];
+    const offset = view.offsets[k];
     const gradient = block.gradients.positions!;
     const labels = gradient.samples!;
     for (let r = 0; r < labels.count; r++) {
@@ -206,8 +244,8 @@ function regulariserMatrix(layout: KernelLayout, kernels: Float64Array[]): Float
 
 /** K_MM of each species' sparse points: computed once per fit, shared by every fold's regulariser. */
 function speciesKernels(layout: KernelLayout): Float64Array[] {
-  const { features, zeta, counts, points } = layout;
-  const D = features.dimension;
+  const { view, zeta, counts, points } = layout;
+  const D = view.dimension;
   const starts = speciesStarts(counts);
   return counts.map((M, s) => kernelMatrix(points.subarray(starts[s] * D, (starts[s] + M) * D), M, D, zeta));
 }
@@ -301,14 +339,16 @@ export function fitSparseKernelModel(
   // gradients): the one part of the fit that grows with the training set.
   const stored: Float64Array[][] = [];
   prepareFeatures(features, frames, options.onProgress, (blocks) => stored.push(blocks));
-  const D = features.dimension;
+  const withLinear = options.linear ?? true;
+  const view = kernelView(features, chooseKernelBlocks(features, options.kernelBlocks, withLinear));
+  const D = view.dimension;
   const candidates: Float64Array[] = features.spec.species.map(() => new Float64Array(0));
   {
     const perSpecies: number[][] = features.spec.species.map(() => []);
     const speciesOf = new Map(features.spec.species.map((z, k) => [z, k]));
     stored.forEach((blocks, f) => {
       const types = Array.from(frames[f].system.types as ArrayLike<number>);
-      const { unit, norms } = normalizeRows(features.concatenate(blocks, types.length), D);
+      const { unit, norms } = normalizeRows(viewColumns(features.concatenate(blocks, types.length), features.dimension, view), D);
       types.forEach((z, i) => {
         if (norms[i] === 0) return;
         const s = speciesOf.get(z)!;
@@ -344,8 +384,7 @@ export function fitSparseKernelModel(
   });
   candidates.length = 0;
 
-  const layout: KernelLayout = { features, zeta, counts, points };
-  const withLinear = options.linear ?? true;
+  const layout: KernelLayout = { features, view, zeta, counts, points };
   const kernels = speciesKernels(layout);
   const kernelOnly = withLinear ? null : regulariserMatrix(layout, kernels);
   // The linear part's regulariser depends on each fold's matrix: built once per set of equations.
@@ -381,10 +420,11 @@ export function fitSparseKernelModel(
   let linear: Float64Array | undefined;
   if (withLinear) {
     const PL = parameterCount(features);
-    linear = new Float64Array(S * D);
+    const FD = features.dimension;
+    linear = new Float64Array(S * FD);
     for (let s = 0; s < S; s++) {
       const part = speciesParameters(features, solution.parameters, s);
-      linear.set(part.weights, s * D);
+      linear.set(part.weights, s * FD);
       biases[s] = part.bias;
     }
     weights.set(solution.parameters.subarray(PL));
@@ -394,7 +434,7 @@ export function fitSparseKernelModel(
       biases[s] = solution.parameters[starts[s] + s + M];
     });
   }
-  const model = new SparseKernelModel(features, { zeta, counts, points, weights, biases, ...(linear ? { linear } : {}) });
+  const model = new SparseKernelModel(features, { zeta, counts, points, weights, biases, kernelBlocks: view.blocks, ...(linear ? { linear } : {}) });
   return {
     model,
     report: {

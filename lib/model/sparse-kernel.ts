@@ -38,6 +38,44 @@ export interface SparseKernelParameters {
    * long-range potential, as electrostatics is) and adds many-body terms.
    */
   linear?: Float64Array;
+  /**
+   * Feature blocks the kernel compares (indices into the feature set's
+   * blocks, ascending; default all). The points then span only their columns.
+   */
+  kernelBlocks?: number[];
+}
+
+/** The columns the kernel compares: some of the feature blocks, in order. */
+export interface KernelView {
+  blocks: number[];
+  /** Offset of each of `blocks` in the kernel's own columns. */
+  offsets: number[];
+  dimension: number;
+  /** The concatenated feature column of every kernel column. */
+  columns: Int32Array;
+}
+
+export function kernelView(features: FeatureSet, blocks: readonly number[] = features.sizes.map((_, b) => b)): KernelView {
+  const count = features.sizes.length;
+  if (!Array.isArray(blocks) || blocks.length === 0 || !blocks.every((b, k) => Number.isInteger(b) && b >= 0 && b < count && (k === 0 || b > blocks[k - 1]))) {
+    throw new Error(`kernelBlocks: expected ascending block indices in 0..${count - 1}, got ${JSON.stringify(blocks)}`);
+  }
+  const offsets: number[] = [];
+  const columns: number[] = [];
+  for (const b of blocks) {
+    offsets.push(columns.length);
+    for (let k = 0; k < features.sizes[b]; k++) columns.push(features.offsets[b] + k);
+  }
+  return { blocks: [...blocks], offsets, dimension: columns.length, columns: Int32Array.from(columns) };
+}
+
+/** [atoms][view.dimension]: the view's columns of concatenated features [atoms][D]. */
+export function viewColumns(values: Float64Array, D: number, view: KernelView): Float64Array {
+  const atoms = D ? values.length / D : 0;
+  const K = view.dimension;
+  const out = new Float64Array(atoms * K);
+  for (let i = 0; i < atoms; i++) for (let k = 0; k < K; k++) out[i * K + k] = values[i * D + view.columns[k]];
+  return out;
 }
 
 export function checkZeta(zeta: unknown, where = 'zeta'): number {
@@ -141,18 +179,21 @@ export class SparseKernelModel implements ForceField {
   readonly biases: Float64Array;
   readonly linear: Float64Array | null;
   readonly starts: number[];
+  readonly view: KernelView;
 
   constructor(features: FeatureSet, parameters: SparseKernelParameters) {
     const S = features.spec.species.length;
     const D = features.dimension;
+    this.view = kernelView(features, parameters.kernelBlocks);
+    const KD = this.view.dimension;
     this.zeta = checkZeta(parameters.zeta, 'sparse-kernel model: zeta');
     const counts = parameters.counts;
     if (!Array.isArray(counts) || counts.length !== S || !counts.every((c) => Number.isInteger(c) && c >= 0)) {
       throw new Error(`sparse-kernel model: counts: expected ${S} integers >= 0 (sparse points per species)`);
     }
     const M = counts.reduce((a, b) => a + b, 0);
-    if (parameters.points.length !== M * D) {
-      throw new Error(`sparse-kernel model: points: expected ${M} x ${D} numbers, got ${parameters.points.length}`);
+    if (parameters.points.length !== M * KD) {
+      throw new Error(`sparse-kernel model: points: expected ${M} x ${KD} numbers, got ${parameters.points.length}`);
     }
     if (parameters.weights.length !== M) throw new Error(`sparse-kernel model: weights: expected ${M} numbers, got ${parameters.weights.length}`);
     if (parameters.biases.length !== S) throw new Error(`sparse-kernel model: biases: expected ${S} numbers, got ${parameters.biases.length}`);
@@ -172,9 +213,9 @@ export class SparseKernelModel implements ForceField {
    * Atomic energies and dE/dx (x = scaled, concatenated features) of every
    * centre. With c_m = x^ . y_m and a_m = alpha_m zeta c_m^(zeta-1):
    * dE/dx = (sum_m a_m y_m - (sum_m a_m c_m) x^) / |x| (plus the linear
-   * weights w[Z] when the model has a linear part). A centre whose
-   * features vanish (nothing within the cutoff) has no direction: its kernel
-   * terms are taken as 0 and it contributes only its bias.
+   * weights w[Z] when the model has a linear part), x restricted to the
+   * kernel's blocks. A centre whose kernel features vanish (nothing within
+   * the cutoff) has no direction: its kernel terms are taken as 0.
    */
   atomic(values: Float64Array, species: Int32Array): { energies: Float64Array; gradient: Float64Array } {
     const D = this.features.dimension;
@@ -182,8 +223,10 @@ export class SparseKernelModel implements ForceField {
     const zeta = this.zeta;
     const energies = new Float64Array(N);
     const gradient = new Float64Array(N * D);
-    const xhat = new Float64Array(D);
-    const kernel = new Float64Array(D);
+    const { columns, dimension: KD } = this.view;
+    const x = viewColumns(values, D, this.view);
+    const xhat = new Float64Array(KD);
+    const kernel = new Float64Array(KD);
     for (let i = 0; i < N; i++) {
       const s = species[i];
       energies[i] = this.biases[s];
@@ -193,26 +236,26 @@ export class SparseKernelModel implements ForceField {
         gradient.set(w, i * D);
       }
       let n2 = 0;
-      for (let k = 0; k < D; k++) n2 += values[i * D + k] ** 2;
+      for (let k = 0; k < KD; k++) n2 += x[i * KD + k] ** 2;
       const norm = Math.sqrt(n2);
       if (norm === 0) continue;
-      for (let k = 0; k < D; k++) xhat[k] = values[i * D + k] / norm;
+      for (let k = 0; k < KD; k++) xhat[k] = x[i * KD + k] / norm;
       const g = gradient.subarray(i * D, (i + 1) * D);
       kernel.fill(0);
       let energy = 0;
       let radial = 0;
       for (let m = this.starts[s], end = m + this.counts[s]; m < end; m++) {
-        const y = this.points.subarray(m * D, (m + 1) * D);
+        const y = this.points.subarray(m * KD, (m + 1) * KD);
         let c = 0;
-        for (let k = 0; k < D; k++) c += xhat[k] * y[k];
+        for (let k = 0; k < KD; k++) c += xhat[k] * y[k];
         const power = c ** (zeta - 1);
         energy += this.weights[m] * power * c;
         const a = this.weights[m] * zeta * power;
         radial += a * c;
-        for (let k = 0; k < D; k++) kernel[k] += a * y[k];
+        for (let k = 0; k < KD; k++) kernel[k] += a * y[k];
       }
       energies[i] += energy;
-      for (let k = 0; k < D; k++) g[k] += (kernel[k] - radial * xhat[k]) / norm;
+      for (let k = 0; k < KD; k++) g[columns[k]] += (kernel[k] - radial * xhat[k]) / norm;
     }
     return { energies, gradient };
   }

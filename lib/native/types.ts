@@ -122,6 +122,10 @@ export interface NativeLodeHypers {
   kCutoff: number;
   centerAtomWeight: number;
   splineAccuracy: number;
+  /** Near-field exclusion radius (A), 0 = off. */
+  exclusionRadius: number;
+  /** Width (A) over which the exclusion switches off, 0 < width <= radius when on. */
+  exclusionWidth: number;
   method: 'direct' | 'mesh' | 'auto';
   accuracy: number;
   /** explicit points per lattice vector, [0, 0, 0] = choose */

@@ -23,6 +23,8 @@ LodeExpansionHypers to_lode_hypers(const Napi::Value& value) {
     h.k_cutoff = get_number(o, "kCutoff", where);
     h.center_atom_weight = get_number(o, "centerAtomWeight", where);
     h.spline_accuracy = get_number(o, "splineAccuracy", where);
+    h.exclusion_radius = get_number(o, "exclusionRadius", where);
+    h.exclusion_width = get_number(o, "exclusionWidth", where);
     h.method = get_string(o, "method", where);
     h.accuracy = get_number(o, "accuracy", where);
     h.mesh_spacing = get_number(o, "meshSpacing", where);

@@ -11,7 +11,16 @@ import { randomRotation, randomSystem, rotate, rng, TRICLINIC_CELL, type TestSys
 import { loadReference } from '../support/reference.js';
 
 const lodeHypers = (
-  options: { smearing?: number; exponent?: number; maxRadial?: number; maxAngular?: number; radius?: number; kCutoff?: number; spline?: number | null } = {},
+  options: {
+    smearing?: number;
+    exponent?: number;
+    maxRadial?: number;
+    maxAngular?: number;
+    radius?: number;
+    kCutoff?: number;
+    spline?: number | null;
+    exclusion?: { radius: number; width?: number };
+  } = {},
 ): LodeSphericalExpansionHypers => ({
   density: { type: 'SmearedPowerLaw', smearing: options.smearing ?? 1.0, exponent: options.exponent ?? 1 },
   basis: {
@@ -21,6 +30,7 @@ const lodeHypers = (
     spline_accuracy: options.spline === undefined ? 1e-10 : options.spline,
   },
   ...(options.kCutoff !== undefined ? { k_cutoff: options.kCutoff } : {}),
+  ...(options.exclusion ? { exclusion: options.exclusion } : {}),
 });
 
 const periodic = randomSystem({ seed: 21, atoms: 7, types: [1, 8, 11], cell: TRICLINIC_CELL });
@@ -118,6 +128,9 @@ const gradientCases: [string, LodeSphericalExpansionHypers, TestSystem][] = [
   ['p = 3, periodic', lodeHypers({ exponent: 3, smearing: 0.8, spline: null }), periodic],
   ['p = 1, molecule', lodeHypers(), molecule],
   ['p = 4, molecule', lodeHypers({ exponent: 4, smearing: 0.8 }), molecule],
+  // radius and width chosen so that some pairs sit inside the switching shell
+  ['p = 1, periodic, near field excluded', lodeHypers({ exclusion: { radius: 3.2, width: 1.5 } }), periodic],
+  ['p = 6, molecule, near field excluded', lodeHypers({ exponent: 6, smearing: 0.8, exclusion: { radius: 3, width: 1.2 } }), molecule],
 ];
 
 describe.each(gradientCases)('LODE gradients, %s', (_, hypers, system) => {
@@ -276,6 +289,69 @@ describe('LODE physics', () => {
     const splined = new LodeSphericalExpansion(lodeHypers({ spline: 1e-10 })).compute(molecule, { gradients: ['positions'] });
     expect(relativeError(splined.values, exact.values)).toBeLessThan(1e-8);
     expect(relativeError(splined.gradients.positions!.values, exact.gradients.positions!.values)).toBeLessThan(1e-7);
+  });
+});
+
+describe('LODE near-field exclusion', () => {
+  // Every pair of this cluster is closer than radius - width, and its
+  // periodic images are beyond the radius, so the excluded field is exactly
+  // the full one minus the cluster's own (molecular) field.
+  const cluster = randomSystem({ seed: 8, atoms: 4, types: [1, 8], box: 1.6, minDistance: 0.8 });
+  const exclusion = { radius: 3.5, width: 0.8 };
+  const withExclusion = (h: LodeSphericalExpansionHypers) => new LodeSphericalExpansion({ ...h, exclusion });
+
+  it('removes everything from a molecule smaller than the radius', () => {
+    for (const exponent of [1, 3, 6]) {
+      const h = lodeHypers({ exponent, smearing: 1.2 });
+      const full = new LodeSphericalExpansion(h).compute(cluster).values;
+      const excluded = withExclusion(h).compute(cluster).values;
+      const scale = Math.max(...full.map(Math.abs));
+      expect(scale).toBeGreaterThan(1e-3);
+      expect(Math.max(...excluded.map(Math.abs)) / scale).toBeLessThan(1e-10);
+    }
+  });
+
+  it('leaves two distant molecules with exactly the field of the other one', () => {
+    const h = lodeHypers({ exponent: 1, smearing: 1.2 });
+    const other = randomSystem({ seed: 9, atoms: 3, types: [1, 8], box: 1.6, minDistance: 0.8 });
+    const shift = [6.5, 1.0, -0.5];
+    const dimer = {
+      positions: Float64Array.from([...cluster.positions, ...other.positions.map((v, k) => v + shift[k % 3])]),
+      types: Int32Array.from([...cluster.types, ...other.types]),
+      cell: null,
+    };
+    const centers = [0, 1, 2, 3];
+    const full = new LodeSphericalExpansion(h);
+    const expected = Float64Array.from(full.compute(dimer, { centers }).values, (v, k) => v - full.compute(cluster).values[k]);
+    expect(relativeError(withExclusion(h).compute(dimer, { centers }).values, expected)).toBeLessThan(1e-10);
+  });
+
+  it('in a periodic box, removes exactly the field of the atoms within the radius', () => {
+    const h = lodeHypers({ exponent: 1, smearing: 1.2 });
+    const box = { ...cluster, cell: Float64Array.from([12, 0, 0, 0.5, 11.5, 0, -0.3, 0.2, 12.4]) };
+    const full = new LodeSphericalExpansion(h);
+    const own = full.compute(cluster).values;
+    const expected = Float64Array.from(full.compute(box).values, (v, k) => v - own[k]);
+    expect(relativeError(withExclusion(h).compute(box).values, expected)).toBeLessThan(1e-10);
+  });
+
+  it('mesh and direct agree, values and backward', () => {
+    const h = { ...lodeHypers({ exclusion: { radius: 3.2, width: 1.5 } }), accuracy: 1e-9 };
+    const direct = new LodeSphericalExpansion({ ...h, method: 'direct' });
+    const mesh = new LodeSphericalExpansion({ ...h, method: 'mesh' });
+    expect(mesh.parameters(periodic).method).toBe('mesh');
+    const v = direct.compute(periodic).values;
+    expect(relativeError(mesh.compute(periodic).values, v)).toBeLessThan(1e-7);
+    const dLdv = Float64Array.from(v, (_, k) => Math.cos(k));
+    const a = direct.backward(periodic, dLdv), b = mesh.backward(periodic, dLdv);
+    expect(relativeError(b.positions, a.positions)).toBeLessThan(1e-7);
+    expect(relativeError(b.strain, a.strain)).toBeLessThan(1e-7);
+  });
+
+  it('rejects a bad radius or width', () => {
+    expect(() => new LodeSphericalExpansion(lodeHypers({ exclusion: { radius: -1 } }))).toThrow(/hypers\.exclusion\.radius: expected a number > 0, got -1/);
+    expect(() => new LodeSphericalExpansion(lodeHypers({ exclusion: { radius: 2, width: 3 } }))).toThrow(/hypers\.exclusion\.width: expected a number <= 2, got 3/);
+    expect(() => new LodeSphericalExpansion({ ...lodeHypers(), exclusion: { radius: 2, cutoff: 1 } as never })).toThrow(/hypers\.exclusion.*cutoff/);
   });
 });
 

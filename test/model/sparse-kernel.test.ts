@@ -15,6 +15,9 @@ import {
   LinearModel,
   loadModel,
   normalizeRows,
+  kernelView,
+  viewColumns,
+  lodeHypers,
   presetFeatures,
   saveModel,
   serializeModel,
@@ -47,12 +50,13 @@ const spec: FeatureSetSpec = {
 const periodic = randomSystem({ seed: 21, atoms: 12, types: [11, 17], cell: TRICLINIC_CELL, minDistance: 1.5 });
 const molecule = randomSystem({ seed: 22, atoms: 8, types: [11, 17], box: 5, minDistance: 1.5 });
 
-/** Unit feature rows of every environment of `systems`, grouped by species (order of spec.species). */
-function environments(features: FeatureSet, systems: System[]): Float64Array[] {
-  const D = features.dimension;
+/** Unit feature rows (of the kernel's blocks) of every environment of `systems`, grouped by species (order of spec.species). */
+function environments(features: FeatureSet, systems: System[], blocks?: number[]): Float64Array[] {
+  const view = kernelView(features, blocks);
+  const D = view.dimension;
   const rows: number[][] = features.spec.species.map(() => []);
   for (const system of systems) {
-    const { unit, norms } = normalizeRows(features.compute(system).values, D);
+    const { unit, norms } = normalizeRows(viewColumns(features.compute(system).values, features.dimension, view), D);
     Array.from(system.types as ArrayLike<number>).forEach((z, i) => {
       if (norms[i] > 0) rows[features.spec.species.indexOf(z)].push(...unit.subarray(i * D, (i + 1) * D));
     });
@@ -61,17 +65,22 @@ function environments(features: FeatureSet, systems: System[]): Float64Array[] {
 }
 
 /** A model with random weights on the given sparse points (or environments of a few random systems). */
-function randomModel(seed: number, zeta: number, pools?: Float64Array[], linear = false): SparseKernelModel {
+function randomModel(seed: number, zeta: number, pools?: Float64Array[], linear = false, kernelBlocks?: number[]): SparseKernelModel {
   const features = new FeatureSet(spec);
   features.scales = [0.7, 1.9];
   const D = features.dimension;
+  const KD = kernelView(features, kernelBlocks).dimension;
   const sources =
     pools ??
-    environments(features, [0, 1].map((k) => randomSystem({ seed: seed * 10 + k, atoms: 8, types: [11, 17], cell: TRICLINIC_CELL, minDistance: 1.4 })));
-  const counts = sources.map((p) => p.length / D);
+    environments(
+      features,
+      [0, 1].map((k) => randomSystem({ seed: seed * 10 + k, atoms: 8, types: [11, 17], cell: TRICLINIC_CELL, minDistance: 1.4 })),
+      kernelBlocks,
+    );
+  const counts = sources.map((p) => p.length / KD);
   const random = rng(seed);
   const M = counts.reduce((a, b) => a + b, 0);
-  const points = new Float64Array(M * D);
+  const points = new Float64Array(M * KD);
   let offset = 0;
   for (const p of sources) {
     points.set(p, offset);
@@ -84,14 +93,16 @@ function randomModel(seed: number, zeta: number, pools?: Float64Array[], linear 
     weights: Float64Array.from({ length: M }, () => random() - 0.5),
     biases: Float64Array.from({ length: counts.length }, () => random() - 0.5),
     ...(linear ? { linear: Float64Array.from({ length: counts.length * D }, () => random() - 0.5) } : {}),
+    ...(kernelBlocks ? { kernelBlocks } : {}),
   });
 }
 
 
 describe('sparse-kernel model as a force field', () => {
-  for (const [zeta, linear] of [[2, false], [3, false], [2, true]] as const) {
-    const model = randomModel(zeta + (linear ? 10 : 0), zeta, undefined, linear);
-    const kind = linear ? `zeta ${zeta}, linear + kernel` : `zeta ${zeta}`;
+  // The last case: a kernel on the second block only, the linear part on both.
+  for (const [zeta, linear, blocks] of [[2, false, undefined], [3, false, undefined], [2, true, undefined], [2, true, [1]]] as const) {
+    const model = randomModel(zeta + (linear ? 10 : 0), zeta, undefined, linear, blocks ? [...blocks] : undefined);
+    const kind = `${linear ? `zeta ${zeta}, linear + kernel` : `zeta ${zeta}`}${blocks ? ` on block ${blocks.join(',')}` : ''}`;
     for (const [name, system] of [['periodic', periodic], ['molecule', molecule]] as const) {
       it(`forces are -dE/dr (${name}, ${kind})`, () => {
         const result = model.compute(system, { forces: true });
@@ -157,12 +168,13 @@ describe('sparse-kernel model as a force field', () => {
     expect(relativeError(forces, result.forces!)).toBeLessThan(1e-10);
   });
 
-  it('design rows of the linear + kernel problem reproduce the model', () => {
+  it.each([[undefined], [[1]]])('design rows of the linear + kernel problem reproduce the model (kernel blocks %j)', (blocks) => {
     const features = new FeatureSet(spec);
     features.scales = [0.7, 1.9];
     const D = features.dimension;
-    const pools = environments(features, [molecule]).map((p, s) => p.subarray(0, (s === 0 ? 3 : 2) * D));
-    const model = randomModel(16, 2, pools, true);
+    const KD = kernelView(features, blocks).dimension;
+    const pools = environments(features, [molecule], blocks).map((p, s) => p.subarray(0, (s === 0 ? 3 : 2) * KD));
+    const model = randomModel(16, 2, pools, true, blocks);
     // Linear columns [species][D + 1] (weights then bias), then the kernel weights.
     const parameters: number[] = [];
     model.counts.forEach((_, s) => parameters.push(...model.linear!.subarray(s * D, (s + 1) * D), model.biases[s]));
@@ -176,9 +188,21 @@ describe('sparse-kernel model as a force field', () => {
     expect(relativeError(forces, result.forces!)).toBeLessThan(1e-10);
   });
 
+  it('the kernel on one block does not change with the other block', () => {
+    const model = randomModel(17, 2, undefined, false, [0]);
+    // a model with no linear part: only block 0 can move its energy
+    const scaled = new FeatureSet(spec);
+    scaled.scales = [0.7, 5.3];
+    const other = new SparseKernelModel(scaled, { zeta: 2, counts: model.counts, points: model.points, weights: model.weights, biases: model.biases, kernelBlocks: [0] });
+    expect(other.compute(periodic).energy).toBeCloseTo(model.compute(periodic).energy, 12);
+    expect(other.view.dimension).toBe(scaled.sizes[0]);
+  });
+
   it('rejects bad parameters and unknown species with errors naming the field', () => {
     const model = randomModel(7, 2);
     const base = { zeta: 2, counts: model.counts, points: model.points, weights: model.weights, biases: model.biases };
+    expect(() => new SparseKernelModel(model.features, { ...base, kernelBlocks: [2] })).toThrow(/kernelBlocks: expected ascending block indices in 0\.\.1, got \[2\]/);
+    expect(() => new SparseKernelModel(model.features, { ...base, kernelBlocks: [1, 0] })).toThrow(/kernelBlocks: expected ascending/);
     expect(() => new SparseKernelModel(model.features, { ...base, zeta: 0 })).toThrow(/zeta: expected an integer >= 1/);
     expect(() => new SparseKernelModel(model.features, { ...base, zeta: 1.5 })).toThrow(/zeta: expected an integer >= 1/);
     expect(() => new SparseKernelModel(model.features, { ...base, counts: [1] })).toThrow(/counts: expected 2 integers/);
@@ -264,14 +288,20 @@ describe('fitting', () => {
     expect(() => fitSparseKernelModel(spec, frames, { sparsePoints: 0 })).toThrow(/sparsePoints: expected an integer >= 1/);
     expect(() => fitSparseKernelModel(spec, frames, { folds: 1 })).toThrow(/folds: expected an integer >= 2/);
     expect(() => fitSparseKernelModel(spec, frames.slice(0, 1))).toThrow(/at least 2 training frames/);
+    expect(() => fitSparseKernelModel(spec, frames, { kernelBlocks: 'near' as never })).toThrow(/kernelBlocks: expected 'local', 'all' or block indices/);
+    const lode: FeatureSetSpec = { species: spec.species, blocks: [{ kind: 'lode', potential: lodeHypers({ maxRadial: 1, maxAngular: 1 }) }] };
+    expect(() => fitSparseKernelModel(lode, frames, { kernelBlocks: 'local' })).toThrow(/kernelBlocks: 'local' needs a 'soap' block/);
+    expect(() => fitSparseKernelModel(presetFeatures('multiscale', spec.species), frames, { kernelBlocks: 'local', linear: false })).toThrow(
+      /'local' without the linear part would leave the long-range blocks out/,
+    );
   });
 });
 
 describe('model files', () => {
-  const model = randomModel(3, 3);
+  const model = randomModel(3, 3, undefined, true, [1]);
   const dir = mkdtempSync(join(tmpdir(), 'lodestone-kernel-'));
 
-  it('save -> load gives identical predictions bit for bit', async () => {
+  it('save -> load gives identical predictions bit for bit (linear part, kernel on one block)', async () => {
     const path = join(dir, 'kernel.lsm');
     saveModel(path, model, { note: 'kernel' });
     const { model: loaded, metadata } = loadModel(path);
@@ -281,6 +311,8 @@ describe('model files', () => {
     expect(k.zeta).toBe(3);
     expect(k.counts).toEqual(model.counts);
     expect(k.points).toEqual(model.points);
+    expect(k.view.blocks).toEqual([1]);
+    expect(k.linear).toEqual(model.linear);
     const same = (a: ForceFieldResult, b: ForceFieldResult) => {
       expect(b.energy).toBe(a.energy);
       expect(b.forces).toEqual(a.forces);

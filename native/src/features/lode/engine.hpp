@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "features/lode/radial_integral.hpp"
+#include "features/soap/pair_kernels.hpp"
+#include "lodestone/core/neighbors.hpp"
 #include "lodestone/features/lode/lode_expansion.hpp"
 #include "math/spherical_harmonics.hpp"
 
@@ -19,6 +21,27 @@ namespace lodestone::lode {
 
 class Potential;
 struct RealSpaceKernel;
+
+// Scratch of one near-field pair (near_field.cpp), one per thread.
+struct NearPairWork {
+    std::vector<double> f, df, ylm, dylm, grad, scratch;
+    double u[3] = {0.0, 0.0, 0.0};
+    NearPairWork(int L, int N)
+        : f(static_cast<size_t>(L * N)), df(static_cast<size_t>(L * N)), ylm(static_cast<size_t>(L * L)),
+          dylm(static_cast<size_t>(3 * L * L)), grad(static_cast<size_t>(3 * L * L * N)),
+          scratch(static_cast<size_t>(4 * N)) {}
+};
+
+// Where subtract_near_field writes: one system's rows of the result (null
+// for what was not requested); positions rows follow partner_start/partners.
+struct NearFieldOutput {
+    double* values = nullptr;
+    double* positions = nullptr;
+    const std::vector<size_t>* partner_start = nullptr;
+    const std::vector<int32_t>* partners = nullptr;
+    double* strain = nullptr;
+    double* cell = nullptr;
+};
 
 class Engine {
 public:
@@ -77,6 +100,15 @@ private:
     void backward_molecule(const System& system, const ExpansionRequest& request,
                            const std::vector<int32_t>& centers, const std::vector<int>& type_block,
                            const double* adjoint, double* positions, double* strain) const;
+    // The exclusion of the near field (near_field.cpp; hypers_.exclusion_radius > 0).
+    void subtract_near_field(const System& system, const ExpansionRequest& request,
+                             const std::vector<int32_t>& centers, const std::vector<int>& type_block,
+                             const NearFieldOutput& out) const;
+    void backward_near_field(const System& system, const ExpansionRequest& request,
+                             const std::vector<int32_t>& centers, const std::vector<int>& type_block,
+                             const double* adjoint, double* positions, double* strain) const;
+    kernels::PairTerms near_pair(const RealSpaceKernel& kernel, const Neighbor& nb, int t, int T, bool gradients,
+                                 NearPairWork& w) const;
     // Kernel tabulated at least up to `max_distance` (cached between calls).
     std::shared_ptr<const RealSpaceKernel> real_space_kernel(double max_distance) const;
     // Adds the self terms (the k = 0 term is not among them) and the

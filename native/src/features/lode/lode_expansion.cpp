@@ -91,14 +91,25 @@ lode::Engine::Engine(const LodeExpansionHypers& hypers)
     if (!std::isfinite(hypers_.center_atom_weight)) {
         throw Error("center_atom_weight must be a finite number, got " + format_number(hypers_.center_atom_weight));
     }
+    if (!(hypers_.exclusion_radius >= 0.0) || !std::isfinite(hypers_.exclusion_radius)) {
+        throw Error("exclusion.radius: expected a finite number >= 0 (A), got " + format_number(hypers_.exclusion_radius));
+    }
+    if (hypers_.exclusion_radius > 0.0 &&
+        !(hypers_.exclusion_width > 0.0 && hypers_.exclusion_width <= hypers_.exclusion_radius)) {
+        throw Error("exclusion.width: expected a number in (0, radius = " + format_number(hypers_.exclusion_radius) +
+                    "] (A), got " + format_number(hypers_.exclusion_width));
+    }
     validate_lode_mesh_request(lode::mesh_request(hypers_, true));
     radial_ = std::make_unique<LodeRadialIntegral>(hypers_.max_radial, hypers_.radial_radius, hypers_.max_angular,
                                                    hypers_.k_cutoff, hypers_.spline_accuracy);
     const int N = hypers_.max_radial + 1;
     center_correction_.assign(static_cast<size_t>(N), 0.0);
-    if (hypers_.center_atom_weight != 1.0) {
+    // With the near field excluded, the centre's own (band-limited) field goes
+    // with it, whatever its weight (near_field.cpp).
+    const double removed = hypers_.exclusion_radius > 0.0 ? 0.0 : 1.0 - hypers_.center_atom_weight;
+    if (removed != 0.0) {
         std::vector<double> own = lode_center_contribution(radial_->basis(), hypers_.exponent, hypers_.smearing);
-        for (int n = 0; n < N; ++n) center_correction_[n] = -(1.0 - hypers_.center_atom_weight) * own[n];
+        for (int n = 0; n < N; ++n) center_correction_[n] = -removed * own[n];
     }
 }
 
@@ -146,7 +157,7 @@ std::vector<double> lode::Engine::zero_term(const System& system, const std::vec
 }
 
 void lode::Engine::add_center_terms(double* row, int center_block, int n_types) const {
-    if (center_block < 0 || hypers_.center_atom_weight == 1.0) return;
+    if (center_block < 0 || hypers_.center_atom_weight == 1.0 || hypers_.exclusion_radius > 0.0) return;
     const int N = hypers_.max_radial + 1;
     double* block = row + static_cast<size_t>(center_block) * N;  // l = m = 0
     (void)n_types;
@@ -258,6 +269,11 @@ ExpansionResult lode::Engine::compute(const std::vector<System>& systems,
             // no cell: the cell gradient of a molecule is zero
             if (cell) std::fill(cell, cell + centers.size() * 9 * P, 0.0);
         }
+        if (hypers_.exclusion_radius > 0.0) {
+            const bool periodic = geometry_of(system, s) == Geometry::Periodic;
+            subtract_near_field(system, request, centers, block,
+                                {values, pos, &partner_starts[s], &partner_lists[s], strain, periodic ? cell : nullptr});
+        }
     }
     if (!mesh_caches.empty()) {
         std::lock_guard<std::mutex> lock(mesh_cache_mutex_);
@@ -301,6 +317,7 @@ BackwardResult lode::Engine::backward(const std::vector<System>& systems, const 
         } else {
             backward_molecule(system, request, centers, block, adjoint, positions, strain);
         }
+        if (hypers_.exclusion_radius > 0.0) backward_near_field(system, request, centers, block, adjoint, positions, strain);
         atom_base += system.size();
         sample_base += centers.size();
     }

@@ -24,53 +24,11 @@
 #include "math/quadrature.hpp"
 #include "lodestone/core/error.hpp"
 #include "features/lode/engine.hpp"
+#include "features/lode/real_space_kernel.hpp"
 #include "math/hermite_spline.hpp"
 
 namespace lodestone {
 
-namespace lode {
-
-struct RealSpaceKernel {
-    double max_distance = 0.0;
-    int L = 0, N = 0;               // angular channels, radial functions
-    std::vector<double> nodes;      // k
-    std::vector<double> weights;    // [node][l][n]: (2/pi) w k^2 G(k) I_nl(k)
-    std::unique_ptr<HermiteSpline> spline;
-
-    void exact(double d, double* f, double* df) const {
-        const int LN = L * N;
-        std::fill(f, f + LN, 0.0);
-        if (df) std::fill(df, df + LN, 0.0);
-        double j[40], dj[40];
-        for (size_t q = 0; q < nodes.size(); ++q) {
-            const double k = nodes[q];
-            spherical_bessel(L, k * d, j);  // j_0 .. j_L (one more for derivatives)
-            if (df) {
-                dj[0] = -j[1];
-                for (int l = 1; l < L; ++l) dj[l] = (l * j[l - 1] - (l + 1) * j[l + 1]) / (2 * l + 1);
-            }
-            const double* w = &weights[q * static_cast<size_t>(LN)];
-            for (int l = 0; l < L; ++l) {
-                const double jl = j[l];
-                for (int n = 0; n < N; ++n) f[l * N + n] += w[l * N + n] * jl;
-                if (df) {
-                    const double djl = k * dj[l];
-                    for (int n = 0; n < N; ++n) df[l * N + n] += w[l * N + n] * djl;
-                }
-            }
-        }
-    }
-
-    void evaluate(double d, double* f, double* df) const {
-        if (spline) {
-            spline->evaluate(d, f, df);
-        } else {
-            exact(d, f, df);
-        }
-    }
-};
-
-}  // namespace lode
 
 std::shared_ptr<const lode::RealSpaceKernel> lode::Engine::real_space_kernel(double max_distance) const {
     std::lock_guard<std::mutex> lock(kernel_mutex_);

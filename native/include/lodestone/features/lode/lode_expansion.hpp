@@ -22,6 +22,11 @@ struct LodeExpansionHypers {
     double radial_radius = 0.0;      // GTO radius (A), required
     double k_cutoff = 0.0;           // 1/A; 0 selects 1.2 pi / smearing
     double center_atom_weight = 1.0; // featomic: removes (1 - w) x the centre's own field
+    // Near-field exclusion (0: off): the field of every atom closer than
+    // exclusion_radius (A) to the centre, and the centre's own, is removed,
+    // switched off by a shifted cosine over the last exclusion_width A.
+    double exclusion_radius = 0.0;
+    double exclusion_width = 0.0;
     double spline_accuracy = 1e-8;   // <= 0: exact radial integrals
     // k-space method of periodic systems: "direct" (the k sum below),
     // "mesh" (particle-mesh, native/src/features/lode/mesh.cpp) or "auto" (the cheaper of the two
