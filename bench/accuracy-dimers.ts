@@ -15,6 +15,7 @@ import type { ForceField } from '../lib/core/forcefield.js';
 import {
   fitLinearModel,
   fitSparseKernelModel,
+  DEFAULT_FIELD,
   FIELDS,
   localHypers,
   lodeHypers,
@@ -42,6 +43,8 @@ export interface ModelOptions {
   /** The same list for every model: all species of the data set, not of the training split. */
   species: number[];
   hypers: PresetOptions;
+  /** Blocks the sparse-kernel models compare (their default when absent). */
+  kernelBlocks?: 'local' | 'all';
   log: (message: string) => void;
 }
 
@@ -62,7 +65,7 @@ function linear(preset: PresetName) {
 
 function kernel(preset: PresetName) {
   return (train: TrainingFrame[], o: ModelOptions): ForceField => {
-    const { model, report } = fitSparseKernelModel(presetFeatures(preset, o.species, o.hypers), train);
+    const { model, report } = fitSparseKernelModel(presetFeatures(preset, o.species, o.hypers), train, o.kernelBlocks ? { kernelBlocks: o.kernelBlocks } : {});
     o.log(`regularisation ${report.regularization.toExponential(0)}, sparse points ${report.sparsePoints.join('/')}${report.notes.length ? `; ${report.notes.join('; ')}` : ''}`);
     return model;
   };
@@ -98,7 +101,9 @@ export const DIMERS_SPEC: CommandSpec = {
     { name: 'max-radial', value: 'N', description: 'max_radial of the SOAP and LODE bases', default: 'the preset default' },
     { name: 'max-angular', value: 'L', description: 'max_angular of the SOAP and LODE bases', default: 'the preset default' },
     { name: 'smearing', value: 'A', description: 'LODE smearing', default: 'the preset default' },
-    { name: 'field', value: 'far|full', description: 'potential of the rho x V blocks: beyond the cutoff only, or the whole field', default: 'the preset default (far)' },
+    { name: 'exponents', value: 'P,...', description: 'LODE exponents of the multi-scale models, one rho x V block each', default: '1' },
+    { name: 'kernel-blocks', value: 'local|all', description: 'blocks the sparse-kernel models compare', default: 'local' },
+    { name: 'field', value: 'far|full', description: 'potential of the rho x V blocks: beyond the cutoff only, or the whole field', default: 'the preset default' },
     { name: 'models', value: 'LIST', description: `comma-separated, of ${MODELS.map((m) => m.name).join(', ')}`, default: 'all' },
     { name: 'protocols', value: 'LIST', description: `comma-separated, of ${PROTOCOLS.join(', ')}`, default: 'all' },
     { name: 'holdout', value: 'PAIRS', description: 'comma-separated pairs held out by the pairs protocol', default: 'one per class, see heldOutPairs' },
@@ -221,6 +226,7 @@ export interface DimerSettings {
   models: ModelConfig[];
   protocols: Protocol[];
   holdout?: string[];
+  kernelBlocks?: 'local' | 'all';
 }
 
 /** Parsed before any fitting, so a typo fails at once rather than after the NaCl part. */
@@ -245,14 +251,19 @@ export function dimerSettings(argv: string[]): DimerSettings {
   const smearing = positive(args.get('smearing'), 'smearing', false);
   if (smearing !== undefined) hypers.smearing = smearing;
   if (args.has('field')) hypers.field = list(args.get('field'), 'field', FIELDS)[0];
+  if (args.has('exponents')) {
+    hypers.exponents = String(args.get('exponents')).split(',').map(Number);
+    if (!hypers.exponents.every((p) => Number.isInteger(p) && p >= 0 && p <= 6)) throw new Error('--exponents: expected integers 0..6 separated by commas');
+  }
+  const kernelBlocks = args.has('kernel-blocks') ? list(args.get('kernel-blocks'), 'kernel-blocks', ['local', 'all'] as const)[0] : undefined;
   const names = list(args.get('models'), 'models', MODELS.map((m) => m.name));
   const models = MODELS.filter((m) => names.includes(m.name));
   const protocols = list(args.get('protocols'), 'protocols', PROTOCOLS);
   const holdout = args.has('holdout') ? String(args.get('holdout')).split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-  return { quick, stride, hypers, models, protocols, holdout };
+  return { quick, stride, hypers, models, protocols, holdout, kernelBlocks };
 }
 
-export async function runDimers({ quick, stride, hypers, models, protocols, holdout }: DimerSettings): Promise<void> {
+export async function runDimers({ quick, stride, hypers, models, protocols, holdout, kernelBlocks }: DimerSettings): Promise<void> {
   const cutoff = localHypers(hypers).cutoff.radius;
   const path = fileURLToPath(new URL('../data/xtb-dimers.xyz', import.meta.url));
   const frames = readFrames(path);
@@ -268,7 +279,9 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
     pairs: () => leavePairsOutSplit(dimers, heldOut),
   };
   const local = localHypers(hypers), lode = lodeHypers(hypers);
-  const hyperText = `cutoff ${cutoff} A, max_radial ${local.basis.radial.max_radial}, max_angular ${local.basis.max_angular}, smearing ${lode.density.smearing} A`;
+  const field = hypers.field ?? DEFAULT_FIELD;
+  const exponents = hypers.exponents ?? [1];
+  const hyperText = `cutoff ${cutoff} A, max_radial ${local.basis.radial.max_radial}, max_angular ${local.basis.max_angular}, smearing ${lode.density.smearing} A, field ${field}, exponents ${exponents.join(',')}${kernelBlocks ? `, kernel on ${kernelBlocks} blocks` : ''}`;
   const shortHypers = `cutoff ${cutoff} A, n_max ${local.basis.radial.max_radial}, l_max ${local.basis.max_angular}, smearing ${lode.density.smearing} A`;
   console.error(`xtb dimers: ${dimers.length} frames (stride ${stride}), ${[...far.values()].filter(Boolean).length} far (closest intermolecular atoms > ${cutoff + 1} A); species ${species.join(',')}; ${hyperText}`);
   if (protocols.includes('pairs')) console.error(`leave-pairs-out holds out: ${heldOut.map((p) => `${p} (${classOf.get(p)})`).join(', ')}`);
@@ -280,7 +293,8 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
     stride,
     frames: dimers.length,
     species,
-    hypers: { cutoff, maxRadial: local.basis.radial.max_radial, maxAngular: local.basis.max_angular, smearing: lode.density.smearing },
+    hypers: { cutoff, maxRadial: local.basis.radial.max_radial, maxAngular: local.basis.max_angular, smearing: lode.density.smearing, field, exponents },
+    kernelBlocks: kernelBlocks ?? 'local',
     models: models.map((m) => ({ name: m.name, baseline: m.baseline })),
     farDefinition: `closest intermolecular atom pair > cutoff + 1 A = ${cutoff + 1} A`,
     heldOutPairs: heldOut,
@@ -297,7 +311,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
     const predictions = new Map<Dimer, Map<string, Prediction>>(test.map((d) => [d, new Map()]));
     for (const config of models) {
       const start = Date.now();
-      const model = config.fit(training(train, protocol === 'pairs' ? 'pair' : 'curve'), { species, hypers, log: (m) => console.error(`  ${config.name}: ${m}`) });
+      const model = config.fit(training(train, protocol === 'pairs' ? 'pair' : 'curve'), { species, hypers, kernelBlocks, log: (m) => console.error(`  ${config.name}: ${m}`) });
       const fitSeconds = (Date.now() - start) / 1000;
       const evalStart = Date.now();
       for (const d of test) predictions.get(d)!.set(config.name, predict(model, d));

@@ -18,5 +18,5 @@ export { SparseKernelModel, farthestPointSampling, kernelMatrix, kernelView, nor
 export type { KernelView, SparseKernelParameters } from './sparse-kernel.js';
 export { fitSparseKernelModel, kernelDesignRows, linearKernelDesignRows, kernelParameterCount, DEFAULT_SPARSE_POINTS } from './sparse-kernel-fit.js';
 export type { SparseKernelFitOptions, SparseKernelFitReport, KernelLayout } from './sparse-kernel-fit.js';
-export { presetFeatures, localHypers, lodeHypers, PRESETS, FIELDS } from './presets.js';
+export { presetFeatures, localHypers, lodeHypers, PRESETS, FIELDS, DEFAULT_FIELD } from './presets.js';
 export type { PresetName, PresetOptions } from './presets.js';

@@ -37,6 +37,7 @@ export interface PresetOptions {
 }
 
 export const FIELDS = ['far', 'full'] as const;
+export const DEFAULT_FIELD: (typeof FIELDS)[number] = 'full';
 
 /**
  * Channels of the default contraction: none for one or two species (their
@@ -60,7 +61,7 @@ export function localHypers(options: PresetOptions = {}): SphericalExpansionHype
 
 export function lodeHypers(options: PresetOptions = {}, exponent = 1): LodeSphericalExpansionHypers {
   const cutoff = options.cutoff ?? 4.5;
-  const field = options.field ?? 'full';
+  const field = options.field ?? DEFAULT_FIELD;
   if (!(FIELDS as readonly string[]).includes(field)) throw new Error(`field: expected one of ${FIELDS.join(', ')}, got ${JSON.stringify(field)}`);
   return {
     ...(field === 'far' ? { exclusion: { radius: cutoff, width: Math.min(1, cutoff) } } : {}),

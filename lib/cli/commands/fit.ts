@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fitLinearModel, fitSparseKernelModel, saveModel, SPECIES_WEIGHTS, type FitOptions, type SpeciesWeights } from '../../model/index.js';
 import { formatBytes } from '../../model/training.js';
-import { presetFeatures, PRESETS, type PresetName } from '../../model/presets.js';
+import { DEFAULT_FIELD, FIELDS, presetFeatures, PRESETS, type PresetName } from '../../model/presets.js';
 import { helpText, numberOption, parseArgs, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
 import { readFrames, speciesOf, trainingFrames } from '../frames.js';
 import { Progress } from '../progress.js';
@@ -23,6 +23,7 @@ export const spec: CommandSpec = {
     { name: 'model', value: 'KIND', description: 'model kind: linear | sparse-kernel', default: 'linear' },
     { name: 'sparse-points', value: 'M', description: 'sparse-kernel: sparse environments per species', default: '200' },
     { name: 'zeta', value: 'Z', description: 'sparse-kernel: kernel exponent (integer >= 1)', default: '2' },
+    { name: 'kernel-blocks', value: 'WHICH', description: 'sparse-kernel: local (kernel on the SOAP block, long range linear) | all', default: 'local' },
     { name: 'features', value: 'NAME', description: `feature preset: ${PRESETS.join(' | ')}`, default: 'multiscale' },
     { name: 'cutoff', value: 'A', description: 'local cutoff radius (A)', default: '4.5' },
     { name: 'max-radial', value: 'N', description: 'GTO max_radial (inclusive)', default: '5' },
@@ -33,6 +34,7 @@ export const spec: CommandSpec = {
     { name: 'folds', value: 'K', description: 'cross-validation folds for the regularisation', default: '5' },
     { name: 'group-key', value: 'KEY,...', description: 'info key(s) whose frames share a fold, e.g. pair,orientation (one binding curve)' },
     { name: 'channels', value: 'K', description: 'contracted channels per l, or "none" (default: none up to 2 species, else max-radial + 3)' },
+    { name: 'field', value: 'far|full', description: 'multiscale: potential of rho x V from the atoms beyond the cutoff only, or the whole field', default: DEFAULT_FIELD },
     { name: 'exponents', value: 'P,...', description: 'multiscale: LODE exponents, one rho x V block each (1: electrostatics, 6: dispersion)', default: '1' },
     { name: 'species-weights', value: 'KIND', description: 'per-species | shared (one weight vector for all centres, per-species offsets)', default: 'per-species' },
     { name: 'max-memory', value: 'GB', description: 'refuse a fit whose estimated peak memory exceeds this (GiB)', default: 'half the RAM' },
@@ -57,6 +59,7 @@ export async function run(argv: string[]): Promise<void> {
     maxAngular: numberOption(args, 'max-angular', 4, (v) => Number.isInteger(v) && v >= 0),
     ...channelsOption(args),
     ...(args.options.has('exponents') ? { exponents: exponentsOption(args) } : {}),
+    ...(args.options.has('field') ? { field: choiceOption(args, 'field', FIELDS) } : {}),
     speciesWeights: speciesWeightsOption(args),
   });
   if (args.options.has('baseline-charges')) features.baseline = { kind: 'ewald', charges: parseCharges(stringOption(args, 'baseline-charges', '')) };
@@ -72,7 +75,7 @@ export async function run(argv: string[]): Promise<void> {
   const kind = stringOption(args, 'model', 'linear');
   if (kind !== 'linear' && kind !== 'sparse-kernel') throw new Error(`--model: expected linear or sparse-kernel, got ${JSON.stringify(kind)}`);
   if (kind === 'linear') {
-    for (const name of ['sparse-points', 'zeta']) {
+    for (const name of ['sparse-points', 'zeta', 'kernel-blocks']) {
       if (args.options.has(name)) throw new Error(`--${name}: only meaningful with --model sparse-kernel`);
     }
   }
@@ -95,7 +98,14 @@ export async function run(argv: string[]): Promise<void> {
   const zeta = numberOption(args, 'zeta', 2);
   if (!Number.isInteger(zeta) || zeta < 1) throw new Error(`--zeta: expected an integer >= 1 (kernel exponent), got ${zeta}`);
   const { model, report } =
-    kind === 'sparse-kernel' ? fitSparseKernelModel(features, data, { ...common, sparsePoints, zeta }) : fitLinearModel(features, data, common);
+    kind === 'sparse-kernel'
+      ? fitSparseKernelModel(features, data, {
+          ...common,
+          sparsePoints,
+          zeta,
+          ...(args.options.has('kernel-blocks') ? { kernelBlocks: choiceOption(args, 'kernel-blocks', ['local', 'all'] as const) } : {}),
+        })
+      : fitLinearModel(features, data, common);
   saveModel(out, model, { datasetHash: report.datasetHash, fit: report, source: path });
   console.log(`features: ${preset} (${model.features.dimension} per atom), species ${features.species.join(', ')}`);
   if ('notes' in report) {
@@ -106,6 +116,12 @@ export async function run(argv: string[]): Promise<void> {
   console.log(`train (${report.frames} frames): energy RMSE ${(1000 * report.train.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.train.forceRmse.toFixed(4)} eV/A`);
   console.log(`${report.folds}-fold cross-validation: energy RMSE ${(1000 * report.validation.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.validation.forceRmse.toFixed(4)} eV/A`);
   console.log(`model written to ${out} (${report.seconds.toFixed(1)} s)`);
+}
+
+function choiceOption<T extends string>(args: ParsedArgs, name: string, choices: readonly T[]): T {
+  const value = stringOption(args, name, '');
+  if (!(choices as readonly string[]).includes(value)) throw new Error(`--${name}: expected ${choices.join(' or ')}, got ${JSON.stringify(value)}`);
+  return value as T;
 }
 
 /** Fails before a long fit, not after it, when the model could not be written. */
