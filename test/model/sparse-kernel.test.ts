@@ -28,7 +28,7 @@ import {
   type System,
   type TrainingFrame,
 } from '../../lib/index.js';
-import { derivative, relativeError, strained } from '../support/finite-differences.js';
+import { derivative, relativeError, strained, stressByFiniteDifferences } from '../support/finite-differences.js';
 import { randomRotation, randomSystem, rotate, rng, TRICLINIC_CELL } from '../support/random-systems.js';
 import { DATA_DIR } from '../support/reference.js';
 import { cellVolume } from '../../lib/core/system.js';
@@ -406,4 +406,48 @@ describe('molten NaCl (data/nacl-melt-64.xyz), local features', () => {
     expect(linear).toBeLessThan(0.15);
     expect(kernel).toBeLessThan(1.3 * linear);
   }, 180_000);
+});
+
+describe('multi-scale sparse-kernel model (kernel on the SOAP block, rho x V for p = 1 and 6 linear)', () => {
+  // Small hypers so that finite differences over every coordinate stay cheap.
+  const msSpec = presetFeatures('multiscale', [11, 17], { cutoff: 3.5, maxRadial: 2, maxAngular: 2, smearing: 1.2, exponents: [1, 6], field: 'far' });
+  const features = new FeatureSet(msSpec);
+  features.scales = features.sizes.map((_, b) => [1.3, 0.6, 2.1][b]);
+  const blocks = [0];
+  const pools = environments(features, [periodic], blocks).map((p) => p.subarray(0, 4 * kernelView(features, blocks).dimension));
+  const counts = pools.map((p) => p.length / kernelView(features, blocks).dimension);
+  const random = rng(41);
+  const M = counts.reduce((a, b) => a + b, 0);
+  const model = new SparseKernelModel(features, {
+    zeta: 2,
+    counts,
+    points: Float64Array.from(pools.flatMap((p) => Array.from(p))),
+    weights: Float64Array.from({ length: M }, () => random() - 0.5),
+    biases: Float64Array.of(0.3, -0.2),
+    linear: Float64Array.from({ length: 2 * features.dimension }, () => 0.2 * (random() - 0.5)),
+    kernelBlocks: blocks,
+  });
+  const small = randomSystem({ seed: 31, atoms: 6, types: [11, 17], cell: TRICLINIC_CELL, minDistance: 1.8 });
+  const cluster = randomSystem({ seed: 32, atoms: 6, types: [11, 17], box: 5, minDistance: 1.8 });
+
+  it('has three blocks and a kernel on the first only', () => {
+    expect(features.sizes.length).toBe(3);
+    expect(model.view.dimension).toBe(features.sizes[0]);
+  });
+
+  for (const [name, system] of [['periodic', small], ['molecule', cluster]] as const) {
+    it(`forces at every coordinate are -dE/dr (${name})`, () => {
+      const result = model.compute(system, { forces: true });
+      const fd = Float64Array.from({ length: system.positions.length }, (_, k) =>
+        -derivative((p) => model.compute({ ...system, positions: p }).energy, system.positions, k)[0],
+      );
+      expect(relativeError(result.forces!, fd)).toBeLessThan(1e-7);
+    });
+  }
+
+  it('the full stress is (1/V) dE/dstrain', () => {
+    const result = model.compute(small, { stress: true });
+    const fd = stressByFiniteDifferences((positions, cell) => model.compute({ ...small, positions, cell }).energy, small.positions, small.cell!);
+    expect(relativeError(result.stress!, fd)).toBeLessThan(1e-7);
+  });
 });
