@@ -10,6 +10,7 @@ export type {
   SmearedPowerLawDensity,
 } from './core/hypers.js';
 export type { System } from './core/system.js';
+export * from './structures/index.js';
 export type { ComputeOptions } from './core/request.js';
 export type { FeatureBlock, Gradient, GradientKind, Labels } from './core/labels.js';
 export { findLabel } from './core/labels.js';

@@ -16,6 +16,12 @@ export interface System {
   pbc?: boolean | readonly [boolean, boolean, boolean] | readonly boolean[];
 }
 
+/**
+ * Fields an extended-XYZ frame carries besides the system (readExtxyz): a
+ * frame passes as a System, while a misspelt system field is still an error.
+ */
+const FRAME_FIELDS = ['symbols', 'info', 'arrays', 'energy', 'freeEnergy', 'forces', 'stress', 'energies', 'velocities', 'masses'];
+
 function flatten(value: NumberArray | readonly Vec3[], where: string): Float64Array {
   if (value instanceof Float64Array) return value;
   const first = (value as ArrayLike<unknown>)[0];
@@ -50,8 +56,8 @@ function flatten(value: NumberArray | readonly Vec3[], where: string): Float64Ar
 export function toNativeSystem(system: System, where = 'system'): NativeSystem {
   if (typeof system !== 'object' || system === null) throw new Error(`${where}: expected an object {positions, types, cell?, pbc?}`);
   for (const key of Object.keys(system)) {
-    if (!['positions', 'types', 'cell', 'pbc'].includes(key)) {
-      throw new Error(`${where}.${key}: unknown field; a system has positions, types, cell and pbc`);
+    if (!['positions', 'types', 'cell', 'pbc'].includes(key) && !FRAME_FIELDS.includes(key)) {
+      throw new Error(`${where}.${key}: unknown field; a system has positions, types, cell and pbc (and a frame of readExtxyz ${FRAME_FIELDS.join(', ')})`);
     }
   }
   if (system.positions === undefined) throw new Error(`${where}.positions: missing`);

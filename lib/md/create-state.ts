@@ -1,7 +1,7 @@
 // A fresh MD state from a system: masses, the random generator and the
 // initial velocities (given, or drawn at a temperature).
 import { toNativeSystem, type System } from '../core/system.js';
-import { massesFor } from './masses.js';
+import { massesFor } from '../io/masses.js';
 import { Random } from './random.js';
 import { checkFixed, zeroFixedVelocities, type MDState } from './state.js';
 import { maxwellBoltzmann } from './velocities.js';

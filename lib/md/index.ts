@@ -1,6 +1,6 @@
 // Molecular dynamics in A, fs, eV, amu, K.
-export { ACCELERATION_UNIT, BOLTZMANN } from './units.js';
-export { atomicMass, massesFor, MAX_TABULATED_Z } from './masses.js';
+export { ACCELERATION_UNIT, BOLTZMANN } from '../io/units.js';
+export { atomicMass, massesFor, MAX_TABULATED_Z } from '../io/masses.js';
 export { Random } from './random.js';
 export type { RandomState } from './random.js';
 export { createState } from './create-state.js';

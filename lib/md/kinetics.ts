@@ -1,6 +1,6 @@
 // Kinetic energy, temperature and momentum of a state.
 import type { MDState } from './state.js';
-import { BOLTZMANN, kineticEnergy } from './units.js';
+import { BOLTZMANN, kineticEnergy } from '../io/units.js';
 
 /** Total kinetic energy (eV). */
 export function kineticEnergyOf(state: MDState): number {

@@ -1,7 +1,7 @@
 // Maxwell-Boltzmann initial velocities.
 import { degreesOfFreedom, kineticEnergyOf, temperatureOf, zeroMomentum as removeMomentum } from './kinetics.js';
 import type { MDState } from './state.js';
-import { ACCELERATION_UNIT, BOLTZMANN } from './units.js';
+import { ACCELERATION_UNIT, BOLTZMANN } from '../io/units.js';
 
 export interface MaxwellBoltzmannOptions {
   /**

@@ -20,6 +20,7 @@ const LAYERS: Record<string, number> = {
   core: 1,
   io: 1,
   plot: 1,
+  structures: 2,
   features: 2,
   longrange: 2,
   model: 3,

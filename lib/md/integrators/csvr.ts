@@ -6,7 +6,7 @@
 import { degreesOfFreedom, kineticEnergyOf } from '../kinetics.js';
 import { checkPositive, checkTemperature, drift, kick, type Integrator, type IntegratorSpec } from './integrator.js';
 import type { MDState } from '../state.js';
-import { BOLTZMANN } from '../units.js';
+import { BOLTZMANN } from '../../io/units.js';
 
 export interface CsvrOptions {
   /** Time step (fs). */

@@ -2,7 +2,7 @@
 // A step is split around its single force evaluation, so the same integrator
 // drives a synchronous loop and one that awaits an asynchronous force field.
 import type { MDState } from '../state.js';
-import { ACCELERATION_UNIT } from '../units.js';
+import { ACCELERATION_UNIT } from '../../io/units.js';
 
 export type IntegratorSpec =
   | { type: 'verlet'; dt: number }

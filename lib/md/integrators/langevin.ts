@@ -5,7 +5,7 @@
 // orderings, which is why it is the default NVT integrator in many codes.
 import { checkPositive, checkTemperature, drift, kick, type Integrator, type IntegratorSpec } from './integrator.js';
 import type { MDState } from '../state.js';
-import { ACCELERATION_UNIT, BOLTZMANN, kineticEnergy } from '../units.js';
+import { ACCELERATION_UNIT, BOLTZMANN, kineticEnergy } from '../../io/units.js';
 
 export interface LangevinOptions {
   /** Time step (fs). */

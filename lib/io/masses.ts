@@ -1,7 +1,7 @@
 // Atomic masses (amu) by atomic number: IUPAC/CIAAW conventional standard
 // atomic weights; for elements without one (Tc, Pm, Po onwards) the mass of
 // the longest-lived isotope, as ASE does, so masses agree with ASE setups.
-import { symbolOf } from '../io/elements.js';
+import { symbolOf } from './elements.js';
 
 // Index = atomic number; index 0 unused.
 const MASSES: readonly number[] = [

@@ -1,5 +1,5 @@
-// Internal MD units: positions A, time fs, energy eV, mass amu, so velocities
-// are A/fs and the force-to-acceleration factor is not 1.
+// Physical units of the whole package: positions A, time fs, energy eV, mass amu,
+// so velocities are A/fs and the force-to-acceleration factor is not 1.
 
 /** CODATA 2018 (exact in the 2019 SI): elementary charge, C = J/eV. */
 const ELEMENTARY_CHARGE = 1.602176634e-19;
