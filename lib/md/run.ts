@@ -4,10 +4,11 @@ import type { ForceField, ForceFieldResult } from '../core/forcefield.js';
 import type { System } from '../core/system.js';
 import { wrapPositions } from './cell.js';
 import type { Integrator } from './integrators/integrator.js';
-import { degreesOfFreedom, kineticEnergyOf, temperatureOf } from './kinetics.js';
+import { instantaneousTemperature, kineticEnergyOf } from './kinetics.js';
 import type { MDState } from './state.js';
 import { systemOf } from './state.js';
 import { Random } from './random.js';
+import { Watchdog, type WatchdogOptions } from './watchdog.js';
 
 /** What observers see: the state after a step, with derived energies. */
 export interface MDFrame {
@@ -17,7 +18,7 @@ export interface MDFrame {
   potentialEnergy: number;
   /** eV */
   kineticEnergy: number;
-  /** K, with the integrator's degrees of freedom */
+  /** K: kinetic energy relative to the centre of mass over 3N - 3 degrees of freedom (instantaneousTemperature) */
   temperature: number;
   /** E_pot + E_kin + thermostat reservoir (eV): constant up to integration error. */
   conserved: number;
@@ -61,6 +62,12 @@ export interface RunOptions {
    * runMDAsync, where a SIGINT handler can run.
    */
   signal?: AbortSignal;
+  /**
+   * Stops the run with an MDDivergenceError (naming the step and the
+   * quantity) when the temperature or the conserved energy leaves a wide
+   * band around the start (see WatchdogOptions). Default on; false turns it off.
+   */
+  watchdog?: WatchdogOptions | false;
 }
 
 function checkOptions(options: RunOptions): void {
@@ -75,6 +82,10 @@ function checkOptions(options: RunOptions): void {
   if (!options.integrator || typeof options.integrator.beforeForces !== 'function') {
     throw new Error('runMD: integrator: expected an integrator (VelocityVerlet, Langevin, StochasticVelocityRescaling)');
   }
+  const w = options.watchdog;
+  if (w !== undefined && w !== false && (typeof w !== 'object' || w === null)) {
+    throw new Error(`runMD: watchdog: expected false or options {temperatureFactor?, driftFactor?, floorTemperature?}, got ${String(w)}`);
+  }
   if (!Number.isInteger(options.steps) || options.steps < 0) throw new Error(`runMD: steps: expected a non-negative integer, got ${String(options.steps)}`);
   (options.observers ?? []).forEach((o, k) => {
     if (!Number.isInteger(o?.every) || o.every < 1) throw new Error(`runMD: observers[${k}].every: expected a positive integer, got ${String(o?.every)}`);
@@ -87,16 +98,16 @@ function checkOptions(options: RunOptions): void {
 }
 
 /** Stores a force-field result in the state, refusing anything non-finite. */
-function accept(state: MDState, result: ForceFieldResult, step: number): void {
+function accept(state: MDState, result: ForceFieldResult, step: number, hint = ''): void {
   const N = state.types.length;
   const where = `step ${step}: force field`;
   if (!result || typeof result.energy !== 'number') throw new Error(`${where} returned no energy`);
-  if (!Number.isFinite(result.energy)) throw new Error(`${where} returned a non-finite energy (${result.energy}); the run stops here`);
+  if (!Number.isFinite(result.energy)) throw new Error(`${where} returned a non-finite energy (${result.energy}); the run stops here${hint}`);
   const f = result.forces;
   if (!f || f.length !== 3 * N) throw new Error(`${where} returned ${f ? f.length : 'no'} force components, expected ${3 * N}`);
   for (let k = 0; k < f.length; k++) {
     if (!Number.isFinite(f[k])) {
-      throw new Error(`${where} returned a non-finite force on atom ${Math.floor(k / 3)} (${f[k]}); the run stops here`);
+      throw new Error(`${where} returned a non-finite force on atom ${Math.floor(k / 3)} (${f[k]}); the run stops here${hint}`);
     }
   }
   state.energy = result.energy;
@@ -143,7 +154,7 @@ function frameOf(state: MDState, integrator: Integrator): MDFrame {
     integrator,
     potentialEnergy: potential,
     kineticEnergy: kinetic,
-    temperature: temperatureOf(kinetic, degreesOfFreedom(state, integrator.conservesMomentum)),
+    temperature: instantaneousTemperature(state),
     conserved: potential + kinetic + state.reservoirEnergy,
   };
 }
@@ -166,6 +177,7 @@ function* loop(options: RunOptions): Generator<System, MDState, ForceFieldResult
     for (const o of due) o.observe(frame);
   };
   if (state.step === 0) notify(false);
+  const watchdog = options.watchdog === false ? null : new Watchdog(state, integrator, options.watchdog ?? {});
   for (let done = 0; done < steps; done++) {
     if (options.signal?.aborted) break;
     // A failed force evaluation (NaN, an exception) leaves the state at the
@@ -174,7 +186,7 @@ function* loop(options: RunOptions): Generator<System, MDState, ForceFieldResult
     const saved = snapshot(state);
     integrator.beforeForces(state);
     try {
-      accept(state, yield systemOf(state), state.step + 1);
+      accept(state, yield systemOf(state), state.step + 1, ` (the dynamics may have diverged: try a smaller time step than ${integrator.dt} fs)`);
     } catch (error) {
       restore(state, saved);
       throw stepError(error, state.step + 1);
@@ -182,6 +194,7 @@ function* loop(options: RunOptions): Generator<System, MDState, ForceFieldResult
     integrator.afterForces(state);
     state.step += 1;
     state.time += integrator.dt;
+    watchdog?.check(state);
     if (options.wrap) wrapPositions(state);
     notify(false);
     options.onProgress?.({ done: done + 1, total: steps, step: state.step });

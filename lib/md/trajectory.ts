@@ -1,8 +1,10 @@
 // Trajectory output: extended XYZ frames appended as the run goes, with the
-// potential energy, forces and velocities, readable by our reader and ASE.
+// potential energy, forces and velocities, readable by our reader and ASE
+// (which takes the velocities from the momenta column).
 import { appendFileSync, existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
-import { tokenizeComment, writeFrame } from '../io/extxyz.js';
-import type { Frame } from '../io/extxyz.js';
+import { tokenizeComment } from '../io/extxyz.js';
+import { massesFor } from '../io/masses.js';
+import { formatExtxyz, type ExtxyzFrameInput } from '../structures/index.js';
 import type { MDFrame, Observer } from './run.js';
 
 export interface TrajectoryOptions {
@@ -10,33 +12,40 @@ export interface TrajectoryOptions {
   every?: number;
   /** Keep what the file holds (a restarted run continues it). Default false: the file is truncated. */
   append?: boolean;
-  /** Include velocities (A/fs). Default true. */
+  /** Include velocities (A/fs, and ASE's momenta). Default true. */
   velocities?: boolean;
 }
 
 /**
  * Frame info: energy (eV), step, time (fs), temperature (K), conserved (eV);
- * per-atom columns: forces (eV/A) and velocities (A/fs).
+ * per-atom columns: forces (eV/A), velocities (A/fs) with ASE's momenta next
+ * to them, and masses (amu) when they are not the standard ones.
  */
-export function trajectoryFrame(frame: MDFrame, withVelocities = true): Frame {
+export function trajectoryFrame(frame: MDFrame, withVelocities = true): ExtxyzFrameInput {
   const s = frame.state;
-  const arrays: Frame['arrays'] = { forces: Float64Array.from(s.forces ?? []) };
-  if (withVelocities) arrays.velocities = Float64Array.from(s.velocities);
-  return {
+  const out: ExtxyzFrameInput = {
     positions: s.positions,
     types: s.types,
-    symbols: [],
     cell: s.cell,
     pbc: s.pbc,
-    info: {
-      energy: frame.potentialEnergy,
-      step: s.step,
-      time: s.time,
-      temperature: frame.temperature,
-      conserved: frame.conserved,
-    },
-    arrays,
+    energy: frame.potentialEnergy,
+    forces: Float64Array.from(s.forces ?? []),
+    info: { step: s.step, time: s.time, temperature: frame.temperature, conserved: frame.conserved },
   };
+  if (withVelocities) {
+    out.velocities = Float64Array.from(s.velocities);
+    if (!standardMasses(s.types, s.masses)) out.masses = Float64Array.from(s.masses);
+  }
+  return out;
+}
+
+function standardMasses(types: Int32Array, masses: Float64Array): boolean {
+  try {
+    const standard = massesFor(types);
+    return masses.every((m, i) => m === standard[i]);
+  } catch {
+    return false; // an element without a tabulated mass: the run's masses were given
+  }
 }
 
 export function trajectoryObserver(path: string, options: TrajectoryOptions = {}): Observer {
@@ -50,7 +59,7 @@ export function trajectoryObserver(path: string, options: TrajectoryOptions = {}
     every: options.every ?? 10,
     observe(frame) {
       // One append per frame: a crashed run leaves every completed frame on disk.
-      appendFileSync(path, writeFrame(trajectoryFrame(frame, options.velocities ?? true)));
+      appendFileSync(path, formatExtxyz(trajectoryFrame(frame, options.velocities ?? true)));
     },
   };
 }

@@ -1,15 +1,12 @@
 // Maxwell-Boltzmann initial velocities.
-import { degreesOfFreedom, kineticEnergyOf, temperatureOf, zeroMomentum as removeMomentum } from './kinetics.js';
+import { instantaneousTemperature, zeroMomentum as removeMomentum } from './kinetics.js';
 import type { MDState } from './state.js';
 import { ACCELERATION_UNIT, BOLTZMANN } from '../io/units.js';
 
 export interface MaxwellBoltzmannOptions {
-  /**
-   * Remove the centre-of-mass velocity (then the temperature counts 3 fewer
-   * degrees of freedom). Default: true when no atom is fixed.
-   */
+  /** Remove the centre-of-mass velocity. Default: true when no atom is fixed. */
   zeroMomentum?: boolean;
-  /** Rescale so the instantaneous temperature is exactly the target. Default true. */
+  /** Rescale so the reported temperature (instantaneousTemperature) is exactly the target. Default true. */
   exact?: boolean;
 }
 
@@ -33,8 +30,7 @@ export function maxwellBoltzmann(state: MDState, temperature: number, options: M
   }
   if (zeroMomentum) removeMomentum(state);
   if (options.exact ?? true) {
-    const dof = degreesOfFreedom(state, zeroMomentum);
-    const current = temperatureOf(kineticEnergyOf(state), dof);
+    const current = instantaneousTemperature(state);
     if (current > 0) {
       const scale = Math.sqrt(temperature / current);
       for (let k = 0; k < v.length; k++) v[k] *= scale;

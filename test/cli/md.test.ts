@@ -1,12 +1,12 @@
 // `lodestone md`: help, a short run with a quickly fitted model, trajectory
 // readable by our extxyz reader, checkpoint/restart through the CLI.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { fitLinearModel, loadModel, presetFeatures, saveModel } from '../../lib/index.js';
-import { readExtxyz } from '../../lib/io/extxyz.js';
+import { createState, fitLinearModel, loadModel, presetFeatures, saveModel } from '../../lib/index.js';
+import { readExtxyz, writeExtxyz } from '../../lib/io/extxyz.js';
 import { getNumThreads, setNumThreads } from '../../lib/core/threads.js';
 import { runCli } from '../support/cli.js';
 
@@ -69,7 +69,8 @@ describe('lodestone md', () => {
       expect(f.arrays.forces).toEqual(r.forces);
     }
     setNumThreads(threads);
-    expect(frames[0].info.temperature).toBeCloseTo(1300 * (63 / 64), 6); // MB removes momentum; Langevin counts 3N dof
+    // Drawn at 1300 K and reported at 1300 K (3N - 3 in the centre-of-mass frame; it read 1300 * 63/64 before).
+    expect(frames[0].info.temperature).toBeCloseTo(1300, 9);
     expect(frames[2].positions).not.toEqual(frames[0].positions);
 
     // 6 + 4 steps through a restart equal 10 uninterrupted steps.
@@ -92,6 +93,36 @@ describe('lodestone md', () => {
     const replaced = readExtxyz(traj);
     expect(replaced.map((f) => f.info.step)).toEqual([0, 3, 6, 8, 10]);
     expect(replaced.at(-1)!.positions).toEqual(straight.positions);
+  });
+
+  it('stops a diverging run (--dt 20) with the step, what diverged and a hint; --no-watchdog lets it run', async () => {
+    const args = ['md', modelPath, DATA, '--steps', '1000', '--dt', '20', '--temperature', '1200', '--thermo-every', '1000', '--threads', '1'];
+    const run = await cli(args);
+    expect(run.code).toBe(1);
+    expect(run.err).toMatch(/^lodestone md: step \d+: (temperature .* K is above 1\.20e\+4 K|the conserved energy drifted by .* eV\/atom|force field returned a non-finite).*smaller time step.*--dt; --no-watchdog/);
+    expect(run.out).not.toMatch(/^done:/m);
+    const unchecked = await cli([...args, '--steps', '20', '--no-watchdog', '--thermo-every', '20']);
+    expect(unchecked.err).toBe('');
+    expect(unchecked.code).toBe(0);
+  });
+
+  it('starts from the first frame, with velocities from ASE momenta when the file has them', async () => {
+    const frames = readExtxyz(DATA).slice(0, 2);
+    const state = createState(frames[0], { temperature: 900, seed: 2 });
+    // ASE's momenta: amu A per ASE time unit (A sqrt(amu/eV) = 10.1805 fs).
+    const aseTime = 1e-10 * Math.sqrt(1.66053906660e-27 / 1.602176634e-19) * 1e15;
+    frames[0].arrays.momenta = state.velocities.map((v, k) => v * state.masses[Math.floor(k / 3)] * aseTime);
+    const start = join(dir, 'momenta.xyz');
+    writeFileSync(start, writeExtxyz(frames));
+    const traj = join(dir, 'momenta-traj.xyz');
+    const run = await cli(['md', modelPath, start, '--steps', '0', '--traj', traj, '--threads', '1']);
+    expect(run.err).toBe('');
+    expect(run.out).toMatch(/start: .*momenta\.xyz frame 0 \(64 atoms\), velocities from the file/);
+    const [first] = readExtxyz(traj);
+    expect(first.positions).toEqual(frames[0].positions);
+    expect(first.info.temperature).toBeCloseTo(900, 6);
+    // Written for ASE too: momenta next to the exact velocities.
+    for (let k = 0; k < 192; k++) expect((first.arrays.momenta as Float64Array)[k]).toBeCloseTo((frames[0].arrays.momenta as Float64Array)[k], 12);
   });
 
   it('explains bad options', async () => {

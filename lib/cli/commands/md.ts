@@ -3,6 +3,7 @@ import { checkpointObserver, readCheckpoint } from '../../md/checkpoint.js';
 import type { IntegratorSpec } from '../../md/integrators/integrator.js';
 import { createIntegrator } from '../../md/integrators/factory.js';
 import { runMDAsync, type Observer } from '../../md/run.js';
+import { MDDivergenceError } from '../../md/watchdog.js';
 import { createState } from '../../md/create-state.js';
 import type { MDState } from '../../md/state.js';
 import { thermoObserver } from '../../md/thermo.js';
@@ -11,6 +12,7 @@ import { maxwellBoltzmann } from '../../md/velocities.js';
 import { setNumThreads } from '../../core/threads.js';
 import { helpText, numberOption, parseArgs, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
 import { readFrames } from '../frames.js';
+import { readExtxyz } from '../../structures/index.js';
 import { Progress } from '../progress.js';
 
 const THERMOSTATS = ['none', 'langevin', 'csvr'] as const;
@@ -21,12 +23,17 @@ export const spec: CommandSpec = {
   summary: 'Molecular dynamics with a fitted model: NVE (velocity Verlet) or NVT (Langevin BAOAB, CSVR).',
   details:
     'Units: positions A, time fs, energies eV, forces eV/A, masses amu (standard atomic weights), T in K.\n' +
-    'Velocities come from START.xyz when it has a "velocities" column (A/fs, as written by --traj),\n' +
-    'otherwise from a Maxwell-Boltzmann distribution at --temperature (zero total momentum, exact T).\n' +
+    'Starts from the first frame of START.xyz (as lodestone ipi, LAMMPS and OpenMM do; --frame -1 for the last).\n' +
+    'Velocities come from START.xyz when it has ASE\'s "momenta" or a "velocities" column (A/fs; --traj writes\n' +
+    'both), otherwise from a Maxwell-Boltzmann distribution at --temperature (zero total momentum; T counts\n' +
+    '3N - 3 degrees of freedom, and the thermo T is exact at step 0).\n' +
     'Thermo columns: step, time/fs, T/K, E_pot, E_kin, E_tot and the conserved quantity (eV;\n' +
     'E_tot plus the energy the thermostat exchanged). --restart continues a checkpoint bit for bit\n' +
     '(same integrator unless options change it; --steps counts additional steps; --traj appends,\n' +
-    'first dropping frames written after the checkpoint).',
+    'first dropping frames written after the checkpoint).\n' +
+    'A watchdog stops the run with an error when forces or energies become non-finite, the temperature exceeds\n' +
+    '10 x the reference (largest of the initial T, the thermostat target and 1000 K), or the conserved energy\n' +
+    'drifts by more than 10 k_B x the reference per atom: signs of a time step too large for the forces.',
   options: [
     { name: 'steps', value: 'N', description: 'number of steps to run', default: '1000' },
     { name: 'dt', value: 'FS', description: 'time step (fs)', default: '1' },
@@ -35,7 +42,7 @@ export const spec: CommandSpec = {
     { name: 'friction', value: '1/FS', description: 'Langevin friction (1/fs)', default: '0.01' },
     { name: 'tau', value: 'FS', description: 'CSVR relaxation time (fs)', default: '100' },
     { name: 'seed', value: 'N', description: 'random seed (initial velocities, thermostat noise)', default: '0' },
-    { name: 'frame', value: 'INDEX', description: 'frame of START.xyz to start from (negative counts from the end)', default: '-1' },
+    { name: 'frame', value: 'INDEX', description: 'frame of START.xyz to start from (negative counts from the end)', default: '0' },
     { name: 'resample-velocities', description: 'draw Maxwell-Boltzmann velocities even if START.xyz has velocities' },
     { name: 'fixed', value: 'LIST', description: 'comma-separated indices (0-based) of atoms held in place' },
     { name: 'wrap', description: 'wrap positions into the cell (default: unwrapped, as diffusion needs)' },
@@ -46,6 +53,7 @@ export const spec: CommandSpec = {
     { name: 'checkpoint-every', value: 'N', description: 'steps between checkpoints', default: '1000' },
     { name: 'restart', value: 'FILE', description: 'continue from a checkpoint' },
     { name: 'threads', value: 'N', description: 'OpenMP threads for the model', default: 'all cores' },
+    { name: 'no-watchdog', description: 'do not stop the run when the temperature or the conserved energy runs away (see above)' },
     { name: 'quiet', description: 'no progress bar' },
     { name: 'help', description: 'show this help' },
   ],
@@ -88,19 +96,17 @@ function fixedList(args: ParsedArgs): number[] {
 }
 
 function startState(args: ParsedArgs, path: string): MDState {
-  const frames = readFrames(path);
-  const index = numberOption(args, 'frame', -1, Number.isInteger);
+  const frames = readExtxyz(path);
+  if (frames.length === 0) throw new Error(`${path}: no frames`);
+  const index = numberOption(args, 'frame', 0, Number.isInteger);
   const k = index < 0 ? frames.length + index : index;
   const frame = frames[k];
   if (!frame) throw new Error(`--frame ${index}: ${path} has ${frames.length} frames`);
   const seed = numberOption(args, 'seed', 0, (v) => Number.isInteger(v) && v >= 0);
-  const state = createState(
-    { positions: frame.positions, types: frame.types, cell: frame.cell, pbc: frame.pbc },
-    { seed, fixed: fixedList(args) },
-  );
-  const velocities = frame.arrays.velocities;
+  const state = createState(frame, { seed, fixed: fixedList(args), ...(frame.masses ? { masses: frame.masses } : {}) });
+  const velocities = frame.velocities;
   const temperature = args.options.has('temperature') ? numberOption(args, 'temperature', 0, (v) => v >= 0) : undefined;
-  if (velocities instanceof Float64Array && velocities.length === state.velocities.length && !args.options.has('resample-velocities')) {
+  if (velocities && !args.options.has('resample-velocities')) {
     state.velocities.set(velocities);
     for (const i of state.fixed) state.velocities.fill(0, 3 * i, 3 * i + 3);
     console.log(`start: ${path} frame ${k} (${state.types.length} atoms), velocities from the file`);
@@ -201,8 +207,13 @@ export async function run(argv: string[]): Promise<void> {
       observers,
       wrap: args.options.has('wrap'),
       signal: stop.signal,
+      watchdog: args.options.has('no-watchdog') ? false : {},
       onProgress: progress ? (p) => progress.update(p.done) : undefined,
     });
+  } catch (error) {
+    clearBar();
+    if (error instanceof MDDivergenceError) throw new Error(`${error.message} (--dt; --no-watchdog turns this check off)`, { cause: error });
+    throw error;
   } finally {
     process.off('SIGINT', onInterrupt);
   }
