@@ -21,11 +21,19 @@ function prebuildLoads() {
   }
 }
 
+// Installed into another project (npm install lodestone-x.y.z.tgz) there is no
+// cmake-js: build with the node-gyp that npm runs install scripts with
+// (npm_config_node_gyp), which needs no network.
+function nodeGyp() {
+  const bundled = process.env.npm_config_node_gyp;
+  return bundled && existsSync(bundled) ? `"${process.execPath}" "${bundled}"` : 'npx node-gyp';
+}
+
 if (!prebuildLoads()) {
   if (existsSync(join(root, 'node_modules', 'cmake-js'))) {
     run('npx cmake-js rebuild --out build');
   } else {
-    run('npx node-gyp rebuild --nodedir=/usr');
+    run(`${nodeGyp()} rebuild --nodedir=/usr`);
   }
 }
 if (existsSync(join(root, 'node_modules', 'typescript')) && existsSync(join(root, 'tsconfig.build.json'))) {
