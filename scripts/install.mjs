@@ -33,7 +33,7 @@ if (!prebuildLoads()) {
   if (existsSync(join(root, 'node_modules', 'cmake-js'))) {
     run('npx cmake-js rebuild --out build');
   } else {
-    run(`${nodeGyp()} rebuild --nodedir=/usr`);
+    run(`${nodeGyp()} rebuild --jobs max --nodedir=/usr`);
   }
 }
 if (existsSync(join(root, 'node_modules', 'typescript')) && existsSync(join(root, 'tsconfig.build.json'))) {
