@@ -50,3 +50,14 @@ export function speciesOf(frames: Frame[]): number[] {
   for (const f of frames) for (const z of f.types) set.add(z);
   return [...set].sort((a, b) => a - b);
 }
+
+/** Fails before any computation when a frame holds a species the features do not know, naming the frame. */
+export function checkFrameSpecies(features: { checkSpecies(system: System): void }, frames: Frame[], path: string): void {
+  frames.forEach((frame, k) => {
+    try {
+      features.checkSpecies(frameSystem(frame));
+    } catch (e) {
+      throw new Error(`${(e as Error).message} (frame ${k} of ${path})`);
+    }
+  });
+}

@@ -25,7 +25,9 @@ export class Progress {
     const fraction = this.total > 0 ? done / this.total : 1;
     const width = 24;
     const bar = '#'.repeat(Math.round(fraction * width)).padEnd(width, '.');
-    const text = `${this.label} [${bar}] ${done}/${this.total} ${this.unit}, ${formatRate(rate)} ${this.unit}/s, ${
+    // A rate over less than a tenth of a second is noise (it printed "1/1 frames, 0.0 frames/s").
+    const speed = seconds >= 0.1 && rate > 0 ? `${formatRate(rate)} ${this.unit}/s, ` : '';
+    const text = `${this.label} [${bar}] ${done}/${this.total} ${this.unit}, ${speed}${
       final ? `done in ${formatTime(seconds)}` : `ETA ${formatTime(eta)}`
     }`;
     if (this.tty) this.stream.write(`\r${text}\x1b[K${final ? '\n' : ''}`);

@@ -1,12 +1,23 @@
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { loadModel } from '../../model/index.js';
+import { formatExtxyz, type ExtxyzFrameInput } from '../../structures/index.js';
+import type { Frame } from '../../io/extxyz.js';
+import type { ForceFieldResult } from '../../core/forcefield.js';
 import { helpText, parseArgs, stringOption, type CommandSpec } from '../args.js';
-import { frameSystem, readFrames, references } from '../frames.js';
+import { checkFrameSpecies, frameSystem, readFrames, references } from '../frames.js';
+import { checkWritable } from '../output.js';
+import { Progress } from '../progress.js';
 
 export const spec: CommandSpec = {
   name: 'eval',
   usage: 'lodestone eval MODEL FRAMES.xyz [options]',
   summary: 'Energies (eV) and forces (eV/A) of every frame; error tables where the file has references.',
+  details:
+    '--out writes the predictions as extended XYZ in ASE\'s dialect: energy (eV), forces (eV/A), stress\n' +
+    '(eV/A^3, periodic frames) and per-atom energies (eV, column "energies"), with the reference energy\n' +
+    'and forces, when the input has them, as reference_energy and reference_forces.',
   options: [
+    { name: 'out', value: 'FILE.xyz', description: 'write the predictions (extended XYZ, readable by ase.io.read)' },
     { name: 'energy-key', value: 'KEY', description: 'info key of reference energies', default: 'energy' },
     { name: 'forces-key', value: 'KEY', description: 'per-atom column of reference forces', default: 'forces' },
     { name: 'quiet', description: 'print only the error table' },
@@ -33,11 +44,29 @@ export async function run(argv: string[]): Promise<void> {
   const energyKey = stringOption(args, 'energy-key', 'energy');
   const forcesKey = stringOption(args, 'forces-key', 'forces');
   const quiet = args.options.has('quiet');
+  // Everything that can be wrong is checked before the first frame is evaluated.
+  const refs = frames.map((f) => references(f, energyKey, forcesKey));
+  if (args.options.has('energy-key') && refs.every((r) => r.energy === undefined)) {
+    throw new Error(`--energy-key: no frame of ${framesPath} has a '${energyKey}' energy`);
+  }
+  if (args.options.has('forces-key') && refs.every((r) => r.forces === undefined)) {
+    throw new Error(`--forces-key: no frame of ${framesPath} has a per-atom '${forcesKey}' column of 3 numbers per atom`);
+  }
+  checkFrameSpecies(model.features, frames, framesPath);
+  const out = args.options.has('out') ? stringOption(args, 'out', '') : undefined;
+  if (out !== undefined) {
+    checkWritable(out, '--out');
+    writeFileSync(out, '');
+  }
+  const progress = out !== undefined && quiet ? new Progress('eval', frames.length, 'frames') : null;
   let eAbs = 0, eSq = 0, eCount = 0, fAbs = 0, fSq = 0, fRef = 0, fCount = 0;
   if (!quiet) console.log('frame  atoms  energy/eV          reference/eV        error/meV/atom');
   frames.forEach((frame, k) => {
-    const result = model.compute(frameSystem(frame), { forces: true });
-    const ref = references(frame, energyKey, forcesKey);
+    const periodic = frame.cell !== null && frame.pbc.some(Boolean);
+    const result = model.compute(frameSystem(frame), { forces: true, stress: periodic, perAtom: out !== undefined });
+    const ref = refs[k];
+    if (out !== undefined) appendFileSync(out, formatExtxyz(prediction(frame, result, ref, energyKey, forcesKey)));
+    progress?.update(k + 1);
     const N = frame.types.length;
     let line = `${String(k).padStart(5)}  ${String(N).padStart(5)}  ${result.energy.toFixed(6).padStart(18)}`;
     if (ref.energy !== undefined) {
@@ -58,6 +87,7 @@ export async function run(argv: string[]): Promise<void> {
     }
     if (!quiet) console.log(line);
   });
+  if (out !== undefined) console.log(`predictions of ${frames.length} frames written to ${out}`);
   if (eCount || fCount) {
     console.log('\n| quantity | MAE | RMSE | reference RMS |\n|---|---|---|---|');
     if (eCount) console.log(`| energy (meV/atom) | ${(1000 * eAbs / eCount).toFixed(3)} | ${(1000 * Math.sqrt(eSq / eCount)).toFixed(3)} | |`);
@@ -65,4 +95,32 @@ export async function run(argv: string[]): Promise<void> {
       console.log(`| force (eV/A) | ${(fAbs / fCount).toFixed(4)} | ${Math.sqrt(fSq / fCount).toFixed(4)} | ${Math.sqrt(fRef / fCount).toFixed(4)} |`);
     }
   }
+}
+
+/** A predicted frame: the input's atoms and info, the model's results, the references renamed. */
+function prediction(
+  frame: Frame,
+  result: ForceFieldResult,
+  ref: { energy?: number; forces?: Float64Array },
+  energyKey: string,
+  forcesKey: string,
+): ExtxyzFrameInput {
+  const info: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(frame.info)) if (![energyKey, 'energy', 'free_energy', 'stress'].includes(key)) info[key] = value;
+  if (ref.energy !== undefined) info.reference_energy = ref.energy;
+  const arrays: NonNullable<ExtxyzFrameInput['arrays']> = {};
+  for (const [key, value] of Object.entries(frame.arrays)) {
+    if (![forcesKey, 'forces', 'energies', 'momenta', 'velocities', 'masses'].includes(key)) arrays[key] = value;
+  }
+  if (ref.forces) arrays.reference_forces = ref.forces;
+  return {
+    ...frameSystem(frame),
+    symbols: frame.symbols,
+    energy: result.energy,
+    forces: result.forces,
+    ...(result.stress ? { stress: result.stress } : {}),
+    ...(result.energies ? { energies: result.energies } : {}),
+    info,
+    arrays,
+  };
 }

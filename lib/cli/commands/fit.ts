@@ -1,10 +1,9 @@
-import { accessSync, constants } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { fitLinearModel, fitSparseKernelModel, saveModel, SPECIES_WEIGHTS, type FitOptions, type SpeciesWeights } from '../../model/index.js';
 import { formatBytes } from '../../model/training.js';
 import { DEFAULT_FIELD, FIELDS, presetFeatures, PRESETS, type PresetName } from '../../model/presets.js';
 import { helpText, numberOption, parseArgs, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
 import { readFrames, speciesOf, trainingFrames } from '../frames.js';
+import { checkWritable } from '../output.js';
 import { Progress } from '../progress.js';
 
 export const spec: CommandSpec = {
@@ -71,7 +70,7 @@ export async function run(argv: string[]): Promise<void> {
     throw new Error(`--forces-key: no frame of ${path} has a per-atom '${forcesKey}' column of 3 numbers per atom`);
   }
   const out = stringOption(args, 'out', 'model.lsm');
-  checkWritable(out);
+  checkWritable(out, '--out');
   const kind = stringOption(args, 'model', 'linear');
   if (kind !== 'linear' && kind !== 'sparse-kernel') throw new Error(`--model: expected linear or sparse-kernel, got ${JSON.stringify(kind)}`);
   if (kind === 'linear') {
@@ -112,6 +111,12 @@ export async function run(argv: string[]): Promise<void> {
     console.log(`sparse-kernel: zeta ${report.zeta}, sparse points ${report.sparsePoints.join(', ')} (per species)`);
     for (const note of report.notes) console.log(`note: ${note}`);
   }
+  if (features.baseline) {
+    const charges = Object.entries(features.baseline.charges).map(([z, q]) => `${z}:${q > 0 ? '+' : ''}${q}`).join(', ');
+    console.log(`baseline: Ewald of fixed charges ${charges} (e), added to the learned energy; the fit learned the rest`);
+  } else {
+    console.log('baseline: none');
+  }
   console.log(`regularisation: ${report.regularization}`);
   console.log(`train (${report.frames} frames): energy RMSE ${(1000 * report.train.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.train.forceRmse.toFixed(4)} eV/A`);
   console.log(`${report.folds}-fold cross-validation: energy RMSE ${(1000 * report.validation.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.validation.forceRmse.toFixed(4)} eV/A`);
@@ -122,16 +127,6 @@ function choiceOption<T extends string>(args: ParsedArgs, name: string, choices:
   const value = stringOption(args, name, '');
   if (!(choices as readonly string[]).includes(value)) throw new Error(`--${name}: expected ${choices.join(' or ')}, got ${JSON.stringify(value)}`);
   return value as T;
-}
-
-/** Fails before a long fit, not after it, when the model could not be written. */
-function checkWritable(path: string): void {
-  const dir = dirname(resolve(path));
-  try {
-    accessSync(dir, constants.W_OK);
-  } catch {
-    throw new Error(`--out: cannot write ${path}: directory ${dir} does not exist or is not writable`);
-  }
 }
 
 function channelsOption(args: ParsedArgs): { channels?: number | null } {

@@ -1,9 +1,12 @@
 import { serveForceField, describeAddress, type ServeOptions } from '../../ipi/index.js';
-import { atomicNumber, symbolOf } from '../../io/elements.js';
+import { symbolOf } from '../../io/elements.js';
 import { readExtxyz } from '../../io/extxyz.js';
 import { loadModel } from '../../model/index.js';
 import { setNumThreads } from '../../core/threads.js';
 import { helpText, numberOption, parseArgs, stringOption, type CommandSpec } from '../args.js';
+import { parseTypes } from '../species.js';
+
+export { parseTypes };
 
 export const spec: CommandSpec = {
   name: 'ipi',
@@ -35,21 +38,6 @@ export const spec: CommandSpec = {
     { name: 'help', description: 'show this help' },
   ],
 };
-
-/** "Na,Cl,Cl", "11,17", "Nax32,Clx32" → atomic numbers. */
-export function parseTypes(list: string): number[] {
-  const out: number[] = [];
-  for (const item of list.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const m = /^([A-Za-z]+|\d+)(?:[x*](\d+))?$/.exec(item);
-    if (!m) throw new Error(`--types: cannot read ${JSON.stringify(item)} (expected SYMBOL, NUMBER or SYMBOLxCOUNT)`);
-    const z = /^\d+$/.test(m[1]) ? Number(m[1]) : atomicNumber(m[1]);
-    if (z === undefined || z <= 0) throw new Error(`--types: unknown element ${JSON.stringify(m[1])}`);
-    const count = m[2] === undefined ? 1 : Number(m[2]);
-    for (let k = 0; k < count; k++) out.push(z);
-  }
-  if (out.length === 0) throw new Error('--types: empty list');
-  return out;
-}
 
 function formula(types: ArrayLike<number>): string {
   const counts = new Map<number, number>();
@@ -99,6 +87,14 @@ export async function run(argv: string[]): Promise<void> {
 
   if (args.options.has('threads')) setNumThreads(numberOption(args, 'threads', 1, (v) => Number.isInteger(v) && v >= 1));
   const { model } = loadModel(modelPath);
+  // Before connecting: a server would otherwise wait on a client that fails at its first step.
+  const known = model.features.spec.species;
+  const unknown = [...new Set(types!)].filter((z) => !known.includes(z));
+  if (unknown.length) {
+    throw new Error(
+      `${structurePath || '--types'}: species ${unknown.map((z) => `${symbolOf(z)} (${z})`).join(', ')} unknown to ${modelPath} (species ${known.map(symbolOf).join(', ')})`,
+    );
+  }
   say(`lodestone ipi: serving ${modelPath} for ${types!.length} atoms (${formula(types!)}) on ${describeAddress(address)}`);
   const controller = new AbortController();
   const stop = (): void => controller.abort();
