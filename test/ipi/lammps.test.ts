@@ -1,7 +1,7 @@
 // End to end with LAMMPS: plugins/lammps/lammps_ipi.py runs NVE dynamics,
 // fix external asks our i-PI client for energy, forces and virial each step.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,7 +40,21 @@ describe.skipIf(!haveLammps)(`LAMMPS ${probe.stdout?.trim()} (fix external) driv
     const STEPS = 50;
     const name = `lodestone-lammps-${process.pid}`;
     const out = join(dir, 'run.jsonl');
-    const { records, summaryLine, steps } = await serveToPythonDriver([DRIVER, '--unix', name, '--xyz', NACL_XYZ, '--in', INPUT, '--steps', String(STEPS), '--out', out, '--timeout', '60'], model, start, name, out);
+    const log = join(dir, 'log.lammps');
+    const { records, summaryLine, steps, stdout } = await serveToPythonDriver(
+      [DRIVER, '--unix', name, '--xyz', NACL_XYZ, '--in', INPUT, '--steps', String(STEPS), '--out', out, '--timeout', '60', '--log', log, '--thermo', '10'],
+      model,
+      start,
+      name,
+      out,
+    );
+    // LAMMPS's output is the user's: thermo lines every 10 steps and LAMMPS's own log (both were hidden).
+    const lines = stdout.split('\n').filter((l) => /^\s+\d+\s/.test(l));
+    expect(stdout).toMatch(/^\s+Step\s+PotEng\/eV\s+KinEng\/eV\s+TotEng\/eV\s+Press\/bar\s+Volume\/A\^3$/m);
+    expect(lines.map((l) => Number(l.trim().split(/\s+/)[0]))).toEqual([10, 20, 30, 40, 50]);
+    const logText = readFileSync(log, 'utf8');
+    expect(logText).toMatch(/fix ipi all external pf\/callback 1 1/);
+    expect(logText).toMatch(/Step\s+PotEng\s+KinEng\s+TotEng\s+Press\s+Volume/);
     expect(steps).toBe(STEPS + 1);
     const forceRecords = records.filter((r) => r.kind === 'force');
     const thermo = records.filter((r) => r.kind === 'thermo');

@@ -35,7 +35,7 @@ export async function serveToPythonDriver(
   start: { types: ArrayLike<number>; pbc: [boolean, boolean, boolean] },
   name: string,
   out: string,
-): Promise<{ records: Array<Record<string, any>>; summaryLine: string; steps: number }> {
+): Promise<{ records: Array<Record<string, any>>; summaryLine: string; steps: number; stdout: string }> {
   const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '', stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -45,5 +45,5 @@ export async function serveToPythonDriver(
   expect(await exited, stderr).toBe(0);
   expect(summary.end).toBe('exit');
   const records = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
-  return { records, summaryLine: stdout.trim().split('\n').pop()!, steps: summary.steps };
+  return { records, summaryLine: stdout.trim().split('\n').pop()!, steps: summary.steps, stdout };
 }
