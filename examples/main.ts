@@ -1,8 +1,9 @@
 // `npm start`: NVT molecular dynamics of a 216-ion NaCl melt at 1200 K driven
 // by the shipped default potential (fitted on first run), then a short NVE
 // segment; prints steps/s, temperature, the NVE energy drift and the Na-Cl
-// radial distribution function, also written as an SVG plot next to the
-// LAMMPS reference frames' g(r).
+// first shell (mean distance and coordination number, with block-average
+// errors) next to the LAMMPS reference frames', and writes the Na-Cl radial
+// distribution function of both as an SVG plot.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Progress } from '../lib/cli/progress.js';
@@ -21,8 +22,10 @@ import {
 } from '../lib/md/index.js';
 import { lineChart } from '../lib/plot/svg.js';
 import { getNumThreads } from '../lib/core/threads.js';
+import type { System } from '../lib/core/system.js';
 import { DATA_FILE, defaultModel } from './support/default-model.js';
 import { rockSalt } from './support/structures.js';
+import { blockAverage, firstShell, type ShellFrame } from './support/first-shell.js';
 
 const OUT = process.env.LODESTONE_OUT ?? 'lodestone-output';
 const DT = 2; // fs
@@ -57,6 +60,7 @@ async function main(): Promise<void> {
   const rdfBins = { pair: ['Na', 'Cl'] as [string, string], rMax: 6.29, bins: 60 };
   const rdf = new RadialDistribution(rdfBins);
   const temperatures: number[] = [];
+  const sampled: System[] = [];
   const conserved: number[] = [];
   let computeSeconds = 0, stepsDone = 0;
 
@@ -67,7 +71,10 @@ async function main(): Promise<void> {
     if (k === 1) {
       observers.push(
         collect(10, (f) => {
-          if (f.state.step > MELT_STEPS + 250) rdf.accumulate(systemOf(f.state));
+          if (f.state.step > MELT_STEPS + 250) {
+            rdf.accumulate(systemOf(f.state));
+            sampled.push({ positions: Float64Array.from(f.state.positions), types: f.state.types, cell: f.state.cell, pbc: f.state.pbc });
+          }
           temperatures.push(f.temperature);
         }),
       );
@@ -92,11 +99,23 @@ async function main(): Promise<void> {
 
   const md = rdf.result();
   const reference = new RadialDistribution(rdfBins);
-  for (const frame of readFrames(DATA_FILE).slice(0, 200)) reference.accumulate(frameSystem(frame));
+  const referenceFrames = readFrames(DATA_FILE).slice(0, 200).map(frameSystem);
+  for (const frame of referenceFrames) reference.accumulate(frame);
   const ref = reference.result();
-  const peak = (r: Float64Array, g: Float64Array) => r[g.indexOf(Math.max(...g))];
-  let maxDifference = 0;
-  for (let k = 0; k < md.g.length; k++) maxDifference = Math.max(maxDifference, Math.abs(md.g[k] - ref.g[k]));
+  // The shell ends at the first minimum of the reference g(r) after its peak; both runs use that one cutoff.
+  const top = ref.g.indexOf(Math.max(...ref.g));
+  let minimum = top;
+  for (let k = top; k < ref.g.length && ref.r[k] < ref.r[top] + 2; k++) if (ref.g[k] < ref.g[minimum]) minimum = k;
+  const cutoff = ref.r[minimum];
+  const shells = (frames: readonly System[]): ShellFrame[] => frames.map((f) => firstShell(f, 11, 17, cutoff));
+  const stats = (frames: ShellFrame[]) => ({
+    distance: blockAverage(frames.map((f) => f.distance)),
+    coordination: blockAverage(frames.map((f) => f.coordination)),
+  });
+  const ours = stats(shells(sampled));
+  const theirs = stats(shells(referenceFrames));
+  const show = (v: { mean: number; error: number }, digits: number) => `${v.mean.toFixed(digits)} +- ${v.error.toFixed(digits)}`;
+  const differ = (a: { mean: number }, b: { mean: number }) => `${(100 * (a.mean / b.mean - 1)).toFixed(1)} %`;
   const svg = lineChart({
     title: `Na-Cl radial distribution, ${atoms}-ion NaCl melt`,
     xLabel: 'r / A',
@@ -112,7 +131,9 @@ async function main(): Promise<void> {
   console.log(`  speed            ${(stepsDone / computeSeconds).toFixed(1)} steps/s, ${((stepsDone * atoms) / computeSeconds).toFixed(0)} atom-steps/s (dt ${DT} fs)`);
   console.log(`  temperature      ${tMean.toFixed(0)} +- ${tStd.toFixed(0)} K (target 1200 K, Langevin)`);
   console.log(`  NVE drift        ${((1000 * slope) / atoms).toExponential(2)} meV/atom/ps, fluctuation ${((1000 * fluctuation) / atoms).toFixed(3)} meV/atom over ${(NVE_STEPS * DT / 1000).toFixed(1)} ps`);
-  console.log(`  Na-Cl g(r) peak  ${peak(md.r, md.g).toFixed(2)} A (reference ${peak(ref.r, ref.g).toFixed(2)} A), height ${Math.max(...md.g).toFixed(2)} (reference ${Math.max(...ref.g).toFixed(2)}), max |g - g_ref| ${maxDifference.toFixed(2)}`);
+  console.log(`  Na-Cl shell      r < ${cutoff.toFixed(2)} A (first minimum of the reference g(r)); errors: standard errors of 10 block means`);
+  console.log(`    distance       ${show(ours.distance, 3)} A (LAMMPS reference frames ${show(theirs.distance, 3)} A, difference ${differ(ours.distance, theirs.distance)})`);
+  console.log(`    coordination   ${show(ours.coordination, 2)} Cl per Na (reference ${show(theirs.coordination, 2)}, difference ${differ(ours.coordination, theirs.coordination)})`);
   console.log(`  files            ${join(OUT, 'nacl-rdf.svg')}, ${join(OUT, 'nacl-216.xyz')}`);
 }
 
