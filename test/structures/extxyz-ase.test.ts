@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createState, kineticEnergyOf, readExtxyz, writeExtxyz } from '../../lib/index.js';
+import { createState, kineticEnergyOf, readExtxyz, runMD, trajectoryObserver, VelocityVerlet, writeExtxyz } from '../../lib/index.js';
 
 const PYTHON = '/usr/bin/python3';
 const DATA = join(import.meta.dirname, '../../data/nacl-melt-64.xyz');
@@ -68,6 +68,27 @@ print(json.dumps({"energy": a.get_potential_energy(), "forces": a.get_forces().r
     expect(ase.temperature).toBe(1500);
     expect(ase.pbc).toEqual([true, true, true]);
     expect(ase.cell).toEqual(Array.from(start.cell!));
+  });
+
+  it('reads an MD trajectory with the velocities and kinetic energy of every frame (it read 0 K before)', () => {
+    const path = join(dir, 'traj.xyz');
+    const state = createState(start, { temperature: 1300, seed: 11 });
+    const free = { compute: () => ({ energy: -1, forces: new Float64Array(3 * start.types.length) }) };
+    const kinetic: number[] = [];
+    const record = { every: 2, observe: () => void kinetic.push(kineticEnergyOf(state)) };
+    runMD({ forceField: free, state, integrator: new VelocityVerlet({ dt: 1 }), steps: 4, observers: [trajectoryObserver(path, { every: 2 }), record] });
+    const ase = python(
+      `import json, sys
+from ase.io import read
+print(json.dumps([{"kinetic": a.get_kinetic_energy(), "temperature": a.info["temperature"], "energy": a.get_potential_energy()} for a in read(sys.argv[1], ":")], default=lambda o: o.item()))`,
+      path,
+    );
+    expect(ase.length).toBe(3);
+    ase.forEach((frame: { kinetic: number; temperature: number; energy: number }, k: number) => {
+      expect(Math.abs(frame.kinetic - kinetic[k])).toBeLessThan(1e-8 * kinetic[k]);
+      expect(frame.temperature).toBeCloseTo(1300, 6);
+      expect(frame.energy).toBe(-1);
+    });
   });
 
   it('reads what ase.io.write writes: momenta, calculator energy, free energy, forces and stress', () => {
