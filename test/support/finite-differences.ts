@@ -1,6 +1,6 @@
-// The one finite-difference helper of the test suite: every analytic
-// gradient (features, potentials, stress) is checked with it.
-import { cellVolume } from '../../lib/core/system.js';
+// The finite-difference stencil of the test suite. Whole calculators and
+// force fields (every coordinate, strain and cell component) are checked
+// with it through test/support/check-gradients.ts.
 
 export type VectorFunction = (x: Float64Array) => ArrayLike<number> | number;
 
@@ -61,30 +61,6 @@ export function strained(positions: ArrayLike<number>, cell: ArrayLike<number> |
     return out;
   };
   return { positions: apply(positions), cell: cell ? apply(cell) : null };
-}
-
-/**
- * (1/V) dE/d(strain_ab) for every a, b by finite differences, straining
- * positions and cell together: what an analytic stress must equal.
- */
-export function stressByFiniteDifferences(
-  energy: (positions: Float64Array, cell: Float64Array) => number,
-  positions: ArrayLike<number>,
-  cell: ArrayLike<number>,
-  h = 1e-4,
-): Float64Array {
-  const V = cellVolume(cell);
-  const out = new Float64Array(9);
-  for (let a = 0; a < 3; a++) {
-    for (let b = 0; b < 3; b++) {
-      const fd = derivative((e) => {
-        const s = strained(positions, cell, a, b, e[0]);
-        return energy(s.positions, s.cell!);
-      }, [0], 0, h)[0];
-      out[3 * a + b] = fd / V;
-    }
-  }
-  return out;
 }
 
 /** |a - b| / |b|. */
