@@ -290,7 +290,7 @@ describe('molecules: direct sum', () => {
     const a = new Ewald({ charges }).compute(withCell);
     const b = new Ewald({ charges }).compute({ positions: molecule.positions, types: molecule.types });
     expect(a.energy).toBe(b.energy);
-    expect(() => new Ewald({ charges }).compute({ positions: molecule.positions, types: molecule.types }, { stress: true })).toThrow(/stress/);
+    expect(() => new Ewald({ charges }).compute({ positions: molecule.positions, types: molecule.types }, { stress: true })).toThrow(/^stress: the system has no cell \(stress needs a periodic system\)$/);
   });
 });
 
@@ -299,19 +299,19 @@ describe('bad input', () => {
   it('gives clear errors', () => {
     expect(() => new Ewald({ charges: [1, -1] }).compute(system)).toThrow(/2 values but the system has 8 atoms/);
     expect(() => new Ewald({ charges: { 11: 1 } }).compute(system)).toThrow(/no value for atomic number 17/);
-    expect(() => new Ewald({ charges: [1, NaN] })).toThrow(/finite/);
-    expect(() => new Ewald({ charges: { 11: 1, 17: -1 }, accuracy: 0 })).toThrow(/accuracy/);
-    expect(() => new Ewald({ charges: { 11: 1, 17: -1 }, accuracy: 2 })).toThrow(/accuracy/);
-    expect(() => new Ewald({ charges: { 11: 1, 17: -1 }, smearing: -1 })).toThrow(/smearing/);
-    expect(() => new Ewald({ charges: { 11: 1, 17: -1 }, cutoff: 0 })).toThrow(/cutoff/);
-    expect(() => new Ewald({ charges: { 11: 1, 17: -1 }, exponent: 3 as 1 })).toThrow(/exponent/);
-    expect(() => new Ewald({ dispersion: { 11: -1, 17: 2 } })).toThrow(/>= 0/);
-    expect(() => new Ewald({})).toThrow(/charges/);
+    expect(() => new Ewald({ charges: [1, NaN] })).toThrow(/^Ewald: charges\[1\] must be a finite number, got NaN$/);
+    expect(() => new Ewald({ charges: { 11: 1, 17: -1 }, accuracy: 0 })).toThrow(/^Ewald: accuracy must be a number between 1e-15 and 1, got 0$/);
+    expect(() => new Ewald({ charges: { 11: 1, 17: -1 }, accuracy: 2 })).toThrow(/^Ewald: accuracy must be a number between 1e-15 and 1, got 2$/);
+    expect(() => new Ewald({ charges: { 11: 1, 17: -1 }, smearing: -1 })).toThrow(/^Ewald: smearing must be a positive finite number, got -1$/);
+    expect(() => new Ewald({ charges: { 11: 1, 17: -1 }, cutoff: 0 })).toThrow(/^Ewald: cutoff must be a positive finite number, got 0$/);
+    expect(() => new Ewald({ charges: { 11: 1, 17: -1 }, exponent: 3 as 1 })).toThrow(/^Ewald: exponent must be 1 or 6, got 3$/);
+    expect(() => new Ewald({ dispersion: { 11: -1, 17: 2 } })).toThrow(/^Ewald: dispersion\[11\] must be >= 0, got -1$/);
+    expect(() => new Ewald({})).toThrow(/^Ewald: give charges and\/or dispersion coefficients$/);
     expect(() => new Ewald({ charges: [1], typo: 1 } as never)).toThrow(/unknown option 'typo'/);
     const ewald = new Ewald({ charges: { 11: 1, 17: -1 } });
     expect(() => ewald.compute({ ...system, pbc: [true, true, false] })).toThrow(/all three axes/);
     expect(() => ewald.compute({ ...system, cell: [6, 0, 0, 12, 0, 0, 0, 0, 6] })).toThrow(/linearly dependent/);
-    expect(() => new Ewald({ charges: { 11: 1, 17: -1 }, accuracy: 1e-16 })).toThrow(/accuracy/);
+    expect(() => new Ewald({ charges: { 11: 1, 17: -1 }, accuracy: 1e-16 })).toThrow(/^Ewald: accuracy must be a number between 1e-15 and 1, got 1e-16$/);
     expect(() => new Ewald({ charges: [1, -1, 1, -1, 1, -1, 1, -1], smearing: 1, cutoff: 5, kCutoff: 1e4 }).compute(system)).toThrow(
       /k_cutoff.*reciprocal vectors/,
     );

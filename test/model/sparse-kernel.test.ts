@@ -383,12 +383,17 @@ describe('molten NaCl (data/nacl-melt-64.xyz), local features', () => {
     console.log(`melt force RMSE (eV/A), ${train.length} train / ${test.length} test frames: linear ${linear.toFixed(4)}, sparse-kernel ${kernel.toFixed(4)}`);
     expect(train.length).toBe(40);
     expect(test.length).toBe(20);
-    // Measured: linear 0.119, sparse-kernel (M = 100, zeta = 2) 0.138 eV/A, against a force RMS of 0.53 eV/A.
-    // The kernel is not better here (more sparse points or other zeta only
-    // close the gap): with a 4.5 A cutoff both are limited by the long-range
-    // electrostatics no local model sees, so only that it stays close is asserted.
-    expect(linear).toBeLessThan(0.15);
-    expect(kernel).toBeLessThan(1.3 * linear);
+    // The scale is the data's own: the RMS of the held-out reference forces
+    // (0.53 eV/A), the error of predicting zero. Both models must explain at
+    // least 90% of the force variance (RMSE below 0.3 x the RMS; measured:
+    // linear 0.119, sparse-kernel (M = 100, zeta = 2) 0.138 eV/A). The kernel
+    // is not better here: with a 4.5 A cutoff both are limited by the
+    // long-range electrostatics no local model sees.
+    let squares = 0, count = 0;
+    for (const f of test) for (const v of f.forces) (squares += v * v), count++;
+    const forceRms = Math.sqrt(squares / count);
+    expect(linear).toBeLessThan(0.3 * forceRms);
+    expect(kernel).toBeLessThan(0.3 * forceRms);
   }, 180_000);
 });
 

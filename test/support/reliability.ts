@@ -4,6 +4,9 @@
 // Each file prints one summary line: "reliability AREA: N cases tried, 0 crashes".
 import { afterAll, expect } from 'vitest';
 
+/** Messages of errors the JavaScript engine raises on a bug (reading a property of undefined...). */
+export const ENGINE_ERROR = /Cannot read properties of|is not a function|is not iterable|is not defined|Cannot convert undefined|Maximum call stack/;
+
 export class CaseCounter {
   tried = 0;
   crashes = 0;
@@ -18,6 +21,8 @@ export class CaseCounter {
     if (error !== null && !(error instanceof Error)) this.crashes++;
     expect(error, `${label}: expected an Error matching ${message}`).toBeInstanceOf(Error);
     expect((error as Error).message, label).toMatch(message);
+    // a JavaScript engine error that happens to contain the expected words is a crash, not a named error
+    expect((error as Error).message, `${label}: an engine error`).not.toMatch(ENGINE_ERROR);
   }
 
   /** `f` throws an Error whose message matches; then `after` (the next valid call) runs. */
