@@ -102,6 +102,24 @@ export function checkGradients(calculator: FeatureCalculator, system: TestSystem
   // the values do not depend on which gradients were asked for
   expect(block.values).toEqual(reference.values);
 
+  const random = rng(check.seed ?? 7);
+  const dLdx = Float64Array.from({ length: S * P }, () => random() - 0.5);
+  const dot = (column: Float64Array) => {
+    let sum = 0;
+    for (let k = 0; k < column.length; k++) sum += column[k] * dLdx[k];
+    return sum;
+  };
+  // one finite-difference column of the values per coordinate and per strain
+  // component, shared by the gradient tensors and the backward check
+  const needPositions = doPositions || doBackward;
+  const needStrain = doStrain || doBackward;
+  const positionColumns = needPositions
+    ? Array.from({ length: 3 * atoms }, (_, k) => derivative((x) => values(withPositions(system, x)), system.positions, k, h))
+    : [];
+  const strainColumns = needStrain
+    ? Array.from({ length: 9 }, (_, ab) => derivative((e) => values(strainedSystem(system, Math.floor(ab / 3), ab % 3, e[0])), [0], 0, h))
+    : [];
+
   if (doPositions) {
     const g = block.gradients.positions!;
     const dense = new Float64Array(S * atoms * 3 * P);
@@ -111,7 +129,7 @@ export function checkGradients(calculator: FeatureCalculator, system: TestSystem
     }
     const analytic = new Float64Array(S * P * 3 * atoms), fd = new Float64Array(S * P * 3 * atoms);
     for (let k = 0; k < 3 * atoms; k++) {
-      const column = derivative((x) => values(withPositions(system, x)), system.positions, k, h);
+      const column = positionColumns[k];
       const atom = Math.floor(k / 3), xyz = k % 3;
       for (let i = 0; i < S; i++) {
         for (let p = 0; p < P; p++) {
@@ -128,8 +146,7 @@ export function checkGradients(calculator: FeatureCalculator, system: TestSystem
     const g = block.gradients.strain!.values;
     const analytic = new Float64Array(9 * S * P), fd = new Float64Array(9 * S * P);
     for (let ab = 0; ab < 9; ab++) {
-      const a = Math.floor(ab / 3), b = ab % 3;
-      const column = derivative((e) => values(strainedSystem(system, a, b, e[0])), [0], 0, h);
+      const column = strainColumns[ab];
       for (let i = 0; i < S; i++) {
         for (let p = 0; p < P; p++) {
           fd[(ab * S + i) * P + p] = column[i * P + p];
@@ -158,24 +175,12 @@ export function checkGradients(calculator: FeatureCalculator, system: TestSystem
   }
 
   if (doBackward) {
-    const random = rng(check.seed ?? 7);
-    const dLdx = Float64Array.from({ length: S * P }, () => random() - 0.5);
-    const loss = (s: TestSystem) => {
-      const v = values(s);
-      let sum = 0;
-      for (let k = 0; k < v.length; k++) sum += v[k] * dLdx[k];
-      return sum;
-    };
     const out = calculator.backward!(system, dLdx, options);
     expect(out.positions.length).toBe(3 * atoms);
     expect(out.strain.length).toBe(9);
-    const fdPositions = Float64Array.from({ length: 3 * atoms }, (_, k) => derivative((x) => loss(withPositions(system, x)), system.positions, k, h)[0]);
-    errors.backwardPositions = scaledError(out.positions, fdPositions, 'backward positions');
+    errors.backwardPositions = scaledError(out.positions, positionColumns.map(dot), 'backward positions');
     expect(errors.backwardPositions, 'backward dL/dr vs finite differences').toBeLessThan(tolerance);
-    const fdStrain = Float64Array.from({ length: 9 }, (_, ab) =>
-      derivative((e) => loss(strainedSystem(system, Math.floor(ab / 3), ab % 3, e[0])), [0], 0, h)[0],
-    );
-    errors.backwardStrain = scaledError(out.strain, fdStrain, 'backward strain');
+    errors.backwardStrain = scaledError(out.strain, strainColumns.map(dot), 'backward strain');
     expect(errors.backwardStrain, 'backward dL/dstrain vs finite differences').toBeLessThan(tolerance);
   }
   return errors;
