@@ -211,6 +211,31 @@ describe('LODE physics', () => {
     expect(relativeError(extrapolated, reference)).toBeLessThan(3e-4);
   });
 
+  it('for every exponent, a molecule in a growing box approaches the molecular result as L^-p', () => {
+    // The periodic values are checked against pyLODE for p = 0..6 above; the
+    // molecular (real-space) ones are not, so they are tied to them here. The
+    // box adds the images' field beyond the k = 0 term: for p >= 1 that
+    // decays as 1/L^p (p = 3 with a logarithm), so the error shrinks by
+    // (24/32)^p from L = 24 to 32 (measured slopes 0.98, 1.92, 2.61, 4.03,
+    // 5.07, 6.11). A wrong or missing k = 0 term (p = 4..6) would leave an
+    // error of order 1/L^3; a wrong real-space kernel, a constant one.
+    const mol = randomSystem({ seed: 13, atoms: 4, types: [1, 8], box: 2.5, minDistance: 1.0 });
+    const sizes = [24, 32];
+    for (const exponent of [0, 1, 2, 3, 4, 5, 6]) {
+      const lode = new LodeSphericalExpansion(lodeHypers({ exponent, smearing: 1.0, maxRadial: 2, maxAngular: 2, radius: 2.0, kCutoff: 1.6 * Math.PI }));
+      const reference = lode.compute(mol).values;
+      const errors = sizes.map((L) => relativeError(lode.compute({ positions: mol.positions, types: mol.types, cell: [L, 0, 0, 0, L, 0, 0, 0, L] }).values, reference));
+      if (exponent === 0) {
+        // a Gaussian density: the images are exp(-L^2)-small, what is left is the splines' accuracy
+        for (const e of errors) expect(e, 'p = 0').toBeLessThan(1e-6);
+        continue;
+      }
+      const slope = Math.log(errors[0] / errors[1]) / Math.log(sizes[1] / sizes[0]);
+      expect(slope, `p = ${exponent}: errors ${errors.map((e) => e.toExponential(2)).join(', ')}`).toBeGreaterThan(exponent - 0.6);
+      expect(slope, `p = ${exponent}`).toBeLessThan(exponent + 0.6);
+    }
+  });
+
   it('p = 0 equals the local density expansion (Step cutoff, large box) for cells and molecules', () => {
     const smearing = 0.5;
     const lode = new LodeSphericalExpansion(lodeHypers({ exponent: 0, smearing, maxRadial: 3, maxAngular: 3, radius: 2.5, kCutoff: (2.6 * Math.PI) / smearing }));
