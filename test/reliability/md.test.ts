@@ -175,18 +175,13 @@ describe('force fields failing in the middle of a run', () => {
   });
 
   it('atoms driven on top of each other by a huge time step: Error naming the step, not a crash', () => {
+    // 1e7 K and 50 fs steps: atoms meet within 200 steps (at step 73 for this seed)
     const state = createState(argon, { temperature: 1e7, seed: 1 });
-    let error: Error | null = null;
-    counter.tried++;
-    try {
-      runMD({ forceField: lj, state, integrator: new VelocityVerlet({ dt: 50 }), steps: 200 });
-    } catch (e) {
-      error = e as Error;
-    }
-    // either it survives with finite numbers or stops with a named step
-    if (error) expect(error.message).toMatch(/^step \d+: /);
-    else expect(state.positions.every(Number.isFinite)).toBe(true);
-    stillWorks();
+    counter.throws(
+      () => runMD({ forceField: lj, state, integrator: new VelocityVerlet({ dt: 50 }), steps: 200 }),
+      /^step \d+: force field returned a non-finite energy \(NaN\); the run stops here$/,
+      stillWorks,
+    );
   });
 });
 

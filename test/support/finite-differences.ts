@@ -1,5 +1,6 @@
-// The one finite-difference helper of the test suite: every analytic
-// gradient (features, potentials, stress) is checked with it.
+// The finite-difference stencil of the test suite. Whole calculators and
+// force fields (every coordinate, strain and cell component) are checked
+// with it through test/support/check-gradients.ts.
 import { cellVolume } from '../../lib/core/system.js';
 
 export type VectorFunction = (x: Float64Array) => ArrayLike<number> | number;
@@ -63,30 +64,6 @@ export function strained(positions: ArrayLike<number>, cell: ArrayLike<number> |
   return { positions: apply(positions), cell: cell ? apply(cell) : null };
 }
 
-/**
- * (1/V) dE/d(strain_ab) for every a, b by finite differences, straining
- * positions and cell together: what an analytic stress must equal.
- */
-export function stressByFiniteDifferences(
-  energy: (positions: Float64Array, cell: Float64Array) => number,
-  positions: ArrayLike<number>,
-  cell: ArrayLike<number>,
-  h = 1e-4,
-): Float64Array {
-  const V = cellVolume(cell);
-  const out = new Float64Array(9);
-  for (let a = 0; a < 3; a++) {
-    for (let b = 0; b < 3; b++) {
-      const fd = derivative((e) => {
-        const s = strained(positions, cell, a, b, e[0]);
-        return energy(s.positions, s.cell!);
-      }, [0], 0, h)[0];
-      out[3 * a + b] = fd / V;
-    }
-  }
-  return out;
-}
-
 /** |a - b| / |b|. */
 export const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
@@ -95,4 +72,33 @@ export function rmsForceDifference(a: ArrayLike<number>, b: ArrayLike<number>): 
   let s = 0;
   for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
   return Math.sqrt(s / (a.length / 3));
+}
+
+/**
+ * The force scale an Ewald `accuracy` refers to, computed here from its
+ * documented definition (lib/longrange/ewald.ts, EwaldOptions.accuracy) and
+ * not taken from the code under test: |prefactor| c_rms^2 / d^(p+1) with
+ * d = (V/N)^(1/3); prefactor 14.399645 for charges with p = 1, else 1; for
+ * dispersion (p = 6) c_i^2 = C6_i.
+ */
+export function documentedForceScale(
+  options: { charges?: ArrayLike<number> | Readonly<Record<number, number>>; exponent?: number; dispersion?: Readonly<Record<number, number>> },
+  system: { types: ArrayLike<number>; cell: ArrayLike<number> | null },
+): number {
+  const n = system.types.length;
+  const perAtom = (values: ArrayLike<number> | Readonly<Record<number, number>>, i: number) =>
+    'length' in values && typeof values.length === 'number' ? (values as ArrayLike<number>)[i] : (values as Record<number, number>)[system.types[i]];
+  let sumSquares = 0, prefactor: number, exponent: number;
+  if (options.dispersion) {
+    if (options.charges) throw new Error('documentedForceScale: charges and dispersion have one scale each');
+    for (let i = 0; i < n; i++) sumSquares += perAtom(options.dispersion, i);
+    prefactor = 1;
+    exponent = 6;
+  } else {
+    exponent = options.exponent ?? 1;
+    for (let i = 0; i < n; i++) sumSquares += perAtom(options.charges!, i) ** 2;
+    prefactor = exponent === 1 ? 14.399645 : 1;
+  }
+  const d = Math.cbrt(cellVolume(system.cell!) / n);
+  return (prefactor * sumSquares) / n / d ** (exponent + 1);
 }

@@ -1,0 +1,261 @@
+// Success paths of `lodestone fit`, `eval`, `features` and every thermostat
+// and option of `md`, on a few frames of data/nacl-melt-64.xyz. What the
+// commands print or write is recomputed here from the model, the data and
+// the feature set directly, not compared with an earlier run.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FeatureSet, getNumThreads, loadModel, presetFeatures, setNumThreads, type Model } from '../../lib/index.js';
+import { readExtxyz } from '../../lib/io/extxyz.js';
+import { runCli } from '../support/cli.js';
+
+const DATA = fileURLToPath(new URL('../../data/nacl-melt-64.xyz', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'lodestone-cli-commands-'));
+const lines = readFileSync(DATA, 'utf8').split('\n');
+/** The first `n` frames (64 atoms, 66 lines each) of the melt. */
+const firstFrames = (n: number, name: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, lines.slice(0, 66 * n).join('\n') + '\n');
+  return path;
+};
+const FIT = firstFrames(6, 'fit.xyz');
+const EVAL = firstFrames(2, 'eval.xyz');
+const threads = getNumThreads();
+afterAll(() => setNumThreads(threads));
+
+/** Energy (meV/atom) and force (eV/A) errors of `model` on the frames of `path`, computed here. */
+function errors(model: Model, path: string) {
+  let eAbs = 0, eSq = 0, fAbs = 0, fSq = 0, fRef = 0, fCount = 0;
+  const frames = readExtxyz(path);
+  const predictions = frames.map((f) => {
+    const r = model.compute({ positions: f.positions, types: f.types, cell: f.cell, pbc: f.pbc }, { forces: true });
+    const N = f.types.length;
+    const e = (1000 * (r.energy - (f.info.energy as number))) / N;
+    eAbs += Math.abs(e);
+    eSq += e * e;
+    const ref = f.arrays.forces as Float64Array;
+    for (let c = 0; c < 3 * N; c++) {
+      const d = r.forces![c] - ref[c];
+      fAbs += Math.abs(d);
+      fSq += d * d;
+      fRef += ref[c] ** 2;
+      fCount++;
+    }
+    return r.energy;
+  });
+  const n = frames.length;
+  return {
+    predictions,
+    energyMae: eAbs / n,
+    energyRmse: Math.sqrt(eSq / n),
+    forceMae: fAbs / fCount,
+    forceRmse: Math.sqrt(fSq / fCount),
+    forceRms: Math.sqrt(fRef / fCount),
+  };
+}
+
+/** All a successful fit prints on stderr: its memory plan. */
+const FIT_STDERR = /^fit: \d+ parameters, 2 folds, expected peak memory \d+ MiB \(limit [\d.]+ GiB\)$/;
+
+/** A printed number equals `value` to the digits printed. */
+function printed(text: string, value: number, digits: number): void {
+  expect(Math.abs(Number(text) - value), `printed ${text}, recomputed ${value}`).toBeLessThanOrEqual(0.5 * 10 ** -digits * (1 + 1e-9));
+}
+
+describe('lodestone fit, eval, features: success paths', () => {
+  const modelPath = join(dir, 'model.lsm');
+
+  it('fit writes a model whose training errors are the ones it prints', async () => {
+    const r = await runCli(['fit', FIT, '--features', 'local', '--cutoff', '3.5', '--max-radial', '1', '--max-angular', '1', '--folds', '2', '--force-weight', '1', '--out', modelPath]);
+    expect(r.err).toMatch(FIT_STDERR);
+    expect(r.code).toBe(0);
+    expect(existsSync(modelPath)).toBe(true);
+    const { model } = loadModel(modelPath);
+    expect(model.features.spec).toEqual(presetFeatures('local', [11, 17], { cutoff: 3.5, maxRadial: 1, maxAngular: 1, speciesWeights: 'per-species' }));
+    const match = r.out.match(/train \(6 frames\): energy RMSE (\S+) meV\/atom, force RMSE (\S+) eV\/A/);
+    expect(match, r.out).not.toBeNull();
+    const e = errors(model, FIT);
+    printed(match![1], e.energyRmse, 3);
+    printed(match![2], e.forceRmse, 4);
+    // a fit, not a constant: its forces beat predicting zero
+    expect(e.forceRmse).toBeLessThan(e.forceRms);
+    expect(r.out).toMatch(new RegExp(`model written to ${modelPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  });
+
+  it('fit --model sparse-kernel on the multiscale preset with exponents 1,6 succeeds and its printed errors hold', async () => {
+    const out = join(dir, 'kernel.lsm');
+    const r = await runCli([
+      'fit', FIT, '--features', 'multiscale', '--exponents', '1,6', '--cutoff', '3.5', '--max-radial', '1', '--max-angular', '1',
+      '--folds', '2', '--model', 'sparse-kernel', '--sparse-points', '8', '--zeta', '2', '--out', out,
+    ]);
+    expect(r.err).toMatch(FIT_STDERR);
+    expect(r.code).toBe(0);
+    const { model } = loadModel(out);
+    expect(model.features.spec.blocks.map((b) => b.kind)).toEqual(['soap', 'multiscale', 'multiscale']);
+    const match = r.out.match(/train \(6 frames\): energy RMSE (\S+) meV\/atom, force RMSE (\S+) eV\/A/);
+    expect(match, r.out).not.toBeNull();
+    const e = errors(model, FIT);
+    printed(match![1], e.energyRmse, 3);
+    printed(match![2], e.forceRmse, 4);
+  });
+
+  it("eval's per-frame energies and error table are the model's predictions against the file", async () => {
+    const r = await runCli(['eval', modelPath, EVAL]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const { model } = loadModel(modelPath);
+    const e = errors(model, EVAL);
+    const rows = r.out.split('\n').filter((l) => /^\s+\d+\s+64\s/.test(l));
+    expect(rows).toHaveLength(2);
+    rows.forEach((row, k) => printed(row.trim().split(/\s+/)[2], e.predictions[k], 6));
+    const energy = r.out.match(/\| energy \(meV\/atom\) \| (\S+) \| (\S+) \| \|/);
+    const force = r.out.match(/\| force \(eV\/A\) \| (\S+) \| (\S+) \| (\S+) \|/);
+    expect(energy, r.out).not.toBeNull();
+    expect(force, r.out).not.toBeNull();
+    printed(energy![1], e.energyMae, 3);
+    printed(energy![2], e.energyRmse, 3);
+    printed(force![1], e.forceMae, 4);
+    printed(force![2], e.forceRmse, 4);
+    printed(force![3], e.forceRms, 4);
+  });
+
+  it('features --out writes .npy files whose header, shape and data are FeatureSet.compute of every frame', async () => {
+    const out = join(dir, 'features');
+    const r = await runCli(['features', EVAL, '--features', 'local', '--cutoff', '3.5', '--out', out]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const features = new FeatureSet(presetFeatures('local', [11, 17], { cutoff: 3.5 }));
+    const frames = readExtxyz(EVAL);
+    const expected = frames.map((f) => features.compute({ positions: f.positions, types: f.types, cell: f.cell, pbc: f.pbc }).values);
+    const values = readNpy(join(out, 'values.npy'));
+    expect(values.descr).toBe('<f8');
+    expect(values.fortranOrder).toBe(false);
+    expect(values.shape).toEqual([128, features.dimension]);
+    const data = new Float64Array(values.data.buffer, values.data.byteOffset, values.data.byteLength / 8);
+    expect(Array.from(data)).toEqual(expected.flatMap((x) => Array.from(x)));
+    const samples = readNpy(join(out, 'samples.npy'));
+    expect(samples.descr).toBe('<i4');
+    expect(samples.shape).toEqual([128, 2]);
+    const ints = new Int32Array(samples.data.buffer, samples.data.byteOffset, samples.data.byteLength / 4);
+    expect(Array.from(ints)).toEqual(Array.from({ length: 128 }, (_, r) => [Math.floor(r / 64), r % 64]).flat());
+  });
+});
+
+/** Minimal .npy (format 1.0) reader written from the NumPy format description. */
+function readNpy(path: string): { descr: string; fortranOrder: boolean; shape: number[]; data: Uint8Array } {
+  const bytes = readFileSync(path);
+  expect(bytes.subarray(0, 6).toString('latin1')).toBe('\x93NUMPY');
+  expect([bytes[6], bytes[7]]).toEqual([1, 0]);
+  const headerLength = bytes.readUInt16LE(8);
+  expect((10 + headerLength) % 64).toBe(0);
+  const header = bytes.subarray(10, 10 + headerLength).toString('latin1');
+  expect(header.endsWith('\n')).toBe(true);
+  const descr = header.match(/'descr':\s*'([^']+)'/)![1];
+  const fortranOrder = header.match(/'fortran_order':\s*(True|False)/)![1] === 'True';
+  const shape = header.match(/'shape':\s*\(([^)]*)\)/)![1].split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  const data = new Uint8Array(bytes.subarray(10 + headerLength));
+  const itemSize = Number(descr.slice(2));
+  expect(data.length).toBe(shape.reduce((a, b) => a * b, 1) * itemSize);
+  return { descr, fortranOrder, shape, data };
+}
+
+describe('lodestone md: every thermostat and option', () => {
+  const modelPath = join(dir, 'md-model.lsm');
+  const START = firstFrames(1, 'start.xyz');
+  const thermo = (out: string) =>
+    out
+      .split('\n')
+      .filter((l) => /^\s*\d+\s+[\d.]+\s+[-\d.]+\s+[-\d.]+\s+[-\d.]+\s+[-\d.]+\s+[-\d.]+\s*$/.test(l))
+      .map((l) => l.trim().split(/\s+/).map(Number));
+
+  /** Largest |E_tot(t) - E_tot(0)| of an NVE run with time step dt. */
+  async function nveDrift(dt: number, steps: number, name: string): Promise<number> {
+    const traj = join(dir, name);
+    const r = await runCli(['md', modelPath, START, '--dt', String(dt), '--steps', String(steps), '--temperature', '1100', '--seed', '4', '--traj', traj, '--traj-every', String(steps / 4), '--thermo-every', String(steps / 4), '--threads', '1', '--quiet']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/integrator: type=verlet dt=/);
+    // E_tot from the trajectory: the model's energy of each frame (recomputed) and 1/2 m v^2
+    const { model } = loadModel(modelPath);
+    const AMU_A2_PER_FS2_IN_EV = 103.642696; // 1 amu A^2 / fs^2 in eV (CODATA)
+    const mass = { 11: 22.98976928, 17: 35.453 } as Record<number, number>;
+    const totals = readExtxyz(traj).map((f) => {
+      const r = model.compute({ positions: f.positions, types: f.types, cell: f.cell, pbc: f.pbc }, { forces: false });
+      expect(f.info.energy).toBe(r.energy);
+      const v = f.arrays.velocities as Float64Array;
+      let kinetic = 0;
+      for (let i = 0; i < f.types.length; i++) kinetic += 0.5 * mass[f.types[i]] * (v[3 * i] ** 2 + v[3 * i + 1] ** 2 + v[3 * i + 2] ** 2);
+      return r.energy + kinetic * AMU_A2_PER_FS2_IN_EV;
+    });
+    expect(totals).toHaveLength(5);
+    return Math.max(...totals.map((e) => Math.abs(e - totals[0])));
+  }
+
+  it('setup: a small local model', async () => {
+    const r = await runCli(['fit', FIT, '--features', 'local', '--cutoff', '3.5', '--max-radial', '1', '--max-angular', '1', '--folds', '2', '--force-weight', '1', '--out', modelPath]);
+    expect(r.code, r.err).toBe(0);
+  });
+
+  it('--thermostat none (velocity Verlet): the total energy error shrinks as dt^2', async () => {
+    setNumThreads(1);
+    const coarse = await nveDrift(2, 16, 'nve-2.xyz');
+    const fine = await nveDrift(1, 32, 'nve-1.xyz');
+    expect(coarse).toBeGreaterThan(0);
+    console.log(`NVE energy error: dt 2 fs ${coarse.toExponential(2)} eV, dt 1 fs ${fine.toExponential(2)} eV (ratio ${(coarse / fine).toFixed(2)})`);
+    // second order: halving dt divides the energy error by about 4
+    expect(coarse / fine).toBeGreaterThan(2.5);
+    expect(coarse / fine).toBeLessThan(6);
+  });
+
+  it('--thermostat csvr --tau: heats towards the target while its conserved quantity stays put', async () => {
+    const r = await runCli(['md', modelPath, START, '--thermostat', 'csvr', '--temperature', '3000', '--tau', '5', '--dt', '1', '--steps', '30', '--seed', '2', '--resample-velocities', '--thermo-every', '10', '--threads', '1', '--quiet']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/integrator: type=csvr dt=1 temperature=3000 tau=5/);
+    expect(r.out).toMatch(/Maxwell-Boltzmann velocities at 3000 K \(seed 2\)/);
+    const rows = thermo(r.out); // step, time, T, E_pot, E_kin, E_tot, conserved
+    expect(rows.map((row) => row[0])).toEqual([0, 10, 20, 30]);
+    const totalChange = Math.max(...rows.map((row) => Math.abs(row[5] - rows[0][5])));
+    const conservedChange = Math.max(...rows.map((row) => Math.abs(row[6] - rows[0][6])));
+    // the thermostat exchanges energy (the total moves) and books it in the conserved quantity
+    expect(totalChange).toBeGreaterThan(0.1);
+    expect(conservedChange).toBeLessThan(0.05 * totalChange);
+  });
+
+  it('--fixed, --wrap, --checkpoint-every: fixed atoms stay, positions wrap into the cell, checkpoints are written', async () => {
+    const traj = join(dir, 'fixed.xyz');
+    const checkpoint = join(dir, 'fixed.json');
+    const r = await runCli([
+      'md', modelPath, START, '--thermostat', 'langevin', '--temperature', '1100', '--friction', '0.05', '--dt', '2', '--steps', '8',
+      '--fixed', '0,5,63', '--wrap', '--traj', traj, '--traj-every', '4', '--checkpoint', checkpoint, '--checkpoint-every', '4', '--thermo-every', '4', '--frame', '0', '--quiet',
+    ]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const start = readExtxyz(START)[0];
+    const frames = readExtxyz(traj);
+    expect(frames.map((f) => f.info.step)).toEqual([0, 4, 8]);
+    for (const f of frames) {
+      for (const i of [0, 5, 63]) {
+        // a fixed atom keeps its position (up to the wrap, by whole cell vectors) and has no velocity
+        const v = f.arrays.velocities as Float64Array;
+        expect([v[3 * i], v[3 * i + 1], v[3 * i + 2]]).toEqual([0, 0, 0]);
+        for (let x = 0; x < 3; x++) {
+          const d = (f.positions[3 * i + x] - start.positions[3 * i + x]) / 12.6;
+          expect(Math.abs(d - Math.round(d))).toBeLessThan(1e-12);
+        }
+      }
+      // the cell is cubic, 12.6 A: wrapped coordinates lie in [0, 12.6)
+      for (const p of f.positions) {
+        expect(p).toBeGreaterThanOrEqual(0);
+        expect(p).toBeLessThan(12.6);
+      }
+    }
+    const moved = frames[2].positions.some((p, k) => Math.abs(p - frames[0].positions[k]) > 1e-6);
+    expect(moved).toBe(true);
+    const saved = JSON.parse(readFileSync(checkpoint, 'utf8'));
+    expect(saved.step).toBe(8);
+    expect(saved.fixed).toEqual([0, 5, 63]);
+  });
+});
