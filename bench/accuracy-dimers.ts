@@ -17,10 +17,12 @@ import {
   fitSparseKernelModel,
   DEFAULT_FIELD,
   FIELDS,
+  learnedChargesBaseline,
   localHypers,
   lodeHypers,
   presetFeatures,
   type PresetName,
+  type FeatureSetSpec,
   type PresetOptions,
   type TrainingFrame,
 } from '../lib/index.js';
@@ -28,6 +30,7 @@ import { lineChart } from '../lib/plot/svg.js';
 import {
   CLASSES,
   dimerOf,
+  dimerSystem,
   extrapolationSplit,
   heldOutPairs,
   interpolationSplit,
@@ -55,9 +58,19 @@ export interface ModelConfig {
   fit: (train: TrainingFrame[], options: ModelOptions) => ForceField;
 }
 
-function linear(preset: PresetName) {
+/**
+ * The preset plus, with `charges`, the electrostatics of charges learned
+ * from the data's per-atom charges (a smaller local basis for the charges).
+ */
+function features(preset: PresetName, o: ModelOptions, charges: boolean): FeatureSetSpec {
+  const spec = presetFeatures(preset, o.species, o.hypers);
+  if (!charges) return spec;
+  return { ...spec, baseline: learnedChargesBaseline(o.hypers) };
+}
+
+function linear(preset: PresetName, charges = false) {
   return (train: TrainingFrame[], o: ModelOptions): ForceField => {
-    const { model, report } = fitLinearModel(presetFeatures(preset, o.species, o.hypers), train);
+    const { model, report } = fitLinearModel(features(preset, o, charges), train);
     o.log(`regularisation ${report.regularization.toExponential(0)}`);
     return model;
   };
@@ -77,6 +90,8 @@ export const MODELS: ModelConfig[] = [
   { name: 'multiscale', baseline: 'local', fit: linear('multiscale') },
   { name: 'local-kernel', fit: kernel('local') },
   { name: 'multiscale-kernel', baseline: 'local-kernel', fit: kernel('multiscale') },
+  { name: 'local-charges', baseline: 'local', fit: linear('local', true) },
+  { name: 'multiscale-charges', baseline: 'local', fit: linear('multiscale', true) },
 ];
 
 const PROTOCOLS = ['interpolation', 'extrapolation', 'pairs'] as const;
@@ -135,8 +150,8 @@ interface Prediction {
 }
 
 function predict(model: ForceField, d: Dimer): Prediction {
-  const r = model.compute(frameSystem(d.frame), { forces: true });
-  const [a, b] = monomers(d.frame, d.atomsA);
+  const r = model.compute(dimerSystem(d), { forces: true });
+  const [a, b] = monomers(d.frame, d.atomsA, d.charges);
   const binding = r.energy - model.compute(a).energy - model.compute(b).energy;
   return { energy: r.energy, binding, forces: r.forces! };
 }
@@ -194,10 +209,11 @@ function metrics(items: { d: Dimer; p: Prediction; far: boolean }[]): Metrics {
 function training(dimers: Dimer[], groupBy: 'curve' | 'pair'): TrainingFrame[] {
   const groupOf = (d: Dimer) => (groupBy === 'pair' ? d.pair : `${d.pair}/${d.orientation}`);
   const frames: TrainingFrame[] = dimers.map((d) => ({
-    system: frameSystem(d.frame),
+    system: dimerSystem(d),
     energy: d.energy,
     forces: d.forces,
     group: groupOf(d),
+    ...(d.frame.arrays.charges instanceof Float64Array ? { charges: d.frame.arrays.charges } : {}),
   }));
   const seen = new Set<string>();
   for (const d of dimers) {
@@ -205,7 +221,7 @@ function training(dimers: Dimer[], groupBy: 'curve' | 'pair'): TrainingFrame[] {
     if (seen.has(curve)) continue;
     seen.add(curve);
     const group = groupOf(d);
-    monomers(d.frame, d.atomsA).forEach((system, k) => frames.push({ system, energy: d.monomerEnergies[k], group }));
+    monomers(d.frame, d.atomsA, d.charges).forEach((system, k) => frames.push({ system, energy: d.monomerEnergies[k], group }));
   }
   return frames;
 }

@@ -24,3 +24,4 @@ export * from './md/index.js';
 export { serveForceField, MessageDecoder as IpiMessageDecoder, encodeMessage as encodeIpiMessage, IpiProtocolError, CODATA2014 } from './ipi/index.js';
 export type { ServeOptions as IpiServeOptions, ServeSummary as IpiServeSummary, StepInfo as IpiStepInfo, Message as IpiMessage } from './ipi/index.js';
 export { Ewald, COULOMB_CONSTANT, type EwaldOptions, type EwaldParameters, type PerAtomValues } from './longrange/ewald.js';
+export { smearedCoulomb, erf, type SmearedCoulombResult } from './longrange/smeared-coulomb.js';

@@ -21,6 +21,8 @@ export interface Dimer {
   bindingEnergy: number;
   /** Total energies of the two rigid monomers alone (eV). */
   monomerEnergies: [number, number];
+  /** Net charges of the two molecules (e). */
+  charges: [number, number];
   forces: Float64Array;
 }
 
@@ -56,6 +58,7 @@ export function dimerOf(frame: Frame, index: number): Dimer {
     energy: num(frame, 'energy', index),
     bindingEnergy: num(frame, 'binding_energy', index),
     monomerEnergies: [num(frame, 'energyA', index), num(frame, 'energyB', index)],
+    charges: [num(frame, 'chargeA', index), num(frame, 'chargeB', index)],
     forces,
   };
 }
@@ -84,15 +87,24 @@ export function isFar(positions: ArrayLike<number>, atomsA: number, cutoff: numb
   return closestIntermolecular(positions, atomsA) > cutoff + 1;
 }
 
-/** The two molecules of a dimer as separate systems in vacuum, in place (not recentred). */
-export function monomers(frame: Pick<Frame, 'positions' | 'types'>, atomsA: number): [System, System] {
-  const cut = (from: number, to: number): System => ({
+/**
+ * The two molecules of a dimer as separate systems in vacuum, in place (not
+ * recentred), with their net charges when given.
+ */
+export function monomers(frame: Pick<Frame, 'positions' | 'types'>, atomsA: number, charges?: [number, number]): [System, System] {
+  const cut = (from: number, to: number, k: number): System => ({
     positions: frame.positions.slice(3 * from, 3 * to),
     types: frame.types.slice(from, to),
     cell: null,
     pbc: [false, false, false],
+    ...(charges ? { charge: charges[k] } : {}),
   });
-  return [cut(0, atomsA), cut(atomsA, frame.types.length)];
+  return [cut(0, atomsA, 0), cut(atomsA, frame.types.length, 1)];
+}
+
+/** The dimer as a system in vacuum with its total charge. */
+export function dimerSystem(d: Pick<Dimer, 'frame' | 'charges'>): System {
+  return { positions: d.frame.positions, types: d.frame.types, cell: null, pbc: [false, false, false], charge: d.charges[0] + d.charges[1] };
 }
 
 export interface Split<T> {

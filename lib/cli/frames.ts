@@ -4,7 +4,8 @@ import type { TrainingFrame } from '../model/training.js';
 import type { System } from '../core/system.js';
 
 export function frameSystem(frame: Frame): System {
-  return { positions: frame.positions, types: frame.types, cell: frame.cell, pbc: frame.pbc };
+  const charge = frame.info.charge;
+  return { positions: frame.positions, types: frame.types, cell: frame.cell, pbc: frame.pbc, ...(typeof charge === 'number' ? { charge } : {}) };
 }
 
 export function readFrames(path: string): Frame[] {
@@ -23,11 +24,23 @@ export function references(frame: Frame, energyKey: string, forcesKey: string): 
   };
 }
 
-export function trainingFrames(path: string, frames: Frame[], energyKey: string, forcesKey: string, groupKey?: string): TrainingFrame[] {
+export function trainingFrames(
+  path: string,
+  frames: Frame[],
+  energyKey: string,
+  forcesKey: string,
+  groupKey?: string,
+  chargesKey?: string,
+): TrainingFrame[] {
   return frames.map((frame, k) => {
     const ref = references(frame, energyKey, forcesKey);
     if (ref.energy === undefined) throw new Error(`${path}: frame ${k} has no '${energyKey}' energy (use --energy-key)`);
     const training: TrainingFrame = { system: frameSystem(frame), energy: ref.energy, forces: ref.forces };
+    if (chargesKey !== undefined) {
+      const charges = frame.arrays[chargesKey];
+      // Frames without the column (isolated molecules given by energy only) still train the energy.
+      if (charges instanceof Float64Array && charges.length === frame.types.length) training.charges = charges;
+    }
     if (groupKey !== undefined) {
       // Several keys (pair,orientation) group by their values together: one binding curve.
       training.group = groupKey

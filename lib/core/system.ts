@@ -14,6 +14,11 @@ export interface System {
   types: NumberArray;
   cell?: NumberArray | readonly Vec3[] | null;
   pbc?: boolean | readonly [boolean, boolean, boolean] | readonly boolean[];
+  /**
+   * Total charge (e), when known: models with learned charges shift them to
+   * add up to it (extended XYZ: info key `charge`). Ignored by everything else.
+   */
+  charge?: number;
 }
 
 /**
@@ -56,8 +61,8 @@ function flatten(value: NumberArray | readonly Vec3[], where: string): Float64Ar
 export function toNativeSystem(system: System, where = 'system'): NativeSystem {
   if (typeof system !== 'object' || system === null) throw new Error(`${where}: expected an object {positions, types, cell?, pbc?}`);
   for (const key of Object.keys(system)) {
-    if (!['positions', 'types', 'cell', 'pbc'].includes(key) && !FRAME_FIELDS.includes(key)) {
-      throw new Error(`${where}.${key}: unknown field; a system has positions, types, cell and pbc (and a frame of readExtxyz ${FRAME_FIELDS.join(', ')})`);
+    if (!['positions', 'types', 'cell', 'pbc', 'charge'].includes(key) && !FRAME_FIELDS.includes(key)) {
+      throw new Error(`${where}.${key}: unknown field; a system has positions, types, cell, pbc and charge (and a frame of readExtxyz ${FRAME_FIELDS.join(', ')})`);
     }
   }
   if (system.positions === undefined) throw new Error(`${where}.positions: missing`);
@@ -111,7 +116,10 @@ export function toNativeSystem(system: System, where = 'system'): NativeSystem {
     pbc = [system.pbc[0], system.pbc[1], system.pbc[2]] as [boolean, boolean, boolean];
   }
   if (!cell && pbc.some((b) => b)) throw new Error(`${where}.pbc: periodic boundary conditions need a cell`);
-  return { positions, types, cell, pbc };
+  if (system.charge !== undefined && (typeof system.charge !== 'number' || !Number.isFinite(system.charge))) {
+    throw new Error(`${where}.charge: expected the total charge as a finite number (e), got ${JSON.stringify(system.charge)}`);
+  }
+  return { positions, types, cell, pbc, ...(system.charge !== undefined ? { charge: system.charge } : {}) };
 }
 
 /** Sorted unique atomic numbers present in the systems. */

@@ -1,12 +1,17 @@
-// Optional physics baseline of a model: Ewald electrostatics of fixed
-// per-species charges, added to the learned energy (off unless declared).
-// Fits then learn the residual, which for ionic systems is short-ranged.
+// Optional physics baseline of a model, added to the learned energy (off
+// unless declared): Ewald electrostatics of fixed per-species charges, or the
+// electrostatics of charges learned from the local environment
+// (charge-model.ts). Fits then learn the residual, which is short-ranged
+// when the baseline holds the charges' interaction.
 import { Ewald } from '../longrange/ewald.js';
 import type { ForceFieldResult } from '../core/forcefield.js';
 import type { NativeSystem } from '../native/types.js';
 import type { TrainingFrame } from './training-frame.js';
+import { ChargeModel, type ChargeBaselineSpec } from './charge-model.js';
 
-export interface BaselineSpec {
+export type BaselineSpec = EwaldBaselineSpec | ChargeBaselineSpec;
+
+export interface EwaldBaselineSpec {
   kind: 'ewald';
   /** Charge (e) of every species, by atomic number as a string key (JSON). */
   charges: Record<string, number>;
@@ -15,26 +20,45 @@ export interface BaselineSpec {
 }
 
 export class Baseline {
-  private readonly ewald: Ewald;
+  private readonly ewald: Ewald | null = null;
+  /** The learned-charge model of a 'charges' baseline. */
+  readonly charges: ChargeModel | null = null;
 
   constructor(readonly spec: BaselineSpec, species: number[]) {
-    if (typeof spec !== 'object' || spec === null || spec.kind !== 'ewald') {
-      throw new Error(`features.baseline.kind: expected 'ewald', got ${JSON.stringify((spec as { kind?: unknown } | null)?.kind)}`);
+    const kind = typeof spec === 'object' && spec !== null ? (spec as { kind?: unknown }).kind : undefined;
+    if (kind === 'charges') {
+      this.charges = new ChargeModel(spec as ChargeBaselineSpec, species);
+      return;
     }
+    if (kind !== 'ewald') {
+      throw new Error(`features.baseline.kind: expected 'ewald' or 'charges', got ${JSON.stringify(kind)}`);
+    }
+    const ewaldSpec = spec as EwaldBaselineSpec;
     const charges: Record<number, number> = {};
     for (const z of species) {
-      const q = spec.charges?.[String(z)];
+      const q = ewaldSpec.charges?.[String(z)];
       if (typeof q !== 'number' || !Number.isFinite(q)) {
         throw new Error(`features.baseline.charges: expected a charge (e) for atomic number ${z}, got ${JSON.stringify(q)}`);
       }
       charges[z] = q;
     }
-    this.ewald = new Ewald({ charges, accuracy: spec.accuracy ?? 1e-6 });
+    this.ewald = new Ewald({ charges, accuracy: ewaldSpec.accuracy ?? 1e-6 });
+  }
+
+  /** Learns what the baseline learns (the charges of a 'charges' baseline) from the training frames; a no-op otherwise. */
+  learn(frames: readonly TrainingFrame[], systems: readonly NativeSystem[]): void {
+    if (!this.charges || this.charges.fitted) return;
+    const data = frames.flatMap((f, k) => (f.charges ? [{ system: systems[k], charges: f.charges, group: f.group }] : []));
+    if (data.length === 0) {
+      throw new Error("features.baseline: a 'charges' baseline learns from per-atom reference charges, and no training frame has `charges`");
+    }
+    this.charges.fit(data);
   }
 
   /** Energy, forces and the strain derivative dE/deps of the baseline. */
   evaluate(system: NativeSystem, strain: boolean): { energies: Float64Array; forces: Float64Array; dEdStrain: Float64Array | null } {
-    const r: ForceFieldResult = this.ewald.compute(system, { forces: true, perAtom: true, stress: strain });
+    if (this.charges) return { ...this.charges.evaluate(system), dEdStrain: null };
+    const r: ForceFieldResult = this.ewald!.compute(system, { forces: true, perAtom: true, stress: strain });
     return { energies: r.energies!, forces: r.forces!, dEdStrain: strain ? r.virial!.map((v) => -v) : null };
   }
 
@@ -52,6 +76,6 @@ export class Baseline {
     let e = 0;
     for (const v of b.energies) e += v;
     const forces = frame.forces ? Float64Array.from(frame.forces, (f, k) => f - b.forces[k]) : undefined;
-    return { system: frame.system, energy: frame.energy - e, forces };
+    return { ...frame, energy: frame.energy - e, forces };
   }
 }

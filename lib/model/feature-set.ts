@@ -156,7 +156,11 @@ export class FeatureSet {
   residualFrames(frames: readonly TrainingFrame[]): TrainingFrame[] {
     const baseline = this.baseline;
     if (!baseline) return [...frames];
-    return frames.map((frame, k) => baseline.residual(frame, toNativeSystem(frame.system, `frames[${k}].system`)));
+    const systems = frames.map((frame, k) => toNativeSystem(frame.system, `frames[${k}].system`));
+    // A baseline that learns (charges) learns first; its spec then holds what it learned.
+    baseline.learn(frames, systems);
+    this.spec.baseline = baseline.spec;
+    return frames.map((frame, k) => baseline.residual(frame, systems[k]));
   }
 
   get dimension(): number {

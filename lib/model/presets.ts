@@ -3,6 +3,7 @@
 // Grisafi, Nigam & Ceriotti, at the same local cutoff.
 import type { LodeSphericalExpansionHypers, SphericalExpansionHypers } from '../core/hypers.js';
 import type { BlockSpec, FeatureSetSpec, SpeciesWeights } from './feature-set.js';
+import type { ChargeBaselineSpec } from './charge-model.js';
 
 export interface PresetOptions {
   /** Local cutoff (A). Default 4.5. */
@@ -94,4 +95,14 @@ export function presetFeatures(name: PresetName, species: number[], options: Pre
     ...(channels === null ? {} : { contraction: { channels } }),
     ...(options.speciesWeights ? { speciesWeights: options.speciesWeights } : {}),
   };
+}
+
+/**
+ * Baseline of learned charges (fitted to the training frames' per-atom
+ * charges): a smaller local basis than the energy's (max_radial 3,
+ * max_angular 2; a charge is a simpler function of the environment) at the
+ * same cutoff, Gaussian charges 1 A wide. Add it as `baseline` of a preset.
+ */
+export function learnedChargesBaseline(options: PresetOptions = {}): ChargeBaselineSpec {
+  return { kind: 'charges', hypers: localHypers({ ...options, maxRadial: 3, maxAngular: 2 }), smearing: 1 };
 }

@@ -15,4 +15,6 @@ export interface TrainingFrame {
    * that is new to the model rather than on near-copies of training frames.
    */
   group?: string | number;
+  /** Reference partial charges (e), one per atom: what a 'charges' baseline learns from. */
+  charges?: ArrayLike<number>;
 }

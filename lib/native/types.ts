@@ -8,6 +8,8 @@ export interface NativeSystem {
   types: Int32Array;
   cell: Float64Array | null;
   pbc: [boolean, boolean, boolean];
+  /** Total charge (e) when given (read by learned-charge baselines only, not by the addon). */
+  charge?: number;
 }
 
 export interface NativeExpansionHypers {

@@ -137,9 +137,10 @@ describe('lodestone fit, eval, features: success paths', () => {
     expect(Array.from(data)).toEqual(expected.flatMap((x) => Array.from(x)));
     const samples = readNpy(join(out, 'samples.npy'));
     expect(samples.descr).toBe('<i4');
-    expect(samples.shape).toEqual([128, 2]);
+    expect(samples.shape).toEqual([128, 3]);
     const ints = new Int32Array(samples.data.buffer, samples.data.byteOffset, samples.data.byteLength / 4);
-    expect(Array.from(ints)).toEqual(Array.from({ length: 128 }, (_, r) => [Math.floor(r / 64), r % 64]).flat());
+    // (frame, atom, atomic number)
+    expect(Array.from(ints)).toEqual(Array.from({ length: 128 }, (_, r) => [Math.floor(r / 64), r % 64, frames[Math.floor(r / 64)].types[r % 64]]).flat());
   });
 });
 
@@ -257,5 +258,43 @@ describe('lodestone md: every thermostat and option', () => {
     const saved = JSON.parse(readFileSync(checkpoint, 'utf8'));
     expect(saved.step).toBe(8);
     expect(saved.fixed).toEqual([0, 5, 63]);
+  });
+});
+
+describe('lodestone fit --learn-charges', () => {
+  // Two chloride + ammonium curves of the GFN2-xTB dimers: per-atom charges in a 'charges' column.
+  const XTB = fileURLToPath(new URL('../../data/xtb-dimers.xyz', import.meta.url));
+  const frames = readExtxyz(XTB).filter((f) => f.info.pair === 'chloride+ammonium' && (f.info.orientation as number) <= 1);
+  const path = join(dir, 'ion-pairs.xyz');
+  writeFileSync(
+    path,
+    frames
+      .map((f) => {
+        const rows = Array.from(f.types, (z, i) => `${z === 1 ? 'H' : z === 7 ? 'N' : 'Cl'} ${[0, 1, 2].map((x) => f.positions[3 * i + x]).join(' ')} ${(f.arrays.charges as Float64Array)[i]}`);
+        return `${f.types.length}\nProperties=species:S:1:pos:R:3:charges:R:1 energy=${f.info.energy} orientation=${f.info.orientation} charge=0 pbc="F F F"\n${rows.join('\n')}`;
+      })
+      .join('\n') + '\n',
+  );
+
+  it('fits the charges, says so, and the model predicts charges that add up to the frame charge', async () => {
+    const out = join(dir, 'charges.lsm');
+    const r = await runCli(['fit', path, '--features', 'local', '--cutoff', '3', '--max-radial', '2', '--max-angular', '1', '--learn-charges', 'charges', '--group-key', 'orientation', '--folds', '2', '--out', out]);
+    expect(r.err).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/baseline: electrostatics of charges learned from the data's per-atom charges/);
+    const model = loadModel(out).model;
+    const charges = model.features.baseline!.charges!;
+    const f = frames[0];
+    const q = charges.charges({ positions: f.positions, types: Int32Array.from(f.types), cell: null, pbc: [false, false, false], charge: 0 }).charges;
+    expect(Math.abs(q.reduce((a, b) => a + b, 0))).toBeLessThan(1e-12);
+    // Chloride is the anion: its learned charge is close to the reference's.
+    const cl = f.types.indexOf(17);
+    expect(Math.abs(q[cl] - (f.arrays.charges as Float64Array)[cl])).toBeLessThan(0.2);
+  });
+
+  it('refuses a charges column that no frame has, before fitting', async () => {
+    const r = await runCli(['fit', path, '--features', 'local', '--learn-charges', 'q', '--out', join(dir, 'x.lsm')]);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/--learn-charges: no frame of .* has a per-atom 'q' column of one number per atom/);
   });
 });

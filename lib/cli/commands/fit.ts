@@ -1,6 +1,6 @@
 import { fitLinearModel, fitSparseKernelModel, saveModel, SPECIES_WEIGHTS, type FitOptions, type SpeciesWeights } from '../../model/index.js';
 import { formatBytes } from '../../model/training.js';
-import { DEFAULT_FIELD, FIELDS, presetFeatures, PRESETS, type PresetName } from '../../model/presets.js';
+import { DEFAULT_FIELD, FIELDS, learnedChargesBaseline, presetFeatures, PRESETS, type PresetName } from '../../model/presets.js';
 import { helpText, numberOption, parseArgs, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
 import { readFrames, speciesOf, trainingFrames } from '../frames.js';
 import { checkWritable } from '../output.js';
@@ -38,6 +38,12 @@ export const spec: CommandSpec = {
     { name: 'species-weights', value: 'KIND', description: 'per-species | shared (one weight vector for all centres, per-species offsets)', default: 'per-species' },
     { name: 'max-memory', value: 'GB', description: 'refuse a fit whose estimated peak memory exceeds this (GiB)', default: 'half the RAM' },
     { name: 'frames', value: 'N', description: 'use only the first N frames' },
+    {
+      name: 'learn-charges',
+      value: 'KEY',
+      description:
+        "add the electrostatics of charges learned from this per-atom column of reference charges (e), e.g. 'charges'; molecules only; the frames' info 'charge' is their total charge",
+    },
     { name: 'baseline-charges', value: 'Z:Q,...', description: 'add an Ewald baseline with these fixed charges (e), e.g. 11:1,17:-1; the model learns the rest' },
     { name: 'help', description: 'show this help' },
   ],
@@ -61,10 +67,18 @@ export async function run(argv: string[]): Promise<void> {
     ...(args.options.has('field') ? { field: choiceOption(args, 'field', FIELDS) } : {}),
     speciesWeights: speciesWeightsOption(args),
   });
+  if (args.options.has('baseline-charges') && args.options.has('learn-charges')) {
+    throw new Error('--learn-charges and --baseline-charges: choose one baseline');
+  }
   if (args.options.has('baseline-charges')) features.baseline = { kind: 'ewald', charges: parseCharges(stringOption(args, 'baseline-charges', '')) };
+  const chargesKey = args.options.has('learn-charges') ? stringOption(args, 'learn-charges', '') : undefined;
+  if (chargesKey !== undefined) features.baseline = learnedChargesBaseline({ cutoff: numberOption(args, 'cutoff', 4.5, (v) => v > 0) });
   const groupKey = args.options.has('group-key') ? stringOption(args, 'group-key', '') : undefined;
   const forcesKey = stringOption(args, 'forces-key', 'forces');
-  const data = trainingFrames(path, frames, stringOption(args, 'energy-key', 'energy'), forcesKey, groupKey);
+  const data = trainingFrames(path, frames, stringOption(args, 'energy-key', 'energy'), forcesKey, groupKey, chargesKey);
+  if (chargesKey !== undefined && data.every((f) => f.charges === undefined)) {
+    throw new Error(`--learn-charges: no frame of ${path} has a per-atom '${chargesKey}' column of one number per atom`);
+  }
   // A named force column that no frame has is a typo, not a request to fit energies only (--force-weight 0 is that).
   if (args.options.has('forces-key') && data.every((f) => f.forces === undefined)) {
     throw new Error(`--forces-key: no frame of ${path} has a per-atom '${forcesKey}' column of 3 numbers per atom`);
@@ -111,7 +125,9 @@ export async function run(argv: string[]): Promise<void> {
     console.log(`sparse-kernel: zeta ${report.zeta}, sparse points ${report.sparsePoints.join(', ')} (per species)`);
     for (const note of report.notes) console.log(`note: ${note}`);
   }
-  if (features.baseline) {
+  if (features.baseline?.kind === 'charges') {
+    console.log(`baseline: electrostatics of charges learned from the data's per-atom charges (Gaussian width ${features.baseline.smearing} A), added to the learned energy`);
+  } else if (features.baseline) {
     const charges = Object.entries(features.baseline.charges).map(([z, q]) => `${z}:${q > 0 ? '+' : ''}${q}`).join(', ');
     console.log(`baseline: Ewald of fixed charges ${charges} (e), added to the learned energy; the fit learned the rest`);
   } else {

@@ -1,0 +1,190 @@
+// Learned charges and their electrostatics: q_i = w[Z_i] . x_i + b[Z_i] from
+// the local invariants x_i, fitted to the per-atom partial charges of the
+// training data, and the energy of those charges as Gaussians in vacuum.
+//
+// Why: a field resolved by species tells a centre how many atoms of each
+// species lie at a distance, not what charge they carry, and molecular
+// charges are not a function of atom counts; charges predicted from the
+// local environment carry it, and their Coulomb energy transfers to pairs of
+// molecules never seen together. Forces include the change of the charges
+// with the positions: dE/dr = dE/dr|_q + sum_i phi_i w[Z_i] . dx_i/dr, the
+// second term by backpropagation through the invariants.
+import type { SphericalExpansionHypers } from '../core/hypers.js';
+import type { NativeSystem } from '../native/types.js';
+import { native } from '../native/addon.js';
+import { smearedCoulomb } from '../longrange/smeared-coulomb.js';
+import { Invariants } from '../features/invariants.js';
+import { SphericalExpansion } from '../features/spherical-expansion.js';
+
+export interface ChargeBaselineSpec {
+  kind: 'charges';
+  /** Local environment the charges are predicted from (a SOAP power spectrum). */
+  hypers: SphericalExpansionHypers;
+  /** Width sigma (A) of the Gaussian charges. */
+  smearing: number;
+  /** Learned [species][dimension + 1] (weights, then the offset); absent until fitted. */
+  weights?: number[];
+}
+
+/** A frame to learn charges from: the system and its reference charges (e), one per atom. */
+export interface ChargeFrame {
+  system: NativeSystem;
+  charges: ArrayLike<number>;
+  group?: string | number;
+}
+
+export class ChargeModel {
+  /** The local invariants x_i (a SOAP power spectrum of the given hypers). */
+  readonly invariants: Invariants;
+  readonly dimension: number;
+  private weights: Float64Array | null;
+
+  constructor(readonly spec: ChargeBaselineSpec, readonly species: number[]) {
+    if (!(typeof spec.smearing === 'number' && spec.smearing > 0 && Number.isFinite(spec.smearing))) {
+      throw new Error(`features.baseline.smearing: expected a positive width (A) of the Gaussian charges, got ${JSON.stringify(spec.smearing)}`);
+    }
+    const expansion = new SphericalExpansion(spec.hypers);
+    this.invariants = new Invariants(expansion, expansion);
+    const probe = { positions: [[0, 0, 0]], types: [species[0]], cell: null };
+    this.dimension = this.invariants.compute(probe, this.options()).shape[1];
+    const expected = species.length * (this.dimension + 1);
+    if (spec.weights !== undefined && (!Array.isArray(spec.weights) || spec.weights.length !== expected || !spec.weights.every(Number.isFinite))) {
+      throw new Error(`features.baseline.weights: expected ${expected} finite numbers (species x (dimension + 1))`);
+    }
+    this.weights = spec.weights ? Float64Array.from(spec.weights) : null;
+  }
+
+  private options() {
+    return { neighborTypes: this.species };
+  }
+
+  private values(system: NativeSystem): Float64Array {
+    return this.invariants.compute(system, this.options()).values;
+  }
+
+  get fitted(): boolean {
+    return this.weights !== null;
+  }
+
+  private speciesIndex(types: ArrayLike<number>): Int32Array {
+    return Int32Array.from(types, (z) => this.species.indexOf(z));
+  }
+
+  private learned(): Float64Array {
+    if (!this.weights) throw new Error('charges baseline: not fitted (fit a model on frames with per-atom charges first)');
+    return this.weights;
+  }
+
+  /**
+   * Charges (e) of every atom: w[Z_i] . x_i + b[Z_i], shifted alike to add up
+   * to system.charge when it is given.
+   */
+  charges(system: NativeSystem): { charges: Float64Array; values: Float64Array } {
+    const w = this.learned();
+    const D = this.dimension;
+    const values = this.values(system);
+    const species = this.speciesIndex(system.types);
+    const charges = new Float64Array(species.length);
+    for (let i = 0; i < species.length; i++) {
+      const o = species[i] * (D + 1);
+      let q = w[o + D];
+      for (let k = 0; k < D; k++) q += w[o + k] * values[i * D + k];
+      charges[i] = q;
+    }
+    if (system.charge !== undefined && species.length > 0) {
+      const shift = (system.charge - charges.reduce((a, b) => a + b, 0)) / species.length;
+      for (let i = 0; i < species.length; i++) charges[i] += shift;
+    }
+    return { charges, values };
+  }
+
+  /** Per-atom energies (1/2 q_i phi_i, eV) and forces (eV/A) of the learned charges; molecules only. */
+  evaluate(system: NativeSystem): { energies: Float64Array; forces: Float64Array } {
+    if (system.cell !== null) {
+      throw new Error('charges baseline: periodic systems are not supported yet (the learned-charge electrostatics is summed in vacuum)');
+    }
+    const w = this.learned();
+    const D = this.dimension;
+    const { charges } = this.charges(system);
+    const coulomb = smearedCoulomb(system.positions, charges, this.spec.smearing);
+    const species = this.speciesIndex(system.types);
+    const energies = Float64Array.from(charges, (q, i) => 0.5 * q * coulomb.potentials[i]);
+    // dE/dx_i = (phi_i - mean phi) w[Z_i] with the total fixed (the shift moves every charge alike), phi_i w[Z_i] without
+    let mean = 0;
+    if (system.charge !== undefined) for (const p of coulomb.potentials) mean += p / species.length;
+    const adjoint = new Float64Array(species.length * D);
+    for (let i = 0; i < species.length; i++) {
+      const o = species[i] * (D + 1);
+      for (let k = 0; k < D; k++) adjoint[i * D + k] = (coulomb.potentials[i] - mean) * w[o + k];
+    }
+    const through = this.invariants.backward(system, adjoint, this.options());
+    const forces = Float64Array.from(coulomb.forces, (f, k) => f - through.positions[k]);
+    return { energies, forces };
+  }
+
+  /**
+   * Fits the weights to the frames' charges: one ridge regression per
+   * species, its regularisation (relative to the diagonal) chosen by k-fold
+   * cross-validation over the frames' groups. Returns the cross-validated
+   * RMSE of the charges (e).
+   */
+  fit(frames: readonly ChargeFrame[], folds = 5, regularizations = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]): number {
+    const D = this.dimension;
+    const S = this.species.length;
+    const keys = frames.map((f, k) => (f.group === undefined ? `#${k}` : `=${String(f.group)}`));
+    const groups = [...new Set(keys)];
+    const K = Math.min(folds, groups.length);
+    if (K < 2) throw new Error('charges baseline: needs frames from at least 2 groups to choose its regularisation');
+    const foldOf = new Map(groups.map((g, k) => [g, k % K]));
+    // [fold][species] normal equations
+    const equations = Array.from({ length: K }, () => Array.from({ length: S }, () => new native.NormalEquations(D + 1)));
+    const held: { fold: number; s: number; row: Float64Array; q: number }[] = [];
+    frames.forEach((frame, f) => {
+      if (frame.charges.length !== frame.system.types.length) {
+        throw new Error(`frames[${f}].charges: expected ${frame.system.types.length} charges (one per atom), got ${frame.charges.length}`);
+      }
+      const values = this.values(frame.system);
+      const species = this.speciesIndex(frame.system.types);
+      const fold = foldOf.get(keys[f])!;
+      for (let i = 0; i < species.length; i++) {
+        const row = new Float64Array(D + 1);
+        row.set(values.subarray(i * D, (i + 1) * D));
+        row[D] = 1;
+        equations[fold][species[i]].add(row, Float64Array.of(frame.charges[i]));
+        held.push({ fold, s: species[i], row, q: frame.charges[i] });
+      }
+    });
+    const solve = (list: InstanceType<typeof native.NormalEquations>[], lambda: number) =>
+      list.map((e) => (e.rows > 0 ? e.solve(lambda, 'relative') : new Float64Array(D + 1)));
+    let best = { lambda: regularizations[0], error: Infinity };
+    for (const lambda of regularizations) {
+      let sq = 0;
+      for (let k = 0; k < K; k++) {
+        const rest = Array.from({ length: S }, (_, s) => {
+          const sum = new native.NormalEquations(D + 1);
+          for (let g = 0; g < K; g++) if (g !== k) sum.merge(equations[g][s]);
+          return sum;
+        });
+        const w = solve(rest, lambda);
+        for (const h of held) {
+          if (h.fold !== k) continue;
+          let p = 0;
+          for (let c = 0; c <= D; c++) p += w[h.s][c] * h.row[c];
+          sq += (p - h.q) ** 2;
+        }
+      }
+      const error = Math.sqrt(sq / held.length);
+      if (error < best.error) best = { lambda, error };
+    }
+    const all = Array.from({ length: S }, (_, s) => {
+      const sum = new native.NormalEquations(D + 1);
+      for (let g = 0; g < K; g++) sum.merge(equations[g][s]);
+      return sum;
+    });
+    const solution = solve(all, best.lambda);
+    this.weights = new Float64Array(S * (D + 1));
+    solution.forEach((w, s) => this.weights!.set(w, s * (D + 1)));
+    this.spec.weights = Array.from(this.weights);
+    return best.error;
+  }
+}

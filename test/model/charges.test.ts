@@ -1,0 +1,162 @@
+// Learned charges and their electrostatics (lib/model/charge-model.ts,
+// lib/longrange/smeared-coulomb.ts): erf against tabulated values, the
+// smeared Coulomb sum against the point-charge law and its own derivatives,
+// a model with a 'charges' baseline against finite differences (with and
+// without a total charge), and the fit against charges it can represent.
+import { describe, expect, it } from 'vitest';
+import {
+  deserializeModel,
+  FeatureSet,
+  fitLinearModel,
+  LinearModel,
+  localHypers,
+  serializeModel,
+  type FeatureSetSpec,
+  type TrainingFrame,
+} from '../../lib/index.js';
+import { COULOMB_CONSTANT } from '../../lib/longrange/ewald.js';
+import { erf, smearedCoulomb } from '../../lib/longrange/smeared-coulomb.js';
+import { ChargeModel, type ChargeBaselineSpec } from '../../lib/model/charge-model.js';
+import { toNativeSystem } from '../../lib/core/system.js';
+import { derivative, relativeError } from '../support/finite-differences.js';
+import { randomSystem, rng, TRICLINIC_CELL } from '../support/random-systems.js';
+
+describe('erf', () => {
+  it('matches tabulated values on both sides of the series / continued-fraction switch', () => {
+    // Abramowitz & Stegun table 7.1 and standard 16-digit values
+    const table: [number, number][] = [
+      [0.1, 0.1124629160182849],
+      [0.5, 0.5204998778130465],
+      [1, 0.8427007929497149],
+      [1.5, 0.9661051464753108],
+      [2, 0.9953222650189527],
+      [2.5, 0.999593047982555],
+      [3, 0.9999779095030014],
+      [4, 0.9999999845827421],
+    ];
+    for (const [x, v] of table) {
+      expect(Math.abs(erf(x) - v)).toBeLessThan(2e-15);
+      expect(erf(-x)).toBe(-erf(x));
+    }
+  });
+
+  it('has the derivative 2/sqrt(pi) exp(-x^2) everywhere, across x = 2', () => {
+    for (const x of [0.3, 1.2, 1.9999, 2, 2.0001, 2.7, 4.1]) {
+      const fd = derivative((v) => erf(v[0]), [x], 0, 1e-3)[0];
+      expect(Math.abs(fd - (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x))).toBeLessThan(1e-11);
+    }
+  });
+});
+
+describe('smeared Coulomb in vacuum', () => {
+  const system = randomSystem({ seed: 3, atoms: 7, types: [1, 8], box: 6, minDistance: 1.0 });
+  const random = rng(5);
+  const charges = Float64Array.from({ length: 7 }, () => random() - 0.5);
+
+  it('is the point-charge Coulomb law between distant Gaussians', () => {
+    const positions = Float64Array.of(0, 0, 0, 0.3, 9.5, -4.0);
+    const r = Math.hypot(0.3, 9.5, -4.0);
+    const e = smearedCoulomb(positions, [0.7, -1.3], 0.8).energy;
+    expect(Math.abs(e - (COULOMB_CONSTANT * 0.7 * -1.3) / r)).toBeLessThan(1e-12);
+  });
+
+  it('forces are -dE/dr and potentials dE/dq', () => {
+    const base = smearedCoulomb(system.positions, charges, 0.9);
+    for (let k = 0; k < 21; k++) {
+      const fd = derivative((p) => smearedCoulomb(p, charges, 0.9).energy, system.positions, k)[0];
+      expect(Math.abs(base.forces[k] + fd)).toBeLessThan(1e-8 * Math.max(1, Math.abs(fd)));
+    }
+    for (let i = 0; i < 7; i++) {
+      const fd = derivative((q) => smearedCoulomb(system.positions, q, 0.9).energy, charges, i)[0];
+      expect(Math.abs(base.potentials[i] - fd)).toBeLessThan(1e-8 * Math.max(1, Math.abs(fd)));
+    }
+  });
+});
+
+const species = [1, 8];
+const chargeSpec = (weights?: number[]): ChargeBaselineSpec => ({
+  kind: 'charges',
+  hypers: localHypers({ cutoff: 3.5, maxRadial: 2, maxAngular: 1 }),
+  smearing: 0.9,
+  ...(weights ? { weights } : {}),
+});
+
+/** A charge model with random weights (scaled so that charges stay O(1)). */
+function randomChargeModel(seed: number): ChargeModel {
+  const probe = new ChargeModel(chargeSpec(), species);
+  const random = rng(seed);
+  const weights = Array.from({ length: species.length * (probe.dimension + 1) }, () => 0.5 * (random() - 0.5));
+  return new ChargeModel(chargeSpec(weights), species);
+}
+
+describe("a model with a 'charges' baseline", () => {
+  const charges = randomChargeModel(11);
+  const spec: FeatureSetSpec = {
+    species,
+    blocks: [{ kind: 'soap', hypers: localHypers({ cutoff: 3.5, maxRadial: 2, maxAngular: 2 }) }],
+    baseline: charges.spec,
+  };
+  const features = new FeatureSet(spec);
+  const random = rng(12);
+  const model = new LinearModel(features, {
+    weights: Float64Array.from({ length: species.length * features.dimension }, () => 0.1 * (random() - 0.5)),
+    biases: Float64Array.of(-13.6, -430),
+  });
+  const molecule = randomSystem({ seed: 13, atoms: 6, types: species, box: 4, minDistance: 0.9 });
+
+  for (const total of [undefined, -1]) {
+    it(`forces at every coordinate are -dE/dr (total charge ${total ?? 'free'})`, () => {
+      const system = { ...molecule, ...(total !== undefined ? { charge: total } : {}) };
+      const result = model.compute(system, { forces: true });
+      const fd = Float64Array.from({ length: 18 }, (_, k) => -derivative((p) => model.compute({ ...system, positions: p }).energy, molecule.positions, k)[0]);
+      expect(relativeError(result.forces!, fd)).toBeLessThan(1e-7);
+    });
+  }
+
+  it('charges add up to the given total and the baseline energy is their Coulomb energy', () => {
+    const native = toNativeSystem({ ...molecule, charge: -1 });
+    const q = charges.charges(native).charges;
+    expect(Math.abs(q.reduce((a, b) => a + b, 0) + 1)).toBeLessThan(1e-12);
+    const expected = smearedCoulomb(native.positions, q, 0.9).energy;
+    const energies = charges.evaluate(native).energies;
+    expect(Math.abs(energies.reduce((a, b) => a + b, 0) - expected)).toBeLessThan(1e-12 * Math.abs(expected));
+  });
+
+  it('model files keep the learned charges', () => {
+    const loaded = deserializeModel(serializeModel(model)).model;
+    expect(loaded.compute({ ...molecule, charge: -1 }).energy).toBe(model.compute({ ...molecule, charge: -1 }).energy);
+  });
+
+  it('periodic systems are refused with a clear error', () => {
+    const box = randomSystem({ seed: 14, atoms: 6, types: species, cell: TRICLINIC_CELL, minDistance: 1.2 });
+    expect(() => model.compute(box)).toThrow(/charges baseline: periodic systems are not supported yet/);
+  });
+});
+
+describe('fitting the charges', () => {
+  const truth = randomChargeModel(21);
+  const molecules = Array.from({ length: 24 }, (_, k) => randomSystem({ seed: 100 + k, atoms: 5, types: species, box: 4, minDistance: 0.9 }));
+  const frames: TrainingFrame[] = molecules.map((system, k) => ({
+    system,
+    energy: truth.evaluate(toNativeSystem(system)).energies.reduce((a, b) => a + b, 0),
+    charges: truth.charges(toNativeSystem(system)).charges,
+    group: k % 6,
+  }));
+
+  it('recovers charges that are a linear function of the features, and the energy of the baseline alone', () => {
+    const spec: FeatureSetSpec = { species, blocks: [{ kind: 'soap', hypers: localHypers({ cutoff: 3.5, maxRadial: 1, maxAngular: 1 }) }], baseline: chargeSpec() };
+    const { model } = fitLinearModel(spec, frames, { forceWeight: 0 });
+    const fitted = model.features.baseline!.charges!;
+    const test = toNativeSystem(randomSystem({ seed: 999, atoms: 5, types: species, box: 4, minDistance: 0.9 }));
+    const scale = Math.max(...truth.charges(test).charges.map(Math.abs));
+    expect(relativeError(fitted.charges(test).charges, truth.charges(test).charges)).toBeLessThan(1e-3 * scale);
+    // The learned part has nothing left to fit: the energies are the baseline's.
+    const e = truth.evaluate(test).energies.reduce((a, b) => a + b, 0);
+    expect(Math.abs(model.compute(test).energy - e)).toBeLessThan(1e-3 * Math.abs(e) + 1e-3);
+  });
+
+  it('refuses training frames without charges', () => {
+    const spec: FeatureSetSpec = { species, blocks: [{ kind: 'soap', hypers: localHypers({ cutoff: 3.5, maxRadial: 1, maxAngular: 1 }) }], baseline: chargeSpec() };
+    expect(() => fitLinearModel(spec, frames.map(({ charges: _, ...f }) => f))).toThrow(/a 'charges' baseline learns from per-atom reference charges, and no training frame has `charges`/);
+  });
+});
