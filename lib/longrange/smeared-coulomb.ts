@@ -48,12 +48,25 @@ export interface SmearedCoulombResult {
   forces: Float64Array;
 }
 
+/** Pairs closer than `radius` - `width` are left out, switched in by a shifted cosine up to `radius` (A). */
+export interface PairExclusion {
+  radius: number;
+  width: number;
+}
+
 /**
- * E = k_e sum_{i<j} q_i q_j erf(r_ij / (2 sigma)) / r_ij: Gaussian charges of
- * width sigma (A), so the energy stays finite as atoms approach and equals
- * the point-charge Coulomb sum beyond a few sigma. Molecules only (no cell).
+ * E = k_e sum_{i<j} q_i q_j (1 - s(r_ij)) erf(r_ij / (2 sigma)) / r_ij:
+ * Gaussian charges of width sigma (A), so the energy stays finite as atoms
+ * approach and equals the point-charge Coulomb sum beyond a few sigma; with
+ * an exclusion, s is 1 below radius - width and 0 beyond radius (the near
+ * pairs are left to a local model). Molecules only (no cell).
  */
-export function smearedCoulomb(positions: ArrayLike<number>, charges: ArrayLike<number>, sigma: number): SmearedCoulombResult {
+export function smearedCoulomb(
+  positions: ArrayLike<number>,
+  charges: ArrayLike<number>,
+  sigma: number,
+  exclusion?: PairExclusion,
+): SmearedCoulombResult {
   const n = charges.length;
   const potentials = new Float64Array(n);
   const forces = new Float64Array(3 * n);
@@ -67,9 +80,12 @@ export function smearedCoulomb(positions: ArrayLike<number>, charges: ArrayLike<
       const dz = positions[3 * j + 2] - positions[3 * i + 2];
       const r = Math.sqrt(dx * dx + dy * dy + dz * dz);
       if (!(r > 0)) throw new Error(`smeared Coulomb: atoms ${i} and ${j} are at the same position`);
-      const phi = (COULOMB_CONSTANT * erf(a * r)) / r;
+      const [keep, dkeep] = exclusion ? kept(r, exclusion) : [1, 0];
+      if (keep === 0) continue;
+      const bare = (COULOMB_CONSTANT * erf(a * r)) / r;
+      const phi = keep * bare;
       // d phi / dr
-      const dphi = COULOMB_CONSTANT * ((gauss * a * Math.exp(-a * a * r * r)) / r - erf(a * r) / (r * r));
+      const dphi = keep * COULOMB_CONSTANT * ((gauss * a * Math.exp(-a * a * r * r)) / r - erf(a * r) / (r * r)) + dkeep * bare;
       potentials[i] += charges[j] * phi;
       potentials[j] += charges[i] * phi;
       energy += charges[i] * charges[j] * phi;
@@ -84,4 +100,13 @@ export function smearedCoulomb(positions: ArrayLike<number>, charges: ArrayLike<
     }
   }
   return { energy, potentials, forces };
+}
+
+/** 1 - s(r) and its derivative: 0 below radius - width, a shifted cosine up to 1 at radius. */
+function kept(r: number, { radius, width }: PairExclusion): [number, number] {
+  const start = radius - width;
+  if (r <= start) return [0, 0];
+  if (r >= radius) return [1, 0];
+  const x = (Math.PI * (r - start)) / width;
+  return [0.5 * (1 - Math.cos(x)), ((0.5 * Math.PI) / width) * Math.sin(x)];
 }

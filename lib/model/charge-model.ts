@@ -22,6 +22,13 @@ export interface ChargeBaselineSpec {
   hypers: SphericalExpansionHypers;
   /** Width sigma (A) of the Gaussian charges. */
   smearing: number;
+  /**
+   * Pairs left out of the Coulomb sum: closer than radius - width (A), switched
+   * in up to radius. With radius the local cutoff, the charges' energy holds
+   * only what the local model cannot see, and the field of a molecule's own
+   * atoms (whose learned charges change with its geometry) puts no forces on it.
+   */
+  exclusion?: { radius: number; width: number };
   /** Learned [species][dimension + 1] (weights, then the offset); absent until fitted. */
   weights?: number[];
 }
@@ -47,6 +54,10 @@ export class ChargeModel {
     this.invariants = new Invariants(expansion, expansion);
     const probe = { positions: [[0, 0, 0]], types: [species[0]], cell: null };
     this.dimension = this.invariants.compute(probe, this.options()).shape[1];
+    const x = spec.exclusion;
+    if (x !== undefined && !(x && x.radius > 0 && x.width > 0 && x.width <= x.radius && Number.isFinite(x.radius))) {
+      throw new Error(`features.baseline.exclusion: expected {radius, width} with 0 < width <= radius (A), got ${JSON.stringify(x)}`);
+    }
     const expected = species.length * (this.dimension + 1);
     if (spec.weights !== undefined && (!Array.isArray(spec.weights) || spec.weights.length !== expected || !spec.weights.every(Number.isFinite))) {
       throw new Error(`features.baseline.weights: expected ${expected} finite numbers (species x (dimension + 1))`);
@@ -106,7 +117,7 @@ export class ChargeModel {
     const w = this.learned();
     const D = this.dimension;
     const { charges } = this.charges(system);
-    const coulomb = smearedCoulomb(system.positions, charges, this.spec.smearing);
+    const coulomb = smearedCoulomb(system.positions, charges, this.spec.smearing, this.spec.exclusion);
     const species = this.speciesIndex(system.types);
     const energies = Float64Array.from(charges, (q, i) => 0.5 * q * coulomb.potentials[i]);
     // dE/dx_i = (phi_i - mean phi) w[Z_i] with the total fixed (the shift moves every charge alike), phi_i w[Z_i] without

@@ -101,8 +101,16 @@ export function presetFeatures(name: PresetName, species: number[], options: Pre
  * Baseline of learned charges (fitted to the training frames' per-atom
  * charges): a smaller local basis than the energy's (max_radial 3,
  * max_angular 2; a charge is a simpler function of the environment) at the
- * same cutoff, Gaussian charges 1 A wide. Add it as `baseline` of a preset.
+ * same cutoff, Gaussian charges 1 A wide, and only the pairs beyond the
+ * cutoff interacting (switched in over its last 1 A): inside it the local
+ * model learns the rest. Add it as `baseline` of a preset.
  */
 export function learnedChargesBaseline(options: PresetOptions = {}): ChargeBaselineSpec {
-  return { kind: 'charges', hypers: localHypers({ ...options, maxRadial: 3, maxAngular: 2 }), smearing: 1 };
+  const cutoff = options.cutoff ?? 4.5;
+  return {
+    kind: 'charges',
+    hypers: localHypers({ ...options, maxRadial: 3, maxAngular: 2 }),
+    smearing: 1,
+    exclusion: { radius: cutoff, width: Math.min(1, cutoff) },
+  };
 }

@@ -60,16 +60,27 @@ describe('smeared Coulomb in vacuum', () => {
     expect(Math.abs(e - (COULOMB_CONSTANT * 0.7 * -1.3) / r)).toBeLessThan(1e-12);
   });
 
-  it('forces are -dE/dr and potentials dE/dq', () => {
-    const base = smearedCoulomb(system.positions, charges, 0.9);
-    for (let k = 0; k < 21; k++) {
-      const fd = derivative((p) => smearedCoulomb(p, charges, 0.9).energy, system.positions, k)[0];
-      expect(Math.abs(base.forces[k] + fd)).toBeLessThan(1e-8 * Math.max(1, Math.abs(fd)));
-    }
-    for (let i = 0; i < 7; i++) {
-      const fd = derivative((q) => smearedCoulomb(system.positions, q, 0.9).energy, charges, i)[0];
-      expect(Math.abs(base.potentials[i] - fd)).toBeLessThan(1e-8 * Math.max(1, Math.abs(fd)));
-    }
+  // the exclusion's switching shell (2-3.5 A) holds some of the pairs
+  for (const exclusion of [undefined, { radius: 3.5, width: 1.5 }]) {
+    it(`forces are -dE/dr and potentials dE/dq (${exclusion ? 'near pairs excluded' : 'all pairs'})`, () => {
+      const base = smearedCoulomb(system.positions, charges, 0.9, exclusion);
+      for (let k = 0; k < 21; k++) {
+        const fd = derivative((p) => smearedCoulomb(p, charges, 0.9, exclusion).energy, system.positions, k)[0];
+        expect(Math.abs(base.forces[k] + fd)).toBeLessThan(1e-8 * Math.max(1, Math.abs(fd)));
+      }
+      for (let i = 0; i < 7; i++) {
+        const fd = derivative((q) => smearedCoulomb(system.positions, q, 0.9, exclusion).energy, charges, i)[0];
+        expect(Math.abs(base.potentials[i] - fd)).toBeLessThan(1e-8 * Math.max(1, Math.abs(fd)));
+      }
+    });
+  }
+
+  it('an exclusion leaves out exactly the pairs closer than radius - width', () => {
+    const positions = Float64Array.of(0, 0, 0, 1.5, 0, 0, 9, 0, 0);
+    const q = [0.4, -0.9, 0.6];
+    const excluded = smearedCoulomb(positions, q, 0.5, { radius: 3, width: 1 }).energy;
+    const farPairs = smearedCoulomb(positions, q, 0.5).energy - smearedCoulomb(positions.subarray(0, 6), q.slice(0, 2), 0.5).energy;
+    expect(Math.abs(excluded - farPairs)).toBeLessThan(1e-14);
   });
 });
 
@@ -78,6 +89,7 @@ const chargeSpec = (weights?: number[]): ChargeBaselineSpec => ({
   kind: 'charges',
   hypers: localHypers({ cutoff: 3.5, maxRadial: 2, maxAngular: 1 }),
   smearing: 0.9,
+  exclusion: { radius: 2.5, width: 1 },
   ...(weights ? { weights } : {}),
 });
 
@@ -117,7 +129,7 @@ describe("a model with a 'charges' baseline", () => {
     const native = toNativeSystem({ ...molecule, charge: -1 });
     const q = charges.charges(native).charges;
     expect(Math.abs(q.reduce((a, b) => a + b, 0) + 1)).toBeLessThan(1e-12);
-    const expected = smearedCoulomb(native.positions, q, 0.9).energy;
+    const expected = smearedCoulomb(native.positions, q, 0.9, { radius: 2.5, width: 1 }).energy;
     const energies = charges.evaluate(native).energies;
     expect(Math.abs(energies.reduce((a, b) => a + b, 0) - expected)).toBeLessThan(1e-12 * Math.abs(expected));
   });
