@@ -147,9 +147,9 @@ export class ChargeModel {
     const K = Math.min(folds, groups.length);
     if (K < 2) throw new Error('charges baseline: needs frames from at least 2 groups to choose its regularisation');
     const foldOf = new Map(groups.map((g, k) => [g, k % K]));
-    // [fold][species] normal equations
+    // [fold][species] normal equations; a fold's held-out error is its own residual at the others' solution
     const equations = Array.from({ length: K }, () => Array.from({ length: S }, () => new native.NormalEquations(D + 1)));
-    const held: { fold: number; s: number; row: Float64Array; q: number }[] = [];
+    let atoms = 0;
     frames.forEach((frame, f) => {
       if (frame.charges.length !== frame.system.types.length) {
         throw new Error(`frames[${f}].charges: expected ${frame.system.types.length} charges (one per atom), got ${frame.charges.length}`);
@@ -157,42 +157,34 @@ export class ChargeModel {
       const values = this.values(frame.system);
       const species = this.speciesIndex(frame.system.types);
       const fold = foldOf.get(keys[f])!;
+      const row = new Float64Array(D + 1);
       for (let i = 0; i < species.length; i++) {
-        const row = new Float64Array(D + 1);
         row.set(values.subarray(i * D, (i + 1) * D));
         row[D] = 1;
         equations[fold][species[i]].add(row, Float64Array.of(frame.charges[i]));
-        held.push({ fold, s: species[i], row, q: frame.charges[i] });
       }
+      atoms += species.length;
     });
+    const merged = (skip: number) =>
+      Array.from({ length: S }, (_, s) => {
+        const sum = new native.NormalEquations(D + 1);
+        for (let g = 0; g < K; g++) if (g !== skip) sum.merge(equations[g][s]);
+        return sum;
+      });
     const solve = (list: InstanceType<typeof native.NormalEquations>[], lambda: number) =>
       list.map((e) => (e.rows > 0 ? e.solve(lambda, 'relative') : new Float64Array(D + 1)));
+    const rest = Array.from({ length: K }, (_, k) => merged(k));
     let best = { lambda: regularizations[0], error: Infinity };
     for (const lambda of regularizations) {
       let sq = 0;
       for (let k = 0; k < K; k++) {
-        const rest = Array.from({ length: S }, (_, s) => {
-          const sum = new native.NormalEquations(D + 1);
-          for (let g = 0; g < K; g++) if (g !== k) sum.merge(equations[g][s]);
-          return sum;
-        });
-        const w = solve(rest, lambda);
-        for (const h of held) {
-          if (h.fold !== k) continue;
-          let p = 0;
-          for (let c = 0; c <= D; c++) p += w[h.s][c] * h.row[c];
-          sq += (p - h.q) ** 2;
-        }
+        const w = solve(rest[k], lambda);
+        for (let s = 0; s < S; s++) if (equations[k][s].rows > 0) sq += equations[k][s].residual(w[s]);
       }
-      const error = Math.sqrt(sq / held.length);
+      const error = Math.sqrt(sq / atoms);
       if (error < best.error) best = { lambda, error };
     }
-    const all = Array.from({ length: S }, (_, s) => {
-      const sum = new native.NormalEquations(D + 1);
-      for (let g = 0; g < K; g++) sum.merge(equations[g][s]);
-      return sum;
-    });
-    const solution = solve(all, best.lambda);
+    const solution = solve(merged(-1), best.lambda);
     this.weights = new Float64Array(S * (D + 1));
     solution.forEach((w, s) => this.weights!.set(w, s * (D + 1)));
     this.spec.weights = Array.from(this.weights);
