@@ -90,7 +90,7 @@ describe('learned charges on an ion pair never seen together (GFN2-xTB)', () => 
   }));
   const test = all.filter((f) => f.info.pair === 'chloride+ammonium' && isFar(f.positions, f.info.atomsA as number, cutoff));
 
-  it("recovers at least 90 % of the Coulomb tail that a local model misses entirely", () => {
+  it('recovers at least 90 % of the Coulomb tail that a local model misses entirely', () => {
     const hypers = { cutoff, maxRadial: 2, maxAngular: 2 };
     const spec = { ...presetFeatures('local', [1, 6, 7, 8, 17], hypers), baseline: learnedChargesBaseline(hypers) };
     const { model } = fitLinearModel(spec, frames);
