@@ -32,15 +32,29 @@ struct NearPairWork {
           scratch(static_cast<size_t>(4 * N)) {}
 };
 
-// Where subtract_near_field writes: one system's rows of the result (null
-// for what was not requested); positions rows follow partner_start/partners.
-struct NearFieldOutput {
+// One system's centres and the neighbour-type block of each of its atoms
+// (-1 for atoms of a type that was not requested).
+struct CenterLayout {
+    const std::vector<int32_t>& centers;
+    const std::vector<int>& type_block;
+};
+
+// Where compute writes one system: its rows of the result (null for what was
+// not requested); positions rows follow partner_start/partners.
+struct ComputeOutput {
     double* values = nullptr;
     double* positions = nullptr;
     const std::vector<size_t>* partner_start = nullptr;
     const std::vector<int32_t>* partners = nullptr;
     double* strain = nullptr;
     double* cell = nullptr;
+};
+
+// Where backward adds one system's dL/dr ([atom][xyz]) and dL/dstrain (3 x 3);
+// null for what was not requested.
+struct BackwardOutput {
+    double* positions = nullptr;
+    double* strain = nullptr;
 };
 
 class Engine {
@@ -75,38 +89,28 @@ private:
     // not fit in `cache_budget` bytes (decremented by what it keeps).
     struct MeshCache;
     std::shared_ptr<const MeshCache> compute_mesh(const System& system, const ExpansionRequest& request,
-                                                  const std::vector<int32_t>& centers,
-                                                  const std::vector<int>& type_block,
-                                                  const LodeMethodParameters& method, double* values,
-                                                  size_t& cache_budget) const;
-    void backward_mesh(const System& system, const ExpansionRequest& request, const std::vector<int32_t>& centers,
-                       const std::vector<int>& type_block, const LodeMethodParameters& method, const double* adjoint,
-                       double* positions, double* strain) const;
+                                                  const CenterLayout& layout, const LodeMethodParameters& method,
+                                                  double* values, size_t& cache_budget) const;
+    void backward_mesh(const System& system, const ExpansionRequest& request, const CenterLayout& layout,
+                       const LodeMethodParameters& method, const double* adjoint, const BackwardOutput& out) const;
     // The k = 0 term of every centre's row, [t][n] (the l = 0 columns; all
     // zero unless the potential's k = 0 limit is finite): per atom of a
     // neighbour type times that type's atom count.
     std::vector<double> zero_term(const System& system, const std::vector<int>& type_block, int n_types) const;
-    void compute_periodic(const System& system, const ExpansionRequest& request,
-                          const std::vector<int32_t>& centers, const std::vector<int>& type_block, double* values,
-                          double* positions_gradient, const std::vector<size_t>& partner_start,
-                          const std::vector<int32_t>& partners, double* strain, double* cell) const;
-    void backward_periodic(const System& system, const ExpansionRequest& request,
-                           const std::vector<int32_t>& centers, const std::vector<int>& type_block,
-                           const double* adjoint, double* positions, double* strain) const;
-    void compute_molecule(const System& system, const ExpansionRequest& request,
-                          const std::vector<int32_t>& centers, const std::vector<int>& type_block, double* values,
-                          double* positions_gradient, const std::vector<size_t>& partner_start,
-                          const std::vector<int32_t>& partners, double* strain) const;
-    void backward_molecule(const System& system, const ExpansionRequest& request,
-                           const std::vector<int32_t>& centers, const std::vector<int>& type_block,
-                           const double* adjoint, double* positions, double* strain) const;
+    void compute_periodic(const System& system, const ExpansionRequest& request, const CenterLayout& layout,
+                          const ComputeOutput& out) const;
+    void backward_periodic(const System& system, const ExpansionRequest& request, const CenterLayout& layout,
+                           const double* adjoint, const BackwardOutput& out) const;
+    // out.cell is not used: the cell gradient of a molecule is zero.
+    void compute_molecule(const System& system, const ExpansionRequest& request, const CenterLayout& layout,
+                          const ComputeOutput& out) const;
+    void backward_molecule(const System& system, const ExpansionRequest& request, const CenterLayout& layout,
+                           const double* adjoint, const BackwardOutput& out) const;
     // The exclusion of the near field (near_field.cpp; hypers_.exclusion_radius > 0).
-    void subtract_near_field(const System& system, const ExpansionRequest& request,
-                             const std::vector<int32_t>& centers, const std::vector<int>& type_block,
-                             const NearFieldOutput& out) const;
-    void backward_near_field(const System& system, const ExpansionRequest& request,
-                             const std::vector<int32_t>& centers, const std::vector<int>& type_block,
-                             const double* adjoint, double* positions, double* strain) const;
+    void subtract_near_field(const System& system, const ExpansionRequest& request, const CenterLayout& layout,
+                             const ComputeOutput& out) const;
+    void backward_near_field(const System& system, const ExpansionRequest& request, const CenterLayout& layout,
+                             const double* adjoint, const BackwardOutput& out) const;
     kernels::PairTerms near_pair(const RealSpaceKernel& kernel, const Neighbor& nb, int t, int T, bool gradients,
                                  NearPairWork& w) const;
     // Kernel tabulated at least up to `max_distance` (cached between calls).

@@ -258,21 +258,22 @@ ExpansionResult lode::Engine::compute(const std::vector<System>& systems,
         const LodeMethodParameters method =
             geometry_of(system, s) == Geometry::Periodic && hypers_.method != "direct" ? parameters(system, gradients)
                                                                                         : LodeMethodParameters{};
+        const lode::CenterLayout layout{centers, block};
+        const lode::ComputeOutput out{values, pos, &partner_starts[s], &partner_lists[s], strain, cell};
+        const bool periodic = geometry_of(system, s) == Geometry::Periodic;
         if (method.method == "mesh") {
-            if (auto cache = compute_mesh(system, request, centers, block, method, values, cache_budget)) mesh_caches.push_back(cache);
-        } else if (geometry_of(system, s) == Geometry::Periodic) {
-            compute_periodic(system, request, centers, block, values, pos, partner_starts[s], partner_lists[s], strain,
-                             cell);
+            if (auto cache = compute_mesh(system, request, layout, method, values, cache_budget)) mesh_caches.push_back(cache);
+        } else if (periodic) {
+            compute_periodic(system, request, layout, out);
         } else {
-            compute_molecule(system, request, centers, block, values, pos, partner_starts[s], partner_lists[s],
-                             strain);
+            compute_molecule(system, request, layout, out);
             // no cell: the cell gradient of a molecule is zero
             if (cell) std::fill(cell, cell + centers.size() * 9 * P, 0.0);
         }
         if (hypers_.exclusion_radius > 0.0) {
-            const bool periodic = geometry_of(system, s) == Geometry::Periodic;
-            subtract_near_field(system, request, centers, block,
-                                {values, pos, &partner_starts[s], &partner_lists[s], strain, periodic ? cell : nullptr});
+            lode::ComputeOutput near = out;
+            if (!periodic) near.cell = nullptr;
+            subtract_near_field(system, request, layout, near);
         }
     }
     if (!mesh_caches.empty()) {
@@ -310,14 +311,16 @@ BackwardResult lode::Engine::backward(const std::vector<System>& systems, const 
         const LodeMethodParameters method =
             geometry_of(system, s) == Geometry::Periodic && hypers_.method != "direct" ? parameters(system, false)
                                                                                         : LodeMethodParameters{};
+        const lode::CenterLayout layout{centers, block};
+        const lode::BackwardOutput out{positions, strain};
         if (method.method == "mesh") {
-            backward_mesh(system, request, centers, block, method, adjoint, positions, strain);
+            backward_mesh(system, request, layout, method, adjoint, out);
         } else if (geometry_of(system, s) == Geometry::Periodic) {
-            backward_periodic(system, request, centers, block, adjoint, positions, strain);
+            backward_periodic(system, request, layout, adjoint, out);
         } else {
-            backward_molecule(system, request, centers, block, adjoint, positions, strain);
+            backward_molecule(system, request, layout, adjoint, out);
         }
-        if (hypers_.exclusion_radius > 0.0) backward_near_field(system, request, centers, block, adjoint, positions, strain);
+        if (hypers_.exclusion_radius > 0.0) backward_near_field(system, request, layout, adjoint, out);
         atom_base += system.size();
         sample_base += centers.size();
     }
@@ -338,12 +341,24 @@ struct KSpace {
     std::vector<double> zero;  // lode::Engine::zero_term
 };
 
+KSpace make_kspace(const System& system, const KVectors& kv, std::vector<double> zero) {
+    KSpace ks;
+    ks.cell = system.cell;
+    ks.inverse = inverse3(system.cell);
+    ks.volume = std::abs(determinant3(system.cell));
+    ks.kv = &kv;
+    ks.phases = std::make_unique<PhaseTables>(system, kv);
+    ks.zero = std::move(zero);
+    return ks;
+}
+
 // Phases and structure factors of one block of k-vectors.
 struct KBlock {
     size_t begin = 0, size = 0;
     std::vector<double> pr, pi;    // phases [atom][kb]
     std::vector<double> sr, si;    // S_t(k) = sum_{j in t} e^{-ik.r_j}: [kb][t]
     std::vector<double> rr, ri;    // R_t(k) = sum_{j in t} r_j e^{-ik.r_j}: [kb][t][xyz]
+    std::vector<double> thread_sums;  // each thread's part of sr, si, rr, ri, added in thread order
 };
 
 // Row length of one parity's coefficients: zero columns up to a multiple of
@@ -360,18 +375,146 @@ struct KCoefficients {
     std::vector<double> dhe, dho;  // [k][x][Qep], [k][x][Qop]
 };
 
-// Buffers kept by each thread between calls, by slot: fresh multi-megabyte
-// vectors in every call cost page faults comparable to the arithmetic, and
-// a thread of a team waits for the one that takes them at every barrier.
-// Each slot holds one live buffer at a time (compute and backward do not nest).
-template <int Slot>
-std::vector<double>& kept() {
-    thread_local std::vector<double> v;
-    return v;
+// What H(k) is made of.
+struct CoefficientInputs {
+    const KVectors& kv;
+    double volume;
+    const ParitySplit& split;
+    int L, N;
+    const lode::Potential& potential;
+    const LodeRadialIntegral& radial;
+    const SphericalHarmonics& harmonics;
+};
+
+// The rows of the current block in a set of coefficients (the cached set of
+// every k-vector, or the block's own).
+struct BlockCoefficients {
+    const double* he = nullptr;
+    const double* ho = nullptr;
+    const double* dhe = nullptr;  // null without derivatives
+    const double* dho = nullptr;
+};
+
+BlockCoefficients block_rows(const KCoefficients& co, size_t begin, bool derivatives) {
+    const size_t off = begin - co.begin;
+    BlockCoefficients h;
+    h.he = co.he.data() + off * co.Qep;
+    h.ho = co.ho.data() + off * co.Qop;
+    h.dhe = derivatives ? co.dhe.data() + off * 3 * co.Qep : nullptr;
+    h.dho = derivatives ? co.dho.data() + off * 3 * co.Qop : nullptr;
+    return h;
 }
-KBlock& kept_block() {
-    thread_local KBlock blk;
-    return blk;
+
+// One periodic system's k sum: sizes, the parity split of the columns and
+// what does not depend on the block, shared by the steps of compute and
+// backward.
+struct KSum {
+    KSum(const System& system, const lode::CenterLayout& layout, const LodeExpansionHypers& hypers, int T,
+         const KVectors& kv, std::vector<double> zero)
+        : system(system), centers(layout.centers), type_block(layout.type_block), L(hypers.max_angular + 1),
+          N(hypers.max_radial + 1), T(T), P(static_cast<size_t>(L * L) * T * N), split(L, N), Qep(padded(split.Qe)),
+          Qop(padded(split.Qo)), kv(kv), ks(make_kspace(system, kv, std::move(zero))),
+          block(block_size(kv.size(), system.size(), P)) {}
+
+    const System& system;
+    const std::vector<int32_t>& centers;
+    const std::vector<int>& type_block;
+    int L, N, T;
+    size_t P;
+    ParitySplit split;
+    int Qep, Qop;  // padded row lengths of each parity
+    const KVectors& kv;
+    KSpace ks;
+    size_t block;  // k-vectors per block
+};
+
+// Centres per chunk: the structure factors of a chunk (rows) times the
+// coefficients of a block (columns) is one dense product per output.
+constexpr size_t kChunkCenters = 8;
+// Partner atoms per chunk of the full positions gradient.
+constexpr size_t kChunkPartners = 32;
+// k-vectors per chunk of backward's strain pass.
+constexpr size_t kChunkKVectors = 16;
+
+// Centres [first, first + count) of one chunk, `rows` (centre, type) pairs.
+struct Chunk {
+    size_t first = 0, count = 0;
+    int rows = 0;
+};
+
+Chunk chunk_of(int64_t chunk, size_t n_centers, int T) {
+    Chunk ch;
+    ch.first = static_cast<size_t>(chunk) * kChunkCenters;
+    ch.count = std::min(kChunkCenters, n_centers - ch.first);
+    ch.rows = static_cast<int>(ch.count) * T;
+    return ch;
+}
+
+// A thread's buffers for one chunk of compute_periodic: rows are the chunk's
+// (centre, type) pairs, columns a block's k-vectors or one parity's
+// coefficients.
+struct ChunkValues {
+    std::vector<double> factor_re, factor_im;  // Re, Im of e^{ik.r_i} S_t(k): [row][k]
+    std::vector<double> even, odd;             // the rows' value columns of each parity: [row][q]
+};
+struct ChunkGradients {
+    std::vector<double> strain_factor_re, strain_factor_im;  // -k_y factor_re, -k_y factor_im: [row][y][k]
+    std::vector<double> strain_even, strain_odd;             // [row][y][x][q]
+    std::vector<double> cell_factor_even, cell_factor_odd;   // k_y Im Z_x, -k_y Re Z_x: [row][x y][k]
+    std::vector<double> cell_even, cell_odd;                 // [row][x y][q]
+    std::vector<double> pair_sin, pair_minus_cos;            // sin, -cos of k.(r_i - r_j): [partner][k]
+    std::vector<double> pair_even, pair_odd;                 // d v_i / d r_j of a chunk of partners: [partner][x][q]
+};
+// The values' buffers are kept between calls (kept<>); the gradients' are
+// per call, as only gradient requests need them.
+struct ChunkBuffers {
+    ChunkValues& values;
+    ChunkGradients gradients;
+};
+
+// k_x H of a block per parity, [k][x][q]: the positions gradient is
+// sum_k (trig) k_x H.
+struct KTimesH {
+    std::vector<double> even, odd;
+};
+
+// The adjoint rows g_c[t][q] split by parity, as [c][t][q] (rows padded with
+// zeros) and transposed, [q][c][t].
+struct AdjointByParity {
+    std::vector<double> even, odd;
+    std::vector<double> even_by_q, odd_by_q;
+};
+
+// A thread's buffers of backward_periodic.
+struct BackwardBuffers {
+    std::vector<double> gamma_even, gamma_odd;  // Gamma^e, Gamma^o of a chunk of centres: [k][c][t]
+    std::vector<double> factor_re, factor_im;   // Re, Im A_ct(k) of a chunk of k-vectors: [k][c][t]
+    std::vector<double> z_even, z_odd;          // Z_q(k) of that chunk: [k][q]
+};
+
+// U_t(k) = sum_c gamma_ct(k) e^{ik.r_c} of a block: each thread's part
+// ([thread][k][t][re im]), then their sum.
+struct UFactors {
+    std::vector<double> thread_parts, re, im;  // re, im: [k][t]
+};
+
+// What the steps of backward_periodic share.
+struct AdjointSum {
+    const KSum& sum;
+    const AdjointByParity& adjoint;
+    UFactors& u;
+    double* force;  // dL/dr, [atom][xyz]; null without positions
+};
+
+// Buffers kept by each thread between calls, one per type: fresh
+// multi-megabyte vectors in every call cost page faults comparable to the
+// arithmetic, and a thread of a team waits for the one that takes them at
+// every barrier. Each holds one live use at a time (compute and backward do
+// not nest).
+template <class Scratch>
+Scratch& kept() {
+    thread_local Scratch scratch;
+    return scratch;
 }
 
 // Coefficients of the k-vectors are kept with the cell when within this size
@@ -393,35 +536,12 @@ double dot4(int n, const double* x, const double* y) {
     return (s0 + s1) + (s2 + s3);
 }
 
-}  // namespace
-
-struct lode::Engine::KCache {
-    std::array<double, 9> cell{};
-    KVectors kv;
-    KCoefficients coef;  // every k-vector, or none (size 0) when over kCoefficientCacheBytes
-};
-
-namespace {
-
-KSpace make_kspace(const System& system, const KVectors& kv, std::vector<double> zero) {
-    KSpace ks;
-    ks.cell = system.cell;
-    ks.inverse = inverse3(system.cell);
-    ks.volume = std::abs(determinant3(system.cell));
-    ks.kv = &kv;
-    ks.phases = std::make_unique<PhaseTables>(system, kv);
-    ks.zero = std::move(zero);
-    return ks;
-}
-
-}  // namespace
-
 // Fills H (and dH when `derivatives`) for k-vectors [begin, begin + size);
 // inside a parallel region (or alone, serially).
-static void fill_coefficients(KCoefficients& co, const KVectors& kv, size_t begin, size_t size, double volume,
-                              const ParitySplit& split, int L, int N, const lode::Potential& potential,
-                              const LodeRadialIntegral& radial, const SphericalHarmonics& harmonics,
-                              bool derivatives) {
+void fill_coefficients(KCoefficients& co, const CoefficientInputs& in, size_t begin, size_t size, bool derivatives) {
+    const KVectors& kv = in.kv;
+    const ParitySplit& split = in.split;
+    const int L = in.L, N = in.N;
     const int LM = L * L;
     const int Qe = split.Qe, Qo = split.Qo;
     const int Qep = padded(Qe), Qop = padded(Qo);
@@ -437,7 +557,7 @@ static void fill_coefficients(KCoefficients& co, const KVectors& kv, size_t begi
         co.dhe.assign(derivatives ? size * 3 * Qep : 0, 0.0);
         co.dho.assign(derivatives ? size * 3 * Qop : 0, 0.0);
     }
-    const double volume_factor = 4.0 * M_PI / volume;
+    const double volume_factor = 4.0 * M_PI / in.volume;
     double parity[32];
     for (int l = 0; l < L; ++l) {
         const double sign = (l % 2 == 0) ? ((l / 2) % 2 == 0 ? 1.0 : -1.0) : (((l + 1) / 2) % 2 == 0 ? 1.0 : -1.0);
@@ -454,10 +574,10 @@ static void fill_coefficients(KCoefficients& co, const KVectors& kv, size_t begi
         const size_t k = begin + kb;
         const double knorm = kv.norm[k];
         const double u[3] = {kv.k[3 * k] / knorm, kv.k[3 * k + 1] / knorm, kv.k[3 * k + 2] / knorm};
-        radial.compute(knorm, I.data(), derivatives ? dI.data() : nullptr);
-        harmonics.compute(u, Y.data(), derivatives ? dY.data() : nullptr);
-        const double G = potential.fourier(knorm);
-        const double dG = derivatives ? potential.d_fourier(knorm) : 0.0;
+        in.radial.compute(knorm, I.data(), derivatives ? dI.data() : nullptr);
+        in.harmonics.compute(u, Y.data(), derivatives ? dY.data() : nullptr);
+        const double G = in.potential.fourier(knorm);
+        const double dG = derivatives ? in.potential.d_fourier(knorm) : 0.0;
         double* he = &co.he[kb * Qep];
         double* ho = &co.ho[kb * Qop];
         for (int q = 0; q < Qe; ++q) {
@@ -489,43 +609,25 @@ static void fill_coefficients(KCoefficients& co, const KVectors& kv, size_t begi
     }
 }
 
-std::shared_ptr<const lode::Engine::KCache> lode::Engine::k_cache(
-    const std::array<double, 9>& cell, bool derivatives) const {
+// The block of k-vectors from `begin` on; every thread sees it after the
+// barrier of the single.
+void start_block(KBlock& blk, const KSum& sum, size_t begin) {
+#pragma omp single
     {
-        std::lock_guard<std::mutex> lock(k_cache_mutex_);
-        const std::shared_ptr<const KCache>& c = k_cache_;
-        if (c && c->cell == cell && (!derivatives || c->coef.derivatives || c->coef.size == 0)) return c;
+        blk.begin = begin;
+        blk.size = std::min(sum.block, sum.kv.size() - begin);
     }
-    // built outside the lock: concurrent callers with other cells are not held up
-    auto made = std::make_shared<KCache>();
-    made->cell = cell;
-    made->kv = half_space_kvectors(cell, hypers_.k_cutoff);
-    if (made->kv.size() == 0) {
-        throw Error("k_cutoff too small: no reciprocal lattice vector has 0 < |k| < k_cutoff = " +
-                    format_number(hypers_.k_cutoff) +
-                    " 1/A for this cell (the shortest is 2 pi / the longest cell height); increase k_cutoff");
-    }
-    const int L = hypers_.max_angular + 1;
-    const int N = hypers_.max_radial + 1;
-    const ParitySplit split(L, N);
-    const size_t row = static_cast<size_t>(padded(split.Qe) + padded(split.Qo));
-    const size_t bytes = made->kv.size() * row * (derivatives ? 4 : 1) * sizeof(double);
-    if (bytes <= kCoefficientCacheBytes) {
-        const double volume = std::abs(determinant3(cell));
-        KCoefficients& co = made->coef;
-        const KVectors& kv = made->kv;
-#pragma omp parallel
-        fill_coefficients(co, kv, 0, kv.size(), volume, split, L, N, *potential_, *radial_, harmonics_, derivatives);
-    }
-    std::lock_guard<std::mutex> lock(k_cache_mutex_);
-    k_cache_ = made;
-    return made;
 }
 
-// Phases of every atom and the per-type structure factors of one block
-// (inside a parallel region; per-thread partial sums reduced in thread order).
-static void fill_block_phases(KBlock& blk, const KSpace& ks, const System& system, const std::vector<int>& type_block,
-                              int T, bool weighted, std::vector<double>& partial) {
+// Phases of every atom and the per-type structure factors of one block, with
+// R_t when `weighted` (inside a parallel region; per-thread partial sums
+// reduced in thread order).
+void fill_block_phases(KBlock& blk, const KSum& sum, bool weighted) {
+    const KSpace& ks = sum.ks;
+    const System& system = sum.system;
+    const std::vector<int>& type_block = sum.type_block;
+    const int T = sum.T;
+    std::vector<double>& partial = blk.thread_sums;
     const size_t n_atoms = system.size();
     const size_t KB = blk.size;
 #pragma omp single
@@ -594,535 +696,637 @@ static void fill_block_phases(KBlock& blk, const KSpace& ks, const System& syste
     }
 }
 
-void lode::Engine::compute_periodic(const System& system, const ExpansionRequest& request,
-                                              const std::vector<int32_t>& centers, const std::vector<int>& type_block,
-                                              double* values, double* positions_gradient,
-                                              const std::vector<size_t>& partner_start,
-                                              const std::vector<int32_t>& partners, double* strain,
-                                              double* cell) const {
+}  // namespace
+
+struct lode::Engine::KCache {
+    std::array<double, 9> cell{};
+    KVectors kv;
+    KCoefficients coef;  // every k-vector, or none (size 0) when over kCoefficientCacheBytes
+};
+
+std::shared_ptr<const lode::Engine::KCache> lode::Engine::k_cache(
+    const std::array<double, 9>& cell, bool derivatives) const {
+    {
+        std::lock_guard<std::mutex> lock(k_cache_mutex_);
+        const std::shared_ptr<const KCache>& c = k_cache_;
+        if (c && c->cell == cell && (!derivatives || c->coef.derivatives || c->coef.size == 0)) return c;
+    }
+    // built outside the lock: concurrent callers with other cells are not held up
+    auto made = std::make_shared<KCache>();
+    made->cell = cell;
+    made->kv = half_space_kvectors(cell, hypers_.k_cutoff);
+    if (made->kv.size() == 0) {
+        throw Error("k_cutoff too small: no reciprocal lattice vector has 0 < |k| < k_cutoff = " +
+                    format_number(hypers_.k_cutoff) +
+                    " 1/A for this cell (the shortest is 2 pi / the longest cell height); increase k_cutoff");
+    }
     const int L = hypers_.max_angular + 1;
     const int N = hypers_.max_radial + 1;
-    const int T = static_cast<int>(request.neighbor_types.size());
-    const size_t P = static_cast<size_t>(L * L) * T * N;
     const ParitySplit split(L, N);
-    const int Qe = split.Qe, Qo = split.Qo;
-    const size_t n_centers = centers.size();
-
-    const int Qep = padded(Qe), Qop = padded(Qo);
-    const bool derivatives = strain || cell;
-    const std::shared_ptr<const KCache> cache = k_cache(system.cell, derivatives);
-    const bool cached = cache->coef.size > 0;
-    const KSpace ks = make_kspace(system, cache->kv, zero_term(system, type_block, T));
-    const KVectors& kv = cache->kv;
-    const size_t n_k = kv.size();
-    const size_t KB = block_size(n_k, system.size(), P);
-
-    // Rows are zeroed here and accumulated block by block.
-    std::fill(values, values + n_centers * P, 0.0);
-    if (strain) std::fill(strain, strain + n_centers * 9 * P, 0.0);
-    if (cell) std::fill(cell, cell + n_centers * 9 * P, 0.0);
-    if (positions_gradient) std::fill(positions_gradient, positions_gradient + partners.size() * 3 * P, 0.0);
-
-    // Centres go in chunks of CB: the structure factors of a chunk (rows) times
-    // the coefficients of a block (columns) is one dense product per output.
-    constexpr size_t CB = 8;   // centres per chunk
-    constexpr size_t JB = 32;  // partner atoms per chunk of the full positions gradient
-    const size_t n_chunks = (n_centers + CB - 1) / CB;
-    const size_t rows = CB * static_cast<size_t>(T);
-
-    KBlock& blk = kept_block();
-    KCoefficients local;  // of the current block when the cache has none
-    std::vector<double>& partial = kept<10>();
-    std::vector<double> khe, kho;
+    const size_t row = static_cast<size_t>(padded(split.Qe) + padded(split.Qo));
+    const size_t bytes = made->kv.size() * row * (derivatives ? 4 : 1) * sizeof(double);
+    if (bytes <= kCoefficientCacheBytes) {
+        const CoefficientInputs inputs{made->kv, std::abs(determinant3(cell)), split, L, N, *potential_, *radial_,
+                                       harmonics_};
+        KCoefficients& co = made->coef;
+        const size_t n_k = made->kv.size();
 #pragma omp parallel
-    {
-        std::vector<double>& are = kept<0>();
-        std::vector<double>& aim = kept<1>();
-        std::vector<double>& ve = kept<2>();
-        std::vector<double>& vo = kept<3>();
-        are.resize(rows * KB);
-        aim.resize(rows * KB);
-        ve.resize(rows * Qep);
-        vo.resize(rows * Qop);
-        std::vector<double> ase, aso, se, so, axe, axo, xe, xo, as, ac, ge, go;
-        if (derivatives) {
-            ase.resize(3 * rows * KB);
-            aso.resize(3 * rows * KB);
-            se.resize(3 * rows * 3 * Qep);
-            so.resize(3 * rows * 3 * Qop);
-        }
-        if (cell) {
-            axe.resize(9 * rows * KB);
-            axo.resize(9 * rows * KB);
-            xe.resize(9 * rows * Qep);
-            xo.resize(9 * rows * Qop);
-        }
-        if (positions_gradient) {
-            as.resize(JB * KB);
-            ac.resize(JB * KB);
-            ge.resize(JB * 3 * Qep);
-            go.resize(JB * 3 * Qop);
-        }
-
-        for (size_t begin = 0; begin < n_k; begin += KB) {
-#pragma omp single
-            {
-                blk.begin = begin;
-                blk.size = std::min(KB, n_k - begin);
-            }
-            if (!cached)
-                fill_coefficients(local, kv, blk.begin, blk.size, ks.volume, split, L, N, *potential_, *radial_,
-                                  harmonics_, derivatives);
-            const KCoefficients& co = cached ? cache->coef : local;
-            const size_t off = blk.begin - co.begin;
-            const double* he = co.he.data() + off * Qep;
-            const double* ho = co.ho.data() + off * Qop;
-            const double* dhe = derivatives ? co.dhe.data() + off * 3 * Qep : nullptr;
-            const double* dho = derivatives ? co.dho.data() + off * 3 * Qop : nullptr;
-            fill_block_phases(blk, ks, system, type_block, T, cell != nullptr, partial);
-            const size_t nb = blk.size;
-            if (positions_gradient) {
-                // k_x H: the positions gradient is sum_k (trig) k_x H
-#pragma omp single
-                {
-                    khe.resize(nb * 3 * Qep);
-                    kho.resize(nb * 3 * Qop);
-                }
-#pragma omp for schedule(static)
-                for (int64_t kk = 0; kk < static_cast<int64_t>(nb); ++kk) {
-                    const size_t kb = static_cast<size_t>(kk);
-                    const double* kvec = &kv.k[3 * (blk.begin + kb)];
-                    for (int x = 0; x < 3; ++x) {
-                        for (int q = 0; q < Qep; ++q) khe[(kb * 3 + x) * Qep + q] = kvec[x] * he[kb * Qep + q];
-                        for (int q = 0; q < Qop; ++q) kho[(kb * 3 + x) * Qop + q] = kvec[x] * ho[kb * Qop + q];
-                    }
-                }
-            }
-
-#pragma omp for schedule(dynamic, 1)
-            for (int64_t chunk = 0; chunk < static_cast<int64_t>(n_chunks); ++chunk) {
-                const size_t c0 = static_cast<size_t>(chunk) * CB;
-                const size_t nc = std::min(CB, n_centers - c0);
-                const int nr = static_cast<int>(nc) * T;
-                // structure factors of the chunk: re/im of e^{ik.r_i} S_t(k)
-                for (size_t cc = 0; cc < nc; ++cc) {
-                    const size_t i = static_cast<size_t>(centers[c0 + cc]);
-                    const double* pri = &blk.pr[i * nb];
-                    const double* pii = &blk.pi[i * nb];
-                    const double* ri = &system.positions[3 * i];
-                    for (int t = 0; t < T; ++t) {
-                        const size_t r = cc * T + static_cast<size_t>(t);
-                        double* re = &are[r * nb];
-                        double* im = &aim[r * nb];
-                        for (size_t kb = 0; kb < nb; ++kb) {
-                            const double sr = blk.sr[kb * T + t], si = blk.si[kb * T + t];
-                            re[kb] = pri[kb] * sr - pii[kb] * si;
-                            im[kb] = pri[kb] * si + pii[kb] * sr;
-                        }
-                        if (derivatives) {
-                            // strain: -k_y (dH/dk_x) times the structure factor
-                            for (int y = 0; y < 3; ++y) {
-                                double* e = &ase[(r * 3 + y) * nb];
-                                double* o = &aso[(r * 3 + y) * nb];
-                                for (size_t kb = 0; kb < nb; ++kb) {
-                                    const double ky = kv.k[3 * (blk.begin + kb) + y];
-                                    e[kb] = -ky * re[kb];
-                                    o[kb] = -ky * im[kb];
-                                }
-                            }
-                        }
-                        if (cell) {
-                            // Z_x = sum_j (r_i - r_j)_x e^{ik.(r_i - r_j)} = e^{ik.r_i} (r_ix S_t - R_tx);
-                            // X_xy += k_y H (even: Im Z_x, odd: -Re Z_x)
-                            for (size_t kb = 0; kb < nb; ++kb) {
-                                const double sr = blk.sr[kb * T + t], si = blk.si[kb * T + t];
-                                const double* kvec = &kv.k[3 * (blk.begin + kb)];
-                                for (int x = 0; x < 3; ++x) {
-                                    const double wr = ri[x] * sr - blk.rr[(kb * T + t) * 3 + x];
-                                    const double wi = ri[x] * si - blk.ri[(kb * T + t) * 3 + x];
-                                    const double zr = pri[kb] * wr - pii[kb] * wi;
-                                    const double zi = pri[kb] * wi + pii[kb] * wr;
-                                    for (int y = 0; y < 3; ++y) {
-                                        axe[(r * 9 + 3 * x + y) * nb + kb] = kvec[y] * zi;
-                                        axo[(r * 9 + 3 * x + y) * nb + kb] = -kvec[y] * zr;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-                const int K = static_cast<int>(nb);
-                std::fill(ve.begin(), ve.begin() + nr * Qep, 0.0);
-                std::fill(vo.begin(), vo.begin() + nr * Qop, 0.0);
-                lode::gemm_accumulate(nr, Qep, K, are.data(), nb, he, Qep, ve.data(), Qep);
-                lode::gemm_accumulate(nr, Qop, K, aim.data(), nb, ho, Qop, vo.data(), Qop);
-                if (derivatives) {
-                    std::fill(se.begin(), se.begin() + 3 * nr * 3 * Qep, 0.0);
-                    std::fill(so.begin(), so.begin() + 3 * nr * 3 * Qop, 0.0);
-                    lode::gemm_accumulate(3 * nr, 3 * Qep, K, ase.data(), nb, dhe, 3 * Qep, se.data(), 3 * Qep);
-                    lode::gemm_accumulate(3 * nr, 3 * Qop, K, aso.data(), nb, dho, 3 * Qop, so.data(), 3 * Qop);
-                }
-                if (cell) {
-                    std::fill(xe.begin(), xe.begin() + 9 * nr * Qep, 0.0);
-                    std::fill(xo.begin(), xo.begin() + 9 * nr * Qop, 0.0);
-                    lode::gemm_accumulate(9 * nr, Qep, K, axe.data(), nb, he, Qep, xe.data(), Qep);
-                    lode::gemm_accumulate(9 * nr, Qop, K, axo.data(), nb, ho, Qop, xo.data(), Qop);
-                }
-                for (size_t cc = 0; cc < nc; ++cc) {
-                    const size_t c = c0 + cc;
-                    double* row = values + c * P;
-                    double* srow = strain ? strain + c * 9 * P : nullptr;
-                    double* crow = cell ? cell + c * 9 * P : nullptr;
-                    for (int t = 0; t < T; ++t) {
-                        const size_t r = cc * T + static_cast<size_t>(t);
-                        for (int q = 0; q < Qe; ++q) row[split.even_column(q, t, T, N)] += ve[r * Qep + q];
-                        for (int q = 0; q < Qo; ++q) row[split.odd_column(q, t, T, N)] += vo[r * Qop + q];
-                        if (!derivatives) continue;
-                        for (int x = 0; x < 3; ++x)
-                            for (int y = 0; y < 3; ++y) {
-                                const size_t xy = static_cast<size_t>(3 * x + y);
-                                const double* s_e = &se[(r * 3 + y) * 3 * Qep + static_cast<size_t>(x) * Qep];
-                                const double* s_o = &so[(r * 3 + y) * 3 * Qop + static_cast<size_t>(x) * Qop];
-                                for (int q = 0; q < Qe; ++q) {
-                                    const size_t col = xy * P + split.even_column(q, t, T, N);
-                                    if (srow) srow[col] += s_e[q];
-                                    if (crow) crow[col] += s_e[q] + xe[(r * 9 + xy) * Qep + q];
-                                }
-                                for (int q = 0; q < Qo; ++q) {
-                                    const size_t col = xy * P + split.odd_column(q, t, T, N);
-                                    if (srow) srow[col] += s_o[q];
-                                    if (crow) crow[col] += s_o[q] + xo[(r * 9 + xy) * Qop + q];
-                                }
-                            }
-                    }
-                }
-                if (!positions_gradient) continue;
-                // d v_i / d r_j = sum_k k H (even: sin(k.r_ij), odd: -cos(k.r_ij)), r_ij = r_i - r_j
-                for (size_t cc = 0; cc < nc; ++cc) {
-                    const size_t c = c0 + cc;
-                    const size_t i = static_cast<size_t>(centers[c]);
-                    const double* pri = &blk.pr[i * nb];
-                    const double* pii = &blk.pi[i * nb];
-                    double* grow = positions_gradient + partner_start[c] * 3 * P;
-                    const size_t n_partners = partner_start[c + 1] - partner_start[c];
-                    const int32_t* plist = &partners[partner_start[c]];
-                    const size_t self_row =
-                        static_cast<size_t>(std::lower_bound(plist, plist + n_partners, centers[c]) - plist);
-                    for (size_t j0 = 0; j0 < n_partners; j0 += JB) {
-                        const size_t nj = std::min(JB, n_partners - j0);
-                        for (size_t jj = 0; jj < nj; ++jj) {
-                            const size_t j = static_cast<size_t>(plist[j0 + jj]);
-                            const double* prj = &blk.pr[j * nb];
-                            const double* pij = &blk.pi[j * nb];
-                            double* s = &as[jj * nb];
-                            double* co = &ac[jj * nb];
-                            for (size_t kb = 0; kb < nb; ++kb) {
-                                co[kb] = -(pri[kb] * prj[kb] + pii[kb] * pij[kb]);
-                                s[kb] = pii[kb] * prj[kb] - pri[kb] * pij[kb];
-                            }
-                        }
-                        std::fill(ge.begin(), ge.begin() + nj * 3 * Qep, 0.0);
-                        std::fill(go.begin(), go.begin() + nj * 3 * Qop, 0.0);
-                        lode::gemm_accumulate(static_cast<int>(nj), 3 * Qep, K, as.data(), nb, khe.data(), 3 * Qep,
-                                              ge.data(), 3 * Qep);
-                        lode::gemm_accumulate(static_cast<int>(nj), 3 * Qop, K, ac.data(), nb, kho.data(), 3 * Qop,
-                                              go.data(), 3 * Qop);
-                        for (size_t jj = 0; jj < nj; ++jj) {
-                            const size_t j = static_cast<size_t>(plist[j0 + jj]);
-                            const int t = type_block[j];
-                            if (j == i || t < 0) continue;
-                            double* gj = grow + (j0 + jj) * 3 * P;
-                            double* gi = grow + self_row * 3 * P;
-                            for (int x = 0; x < 3; ++x) {
-                                const double* src_e = &ge[(jj * 3 + x) * Qep];
-                                const double* src_o = &go[(jj * 3 + x) * Qop];
-                                for (int q = 0; q < Qe; ++q) {
-                                    const size_t col = x * P + split.even_column(q, t, T, N);
-                                    gj[col] += src_e[q];
-                                    gi[col] -= src_e[q];
-                                }
-                                for (int q = 0; q < Qo; ++q) {
-                                    const size_t col = x * P + split.odd_column(q, t, T, N);
-                                    gj[col] += src_o[q];
-                                    gi[col] -= src_o[q];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        fill_coefficients(co, inputs, 0, n_k, derivatives);
     }
+    std::lock_guard<std::mutex> lock(k_cache_mutex_);
+    k_cache_ = made;
+    return made;
+}
 
-    // k = 0 term, volume terms of strain and cell, centre-weight correction.
-    const auto& hinv = ks.inverse;
-#pragma omp parallel for schedule(static)
-    for (int64_t cc = 0; cc < static_cast<int64_t>(n_centers); ++cc) {
-        const size_t c = static_cast<size_t>(cc);
-        double* row = values + c * P;
-        for (size_t k = 0; k < ks.zero.size(); ++k) row[k] += ks.zero[k];
-        // everything in `row` so far scales as 1 / V
-        if (strain) {
-            double* srow = strain + c * 9 * P;
-            for (int x = 0; x < 3; ++x)
-                for (size_t p = 0; p < P; ++p) srow[(4 * x) * P + p] -= row[p];
-        }
-        if (cell) {
-            // cell[a][b] = sum_x hinv[x][a] (S[x][b] + X[x][b]), S including -delta_xb v
-            double* crow = cell + c * 9 * P;
-            for (int x = 0; x < 3; ++x)
-                for (size_t p = 0; p < P; ++p) crow[(4 * x) * P + p] -= row[p];
-            double m[9];
-            for (size_t p = 0; p < P; ++p) {
-                for (int k = 0; k < 9; ++k) m[k] = crow[k * P + p];
-                for (int a = 0; a < 3; ++a)
-                    for (int bb = 0; bb < 3; ++bb) {
-                        double sum = 0.0;
-                        for (int x = 0; x < 3; ++x) sum += hinv[3 * x + a] * m[3 * x + bb];
-                        crow[(3 * a + bb) * P + p] = sum;
-                    }
-            }
-        }
-        add_center_terms(row, type_block[static_cast<size_t>(centers[c])], T);
+namespace {
+
+// ---- compute_periodic's steps
+
+// Zeroes the rows that the blocks accumulate into.
+void zero_rows(const KSum& sum, const lode::ComputeOutput& out) {
+    const size_t n_centers = sum.centers.size();
+    const size_t P = sum.P;
+    std::fill(out.values, out.values + n_centers * P, 0.0);
+    if (out.strain) std::fill(out.strain, out.strain + n_centers * 9 * P, 0.0);
+    if (out.cell) std::fill(out.cell, out.cell + n_centers * 9 * P, 0.0);
+    if (out.positions) std::fill(out.positions, out.positions + out.partners->size() * 3 * P, 0.0);
+}
+
+void size_chunk_buffers(ChunkBuffers& buf, const KSum& sum, const lode::ComputeOutput& out) {
+    const size_t rows = kChunkCenters * static_cast<size_t>(sum.T);
+    const size_t KB = sum.block;
+    const size_t Qep = static_cast<size_t>(sum.Qep), Qop = static_cast<size_t>(sum.Qop);
+    ChunkValues& v = buf.values;
+    v.factor_re.resize(rows * KB);
+    v.factor_im.resize(rows * KB);
+    v.even.resize(rows * Qep);
+    v.odd.resize(rows * Qop);
+    ChunkGradients& g = buf.gradients;
+    if (out.strain || out.cell) {
+        g.strain_factor_re.resize(3 * rows * KB);
+        g.strain_factor_im.resize(3 * rows * KB);
+        g.strain_even.resize(3 * rows * 3 * Qep);
+        g.strain_odd.resize(3 * rows * 3 * Qop);
+    }
+    if (out.cell) {
+        g.cell_factor_even.resize(9 * rows * KB);
+        g.cell_factor_odd.resize(9 * rows * KB);
+        g.cell_even.resize(9 * rows * Qep);
+        g.cell_odd.resize(9 * rows * Qop);
+    }
+    if (out.positions) {
+        g.pair_sin.resize(kChunkPartners * KB);
+        g.pair_minus_cos.resize(kChunkPartners * KB);
+        g.pair_even.resize(kChunkPartners * 3 * Qep);
+        g.pair_odd.resize(kChunkPartners * 3 * Qop);
     }
 }
 
-void lode::Engine::backward_periodic(const System& system, const ExpansionRequest& request,
-                                               const std::vector<int32_t>& centers,
-                                               const std::vector<int>& type_block, const double* adjoint,
-                                               double* positions, double* strain) const {
-    const int L = hypers_.max_angular + 1;
-    const int N = hypers_.max_radial + 1;
+// k_x H of the block (inside a parallel region).
+void fill_k_times_h(KTimesH& kh, const KSum& sum, const KBlock& blk, const BlockCoefficients& h) {
+    const int Qep = sum.Qep, Qop = sum.Qop;
+    const size_t nb = blk.size;
+#pragma omp single
+    {
+        kh.even.resize(nb * 3 * Qep);
+        kh.odd.resize(nb * 3 * Qop);
+    }
+#pragma omp for schedule(static)
+    for (int64_t kk = 0; kk < static_cast<int64_t>(nb); ++kk) {
+        const size_t kb = static_cast<size_t>(kk);
+        const double* kvec = &sum.kv.k[3 * (blk.begin + kb)];
+        for (int x = 0; x < 3; ++x) {
+            for (int q = 0; q < Qep; ++q) kh.even[(kb * 3 + x) * Qep + q] = kvec[x] * h.he[kb * Qep + q];
+            for (int q = 0; q < Qop; ++q) kh.odd[(kb * 3 + x) * Qop + q] = kvec[x] * h.ho[kb * Qop + q];
+        }
+    }
+}
+
+// Structure factors of the chunk's rows, re/im of e^{ik.r_i} S_t(k), and the
+// factors that the strain and cell products take.
+void chunk_factors(const KSum& sum, const KBlock& blk, const Chunk& ch, const lode::ComputeOutput& out,
+                   ChunkBuffers& buf) {
+    const int T = sum.T;
+    const KVectors& kv = sum.kv;
+    const bool derivatives = out.strain || out.cell;
+    const size_t nb = blk.size;
+    ChunkValues& v = buf.values;
+    ChunkGradients& g = buf.gradients;
+    for (size_t cc = 0; cc < ch.count; ++cc) {
+        const size_t i = static_cast<size_t>(sum.centers[ch.first + cc]);
+        const double* pri = &blk.pr[i * nb];
+        const double* pii = &blk.pi[i * nb];
+        const double* ri = &sum.system.positions[3 * i];
+        for (int t = 0; t < T; ++t) {
+            const size_t r = cc * T + static_cast<size_t>(t);
+            double* re = &v.factor_re[r * nb];
+            double* im = &v.factor_im[r * nb];
+            for (size_t kb = 0; kb < nb; ++kb) {
+                const double sr = blk.sr[kb * T + t], si = blk.si[kb * T + t];
+                re[kb] = pri[kb] * sr - pii[kb] * si;
+                im[kb] = pri[kb] * si + pii[kb] * sr;
+            }
+            if (derivatives) {
+                // strain: -k_y (dH/dk_x) times the structure factor
+                for (int y = 0; y < 3; ++y) {
+                    double* e = &g.strain_factor_re[(r * 3 + y) * nb];
+                    double* o = &g.strain_factor_im[(r * 3 + y) * nb];
+                    for (size_t kb = 0; kb < nb; ++kb) {
+                        const double ky = kv.k[3 * (blk.begin + kb) + y];
+                        e[kb] = -ky * re[kb];
+                        o[kb] = -ky * im[kb];
+                    }
+                }
+            }
+            if (out.cell) {
+                // Z_x = sum_j (r_i - r_j)_x e^{ik.(r_i - r_j)} = e^{ik.r_i} (r_ix S_t - R_tx);
+                // X_xy += k_y H (even: Im Z_x, odd: -Re Z_x)
+                for (size_t kb = 0; kb < nb; ++kb) {
+                    const double sr = blk.sr[kb * T + t], si = blk.si[kb * T + t];
+                    const double* kvec = &kv.k[3 * (blk.begin + kb)];
+                    for (int x = 0; x < 3; ++x) {
+                        const double wr = ri[x] * sr - blk.rr[(kb * T + t) * 3 + x];
+                        const double wi = ri[x] * si - blk.ri[(kb * T + t) * 3 + x];
+                        const double zr = pri[kb] * wr - pii[kb] * wi;
+                        const double zi = pri[kb] * wi + pii[kb] * wr;
+                        for (int y = 0; y < 3; ++y) {
+                            g.cell_factor_even[(r * 9 + 3 * x + y) * nb + kb] = kvec[y] * zi;
+                            g.cell_factor_odd[(r * 9 + 3 * x + y) * nb + kb] = -kvec[y] * zr;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// The chunk's factors (rows) times the block's coefficients (columns).
+void chunk_products(const KSum& sum, const KBlock& blk, const BlockCoefficients& h, const Chunk& ch,
+                    const lode::ComputeOutput& out, ChunkBuffers& buf) {
+    const int Qep = sum.Qep, Qop = sum.Qop;
+    const int nr = ch.rows;
+    const size_t nb = blk.size;
+    const int K = static_cast<int>(nb);
+    ChunkValues& v = buf.values;
+    ChunkGradients& g = buf.gradients;
+    std::fill(v.even.begin(), v.even.begin() + nr * Qep, 0.0);
+    std::fill(v.odd.begin(), v.odd.begin() + nr * Qop, 0.0);
+    lode::gemm_accumulate(nr, Qep, K, v.factor_re.data(), nb, h.he, Qep, v.even.data(), Qep);
+    lode::gemm_accumulate(nr, Qop, K, v.factor_im.data(), nb, h.ho, Qop, v.odd.data(), Qop);
+    if (out.strain || out.cell) {
+        std::fill(g.strain_even.begin(), g.strain_even.begin() + 3 * nr * 3 * Qep, 0.0);
+        std::fill(g.strain_odd.begin(), g.strain_odd.begin() + 3 * nr * 3 * Qop, 0.0);
+        lode::gemm_accumulate(3 * nr, 3 * Qep, K, g.strain_factor_re.data(), nb, h.dhe, 3 * Qep, g.strain_even.data(),
+                              3 * Qep);
+        lode::gemm_accumulate(3 * nr, 3 * Qop, K, g.strain_factor_im.data(), nb, h.dho, 3 * Qop, g.strain_odd.data(),
+                              3 * Qop);
+    }
+    if (out.cell) {
+        std::fill(g.cell_even.begin(), g.cell_even.begin() + 9 * nr * Qep, 0.0);
+        std::fill(g.cell_odd.begin(), g.cell_odd.begin() + 9 * nr * Qop, 0.0);
+        lode::gemm_accumulate(9 * nr, Qep, K, g.cell_factor_even.data(), nb, h.he, Qep, g.cell_even.data(), Qep);
+        lode::gemm_accumulate(9 * nr, Qop, K, g.cell_factor_odd.data(), nb, h.ho, Qop, g.cell_odd.data(), Qop);
+    }
+}
+
+// Adds the chunk's products to its rows of values, strain and cell.
+void add_chunk_rows(const KSum& sum, const Chunk& ch, const lode::ComputeOutput& out, const ChunkBuffers& buf) {
+    const int N = sum.N, T = sum.T;
+    const size_t P = sum.P;
+    const ParitySplit& split = sum.split;
+    const int Qe = split.Qe, Qo = split.Qo, Qep = sum.Qep, Qop = sum.Qop;
+    const bool derivatives = out.strain || out.cell;
+    const ChunkValues& v = buf.values;
+    const ChunkGradients& g = buf.gradients;
+    for (size_t cc = 0; cc < ch.count; ++cc) {
+        const size_t c = ch.first + cc;
+        double* row = out.values + c * P;
+        double* srow = out.strain ? out.strain + c * 9 * P : nullptr;
+        double* crow = out.cell ? out.cell + c * 9 * P : nullptr;
+        for (int t = 0; t < T; ++t) {
+            const size_t r = cc * T + static_cast<size_t>(t);
+            for (int q = 0; q < Qe; ++q) row[split.even_column(q, t, T, N)] += v.even[r * Qep + q];
+            for (int q = 0; q < Qo; ++q) row[split.odd_column(q, t, T, N)] += v.odd[r * Qop + q];
+            if (!derivatives) continue;
+            for (int x = 0; x < 3; ++x)
+                for (int y = 0; y < 3; ++y) {
+                    const size_t xy = static_cast<size_t>(3 * x + y);
+                    const double* s_e = &g.strain_even[(r * 3 + y) * 3 * Qep + static_cast<size_t>(x) * Qep];
+                    const double* s_o = &g.strain_odd[(r * 3 + y) * 3 * Qop + static_cast<size_t>(x) * Qop];
+                    for (int q = 0; q < Qe; ++q) {
+                        const size_t col = xy * P + split.even_column(q, t, T, N);
+                        if (srow) srow[col] += s_e[q];
+                        if (crow) crow[col] += s_e[q] + g.cell_even[(r * 9 + xy) * Qep + q];
+                    }
+                    for (int q = 0; q < Qo; ++q) {
+                        const size_t col = xy * P + split.odd_column(q, t, T, N);
+                        if (srow) srow[col] += s_o[q];
+                        if (crow) crow[col] += s_o[q] + g.cell_odd[(r * 9 + xy) * Qop + q];
+                    }
+                }
+        }
+    }
+}
+
+// The chunk's rows of the full positions gradient:
+// d v_i / d r_j = sum_k k H (even: sin(k.r_ij), odd: -cos(k.r_ij)), r_ij = r_i - r_j.
+void add_chunk_positions(const KSum& sum, const KBlock& blk, const KTimesH& kh, const Chunk& ch,
+                         const lode::ComputeOutput& out, ChunkBuffers& buf) {
+    const int N = sum.N, T = sum.T;
+    const size_t P = sum.P;
+    const ParitySplit& split = sum.split;
+    const int Qe = split.Qe, Qo = split.Qo, Qep = sum.Qep, Qop = sum.Qop;
+    const std::vector<size_t>& partner_start = *out.partner_start;
+    const size_t nb = blk.size;
+    const int K = static_cast<int>(nb);
+    ChunkGradients& g = buf.gradients;
+    for (size_t cc = 0; cc < ch.count; ++cc) {
+        const size_t c = ch.first + cc;
+        const size_t i = static_cast<size_t>(sum.centers[c]);
+        const double* pri = &blk.pr[i * nb];
+        const double* pii = &blk.pi[i * nb];
+        double* grow = out.positions + partner_start[c] * 3 * P;
+        const size_t n_partners = partner_start[c + 1] - partner_start[c];
+        const int32_t* plist = &(*out.partners)[partner_start[c]];
+        const size_t self_row =
+            static_cast<size_t>(std::lower_bound(plist, plist + n_partners, sum.centers[c]) - plist);
+        for (size_t j0 = 0; j0 < n_partners; j0 += kChunkPartners) {
+            const size_t nj = std::min(kChunkPartners, n_partners - j0);
+            for (size_t jj = 0; jj < nj; ++jj) {
+                const size_t j = static_cast<size_t>(plist[j0 + jj]);
+                const double* prj = &blk.pr[j * nb];
+                const double* pij = &blk.pi[j * nb];
+                double* s = &g.pair_sin[jj * nb];
+                double* mc = &g.pair_minus_cos[jj * nb];
+                for (size_t kb = 0; kb < nb; ++kb) {
+                    mc[kb] = -(pri[kb] * prj[kb] + pii[kb] * pij[kb]);
+                    s[kb] = pii[kb] * prj[kb] - pri[kb] * pij[kb];
+                }
+            }
+            std::fill(g.pair_even.begin(), g.pair_even.begin() + nj * 3 * Qep, 0.0);
+            std::fill(g.pair_odd.begin(), g.pair_odd.begin() + nj * 3 * Qop, 0.0);
+            lode::gemm_accumulate(static_cast<int>(nj), 3 * Qep, K, g.pair_sin.data(), nb, kh.even.data(), 3 * Qep,
+                                  g.pair_even.data(), 3 * Qep);
+            lode::gemm_accumulate(static_cast<int>(nj), 3 * Qop, K, g.pair_minus_cos.data(), nb, kh.odd.data(),
+                                  3 * Qop, g.pair_odd.data(), 3 * Qop);
+            for (size_t jj = 0; jj < nj; ++jj) {
+                const size_t j = static_cast<size_t>(plist[j0 + jj]);
+                const int t = sum.type_block[j];
+                if (j == i || t < 0) continue;
+                double* gj = grow + (j0 + jj) * 3 * P;
+                double* gi = grow + self_row * 3 * P;
+                for (int x = 0; x < 3; ++x) {
+                    const double* src_e = &g.pair_even[(jj * 3 + x) * Qep];
+                    const double* src_o = &g.pair_odd[(jj * 3 + x) * Qop];
+                    for (int q = 0; q < Qe; ++q) {
+                        const size_t col = x * P + split.even_column(q, t, T, N);
+                        gj[col] += src_e[q];
+                        gi[col] -= src_e[q];
+                    }
+                    for (int q = 0; q < Qo; ++q) {
+                        const size_t col = x * P + split.odd_column(q, t, T, N);
+                        gj[col] += src_o[q];
+                        gi[col] -= src_o[q];
+                    }
+                }
+            }
+        }
+    }
+}
+
+// Adds the k = 0 term to centre c's row and the volume terms to its strain
+// and cell rows (everything in the row so far scales as 1 / V), then turns
+// its cell row from strain-like sums into cell derivatives.
+void add_volume_terms(const KSum& sum, const lode::ComputeOutput& out, size_t c) {
+    const size_t P = sum.P;
+    const auto& hinv = sum.ks.inverse;
+    double* row = out.values + c * P;
+    for (size_t k = 0; k < sum.ks.zero.size(); ++k) row[k] += sum.ks.zero[k];
+    if (out.strain) {
+        double* srow = out.strain + c * 9 * P;
+        for (int x = 0; x < 3; ++x)
+            for (size_t p = 0; p < P; ++p) srow[(4 * x) * P + p] -= row[p];
+    }
+    if (out.cell) {
+        // cell[a][b] = sum_x hinv[x][a] (S[x][b] + X[x][b]), S including -delta_xb v
+        double* crow = out.cell + c * 9 * P;
+        for (int x = 0; x < 3; ++x)
+            for (size_t p = 0; p < P; ++p) crow[(4 * x) * P + p] -= row[p];
+        double m[9];
+        for (size_t p = 0; p < P; ++p) {
+            for (int k = 0; k < 9; ++k) m[k] = crow[k * P + p];
+            for (int a = 0; a < 3; ++a)
+                for (int bb = 0; bb < 3; ++bb) {
+                    double total = 0.0;
+                    for (int x = 0; x < 3; ++x) total += hinv[3 * x + a] * m[3 * x + bb];
+                    crow[(3 * a + bb) * P + p] = total;
+                }
+        }
+    }
+}
+
+}  // namespace
+
+void lode::Engine::compute_periodic(const System& system, const ExpansionRequest& request,
+                                    const CenterLayout& layout, const ComputeOutput& out) const {
     const int T = static_cast<int>(request.neighbor_types.size());
-    const size_t P = static_cast<size_t>(L * L) * T * N;
-    const ParitySplit split(L, N);
-    const int Qe = split.Qe, Qo = split.Qo;
-    const int Qep = padded(Qe), Qop = padded(Qo);
-    const size_t n_centers = centers.size();
-    const size_t n_atoms = system.size();
-    const size_t rows = n_centers * static_cast<size_t>(T);  // (c, t) pairs
-
-    const std::shared_ptr<const KCache> cache = k_cache(system.cell, strain != nullptr);
+    const bool derivatives = out.strain || out.cell;
+    const std::shared_ptr<const KCache> cache = k_cache(system.cell, derivatives);
     const bool cached = cache->coef.size > 0;
-    const KSpace ks = make_kspace(system, cache->kv, zero_term(system, type_block, T));
-    const KVectors& kv = cache->kv;
-    const size_t n_k = kv.size();
-    const size_t KB = block_size(n_k, n_atoms, P);
+    const KSum sum(system, layout, hypers_, T, cache->kv, zero_term(system, layout.type_block, T));
+    const CoefficientInputs inputs{sum.kv, sum.ks.volume, sum.split, sum.L, sum.N, *potential_, *radial_, harmonics_};
+    const size_t n_centers = layout.centers.size();
+    const size_t n_chunks = (n_centers + kChunkCenters - 1) / kChunkCenters;
+    zero_rows(sum, out);
 
-    // With A_ct(k) = e^{ik.r_c} S_t(k) and the adjoint rows g_c[t][q] split by
-    // parity, L = sum_k sum_{c,t} Re(gamma_ct(k) A_ct(k)), where
-    // gamma_ct = Gamma^e_ct - i Gamma^o_ct and Gamma_ct(k) = sum_q H_q(k) g_c[t][q].
-    // Forces need Gamma (one product as large as the values'); the strain
-    // needs Z_q(k) = sum_{c,t} g_c[t][q] (Re | Im) A_ct(k) (another), since
-    // dL/dstrain_xy = -sum_k k_y sum_q dH_q/dk_x Z_q(k) - delta_xy L.
-    // g as [c][t][q] (rows padded with zeros) and transposed, [q][c][t].
-    std::vector<double>& gse = kept<11>();
-    std::vector<double>& gso = kept<12>();
-    std::vector<double>& gte = kept<13>();
-    std::vector<double>& gto = kept<14>();
-    gse.assign(rows * Qep, 0.0);
-    gso.assign(rows * Qop, 0.0);
-    gte.resize(static_cast<size_t>(Qe) * rows);
-    gto.resize(static_cast<size_t>(Qo) * rows);
+    KBlock& blk = kept<KBlock>();
+    KCoefficients local;  // of the current block when the cache has none
+    KTimesH kh;
+#pragma omp parallel
+    {
+        ChunkBuffers buf{kept<ChunkValues>(), {}};
+        size_chunk_buffers(buf, sum, out);
+        for (size_t begin = 0; begin < sum.kv.size(); begin += sum.block) {
+            start_block(blk, sum, begin);
+            if (!cached) fill_coefficients(local, inputs, blk.begin, blk.size, derivatives);
+            const BlockCoefficients h = block_rows(cached ? cache->coef : local, blk.begin, derivatives);
+            fill_block_phases(blk, sum, out.cell != nullptr);
+            if (out.positions) fill_k_times_h(kh, sum, blk, h);
+#pragma omp for schedule(dynamic, 1)
+            for (int64_t chunk = 0; chunk < static_cast<int64_t>(n_chunks); ++chunk) {
+                const Chunk ch = chunk_of(chunk, n_centers, T);
+                chunk_factors(sum, blk, ch, out, buf);
+                chunk_products(sum, blk, h, ch, out, buf);
+                add_chunk_rows(sum, ch, out, buf);
+                if (out.positions) add_chunk_positions(sum, blk, kh, ch, out, buf);
+            }
+        }
+    }
+
+#pragma omp parallel for schedule(static)
+    for (int64_t cc = 0; cc < static_cast<int64_t>(n_centers); ++cc) {
+        const size_t c = static_cast<size_t>(cc);
+        add_volume_terms(sum, out, c);
+        add_center_terms(out.values + c * sum.P, layout.type_block[static_cast<size_t>(layout.centers[c])], T);
+    }
+}
+
+namespace {
+
+// ---- backward_periodic's steps
+//
+// With A_ct(k) = e^{ik.r_c} S_t(k) and the adjoint rows g_c[t][q] split by
+// parity, L = sum_k sum_{c,t} Re(gamma_ct(k) A_ct(k)), where
+// gamma_ct = Gamma^e_ct - i Gamma^o_ct and Gamma_ct(k) = sum_q H_q(k) g_c[t][q].
+// Forces need Gamma (one product as large as the values'); the strain
+// needs Z_q(k) = sum_{c,t} g_c[t][q] (Re | Im) A_ct(k) (another), since
+// dL/dstrain_xy = -sum_k k_y sum_q dH_q/dk_x Z_q(k) - delta_xy L.
+
+void split_adjoint(const KSum& sum, const double* adjoint, AdjointByParity& g) {
+    const int N = sum.N, T = sum.T;
+    const size_t P = sum.P;
+    const ParitySplit& split = sum.split;
+    const int Qe = split.Qe, Qo = split.Qo, Qep = sum.Qep, Qop = sum.Qop;
+    const size_t n_centers = sum.centers.size();
+    const size_t rows = n_centers * static_cast<size_t>(T);
+    g.even.assign(rows * Qep, 0.0);
+    g.odd.assign(rows * Qop, 0.0);
+    g.even_by_q.resize(static_cast<size_t>(Qe) * rows);
+    g.odd_by_q.resize(static_cast<size_t>(Qo) * rows);
     for (size_t c = 0; c < n_centers; ++c)
         for (int t = 0; t < T; ++t) {
             const size_t r = c * T + t;
-            for (int q = 0; q < Qe; ++q) gse[r * Qep + q] = adjoint[c * P + split.even_column(q, t, T, N)];
-            for (int q = 0; q < Qo; ++q) gso[r * Qop + q] = adjoint[c * P + split.odd_column(q, t, T, N)];
+            for (int q = 0; q < Qe; ++q) g.even[r * Qep + q] = adjoint[c * P + split.even_column(q, t, T, N)];
+            for (int q = 0; q < Qo; ++q) g.odd[r * Qop + q] = adjoint[c * P + split.odd_column(q, t, T, N)];
         }
     // transposed in tiles of 8 rows: column-by-column writes would touch a
     // new page per element
     for (size_t r0 = 0; r0 < rows; r0 += 8) {
         const size_t r1 = std::min(rows, r0 + 8);
         for (int q = 0; q < Qe; ++q)
-            for (size_t r = r0; r < r1; ++r) gte[q * rows + r] = gse[r * Qep + q];
+            for (size_t r = r0; r < r1; ++r) g.even_by_q[q * rows + r] = g.even[r * Qep + q];
         for (int q = 0; q < Qo; ++q)
-            for (size_t r = r0; r < r1; ++r) gto[q * rows + r] = gso[r * Qop + q];
+            for (size_t r = r0; r < r1; ++r) g.odd_by_q[q * rows + r] = g.odd[r * Qop + q];
     }
+}
 
+void size_backward_buffers(BackwardBuffers& buf, const KSum& sum, const lode::BackwardOutput& out) {
+    const size_t T = static_cast<size_t>(sum.T);
+    const size_t rows = sum.centers.size() * T;
+    if (out.positions) {
+        buf.gamma_even.resize(sum.block * kChunkCenters * T);
+        buf.gamma_odd.resize(sum.block * kChunkCenters * T);
+    }
+    if (out.strain) {
+        buf.factor_re.resize(kChunkKVectors * rows);
+        buf.factor_im.resize(kChunkKVectors * rows);
+        buf.z_even.resize(kChunkKVectors * static_cast<size_t>(sum.Qep));
+        buf.z_odd.resize(kChunkKVectors * static_cast<size_t>(sum.Qop));
+    }
+}
+
+// The block's part of dL/dstrain (all but the k = 0 term) into this
+// thread's `my_strain`.
+void add_block_strain(const AdjointSum& a, const KBlock& blk, const BlockCoefficients& h, BackwardBuffers& buf,
+                      double* my_strain) {
+    const KSum& sum = a.sum;
+    const int T = sum.T, Qep = sum.Qep, Qop = sum.Qop;
+    const size_t n_centers = sum.centers.size();
+    const size_t rows = n_centers * static_cast<size_t>(T);
+    const size_t nb = blk.size;
+    const size_t n_row_chunks = (nb + kChunkKVectors - 1) / kChunkKVectors;
+#pragma omp for schedule(static)
+    for (int64_t chunk = 0; chunk < static_cast<int64_t>(n_row_chunks); ++chunk) {
+        const size_t k0 = static_cast<size_t>(chunk) * kChunkKVectors;
+        const size_t nr = std::min(kChunkKVectors, nb - k0);
+        // A^T: [k][c][t], written row by row (the centres' phases of the
+        // chunk stay in L1 across its rows)
+        for (size_t kr = 0; kr < nr; ++kr) {
+            const size_t kb = k0 + kr;
+            double* a_r = &buf.factor_re[kr * rows];
+            double* a_i = &buf.factor_im[kr * rows];
+            for (int t = 0; t < T; ++t) {
+                const double sr = blk.sr[kb * T + t], si = blk.si[kb * T + t];
+                for (size_t c = 0; c < n_centers; ++c) {
+                    const size_t i = static_cast<size_t>(sum.centers[c]);
+                    const double pr = blk.pr[i * nb + kb], pi = blk.pi[i * nb + kb];
+                    a_r[c * T + t] = pr * sr - pi * si;
+                    a_i[c * T + t] = pr * si + pi * sr;
+                }
+            }
+        }
+        std::fill(buf.z_even.begin(), buf.z_even.begin() + nr * Qep, 0.0);
+        std::fill(buf.z_odd.begin(), buf.z_odd.begin() + nr * Qop, 0.0);
+        const int R = static_cast<int>(rows);
+        lode::gemm_accumulate(static_cast<int>(nr), Qep, R, buf.factor_re.data(), rows, a.adjoint.even.data(), Qep,
+                              buf.z_even.data(), Qep);
+        lode::gemm_accumulate(static_cast<int>(nr), Qop, R, buf.factor_im.data(), rows, a.adjoint.odd.data(), Qop,
+                              buf.z_odd.data(), Qop);
+        for (size_t kr = 0; kr < nr; ++kr) {
+            const size_t kb = k0 + kr;
+            const double* kvec = &sum.kv.k[3 * (blk.begin + kb)];
+            const double* z_e = &buf.z_even[kr * Qep];
+            const double* z_o = &buf.z_odd[kr * Qop];
+            const double loss = dot4(Qep, &h.he[kb * Qep], z_e) + dot4(Qop, &h.ho[kb * Qop], z_o);
+            for (int x = 0; x < 3; ++x) {
+                const double d = dot4(Qep, &h.dhe[(kb * 3 + x) * Qep], z_e) + dot4(Qop, &h.dho[(kb * 3 + x) * Qop], z_o);
+                for (int y = 0; y < 3; ++y) my_strain[3 * x + y] -= kvec[y] * d;
+                my_strain[4 * x] -= loss;
+            }
+        }
+    }
+}
+
+// Centres' own terms, dL/dr_m = -sum_k k Im(e^{ik.r_m} sum_t S_t gamma_mt),
+// and this thread's part of U_t(k).
+void add_center_forces(const AdjointSum& a, const KBlock& blk, const BlockCoefficients& h, BackwardBuffers& buf) {
+    const KSum& sum = a.sum;
+    const int T = sum.T, Qep = sum.Qep, Qop = sum.Qop;
+    const int Qe = sum.split.Qe, Qo = sum.split.Qo;
+    const size_t n_centers = sum.centers.size();
+    const size_t rows = n_centers * static_cast<size_t>(T);
+    const size_t n_chunks = (n_centers + kChunkCenters - 1) / kChunkCenters;
+    const size_t nb = blk.size;
+    double* my_u = &a.u.thread_parts[static_cast<size_t>(omp_get_thread_num()) * nb * T * 2];
+#pragma omp for schedule(static)
+    for (int64_t chunk = 0; chunk < static_cast<int64_t>(n_chunks); ++chunk) {
+        const Chunk ch = chunk_of(chunk, n_centers, T);
+        const size_t c0 = ch.first, nc = ch.count;
+        const size_t nr = static_cast<size_t>(ch.rows);
+        // Gamma^T: [k][c][t]
+        std::fill(buf.gamma_even.begin(), buf.gamma_even.begin() + nb * nr, 0.0);
+        std::fill(buf.gamma_odd.begin(), buf.gamma_odd.begin() + nb * nr, 0.0);
+        lode::gemm_accumulate(static_cast<int>(nb), static_cast<int>(nr), Qe, h.he, Qep, &a.adjoint.even_by_q[c0 * T],
+                              rows, buf.gamma_even.data(), nr);
+        lode::gemm_accumulate(static_cast<int>(nb), static_cast<int>(nr), Qo, h.ho, Qop, &a.adjoint.odd_by_q[c0 * T],
+                              rows, buf.gamma_odd.data(), nr);
+        double f[kChunkCenters][3] = {};
+        for (size_t kb = 0; kb < nb; ++kb) {
+            const double* kvec = &sum.kv.k[3 * (blk.begin + kb)];
+            const double* gamma_e_k = &buf.gamma_even[kb * nr];
+            const double* gamma_o_k = &buf.gamma_odd[kb * nr];
+            for (int t = 0; t < T; ++t) {
+                const double sr = blk.sr[kb * T + t], si = blk.si[kb * T + t];
+                double u_r = 0.0, u_i = 0.0;
+                for (size_t cc = 0; cc < nc; ++cc) {
+                    const size_t m = static_cast<size_t>(sum.centers[c0 + cc]);
+                    const double pr = blk.pr[m * nb + kb], pi = blk.pi[m * nb + kb];
+                    const double gamma_e = gamma_e_k[cc * T + t], gamma_o = gamma_o_k[cc * T + t];
+                    // Im(e^{ik.r_m} S_t gamma_mt)
+                    const double a_r = sr * gamma_e + si * gamma_o, a_i = si * gamma_e - sr * gamma_o;
+                    const double im = pr * a_i + pi * a_r;
+                    for (int x = 0; x < 3; ++x) f[cc][x] -= kvec[x] * im;
+                    u_r += gamma_e * pr + gamma_o * pi;
+                    u_i += gamma_e * pi - gamma_o * pr;
+                }
+                my_u[(kb * T + t) * 2] += u_r;
+                my_u[(kb * T + t) * 2 + 1] += u_i;
+            }
+        }
+        for (size_t cc = 0; cc < nc; ++cc) {
+            const size_t m = static_cast<size_t>(sum.centers[c0 + cc]);
+            for (int x = 0; x < 3; ++x) a.force[3 * m + x] += f[cc][x];
+        }
+    }
+}
+
+// U summed in thread order (the same result for a given thread count).
+void sum_u(UFactors& u, size_t nb, int T) {
+    const int team = omp_get_num_threads();
+#pragma omp for schedule(static)
+    for (int64_t kk = 0; kk < static_cast<int64_t>(nb * T); ++kk) {
+        const size_t kt = static_cast<size_t>(kk);
+        double sum_r = 0.0, sum_i = 0.0;
+        for (int th = 0; th < team; ++th) {
+            sum_r += u.thread_parts[(static_cast<size_t>(th) * nb * T + kt) * 2];
+            sum_i += u.thread_parts[(static_cast<size_t>(th) * nb * T + kt) * 2 + 1];
+        }
+        u.re[kt] = sum_r;
+        u.im[kt] = sum_i;
+    }
+}
+
+// Every atom of a neighbour type: dL/dr_m = sum_k k Im(U_{t_m}(k) e^{-ik.r_m}).
+void add_neighbor_forces(const AdjointSum& a, const KBlock& blk) {
+    const KSum& sum = a.sum;
+    const int T = sum.T;
+    const size_t nb = blk.size;
+#pragma omp for schedule(static)
+    for (int64_t mm = 0; mm < static_cast<int64_t>(sum.system.size()); ++mm) {
+        const size_t m = static_cast<size_t>(mm);
+        const int tm = sum.type_block[m];
+        if (tm < 0) continue;
+        const double* prm = &blk.pr[m * nb];
+        const double* pim = &blk.pi[m * nb];
+        double f[3] = {0.0, 0.0, 0.0};
+        for (size_t kb = 0; kb < nb; ++kb) {
+            const double im = a.u.im[kb * T + tm] * prm[kb] - a.u.re[kb * T + tm] * pim[kb];
+            const double* kvec = &sum.kv.k[3 * (blk.begin + kb)];
+            for (int x = 0; x < 3; ++x) f[x] += kvec[x] * im;
+        }
+        for (int x = 0; x < 3; ++x) a.force[3 * m + x] += f[x];
+    }
+}
+
+}  // namespace
+
+void lode::Engine::backward_periodic(const System& system, const ExpansionRequest& request,
+                                     const CenterLayout& layout, const double* adjoint,
+                                     const BackwardOutput& out) const {
+    const int T = static_cast<int>(request.neighbor_types.size());
+    const bool derivatives = out.strain != nullptr;
+    const std::shared_ptr<const KCache> cache = k_cache(system.cell, derivatives);
+    const bool cached = cache->coef.size > 0;
+    const KSum sum(system, layout, hypers_, T, cache->kv, zero_term(system, layout.type_block, T));
+    const CoefficientInputs inputs{sum.kv, sum.ks.volume, sum.split, sum.L, sum.N, *potential_, *radial_, harmonics_};
+    const size_t n_atoms = system.size();
+
+    AdjointByParity& g = kept<AdjointByParity>();
+    split_adjoint(sum, adjoint, g);
     const int n_threads = omp_get_max_threads();
     std::vector<double> strain_partial(9 * static_cast<size_t>(n_threads), 0.0);
-    std::vector<double> force(positions ? 3 * n_atoms : 0, 0.0);
-    constexpr size_t CB = 8;   // centres per chunk of the force pass
-    constexpr size_t RB = 16;  // k-vectors per chunk of the strain pass
-    const size_t n_chunks = (n_centers + CB - 1) / CB;
+    std::vector<double> force(out.positions ? 3 * n_atoms : 0, 0.0);
+    UFactors& u = kept<UFactors>();
+    const AdjointSum a{sum, g, u, force.data()};
 
-    KBlock& blk = kept_block();
+    KBlock& blk = kept<KBlock>();
     KCoefficients local;  // of the current block when the cache has none
-    std::vector<double>& partial = kept<10>();
-    std::vector<double>& u_partial = kept<15>();
-    std::vector<double>& ur = kept<16>();
-    std::vector<double>& ui = kept<17>();
 #pragma omp parallel num_threads(n_threads)
     {
-        const int tid = omp_get_thread_num();
-        const int team = omp_get_num_threads();
-        double* my_strain = &strain_partial[9 * static_cast<size_t>(tid)];
-        std::vector<double>& gamma_e = kept<0>();
-        std::vector<double>& gamma_o = kept<1>();
-        std::vector<double>& ar = kept<2>();
-        std::vector<double>& ai = kept<3>();
-        std::vector<double>& ze = kept<4>();
-        std::vector<double>& zo = kept<5>();
-        if (positions) {
-            gamma_e.resize(KB * CB * T);
-            gamma_o.resize(KB * CB * T);
-        }
-        if (strain) {
-            ar.resize(RB * rows);
-            ai.resize(RB * rows);
-            ze.resize(RB * Qep);
-            zo.resize(RB * Qop);
-        }
-        for (size_t begin = 0; begin < n_k; begin += KB) {
+        double* my_strain = &strain_partial[9 * static_cast<size_t>(omp_get_thread_num())];
+        BackwardBuffers& buf = kept<BackwardBuffers>();
+        size_backward_buffers(buf, sum, out);
+        for (size_t begin = 0; begin < sum.kv.size(); begin += sum.block) {
 #pragma omp single
             {
                 blk.begin = begin;
-                blk.size = std::min(KB, n_k - begin);
-                if (positions) {
-                    u_partial.assign(static_cast<size_t>(team) * blk.size * T * 2, 0.0);
-                    ur.resize(blk.size * T);
-                    ui.resize(blk.size * T);
+                blk.size = std::min(sum.block, sum.kv.size() - begin);
+                if (out.positions) {
+                    u.thread_parts.assign(static_cast<size_t>(omp_get_num_threads()) * blk.size * T * 2, 0.0);
+                    u.re.resize(blk.size * T);
+                    u.im.resize(blk.size * T);
                 }
             }
-            if (!cached)
-                fill_coefficients(local, kv, blk.begin, blk.size, ks.volume, split, L, N, *potential_, *radial_,
-                                  harmonics_, strain != nullptr);
-            const KCoefficients& co = cached ? cache->coef : local;
-            const size_t off = blk.begin - co.begin;
-            fill_block_phases(blk, ks, system, type_block, T, false, partial);
-            const size_t nb = blk.size;
-
-            if (strain) {
-                const size_t n_row_chunks = (nb + RB - 1) / RB;
-#pragma omp for schedule(static)
-                for (int64_t chunk = 0; chunk < static_cast<int64_t>(n_row_chunks); ++chunk) {
-                    const size_t k0 = static_cast<size_t>(chunk) * RB;
-                    const size_t nr = std::min(RB, nb - k0);
-                    // A^T: [k][c][t], written row by row (the centres' phases of
-                    // the chunk stay in L1 across its rows)
-                    for (size_t kr = 0; kr < nr; ++kr) {
-                        const size_t kb = k0 + kr;
-                        double* a_r = &ar[kr * rows];
-                        double* a_i = &ai[kr * rows];
-                        for (int t = 0; t < T; ++t) {
-                            const double sr = blk.sr[kb * T + t], si = blk.si[kb * T + t];
-                            for (size_t c = 0; c < n_centers; ++c) {
-                                const size_t i = static_cast<size_t>(centers[c]);
-                                const double pr = blk.pr[i * nb + kb], pi = blk.pi[i * nb + kb];
-                                a_r[c * T + t] = pr * sr - pi * si;
-                                a_i[c * T + t] = pr * si + pi * sr;
-                            }
-                        }
-                    }
-                    std::fill(ze.begin(), ze.begin() + nr * Qep, 0.0);
-                    std::fill(zo.begin(), zo.begin() + nr * Qop, 0.0);
-                    const int R = static_cast<int>(rows);
-                    lode::gemm_accumulate(static_cast<int>(nr), Qep, R, ar.data(), rows, gse.data(), Qep, ze.data(), Qep);
-                    lode::gemm_accumulate(static_cast<int>(nr), Qop, R, ai.data(), rows, gso.data(), Qop, zo.data(), Qop);
-                    for (size_t kr = 0; kr < nr; ++kr) {
-                        const size_t kb = k0 + kr;
-                        const size_t kc = off + kb;  // row in the coefficients
-                        const double* kvec = &kv.k[3 * (blk.begin + kb)];
-                        const double* z_e = &ze[kr * Qep];
-                        const double* z_o = &zo[kr * Qop];
-                        const double loss = dot4(Qep, &co.he[kc * Qep], z_e) + dot4(Qop, &co.ho[kc * Qop], z_o);
-                        for (int x = 0; x < 3; ++x) {
-                            const double d = dot4(Qep, &co.dhe[(kc * 3 + x) * Qep], z_e) +
-                                             dot4(Qop, &co.dho[(kc * 3 + x) * Qop], z_o);
-                            for (int y = 0; y < 3; ++y) my_strain[3 * x + y] -= kvec[y] * d;
-                            my_strain[4 * x] -= loss;
-                        }
-                    }
-                }
-            }
-            if (!positions) continue;
-
-            // Centres' own terms, dL/dr_m = -sum_k k Im(e^{ik.r_m} sum_t S_t gamma_mt),
-            // and per-thread parts of U_t(k) = sum_c gamma_ct(k) e^{ik.r_c}.
-            double* my_u = &u_partial[static_cast<size_t>(tid) * nb * T * 2];
-            const double* he = co.he.data() + off * Qep;
-            const double* ho = co.ho.data() + off * Qop;
-#pragma omp for schedule(static)
-            for (int64_t chunk = 0; chunk < static_cast<int64_t>(n_chunks); ++chunk) {
-                const size_t c0 = static_cast<size_t>(chunk) * CB;
-                const size_t nc = std::min(CB, n_centers - c0);
-                const size_t nr = nc * T;
-                // Gamma^T: [k][c][t]
-                std::fill(gamma_e.begin(), gamma_e.begin() + nb * nr, 0.0);
-                std::fill(gamma_o.begin(), gamma_o.begin() + nb * nr, 0.0);
-                lode::gemm_accumulate(static_cast<int>(nb), static_cast<int>(nr), Qe, he, Qep, &gte[c0 * T], rows,
-                                      gamma_e.data(), nr);
-                lode::gemm_accumulate(static_cast<int>(nb), static_cast<int>(nr), Qo, ho, Qop, &gto[c0 * T], rows,
-                                      gamma_o.data(), nr);
-                double f[CB][3] = {};
-                for (size_t kb = 0; kb < nb; ++kb) {
-                    const double* kvec = &kv.k[3 * (blk.begin + kb)];
-                    const double* g_e = &gamma_e[kb * nr];
-                    const double* g_o = &gamma_o[kb * nr];
-                    for (int t = 0; t < T; ++t) {
-                        const double sr = blk.sr[kb * T + t], si = blk.si[kb * T + t];
-                        double u_r = 0.0, u_i = 0.0;
-                        for (size_t cc = 0; cc < nc; ++cc) {
-                            const size_t m = static_cast<size_t>(centers[c0 + cc]);
-                            const double pr = blk.pr[m * nb + kb], pi = blk.pi[m * nb + kb];
-                            const double ge = g_e[cc * T + t], go = g_o[cc * T + t];
-                            // Im(e^{ik.r_m} S_t gamma_mt)
-                            const double a_r = sr * ge + si * go, a_i = si * ge - sr * go;
-                            const double im = pr * a_i + pi * a_r;
-                            for (int x = 0; x < 3; ++x) f[cc][x] -= kvec[x] * im;
-                            u_r += ge * pr + go * pi;
-                            u_i += ge * pi - go * pr;
-                        }
-                        my_u[(kb * T + t) * 2] += u_r;
-                        my_u[(kb * T + t) * 2 + 1] += u_i;
-                    }
-                }
-                for (size_t cc = 0; cc < nc; ++cc) {
-                    const size_t m = static_cast<size_t>(centers[c0 + cc]);
-                    for (int x = 0; x < 3; ++x) force[3 * m + x] += f[cc][x];
-                }
-            }
-            // U summed in thread order (the same result for a given thread count)
-#pragma omp for schedule(static)
-            for (int64_t kk = 0; kk < static_cast<int64_t>(nb * T); ++kk) {
-                const size_t kt = static_cast<size_t>(kk);
-                double sum_r = 0.0, sum_i = 0.0;
-                for (int th = 0; th < team; ++th) {
-                    sum_r += u_partial[(static_cast<size_t>(th) * nb * T + kt) * 2];
-                    sum_i += u_partial[(static_cast<size_t>(th) * nb * T + kt) * 2 + 1];
-                }
-                ur[kt] = sum_r;
-                ui[kt] = sum_i;
-            }
-            // every atom of a neighbour type: dL/dr_m = sum_k k Im(U_{t_m}(k) e^{-ik.r_m})
-#pragma omp for schedule(static)
-            for (int64_t mm = 0; mm < static_cast<int64_t>(n_atoms); ++mm) {
-                const size_t m = static_cast<size_t>(mm);
-                const int tm = type_block[m];
-                if (tm < 0) continue;
-                const double* prm = &blk.pr[m * nb];
-                const double* pim = &blk.pi[m * nb];
-                double f[3] = {0.0, 0.0, 0.0};
-                for (size_t kb = 0; kb < nb; ++kb) {
-                    const double im = ui[kb * T + tm] * prm[kb] - ur[kb * T + tm] * pim[kb];
-                    const double* kvec = &kv.k[3 * (blk.begin + kb)];
-                    for (int x = 0; x < 3; ++x) f[x] += kvec[x] * im;
-                }
-                for (int x = 0; x < 3; ++x) force[3 * m + x] += f[x];
-            }
+            if (!cached) fill_coefficients(local, inputs, blk.begin, blk.size, derivatives);
+            const BlockCoefficients h = block_rows(cached ? cache->coef : local, blk.begin, derivatives);
+            fill_block_phases(blk, sum, false);
+            if (out.strain) add_block_strain(a, blk, h, buf, my_strain);
+            if (!out.positions) continue;
+            add_center_forces(a, blk, h, buf);
+            sum_u(u, blk.size, T);
+            add_neighbor_forces(a, blk);
         }
     }
-    if (positions)
-        for (size_t k = 0; k < 3 * n_atoms; ++k) positions[k] += force[k];
-    if (strain) {
+    if (out.positions)
+        for (size_t k = 0; k < 3 * n_atoms; ++k) out.positions[k] += force[k];
+    if (out.strain) {
         for (int th = 0; th < n_threads; ++th)
-            for (int k = 0; k < 9; ++k) strain[k] += strain_partial[9 * static_cast<size_t>(th) + k];
+            for (int k = 0; k < 9; ++k) out.strain[k] += strain_partial[9 * static_cast<size_t>(th) + k];
         // k = 0 term scales as 1 / V
         double k0_loss = 0.0;
-        for (size_t c = 0; c < n_centers; ++c)
-            for (size_t k = 0; k < ks.zero.size(); ++k) k0_loss += adjoint[c * P + k] * ks.zero[k];
-        for (int x = 0; x < 3; ++x) strain[4 * x] -= k0_loss;
+        for (size_t c = 0; c < layout.centers.size(); ++c)
+            for (size_t k = 0; k < sum.ks.zero.size(); ++k) k0_loss += adjoint[c * sum.P + k] * sum.ks.zero[k];
+        for (int x = 0; x < 3; ++x) out.strain[4 * x] -= k0_loss;
     }
 }
 

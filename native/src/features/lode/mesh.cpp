@@ -437,9 +437,10 @@ static void adjoint_row(const MeshSetup& s, const BlockChannels& block, size_t m
 }
 
 std::shared_ptr<const lode::Engine::MeshCache> lode::Engine::compute_mesh(
-    const System& system, const ExpansionRequest& request, const std::vector<int32_t>& centers,
-    const std::vector<int>& type_block, const LodeMethodParameters& method, double* values,
-    size_t& cache_budget) const {
+    const System& system, const ExpansionRequest& request, const CenterLayout& layout,
+    const LodeMethodParameters& method, double* values, size_t& cache_budget) const {
+    const std::vector<int32_t>& centers = layout.centers;
+    const std::vector<int>& type_block = layout.type_block;
     const int L = hypers_.max_angular + 1;
     const int N = hypers_.max_radial + 1;
     const int T = static_cast<int>(request.neighbor_types.size());
@@ -503,10 +504,13 @@ std::shared_ptr<const lode::Engine::MeshCache> lode::Engine::compute_mesh(
     return cache;
 }
 
-void lode::Engine::backward_mesh(const System& system, const ExpansionRequest& request,
-                                           const std::vector<int32_t>& centers, const std::vector<int>& type_block,
-                                           const LodeMethodParameters& method, const double* adjoint,
-                                           double* positions, double* strain) const {
+void lode::Engine::backward_mesh(const System& system, const ExpansionRequest& request, const CenterLayout& layout,
+                                 const LodeMethodParameters& method, const double* adjoint,
+                                 const BackwardOutput& out) const {
+    const std::vector<int32_t>& centers = layout.centers;
+    const std::vector<int>& type_block = layout.type_block;
+    double* positions = out.positions;
+    double* strain = out.strain;
     const int L = hypers_.max_angular + 1;
     const int LM = L * L;
     const int N = hypers_.max_radial + 1;

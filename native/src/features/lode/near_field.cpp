@@ -64,8 +64,9 @@ kernels::PairTerms lode::Engine::near_pair(const RealSpaceKernel& kernel, const 
 }
 
 void lode::Engine::subtract_near_field(const System& system, const ExpansionRequest& request,
-                                       const std::vector<int32_t>& centers, const std::vector<int>& type_block,
-                                       const NearFieldOutput& out) const {
+                                       const CenterLayout& layout, const ComputeOutput& out) const {
+    const std::vector<int32_t>& centers = layout.centers;
+    const std::vector<int>& type_block = layout.type_block;
     const int L = hypers_.max_angular + 1, N = hypers_.max_radial + 1;
     const int T = static_cast<int>(request.neighbor_types.size());
     const size_t P = static_cast<size_t>(L * L) * T * N;
@@ -125,8 +126,12 @@ void lode::Engine::subtract_near_field(const System& system, const ExpansionRequ
 }
 
 void lode::Engine::backward_near_field(const System& system, const ExpansionRequest& request,
-                                       const std::vector<int32_t>& centers, const std::vector<int>& type_block,
-                                       const double* adjoint, double* positions, double* strain) const {
+                                       const CenterLayout& layout, const double* adjoint,
+                                       const BackwardOutput& out) const {
+    const std::vector<int32_t>& centers = layout.centers;
+    const std::vector<int>& type_block = layout.type_block;
+    double* positions = out.positions;
+    double* strain = out.strain;
     const int L = hypers_.max_angular + 1, N = hypers_.max_radial + 1;
     const int T = static_cast<int>(request.neighbor_types.size());
     const size_t P = static_cast<size_t>(L * L) * T * N;

@@ -122,10 +122,14 @@ void throw_if_coincident(const std::atomic<int64_t>& bad_pair, size_t n_atoms) {
 }  // namespace
 
 void lode::Engine::compute_molecule(const System& system, const ExpansionRequest& request,
-                                              const std::vector<int32_t>& centers,
-                                              const std::vector<int>& type_block, double* values,
-                                              double* positions_gradient, const std::vector<size_t>& partner_start,
-                                              const std::vector<int32_t>& partners, double* strain) const {
+                                    const CenterLayout& layout, const ComputeOutput& out) const {
+    const std::vector<int32_t>& centers = layout.centers;
+    const std::vector<int>& type_block = layout.type_block;
+    double* values = out.values;
+    double* positions_gradient = out.positions;
+    const std::vector<size_t>& partner_start = *out.partner_start;
+    const std::vector<int32_t>& partners = *out.partners;
+    double* strain = out.strain;
     const int L = hypers_.max_angular + 1;
     const int LM = L * L;
     const int N = hypers_.max_radial + 1;
@@ -197,9 +201,12 @@ void lode::Engine::compute_molecule(const System& system, const ExpansionRequest
 }
 
 void lode::Engine::backward_molecule(const System& system, const ExpansionRequest& request,
-                                               const std::vector<int32_t>& centers,
-                                               const std::vector<int>& type_block, const double* adjoint,
-                                               double* positions, double* strain) const {
+                                     const CenterLayout& layout, const double* adjoint,
+                                     const BackwardOutput& out) const {
+    const std::vector<int32_t>& centers = layout.centers;
+    const std::vector<int>& type_block = layout.type_block;
+    double* positions = out.positions;
+    double* strain = out.strain;
     const int L = hypers_.max_angular + 1;
     const int LM = L * L;
     const int N = hypers_.max_radial + 1;
