@@ -243,10 +243,22 @@ struct MeshSetup {
 
 }  // namespace
 
-static MeshSetup make_mesh_setup(const System& system, const std::vector<int>& type_block, int T, double k_cutoff,
-                                 const lode::Potential& potential, const LodeRadialIntegral& radial,
-                                 const SphericalHarmonics& harmonics, const LodeMethodParameters& method,
+// What K_ch(k) is made of.
+struct MeshKernel {
+    double k_cutoff;
+    const lode::Potential& potential;
+    const LodeRadialIntegral& radial;
+    const SphericalHarmonics& harmonics;
+};
+
+static MeshSetup make_mesh_setup(const System& system, const lode::CenterLayout& layout, int T,
+                                 const MeshKernel& kernel, const LodeMethodParameters& method,
                                  const mesh::Assignment& assignment) {
+    const std::vector<int>& type_block = layout.type_block;
+    const double k_cutoff = kernel.k_cutoff;
+    const lode::Potential& potential = kernel.potential;
+    const LodeRadialIntegral& radial = kernel.radial;
+    const SphericalHarmonics& harmonics = kernel.harmonics;
     MeshSetup s;
     s.kv = half_space_kvectors(system.cell, k_cutoff);
     if (s.kv.size() == 0) {
@@ -412,9 +424,18 @@ struct lode::Engine::MeshCache {
 //   with dcoef, per lm and entry: Z1 += z coef', Z2 += z coef, where
 //   z = w Re[i^l D Q^ conj(G^_b)] (strain). dcoef, Z1 and Z2 are
 //   column-major as MeshSetup::coef.
+struct AdjointRowSums {
+    const double* dcoef;              // null: no strain
+    std::complex<double>* const* acc;  // [t]; null: no forces
+    double* Z1;
+    double* Z2;
+};
 static void adjoint_row(const MeshSetup& s, const BlockChannels& block, size_t m1,
-                        const std::complex<double>* const* blocks, const double* dcoef,
-                        std::complex<double>* const* acc, double* Z1, double* Z2) {
+                        const std::complex<double>* const* blocks, const AdjointRowSums& sums) {
+    const double* dcoef = sums.dcoef;
+    std::complex<double>* const* acc = sums.acc;
+    double* Z1 = sums.Z1;
+    double* Z2 = sums.Z2;
     const MeshEntries& e = s.entries;
     const size_t n_e = e.size();
     for (size_t i = e.row_start[m1]; i < e.row_start[m1 + 1]; i++) {
@@ -457,8 +478,8 @@ std::shared_ptr<const lode::Engine::MeshCache> lode::Engine::compute_mesh(
     bool keep = backward_seen_.load() && centre_bytes <= cache_budget;
     cache->assignment = std::make_unique<mesh::Assignment>(system, method.mesh, method.mesh_order, keep);
     const mesh::Assignment& assignment = *cache->assignment;
-    cache->setup = make_mesh_setup(system, type_block, T, hypers_.k_cutoff, *potential_, *radial_, harmonics_, method,
-                                   assignment);
+    cache->setup = make_mesh_setup(system, layout, T, MeshKernel{hypers_.k_cutoff, *potential_, *radial_, harmonics_},
+                                   method, assignment);
     const MeshSetup& s = cache->setup;
     const size_t kept = centre_bytes + s.bytes();
     keep = keep && kept <= cache_budget;
@@ -504,96 +525,97 @@ std::shared_ptr<const lode::Engine::MeshCache> lode::Engine::compute_mesh(
     return cache;
 }
 
-void lode::Engine::backward_mesh(const System& system, const ExpansionRequest& request, const CenterLayout& layout,
-                                 const LodeMethodParameters& method, const double* adjoint,
-                                 const BackwardOutput& out) const {
-    const std::vector<int32_t>& centers = layout.centers;
-    const std::vector<int>& type_block = layout.type_block;
-    double* positions = out.positions;
-    double* strain = out.strain;
-    const int L = hypers_.max_angular + 1;
-    const int LM = L * L;
-    const int N = hypers_.max_radial + 1;
-    const int T = static_cast<int>(request.neighbor_types.size());
-    const size_t P = static_cast<size_t>(LM) * T * N;
-    const size_t n_centers = centers.size();
-    const size_t n_atoms = system.size();
+namespace {
 
-    backward_seen_.store(true);
-    std::shared_ptr<const MeshCache> cached;
-    {
-        std::lock_guard<std::mutex> lock(mesh_cache_mutex_);
-        for (const auto& c : mesh_cache_)
-            if (c->matches(system, centers, type_block, method)) cached = c;
-    }
-    std::unique_ptr<mesh::Assignment> own_assignment;
-    MeshSetup own_setup;
-    if (!cached) {
-        own_assignment = std::make_unique<mesh::Assignment>(system, method.mesh, method.mesh_order, true);
-        own_setup = make_mesh_setup(system, type_block, T, hypers_.k_cutoff, *potential_, *radial_, harmonics_,
-                                    method, *own_assignment);
-    }
-    const mesh::Assignment& assignment = cached ? *cached->assignment : *own_assignment;
-    const MeshSetup& s = cached ? cached->setup : own_setup;
-    const MeshEntries& e = s.entries;
+// What the steps of backward_mesh share.
+struct MeshBackward {
+    const mesh::Assignment& assignment;
+    const MeshSetup& setup;
+    const std::vector<Channel>& channels;
+    const std::vector<int32_t>& centers;
+    const std::vector<int>& type_block;
+    const std::vector<size_t>& visit;  // indices into centers in Assignment::locality_order
+    const std::array<int64_t, 3>& mesh;
+    int L, N, T;
+    bool positions, strain;
+};
+
+// Sums of the backward pass over channel blocks: one per thread, then their
+// total.
+struct MeshAdjointSums {
+    std::vector<std::vector<std::complex<double>>> psi;  // [t][entry]
+    std::vector<double> centre_force, Z1, Z2;
+    double loss = 0.0;
+};
+
+// d(coef)/dk per entry, column-major as MeshSetup::coef (the strain's
+// dK/dk_x needs it).
+std::vector<double> coefficient_derivatives(const MeshEntries& e, double volume, int LN,
+                                            const LodeRadialIntegral& radial, const lode::Potential& potential) {
     const size_t n_e = e.size();
-
-    // strain: d(coef)/dk per entry, and per entry/lm sums over channels of
-    // z = w Re[i^l D Q^ conj(G^)] times coef' (Z1) and coef (Z2)
-    std::vector<double> dcoef;
-    if (strain) {
-        const double volume = std::fabs(determinant3(system.cell));
-        dcoef.resize(n_e * static_cast<size_t>(L * N));
+    std::vector<double> dcoef(n_e * static_cast<size_t>(LN));
 #pragma omp parallel for schedule(static)
-        for (int64_t ee = 0; ee < static_cast<int64_t>(n_e); ee++) {
-            thread_local std::vector<double> I, dI;
-            const size_t i = static_cast<size_t>(ee);
-            I.resize(static_cast<size_t>(L * N));
-            dI.resize(static_cast<size_t>(L * N));
-            const double kn = e.norm[i];
-            radial_->compute(kn, I.data(), dI.data());
-            const double g = potential_->fourier(kn), dg = potential_->d_fourier(kn);
-            for (size_t q = 0; q < I.size(); q++) dcoef[q * n_e + i] = 4.0 * M_PI / volume * (dg * I[q] + g * dI[q]);
-        }
+    for (int64_t ee = 0; ee < static_cast<int64_t>(n_e); ee++) {
+        thread_local std::vector<double> I, dI;
+        const size_t i = static_cast<size_t>(ee);
+        I.resize(static_cast<size_t>(LN));
+        dI.resize(static_cast<size_t>(LN));
+        const double kn = e.norm[i];
+        radial.compute(kn, I.data(), dI.data());
+        const double g = potential.fourier(kn), dg = potential.d_fourier(kn);
+        for (size_t q = 0; q < I.size(); q++) dcoef[q * n_e + i] = 4.0 * M_PI / volume * (dg * I[q] + g * dI[q]);
     }
+    return dcoef;
+}
 
-    // Channel blocks shared among threads (static: sums are reproducible for
-    // a given thread count), each with its own plan, meshes and partial
-    // sums, reduced in thread order.
-    const std::vector<Channel> channels = channel_list(L, N, T);
+// dL/dv by block, centre (visit rank) and channel: the block loop then
+// reads it in sequence instead of one scattered value per centre row.
+std::vector<double> adjoint_by_block(const MeshBackward& mb, const double* adjoint, size_t P) {
+    const size_t n_centers = mb.centers.size();
+    const std::vector<Channel>& channels = mb.channels;
     const size_t n_blocks = (channels.size() + kBlock - 1) / kBlock;
-    const std::vector<size_t> visit = cached ? cached->visit : assignment.locality_order(centers);
-    const int n_threads = block_threads(method.mesh);
-    struct Partial {
-        std::vector<std::vector<std::complex<double>>> psi;  // [t][entry]
-        std::vector<double> centre_force, Z1, Z2;
-        double loss = 0.0;
-    };
-    std::vector<Partial> partials(static_cast<size_t>(n_threads));
-    // dL/dv by block, centre (visit rank) and channel: the block loop then
-    // reads it in sequence instead of one scattered value per centre row
     std::vector<double> grad(n_blocks * n_centers * kBlock, 0.0);
 #pragma omp parallel for schedule(static)
     for (int64_t kk = 0; kk < static_cast<int64_t>(n_centers); kk++) {
         const size_t k = static_cast<size_t>(kk);
-        const double* row = adjoint + visit[k] * P;
+        const double* row = adjoint + mb.visit[k] * P;
         for (size_t ch = 0; ch < channels.size(); ch++)
             grad[((ch / kBlock) * n_centers + k) * kBlock + ch % kBlock] = row[channels[ch].col];
     }
+    return grad;
+}
+
+// Channel blocks shared among threads (static: sums are reproducible for a
+// given thread count), each with its own plan, meshes and sums. `kept_centre`
+// holds phi_ch and its gradient at the centres as compute_mesh kept them
+// (MeshCache::centre), or is null: they are recomputed.
+std::vector<MeshAdjointSums> block_sums(const MeshBackward& mb, const std::vector<double>& grad,
+                                        const std::vector<double>& dcoef, const double* kept_centre, int n_threads) {
+    const mesh::Assignment& assignment = mb.assignment;
+    const MeshSetup& s = mb.setup;
+    const std::vector<Channel>& channels = mb.channels;
+    const std::vector<int32_t>& centers = mb.centers;
+    const std::vector<size_t>& visit = mb.visit;
+    const bool positions = mb.positions, strain = mb.strain;
+    const size_t n_centers = centers.size();
+    const size_t n_atoms = assignment.size();
+    const size_t n_e = s.entries.size();
+    const size_t n_blocks = (channels.size() + kBlock - 1) / kBlock;
+    std::vector<MeshAdjointSums> partials(static_cast<size_t>(n_threads));
 #pragma omp parallel num_threads(n_threads)
     {
-        Partial& mine = partials[static_cast<size_t>(omp_get_thread_num())];
+        MeshAdjointSums& mine = partials[static_cast<size_t>(omp_get_thread_num())];
         mine.centre_force.assign(positions ? 3 * n_centers : 0, 0.0);
-        if (positions) mine.psi.resize(static_cast<size_t>(T));
+        if (positions) mine.psi.resize(static_cast<size_t>(mb.T));
         if (strain) {
-            mine.Z1.assign(n_e * static_cast<size_t>(LM), 0.0);
-            mine.Z2.assign(n_e * static_cast<size_t>(LM), 0.0);
+            mine.Z1.assign(n_e * static_cast<size_t>(mb.L * mb.L), 0.0);
+            mine.Z2.assign(n_e * static_cast<size_t>(mb.L * mb.L), 0.0);
         }
-        Fft3dPlan plan(method.mesh[0], method.mesh[1], method.mesh[2]);
+        Fft3dPlan plan(mb.mesh[0], mb.mesh[1], mb.mesh[2]);
         std::unique_ptr<mesh::PlaneStream> stream;
-        if (!cached) stream = std::make_unique<mesh::PlaneStream>(assignment, centers, visit);
+        if (!kept_centre) stream = std::make_unique<mesh::PlaneStream>(assignment, centers, visit);
         std::vector<double> weight(kBlock * n_atoms, 0.0);
-        std::vector<std::complex<double>*> acc(static_cast<size_t>(T), nullptr);  // mine.psi[t]
+        std::vector<std::complex<double>*> acc(static_cast<size_t>(mb.T), nullptr);  // mine.psi[t]
 #pragma omp for schedule(static)
         for (int64_t blk = 0; blk < static_cast<int64_t>(n_blocks); blk++) {
             const size_t first = static_cast<size_t>(blk) * kBlock;
@@ -602,7 +624,7 @@ void lode::Engine::backward_mesh(const System& system, const ExpansionRequest& r
             if (std::all_of(g_block, g_block + n_centers * kBlock, [](double g) { return g == 0.0; })) continue;
             // the centres: loss and centre forces from phi_ch at the centres,
             // kept by compute_mesh or recomputed
-            const BlockChannels block(s, channels, first, N);
+            const BlockChannels block(s, channels, first, mb.N);
             auto centre = [&](size_t k, const double* d) {
                 const size_t c = visit[k];
                 double du[3] = {0.0, 0.0, 0.0};
@@ -614,9 +636,9 @@ void lode::Engine::backward_mesh(const System& system, const ExpansionRequest& r
                 }
                 if (positions) assignment.add_cartesian(du, 1.0, &mine.centre_force[3 * c]);
             };
-            if (cached) {
+            if (kept_centre) {
                 for (size_t k = 0; k < n_centers; k++)
-                    centre(k, cached->centre.data() + (static_cast<size_t>(blk) * n_centers + k) * kCentreBlock);
+                    centre(k, kept_centre + (static_cast<size_t>(blk) * n_centers + k) * kCentreBlock);
             } else {
                 stream_block(plan, s, block, *stream, [&](size_t k) {
                     double local[kCentreBlock];
@@ -636,102 +658,170 @@ void lode::Engine::backward_mesh(const System& system, const ExpansionRequest& r
                     acc[static_cast<size_t>(block.t[b])] = target.data();
                 }
             }
+            const AdjointRowSums sums{strain ? dcoef.data() : nullptr, positions ? acc.data() : nullptr,
+                                      mine.Z1.data(), mine.Z2.data()};
             plan.forward_columns(
                 [&](size_t x, double* plane) {
                     assignment.spread_block_plane(sources, weight.data(), static_cast<int64_t>(x), plane);
                 },
                 kBlock, s.band,
-                [&](size_t m1, const std::complex<double>* const* blocks) {
-                    adjoint_row(s, block, m1, blocks, strain ? dcoef.data() : nullptr, positions ? acc.data() : nullptr,
-                                mine.Z1.data(), mine.Z2.data());
-                });
+                [&](size_t m1, const std::complex<double>* const* blocks) { adjoint_row(s, block, m1, blocks, sums); });
             for (size_t k = 0; k < n_centers; k++)
                 for (size_t b = 0; b < count; b++) weight[kBlock * static_cast<size_t>(centers[visit[k]]) + b] = 0.0;
         }
     }
-    double loss = 0.0;
-    std::vector<double> centre_force(positions ? 3 * n_centers : 0, 0.0);
-    std::vector<std::vector<std::complex<double>>> psi(positions ? static_cast<size_t>(T) : 0);
-    std::vector<double> Z1, Z2;
-    for (Partial& part : partials) {
-        loss += part.loss;
-        for (size_t k = 0; k < centre_force.size(); k++) centre_force[k] += part.centre_force[k];
-        for (size_t t = 0; t < psi.size(); t++) {
+    return partials;
+}
+
+// The threads' sums added in thread order (their buffers are released on the way).
+MeshAdjointSums total_of(std::vector<MeshAdjointSums>& partials, const MeshBackward& mb) {
+    const size_t n_e = mb.setup.entries.size();
+    MeshAdjointSums total;
+    total.centre_force.assign(mb.positions ? 3 * mb.centers.size() : 0, 0.0);
+    total.psi.resize(mb.positions ? static_cast<size_t>(mb.T) : 0);
+    for (MeshAdjointSums& part : partials) {
+        total.loss += part.loss;
+        for (size_t k = 0; k < total.centre_force.size(); k++) total.centre_force[k] += part.centre_force[k];
+        for (size_t t = 0; t < total.psi.size(); t++) {
             if (part.psi[t].empty()) continue;
-            if (psi[t].empty()) {
-                psi[t] = std::move(part.psi[t]);
+            if (total.psi[t].empty()) {
+                total.psi[t] = std::move(part.psi[t]);
             } else {
-                for (size_t k = 0; k < n_e; k++) psi[t][k] += part.psi[t][k];
+                for (size_t k = 0; k < n_e; k++) total.psi[t][k] += part.psi[t][k];
             }
             part.psi[t] = {};
         }
-        if (strain) {
-            if (Z1.empty()) {
-                Z1 = std::move(part.Z1);
-                Z2 = std::move(part.Z2);
+        if (mb.strain) {
+            if (total.Z1.empty()) {
+                total.Z1 = std::move(part.Z1);
+                total.Z2 = std::move(part.Z2);
             } else {
-                for (size_t k = 0; k < Z1.size(); k++) {
-                    Z1[k] += part.Z1[k];
-                    Z2[k] += part.Z2[k];
+                for (size_t k = 0; k < total.Z1.size(); k++) {
+                    total.Z1[k] += part.Z1[k];
+                    total.Z2[k] += part.Z2[k];
                 }
             }
             part.Z1 = {};
             part.Z2 = {};
         }
     }
-    Fft3dPlan plan(method.mesh[0], method.mesh[1], method.mesh[2]);
-    std::vector<double> grid(plan.real_size());
+    return total;
+}
 
-    if (positions) {
-        for (size_t c = 0; c < n_centers; c++)
-            for (int x = 0; x < 3; x++) positions[3 * static_cast<size_t>(centers[c]) + static_cast<size_t>(x)] += centre_force[3 * c + static_cast<size_t>(x)];
-        for (int t = 0; t < T; t++) {
-            if (psi[static_cast<size_t>(t)].empty()) continue;
-            std::vector<std::complex<double>> spectrum(s.plan_size, std::complex<double>(0.0, 0.0));
-            for (size_t i = 0; i < n_e; i++) spectrum[e.index[i]] = psi[static_cast<size_t>(t)][i];
-            plan.inverse(spectrum.data(), grid.data(), s.band);
-            std::vector<double> force(3 * n_atoms, 0.0);
+// dL/dr: the centres' terms, then the sources' of each type, Psi_t
+// interpolated at its atoms (one inverse FFT per type).
+void add_mesh_forces(const MeshBackward& mb, const MeshAdjointSums& total, double* positions) {
+    const MeshSetup& s = mb.setup;
+    const MeshEntries& e = s.entries;
+    const size_t n_e = e.size();
+    const size_t n_atoms = mb.assignment.size();
+    Fft3dPlan plan(mb.mesh[0], mb.mesh[1], mb.mesh[2]);
+    std::vector<double> grid(plan.real_size());
+    for (size_t c = 0; c < mb.centers.size(); c++)
+        for (int x = 0; x < 3; x++)
+            positions[3 * static_cast<size_t>(mb.centers[c]) + static_cast<size_t>(x)] +=
+                total.centre_force[3 * c + static_cast<size_t>(x)];
+    for (int t = 0; t < mb.T; t++) {
+        if (total.psi[static_cast<size_t>(t)].empty()) continue;
+        std::vector<std::complex<double>> spectrum(s.plan_size, std::complex<double>(0.0, 0.0));
+        for (size_t i = 0; i < n_e; i++) spectrum[e.index[i]] = total.psi[static_cast<size_t>(t)][i];
+        plan.inverse(spectrum.data(), grid.data(), s.band);
+        std::vector<double> force(3 * n_atoms, 0.0);
 #pragma omp parallel for schedule(static)
-            for (int64_t jj = 0; jj < static_cast<int64_t>(n_atoms); jj++) {
-                const size_t j = static_cast<size_t>(jj);
-                if (type_block[j] != t) continue;
-                double du[3];
-                assignment.interpolate_gradient(grid.data(), j, du);
-                assignment.add_cartesian(du, 1.0, &force[3 * j]);
+        for (int64_t jj = 0; jj < static_cast<int64_t>(n_atoms); jj++) {
+            const size_t j = static_cast<size_t>(jj);
+            if (mb.type_block[j] != t) continue;
+            double du[3];
+            mb.assignment.interpolate_gradient(grid.data(), j, du);
+            mb.assignment.add_cartesian(du, 1.0, &force[3 * j]);
+        }
+        for (size_t k = 0; k < 3 * n_atoms; k++) positions[k] += force[k];
+    }
+}
+
+// dL/dstrain of the k sum but its 1/V terms: -k_y dK/dk_x,
+// dK/dk_x = coef' u_x Y + coef dY_x / |k|, against Z1 and Z2.
+void add_mesh_strain(const MeshBackward& mb, const MeshAdjointSums& total, const SphericalHarmonics& harmonics,
+                     int n_threads, double* strain) {
+    const MeshEntries& e = mb.setup.entries;
+    const size_t n_e = e.size();
+    const int LM = mb.L * mb.L;
+    const std::vector<double>& Z1 = total.Z1;
+    const std::vector<double>& Z2 = total.Z2;
+    std::vector<double> partial(9 * static_cast<size_t>(n_threads), 0.0);
+#pragma omp parallel num_threads(n_threads)
+    {
+        double* mine = &partial[9 * static_cast<size_t>(omp_get_thread_num())];
+        std::vector<double> Y(static_cast<size_t>(LM)), dY(static_cast<size_t>(3 * LM));
+#pragma omp for schedule(static)
+        for (int64_t ee = 0; ee < static_cast<int64_t>(n_e); ee++) {
+            const size_t i = static_cast<size_t>(ee);
+            const double kn = e.norm[i];
+            const double* k = &e.k[3 * i];
+            const double u[3] = {k[0] / kn, k[1] / kn, k[2] / kn};
+            harmonics.compute(u, Y.data(), dY.data());
+            for (int x = 0; x < 3; x++) {
+                double dk = 0.0;
+                for (size_t lm = 0; lm < static_cast<size_t>(LM); lm++)
+                    dk += Z1[lm * n_e + i] * u[x] * Y[lm] + Z2[lm * n_e + i] * dY[static_cast<size_t>(x * LM) + lm] / kn;
+                for (int y = 0; y < 3; y++) mine[3 * x + y] -= k[y] * dk;
             }
-            for (size_t k = 0; k < 3 * n_atoms; k++) positions[k] += force[k];
         }
     }
-    if (strain) {
-        // -k_y dK/dk_x, dK/dk_x = coef' u_x Y + coef dY_x / |k|
-        std::vector<double> partial(9 * static_cast<size_t>(n_threads), 0.0);
-#pragma omp parallel num_threads(n_threads)
-        {
-            double* mine = &partial[9 * static_cast<size_t>(omp_get_thread_num())];
-            std::vector<double> Y(static_cast<size_t>(LM)), dY(static_cast<size_t>(3 * LM));
-#pragma omp for schedule(static)
-            for (int64_t ee = 0; ee < static_cast<int64_t>(n_e); ee++) {
-                const size_t i = static_cast<size_t>(ee);
-                const double kn = e.norm[i];
-                const double* k = &e.k[3 * i];
-                const double u[3] = {k[0] / kn, k[1] / kn, k[2] / kn};
-                harmonics_.compute(u, Y.data(), dY.data());
-                for (int x = 0; x < 3; x++) {
-                    double dk = 0.0;
-                    for (size_t lm = 0; lm < static_cast<size_t>(LM); lm++)
-                        dk += Z1[lm * n_e + i] * u[x] * Y[lm] + Z2[lm * n_e + i] * dY[static_cast<size_t>(x * LM) + lm] / kn;
-                    for (int y = 0; y < 3; y++) mine[3 * x + y] -= k[y] * dk;
-                }
-            }
-        }
-        for (int th = 0; th < n_threads; th++)
-            for (int k = 0; k < 9; k++) strain[k] += partial[9 * static_cast<size_t>(th) + static_cast<size_t>(k)];
+    for (int th = 0; th < n_threads; th++)
+        for (int k = 0; k < 9; k++) strain[k] += partial[9 * static_cast<size_t>(th) + static_cast<size_t>(k)];
+}
+
+}  // namespace
+
+void lode::Engine::backward_mesh(const System& system, const ExpansionRequest& request, const CenterLayout& layout,
+                                 const LodeMethodParameters& method, const double* adjoint,
+                                 const BackwardOutput& out) const {
+    const std::vector<int32_t>& centers = layout.centers;
+    const std::vector<int>& type_block = layout.type_block;
+    const int L = hypers_.max_angular + 1;
+    const int N = hypers_.max_radial + 1;
+    const int T = static_cast<int>(request.neighbor_types.size());
+    const size_t P = static_cast<size_t>(L * L) * T * N;
+
+    backward_seen_.store(true);
+    std::shared_ptr<const MeshCache> cached;
+    {
+        std::lock_guard<std::mutex> lock(mesh_cache_mutex_);
+        for (const auto& c : mesh_cache_)
+            if (c->matches(system, centers, type_block, method)) cached = c;
+    }
+    std::unique_ptr<mesh::Assignment> own_assignment;
+    MeshSetup own_setup;
+    if (!cached) {
+        own_assignment = std::make_unique<mesh::Assignment>(system, method.mesh, method.mesh_order, true);
+        own_setup = make_mesh_setup(system, layout, T, MeshKernel{hypers_.k_cutoff, *potential_, *radial_, harmonics_},
+                                    method, *own_assignment);
+    }
+    const mesh::Assignment& assignment = cached ? *cached->assignment : *own_assignment;
+    const std::vector<Channel> channels = channel_list(L, N, T);
+    const std::vector<size_t> visit = cached ? cached->visit : assignment.locality_order(centers);
+    const MeshBackward mb{assignment, cached ? cached->setup : own_setup, channels, centers, type_block, visit,
+                          method.mesh, L, N, T, out.positions != nullptr, out.strain != nullptr};
+
+    std::vector<double> dcoef;
+    if (out.strain) {
+        dcoef = coefficient_derivatives(mb.setup.entries, std::fabs(determinant3(system.cell)), L * N, *radial_,
+                                        *potential_);
+    }
+    const int n_threads = block_threads(method.mesh);
+    std::vector<MeshAdjointSums> partials = block_sums(mb, adjoint_by_block(mb, adjoint, P), dcoef,
+                                                       cached ? cached->centre.data() : nullptr, n_threads);
+    const MeshAdjointSums total = total_of(partials, mb);
+    if (out.positions) add_mesh_forces(mb, total, out.positions);
+    if (out.strain) {
+        add_mesh_strain(mb, total, harmonics_, n_threads, out.strain);
         // 1/V of the k sum and of the k = 0 term
         const std::vector<double> zero = zero_term(system, type_block, T);
         double k0_loss = 0.0;
-        for (size_t c = 0; c < n_centers; ++c)
+        for (size_t c = 0; c < centers.size(); ++c)
             for (size_t k = 0; k < zero.size(); ++k) k0_loss += adjoint[c * P + k] * zero[k];
-        for (int x = 0; x < 3; ++x) strain[4 * x] -= loss + k0_loss;
+        for (int x = 0; x < 3; ++x) out.strain[4 * x] -= total.loss + k0_loss;
     }
 }
 

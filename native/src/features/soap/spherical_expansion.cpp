@@ -27,6 +27,95 @@ kernels::PairTerms block_terms(int L, int N, const double* block, int k, int T, 
     return kernels::PairTerms{L, N, T, t, f + k * LN, df + k * LN, ylm + k, dylm + k, u + 3 * k, 4};
 }
 
+// Gradient rows of one system: each centre with itself and every atom within
+// the cutoff (any image), ascending atom index.
+struct GradientPartners {
+    std::vector<std::vector<int32_t>> partners;  // [centre]
+    std::vector<size_t> start;                   // [centre]: first row, after the `base` rows of earlier systems
+    size_t base = 0;
+};
+
+GradientPartners gradient_partners(const NeighborList& list, const std::vector<int32_t>& centers,
+                                   const std::vector<int>& type_block, size_t base) {
+    GradientPartners g;
+    g.partners.resize(centers.size());
+    g.start.assign(centers.size() + 1, 0);
+    g.base = base;
+    for (size_t c = 0; c < centers.size(); ++c) {
+        size_t i = static_cast<size_t>(centers[c]);
+        auto& p = g.partners[c];
+        p.push_back(centers[c]);
+        for (size_t k = list.offsets[i]; k < list.offsets[i + 1]; ++k) {
+            if (type_block[static_cast<size_t>(list.neighbors[k].j)] >= 0) p.push_back(list.neighbors[k].j);
+        }
+        std::sort(p.begin(), p.end());
+        p.erase(std::unique(p.begin(), p.end()), p.end());
+        g.start[c + 1] = g.start[c] + p.size();
+    }
+    return g;
+}
+
+// Appends the system's gradient rows to the result: (sample, system, atom)
+// and room for their values.
+void add_gradient_samples(const GradientPartners& g, size_t system_index, size_t first_sample, size_t P,
+                          ExpansionResult& result) {
+    size_t total = g.base + g.start.back();
+    result.positions_gradient_samples.resize(3 * total);
+    result.positions_gradient.resize(total * 3 * P);
+    for (size_t c = 0; c < g.partners.size(); ++c)
+        for (size_t k = 0; k < g.partners[c].size(); ++k) {
+            int32_t* row = &result.positions_gradient_samples[3 * (g.base + g.start[c] + k)];
+            row[0] = static_cast<int32_t>(first_sample + c);
+            row[1] = static_cast<int32_t>(system_index);
+            row[2] = g.partners[c][k];
+        }
+}
+
+// Where one centre's gradients go (null for what was not requested).
+struct CenterGradients {
+    double* rows = nullptr;  // positions gradient rows of the centre's partners
+    const std::vector<int32_t>* partners = nullptr;
+    size_t self_row = 0;
+    double* strain = nullptr;
+    double* cell = nullptr;
+};
+
+// A thread's scratch of the pair loop. The centre's own gradient row is the
+// sum of all others: built in self_grad, then written once like every other
+// row.
+struct PairScratch {
+    std::vector<double> grad, self_grad;
+    std::vector<char> written;  // [partner]: its row has been written
+};
+
+// One pair's terms of the centre's gradients.
+void add_pair_gradient(const kernels::PairTerms& terms, const Neighbor& nb, const CenterGradients& out, size_t P,
+                       PairScratch& w) {
+    size_t row = out.self_row;
+    if (out.rows) {
+        row = static_cast<size_t>(std::lower_bound(out.partners->begin(), out.partners->end(), nb.j) -
+                                  out.partners->begin());
+    }
+    // self images move with the centre: no net gradient
+    const bool new_row = out.rows && row != out.self_row && !w.written[row];
+    if (new_row && !out.strain && !out.cell) {
+        kernels::write_pair_gradient(terms, P, out.rows + row * 3 * P, w.self_grad.data());
+        w.written[row] = 1;
+        return;
+    }
+    kernels::pair_gradient(terms, w.grad.data());
+    if (out.rows && row != out.self_row) {
+        kernels::write_gradient(terms, w.grad.data(), P, new_row, out.rows + row * 3 * P, w.self_grad.data());
+        w.written[row] = 1;
+    }
+    if (out.strain) kernels::outer_gradient(terms, w.grad.data(), nb.vector.data(), P, out.strain);
+    if (out.cell) {
+        const double shift[3] = {static_cast<double>(nb.shift[0]), static_cast<double>(nb.shift[1]),
+                                 static_cast<double>(nb.shift[2])};
+        kernels::outer_gradient(terms, w.grad.data(), shift, P, out.cell);
+    }
+}
+
 }  // namespace
 
 SphericalExpansion::SphericalExpansion(const SphericalExpansionHypers& hypers)
@@ -102,44 +191,19 @@ ExpansionResult SphericalExpansion::compute(const std::vector<System>& systems,
         const std::vector<int32_t>& centers = all_centers[s];
         NeighborList list = build_neighbor_list(system, hypers_.cutoff.radius);
         std::vector<int> type_block = type_blocks(system, request.neighbor_types);
-
-        // Gradient samples: each centre with itself and every atom within the
-        // cutoff (any image), ascending atom index.
-        std::vector<std::vector<int32_t>> partners(centers.size());
-        std::vector<size_t> grad_start(centers.size() + 1, 0);
-        size_t grad_base = result.positions_gradient_samples.size() / 3;
+        GradientPartners partners;
         if (request.positions) {
-            for (size_t c = 0; c < centers.size(); ++c) {
-                size_t i = static_cast<size_t>(centers[c]);
-                auto& p = partners[c];
-                p.push_back(centers[c]);
-                for (size_t k = list.offsets[i]; k < list.offsets[i + 1]; ++k) {
-                    if (type_block[static_cast<size_t>(list.neighbors[k].j)] >= 0) p.push_back(list.neighbors[k].j);
-                }
-                std::sort(p.begin(), p.end());
-                p.erase(std::unique(p.begin(), p.end()), p.end());
-                grad_start[c + 1] = grad_start[c] + p.size();
-            }
-            size_t total = grad_base + grad_start.back();
-            result.positions_gradient_samples.resize(3 * total);
-            result.positions_gradient.resize(total * 3 * P);
-            for (size_t c = 0; c < centers.size(); ++c)
-                for (size_t k = 0; k < partners[c].size(); ++k) {
-                    int32_t* row = &result.positions_gradient_samples[3 * (grad_base + grad_start[c] + k)];
-                    row[0] = static_cast<int32_t>(sample_start[s] + c);
-                    row[1] = static_cast<int32_t>(s);
-                    row[2] = partners[c][k];
-                }
+            partners = gradient_partners(list, centers, type_block, result.positions_gradient_samples.size() / 3);
+            add_gradient_samples(partners, s, sample_start[s], P, result);
         }
 
 #pragma omp parallel
         {
-            std::vector<double> block(block_size()), grad(3 * static_cast<size_t>(LM) * N);
+            std::vector<double> block(block_size());
             std::vector<const Neighbor*> pairs;
-            // The centre's own gradient row is the sum of all others: built
-            // here, then written once like every other row.
-            std::vector<double> self_grad(request.positions ? 3 * P : 0);
-            std::vector<char> written;
+            PairScratch scratch;
+            scratch.grad.resize(3 * static_cast<size_t>(LM) * N);
+            scratch.self_grad.resize(request.positions ? 3 * P : 0);
 #pragma omp for schedule(dynamic, 16)
             for (int64_t cc = 0; cc < static_cast<int64_t>(centers.size()); ++cc) {
                 const size_t c = static_cast<size_t>(cc);
@@ -157,23 +221,20 @@ ExpansionResult SphericalExpansion::compute(const std::vector<System>& systems,
                     for (int n = 0; n < N; ++n) block[n] += hypers_.center_atom_weight * self_radial_[n] * y00;
                 }
 
-                double* grad_rows = nullptr;
-                const std::vector<int32_t>* partner = nullptr;
-                size_t self_row = 0;
+                CenterGradients out;
                 if (request.positions) {
-                    grad_rows = &result.positions_gradient[(grad_base + grad_start[c]) * 3 * P];
-                    partner = &partners[c];
-                    self_row = static_cast<size_t>(std::lower_bound(partner->begin(), partner->end(), centers[c]) -
-                                                   partner->begin());
+                    out.rows = &result.positions_gradient[(partners.base + partners.start[c]) * 3 * P];
+                    out.partners = &partners.partners[c];
+                    out.self_row = static_cast<size_t>(
+                        std::lower_bound(out.partners->begin(), out.partners->end(), centers[c]) -
+                        out.partners->begin());
+                    std::fill(scratch.self_grad.begin(), scratch.self_grad.end(), 0.0);
+                    scratch.written.assign(out.partners->size(), 0);
                 }
-                if (grad_rows) {
-                    std::fill(self_grad.begin(), self_grad.end(), 0.0);
-                    written.assign(partner->size(), 0);
-                }
-                double* strain = request.strain ? &result.strain_gradient[sample * 9 * P] : nullptr;
-                double* cellg = request.cell ? &result.cell_gradient[sample * 9 * P] : nullptr;
-                if (strain) std::fill(strain, strain + 9 * P, 0.0);
-                if (cellg) std::fill(cellg, cellg + 9 * P, 0.0);
+                out.strain = request.strain ? &result.strain_gradient[sample * 9 * P] : nullptr;
+                out.cell = request.cell ? &result.cell_gradient[sample * 9 * P] : nullptr;
+                if (out.strain) std::fill(out.strain, out.strain + 9 * P, 0.0);
+                if (out.cell) std::fill(out.cell, out.cell + 9 * P, 0.0);
 
                 pairs.clear();
                 for (size_t k = list.offsets[i]; k < list.offsets[i + 1]; ++k) {
@@ -188,34 +249,11 @@ ExpansionResult SphericalExpansion::compute(const std::vector<System>& systems,
                     }
                     const kernels::PairTerms terms = block_terms(L, N, block.data(), static_cast<int>(p % 4), T, t);
                     kernels::add_values(terms, values);
-                    if (!any_gradient) continue;
-                    size_t row = self_row;
-                    if (grad_rows) {
-                        row = static_cast<size_t>(std::lower_bound(partner->begin(), partner->end(), nb.j) -
-                                                  partner->begin());
-                    }
-                    // self images move with the centre: no net gradient
-                    const bool new_row = grad_rows && row != self_row && !written[row];
-                    if (new_row && !strain && !cellg) {
-                        kernels::write_pair_gradient(terms, P, grad_rows + row * 3 * P, self_grad.data());
-                        written[row] = 1;
-                        continue;
-                    }
-                    kernels::pair_gradient(terms, grad.data());
-                    if (grad_rows && row != self_row) {
-                        kernels::write_gradient(terms, grad.data(), P, new_row, grad_rows + row * 3 * P,
-                                                self_grad.data());
-                        written[row] = 1;
-                    }
-                    if (strain) kernels::outer_gradient(terms, grad.data(), nb.vector.data(), P, strain);
-                    if (cellg) {
-                        const double shift[3] = {static_cast<double>(nb.shift[0]), static_cast<double>(nb.shift[1]),
-                                                 static_cast<double>(nb.shift[2])};
-                        kernels::outer_gradient(terms, grad.data(), shift, P, cellg);
-                    }
+                    if (any_gradient) add_pair_gradient(terms, nb, out, P, scratch);
                 }
-                if (grad_rows) {
-                    kernels::stream_rows(grad_rows + self_row * 3 * P, self_grad.data(), self_grad.size());
+                if (out.rows) {
+                    kernels::stream_rows(out.rows + out.self_row * 3 * P, scratch.self_grad.data(),
+                                         scratch.self_grad.size());
                     kernels::stream_fence();
                 }
             }

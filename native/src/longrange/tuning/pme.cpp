@@ -173,8 +173,27 @@ void validate_pme_request(const EwaldTuningRequest& request) {
     }
 }
 
-LongRangeParameters tune_pme(int exponent, const LongRangeSums& sums_in, const std::array<double, 9>& cell,
-                             const EwaldTuningRequest& request) {
+namespace {
+
+// What every candidate (smearing, B-spline order) of one tuning shares.
+struct PmeSearch {
+    int exponent;
+    const LongRangeSums& sums;  // with the defaults filled in
+    const EwaldTuningRequest& request;
+    const Tables& tables;
+    double target;  // each part's RMS force error
+    std::array<double, 3> lengths;  // of the lattice vectors
+};
+
+struct PmeCandidate {
+    bool feasible = false;
+    double score = INFINITY;  // cost when feasible, error otherwise
+    double sigma = 0.0, rc = 0.0;
+    std::array<int64_t, 3> mesh{};
+    int order = 0;
+};
+
+void check_tuning_request(const EwaldTuningRequest& request) {
     if (!(request.accuracy >= 1e-15 && request.accuracy < 1.0)) {
         throw Error("accuracy: expected a relative RMS force error between 1e-15 and 1, got " +
                     format_number(request.accuracy));
@@ -182,71 +201,69 @@ LongRangeParameters tune_pme(int exponent, const LongRangeSums& sums_in, const s
     check_positive(request.smearing, "smearing");
     check_positive(request.cutoff, "cutoff");
     validate_pme_request(request);
-    check_sums(sums_in);
-    LongRangeSums sums = sums_in;
-    if (sums.sum_squares == 0.0) sums.sum_squares = static_cast<double>(sums.n_atoms);
-    if (sums.prefactor == 0.0) sums.prefactor = 1.0;
+}
 
-    const Tables& t = tables(exponent);
-    const double force = reference_force(exponent, sums);
-    const double target = 0.5 * request.accuracy * force;
+double max_spacing(const std::array<double, 3>& lengths, const std::array<int64_t, 3>& mesh) {
+    double spacing = 0.0;
+    for (int a = 0; a < 3; a++) spacing = std::max(spacing, lengths[static_cast<size_t>(a)] / static_cast<double>(mesh[static_cast<size_t>(a)]));
+    return spacing;
+}
+
+// The cutoff and mesh that reach the target with smearing sigma and this
+// order; order 0 when none does within the mesh limits.
+PmeCandidate pme_candidate(const PmeSearch& search, double sigma, int order) {
+    const int exponent = search.exponent;
+    const LongRangeSums& sums = search.sums;
+    const EwaldTuningRequest& request = search.request;
+    const double target = search.target;
+    const std::array<double, 3>& lengths = search.lengths;
     const double n = static_cast<double>(sums.n_atoms);
-    const double d = std::cbrt(sums.volume / n);
-    std::array<double, 3> lengths;
-    for (int a = 0; a < 3; a++) lengths[a] = std::sqrt(cell[3 * a] * cell[3 * a] + cell[3 * a + 1] * cell[3 * a + 1] + cell[3 * a + 2] * cell[3 * a + 2]);
+    PmeCandidate c;
+    c.sigma = sigma;
+    c.order = order;
+    const double scale = error_scale(exponent, sums, sigma);
+    if (request.cutoff > 0.0) {
+        c.rc = request.cutoff;
+    } else {
+        const double x = target / (kRealSafety * scale);
+        try {
+            c.rc = sigma * search.tables.real.inverse(x);
+        } catch (const Error&) {
+            return PmeCandidate{};
+        }
+    }
+    double h = request.mesh_spacing;
+    if (h == 0.0) {
+        const double rho = pme_table(exponent, order).inverse(target / scale);
+        if (rho == 0.0) return PmeCandidate{};
+        h = rho * sigma;
+    }
+    double m_total = 1.0;
+    double spacing = 0.0;
+    for (int a = 0; a < 3; a++) {
+        const double points = std::max<double>(order, std::ceil(lengths[static_cast<size_t>(a)] / h - 1e-9));
+        if (points > static_cast<double>(kMaxFftAxis)) return PmeCandidate{};
+        c.mesh[static_cast<size_t>(a)] = good_fft_size(static_cast<int64_t>(points));
+        m_total *= static_cast<double>(c.mesh[static_cast<size_t>(a)]);
+        spacing = std::max(spacing, lengths[static_cast<size_t>(a)] / static_cast<double>(c.mesh[static_cast<size_t>(a)]));
+    }
+    if (m_total > kMaxPmeMeshPoints) return PmeCandidate{};
+    const double real = real_space_error(exponent, sums, sigma, c.rc);
+    const double kspace = pme_kspace_error(exponent, sums, sigma, spacing, order);
+    c.feasible = real <= target * (1.0 + 1e-9) && kspace <= target * (1.0 + 1e-9);
+    if (c.feasible) {
+        const double pairs = n * n * (4.0 * M_PI / 3.0) * c.rc * c.rc * c.rc / sums.volume;
+        c.score = pairs + kPmeSplineCostWeight * n * std::pow(order, 3) +
+                  kPmeFftCostWeight * m_total * std::log2(std::max(2.0, m_total));
+    } else {
+        c.score = std::hypot(real, kspace);
+    }
+    return c;
+}
 
-    struct Candidate {
-        bool feasible = false;
-        double score = INFINITY;  // cost when feasible, error otherwise
-        double sigma = 0.0, rc = 0.0;
-        std::array<int64_t, 3> mesh{};
-        int order = 0;
-    };
-    Candidate best;
-    auto consider = [&](double sigma, int order) {
-        Candidate c;
-        c.sigma = sigma;
-        c.order = order;
-        const double scale = error_scale(exponent, sums, sigma);
-        if (request.cutoff > 0.0) {
-            c.rc = request.cutoff;
-        } else {
-            const double x = target / (kRealSafety * scale);
-            try {
-                c.rc = sigma * t.real.inverse(x);
-            } catch (const Error&) {
-                return;
-            }
-        }
-        double h = request.mesh_spacing;
-        if (h == 0.0) {
-            const double rho = pme_table(exponent, order).inverse(target / scale);
-            if (rho == 0.0) return;
-            h = rho * sigma;
-        }
-        double m_total = 1.0;
-        double spacing = 0.0;
-        for (int a = 0; a < 3; a++) {
-            const double points = std::max<double>(order, std::ceil(lengths[static_cast<size_t>(a)] / h - 1e-9));
-            if (points > static_cast<double>(kMaxFftAxis)) return;
-            c.mesh[static_cast<size_t>(a)] = good_fft_size(static_cast<int64_t>(points));
-            m_total *= static_cast<double>(c.mesh[static_cast<size_t>(a)]);
-            spacing = std::max(spacing, lengths[static_cast<size_t>(a)] / static_cast<double>(c.mesh[static_cast<size_t>(a)]));
-        }
-        if (m_total > kMaxPmeMeshPoints) return;
-        const double real = real_space_error(exponent, sums, sigma, c.rc);
-        const double kspace = pme_kspace_error(exponent, sums, sigma, spacing, order);
-        c.feasible = real <= target * (1.0 + 1e-9) && kspace <= target * (1.0 + 1e-9);
-        if (c.feasible) {
-            const double pairs = n * n * (4.0 * M_PI / 3.0) * c.rc * c.rc * c.rc / sums.volume;
-            c.score = pairs + kPmeSplineCostWeight * n * std::pow(order, 3) +
-                      kPmeFftCostWeight * m_total * std::log2(std::max(2.0, m_total));
-        } else {
-            c.score = std::hypot(real, kspace);
-        }
-        if ((c.feasible && !best.feasible) || (c.feasible == best.feasible && c.score < best.score)) best = c;
-    };
-
+// The B-spline orders to try; a given spacing must leave at least `order`
+// points on every axis.
+std::vector<int> candidate_orders(const EwaldTuningRequest& request, const std::array<double, 3>& lengths) {
     std::vector<int> orders;
     if (request.mesh_order != 0) orders.push_back(request.mesh_order);
     else for (int o = 3; o <= 7; o++) orders.push_back(o);
@@ -262,7 +279,20 @@ LongRangeParameters tune_pme(int exponent, const LongRangeSums& sums_in, const s
             }
         }
     }
-    for (int order : orders) {
+    return orders;
+}
+
+// The cheapest feasible candidate, else the one of smallest error.
+PmeCandidate best_candidate(const PmeSearch& search) {
+    const EwaldTuningRequest& request = search.request;
+    const double d = std::cbrt(search.sums.volume / static_cast<double>(search.sums.n_atoms));
+    PmeCandidate best;
+    auto consider = [&](double sigma, int order) {
+        const PmeCandidate c = pme_candidate(search, sigma, order);
+        if (c.order == 0) return;
+        if ((c.feasible && !best.feasible) || (c.feasible == best.feasible && c.score < best.score)) best = c;
+    };
+    for (int order : candidate_orders(request, search.lengths)) {
         if (request.smearing > 0.0) {
             consider(request.smearing, order);
             continue;
@@ -274,6 +304,24 @@ LongRangeParameters tune_pme(int exponent, const LongRangeSums& sums_in, const s
         constexpr int steps = 240;
         for (int i = 0; i <= steps; i++) consider(lo * std::pow(hi / lo, static_cast<double>(i) / steps), order);
     }
+    return best;
+}
+
+}  // namespace
+
+LongRangeParameters tune_pme(int exponent, const LongRangeSums& sums_in, const std::array<double, 9>& cell,
+                             const EwaldTuningRequest& request) {
+    check_tuning_request(request);
+    check_sums(sums_in);
+    LongRangeSums sums = sums_in;
+    if (sums.sum_squares == 0.0) sums.sum_squares = static_cast<double>(sums.n_atoms);
+    if (sums.prefactor == 0.0) sums.prefactor = 1.0;
+
+    const double force = reference_force(exponent, sums);
+    std::array<double, 3> lengths;
+    for (int a = 0; a < 3; a++) lengths[a] = std::sqrt(cell[3 * a] * cell[3 * a] + cell[3 * a + 1] * cell[3 * a + 1] + cell[3 * a + 2] * cell[3 * a + 2]);
+    const PmeSearch search{exponent, sums, request, tables(exponent), 0.5 * request.accuracy * force, lengths};
+    const PmeCandidate best = best_candidate(search);
     if (best.order == 0) {
         throw Error("accuracy: no PME mesh of at most " + format_number(kMaxPmeMeshPoints) +
                     " points reaches the requested accuracy " + format_number(request.accuracy) +
@@ -286,8 +334,7 @@ LongRangeParameters tune_pme(int exponent, const LongRangeSums& sums_in, const s
     out.cutoff = best.rc;
     out.mesh = best.mesh;
     out.mesh_order = best.order;
-    double spacing = 0.0;
-    for (int a = 0; a < 3; a++) spacing = std::max(spacing, lengths[static_cast<size_t>(a)] / static_cast<double>(best.mesh[static_cast<size_t>(a)]));
+    const double spacing = max_spacing(lengths, best.mesh);
     out.mesh_spacing = spacing;
     const LongRangeSums& report = sums_in.sum_squares > 0 ? sums_in : sums;
     out.real_error = real_space_error(exponent, report, best.sigma, best.rc);
