@@ -151,16 +151,134 @@ PairBins bin_atoms(const System& system, double cutoff) {
     return out;
 }
 
+// What the pair loop of add_real_space reads.
+struct RealSpacePairs {
+    const PairBins& grid;
+    const std::vector<double>& qs;  // weights in slot order
+    const SmearedPowerLaw& potential;
+    const std::array<double, 9>& cell;
+    double prefactor, cutoff2;
+    const LongRangeRequest& request;
+    size_t width;  // columns of the per-atom buffers: forces (3), then the energy (1)
+};
+
+// Two atoms at the same position (or image): the smallest pair found, whatever
+// the thread that finds it.
+struct Overlap {
+    bool found = false;
+    std::pair<size_t, size_t> pair{0, 0};
+};
+
+// One thread's sums: per-atom buffer, virial, energy.
+struct PairSums {
+    double* buffer;  // [slot][width]
+    double* virial;  // 3 x 3
+    double energy;
+};
+
+// Every pair of slot k's atom within the cutoff that this atom's side keeps
+// (see add_real_space): its own share into its buffer row at the end, the
+// partner's into the partner's row.
+void add_slot_pairs(const RealSpacePairs& rs, size_t k, PairSums& sums, Overlap& overlap) {
+    const PairBins& grid = rs.grid;
+    const std::vector<double>& qs = rs.qs;
+    const auto& h = rs.cell;
+    const LongRangeRequest& request = rs.request;
+    const size_t width = rs.width;
+    const double cutoff2 = rs.cutoff2;
+    double* buffer = sums.buffer;
+    double* local = sums.virial;
+    double energy = sums.energy;
+    const int64_t nb0 = grid.bins[0], nb1 = grid.bins[1], nb2 = grid.bins[2];
+    const double qi = qs[k];
+    if (qi == 0.0) return;
+    const size_t i = grid.atom[k];
+    const double* ri = &grid.folded[3 * k];
+    // the bin of slot k, from the bin boundaries
+    const size_t bin = static_cast<size_t>(std::upper_bound(grid.start.begin(), grid.start.end(), k) - grid.start.begin()) - 1;
+    const int64_t b0 = static_cast<int64_t>(bin) / (nb1 * nb2), b1 = (static_cast<int64_t>(bin) / nb2) % nb1,
+                  b2 = static_cast<int64_t>(bin) % nb2;
+    double ei = 0.0, f[3] = {0.0, 0.0, 0.0};
+    for (int64_t d0 = -grid.reach[0]; d0 <= grid.reach[0]; d0++) {
+        const int64_t c0 = b0 + d0, w0 = ((c0 % nb0) + nb0) % nb0, t0 = (c0 - w0) / nb0;
+        for (int64_t d1 = -grid.reach[1]; d1 <= grid.reach[1]; d1++) {
+            const int64_t c1 = b1 + d1, w1 = ((c1 % nb1) + nb1) % nb1, t1 = (c1 - w1) / nb1;
+            for (int64_t d2 = -grid.reach[2]; d2 <= grid.reach[2]; d2++) {
+                const int64_t c2 = b2 + d2, w2 = ((c2 % nb2) + nb2) % nb2, t2 = (c2 - w2) / nb2;
+                const bool zero_shift = t0 == 0 && t1 == 0 && t2 == 0;
+                const bool positive_shift = t0 > 0 || (t0 == 0 && (t1 > 0 || (t1 == 0 && t2 > 0)));
+                double shift[3];
+                for (int x = 0; x < 3; x++)
+                    shift[x] = static_cast<double>(t0) * h[x] + static_cast<double>(t1) * h[3 + x] +
+                               static_cast<double>(t2) * h[6 + x] - ri[x];
+                const size_t other = static_cast<size_t>((w0 * nb1 + w1) * nb2 + w2);
+                for (size_t m = grid.start[other]; m < grid.start[other + 1]; m++) {
+                    const size_t j = grid.atom[m];
+                    if (j == i) {
+                        if (!positive_shift) continue;
+                    } else if ((i < j) != ((i + j) % 2 == 0)) {
+                        continue;
+                    }
+                    const double* rj = &grid.folded[3 * m];
+                    const double v0 = rj[0] + shift[0], v1 = rj[1] + shift[1], v2 = rj[2] + shift[2];
+                    const double r2 = v0 * v0 + v1 * v1 + v2 * v2;
+                    if (r2 >= cutoff2) continue;
+                    if (r2 < 1e-16) {  // 1e-8 A, the neighbour list's overlap distance
+                        if (!(j == i && zero_shift)) {
+#pragma omp critical(lodestone_real_space_overlap)
+                            {
+                                const std::pair<size_t, size_t> pair{std::min(i, j), std::max(i, j)};
+                                if (!overlap.found || pair < overlap.pair) overlap.pair = pair;
+                                overlap.found = true;
+                            }
+                        }
+                        continue;
+                    }
+                    const double qq = rs.prefactor * qi * qs[m];
+                    if (qq == 0.0) continue;
+                    const double r = std::sqrt(r2);
+                    double v, dv;
+                    rs.potential.real_short_pair(r, v, dv);
+                    const double e = qq * v;
+                    ei += 0.5 * e;
+                    energy += e;
+                    // -d/dr_i of phi(|r_j - r_i|) = phi' d / |d|; the opposite on j
+                    const double s = qq * dv / r;
+                    const double fx = s * v0, fy = s * v1, fz = s * v2;
+                    f[0] += fx;
+                    f[1] += fy;
+                    f[2] += fz;
+                    if (request.forces) {
+                        double* fj = buffer + m * width;
+                        fj[0] -= fx;
+                        fj[1] -= fy;
+                        fj[2] -= fz;
+                    }
+                    if (request.per_atom) buffer[m * width + width - 1] += 0.5 * e;
+                    if (request.virial) {
+                        const double vec[3] = {v0, v1, v2};
+                        for (int x = 0; x < 3; x++)
+                            for (int y = 0; y < 3; y++) local[3 * x + y] -= s * vec[x] * vec[y];
+                    }
+                }
+            }
+        }
+    }
+    double* own = buffer + k * width;
+    if (request.forces)
+        for (int c = 0; c < 3; c++) own[c] += f[c];
+    if (request.per_atom) own[width - 1] += ei;
+    sums.energy = energy;
+}
+
 }  // namespace
 
-void add_real_space(const System& system, const std::vector<double>& q, const SmearedPowerLaw& potential,
-                    double prefactor, double cutoff, const LongRangeRequest& request, LongRangeResult& out) {
+void add_real_space(const ChargeSum& sum, double cutoff, const LongRangeRequest& request, LongRangeResult& out) {
+    const System& system = sum.system;
     const size_t n = system.size();
     const PairBins grid = bin_atoms(system, cutoff);
-    const auto& h = system.cell;
-    const double cutoff2 = cutoff * cutoff;
     std::vector<double> qs(n);
-    for (size_t k = 0; k < n; k++) qs[k] = q[grid.atom[k]];
+    for (size_t k = 0; k < n; k++) qs[k] = sum.q[grid.atom[k]];
     // Each pair (i, j, image) is evaluated once (erfc and exp dominate), on
     // the side picked by the parity of i + j so that every centre keeps
     // about half of its pairs whatever the atom order (with "i < j" the
@@ -172,118 +290,35 @@ void add_real_space(const System& system, const std::vector<double>& q, const Sm
     // restarts rely on it).
     const int n_threads = omp_get_max_threads();
     const size_t width = (request.forces ? 3 : 0) + (request.per_atom ? 1 : 0);
+    const RealSpacePairs rs{grid, qs, sum.potential, system.cell, sum.prefactor, cutoff * cutoff, request, width};
     std::vector<double> buffers(static_cast<size_t>(n_threads) * n * width, 0.0);
     std::vector<double> partial(static_cast<size_t>(n_threads) * 10, 0.0);
-    bool overlap = false;
-    std::pair<size_t, size_t> overlap_pair{0, 0};
+    Overlap overlap;
 #pragma omp parallel num_threads(n_threads)
     {
         const size_t thread = static_cast<size_t>(omp_get_thread_num());
         double* mine = &partial[thread * 10];
-        double* local = mine + 1;
-        double* buffer = buffers.data() + thread * n * width;
-        double energy = 0.0;
-        const int64_t nb0 = grid.bins[0], nb1 = grid.bins[1], nb2 = grid.bins[2];
+        PairSums sums{buffers.data() + thread * n * width, mine + 1, 0.0};
 #pragma omp for schedule(static)
-        for (size_t k = 0; k < n; k++) {
-            const double qi = qs[k];
-            if (qi == 0.0) continue;
-            const size_t i = grid.atom[k];
-            const double* ri = &grid.folded[3 * k];
-            // the bin of slot k, from the bin boundaries
-            const size_t bin = static_cast<size_t>(std::upper_bound(grid.start.begin(), grid.start.end(), k) - grid.start.begin()) - 1;
-            const int64_t b0 = static_cast<int64_t>(bin) / (nb1 * nb2), b1 = (static_cast<int64_t>(bin) / nb2) % nb1,
-                          b2 = static_cast<int64_t>(bin) % nb2;
-            double ei = 0.0, f[3] = {0.0, 0.0, 0.0};
-            for (int64_t d0 = -grid.reach[0]; d0 <= grid.reach[0]; d0++) {
-                const int64_t c0 = b0 + d0, w0 = ((c0 % nb0) + nb0) % nb0, t0 = (c0 - w0) / nb0;
-                for (int64_t d1 = -grid.reach[1]; d1 <= grid.reach[1]; d1++) {
-                    const int64_t c1 = b1 + d1, w1 = ((c1 % nb1) + nb1) % nb1, t1 = (c1 - w1) / nb1;
-                    for (int64_t d2 = -grid.reach[2]; d2 <= grid.reach[2]; d2++) {
-                        const int64_t c2 = b2 + d2, w2 = ((c2 % nb2) + nb2) % nb2, t2 = (c2 - w2) / nb2;
-                        const bool zero_shift = t0 == 0 && t1 == 0 && t2 == 0;
-                        const bool positive_shift = t0 > 0 || (t0 == 0 && (t1 > 0 || (t1 == 0 && t2 > 0)));
-                        double shift[3];
-                        for (int x = 0; x < 3; x++)
-                            shift[x] = static_cast<double>(t0) * h[x] + static_cast<double>(t1) * h[3 + x] +
-                                       static_cast<double>(t2) * h[6 + x] - ri[x];
-                        const size_t other = static_cast<size_t>((w0 * nb1 + w1) * nb2 + w2);
-                        for (size_t m = grid.start[other]; m < grid.start[other + 1]; m++) {
-                            const size_t j = grid.atom[m];
-                            if (j == i) {
-                                if (!positive_shift) continue;
-                            } else if ((i < j) != ((i + j) % 2 == 0)) {
-                                continue;
-                            }
-                            const double* rj = &grid.folded[3 * m];
-                            const double v0 = rj[0] + shift[0], v1 = rj[1] + shift[1], v2 = rj[2] + shift[2];
-                            const double r2 = v0 * v0 + v1 * v1 + v2 * v2;
-                            if (r2 >= cutoff2) continue;
-                            if (r2 < 1e-16) {  // 1e-8 A, the neighbour list's overlap distance
-                                if (!(j == i && zero_shift)) {
-#pragma omp critical(lodestone_real_space_overlap)
-                                    {
-                                        // the smallest pair, whatever the thread that finds it
-                                        const std::pair<size_t, size_t> pair{std::min(i, j), std::max(i, j)};
-                                        if (!overlap || pair < overlap_pair) overlap_pair = pair;
-                                        overlap = true;
-                                    }
-                                }
-                                continue;
-                            }
-                            const double qq = prefactor * qi * qs[m];
-                            if (qq == 0.0) continue;
-                            const double r = std::sqrt(r2);
-                            double v, dv;
-                            potential.real_short_pair(r, v, dv);
-                            const double e = qq * v;
-                            ei += 0.5 * e;
-                            energy += e;
-                            // -d/dr_i of phi(|r_j - r_i|) = phi' d / |d|; the opposite on j
-                            const double s = qq * dv / r;
-                            const double fx = s * v0, fy = s * v1, fz = s * v2;
-                            f[0] += fx;
-                            f[1] += fy;
-                            f[2] += fz;
-                            if (request.forces) {
-                                double* fj = buffer + m * width;
-                                fj[0] -= fx;
-                                fj[1] -= fy;
-                                fj[2] -= fz;
-                            }
-                            if (request.per_atom) buffer[m * width + width - 1] += 0.5 * e;
-                            if (request.virial) {
-                                const double vec[3] = {v0, v1, v2};
-                                for (int x = 0; x < 3; x++)
-                                    for (int y = 0; y < 3; y++) local[3 * x + y] -= s * vec[x] * vec[y];
-                            }
-                        }
-                    }
-                }
-            }
-            double* own = buffer + k * width;
-            if (request.forces)
-                for (int c = 0; c < 3; c++) own[c] += f[c];
-            if (request.per_atom) own[width - 1] += ei;
-        }
-        mine[0] = energy;
+        for (size_t k = 0; k < n; k++) add_slot_pairs(rs, k, sums, overlap);
+        mine[0] = sums.energy;
         if (width > 0) {
 #pragma omp for schedule(static)
             for (size_t k = 0; k < n; k++) {
-                double sum[4] = {0.0, 0.0, 0.0, 0.0};
+                double total[4] = {0.0, 0.0, 0.0, 0.0};
                 for (size_t t = 0; t < static_cast<size_t>(n_threads); t++) {
                     const double* b = buffers.data() + (t * n + k) * width;
-                    for (size_t c = 0; c < width; c++) sum[c] += b[c];
+                    for (size_t c = 0; c < width; c++) total[c] += b[c];
                 }
                 const size_t i = grid.atom[k];
                 if (request.forces)
-                    for (int c = 0; c < 3; c++) out.forces[3 * i + static_cast<size_t>(c)] += sum[c];
-                if (request.per_atom) out.energies[i] += sum[width - 1];
+                    for (int c = 0; c < 3; c++) out.forces[3 * i + static_cast<size_t>(c)] += total[c];
+                if (request.per_atom) out.energies[i] += total[width - 1];
             }
         }
     }
-    if (overlap) {
-        throw Error("atoms " + std::to_string(overlap_pair.first) + " and " + std::to_string(overlap_pair.second) +
+    if (overlap.found) {
+        throw Error("atoms " + std::to_string(overlap.pair.first) + " and " + std::to_string(overlap.pair.second) +
                     " are at the same position (or at the same periodic image); expected distinct positions");
     }
     for (int t = 0; t < n_threads; t++) {
@@ -292,8 +327,11 @@ void add_real_space(const System& system, const std::vector<double>& q, const Sm
     }
 }
 
-void add_self_and_background(const System& system, const std::vector<double>& q, const SmearedPowerLaw& potential,
-                             double prefactor, const LongRangeRequest& request, LongRangeResult& out) {
+void add_self_and_background(const ChargeSum& sum, const LongRangeRequest& request, LongRangeResult& out) {
+    const System& system = sum.system;
+    const std::vector<double>& q = sum.q;
+    const SmearedPowerLaw& potential = sum.potential;
+    const double prefactor = sum.prefactor;
     const size_t n = system.size();
     // each atom's interaction with its own smeared cloud is in the k sum
     const double self = potential.self_energy_term();
@@ -339,8 +377,11 @@ std::vector<Line> lines_of(const KVectors& kv) {
     return lines;
 }
 
-void add_kspace(const System& system, const std::vector<double>& q, const SmearedPowerLaw& potential,
-                double prefactor, double k_cutoff, const LongRangeRequest& request, LongRangeResult& out) {
+void add_kspace(const ChargeSum& sum, double k_cutoff, const LongRangeRequest& request, LongRangeResult& out) {
+    const System& system = sum.system;
+    const std::vector<double>& q = sum.q;
+    const SmearedPowerLaw& potential = sum.potential;
+    const double prefactor = sum.prefactor;
     const KVectors kv = half_space_kvectors(system.cell, k_cutoff);
     const size_t nk = kv.size();
     if (nk == 0) return;
@@ -463,9 +504,10 @@ LongRangeResult ewald_sum(const System& system, const std::vector<double>& q, in
     out.parameters.k_cutoff = k_cutoff;
     if (n == 0) return out;
 
-    add_real_space(system, q, potential, prefactor, cutoff, request, out);
-    add_kspace(system, q, potential, prefactor, k_cutoff, request, out);
-    add_self_and_background(system, q, potential, prefactor, request, out);
+    const ChargeSum sum{system, q, potential, prefactor};
+    add_real_space(sum, cutoff, request, out);
+    add_kspace(sum, k_cutoff, request, out);
+    add_self_and_background(sum, request, out);
     return out;
 }
 

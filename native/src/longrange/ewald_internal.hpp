@@ -16,11 +16,17 @@ LongRangeSums sums_of(const System& system, const std::vector<double>& weights, 
 
 LongRangeResult empty_result(size_t n, const LongRangeRequest& request);
 
-void add_real_space(const System& system, const std::vector<double>& q, const SmearedPowerLaw& potential,
-                    double prefactor, double cutoff, const LongRangeRequest& request, LongRangeResult& out);
+// The weights of one sum and their pair potential: prefactor q_i q_j phi(r).
+struct ChargeSum {
+    const System& system;
+    const std::vector<double>& q;
+    const SmearedPowerLaw& potential;
+    double prefactor;
+};
+
+void add_real_space(const ChargeSum& sum, double cutoff, const LongRangeRequest& request, LongRangeResult& out);
 
 // -prefactor long(0) q_i^2 / 2 per atom, and the k = 0 term of a non-zero total weight.
-void add_self_and_background(const System& system, const std::vector<double>& q, const SmearedPowerLaw& potential,
-                             double prefactor, const LongRangeRequest& request, LongRangeResult& out);
+void add_self_and_background(const ChargeSum& sum, const LongRangeRequest& request, LongRangeResult& out);
 
 }  // namespace lodestone::detail

@@ -211,9 +211,10 @@ LongRangeResult pme_sum(const System& system, const std::vector<double>& q, int 
     out.parameters.mesh_order = order;
     if (n == 0) return out;
 
-    detail::add_real_space(system, q, potential, prefactor, cutoff, request, out);
+    const detail::ChargeSum sum{system, q, potential, prefactor};
+    detail::add_real_space(sum, cutoff, request, out);
     workspace.add_kspace(system, q, potential, prefactor, mesh, order, request, out);
-    detail::add_self_and_background(system, q, potential, prefactor, request, out);
+    detail::add_self_and_background(sum, request, out);
     return out;
 }
 

@@ -284,6 +284,78 @@ std::vector<size_t> rows_by_sample(const std::vector<int32_t>& gradient_samples,
     return start;
 }
 
+
+// One row of the invariants' positions gradient: the union of both
+// expansions' (sample, atom) rows; ra, rb: the row in each, or -1.
+struct GradientRow {
+    size_t sample;
+    int32_t system, atom;
+    int64_t ra, rb;
+};
+
+std::vector<GradientRow> merged_gradient_rows(const ExpansionResult& a, const ExpansionResult& b) {
+    const auto start_a = rows_by_sample(a.positions_gradient_samples, a.n_samples);
+    const auto start_b = rows_by_sample(b.positions_gradient_samples, a.n_samples);
+    std::vector<GradientRow> rows;
+    for (size_t s = 0; s < a.n_samples; ++s) {
+        size_t i = start_a[s], j = start_b[s];
+        while (i < start_a[s + 1] || j < start_b[s + 1]) {
+            const int32_t atom_a = i < start_a[s + 1] ? a.positions_gradient_samples[3 * i + 2] : INT32_MAX;
+            const int32_t atom_b = j < start_b[s + 1] ? b.positions_gradient_samples[3 * j + 2] : INT32_MAX;
+            const int32_t atom = std::min(atom_a, atom_b);
+            const int32_t system = atom == atom_a ? a.positions_gradient_samples[3 * i + 1]
+                                                  : b.positions_gradient_samples[3 * j + 1];
+            rows.push_back({s, system, atom, atom == atom_a ? static_cast<int64_t>(i++) : -1,
+                            atom == atom_b ? static_cast<int64_t>(j++) : -1});
+        }
+    }
+    return rows;
+}
+
+// The positions gradient of `out` (P properties), one row(sample, da, db, dx)
+// per merged row and direction.
+template <class RowFn>
+void fill_positions_gradient(const ExpansionResult& a, const ExpansionResult& b, bool symmetric, size_t P,
+                             RowFn&& row_fn, ExpansionResult& out) {
+    const size_t Pa = a.n_properties, Pb = b.n_properties;
+    const std::vector<GradientRow> rows = merged_gradient_rows(a, b);
+    out.positions_gradient_samples.resize(3 * rows.size());
+    out.positions_gradient.resize(rows.size() * 3 * P);
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < static_cast<int64_t>(rows.size()); ++r) {
+        const GradientRow& row = rows[static_cast<size_t>(r)];
+        int32_t* label = &out.positions_gradient_samples[3 * static_cast<size_t>(r)];
+        label[0] = static_cast<int32_t>(row.sample);
+        label[1] = row.system;
+        label[2] = row.atom;
+        for (size_t x = 0; x < 3; ++x) {
+            const double* da = row.ra >= 0 ? &a.positions_gradient[(static_cast<size_t>(row.ra) * 3 + x) * Pa] : nullptr;
+            const double* db = row.rb >= 0 ? &b.positions_gradient[(static_cast<size_t>(row.rb) * 3 + x) * Pb] : nullptr;
+            if (symmetric) db = da;
+            row_fn(row.sample, da, db, &out.positions_gradient[(static_cast<size_t>(r) * 3 + x) * P]);
+        }
+    }
+}
+
+// The strain (or, with `cell`, the cell) gradient of `out`, 9 rows per
+// sample, from those of the two expansions.
+template <class RowFn>
+void fill_deformation_gradient(const ExpansionResult& a, const ExpansionResult& b, bool cell, RowFn&& row_fn,
+                               ExpansionResult& out) {
+    const size_t P = out.n_properties, Pa = a.n_properties, Pb = b.n_properties;
+    const DoubleBuffer& source_a = cell ? a.cell_gradient : a.strain_gradient;
+    const DoubleBuffer& source_b = cell ? b.cell_gradient : b.strain_gradient;
+    DoubleBuffer& target = cell ? out.cell_gradient : out.strain_gradient;
+    target.resize(out.n_samples * 9 * P);
+#pragma omp parallel for schedule(static)
+    for (int64_t s = 0; s < static_cast<int64_t>(out.n_samples); ++s) {
+        for (size_t ab = 0; ab < 9; ++ab) {
+            row_fn(static_cast<size_t>(s), &source_a[(static_cast<size_t>(s) * 9 + ab) * Pa],
+                   &source_b[(static_cast<size_t>(s) * 9 + ab) * Pb], &target[(static_cast<size_t>(s) * 9 + ab) * P]);
+        }
+    }
+}
+
 }  // namespace
 
 ExpansionResult Invariants::compute(const std::vector<System>& systems, const ExpansionRequest& request) const {
@@ -357,57 +429,9 @@ ExpansionResult Invariants::compute(const std::vector<System>& systems, const Ex
             for (size_t p = 0; p < P; ++p) dx[p] = (dx[p] - y[p] * dot) / norms[sample];
         }
     };
-    if (request.positions) {
-        // Gradient rows: the union of both expansions' (sample, atom) rows.
-        const auto start_a = rows_by_sample(a.positions_gradient_samples, a.n_samples);
-        const auto start_b = rows_by_sample(b->positions_gradient_samples, a.n_samples);
-        struct Row { size_t sample; int32_t system, atom; int64_t ra, rb; };
-        std::vector<Row> rows;
-        for (size_t s = 0; s < a.n_samples; ++s) {
-            size_t i = start_a[s], j = start_b[s];
-            while (i < start_a[s + 1] || j < start_b[s + 1]) {
-                const int32_t atom_a = i < start_a[s + 1] ? a.positions_gradient_samples[3 * i + 2] : INT32_MAX;
-                const int32_t atom_b = j < start_b[s + 1] ? b->positions_gradient_samples[3 * j + 2] : INT32_MAX;
-                const int32_t atom = std::min(atom_a, atom_b);
-                const int32_t system = atom == atom_a ? a.positions_gradient_samples[3 * i + 1]
-                                                      : b->positions_gradient_samples[3 * j + 1];
-                rows.push_back({s, system, atom, atom == atom_a ? static_cast<int64_t>(i++) : -1,
-                                atom == atom_b ? static_cast<int64_t>(j++) : -1});
-            }
-        }
-        out.positions_gradient_samples.resize(3 * rows.size());
-        out.positions_gradient.resize(rows.size() * 3 * P);
-#pragma omp parallel for schedule(static)
-        for (int64_t r = 0; r < static_cast<int64_t>(rows.size()); ++r) {
-            const Row& row = rows[static_cast<size_t>(r)];
-            int32_t* label = &out.positions_gradient_samples[3 * static_cast<size_t>(r)];
-            label[0] = static_cast<int32_t>(row.sample);
-            label[1] = row.system;
-            label[2] = row.atom;
-            for (size_t x = 0; x < 3; ++x) {
-                const double* da = row.ra >= 0 ? &a.positions_gradient[(static_cast<size_t>(row.ra) * 3 + x) * Pa] : nullptr;
-                const double* db = row.rb >= 0 ? &b->positions_gradient[(static_cast<size_t>(row.rb) * 3 + x) * Pb] : nullptr;
-                if (symmetric()) db = da;
-                gradient_row(row.sample, da, db, &out.positions_gradient[(static_cast<size_t>(r) * 3 + x) * P]);
-            }
-        }
-    }
-    for (int kind = 0; kind < 2; ++kind) {
-        bool wanted = kind == 0 ? request.strain : request.cell;
-        if (!wanted) continue;
-        const DoubleBuffer& source_a = kind == 0 ? a.strain_gradient : a.cell_gradient;
-        const DoubleBuffer& source_b = kind == 0 ? b->strain_gradient : b->cell_gradient;
-        DoubleBuffer& target = kind == 0 ? out.strain_gradient : out.cell_gradient;
-        target.resize(out.n_samples * 9 * P);
-#pragma omp parallel for schedule(static)
-        for (int64_t s = 0; s < static_cast<int64_t>(out.n_samples); ++s) {
-            for (size_t ab = 0; ab < 9; ++ab) {
-                gradient_row(static_cast<size_t>(s), &source_a[(static_cast<size_t>(s) * 9 + ab) * Pa],
-                             &source_b[(static_cast<size_t>(s) * 9 + ab) * Pb],
-                             &target[(static_cast<size_t>(s) * 9 + ab) * P]);
-            }
-        }
-    }
+    if (request.positions) fill_positions_gradient(a, *b, symmetric(), P, gradient_row, out);
+    if (request.strain) fill_deformation_gradient(a, *b, false, gradient_row, out);
+    if (request.cell) fill_deformation_gradient(a, *b, true, gradient_row, out);
     return out;
 }
 

@@ -203,7 +203,7 @@ LodeMethodParameters lode::Engine::choose_method(const System& system, int T, bo
     out.value_scale = std::sqrt(per_type * 2.0 * 4.0 * M_PI / (volume * volume) * total / (L * L * N));
 
     const size_t channels = static_cast<size_t>(L * L) * T * N;
-    const LodeMeshTuning tuning = tune_lode_mesh(system.cell, kv, weight, system.size(), system.size(), channels,
+    const LodeMeshTuning tuning = tune_lode_mesh(system.cell, kv, weight, LodeMeshWork{system.size(), system.size(), channels},
                                                  lode::mesh_request(hypers_, !gradients));
     out.method = tuning.method;
     out.direct_cost = tuning.direct_cost;

@@ -122,7 +122,8 @@ void validate_lode_mesh_request(const LodeMeshTuningRequest& request) {
 }
 
 LodeMeshTuning tune_lode_mesh(const std::array<double, 9>& cell, const KVectors& kv, const std::vector<double>& weight,
-                              size_t n_atoms, size_t n_centers, size_t channels, const LodeMeshTuningRequest& request) {
+                              const LodeMeshWork& work, const LodeMeshTuningRequest& request) {
+    const size_t n_atoms = work.n_atoms, n_centers = work.n_centers, channels = work.channels;
     validate_lode_mesh_request(request);
     LodeMeshTuning out;
     out.direct_cost = static_cast<double>(n_centers) * static_cast<double>(kv.size()) * static_cast<double>(channels);

@@ -56,8 +56,15 @@ struct LodeMeshTuning {
 // ~ centres x k-vectors x channels, mesh ~ channels x (M log2 M + centres n^3).
 // Throws for invalid options, an explicit mesh too coarse for k_cutoff, or
 // an accuracy no mesh within the memory budget reaches (method 'mesh').
+// The size of the work that the cost model weighs.
+struct LodeMeshWork {
+    size_t n_atoms = 0;    // spread on the mesh
+    size_t n_centers = 0;  // interpolated
+    size_t channels = 0;   // (l, m, type, n) columns
+};
+
 LodeMeshTuning tune_lode_mesh(const std::array<double, 9>& cell, const KVectors& kv, const std::vector<double>& weight,
-                              size_t n_atoms, size_t n_centers, size_t channels, const LodeMeshTuningRequest& request);
+                              const LodeMeshWork& work, const LodeMeshTuningRequest& request);
 
 // Checks the method options alone, for constructors.
 void validate_lode_mesh_request(const LodeMeshTuningRequest& request);
