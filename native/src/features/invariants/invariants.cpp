@@ -284,7 +284,6 @@ std::vector<size_t> rows_by_sample(const std::vector<int32_t>& gradient_samples,
     return start;
 }
 
-
 // One row of the invariants' positions gradient: the union of both
 // expansions' (sample, atom) rows; ra, rb: the row in each, or -1.
 struct GradientRow {
