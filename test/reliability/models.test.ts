@@ -237,7 +237,7 @@ const badSpecs: [string, () => unknown, RegExp][] = [
   ['soap density width an array', () => { const h = soapHypers() as { density: { width: unknown } }; h.density.width = [0.5]; return { species: [11, 17], blocks: [{ kind: 'soap', hypers: h }] }; }, /hypers\.density\.width: expected a finite number/],
   ['multiscale without a potential', () => ({ species: [11, 17], blocks: [{ kind: 'multiscale', density: soapHypers() }] }), /potential|hypers/],
   ['lode potential a number', () => ({ species: [11, 17], blocks: [{ kind: 'lode', potential: 3 }] }), /hypers|potential/],
-  ['baseline of an unknown kind', () => ({ species: [11, 17], blocks: [{ kind: 'soap', hypers: soapHypers() }], baseline: { kind: 'pme' } }), /features\.baseline\.kind: expected 'ewald', got "pme"/],
+  ['baseline of an unknown kind', () => ({ species: [11, 17], blocks: [{ kind: 'soap', hypers: soapHypers() }], baseline: { kind: 'pme' } }), /features\.baseline\.kind: expected 'ewald' or 'charges', got "pme"/],
   ['baseline charge a string', () => ({ species: [11, 17], blocks: [{ kind: 'soap', hypers: soapHypers() }], baseline: { kind: 'ewald', charges: { 11: '1', 17: -1 } } }), /features\.baseline\.charges: expected a charge \(e\) for atomic number 11, got "1"/],
 ];
 
