@@ -75,3 +75,13 @@ export class SoapPowerSpectrum extends Invariants {
     this.hypers = expansion.hypers;
   }
 }
+
+/** Number of features of invariants for these neighbour species: computed once on a one-atom probe. */
+export function featureCount(invariants: Invariants, species: readonly number[]): number {
+  const probe = {
+    positions: [[0, 0, 0]],
+    types: [species[0]],
+    cell: [[20, 0, 0], [0, 20, 0], [0, 0, 20]],
+  };
+  return invariants.compute(probe, { neighborTypes: [...species] }).shape[1];
+}

@@ -13,8 +13,9 @@ import type { SphericalExpansionHypers } from '../core/hypers.js';
 import type { NativeSystem } from '../native/types.js';
 import { native } from '../native/addon.js';
 import { smearedCoulomb } from '../longrange/smeared-coulomb.js';
-import { Invariants } from '../features/invariants.js';
+import { featureCount, Invariants } from '../features/invariants.js';
 import { SphericalExpansion } from '../features/spherical-expansion.js';
+import { speciesIndices } from './species.js';
 
 export interface ChargeBaselineSpec {
   kind: 'charges';
@@ -52,8 +53,7 @@ export class ChargeModel {
     }
     const expansion = new SphericalExpansion(spec.hypers);
     this.invariants = new Invariants(expansion, expansion);
-    const probe = { positions: [[0, 0, 0]], types: [species[0]], cell: null };
-    this.dimension = this.invariants.compute(probe, this.options()).shape[1];
+    this.dimension = featureCount(this.invariants, species);
     const x = spec.exclusion;
     if (x !== undefined && !(x && x.radius > 0 && x.width > 0 && x.width <= x.radius && Number.isFinite(x.radius))) {
       throw new Error(`features.baseline.exclusion: expected {radius, width} with 0 < width <= radius (A), got ${JSON.stringify(x)}`);
@@ -77,10 +77,6 @@ export class ChargeModel {
     return this.weights !== null;
   }
 
-  private speciesIndex(types: ArrayLike<number>): Int32Array {
-    return Int32Array.from(types, (z) => this.species.indexOf(z));
-  }
-
   private learned(): Float64Array {
     if (!this.weights) throw new Error('charges baseline: not fitted (fit a model on frames with per-atom charges first)');
     return this.weights;
@@ -94,7 +90,7 @@ export class ChargeModel {
     const w = this.learned();
     const D = this.dimension;
     const values = this.values(system);
-    const species = this.speciesIndex(system.types);
+    const species = speciesIndices(this.species, system.types);
     const charges = new Float64Array(species.length);
     for (let i = 0; i < species.length; i++) {
       const o = species[i] * (D + 1);
@@ -118,7 +114,7 @@ export class ChargeModel {
     const D = this.dimension;
     const { charges } = this.charges(system);
     const coulomb = smearedCoulomb(system.positions, charges, this.spec.smearing, this.spec.exclusion);
-    const species = this.speciesIndex(system.types);
+    const species = speciesIndices(this.species, system.types);
     const energies = Float64Array.from(charges, (q, i) => 0.5 * q * coulomb.potentials[i]);
     // dE/dx_i = (phi_i - mean phi) w[Z_i] with the total fixed (the shift moves every charge alike), phi_i w[Z_i] without
     let mean = 0;
@@ -155,7 +151,7 @@ export class ChargeModel {
         throw new Error(`frames[${f}].charges: expected ${frame.system.types.length} charges (one per atom), got ${frame.charges.length}`);
       }
       const values = this.values(frame.system);
-      const species = this.speciesIndex(frame.system.types);
+      const species = speciesIndices(this.species, frame.system.types);
       const fold = foldOf.get(keys[f])!;
       const row = new Float64Array(D + 1);
       for (let i = 0; i < species.length; i++) {

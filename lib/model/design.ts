@@ -4,6 +4,7 @@ import { makeLabels, type FeatureBlock } from '../core/labels.js';
 import type { NativeSystem } from '../native/types.js';
 import { toNativeSystem, type System } from '../core/system.js';
 import type { FeatureSet } from './feature-set.js';
+import { speciesIndices } from './species.js';
 
 /**
  * Parameters are laid out [species][dimension + 1] (weights then the bias)
@@ -69,7 +70,6 @@ export function featurePass(features: FeatureSet, system: System, withGradients:
 export function featurePasses(features: FeatureSet, systems: readonly System[], withGradients: boolean): FramePass[] {
   const natives = systems.map((system) => toNativeSystem(system));
   natives.forEach((native) => features.checkSpecies(native));
-  const speciesOf = new Map(features.spec.species.map((z, k) => [z, k]));
   const offsets = features.offsets;
   const options = { neighborTypes: features.spec.species, gradients: withGradients ? (['positions'] as const) : [] };
   const computed = features.invariants.map((inv) => inv.compute(natives, options));
@@ -105,7 +105,7 @@ export function featurePasses(features: FeatureSet, systems: readonly System[], 
       return { index: b, size, offset: offsets[b], scale: features.scales[b], block: part };
     });
     sampleStart += atoms;
-    return { native, species: Int32Array.from(native.types, (z) => speciesOf.get(z)!), blocks };
+    return { native, species: speciesIndices(features.spec.species, native.types), blocks };
   });
 }
 

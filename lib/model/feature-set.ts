@@ -1,7 +1,7 @@
 // A declared combination of feature blocks (rho x rho, rho x V, V x V), each
 // with its own hyper-parameters, evaluated for a fixed list of species.
 import type { SphericalExpansionHypers } from '../core/hypers.js';
-import { Invariants, type ExpansionLike } from '../features/invariants.js';
+import { featureCount, Invariants, type ExpansionLike } from '../features/invariants.js';
 import { SphericalExpansion } from '../features/spherical-expansion.js';
 import type { System } from '../core/system.js';
 import { Baseline, type BaselineSpec } from './baseline.js';
@@ -84,9 +84,10 @@ export class FeatureSet {
       this.contractionMatrices = this.expansions.map((list) => list.map((e) => leadingChannels(e.shape, K)));
     }
     this.invariants = this.buildInvariants();
-    this.sizes = this.invariants.map((inv) => probeSize(inv, spec.species));
+    this.sizes = this.invariants.map((inv) => featureCount(inv, spec.species));
     this.scales = spec.blocks.map(() => 1);
-    this.baseline = spec.baseline ? new Baseline(spec.baseline, spec.species) : null;
+    // built on the clone: a baseline that learns (charges) writes what it learned into this.spec, not the caller's spec
+    this.baseline = this.spec.baseline ? new Baseline(this.spec.baseline, spec.species) : null;
   }
 
   get speciesWeights(): SpeciesWeights {
@@ -157,9 +158,8 @@ export class FeatureSet {
     const baseline = this.baseline;
     if (!baseline) return [...frames];
     const systems = frames.map((frame, k) => toNativeSystem(frame.system, `frames[${k}].system`));
-    // A baseline that learns (charges) learns first; its spec then holds what it learned.
+    // A baseline that learns (charges) learns first; this.spec.baseline then holds what it learned.
     baseline.learn(frames, systems);
-    this.spec.baseline = baseline.spec;
     return frames.map((frame, k) => baseline.residual(frame, systems[k]));
   }
 
@@ -258,14 +258,4 @@ function blockExpansions(block: BlockSpec, types: number): BlockExpansion[] {
     case 'lode':
       return [potential(block.potential)];
   }
-}
-
-/** Number of features of a block: computed once on a one-atom probe per species. */
-function probeSize(invariants: Invariants, species: number[]): number {
-  const probe = {
-    positions: [[0, 0, 0]],
-    types: [species[0]],
-    cell: [[20, 0, 0], [0, 20, 0], [0, 0, 20]],
-  };
-  return invariants.compute(probe, { neighborTypes: species }).shape[1];
 }

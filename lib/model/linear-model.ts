@@ -3,6 +3,7 @@
 import type { ForceField, ForceFieldRequest, ForceFieldResult } from '../core/forcefield.js';
 import { cellVolume, toNativeSystem, type System } from '../core/system.js';
 import type { FeatureSet } from './feature-set.js';
+import { speciesIndices } from './species.js';
 
 export interface LinearWeights {
   /** [species][dimension] */
@@ -26,11 +27,6 @@ export class LinearModel implements ForceField {
     this.features = features;
     this.weights = parameters.weights;
     this.biases = parameters.biases;
-  }
-
-  private speciesIndex(types: ArrayLike<number>): Int32Array {
-    const index = new Map(this.features.spec.species.map((z, k) => [z, k]));
-    return Int32Array.from(types, (z) => index.get(z) ?? -1);
   }
 
   /** dE/dx for every centre of one block: w[Z_i] restricted to that block, times its scale. */
@@ -64,7 +60,7 @@ export class LinearModel implements ForceField {
   private start(system: System) {
     const native = toNativeSystem(system);
     this.features.checkSpecies(native);
-    const species = this.speciesIndex(native.types);
+    const species = speciesIndices(this.features.spec.species, native.types);
     const adjoints = this.features.invariants.map((_, b) => this.blockAdjoint(b, species));
     return { native, species, adjoints, options: this.features.options() };
   }

@@ -17,6 +17,7 @@ import { toNativeSystem, type System } from '../core/system.js';
 import type { FeatureSet } from './feature-set.js';
 import { assemble } from './linear-model.js';
 import type { NativeSystem } from '../native/types.js';
+import { speciesIndices } from './species.js';
 
 export const DEFAULT_ZETA = 2;
 
@@ -260,11 +261,6 @@ export class SparseKernelModel implements ForceField {
     return { energies, gradient };
   }
 
-  private speciesIndex(types: ArrayLike<number>): Int32Array {
-    const index = new Map(this.features.spec.species.map((z, k) => [z, k]));
-    return Int32Array.from(types, (z) => index.get(z) ?? -1);
-  }
-
   /** dE/d(unscaled block values) from dE/dx: block slice times the block's scale. */
   private adjoints(gradient: Float64Array, atoms: number): Float64Array[] {
     const D = this.features.dimension;
@@ -282,7 +278,7 @@ export class SparseKernelModel implements ForceField {
   compute(system: System, request: ForceFieldRequest = {}): ForceFieldResult {
     const native = toNativeSystem(system);
     this.features.checkSpecies(native);
-    const species = this.speciesIndex(native.types);
+    const species = speciesIndices(this.features.spec.species, native.types);
     const options = this.features.options();
     const blocks = this.features.invariants.map((inv) => inv.compute(native, options).values);
     const { energies, gradient } = this.atomic(this.features.concatenate(blocks, species.length), species);
@@ -294,7 +290,7 @@ export class SparseKernelModel implements ForceField {
   async computeAsync(system: System, request: ForceFieldRequest = {}): Promise<ForceFieldResult> {
     const native = toNativeSystem(system);
     this.features.checkSpecies(native);
-    const species = this.speciesIndex(native.types);
+    const species = speciesIndices(this.features.spec.species, native.types);
     const options = this.features.options();
     const blocks = await Promise.all(this.features.invariants.map(async (inv) => (await inv.computeAsync(native, options)).values));
     const { energies, gradient } = this.atomic(this.features.concatenate(blocks, species.length), species);

@@ -158,6 +158,9 @@ describe('fitting the charges', () => {
   it('recovers charges that are a linear function of the features, and the energy of the baseline alone', () => {
     const spec: FeatureSetSpec = { species, blocks: [{ kind: 'soap', hypers: localHypers({ cutoff: 3.5, maxRadial: 1, maxAngular: 1 }) }], baseline: chargeSpec() };
     const { model } = fitLinearModel(spec, frames, { forceWeight: 0 });
+    // learned into the model's copy of the spec: the caller's spec can fit other data afresh
+    expect((spec.baseline as ChargeBaselineSpec).weights).toBeUndefined();
+    expect((model.features.spec.baseline as ChargeBaselineSpec).weights).toHaveLength(model.features.baseline!.charges!.species.length * (model.features.baseline!.charges!.dimension + 1));
     const fitted = model.features.baseline!.charges!;
     const test = toNativeSystem(randomSystem({ seed: 999, atoms: 5, types: species, box: 4, minDistance: 0.9 }));
     const scale = Math.max(...truth.charges(test).charges.map(Math.abs));

@@ -22,6 +22,44 @@ namespace lodestone::lode {
 class Potential;
 struct RealSpaceKernel;
 
+// Per-thread sums of a real-space backward pass: each pair (i, j) adds
+// dL/dr_ij to atom j, its opposite to atom i, and r_ij (x) dL/dr_ij to the
+// strain; add_to() sums the threads in order, so runs are bit-identical.
+class PairBackwardSums {
+public:
+    PairBackwardSums(int n_threads, size_t n_atoms, bool positions)
+        : n_atoms_(n_atoms), forces_(positions ? static_cast<size_t>(n_threads) * 3 * n_atoms : 0, 0.0),
+          strains_(static_cast<size_t>(n_threads) * 9, 0.0) {}
+
+    void add(int thread, size_t i, size_t j, const double* r_ij, const double grad[3]) {
+        if (!forces_.empty() && i != j) {
+            double* force = forces_.data() + static_cast<size_t>(thread) * 3 * n_atoms_;
+            for (int x = 0; x < 3; ++x) {
+                force[3 * j + x] += grad[x];
+                force[3 * i + x] -= grad[x];
+            }
+        }
+        double* strain = strains_.data() + static_cast<size_t>(thread) * 9;
+        for (int x = 0; x < 3; ++x)
+            for (int y = 0; y < 3; ++y) strain[3 * x + y] += r_ij[x] * grad[y];
+    }
+
+    // Adds the sums to positions [3 n_atoms] and strain [9] (either may be null).
+    void add_to(double* positions, double* strain) const {
+        const size_t threads = strains_.size() / 9;
+        for (size_t th = 0; th < threads; ++th) {
+            if (positions && !forces_.empty())
+                for (size_t k = 0; k < 3 * n_atoms_; ++k) positions[k] += forces_[th * 3 * n_atoms_ + k];
+            if (strain)
+                for (int k = 0; k < 9; ++k) strain[k] += strains_[th * 9 + static_cast<size_t>(k)];
+        }
+    }
+
+private:
+    size_t n_atoms_;
+    std::vector<double> forces_, strains_;
+};
+
 // Scratch of one near-field pair (near_field.cpp), one per thread.
 struct NearPairWork {
     std::vector<double> f, df, ylm, dylm, grad, scratch;

@@ -139,14 +139,11 @@ void lode::Engine::backward_near_field(const System& system, const ExpansionRequ
     const NeighborList list = build_neighbor_list(system, hypers_.exclusion_radius);
     const auto kernel = real_space_kernel(hypers_.exclusion_radius);
     const int n_threads = omp_get_max_threads();
-    std::vector<double> forces(positions ? static_cast<size_t>(n_threads) * 3 * n_atoms : 0, 0.0);
-    std::vector<double> strains(static_cast<size_t>(n_threads) * 9, 0.0);
+    PairBackwardSums sums(n_threads, n_atoms, positions != nullptr);
 
 #pragma omp parallel num_threads(n_threads)
     {
         const int tid = omp_get_thread_num();
-        double* force = positions ? forces.data() + static_cast<size_t>(tid) * 3 * n_atoms : nullptr;
-        double* my_strain = strains.data() + static_cast<size_t>(tid) * 9;
         NearPairWork w(L, N);
         // static: per-thread sums must see the same centres every run (bit-identical MD restarts)
 #pragma omp for schedule(static, 8)
@@ -161,25 +158,12 @@ void lode::Engine::backward_near_field(const System& system, const ExpansionRequ
                 const kernels::PairTerms terms = near_pair(*kernel, nb, t, T, true, w);
                 double grad[3];
                 kernels::pair_backward(terms, adj, w.scratch.data(), grad);
-                if (force && static_cast<size_t>(nb.j) != i) {
-                    for (int x = 0; x < 3; ++x) {
-                        force[3 * static_cast<size_t>(nb.j) + x] += grad[x];
-                        force[3 * i + x] -= grad[x];
-                    }
-                }
-                if (strain) {
-                    for (int x = 0; x < 3; ++x)
-                        for (int y = 0; y < 3; ++y) my_strain[3 * x + y] += nb.vector[static_cast<size_t>(x)] * grad[y];
-                }
+                // an image of the centre moves with it: no net force, but strain
+                sums.add(tid, i, static_cast<size_t>(nb.j), nb.vector.data(), grad);
             }
         }
     }
-    for (int th = 0; th < n_threads; ++th) {
-        if (positions)
-            for (size_t k = 0; k < 3 * n_atoms; ++k) positions[k] += forces[static_cast<size_t>(th) * 3 * n_atoms + k];
-        if (strain)
-            for (int k = 0; k < 9; ++k) strain[k] += strains[static_cast<size_t>(th) * 9 + k];
-    }
+    sums.add_to(positions, strain);
 }
 
 }  // namespace lodestone

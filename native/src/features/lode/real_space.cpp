@@ -217,15 +217,12 @@ void lode::Engine::backward_molecule(const System& system, const ExpansionReques
 
     const auto kernel = real_space_kernel(bounding_diagonal(system));
     const int n_threads = omp_get_max_threads();
-    std::vector<double> forces(static_cast<size_t>(n_threads) * 3 * n_atoms, 0.0);
-    std::vector<double> strains(static_cast<size_t>(n_threads) * 9, 0.0);
+    PairBackwardSums sums(n_threads, n_atoms, positions != nullptr);
     std::atomic<int64_t> bad_pair{-1};
 
 #pragma omp parallel num_threads(n_threads)
     {
         const int tid = omp_get_thread_num();
-        double* force = forces.data() + static_cast<size_t>(tid) * 3 * n_atoms;
-        double* my_strain = strains.data() + static_cast<size_t>(tid) * 9;
         PairWork w;
         w.f.resize(static_cast<size_t>(L * N));
         w.df.resize(static_cast<size_t>(L * N));
@@ -269,26 +266,12 @@ void lode::Engine::backward_molecule(const System& system, const ExpansionReques
                     grad[2] += w.f[q] * b[2 * L * N + q];
                 }
                 for (int x = 0; x < 3; ++x) grad[x] += radial_part * w.u[x];
-                if (positions) {
-                    for (int x = 0; x < 3; ++x) {
-                        force[3 * j + x] += grad[x];
-                        force[3 * i + x] -= grad[x];
-                    }
-                }
-                if (strain) {
-                    for (int x = 0; x < 3; ++x)
-                        for (int y = 0; y < 3; ++y) my_strain[3 * x + y] += w.vec[x] * grad[y];
-                }
+                sums.add(tid, i, j, w.vec, grad);
             }
         }
     }
     throw_if_coincident(bad_pair, n_atoms);
-    for (int th = 0; th < n_threads; ++th) {
-        if (positions)
-            for (size_t k = 0; k < 3 * n_atoms; ++k) positions[k] += forces[static_cast<size_t>(th) * 3 * n_atoms + k];
-        if (strain)
-            for (int k = 0; k < 9; ++k) strain[k] += strains[static_cast<size_t>(th) * 9 + k];
-    }
+    sums.add_to(positions, strain);
 }
 
 }  // namespace lodestone
