@@ -79,7 +79,8 @@ function linear(preset: PresetName, charges = false) {
 function kernel(preset: PresetName) {
   return (train: TrainingFrame[], o: ModelOptions): ForceField => {
     const { model, report } = fitSparseKernelModel(presetFeatures(preset, o.species, o.hypers), train, o.kernelBlocks ? { kernelBlocks: o.kernelBlocks } : {});
-    o.log(`regularisation ${report.regularization.toExponential(0)}, sparse points ${report.sparsePoints.join('/')}${report.notes.length ? `; ${report.notes.join('; ')}` : ''}`);
+    const stages = (report.stages ?? []).map((s) => `${s.name} ${s.regularization === Infinity ? 'none' : s.regularization.toExponential(0)}`).join(', ');
+    o.log(`regularisation ${stages}, sparse points ${report.sparsePoints.join('/')}${report.notes.length ? `; ${report.notes.join('; ')}` : ''}`);
     return model;
   };
 }

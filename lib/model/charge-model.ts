@@ -15,6 +15,7 @@ import { native } from '../native/addon.js';
 import { smearedCoulomb } from '../longrange/smeared-coulomb.js';
 import { featureCount, Invariants } from '../features/invariants.js';
 import { SphericalExpansion } from '../features/spherical-expansion.js';
+import { bondedFragments, integerCharges } from './fragments.js';
 import { speciesIndices } from './species.js';
 
 export interface ChargeBaselineSpec {
@@ -30,6 +31,15 @@ export interface ChargeBaselineSpec {
    * atoms (whose learned charges change with its geometry) puts no forces on it.
    */
   exclusion?: { radius: number; width: number };
+  /**
+   * Give every covalently bonded fragment a whole charge (its predicted sum
+   * rounded, the fragments adding up to system.charge when it is known),
+   * shifting its atoms alike; otherwise (false, absent) the system as a
+   * whole is shifted to system.charge. Whole charges keep a fragment's
+   * charge from changing with its shape, which in the field of a distant ion
+   * is a force that no reference has.
+   */
+  fragments?: boolean;
   /** Learned [species][dimension + 1] (weights, then the offset); absent until fitted. */
   weights?: number[];
 }
@@ -58,6 +68,9 @@ export class ChargeModel {
     if (x !== undefined && !(x && x.radius > 0 && x.width > 0 && x.width <= x.radius && Number.isFinite(x.radius))) {
       throw new Error(`features.baseline.exclusion: expected {radius, width} with 0 < width <= radius (A), got ${JSON.stringify(x)}`);
     }
+    if (spec.fragments !== undefined && typeof spec.fragments !== 'boolean') {
+      throw new Error(`features.baseline.fragments: expected true or false, got ${JSON.stringify(spec.fragments)}`);
+    }
     const expected = species.length * (this.dimension + 1);
     if (spec.weights !== undefined && (!Array.isArray(spec.weights) || spec.weights.length !== expected || !spec.weights.every(Number.isFinite))) {
       throw new Error(`features.baseline.weights: expected ${expected} finite numbers (species x (dimension + 1))`);
@@ -84,9 +97,11 @@ export class ChargeModel {
 
   /**
    * Charges (e) of every atom: w[Z_i] . x_i + b[Z_i], shifted alike to add up
-   * to system.charge when it is given.
+   * to system.charge when it is given, or fragment by fragment to whole
+   * charges (spec.fragments). `groups[i]` is the set of atoms whose charges
+   * are shifted together with atom i's (-1: none).
    */
-  charges(system: NativeSystem): { charges: Float64Array; values: Float64Array } {
+  charges(system: NativeSystem): { charges: Float64Array; values: Float64Array; groups: Int32Array } {
     const w = this.learned();
     const D = this.dimension;
     const values = this.values(system);
@@ -98,11 +113,28 @@ export class ChargeModel {
       for (let k = 0; k < D; k++) q += w[o + k] * values[i * D + k];
       charges[i] = q;
     }
-    if (system.charge !== undefined && species.length > 0) {
-      const shift = (system.charge - charges.reduce((a, b) => a + b, 0)) / species.length;
-      for (let i = 0; i < species.length; i++) charges[i] += shift;
+    const N = species.length;
+    let groups: Int32Array;
+    let targets: number[];
+    if (this.spec.fragments) {
+      groups = bondedFragments(system.positions, system.types);
+      const sums = new Array<number>(N === 0 ? 0 : Math.max(...groups) + 1).fill(0);
+      for (let i = 0; i < N; i++) sums[groups[i]] += charges[i];
+      targets = integerCharges(sums, system.charge);
+    } else if (system.charge !== undefined) {
+      groups = new Int32Array(N);
+      targets = [system.charge];
+    } else {
+      return { charges, values, groups: new Int32Array(N).fill(-1) };
     }
-    return { charges, values };
+    const sums = targets.map(() => 0);
+    const counts = targets.map(() => 0);
+    for (let i = 0; i < N; i++) {
+      sums[groups[i]] += charges[i];
+      counts[groups[i]]++;
+    }
+    for (let i = 0; i < N; i++) charges[i] += (targets[groups[i]] - sums[groups[i]]) / counts[groups[i]];
+    return { charges, values, groups };
   }
 
   /** Per-atom energies (1/2 q_i phi_i, eV) and forces (eV/A) of the learned charges; molecules only. */
@@ -112,16 +144,25 @@ export class ChargeModel {
     }
     const w = this.learned();
     const D = this.dimension;
-    const { charges } = this.charges(system);
+    const { charges, groups } = this.charges(system);
     const coulomb = smearedCoulomb(system.positions, charges, this.spec.smearing, this.spec.exclusion);
     const species = speciesIndices(this.species, system.types);
     const energies = Float64Array.from(charges, (q, i) => 0.5 * q * coulomb.potentials[i]);
-    // dE/dx_i = (phi_i - mean phi) w[Z_i] with the total fixed (the shift moves every charge alike), phi_i w[Z_i] without
-    let mean = 0;
-    if (system.charge !== undefined) for (const p of coulomb.potentials) mean += p / species.length;
+    // dE/dx_i = (phi_i - mean of phi over i's group) w[Z_i]: a group's total is
+    // fixed (the shift moves its charges alike); phi_i w[Z_i] outside any group.
+    const G = Math.max(-1, ...groups) + 1;
+    const means = new Float64Array(G);
+    const counts = new Float64Array(G);
+    groups.forEach((g, i) => {
+      if (g < 0) return;
+      means[g] += coulomb.potentials[i];
+      counts[g]++;
+    });
+    for (let g = 0; g < G; g++) means[g] /= counts[g];
     const adjoint = new Float64Array(species.length * D);
     for (let i = 0; i < species.length; i++) {
       const o = species[i] * (D + 1);
+      const mean = groups[i] < 0 ? 0 : means[groups[i]];
       for (let k = 0; k < D; k++) adjoint[i * D + k] = (coulomb.potentials[i] - mean) * w[o + k];
     }
     const through = this.invariants.backward(system, adjoint, this.options());

@@ -9,7 +9,7 @@ export type { ModelMetadata, Model, ModelKind } from './serialize.js';
 export { designRows, parameterCount, featurePass } from './design.js';
 export type { DesignRows, BlockPass, FramePass } from './design.js';
 export { fitSettings, assignFolds, solveCrossValidated, fitMemory, checkMemory, memoryPlan, prepareFeatures, DEFAULT_FOLDS } from './training.js';
-export type { LeastSquaresProblem, FitSettings, CrossValidatedSolution, MemoryPlan } from './training.js';
+export type { LeastSquaresProblem, SolveStage, RegularizationScan, FitSettings, CrossValidatedSolution, MemoryPlan } from './training.js';
 export { ContractedExpansion, ChannelMoments } from './contraction.js';
 export type { ContractionSpec } from './contraction.js';
 export { SPECIES_WEIGHTS } from './feature-set.js';

@@ -112,5 +112,6 @@ export function learnedChargesBaseline(options: PresetOptions = {}): ChargeBasel
     hypers: localHypers({ ...options, maxRadial: 3, maxAngular: 2 }),
     smearing: 1,
     exclusion: { radius: cutoff, width: Math.min(1, cutoff) },
+    fragments: true,
   };
 }

@@ -30,6 +30,7 @@ import {
   type FitOptions,
   type FitReport,
   type LeastSquaresProblem,
+  type SolveStage,
   type TrainingFrame,
 } from './training.js';
 
@@ -56,6 +57,13 @@ export interface SparseKernelFitOptions extends FitOptions {
    * and extrapolate it non-linearly.
    */
   kernelBlocks?: 'local' | 'all' | number[];
+  /**
+   * Candidate regularisations of the kernel weights when they correct a
+   * linear part (relative to the kernel columns' trace). Default 1e-12 .. 1,
+   * and Infinity (no kernel), which cross-validation picks when the kernel
+   * does not improve on the linear part.
+   */
+  kernelRegularizations?: number[];
 }
 
 /** The block indices that a kernelBlocks option names. */
@@ -285,33 +293,42 @@ function passLinearKernelRows(layout: KernelLayout, pass: FramePass, withForces:
 }
 
 /**
- * Regulariser of the linear-plus-kernel problem for one set of normal
- * equations: the linear model's relative regulariser on the linear columns
- * and K_MM on each species' kernel weights, scaled
- * to the kernel columns' share of trace(A^T W A), so one lambda weighs both
- * parts alike.
+ * The prior of the kernel weights that correct a linear part: alpha^T K_MM
+ * alpha per species, one scale for every species (the Gaussian-process
+ * prior: each species' correction is as smooth as any other's, whatever
+ * its share of the data, so a species met in a few frames does not get a
+ * freer, larger correction).
  */
-function linearKernelRegulariser(layout: KernelLayout, kernels: Float64Array[], diagonal: Float64Array): Float64Array {
-  const PL = parameterCount(layout.features);
-  const P = diagonal.length;
-  const R = new Float64Array(P * P);
-  let mean = 0;
-  for (const v of diagonal) mean += v / P;
-  for (let i = 0; i < PL; i++) R[i * P + i] = Math.max(diagonal[i], mean);
+function kernelPrior(layout: KernelLayout, kernels: Float64Array[]): Float64Array {
+  const M = layout.counts.reduce((a, b) => a + b, 0);
+  const R = new Float64Array(M * M);
   const starts = speciesStarts(layout.counts);
-  layout.counts.forEach((M, s) => {
-    if (M === 0) return;
-    const column = PL + starts[s];
+  layout.counts.forEach((count, s) => {
     const K = kernels[s];
-    let share = 0, trace = 0;
-    for (let m = 0; m < M; m++) {
-      share += diagonal[column + m];
-      trace += K[m * M + m];
-    }
-    const scale = share > 0 ? share / trace : mean;
-    for (let m = 0; m < M; m++) for (let n = 0; n < M; n++) R[(column + m) * P + column + n] = scale * K[m * M + n];
+    const o = starts[s];
+    for (let m = 0; m < count; m++) for (let n = 0; n < count; n++) R[(o + m) * M + o + n] = K[m * count + n];
   });
   return R;
+}
+
+/** What an ill-conditioned kernel solve says. */
+function kernelSolveError(lambda: number, e: unknown): Error {
+  return new Error(
+    `sparse-kernel: the regularised normal equations are ill-conditioned at regularisation ${lambda} ` +
+      `(${(e as Error).message}); use a larger regularisation or fewer sparse points`,
+  );
+}
+
+/**
+ * Regularisations of the kernel stage: the asked ones, checked, then
+ * Infinity (no kernel) unless asked otherwise.
+ */
+function kernelGrid(asked: number[] | undefined): number[] {
+  if (asked === undefined) return [...decades(13), Infinity];
+  if (!Array.isArray(asked) || asked.length === 0 || !asked.every((l) => l === Infinity || (Number.isFinite(l) && l >= 0))) {
+    throw new Error('kernelRegularizations: expected a non-empty array of numbers >= 0 (Infinity: no kernel)');
+  }
+  return asked;
 }
 
 /** Fits a sparse kernel potential; returns the model and a report of the errors. */
@@ -324,8 +341,9 @@ export function fitSparseKernelModel(
   const zeta = checkZeta(options.zeta ?? DEFAULT_ZETA);
   const wanted = options.sparsePoints ?? DEFAULT_SPARSE_POINTS;
   if (!Number.isInteger(wanted) || wanted < 1) throw new Error(`sparsePoints: expected an integer >= 1, got ${String(wanted)}`);
-  // The kernel's useful range of lambda sits higher than a linear model's.
+  // A kernel alone has its useful range of lambda higher than a linear model's.
   const settings = fitSettings(options, decades(13));
+  const linearSettings = fitSettings(options);
   const features = new FeatureSet(spec);
   // With a physics baseline the learned part fits what the baseline leaves.
   const frames = features.residualFrames(data);
@@ -386,31 +404,59 @@ export function fitSparseKernelModel(
 
   const layout: KernelLayout = { features, view, zeta, counts, points };
   const kernels = speciesKernels(layout);
-  const kernelOnly = withLinear ? null : regulariserMatrix(layout, kernels);
-  // The linear part's regulariser depends on each fold's matrix: built once per set of equations.
-  const perEquations = new WeakMap<object, Float64Array>();
-  const regulariser = (equations: { diagonal(): Float64Array }) => {
-    if (kernelOnly) return kernelOnly;
-    let R = perEquations.get(equations);
-    if (!R) perEquations.set(equations, (R = linearKernelRegulariser(layout, kernels, equations.diagonal())));
-    return R;
-  };
+  const PL = parameterCount(features);
+  const sparse = counts.reduce((a, b) => a + b, 0);
+  let stages: SolveStage[];
+  if (withLinear) {
+    // In two stages: the linear part exactly as fitLinearModel chooses it,
+    // then the kernel on what it leaves, its own regularisation chosen by
+    // cross-validation among candidates that include no kernel at all. One
+    // shared regularisation let the kernel weights trade off against the
+    // linear ones and pick a scale suited to neither.
+    const prior = kernelPrior(layout, kernels);
+    const kernelRegularizations = kernelGrid(options.kernelRegularizations);
+    stages = [
+      {
+        name: 'linear',
+        regularizations: linearSettings.regularizations,
+        solve: (equations, lambda) => equations.solve(lambda, 'relative', { begin: 0, end: PL }),
+      },
+      {
+        name: 'kernel',
+        regularizations: kernelRegularizations,
+        solve: (equations, lambda, previous) => {
+          if (lambda === Infinity || sparse === 0) return previous!;
+          try {
+            return equations.solve(lambda, prior, { begin: PL, end: PL + sparse, fixed: previous! });
+          } catch (e) {
+            throw kernelSolveError(lambda, e);
+          }
+        },
+      },
+    ];
+  } else {
+    const R = regulariserMatrix(layout, kernels);
+    stages = [
+      {
+        name: 'kernel',
+        regularizations: settings.regularizations,
+        solve: (equations, lambda) => {
+          try {
+            return equations.solve(lambda, R);
+          } catch (e) {
+            throw kernelSolveError(lambda, e);
+          }
+        },
+      },
+    ];
+  }
   const problem: LeastSquaresProblem = {
-    parameters: withLinear ? parameterCount(features) + counts.reduce((a, b) => a + b, 0) : kernelParameterCount(layout),
+    parameters: withLinear ? PL + sparse : kernelParameterCount(layout),
     rows: (systems, withForces) =>
       featurePasses(features, systems, withForces.some(Boolean)).map((pass, k) =>
         withLinear ? passLinearKernelRows(layout, pass, withForces[k]) : passKernelRows(layout, pass, withForces[k]),
       ),
-    solve: (equations, lambda) => {
-      try {
-        return equations.solve(lambda, regulariser(equations));
-      } catch (e) {
-        throw new Error(
-          `sparse-kernel: the regularised normal equations are ill-conditioned at regularisation ${lambda} ` +
-            `(${(e as Error).message}); use a larger regularisation or fewer sparse points`,
-        );
-      }
-    },
+    stages,
   };
   const solution = solveCrossValidated(problem, frames, assignment, settings, plan, options.onProgress);
 
@@ -419,7 +465,6 @@ export function fitSparseKernelModel(
   const starts = speciesStarts(counts);
   let linear: Float64Array | undefined;
   if (withLinear) {
-    const PL = parameterCount(features);
     const FD = features.dimension;
     linear = new Float64Array(S * FD);
     for (let s = 0; s < S; s++) {

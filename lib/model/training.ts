@@ -45,10 +45,15 @@ export interface ErrorMetrics {
   forceRmse: number; // eV/A
 }
 
+export type RegularizationScan = Array<{ regularization: number } & ErrorMetrics>;
+
 export interface FitReport {
+  /** The chosen regularisation (of the last stage when the solve has several). */
   regularization: number;
-  /** Cross-validation errors for every candidate regularisation. */
-  scan: Array<{ regularization: number } & ErrorMetrics>;
+  /** Cross-validation errors for every candidate regularisation (of the last stage). */
+  scan: RegularizationScan;
+  /** Every stage of a solve in stages (a kernel model's linear part, then its kernel): name, choice and scan. */
+  stages?: Array<{ name: string; regularization: number; scan: RegularizationScan }>;
   /** Errors of the final model on every frame it was fitted on. */
   train: ErrorMetrics;
   /** Cross-validation errors at the chosen regularisation (every frame predicted by a model that did not see it). */
@@ -120,14 +125,30 @@ export function learnScales(
 
 /**
  * A weighted least-squares problem over frames: how many parameters, the
- * design rows of one frame, and how to solve accumulated normal equations at
- * one (relative, scale-free) regularisation.
+ * design rows of one frame, and how to solve accumulated normal equations,
+ * in one or more stages.
  */
 export interface LeastSquaresProblem {
   parameters: number;
   /** Design rows of several frames at once (force rows for those asked). */
   rows(systems: readonly System[], withForces: readonly boolean[]): DesignRows[];
-  solve(equations: NativeNormalEquations, regularization: number): Float64Array;
+  /**
+   * Solved in order, each stage's regularisation chosen by cross-validation
+   * with the earlier stages at theirs (one stage: the whole problem at once).
+   */
+  stages: SolveStage[];
+}
+
+/** One step of a solve: some parameters at one (relative, scale-free) regularisation. */
+export interface SolveStage {
+  /** What the report calls this stage ('linear', 'kernel'). */
+  name: string;
+  regularizations: number[];
+  /**
+   * All parameters at one regularisation, given the previous stage's solution
+   * on the same equations (null for the first stage).
+   */
+  solve(equations: NativeNormalEquations, regularization: number, previous: Float64Array | null): Float64Array;
 }
 
 export interface FitSettings {
@@ -325,7 +346,8 @@ function metrics(folds: readonly Fold[], errors: Array<{ energy: number; forces:
 export interface CrossValidatedSolution {
   parameters: Float64Array;
   regularization: number;
-  scan: FitReport['scan'];
+  scan: RegularizationScan;
+  stages: Array<{ name: string; regularization: number; scan: RegularizationScan }>;
   train: ErrorMetrics;
   validation: ErrorMetrics;
   folds: number;
@@ -338,8 +360,10 @@ export interface CrossValidatedSolution {
  * folds together at the best value. Each candidate costs one Cholesky
  * factorisation per fold: for the 10-20 candidates of a scan that is
  * cheaper than one eigendecomposition per fold (a dense symmetric
- * eigendecomposition costs 30-60 Cholesky factorisations of the same matrix:
- * `npx tsx bench/run.ts fit`).
+ * eigendecomposition costs 30-60 Cholesky factorisations of the same
+ * matrix: `npx tsx bench/run.ts fit`). A solve in stages scores each
+ * stage's candidates with the earlier stages at their chosen values, fold
+ * by fold, so every stage is validated on frames none of them has seen.
  */
 export function solveCrossValidated(
   problem: LeastSquaresProblem,
@@ -351,48 +375,63 @@ export function solveCrossValidated(
 ): CrossValidatedSolution {
   const folds = accumulate(problem, frames, assignment, settings, batchSize(plan), onProgress);
   const P = problem.parameters;
-  const lambdas = settings.regularizations;
-  const held: Array<Array<{ energy: number; forces: number } | null>> = lambdas.map(() => []);
-  let failure = '';
+  // One fold's complement at a time: the memory plan counts one.
+  const rest = (f: number) => {
+    const equations = new native.NormalEquations(P);
+    folds.forEach((fold, g) => g !== f && equations.merge(fold.equations));
+    return equations;
+  };
+  const total = problem.stages.reduce((n, stage) => n + stage.regularizations.length, 0) * folds.length;
   let step = 0;
-  folds.forEach((left, f) => {
-    const rest = new native.NormalEquations(P);
-    folds.forEach((fold, g) => g !== f && rest.merge(fold.equations));
-    lambdas.forEach((lambda, j) => {
-      try {
-        held[j].push(foldErrors(left, problem.solve(rest, lambda), settings));
-      } catch (e) {
-        // A too small candidate can leave the system singular; the others may still do.
-        failure = (e as Error).message;
-        held[j].push(null);
-      }
-      onProgress?.({ stage: 'regularisation', done: ++step, total: folds.length * lambdas.length });
+  // Per fold, the previous stage's solution at its chosen regularisation.
+  let previous: Array<Float64Array | null> = folds.map(() => null);
+  const stages: CrossValidatedSolution['stages'] = [];
+  let validation: ErrorMetrics = { energyRmsePerAtom: NaN, forceRmse: NaN };
+  for (const stage of problem.stages) {
+    let failure = '';
+    const solutions: Array<Array<Float64Array | null>> = stage.regularizations.map(() => []);
+    folds.forEach((_, f) => {
+      const equations = rest(f);
+      stage.regularizations.forEach((lambda, j) => {
+        try {
+          solutions[j].push(stage.solve(equations, lambda, previous[f]));
+        } catch (e) {
+          // A too small candidate can leave the system singular; the others may still do.
+          failure = (e as Error).message;
+          solutions[j].push(null);
+        }
+        onProgress?.({ stage: 'regularisation', done: ++step, total });
+      });
     });
-  });
-  const scan: FitReport['scan'] = [];
-  let best = { loss: Infinity, index: -1 };
-  lambdas.forEach((lambda, j) => {
-    const errors = held[j];
-    if (errors.some((e) => e === null)) {
-      scan.push({ regularization: lambda, energyRmsePerAtom: NaN, forceRmse: NaN });
-      return;
+    const scan: RegularizationScan = [];
+    let best = { loss: Infinity, index: -1 };
+    stage.regularizations.forEach((lambda, j) => {
+      if (solutions[j].some((x) => x === null)) {
+        scan.push({ regularization: lambda, energyRmsePerAtom: NaN, forceRmse: NaN });
+        return;
+      }
+      const errors = folds.map((fold, f) => foldErrors(fold, solutions[j][f]!, settings));
+      scan.push({ regularization: lambda, ...metrics(folds, errors, settings) });
+      const loss = errors.reduce((sum, e) => sum + e.energy + e.forces, 0);
+      if (loss < best.loss) best = { loss, index: j };
+    });
+    if (best.index < 0) {
+      throw new Error(`regularizations: no candidate gives a solvable system (${failure}); try larger regularisations`);
     }
-    const complete = errors as Array<{ energy: number; forces: number }>;
-    scan.push({ regularization: lambda, ...metrics(folds, complete, settings) });
-    const loss = complete.reduce((s, e) => s + e.energy + e.forces, 0);
-    if (loss < best.loss) best = { loss, index: j };
-  });
-  if (best.index < 0) {
-    throw new Error(`regularizations: no candidate gives a solvable system (${failure}); try larger regularisations`);
+    stages.push({ name: stage.name, regularization: stage.regularizations[best.index], scan });
+    validation = scan[best.index];
+    previous = solutions[best.index];
   }
   onProgress?.({ stage: 'solving', done: 0, total: 1 });
   const all = new native.NormalEquations(P);
   for (const fold of folds) all.merge(fold.equations);
-  const regularization = lambdas[best.index];
-  const parameters = problem.solve(all, regularization);
+  let parameters: Float64Array | null = null;
+  problem.stages.forEach((stage, k) => (parameters = stage.solve(all, stages[k].regularization, parameters)));
   onProgress?.({ stage: 'solving', done: 1, total: 1 });
-  const train = metrics(folds, folds.map((fold) => foldErrors(fold, parameters, settings)), settings);
-  return { parameters, regularization, scan, train, validation: scan[best.index], folds: folds.length };
+  const solved = parameters as unknown as Float64Array;
+  const train = metrics(folds, folds.map((fold) => foldErrors(fold, solved, settings)), settings);
+  const last = stages[stages.length - 1];
+  return { parameters: solved, regularization: last.regularization, scan: last.scan, stages, train, validation, folds: folds.length };
 }
 
 function toModel(features: FeatureSet, parameters: Float64Array): LinearModel {
@@ -454,7 +493,7 @@ export function fitLinearModel(
     parameters: P,
     rows: (systems, withForces) =>
       featurePasses(features, systems, withForces.some(Boolean)).map((pass, k) => passDesignRows(features, pass, withForces[k])),
-    solve: (equations, lambda) => equations.solve(lambda, 'relative'),
+    stages: [{ name: 'linear', regularizations: settings.regularizations, solve: (equations, lambda) => equations.solve(lambda, 'relative') }],
   };
   const solution = solveCrossValidated(problem, frames, assignment, settings, plan, options.onProgress);
   return { model: toModel(features, solution.parameters), report: fitReport(solution, data, start, P, estimatedBytes) };
@@ -471,6 +510,7 @@ export function fitReport(
   return {
     regularization: solution.regularization,
     scan: solution.scan,
+    ...(solution.stages.length > 1 ? { stages: solution.stages } : {}),
     train: solution.train,
     validation: { energyRmsePerAtom: solution.validation.energyRmsePerAtom, forceRmse: solution.validation.forceRmse },
     frames: data.length,

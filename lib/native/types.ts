@@ -95,6 +95,18 @@ export interface NativeInvariants {
   ): Promise<NativeBackward & { values: Float64Array }>;
 }
 
+/**
+ * Solve for the parameters [begin, end) only, every other one held at its
+ * value in `fixed` (all n parameters; zero without it). The regulariser is
+ * then the block's: 'relative' to the block's diagonal, or a
+ * (end - begin)^2 matrix scaled by the block's trace. All n are returned.
+ */
+export interface NativeSolveBlock {
+  begin: number;
+  end: number;
+  fixed?: Float64Array;
+}
+
 export interface NativeNormalEquations {
   add(rows: Float64Array, targets: Float64Array, weights?: Float64Array | null): void;
   merge(other: NativeNormalEquations): void;
@@ -102,7 +114,7 @@ export interface NativeNormalEquations {
    * argmin |A x - y|_W^2 + lambda x^T R x: R = diag(A^T W A) ('relative', scale-free),
    * the identity ('absolute'), or a given n x n matrix scaled by trace(A^T W A) / trace(R).
    */
-  solve(lambda: number, regularizer: 'relative' | 'absolute' | Float64Array): Float64Array;
+  solve(lambda: number, regularizer: 'relative' | 'absolute' | Float64Array, block?: NativeSolveBlock): Float64Array;
   residual(parameters: Float64Array): number;
   readonly rows: number;
   readonly size: number;

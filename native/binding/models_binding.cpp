@@ -78,7 +78,7 @@ private:
         return info.Env().Undefined();
     }
 
-    // solve(lambda, regulariser: 'relative' | 'absolute' | Float64Array (n x n))
+    // solve(lambda, regulariser: 'relative' | 'absolute' | Float64Array (n x n or block x block), block?)
     Napi::Value solve(const Napi::CallbackInfo& info) {
         Napi::Env env = info.Env();
         if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "regularisation: expected a number");
@@ -97,7 +97,28 @@ private:
             regularizer.kind = Regularizer::Kind::Matrix;
             regularizer.matrix.assign(matrix.Data(), matrix.Data() + matrix.ElementLength());
         }
-        return to_float64_array(env, guarded(env, [&] { return equations_->solve(lambda, regularizer); }));
+        if (info.Length() < 3 || info[2].IsUndefined()) {
+            return to_float64_array(env, guarded(env, [&] { return equations_->solve(lambda, regularizer); }));
+        }
+        // block: { begin, end, fixed?: Float64Array (n) }
+        if (!info[2].IsObject()) throw Napi::TypeError::New(env, "block: expected { begin, end, fixed? }");
+        const Napi::Object block = info[2].As<Napi::Object>();
+        const auto index = [&](const char* name) {
+            const Napi::Value v = block.Get(name);
+            const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1.0;
+            if (!(d >= 0.0) || d != static_cast<double>(static_cast<size_t>(d))) {
+                throw Napi::TypeError::New(env, std::string("block.") + name + ": expected an integer >= 0");
+            }
+            return static_cast<size_t>(d);
+        };
+        const size_t begin = index("begin"), end = index("end");
+        std::vector<double> fixed;
+        if (!block.Get("fixed").IsUndefined()) {
+            Napi::Float64Array values;
+            expect_f64(block.Get("fixed"), "block.fixed", values);
+            fixed.assign(values.Data(), values.Data() + values.ElementLength());
+        }
+        return to_float64_array(env, guarded(env, [&] { return equations_->solve_block(lambda, regularizer, begin, end, fixed); }));
     }
 
     Napi::Value residual(const Napi::CallbackInfo& info) {

@@ -17,6 +17,7 @@ import {
 import { COULOMB_CONSTANT } from '../../lib/longrange/ewald.js';
 import { erf, smearedCoulomb } from '../../lib/longrange/smeared-coulomb.js';
 import { ChargeModel, type ChargeBaselineSpec } from '../../lib/model/charge-model.js';
+import { bondedFragments, integerCharges } from '../../lib/model/fragments.js';
 import { toNativeSystem } from '../../lib/core/system.js';
 import { derivative, relativeError } from '../support/finite-differences.js';
 import { randomSystem, rng, TRICLINIC_CELL } from '../support/random-systems.js';
@@ -142,6 +143,54 @@ describe("a model with a 'charges' baseline", () => {
   it('periodic systems are refused with a clear error', () => {
     const box = randomSystem({ seed: 14, atoms: 6, types: species, cell: TRICLINIC_CELL, minDistance: 1.2 });
     expect(() => model.compute(box)).toThrow(/charges baseline: periodic systems are not supported yet/);
+  });
+});
+
+describe('whole charges per bonded fragment', () => {
+  // Two waters 3 A apart (O-H 0.96 A, an O...H hydrogen bond of 2 A) and an ammonium far off.
+  const water = [0, 0, 0, 0.96, 0, 0, -0.24, 0.93, 0];
+  const positions = [
+    ...water,
+    ...water.map((v, k) => v + (k % 3 === 0 ? 2.96 : 0)),
+    ...[0, 0, 0, 0.63, 0.63, 0.63, -0.63, -0.63, 0.63, -0.63, 0.63, -0.63, 0.63, -0.63, -0.63].map((v, k) => v + (k % 3 === 1 ? 8 : 0)),
+  ];
+  const types = [8, 1, 1, 8, 1, 1, 7, 1, 1, 1, 1];
+
+  it('finds the covalently bonded molecules, not the hydrogen bond', () => {
+    expect(Array.from(bondedFragments(positions, types))).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 2]);
+    expect(() => bondedFragments([0, 0, 0], [118])).toThrow(/system.types\[0\]: no covalent radius for atomic number 118/);
+  });
+
+  it('rounds each fragment to the nearest integer, moving the closest calls to meet the total', () => {
+    expect(integerCharges([0.8, -0.3, 0.45], undefined)).toEqual([1, -0, 0]);
+    expect(integerCharges([0.8, -0.3, 0.45], 1)).toEqual([1, -0, 0]);
+    expect(integerCharges([0.8, -0.3, 0.45], 2)).toEqual([1, -0, 1]);
+    expect(integerCharges([0.8, -0.3, 0.45], -1)).toEqual([0, -1, 0]);
+    expect(integerCharges([0.2], 1)).toEqual([1]);
+  });
+
+  const spec = { ...chargeSpec(), fragments: true };
+  const probe = new ChargeModel(spec, [1, 7, 8]);
+  const random = rng(31);
+  const model = new ChargeModel({ ...spec, weights: Array.from({ length: 3 * (probe.dimension + 1) }, () => 0.3 * (random() - 0.5)) }, [1, 7, 8]);
+  const system = { positions: Float64Array.from(positions), types: Int32Array.from(types), cell: null, pbc: [false, false, false] as [boolean, boolean, boolean] };
+
+  for (const total of [undefined, 1]) {
+    it(`every fragment carries a whole charge, and forces are -dE/dr (total ${total ?? 'free'})`, () => {
+      const native = toNativeSystem({ ...system, ...(total !== undefined ? { charge: total } : {}) });
+      const { charges, groups } = model.charges(native);
+      const sums = [0, 0, 0];
+      charges.forEach((q, i) => (sums[groups[i]] += q));
+      for (const q of sums) expect(Math.abs(q - Math.round(q))).toBeLessThan(1e-12);
+      if (total !== undefined) expect(Math.round(sums[0] + sums[1] + sums[2])).toBe(total);
+      const energy = (p: Float64Array) => model.evaluate({ ...native, positions: p }).energies.reduce((a, b) => a + b, 0);
+      const fd = Float64Array.from({ length: 3 * types.length }, (_, k) => -derivative(energy, native.positions, k)[0]);
+      expect(relativeError(model.evaluate(native).forces, fd)).toBeLessThan(1e-7);
+    });
+  }
+
+  it('rejects a fragments flag that is not a boolean', () => {
+    expect(() => new ChargeModel({ ...spec, fragments: 'yes' as never }, [1, 7, 8])).toThrow(/features.baseline.fragments: expected true or false/);
   });
 });
 

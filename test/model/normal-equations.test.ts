@@ -131,6 +131,37 @@ describe('normal equations: solver against a dense direct solve', () => {
       });
     }
 
+    it(`${count} rows x ${n} parameters: a block solved with the other parameters held fixed`, () => {
+      // Parameters [begin, end) free, the rest at random values: the block's
+      // own normal equations with the fixed part moved to the right-hand side.
+      const begin = Math.floor(n / 3), end = n - 5, m = end - begin;
+      const random = rng(count + n);
+      const fixed = Float64Array.from({ length: n }, () => random() - 0.5);
+      const h = new Float64Array(m * m);
+      const rhs = new Float64Array(m);
+      for (let i = 0; i < m; i++) {
+        rhs[i] = atb[begin + i];
+        for (let j = 0; j < n; j++) if (j < begin || j >= end) rhs[i] -= ata[(begin + i) * n + j] * fixed[j];
+        for (let j = 0; j < m; j++) h[i * m + j] = ata[(begin + i) * n + begin + j];
+      }
+      let mean = 0;
+      for (let i = 0; i < m; i++) mean += h[i * m + i] / m;
+      const lambda = 1e-3;
+      const a = Float64Array.from(h);
+      for (let i = 0; i < m; i++) a[i * m + i] += lambda * Math.max(h[i * m + i], mean);
+      const solved = equations.solve(lambda, 'relative', { begin, end, fixed });
+      expect(solved.length).toBe(n);
+      expect(relativeDifference(solved.subarray(begin, end), denseSolve(a, rhs, m))).toBeLessThan(1e-10);
+      for (let j = 0; j < n; j++) if (j < begin || j >= end) expect(solved[j]).toBe(fixed[j]);
+      // Without fixed values the others are zero, and a whole-range block is the plain solve.
+      const zero = equations.solve(lambda, 'relative', { begin, end });
+      expect(Array.from(zero.subarray(0, begin)).every((v) => v === 0)).toBe(true);
+      expect(relativeDifference(equations.solve(lambda, 'relative', { begin: 0, end: n }), equations.solve(lambda, 'relative'))).toBe(0);
+      expect(() => equations.solve(lambda, 'relative', { begin: 3, end: 3 })).toThrow(/block \[3, 3\) must be non-empty/);
+      expect(() => equations.solve(lambda, 'relative', { begin, end, fixed: new Float64Array(2) })).toThrow(`expected ${n} fixed parameter values, got 2`);
+      expect(() => equations.solve(lambda, new Float64Array(n * n), { begin, end })).toThrow(`expected a ${m} x ${m} matrix`);
+    });
+
     it(`${count} rows x ${n} parameters: residual, trace and merge match the rows`, () => {
       const x = equations.solve(1e-3, 'relative');
       let expected = 0;

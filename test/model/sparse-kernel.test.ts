@@ -259,6 +259,49 @@ describe('fitting', () => {
     expect(relativeError(got.forces!, expected.forces!)).toBeLessThan(1e-5);
   });
 
+  it('corrects the cross-validated linear model: the same linear stage, and never a worse cross-validation than without the kernel', () => {
+    const systems = Array.from({ length: 40 }, (_, k) =>
+      randomSystem({ seed: 400 + k, atoms: 6, types: [11, 17], cell: TRICLINIC_CELL, minDistance: 1.4 }),
+    );
+    const features = new FeatureSet(spec);
+    features.scales = learnScales(features, systems.map((system) => ({ system, energy: 0 })));
+    const truth = randomModel(9, 2, environments(features, systems));
+    truth.features.scales = features.scales;
+    const frames = generated(truth, systems);
+    const options = { forceWeight: 1, seed: 5, folds: 4 };
+    const linear = fitLinearModel(spec, frames, options).report;
+    const { model, report } = fitSparseKernelModel(spec, frames, { ...options, sparsePoints: 1000 });
+    const [first, second] = report.stages!;
+    expect(first.name).toBe('linear');
+    expect(first.regularization).toBe(linear.regularization);
+    first.scan.forEach((entry, k) => {
+      expect(entry.regularization).toBe(linear.scan[k].regularization);
+      expect(Math.abs(entry.forceRmse - linear.scan[k].forceRmse)).toBeLessThan(1e-10 * linear.scan[k].forceRmse);
+    });
+    // The last candidate is no kernel: exactly the linear model's cross-validation.
+    expect(second.name).toBe('kernel');
+    const none = second.scan[second.scan.length - 1];
+    expect(none.regularization).toBe(Infinity);
+    expect(Math.abs(none.forceRmse - linear.validation.forceRmse)).toBeLessThan(1e-10 * linear.validation.forceRmse);
+    // The data is a kernel function the linear model cannot represent: the kernel is chosen and validates better.
+    expect(second.regularization).toBeLessThan(Infinity);
+    expect(report.validation.forceRmse).toBeLessThan(0.9 * linear.validation.forceRmse);
+
+    // Energies of a linear function of the features only: the kernel adds nothing that validates.
+    const plain = fitLinearModel(spec, frames, options).model;
+    const linearFrames = systems.map((system) => {
+      const { energy, forces } = plain.compute(system);
+      return { system, energy, forces };
+    });
+    const { report: onLinear } = fitSparseKernelModel(spec, linearFrames, { ...options, sparsePoints: 20 });
+    const kernelScan = onLinear.stages![1].scan;
+    const noKernel = kernelScan[kernelScan.length - 1];
+    const loss = (e: { energyRmsePerAtom: number; forceRmse: number }) => e.energyRmsePerAtom ** 2 + e.forceRmse ** 2;
+    for (const entry of kernelScan) expect(loss(onLinear.validation)).toBeLessThanOrEqual(loss(entry) * (1 + 1e-12));
+    expect(loss(onLinear.validation)).toBeLessThanOrEqual(loss(noKernel));
+    expect(() => fitSparseKernelModel(spec, frames, { kernelRegularizations: [-1] })).toThrow(/kernelRegularizations: expected a non-empty array/);
+  });
+
   it('reports progress and validates options', () => {
     const frames = [0, 1, 2].map((k) => ({
       system: randomSystem({ seed: 200 + k, atoms: 6, types: [11, 17], cell: TRICLINIC_CELL, minDistance: 1.4 }),

@@ -133,7 +133,9 @@ export async function run(argv: string[]): Promise<void> {
   } else {
     console.log('baseline: none');
   }
-  console.log(`regularisation: ${report.regularization}`);
+  const stages = report.stages ?? [{ name: '', regularization: report.regularization }];
+  const chosen = (lambda: number) => (lambda === Infinity ? 'none (cross-validation preferred no kernel)' : String(lambda));
+  console.log(`regularisation: ${stages.map((s) => `${s.name ? `${s.name} ` : ''}${chosen(s.regularization)}`).join(', ')}`);
   console.log(`train (${report.frames} frames): energy RMSE ${(1000 * report.train.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.train.forceRmse.toFixed(4)} eV/A`);
   console.log(`${report.folds}-fold cross-validation: energy RMSE ${(1000 * report.validation.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.validation.forceRmse.toFixed(4)} eV/A`);
   console.log(`model written to ${out} (${report.seconds.toFixed(1)} s)`);

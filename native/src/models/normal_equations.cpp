@@ -115,55 +115,81 @@ std::vector<double> NormalEquations::diagonal() const {
 }
 
 std::vector<double> NormalEquations::solve(double lambda, const Regularizer& regularizer) const {
+    return solve_block(lambda, regularizer, 0, n_, {});
+}
+
+std::vector<double> NormalEquations::solve_block(double lambda, const Regularizer& regularizer, size_t begin, size_t end,
+                                                 const std::vector<double>& fixed) const {
     if (!(lambda >= 0.0) || !std::isfinite(lambda)) {
         throw Error("regularisation must be a finite number >= 0, got " + format_number(lambda));
     }
-    flush();
     const size_t n = n_;
-    const auto N = static_cast<Eigen::Index>(n);
-    const bool with_matrix = regularizer.kind == Regularizer::Kind::Matrix;
-    if (with_matrix && regularizer.matrix.size() != n * n) {
-        throw Error("regulariser: expected a " + std::to_string(n) + " x " + std::to_string(n) + " matrix");
+    if (!(begin < end && end <= n)) {
+        throw Error("normal equations: the solved block [" + std::to_string(begin) + ", " + std::to_string(end) +
+                    ") must be non-empty and within the " + std::to_string(n) + " parameters");
     }
-    ConstMatrix h(ata_.data(), N, N);
-    const double trace_h = trace();
-    const double mean_diagonal = std::max(trace_h / static_cast<double>(n), 1e-300);
-    Eigen::VectorXd added(N);  // what lambda R puts on the diagonal
+    if (!fixed.empty() && fixed.size() != n) {
+        throw Error("normal equations: expected " + std::to_string(n) + " fixed parameter values, got " + std::to_string(fixed.size()));
+    }
+    flush();
+    const auto B = static_cast<Eigen::Index>(begin), M = static_cast<Eigen::Index>(end - begin);
+    const auto E = static_cast<Eigen::Index>(end), N = static_cast<Eigen::Index>(n);
+    const bool with_matrix = regularizer.kind == Regularizer::Kind::Matrix;
+    const size_t m = end - begin;
+    if (with_matrix && regularizer.matrix.size() != m * m) {
+        throw Error("regulariser: expected a " + std::to_string(m) + " x " + std::to_string(m) + " matrix");
+    }
+    ConstMatrix full(ata_.data(), N, N);
+    const auto h = full.block(B, B, M, M);
+    double trace_h = 0.0;
+    for (Eigen::Index i = 0; i < M; ++i) trace_h += h(i, i);
+    const double mean_diagonal = std::max(trace_h / static_cast<double>(m), 1e-300);
+    // The right-hand side of the block with every other parameter held at its
+    // fixed value: A_b^T W (y - A_o x_o). Only the upper triangle is stored,
+    // so the coupling to earlier parameters is read transposed.
+    Eigen::VectorXd rhs = ConstVector(atb_.data() + begin, M);
+    if (!fixed.empty()) {
+        ConstVector x(fixed.data(), N);
+        if (B > 0) rhs.noalias() -= full.block(0, B, B, M).transpose() * x.head(B);
+        if (E < N) rhs.noalias() -= full.block(B, E, M, N - E) * x.tail(N - E);
+    }
+    Eigen::VectorXd added(M);  // what lambda R puts on the diagonal
     double scale = lambda;
     if (with_matrix) {
         double trace_r = 0.0;
-        for (size_t i = 0; i < n; ++i) trace_r += regularizer.matrix[i * n + i];
+        for (size_t i = 0; i < m; ++i) trace_r += regularizer.matrix[i * m + i];
         if (!(trace_r > 0.0)) throw Error("regulariser: the matrix must have a positive trace");
         scale = lambda * trace_h / trace_r;
     }
-    for (Eigen::Index i = 0; i < N; ++i) {
+    for (Eigen::Index i = 0; i < M; ++i) {
         double r = 1.0;
         // No column is cheaper to use than an average one: a column the
         // training data barely excites (a species pair met in few frames)
         // would otherwise take an arbitrary weight that is harmless in
         // training and explodes on the first new structure that excites it.
         if (regularizer.kind == Regularizer::Kind::Relative) r = std::max(h(i, i), mean_diagonal);
-        if (with_matrix) r = regularizer.matrix[static_cast<size_t>(i) * n + static_cast<size_t>(i)];
+        if (with_matrix) r = regularizer.matrix[static_cast<size_t>(i) * m + static_cast<size_t>(i)];
         added(i) = scale * r;
     }
     // A vanishing lambda can leave the system singular: add the smallest
     // jitter that makes it factorise, and never more than 1e-10 relative.
-    Eigen::MatrixXd a(N, N);
+    Eigen::MatrixXd a(M, M);
     for (double jitter = 0.0;; jitter = jitter == 0.0 ? 1e-14 : jitter * 10.0) {
         a.triangularView<Eigen::Upper>() = h.triangularView<Eigen::Upper>();
         if (with_matrix && scale != 0.0) {
-            ConstMatrix r(regularizer.matrix.data(), N, N);
-            for (Eigen::Index j = 1; j < N; ++j) a.col(j).head(j) += scale * r.col(j).head(j);
+            ConstMatrix r(regularizer.matrix.data(), M, M);
+            for (Eigen::Index j = 1; j < M; ++j) a.col(j).head(j) += scale * r.col(j).head(j);
         }
-        a.diagonal() += added + Eigen::VectorXd::Constant(N, jitter * mean_diagonal);
+        a.diagonal() += added + Eigen::VectorXd::Constant(M, jitter * mean_diagonal);
         Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>, Eigen::Upper> llt(a);
         if (llt.info() == Eigen::Success) {
-            std::vector<double> x(atb_);
-            Vector xv(x.data(), N);
+            Eigen::VectorXd xv = rhs;
             llt.solveInPlace(xv);
-            bool finite = true;
-            for (double v : x) finite = finite && std::isfinite(v);
-            if (finite) return x;
+            if (xv.allFinite()) {
+                std::vector<double> x = fixed.empty() ? std::vector<double>(n, 0.0) : fixed;
+                std::copy(xv.data(), xv.data() + M, x.begin() + static_cast<std::ptrdiff_t>(begin));
+                return x;
+            }
         }
         if (jitter >= 1e-10) throw Error("the regularised normal equations are singular; increase the regularisation");
     }

@@ -39,6 +39,11 @@ public:
     // argmin |A x - y|_W^2 + lambda x^T R x. Throws when the regularised
     // system is singular even after a jitter of 1e-10 relative.
     std::vector<double> solve(double lambda, const Regularizer& regularizer) const;
+    // The same for the parameters [begin, end) alone, every other one held at
+    // its value in `fixed` (n values; empty: zero). R is then (end - begin)^2
+    // and scaled by the block's trace. Returns all n parameters.
+    std::vector<double> solve_block(double lambda, const Regularizer& regularizer, size_t begin, size_t end,
+                                    const std::vector<double>& fixed) const;
 
     // |A x - y|_W^2 from the accumulated statistics (no rows kept).
     double residual(const std::vector<double>& x) const;
