@@ -186,11 +186,18 @@ export interface LodeSphericalExpansionHypers {
    * channel, values and backward() only (positions/strain/cell gradients
    * from compute() throw: use backward() or 'direct'); 'auto' takes the
    * cheaper of the two that meets `accuracy` (always 'direct' when compute()
-   * is asked for gradients).
+   * is asked for gradients). 'split' separates the field as Ewald sums do:
+   * the field of a larger smearing in k-space with few k-vectors, the
+   * short-ranged difference summed over neighbours in real space; it gives
+   * values, all gradients and backward(), and converges to the field without
+   * the band limit (k_cutoff must be unset: the direct sum with
+   * k_cutoff >= 9 / smearing gives the same to `accuracy`). 'auto' also
+   * considers 'split' when the band limit of k_cutoff leaves out less than
+   * `accuracy` of the field (so that both agree).
    */
-  method?: 'direct' | 'mesh' | 'auto';
+  method?: 'direct' | 'mesh' | 'split' | 'auto';
   /**
-   * Mesh accuracy (default 1e-6): the estimated RMS error of the
+   * Mesh and split accuracy (default 1e-6): the estimated RMS error of the
    * coefficients over centres and (n, l, m) divided by the RMS of their
    * k-space part for uncorrelated positions at the same density (reported
    * as `valueScale` by `parameters()`). The estimate is an aliasing bound
@@ -204,7 +211,14 @@ export interface LodeSphericalExpansionHypers {
 }
 
 export const MAX_LODE_EXPONENT = 6;
-export const LODE_METHODS = ['direct', 'mesh', 'auto'] as const;
+export const LODE_METHODS = ['direct', 'mesh', 'split', 'auto'] as const;
+/**
+ * k cutoff times smearing where method 'split' (which sums the field to
+ * convergence) and its real-space kernels stop: G_p(k) I_nl(k) k^2 is below
+ * ~1e-17 of its peak there (kConvergedKSmearing of the native core, which
+ * checks it).
+ */
+export const CONVERGED_K_SMEARING = 9;
 
 /** Flat options of the native LODE expansion. */
 export type ParsedLodeHypers = NativeLodeHypers;
@@ -222,11 +236,15 @@ export function parseLodeHypers(value: unknown): ParsedLodeHypers {
   const where = density.center_atom_weight !== undefined ? 'hypers.density.center_atom_weight' : 'hypers.center_atom_weight';
   const centerAtomWeight = weight === undefined ? 1 : expectNumber(weight, where);
   const basis = parseBasis(hypers.basis, 0, 'hypers.basis');
-  let kCutoff = (1.2 * Math.PI) / smearing;
+  const method = parseLodeMethod(hypers);
+  let kCutoff = method.method === 'split' ? CONVERGED_K_SMEARING / smearing : (1.2 * Math.PI) / smearing;
   if (hypers.k_cutoff !== undefined && hypers.k_cutoff !== null) {
+    if (method.method === 'split') {
+      throw new Error("hypers.k_cutoff: method 'split' sums the field to convergence (to `accuracy`), it takes no k_cutoff; use method 'direct' for a band-limited field");
+    }
     kCutoff = expectNumber(hypers.k_cutoff, 'hypers.k_cutoff', { exclusiveMin: 0 });
   }
-  return { smearing, exponent, centerAtomWeight, kCutoff, ...basis, ...parseExclusion(hypers.exclusion), ...parseLodeMethod(hypers) };
+  return { smearing, exponent, centerAtomWeight, kCutoff, ...basis, ...parseExclusion(hypers.exclusion), ...method };
 }
 
 function parseExclusion(value: unknown): Pick<ParsedLodeHypers, 'exclusionRadius' | 'exclusionWidth'> {
@@ -250,8 +268,8 @@ function parseLodeMethod(hypers: Json): Pick<ParsedLodeHypers, 'method' | 'accur
     throw new Error(`hypers.mesh: expected 3 integers (points along each lattice vector) or a spacing in A, got ${JSON.stringify(hypers.mesh)}`);
   }
   const meshOrder = hypers.mesh_order === undefined ? 0 : expectNumber(hypers.mesh_order, 'hypers.mesh_order', { integer: true });
-  if (method === 'direct' && (hypers.mesh !== undefined || hypers.mesh_order !== undefined)) {
-    throw new Error("hypers.mesh: mesh and mesh_order only apply to method 'mesh' or 'auto', not 'direct'");
+  if ((method === 'direct' || method === 'split') && (hypers.mesh !== undefined || hypers.mesh_order !== undefined)) {
+    throw new Error(`hypers.mesh: mesh and mesh_order only apply to method 'mesh' or 'auto', not '${method}'`);
   }
   return { method, accuracy, mesh, meshSpacing, meshOrder };
 }

@@ -140,7 +140,7 @@ export interface NativeLodeHypers {
   exclusionRadius: number;
   /** Width (A) over which the exclusion switches off, 0 < width <= radius when on. */
   exclusionWidth: number;
-  method: 'direct' | 'mesh' | 'auto';
+  method: 'direct' | 'mesh' | 'split' | 'auto';
   accuracy: number;
   /** explicit points per lattice vector, [0, 0, 0] = choose */
   mesh: [number, number, number];
@@ -152,22 +152,29 @@ export interface NativeLodeHypers {
 
 /** How a periodic system is computed (`LodeSphericalExpansion.parameters`). */
 export interface LodeParameters {
-  /** 'direct' (also for molecules, which use real space) or 'mesh'. */
-  method: 'direct' | 'mesh';
+  /** 'direct' (also for molecules, which use real space), 'mesh' or 'split'. */
+  method: 'direct' | 'mesh' | 'split';
   /** Mesh points along each lattice vector (mesh only). */
   mesh?: [number, number, number];
   /** B-spline order (mesh only). */
   meshOrder?: number;
   /** Largest |a_d| / mesh_d (A) (mesh only). */
   meshSpacing?: number;
-  /** Estimated relative RMS error of the mesh values, in the units of `accuracy` (mesh only). */
+  /** Estimated relative RMS error (mesh: against the direct sum; split: against the converged field), in the units of `accuracy`. */
   estimatedError?: number;
+  /** Smearing (A) of the k-space part (split only). */
+  splitSmearing?: number;
+  /** k cutoff (1/A) of the k-space part (split only). */
+  splitKCutoff?: number;
+  /** Real-space cutoff (A) of the pair part (split only; 0 = none, a converged direct sum). */
+  splitCutoff?: number;
   /** The RMS that `accuracy` is relative to: the k-space part of v for uncorrelated positions at this density. */
   valueScale: number;
-  /** Modelled costs of the two methods (same arbitrary unit; the mesh one is Infinity when not considered). */
+  /** Modelled costs of the methods (same arbitrary unit; Infinity when not considered). */
   directCost: number;
   meshCost: number;
-  /** k-vectors of the direct sum (half space, 0 < |k| < k_cutoff). */
+  splitCost: number;
+  /** k-vectors of the direct sum (half space, 0 < |k| < k_cutoff); split: the modelled count of its k-space part. */
   kVectors: number;
 }
 

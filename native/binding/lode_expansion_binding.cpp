@@ -44,9 +44,16 @@ Napi::Object lode_parameters_to_js(Napi::Env env, const LodeMethodParameters& p)
         out.Set("meshSpacing", p.mesh_spacing);
         out.Set("estimatedError", p.estimated_error);
     }
+    if (p.method == "split") {
+        out.Set("splitSmearing", p.split_smearing);
+        out.Set("splitKCutoff", p.split_k_cutoff);
+        out.Set("splitCutoff", p.split_cutoff);
+        out.Set("estimatedError", p.estimated_error);
+    }
     out.Set("valueScale", p.value_scale);
     out.Set("directCost", p.direct_cost);
     out.Set("meshCost", p.mesh_cost);
+    out.Set("splitCost", p.split_cost);
     out.Set("kVectors", static_cast<double>(p.n_kvectors));
     return out;
 }

@@ -60,16 +60,6 @@ private:
     std::vector<double> forces_, strains_;
 };
 
-// Scratch of one near-field pair (near_field.cpp), one per thread.
-struct NearPairWork {
-    std::vector<double> f, df, ylm, dylm, grad, scratch;
-    double u[3] = {0.0, 0.0, 0.0};
-    NearPairWork(int L, int N)
-        : f(static_cast<size_t>(L * N)), df(static_cast<size_t>(L * N)), ylm(static_cast<size_t>(L * L)),
-          dylm(static_cast<size_t>(3 * L * L)), grad(static_cast<size_t>(3 * L * L * N)),
-          scratch(static_cast<size_t>(4 * N)) {}
-};
-
 // One system's centres and the neighbour-type block of each of its atoms
 // (-1 for atoms of a type that was not requested).
 struct CenterLayout {
@@ -149,8 +139,21 @@ private:
                              const ComputeOutput& out) const;
     void backward_near_field(const System& system, const ExpansionRequest& request, const CenterLayout& layout,
                              const double* adjoint, const BackwardOutput& out) const;
-    kernels::PairTerms near_pair(const RealSpaceKernel& kernel, const Neighbor& nb, int t, int T, bool gradients,
-                                 NearPairWork& w) const;
+    // Range separation (split.cpp): the k-space part of a larger smearing
+    // (an inner engine), the pair sum of the difference and the k = 0 term
+    // of the difference, tuned per density (split_tuning.hpp).
+    struct SplitPlan;
+    std::shared_ptr<const SplitPlan> split_plan(const System& system, int n_types) const;
+    LodeMethodParameters split_parameters(const System& system, int n_types) const;
+    // Whether the band limit k_cutoff leaves out less than `accuracy` of the
+    // field (split_tuning.hpp), so that 'split' and 'direct' agree.
+    bool split_agrees(const System& system) const;
+    void compute_split(const System& system, const ExpansionRequest& request, const CenterLayout& layout,
+                       const ComputeOutput& out) const;
+    void backward_split(const System& system, const ExpansionRequest& request, const CenterLayout& layout,
+                        const double* adjoint, const BackwardOutput& out) const;
+    mutable std::mutex split_mutex_;
+    mutable std::shared_ptr<const SplitPlan> split_plan_;
     // Kernel tabulated at least up to `max_distance` (cached between calls).
     std::shared_ptr<const RealSpaceKernel> real_space_kernel(double max_distance) const;
     // Adds the self terms (the k = 0 term is not among them) and the

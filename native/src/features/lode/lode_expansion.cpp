@@ -19,6 +19,7 @@
 #include <string>
 
 #include "features/lode/potential.hpp"
+#include "features/lode/split_tuning.hpp"
 #include "math/gemm.hpp"
 #include "features/lode/mesh.hpp"
 #include "lodestone/core/error.hpp"
@@ -80,9 +81,17 @@ size_t block_size(size_t n_k, size_t n_atoms, size_t P) {
 lode::Engine::Engine(const LodeExpansionHypers& hypers)
     : hypers_(hypers), harmonics_(hypers.max_angular) {
     potential_ = std::make_unique<lode::Potential>(hypers_.exponent, hypers_.smearing);
-    if (hypers_.k_cutoff == 0.0) hypers_.k_cutoff = 1.2 * M_PI / hypers_.smearing;
+    // 'split' sums the field to convergence; so do the real-space kernels it
+    // shares with molecules and the exclusion once k_cutoff is that far out.
+    const double converged = lode::kConvergedKSmearing / hypers_.smearing;
+    if (hypers_.k_cutoff == 0.0) hypers_.k_cutoff = hypers_.method == "split" ? converged : 1.2 * M_PI / hypers_.smearing;
     if (!(hypers_.k_cutoff > 0.0) || !std::isfinite(hypers_.k_cutoff)) {
         throw Error("k_cutoff: expected a positive finite number (1/A), got " + format_number(hypers_.k_cutoff));
+    }
+    if (hypers_.method == "split" && hypers_.k_cutoff < converged * (1.0 - 1e-12)) {
+        throw Error("k_cutoff: method 'split' sums the field to convergence, k_cutoff must be unset or at least " +
+                    format_number(lode::kConvergedKSmearing) + " / smearing = " + format_number(converged) +
+                    " 1/A, got " + format_number(hypers_.k_cutoff));
     }
     if (!(hypers_.radial_radius > 0.0) || !std::isfinite(hypers_.radial_radius)) {
         throw Error("basis.radial.radius: expected a positive finite number (A), got " +
@@ -263,6 +272,8 @@ ExpansionResult lode::Engine::compute(const std::vector<System>& systems,
         const bool periodic = geometry_of(system, s) == Geometry::Periodic;
         if (method.method == "mesh") {
             if (auto cache = compute_mesh(system, request, layout, method, values, cache_budget)) mesh_caches.push_back(cache);
+        } else if (method.method == "split") {
+            compute_split(system, request, layout, out);
         } else if (periodic) {
             compute_periodic(system, request, layout, out);
         } else {
@@ -315,6 +326,8 @@ BackwardResult lode::Engine::backward(const std::vector<System>& systems, const 
         const lode::BackwardOutput out{positions, strain};
         if (method.method == "mesh") {
             backward_mesh(system, request, layout, method, adjoint, out);
+        } else if (method.method == "split") {
+            backward_split(system, request, layout, adjoint, out);
         } else if (geometry_of(system, s) == Geometry::Periodic) {
             backward_periodic(system, request, layout, adjoint, out);
         } else {

@@ -173,6 +173,7 @@ LodeMethodParameters lode::Engine::parameters(const System& system, bool gradien
 }
 
 LodeMethodParameters lode::Engine::choose_method(const System& system, int T, bool gradients) const {
+    if (hypers_.method == "split") return split_parameters(system, T);
     LodeMethodParameters out;
     out.method = "direct";
     const KVectors kv = half_space_kvectors(system.cell, hypers_.k_cutoff);
@@ -213,6 +214,17 @@ LodeMethodParameters lode::Engine::choose_method(const System& system, int T, bo
         out.mesh_order = tuning.mesh_order;
         out.mesh_spacing = tuning.mesh_spacing;
         out.estimated_error = tuning.estimated_error;
+    }
+    if (hypers_.method == "auto" && split_agrees(system)) {
+        // 'split' computes the field without the band limit: a candidate only
+        // when the band limit of the others is itself within `accuracy`
+        LodeMethodParameters split = split_parameters(system, T);
+        if (split.split_cost < std::min(out.direct_cost, out.mesh_cost)) {
+            split.direct_cost = out.direct_cost;
+            split.mesh_cost = out.mesh_cost;
+            return split;
+        }
+        out.split_cost = split.split_cost;
     }
     return out;
 }

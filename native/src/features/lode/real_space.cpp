@@ -6,10 +6,8 @@
 // (the limit of the periodic sum as V -> infinity) becomes F_nl(d) Y_lm(r_ij^)
 // with r_ij = r_j - r_i, d = |r_ij| and
 //   F_nl(d) = (2 / pi) int_0^k_cut k^2 G(k) I_nl(k) j_l(k d) dk.
-// F is a Gauss-Legendre sum over k (panels short enough for the oscillation
-// of j_l(kd) up to the largest distance, halving towards k = 0 where G has
-// logarithmic terms for p = 3, 5), tabulated once per distance range by a
-// Hermite spline unless exact evaluation was asked for. Pairs then cost one
+// F is a Gauss-Legendre sum over k, tabulated once per distance range by a
+// Hermite spline unless exact evaluation was asked for (real_space_kernel.cpp). Pairs then cost one
 // spline lookup and one set of harmonics, like the local density expansion.
 #include <omp.h>
 
@@ -33,43 +31,10 @@ namespace lodestone {
 std::shared_ptr<const lode::RealSpaceKernel> lode::Engine::real_space_kernel(double max_distance) const {
     std::lock_guard<std::mutex> lock(kernel_mutex_);
     if (kernel_ && kernel_->max_distance >= max_distance) return kernel_;
-
-    auto kernel = std::make_shared<lode::RealSpaceKernel>();
-    const double range = std::max(1.25 * max_distance, 8.0);
-    kernel->max_distance = range;
-    kernel->L = hypers_.max_angular + 1;
-    kernel->N = hypers_.max_radial + 1;
-    const int LN = kernel->L * kernel->N;
-
-    const double kc = hypers_.k_cutoff;
-    // One panel per period of j_l(k d) at the largest distance (24 points
-    // each integrate it to double precision), the first one graded.
-    const int panels = std::max(4, static_cast<int>(std::ceil(kc * range / (2.0 * M_PI))));
-    const double width = kc / panels;
-    std::vector<double> nodes, w;
-    double hi = width;
-    for (int g = 0; g < 16; ++g) {
-        gauss_legendre(24, 0.5 * hi, hi, nodes, w);
-        hi *= 0.5;
-    }
-    gauss_legendre(24, 0.0, hi, nodes, w);
-    for (int p = 1; p < panels; ++p) gauss_legendre(24, p * width, (p + 1) * width, nodes, w);
-
-    kernel->nodes = nodes;
-    kernel->weights.resize(nodes.size() * static_cast<size_t>(LN));
-    std::vector<double> I(static_cast<size_t>(LN));
-    for (size_t q = 0; q < nodes.size(); ++q) {
-        const double k = nodes[q];
-        radial_->compute_exact(k, I.data(), nullptr);
-        const double factor = 2.0 / M_PI * w[q] * k * k * potential_->fourier(k);
-        for (int e = 0; e < LN; ++e) kernel->weights[q * LN + e] = factor * I[static_cast<size_t>(e)];
-    }
-    if (hypers_.spline_accuracy > 0.0) {
-        const lode::RealSpaceKernel* raw = kernel.get();
-        kernel->spline = std::make_unique<HermiteSpline>(
-            [raw](double d, double* v, double* dv) { raw->exact(d, v, dv); }, LN, range, hypers_.spline_accuracy);
-    }
-    kernel_ = kernel;
+    const lode::Potential& potential = *potential_;
+    kernel_ = lode::make_real_space_kernel(
+        *radial_, [&potential](double k) { return potential.fourier(k); }, hypers_.k_cutoff,
+        std::max(1.25 * max_distance, 8.0), hypers_.spline_accuracy);
     return kernel_;
 }
 

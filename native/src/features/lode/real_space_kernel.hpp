@@ -4,6 +4,7 @@
 // (see real_space.cpp), used by the molecular path and by the near-field
 // exclusion (near_field.cpp).
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -11,6 +12,8 @@
 #include "math/hermite_spline.hpp"
 
 namespace lodestone {
+
+class LodeRadialIntegral;
 
 namespace lode {
 
@@ -55,6 +58,13 @@ struct RealSpaceKernel {
         }
     }
 };
+
+// F_nl(d) = (2/pi) int_0^k_max k^2 G(k) I_nl(k) j_l(k d) dk for any field
+// G, exact for d up to `range` (the panels follow the oscillation of j_l
+// there), splined to `spline_accuracy` (<= 0: exact evaluation).
+std::unique_ptr<RealSpaceKernel> make_real_space_kernel(const LodeRadialIntegral& radial,
+                                                        const std::function<double(double)>& fourier, double k_max,
+                                                        double range, double spline_accuracy);
 
 }  // namespace lode
 

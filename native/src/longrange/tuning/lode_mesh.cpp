@@ -88,8 +88,8 @@ double lode_mesh_error(const KVectors& kv, const std::vector<double>& weight, co
 }
 
 void validate_lode_mesh_request(const LodeMeshTuningRequest& request) {
-    if (request.method != "direct" && request.method != "mesh" && request.method != "auto") {
-        throw Error("method: expected 'direct', 'mesh' or 'auto', got '" + request.method + "'");
+    if (request.method != "direct" && request.method != "mesh" && request.method != "split" && request.method != "auto") {
+        throw Error("method: expected 'direct', 'mesh', 'split' or 'auto', got '" + request.method + "'");
     }
     if (!(request.accuracy > 0.0) || !std::isfinite(request.accuracy) || request.accuracy >= 1.0) {
         throw Error("accuracy: expected a finite number in (0, 1) (relative RMS error), got " +
@@ -116,8 +116,9 @@ void validate_lode_mesh_request(const LodeMeshTuningRequest& request) {
         }
         if (request.mesh_spacing != 0.0) throw Error("mesh: give either points per axis or a spacing, not both");
     }
-    if (request.method == "direct" && (explicit_mesh || request.mesh_spacing != 0.0 || request.mesh_order != 0)) {
-        throw Error("method: mesh and mesh_order only apply to method 'mesh' (or 'auto'), not 'direct'");
+    if ((request.method == "direct" || request.method == "split") &&
+        (explicit_mesh || request.mesh_spacing != 0.0 || request.mesh_order != 0)) {
+        throw Error("method: mesh and mesh_order only apply to method 'mesh' (or 'auto'), not '" + request.method + "'");
     }
 }
 
@@ -129,7 +130,7 @@ LodeMeshTuning tune_lode_mesh(const std::array<double, 9>& cell, const KVectors&
     out.direct_cost = static_cast<double>(n_centers) * static_cast<double>(kv.size()) * static_cast<double>(channels);
     out.mesh_cost = INFINITY;
     std::string method = request.method;
-    if (method == "direct" || (method == "auto" && !request.mesh_allowed)) {
+    if (method == "direct" || method == "split" || (method == "auto" && !request.mesh_allowed)) {
         out.method = "direct";
         return out;
     }

@@ -1,6 +1,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,8 +30,12 @@ struct LodeExpansionHypers {
     double exclusion_width = 0.0;
     double spline_accuracy = 1e-8;   // <= 0: exact radial integrals
     // k-space method of periodic systems: "direct" (the k sum below),
-    // "mesh" (particle-mesh, native/src/features/lode/mesh.cpp) or "auto" (the cheaper of the two
-    // that meets `accuracy`; molecules always use real space).
+    // "mesh" (particle-mesh, native/src/features/lode/mesh.cpp), "split"
+    // (range separation, native/src/features/lode/split.cpp: the field summed to
+    // convergence instead of band-limited, k_cutoff 0 or >= 9 / smearing) or
+    // "auto" (the cheapest that meets `accuracy`, 'split' only when the band
+    // limit of the others is itself within `accuracy`; molecules always use
+    // real space).
     std::string method = "direct";
     // Target of the mesh: estimated RMS error of v over centres and (n, l, m)
     // divided by the RMS of v's k-space part for uncorrelated positions at
@@ -43,7 +48,7 @@ struct LodeExpansionHypers {
 
 // What a periodic system is computed with (LodeSphericalExpansion::parameters).
 struct LodeMethodParameters {
-    std::string method;             // "direct" or "mesh"
+    std::string method;             // "direct", "mesh" or "split"
     std::array<int64_t, 3> mesh{};  // mesh only
     int mesh_order = 0;
     double mesh_spacing = 0.0;      // A
@@ -51,7 +56,12 @@ struct LodeMethodParameters {
     double value_scale = 0.0;       // the RMS the relative error refers to
     double direct_cost = 0.0;       // modelled costs (same arbitrary unit)
     double mesh_cost = 0.0;
-    size_t n_kvectors = 0;          // half space, 0 < |k| < k_cutoff
+    double split_cost = std::numeric_limits<double>::infinity();  // not considered: infinity
+    size_t n_kvectors = 0;          // half space, 0 < |k| < k_cutoff (split: of its k-space part)
+    // split only: smearing and k cutoff of the k-space part, real-space cutoff
+    double split_smearing = 0.0;    // A
+    double split_k_cutoff = 0.0;    // 1/A
+    double split_cutoff = 0.0;      // A
 };
 
 // Long-distance equivariant expansion (Grisafi & Ceriotti 2019) of the field
