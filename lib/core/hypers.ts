@@ -204,6 +204,14 @@ export interface LodeSphericalExpansionHypers {
    * with a safety margin; measured errors are below it on random systems.
    */
   accuracy?: number;
+  /**
+   * Smearing (A, at least the density's) of the k-space part of method
+   * 'split'; default chosen with the cutoffs for `accuracy` at the lowest
+   * modelled cost (`parameters(system).splitSmearing`). Equal to the
+   * density's, there is no real-space part: a direct sum converged to
+   * `accuracy`.
+   */
+  split_smearing?: number;
   /** Mesh points along each lattice vector, or a target spacing (A); default chosen for `accuracy`. */
   mesh?: [number, number, number] | number;
   /** B-spline order 3..7 of the mesh; default chosen for `accuracy`. */
@@ -224,7 +232,7 @@ export const CONVERGED_K_SMEARING = 9;
 export type ParsedLodeHypers = NativeLodeHypers;
 
 export function parseLodeHypers(value: unknown): ParsedLodeHypers {
-  const hypers = expectObject(value, 'hypers', ['density', 'basis', 'k_cutoff', 'center_atom_weight', 'exclusion', 'method', 'accuracy', 'mesh', 'mesh_order']);
+  const hypers = expectObject(value, 'hypers', ['density', 'basis', 'k_cutoff', 'center_atom_weight', 'exclusion', 'method', 'accuracy', 'mesh', 'mesh_order', 'split_smearing']);
   const density = expectObject(hypers.density, 'hypers.density', ['type', 'smearing', 'exponent', 'center_atom_weight']);
   expectType(density.type, 'hypers.density.type', ['SmearedPowerLaw'] as const);
   const smearing = expectNumber(density.smearing, 'hypers.density.smearing', { exclusiveMin: 0 });
@@ -244,7 +252,12 @@ export function parseLodeHypers(value: unknown): ParsedLodeHypers {
     }
     kCutoff = expectNumber(hypers.k_cutoff, 'hypers.k_cutoff', { exclusiveMin: 0 });
   }
-  return { smearing, exponent, centerAtomWeight, kCutoff, ...basis, ...parseExclusion(hypers.exclusion), ...method };
+  let splitSmearing = 0;
+  if (hypers.split_smearing !== undefined) {
+    if (method.method !== 'split') throw new Error(`hypers.split_smearing: only applies to method 'split', not '${method.method}'`);
+    splitSmearing = expectNumber(hypers.split_smearing, 'hypers.split_smearing', { min: smearing });
+  }
+  return { smearing, exponent, centerAtomWeight, kCutoff, ...basis, ...parseExclusion(hypers.exclusion), ...method, splitSmearing };
 }
 
 function parseExclusion(value: unknown): Pick<ParsedLodeHypers, 'exclusionRadius' | 'exclusionWidth'> {

@@ -142,6 +142,8 @@ export interface NativeLodeHypers {
   exclusionWidth: number;
   method: 'direct' | 'mesh' | 'split' | 'auto';
   accuracy: number;
+  /** smearing of the k-space part of 'split' (A), 0 = choose */
+  splitSmearing: number;
   /** explicit points per lattice vector, [0, 0, 0] = choose */
   mesh: [number, number, number];
   /** explicit spacing (A), 0 = choose */

@@ -27,6 +27,7 @@ LodeExpansionHypers to_lode_hypers(const Napi::Value& value) {
     h.exclusion_width = get_number(o, "exclusionWidth", where);
     h.method = get_string(o, "method", where);
     h.accuracy = get_number(o, "accuracy", where);
+    h.split_smearing = get_number(o, "splitSmearing", where);
     h.mesh_spacing = get_number(o, "meshSpacing", where);
     h.mesh_order = get_int(o, "meshOrder", where);
     h.mesh = get_int64_triple(o, "mesh", where);

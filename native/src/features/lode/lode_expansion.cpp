@@ -88,6 +88,13 @@ lode::Engine::Engine(const LodeExpansionHypers& hypers)
     if (!(hypers_.k_cutoff > 0.0) || !std::isfinite(hypers_.k_cutoff)) {
         throw Error("k_cutoff: expected a positive finite number (1/A), got " + format_number(hypers_.k_cutoff));
     }
+    if (hypers_.split_smearing != 0.0 &&
+        (hypers_.method != "split" || !(hypers_.split_smearing >= hypers_.smearing) ||
+         !std::isfinite(hypers_.split_smearing))) {
+        throw Error("split_smearing: expected, with method 'split' only, a finite smearing (A) of the k-space part "
+                    "at least the density's smearing " + format_number(hypers_.smearing) + ", got " +
+                    format_number(hypers_.split_smearing) + " with method '" + hypers_.method + "'");
+    }
     if (hypers_.method == "split" && hypers_.k_cutoff < converged * (1.0 - 1e-12)) {
         throw Error("k_cutoff: method 'split' sums the field to convergence, k_cutoff must be unset or at least " +
                     format_number(lode::kConvergedKSmearing) + " / smearing = " + format_number(converged) +

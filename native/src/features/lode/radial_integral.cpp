@@ -59,7 +59,7 @@ double kummer_m_negative(double a, double b, double z) {
 
 LodeRadialIntegral::LodeRadialIntegral(int max_radial, double radius, int max_angular, double k_max,
                                        double spline_accuracy)
-    : basis_(max_radial, radius), max_angular_(max_angular) {
+    : basis_(max_radial, radius), max_angular_(max_angular), k_max_(k_max) {
     if (max_angular < 0 || max_angular > 25) {
         throw Error("basis.max_angular must be between 0 and 25, got " + std::to_string(max_angular));
     }
@@ -84,7 +84,8 @@ LodeRadialIntegral::LodeRadialIntegral(int max_radial, double radius, int max_an
 }
 
 void LodeRadialIntegral::compute(double k, double* values, double* derivatives) const {
-    if (spline_) {
+    // the spline clamps beyond its range
+    if (spline_ && k <= k_max_) {
         spline_->evaluate(k, values, derivatives);
     } else {
         compute_exact(k, values, derivatives);

@@ -23,13 +23,15 @@ public:
     const GtoBasis& basis() const { return basis_; }
     bool splined() const { return spline_ != nullptr; }
 
-    // values/derivatives (d/dk, may be null): [l][n], (max_angular+1) x (max_radial+1).
+    // values/derivatives (d/dk, may be null): [l][n], (max_angular+1) x (max_radial+1);
+    // splined up to k_max, exact beyond.
     void compute(double k, double* values, double* derivatives) const;
     void compute_exact(double k, double* values, double* derivatives) const;
 
 private:
     GtoBasis basis_;
     int max_angular_;
+    double k_max_;  // of the spline
     std::vector<double> prefactor_;  // [l][n]: everything but k^l M(a, b, -z), times N_n
     std::unique_ptr<HermiteSpline> spline_;
 };

@@ -15,7 +15,7 @@ namespace lodestone {
 std::unique_ptr<lode::RealSpaceKernel> lode::make_real_space_kernel(const LodeRadialIntegral& radial,
                                                                     const std::function<double(double)>& fourier,
                                                                     double k_max, double range,
-                                                                    double spline_accuracy) {
+                                                                    double spline_accuracy, bool exact_radial) {
     auto kernel = std::make_unique<lode::RealSpaceKernel>();
     kernel->max_distance = range;
     kernel->L = radial.max_angular() + 1;
@@ -41,7 +41,11 @@ std::unique_ptr<lode::RealSpaceKernel> lode::make_real_space_kernel(const LodeRa
     std::vector<double> I(static_cast<size_t>(LN));
     for (size_t q = 0; q < nodes.size(); ++q) {
         const double k = nodes[q];
-        radial.compute_exact(k, I.data(), nullptr);
+        if (exact_radial) {
+            radial.compute_exact(k, I.data(), nullptr);
+        } else {
+            radial.compute(k, I.data(), nullptr);
+        }
         const double factor = 2.0 / M_PI * w[q] * k * k * fourier(k);
         for (int e = 0; e < LN; ++e) kernel->weights[q * LN + e] = factor * I[static_cast<size_t>(e)];
     }

@@ -61,10 +61,12 @@ struct RealSpaceKernel {
 
 // F_nl(d) = (2/pi) int_0^k_max k^2 G(k) I_nl(k) j_l(k d) dk for any field
 // G, exact for d up to `range` (the panels follow the oscillation of j_l
-// there), splined to `spline_accuracy` (<= 0: exact evaluation).
+// there), splined to `spline_accuracy` (<= 0: exact evaluation);
+// `exact_radial` false takes I_nl(k) from the radial integral's spline
+// (estimates), which must then cover k_max.
 std::unique_ptr<RealSpaceKernel> make_real_space_kernel(const LodeRadialIntegral& radial,
                                                         const std::function<double(double)>& fourier, double k_max,
-                                                        double range, double spline_accuracy);
+                                                        double range, double spline_accuracy, bool exact_radial = true);
 
 }  // namespace lode
 

@@ -77,7 +77,7 @@ std::shared_ptr<const lode::Engine::SplitPlan> lode::Engine::split_plan(const Sy
     const int p = hypers_.exponent;
     const auto fourier = [p](double k, double smearing) { return Potential(p, smearing).fourier(k); };
     const SplitTuningInputs inputs{*radial_, fourier, hypers_.smearing, volume, system.size(), system.size(),
-                                   n_types, hypers_.accuracy};
+                                   n_types, hypers_.accuracy, hypers_.split_smearing};
     plan->tuning = tune_lode_split(inputs);
     const SplitTuning& t = plan->tuning;
 
@@ -88,6 +88,7 @@ std::shared_ptr<const lode::Engine::SplitPlan> lode::Engine::split_plan(const Sy
     smooth.exclusion_radius = 0.0;
     smooth.exclusion_width = 0.0;
     smooth.method = "direct";
+    smooth.split_smearing = 0.0;
     smooth.mesh = {};
     smooth.mesh_spacing = 0.0;
     smooth.mesh_order = 0;
@@ -157,6 +158,7 @@ void lode::Engine::compute_split(const System& system, const ExpansionRequest& r
         PairField field;
         field.kernel = plan->kernel.get();
         field.radius = plan->tuning.cutoff;
+        field.switch_width = plan->tuning.switch_width;
         add_pair_field(field, harmonics_, system, request, layout, out);
     }
     const std::vector<double> zero =
@@ -187,6 +189,7 @@ void lode::Engine::backward_split(const System& system, const ExpansionRequest& 
         PairField field;
         field.kernel = plan->kernel.get();
         field.radius = plan->tuning.cutoff;
+        field.switch_width = plan->tuning.switch_width;
         backward_pair_field(field, harmonics_, system, request, layout, adjoint, out);
     }
     if (!out.strain) return;

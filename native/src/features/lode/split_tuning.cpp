@@ -21,15 +21,23 @@ namespace {
 // into one block with scalar loads and evaluates a spline and harmonics,
 // where the direct sum runs dense products. Fitted to values + backward of
 // NaCl melts of 216 and 1728 ions (bench/lode.ts, 1 and 2 threads).
-constexpr double kPairCost = 2.0;
+constexpr double kPairCost = 12.0;
+// Margin of the estimates over the measured errors (random melts,
+// test/features/lode-split.test.ts), as kLodeMeshSafety for the mesh.
+constexpr double kSplitSafety = 2.0;
+// Width of the switch of the real-space pairs, in units of the larger
+// smearing (the decay length of their kernel): the pairs fade out over it,
+// so values are continuously differentiable as atoms cross the cutoff (MD,
+// finite differences) instead of jumping by the truncated term.
+constexpr double kSwitchWidth = 0.5;
 // Ratios of the k-space part's smearing to the expansion's; 1 is the
 // converged direct sum alone (no real-space part).
-constexpr double kRatios[] = {1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0};
+constexpr double kRatios[] = {1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0};
 // Points of the k grid of the error integrals (Simpson-like accuracy is not
 // needed: the errors are estimates, the integrands smooth on this scale).
-constexpr int kGridPoints = 1200;
+constexpr int kGridPoints = 600;
 // Step of the real-space grid of the tail integral (A).
-constexpr double kDistanceStep = 0.1;
+constexpr double kDistanceStep = 0.2;
 
 struct KGrid {
     double step = 0.0;
@@ -43,7 +51,7 @@ KGrid make_k_grid(const LodeRadialIntegral& radial, double k_max) {
     std::vector<double> I(static_cast<size_t>(L * N));
     for (int i = 0; i <= kGridPoints; ++i) {
         const double k = i * g.step;
-        radial.compute_exact(k, I.data(), nullptr);
+        radial.compute(k, I.data(), nullptr);
         double s = 0.0;
         for (int l = 0; l < L; ++l)
             for (int n = 0; n < N; ++n) s += (2 * l + 1) * I[static_cast<size_t>(l * N + n)] * I[static_cast<size_t>(l * N + n)];
@@ -81,24 +89,27 @@ double real_space_cutoff(const SplitTuningInputs& in, double big, double limit) 
     double range = 2.0 * radial.basis().radius + 8.0 * big;
     std::vector<double> f(static_cast<size_t>(L * N));
     for (int attempt = 0; attempt < 4; ++attempt, range *= 1.5) {
-        const auto kernel = make_real_space_kernel(radial, difference, converged_k(sigma), range, 0.0);
+        // splined radial integrals: an estimate needs no more
+        const auto kernel = make_real_space_kernel(radial, difference, converged_k(sigma), range, 0.0, false);
         const int points = static_cast<int>(std::ceil(range / kDistanceStep));
-        std::vector<double> density(static_cast<size_t>(points) + 1);
-        for (int i = 0; i <= points; ++i) {
+        const auto density = [&](int i) {
             const double d = i * kDistanceStep;
             kernel->exact(d, f.data(), nullptr);
             double s = 0.0;
             for (int l = 0; l < L; ++l)
                 for (int n = 0; n < N; ++n) s += (2 * l + 1) * f[static_cast<size_t>(l * N + n)] * f[static_cast<size_t>(l * N + n)];
-            density[static_cast<size_t>(i)] = d * d * s;
-        }
-        // the last panel's integrand must already be far below the limit
-        if (density.back() * 4.0 * big > 1e-3 * limit) continue;
+            return d * d * s;
+        };
+        // inwards from the range, whose integrand must already be far below the limit
+        double upper = density(points);
+        if (upper * 4.0 * big > 1e-3 * limit) continue;
         double tail = 0.0;
         for (int i = points; i > 0; --i) {
-            const double next = tail + 0.5 * kDistanceStep * (density[static_cast<size_t>(i)] + density[static_cast<size_t>(i - 1)]);
+            const double lower = density(i - 1);
+            const double next = tail + 0.5 * kDistanceStep * (upper + lower);
             if (next > limit) return i * kDistanceStep;
             tail = next;
+            upper = lower;
         }
         return 0.0;
     }
@@ -129,12 +140,15 @@ SplitTuning tune_lode_split(const SplitTuningInputs& in) {
     const auto own = k_tails(g, [&in](double k) { return in.fourier(k, in.smearing); }, k_min);
     const double scale2 = rho * (2.0 / M_PI) * own[0] / channels;
     // each part gets half the error budget (squared)
-    const double budget = 0.5 * in.accuracy * in.accuracy * scale2;
+    const double target = in.accuracy / kSplitSafety;
+    const double budget = 0.5 * target * target * scale2;
 
     SplitTuning best;
     best.cost = INFINITY;
     best.value_scale = std::sqrt(scale2);
-    for (double ratio : kRatios) {
+    std::vector<double> ratios(std::begin(kRatios), std::end(kRatios));
+    if (in.split_smearing > 0.0) ratios.assign(1, in.split_smearing / in.smearing);
+    for (double ratio : ratios) {
         const double big = ratio * in.smearing;
         const auto tail = k_tails(g, [&in, big](double k) { return in.fourier(k, big); }, k_min);
         size_t i = 0;
@@ -145,16 +159,18 @@ SplitTuning tune_lode_split(const SplitTuningInputs& in) {
         const double k_cost = static_cast<double>(in.n_centers) * n_k * channels * in.n_types;
         if (k_cost >= best.cost) continue;  // the real-space part only adds
         double r_c = 0.0;
-        if (ratio > 1.0) r_c = real_space_cutoff(in, big, budget * channels / rho);
+        // the switch starts where the tail is within budget
+        if (big > in.smearing) r_c = real_space_cutoff(in, big, budget * channels / rho) + kSwitchWidth * big;
         const double pairs = static_cast<double>(in.n_atoms) / in.volume * 4.0 / 3.0 * M_PI * r_c * r_c * r_c;
         const double cost = k_cost + kPairCost * static_cast<double>(in.n_centers) * pairs * channels;
         if (cost < best.cost) {
             best.smearing = big;
             best.k_cutoff = k_b;
             best.cutoff = r_c;
+            best.switch_width = r_c > 0.0 ? kSwitchWidth * big : 0.0;
             best.cost = cost;
             best.n_kvectors = static_cast<size_t>(n_k);
-            best.estimated_error = std::sqrt(e_k2 + (r_c > 0.0 ? budget : 0.0)) / best.value_scale;
+            best.estimated_error = kSplitSafety * std::sqrt(e_k2 + (r_c > 0.0 ? budget : 0.0)) / best.value_scale;
         }
     }
     return best;

@@ -24,11 +24,14 @@ constexpr double kConvergedKSmearing = 9.0;
 //   real-space pairs beyond r_c:
 //     e_r^2 = rho_a int_{r_c}^inf d^2 sum_nl (2l+1) F_nl(d)^2 dd / channels,
 // with S(k) = sum_nl (2l+1) I_nl(k)^2 and F the pair kernel of G - G_big
-// (Parseval makes the two forms agree), each held below accuracy / sqrt 2.
+// (Parseval makes the two forms agree), each held below accuracy / sqrt 2
+// divided by a safety margin; the real-space pairs are switched off smoothly
+// beyond the r_c so found.
 struct SplitTuning {
     double smearing = 0.0;   // of the k-space part (A)
     double k_cutoff = 0.0;   // of the k-space part (1/A)
     double cutoff = 0.0;     // of the real-space pairs (A)
+    double switch_width = 0.0;  // A: the pairs fade out over [cutoff - width, cutoff]
     double estimated_error = 0.0;
     double value_scale = 0.0;
     // Modelled cost in the unit of the direct sum's centre x k-vector x
@@ -47,6 +50,7 @@ struct SplitTuningInputs {
     size_t n_centers = 0;
     int n_types = 1;
     double accuracy = 1e-6;
+    double split_smearing = 0.0;  // given smearing of the k-space part, 0 = choose
 };
 
 // The split of the lowest modelled cost meeting `accuracy`.

@@ -41,6 +41,8 @@ struct LodeExpansionHypers {
     // divided by the RMS of v's k-space part for uncorrelated positions at
     // the same density (see lode_mesh_error in native/src/longrange/tuning/lode_mesh.hpp).
     double accuracy = 1e-6;
+    // 'split' only: smearing of its k-space part (A, >= smearing), 0 = choose
+    double split_smearing = 0.0;
     std::array<int64_t, 3> mesh{};  // points along each lattice vector, 0 = choose
     double mesh_spacing = 0.0;      // A (largest |a_d| / mesh_d), 0 = choose
     int mesh_order = 0;             // B-spline order 3..7, 0 = choose
