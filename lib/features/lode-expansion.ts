@@ -26,7 +26,12 @@ export type { LodeParameters } from '../native/types.js';
  * instead of O(N^2)) to the requested `accuracy`; it gives values and
  * backward() (forces, stress) but no gradient tensors: compute() with
  * `gradients` throws for 'mesh' (use backward() or method 'direct').
- * `parameters(system)` tells which method and mesh are used.
+ * `method: 'split'` separates the field as Ewald sums do (a k sum of a
+ * larger smearing plus real-space pairs of the short-ranged difference,
+ * tuned for `accuracy`) and converges to the field without the band limit
+ * |k| < k_cutoff, as 'direct' does when k_cutoff grows; values, all
+ * gradients and backward().
+ * `parameters(system)` tells which method, mesh or split are used.
  *
  * backward() costs O(N N_k P) without forming the N x N gradient tensor; on
  * the mesh it takes one FFT per channel when compute() of the same positions
@@ -50,7 +55,7 @@ export class LodeSphericalExpansion extends Calculator<NativeLodeExpansion> {
     return this.handle;
   }
 
-  /** k-space cutoff in use (1/A): the given one or 1.2 pi / smearing. */
+  /** k-space cutoff in use (1/A): the given one or 1.2 pi / smearing ('split': 9 / smearing, the converged field). */
   get kCutoff(): number {
     return this.parsed.kCutoff;
   }

@@ -212,7 +212,7 @@ describe('LODE method options', () => {
 
   it('bad options give clear errors', () => {
     const make = (extra: Record<string, unknown>) => () => new LodeSphericalExpansion(hypers(1, extra as Partial<LodeSphericalExpansionHypers>));
-    expect(make({ method: 'pme' })).toThrow(/hypers.method: expected one of 'direct', 'mesh', 'auto'/);
+    expect(make({ method: 'pme' })).toThrow(/hypers.method: expected one of 'direct', 'mesh', 'split', 'auto'/);
     expect(make({ method: 'mesh', mesh_order: 2 })).toThrow(/mesh_order: expected a B-spline order between 3 and 7, got 2/);
     expect(make({ method: 'mesh', mesh_order: 8 })).toThrow(/mesh_order: expected a B-spline order between 3 and 7, got 8/);
     expect(make({ method: 'mesh', accuracy: Number.NaN })).toThrow(/accuracy: expected a finite number/);

@@ -110,6 +110,8 @@ LodeMethodParameters lode::Engine::split_parameters(const System& system, int n_
     const SplitTuning& t = plan->tuning;
     LodeMethodParameters out;
     out.method = "split";
+    out.direct_cost = INFINITY;  // not considered; 'auto' fills them in
+    out.mesh_cost = INFINITY;
     out.estimated_error = t.estimated_error;
     out.value_scale = t.value_scale;
     out.split_cost = t.cost;
