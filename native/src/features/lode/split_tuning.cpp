@@ -19,8 +19,9 @@ namespace {
 // Cost of one real-space pair relative to one multiply-add of the direct
 // sum's products, per (l, m, n) column of its type block: the pair scatters
 // into one block with scalar loads and evaluates a spline and harmonics,
-// where the direct sum runs dense products. Fitted to values + backward of
-// NaCl melts of 216 and 1728 ions (bench/lode.ts, 1 and 2 threads).
+// where the direct sum runs dense products. Measured on values + backward
+// of the multiscale preset's LODE on NaCl boxes of 216 and 1728 ions (one
+// thread, split_smearing 1.25 sigma against sigma): 10 and 15.
 constexpr double kPairCost = 12.0;
 // Margin of the estimates over the measured errors (random melts,
 // test/features/lode-split.test.ts), as kLodeMeshSafety for the mesh.
