@@ -28,6 +28,7 @@ const potential = new LodeSphericalExpansion(lode);
 const calculators = [
   ['SphericalExpansion', density],
   ['LodeSphericalExpansion', potential],
+  ["LodeSphericalExpansion, method 'split'", new LodeSphericalExpansion({ ...lode, method: 'split', split_smearing: 2 })],
   ['SoapPowerSpectrum', new SoapPowerSpectrum(soap)],
   ['Invariants (rho x V)', new Invariants(density, potential)],
 ] as const;
