@@ -1,6 +1,8 @@
 // ForceField energy + forces + stress per step (issue 5): local and
-// multi-scale linear models on NaCl boxes of 64, 216 and 1728 ions. The
-// weights are random: the cost does not depend on their values.
+// multi-scale linear models on NaCl boxes of 64, 216 and 1728 ions, the
+// multi-scale one also with LODE method 'split'. The weights are random: the
+// cost does not depend on their values. LODESTONE_BENCH_VARIANTS (names
+// separated by ';') runs some of the variants only.
 import { FeatureSet, LinearModel, presetFeatures, setNumThreads, type LodeSphericalExpansionHypers, type PresetName } from '../lib/index.js';
 import { rockSalt216 } from './md.js';
 import { moltenNaCl } from './support/structures.js';
@@ -37,7 +39,7 @@ function randomModel(preset: PresetName, lode?: Partial<LodeSphericalExpansionHy
 export async function run(quick: boolean): Promise<Row[]> {
   const systems = [moltenNaCl(1), rockSalt216(), ...(quick ? [] : [moltenNaCl(3)])];
   const rows: Row[] = [];
-  const only = process.env.LODESTONE_BENCH_VARIANTS?.split(',');
+  const only = process.env.LODESTONE_BENCH_VARIANTS?.split(';');
   for (const variant of VARIANTS) {
     if (only && !only.includes(variant.name)) continue;
     const model = randomModel(variant.preset, variant.lode);
