@@ -178,6 +178,12 @@ describe("split LODE options and 'auto'", () => {
     expect(() => new LodeSphericalExpansion(hypers(1, 1.0, { method: 'spilt' as 'split' }))).toThrow(/'direct', 'mesh', 'split', 'auto'/);
   });
 
+  it('a cell smaller than the wavelengths of the smooth part, and an accuracy below the kernel rounding', () => {
+    const tiny: TestSystem = { positions: Float64Array.of(0, 0, 0, 1.4, 1.5, 1.6), types: Int32Array.of(11, 17), cell: Float64Array.of(3, 0, 0, 0, 3, 0, 0, 0, 3), pbc: [true, true, true] };
+    const split = new LodeSphericalExpansion(hypers(1, 1.0, { method: 'split', split_smearing: 6, accuracy: 1e-9 }));
+    expect(maxRelative(split.compute(tiny).values, converged(1, 1.0).compute(tiny).values)).toBeLessThan(2e-8);
+  });
+
   it('molecules use the converged real-space kernel', () => {
     const molecule = randomSystem({ seed: 41, atoms: 8, types: [11, 17], box: 6, minDistance: 1.5 });
     const split = new LodeSphericalExpansion(hypers(1, 1.0, { method: 'split' })).compute(molecule).values;

@@ -13,6 +13,8 @@
 // grows. The k = 0 term: for p <= 3 the k sums leave it out (a neutralising
 // background), but the lattice sum of V - V_big holds it, finite,
 // (4 pi / V) lim_{k->0} (G - G_big) I_n0(0) Y_00 N_a, so it is taken out again.
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <set>
 
@@ -42,6 +44,20 @@ double zero_difference(int p, double sigma, double big) {
         return SmearedPowerLaw(p, sigma).background_correction() - SmearedPowerLaw(p, big).background_correction();
     }
     return 0.0;
+}
+
+// Largest distance between opposite faces of the cell: 2 pi over it is at
+// least the shortest reciprocal lattice vector.
+double largest_height(const std::array<double, 9>& cell) {
+    const double volume = std::abs(determinant3(cell));
+    double height = 0.0;
+    for (int d = 0; d < 3; ++d) {
+        const double* a = &cell[3 * ((d + 1) % 3)];
+        const double* b = &cell[3 * ((d + 2) % 3)];
+        const double c[3] = {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
+        height = std::max(height, volume / std::sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]));
+    }
+    return height;
 }
 
 int distinct_types(const System& system) {
@@ -83,7 +99,10 @@ std::shared_ptr<const lode::Engine::SplitPlan> lode::Engine::split_plan(const Sy
 
     LodeExpansionHypers smooth = hypers_;
     smooth.smearing = t.smearing;
-    smooth.k_cutoff = t.k_cutoff;
+    // at least the shortest reciprocal vector (with a margin for the cells
+    // this plan is reused for): a cell smaller than the smooth part's
+    // wavelengths still has a k sum, which its tail estimate may not ask for
+    smooth.k_cutoff = std::max(t.k_cutoff, 1.2 * 2.0 * M_PI / largest_height(system.cell));
     smooth.center_atom_weight = 1.0;  // the centre's weight is applied once, to the whole field
     smooth.exclusion_radius = 0.0;
     smooth.exclusion_width = 0.0;

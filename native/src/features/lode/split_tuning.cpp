@@ -101,12 +101,24 @@ double real_space_cutoff(const SplitTuningInputs& in, double big, double limit) 
                 for (int n = 0; n < N; ++n) s += (2 * l + 1) * f[static_cast<size_t>(l * N + n)] * f[static_cast<size_t>(l * N + n)];
             return d * d * s;
         };
-        // inwards from the range, whose integrand must already be far below the limit
-        double upper = density(points);
-        if (upper * 4.0 * big > 1e-3 * limit) continue;
+        // inwards from the range, whose integrand must already be far below
+        // the limit, or at the rounding floor of the k quadrature (~1e-12 of
+        // the kernel at d = 0, constant in d) for accuracies that ask for
+        // less: below it the integrand is noise, counted as 0
+        kernel->exact(0.0, f.data(), nullptr);
+        double peak = 0.0;
+        for (double v : f) peak = std::max(peak, std::abs(v));
+        const double noise = L * L * N * (1e-12 * peak) * (1e-12 * peak);
+        const auto signal = [&](int i) {
+            const double d = i * kDistanceStep, v = density(i);
+            return v > d * d * noise ? v : 0.0;
+        };
+        const double noise_floor = range * range * noise;
+        double upper = signal(points);
+        if (upper * 4.0 * big > std::max(1e-3 * limit, noise_floor)) continue;
         double tail = 0.0;
         for (int i = points; i > 0; --i) {
-            const double lower = density(i - 1);
+            const double lower = signal(i - 1);
             const double next = tail + 0.5 * kDistanceStep * (upper + lower);
             if (next > limit) return i * kDistanceStep;
             tail = next;
