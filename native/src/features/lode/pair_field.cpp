@@ -17,16 +17,6 @@ namespace {
 
 constexpr double kY00 = 0.28209479177387814;  // 1 / sqrt(4 pi)
 
-// Scratch of one pair, one per thread.
-struct PairWork {
-    std::vector<double> f, df, ylm, dylm, grad, scratch;
-    double u[3] = {0.0, 0.0, 0.0};
-    PairWork(int L, int N)
-        : f(static_cast<size_t>(L * N)), df(static_cast<size_t>(L * N)), ylm(static_cast<size_t>(L * L)),
-          dylm(static_cast<size_t>(3 * L * L)), grad(static_cast<size_t>(3 * L * L * N)),
-          scratch(static_cast<size_t>(4 * N)) {}
-};
-
 // Pair weight and its derivative in the distance.
 void pair_weight(const PairField& field, double d, double& weight, double& dweight) {
     dweight = 0.0;
@@ -43,19 +33,65 @@ void pair_weight(const PairField& field, double d, double& weight, double& dweig
     dweight = -field.sign * 0.5 * M_PI / field.switch_width * std::sin(x);
 }
 
-// Loads weight(d) x the kernel of one neighbour into `w` (radial parts,
-// harmonics and, with gradients, their derivatives at distance d).
-kernels::PairTerms load_pair(const PairField& field, const SphericalHarmonics& harmonics, const Neighbor& nb, int t,
-                             int T, bool gradients, PairWork& w) {
-    const int L = field.kernel->L, N = field.kernel->N;
-    double weight, dweight;
-    pair_weight(field, nb.distance, weight, dweight);
-    field.kernel->evaluate(nb.distance, w.f.data(), gradients ? w.df.data() : nullptr);
-    for (int x = 0; x < 3; ++x) w.u[x] = nb.vector[static_cast<size_t>(x)] / nb.distance;
-    harmonics.compute(w.u, w.ylm.data(), gradients ? w.dylm.data() : nullptr);
-    kernels::apply_cutoff(L * N, 3 * L * L, weight, dweight, 1.0 / nb.distance, w.f.data(),
-                          gradients ? w.df.data() : nullptr, w.dylm.data());
-    return kernels::PairTerms{L, N, T, t, w.f.data(), w.df.data(), w.ylm.data(), w.dylm.data(), w.u};
+// Four pairs at a time, as the density expansion does: the harmonics of the
+// four directions in one vectorised pass (the largest cost per pair when
+// taken one by one), then weight(d) x the kernel of each. Layout: f [4][LN],
+// df [4][LN], ylm [LM][4], dylm [xyz][LM][4] (divided by d), u [4][3].
+class PairBlock {
+public:
+    PairBlock(const PairField& field, const SphericalHarmonics& harmonics)
+        : field_(field), harmonics_(harmonics), L_(field.kernel->L), N_(field.kernel->N),
+          data_(static_cast<size_t>(8 * L_ * N_ + 16 * L_ * L_ + 12)) {}
+
+    // Pairs [0, count) of `pairs`, count <= 4.
+    void evaluate(const Neighbor* const* pairs, int count, bool gradients) {
+        const int LN = L_ * N_;
+        double* f = data_.data();
+        double* df = f + 4 * LN;
+        double* ylm = df + 4 * LN;
+        double* dylm = ylm + 4 * L_ * L_;
+        double* u = dylm + 12 * L_ * L_;
+        double inv_r[4];
+        for (int k = 0; k < 4; ++k) {
+            const Neighbor& nb = *pairs[k < count ? k : count - 1];  // unused lanes repeat a pair
+            for (int x = 0; x < 3; ++x) u[3 * k + x] = nb.vector[static_cast<size_t>(x)] / nb.distance;
+            inv_r[k] = 1.0 / nb.distance;
+        }
+        harmonics_.compute4(u, inv_r, ylm, gradients ? dylm : nullptr);
+        for (int k = 0; k < count; ++k) {
+            const double d = pairs[k]->distance;
+            double weight, dweight;
+            pair_weight(field_, d, weight, dweight);
+            double* fk = f + k * LN;
+            double* dfk = gradients ? df + k * LN : nullptr;
+            field_.kernel->evaluate(d, fk, dfk);
+            kernels::apply_cutoff(LN, 0, weight, dweight, 1.0, fk, dfk, nullptr);
+        }
+    }
+
+    kernels::PairTerms terms(int k, int T, int t) const {
+        const int LN = L_ * N_, LM = L_ * L_;
+        const double* f = data_.data();
+        const double* df = f + 4 * LN;
+        const double* ylm = df + 4 * LN;
+        const double* dylm = ylm + 4 * LM;
+        const double* u = dylm + 12 * LM;
+        return kernels::PairTerms{L_, N_, T, t, f + k * LN, df + k * LN, ylm + k, dylm + k, u + 3 * k, 4};
+    }
+
+private:
+    const PairField& field_;
+    const SphericalHarmonics& harmonics_;
+    int L_, N_;
+    std::vector<double> data_;
+};
+
+// The neighbours of centre i of a requested type.
+void requested_pairs(const NeighborList& list, const std::vector<int>& type_block, size_t i,
+                     std::vector<const Neighbor*>& pairs) {
+    pairs.clear();
+    for (size_t k = list.offsets[i]; k < list.offsets[i + 1]; ++k)
+        if (type_block[static_cast<size_t>(list.neighbors[k].j)] >= 0) pairs.push_back(&list.neighbors[k]);
 }
 
 }  // namespace
@@ -75,7 +111,9 @@ void add_pair_field(const PairField& field, const SphericalHarmonics& harmonics,
 
 #pragma omp parallel
     {
-        PairWork w(L, N);
+        PairBlock block(field, harmonics);
+        std::vector<const Neighbor*> pairs;
+        std::vector<double> grad(static_cast<size_t>(3 * L * L * N));
 #pragma omp for schedule(dynamic, 8)
         for (int64_t cc = 0; cc < static_cast<int64_t>(centers.size()); ++cc) {
             const size_t c = static_cast<size_t>(cc);
@@ -91,29 +129,29 @@ void add_pair_field(const PairField& field, const SphericalHarmonics& harmonics,
                 self_row = static_cast<size_t>(std::lower_bound(plist, plist + n_partners, centers[c]) - plist);
             }
             if (type_block[i] >= 0) {
-                double* block = row + static_cast<size_t>(type_block[i]) * N;
-                for (int n = 0; n < N; ++n) block[n] += field.sign * own[static_cast<size_t>(n)] * kY00;
+                double* own_block = row + static_cast<size_t>(type_block[i]) * N;
+                for (int n = 0; n < N; ++n) own_block[n] += field.sign * own[static_cast<size_t>(n)] * kY00;
             }
-            for (size_t k = list.offsets[i]; k < list.offsets[i + 1]; ++k) {
-                const Neighbor& nb = list.neighbors[k];
-                const int t = type_block[static_cast<size_t>(nb.j)];
-                if (t < 0) continue;
-                const kernels::PairTerms terms = load_pair(field, harmonics, nb, t, T, gradients, w);
+            requested_pairs(list, type_block, i, pairs);
+            for (size_t p = 0; p < pairs.size(); ++p) {
+                if (p % 4 == 0) block.evaluate(&pairs[p], static_cast<int>(std::min<size_t>(4, pairs.size() - p)), gradients);
+                const Neighbor& nb = *pairs[p];
+                const kernels::PairTerms terms = block.terms(static_cast<int>(p % 4), T, type_block[static_cast<size_t>(nb.j)]);
                 kernels::add_values(terms, row);
                 if (!gradients) continue;
-                kernels::pair_gradient(terms, w.grad.data());
+                kernels::pair_gradient(terms, grad.data());
                 if (grows) {
                     const size_t r = static_cast<size_t>(std::lower_bound(plist, plist + n_partners, nb.j) - plist);
                     // an image of the centre moves with it: no net gradient
                     if (r != self_row) {
-                        kernels::scatter_gradient(terms, w.grad.data(), P, grows + r * 3 * P, grows + self_row * 3 * P);
+                        kernels::scatter_gradient(terms, grad.data(), P, grows + r * 3 * P, grows + self_row * 3 * P);
                     }
                 }
-                if (out.strain) kernels::outer_gradient(terms, w.grad.data(), nb.vector.data(), P, out.strain + c * 9 * P);
+                if (out.strain) kernels::outer_gradient(terms, grad.data(), nb.vector.data(), P, out.strain + c * 9 * P);
                 if (out.cell) {
                     const double shift[3] = {static_cast<double>(nb.shift[0]), static_cast<double>(nb.shift[1]),
                                              static_cast<double>(nb.shift[2])};
-                    kernels::outer_gradient(terms, w.grad.data(), shift, P, out.cell + c * 9 * P);
+                    kernels::outer_gradient(terms, grad.data(), shift, P, out.cell + c * 9 * P);
                 }
             }
         }
@@ -135,20 +173,22 @@ void backward_pair_field(const PairField& field, const SphericalHarmonics& harmo
 #pragma omp parallel num_threads(n_threads)
     {
         const int tid = omp_get_thread_num();
-        PairWork w(L, N);
+        PairBlock block(field, harmonics);
+        std::vector<const Neighbor*> pairs;
+        std::vector<double> scratch(static_cast<size_t>(4 * N));
         // static: per-thread sums must see the same centres every run (bit-identical MD restarts)
 #pragma omp for schedule(static, 8)
         for (int64_t cc = 0; cc < static_cast<int64_t>(centers.size()); ++cc) {
             const size_t c = static_cast<size_t>(cc);
             const size_t i = static_cast<size_t>(centers[c]);
             const double* adj = adjoint + c * P;
-            for (size_t k = list.offsets[i]; k < list.offsets[i + 1]; ++k) {
-                const Neighbor& nb = list.neighbors[k];
-                const int t = type_block[static_cast<size_t>(nb.j)];
-                if (t < 0) continue;
-                const kernels::PairTerms terms = load_pair(field, harmonics, nb, t, T, true, w);
+            requested_pairs(list, type_block, i, pairs);
+            for (size_t p = 0; p < pairs.size(); ++p) {
+                if (p % 4 == 0) block.evaluate(&pairs[p], static_cast<int>(std::min<size_t>(4, pairs.size() - p)), true);
+                const Neighbor& nb = *pairs[p];
+                const kernels::PairTerms terms = block.terms(static_cast<int>(p % 4), T, type_block[static_cast<size_t>(nb.j)]);
                 double grad[3];
-                kernels::pair_backward(terms, adj, w.scratch.data(), grad);
+                kernels::pair_backward(terms, adj, scratch.data(), grad);
                 // an image of the centre moves with it: no net force, but strain
                 sums.add(tid, i, static_cast<size_t>(nb.j), nb.vector.data(), grad);
             }
