@@ -16,11 +16,12 @@ import {
   fitLinearModel,
   fitSparseKernelModel,
   DEFAULT_FIELD,
+  defaultLongRange,
   FIELDS,
-  learnedChargesBaseline,
   localHypers,
   lodeHypers,
   presetFeatures,
+  type LongRange,
   type PresetName,
   type FeatureSetSpec,
   type PresetOptions,
@@ -59,26 +60,28 @@ export interface ModelConfig {
 }
 
 /**
- * The preset plus, with `charges`, the electrostatics of charges learned
- * from the data's per-atom charges (a smaller local basis for the charges).
+ * The preset with the long range chosen as `lodestone fit` chooses it
+ * ('auto': learned charges for these molecules, which carry per-atom
+ * charges) or as asked.
  */
-function features(preset: PresetName, o: ModelOptions, charges: boolean): FeatureSetSpec {
-  const spec = presetFeatures(preset, o.species, o.hypers);
-  if (!charges) return spec;
-  return { ...spec, baseline: learnedChargesBaseline(o.hypers) };
+function features(preset: PresetName, o: ModelOptions, train: TrainingFrame[], longRange: LongRange | 'auto'): FeatureSetSpec {
+  if (preset === 'local') return presetFeatures(preset, o.species, o.hypers);
+  const { field, exponents, smearing, ...rest } = o.hypers;
+  const chosen = longRange === 'auto' ? defaultLongRange(train) : longRange;
+  return presetFeatures(preset, o.species, chosen === 'field' ? o.hypers : { ...rest, longRange: chosen });
 }
 
-function linear(preset: PresetName, charges = false) {
+function linear(preset: PresetName, longRange: LongRange | 'auto' = 'auto') {
   return (train: TrainingFrame[], o: ModelOptions): ForceField => {
-    const { model, report } = fitLinearModel(features(preset, o, charges), train);
+    const { model, report } = fitLinearModel(features(preset, o, train, longRange), train);
     o.log(`regularisation ${report.regularization.toExponential(0)}`);
     return model;
   };
 }
 
-function kernel(preset: PresetName) {
+function kernel(preset: PresetName, longRange: LongRange | 'auto' = 'auto') {
   return (train: TrainingFrame[], o: ModelOptions): ForceField => {
-    const { model, report } = fitSparseKernelModel(presetFeatures(preset, o.species, o.hypers), train, o.kernelBlocks ? { kernelBlocks: o.kernelBlocks } : {});
+    const { model, report } = fitSparseKernelModel(features(preset, o, train, longRange), train, o.kernelBlocks ? { kernelBlocks: o.kernelBlocks } : {});
     const stages = (report.stages ?? []).map((s) => `${s.name} ${s.regularization === Infinity ? 'none' : s.regularization.toExponential(0)}`).join(', ');
     o.log(`regularisation ${stages}, sparse points ${report.sparsePoints.join('/')}${report.notes.length ? `; ${report.notes.join('; ')}` : ''}`);
     return model;
@@ -89,10 +92,10 @@ function kernel(preset: PresetName) {
 export const MODELS: ModelConfig[] = [
   { name: 'local', fit: linear('local') },
   { name: 'multiscale', baseline: 'local', fit: linear('multiscale') },
+  { name: 'multiscale-field', baseline: 'local', fit: linear('multiscale', 'field') },
   { name: 'local-kernel', fit: kernel('local') },
   { name: 'multiscale-kernel', baseline: 'local-kernel', fit: kernel('multiscale') },
-  { name: 'local-charges', baseline: 'local', fit: linear('local', true) },
-  { name: 'multiscale-charges', baseline: 'local', fit: linear('multiscale', true) },
+  { name: 'multiscale-field-kernel', baseline: 'local-kernel', fit: kernel('multiscale', 'field') },
 ];
 
 const PROTOCOLS = ['interpolation', 'extrapolation', 'pairs'] as const;
@@ -298,7 +301,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
   const local = localHypers(hypers), lode = lodeHypers(hypers);
   const field = hypers.field ?? DEFAULT_FIELD;
   const exponents = hypers.exponents ?? [1];
-  const hyperText = `cutoff ${cutoff} A, max_radial ${local.basis.radial.max_radial}, max_angular ${local.basis.max_angular}, smearing ${lode.density.smearing} A, field ${field}, exponents ${exponents.join(',')}${kernelBlocks ? `, kernel on ${kernelBlocks} blocks` : ''}`;
+  const hyperText = `cutoff ${cutoff} A, max_radial ${local.basis.radial.max_radial}, max_angular ${local.basis.max_angular}; multiscale: long range chosen from the data (learned charges for these molecules); multiscale-field: rho x V, smearing ${lode.density.smearing} A, field ${field}, exponents ${exponents.join(',')}${kernelBlocks ? `, kernel on ${kernelBlocks} blocks` : ''}`;
   const shortHypers = `cutoff ${cutoff} A, n_max ${local.basis.radial.max_radial}, l_max ${local.basis.max_angular}, smearing ${lode.density.smearing} A`;
   console.error(`xtb dimers: ${dimers.length} frames (stride ${stride}), ${[...far.values()].filter(Boolean).length} far (closest intermolecular atoms > ${cutoff + 1} A); species ${species.join(',')}; ${hyperText}`);
   if (protocols.includes('pairs')) console.error(`leave-pairs-out holds out: ${heldOut.map((p) => `${p} (${classOf.get(p)})`).join(', ')}`);

@@ -59,13 +59,15 @@ export interface PairExclusion {
  * Gaussian charges of width sigma (A), so the energy stays finite as atoms
  * approach and equals the point-charge Coulomb sum beyond a few sigma; with
  * an exclusion, s is 1 below radius - width and 0 beyond radius (the near
- * pairs are left to a local model). Molecules only (no cell).
+ * pairs are left to a local model); with `groups`, pairs of one group
+ * (>= 0: one molecule) are left out. Molecules only (no cell).
  */
 export function smearedCoulomb(
   positions: ArrayLike<number>,
   charges: ArrayLike<number>,
   sigma: number,
   exclusion?: PairExclusion,
+  groups?: ArrayLike<number>,
 ): SmearedCoulombResult {
   const n = charges.length;
   const potentials = new Float64Array(n);
@@ -75,6 +77,7 @@ export function smearedCoulomb(
   let energy = 0;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
+      if (groups && groups[i] >= 0 && groups[i] === groups[j]) continue;
       const dx = positions[3 * j] - positions[3 * i];
       const dy = positions[3 * j + 1] - positions[3 * i + 1];
       const dz = positions[3 * j + 2] - positions[3 * i + 2];

@@ -34,10 +34,12 @@ export interface ChargeBaselineSpec {
   /**
    * Give every covalently bonded fragment a whole charge (its predicted sum
    * rounded, the fragments adding up to system.charge when it is known),
-   * shifting its atoms alike; otherwise (false, absent) the system as a
-   * whole is shifted to system.charge. Whole charges keep a fragment's
-   * charge from changing with its shape, which in the field of a distant ion
-   * is a force that no reference has.
+   * shifting its atoms alike, and sum the Coulomb energy between fragments
+   * only (a molecule's own electrostatics is left to the local model, as
+   * classical force fields exclude bonded pairs); otherwise (false, absent)
+   * the system as a whole is shifted to system.charge. Whole charges keep a
+   * fragment's charge from changing with its shape, which in the field of a
+   * distant ion is a force that no reference has.
    */
   fragments?: boolean;
   /** Learned [species][dimension + 1] (weights, then the offset); absent until fitted. */
@@ -145,7 +147,7 @@ export class ChargeModel {
     const w = this.learned();
     const D = this.dimension;
     const { charges, groups } = this.charges(system);
-    const coulomb = smearedCoulomb(system.positions, charges, this.spec.smearing, this.spec.exclusion);
+    const coulomb = smearedCoulomb(system.positions, charges, this.spec.smearing, this.spec.exclusion, this.spec.fragments ? groups : undefined);
     const species = speciesIndices(this.species, system.types);
     const energies = Float64Array.from(charges, (q, i) => 0.5 * q * coulomb.potentials[i]);
     // dE/dx_i = (phi_i - mean of phi over i's group) w[Z_i]: a group's total is

@@ -4,6 +4,8 @@
 import type { LodeSphericalExpansionHypers, SphericalExpansionHypers } from '../core/hypers.js';
 import type { BlockSpec, FeatureSetSpec, SpeciesWeights } from './feature-set.js';
 import type { ChargeBaselineSpec } from './charge-model.js';
+import type { TrainingFrame } from './training-frame.js';
+import { toNativeSystem } from '../core/system.js';
 
 export interface PresetOptions {
   /** Local cutoff (A). Default 4.5. */
@@ -27,15 +29,26 @@ export interface PresetOptions {
    */
   exponents?: number[];
   /**
-   * What the rho x V blocks' potential holds. 'far' (default): the field of
-   * the atoms beyond the local cutoff only (the near field is excluded,
-   * switched off over the last 1 A inside the cutoff), so the long-range
-   * weights are learned from what the local features cannot see and not
-   * from each molecule's own field; 'full': the whole field (featomic and
-   * pyLODE's LODE).
+   * What the rho x V blocks' potential holds. 'full' (default): the whole
+   * field (featomic and pyLODE's LODE); 'far': the field of the atoms beyond
+   * the local cutoff only (the near field is excluded, switched off over the
+   * last 1 A inside the cutoff), so the long-range weights are learned from
+   * what the local features cannot see and not from each molecule's own field.
    */
   field?: 'far' | 'full';
+  /**
+   * The multi-scale preset's long-range part. 'field' (default): rho x V
+   * blocks, the LODE features; 'charges': the electrostatics of charges
+   * learned from the data's per-atom charges (`learnedChargesBaseline`),
+   * for molecules in vacuum, which transfers to pairs of molecules never
+   * seen together where species-resolved fields cannot. `defaultLongRange`
+   * chooses from the training data.
+   */
+  longRange?: LongRange;
 }
+
+export const LONG_RANGES = ['field', 'charges'] as const;
+export type LongRange = (typeof LONG_RANGES)[number];
 
 export const FIELDS = ['far', 'full'] as const;
 export const DEFAULT_FIELD: (typeof FIELDS)[number] = 'full';
@@ -81,7 +94,15 @@ export type PresetName = (typeof PRESETS)[number];
 
 export function presetFeatures(name: PresetName, species: number[], options: PresetOptions = {}): FeatureSetSpec {
   const blocks: BlockSpec[] = [{ kind: 'soap', hypers: localHypers(options) }];
-  if (name === 'multiscale') {
+  const longRange = options.longRange ?? 'field';
+  if (!(LONG_RANGES as readonly string[]).includes(longRange)) {
+    throw new Error(`longRange: expected one of ${LONG_RANGES.join(', ')}, got ${JSON.stringify(longRange)}`);
+  }
+  if (name === 'multiscale' && longRange === 'charges') {
+    for (const key of ['exponents', 'field', 'smearing'] as const) {
+      if (options[key] !== undefined) throw new Error(`${key}: shapes the rho x V blocks of longRange 'field'; longRange 'charges' has none`);
+    }
+  } else if (name === 'multiscale') {
     const exponents = options.exponents ?? [1];
     if (!Array.isArray(exponents) || exponents.length === 0 || new Set(exponents).size !== exponents.length) {
       throw new Error(`exponents: expected a non-empty list of distinct LODE exponents (0..6), got ${JSON.stringify(exponents)}`);
@@ -94,24 +115,37 @@ export function presetFeatures(name: PresetName, species: number[], options: Pre
     blocks,
     ...(channels === null ? {} : { contraction: { channels } }),
     ...(options.speciesWeights ? { speciesWeights: options.speciesWeights } : {}),
+    ...(name === 'multiscale' && longRange === 'charges' ? { baseline: learnedChargesBaseline(options) } : {}),
   };
+}
+
+/**
+ * The long-range part the data supports: learned charges when every frame
+ * is a molecule (or cluster) in vacuum and some carry per-atom reference
+ * charges (isolated monomers given by their energy alone need not), else
+ * the rho x V field.
+ */
+export function defaultLongRange(frames: ReadonlyArray<Pick<TrainingFrame, 'system' | 'charges'>>): LongRange {
+  const molecular = frames.every(({ system }) => toNativeSystem(system).cell === null);
+  return molecular && frames.some((f) => f.charges !== undefined) ? 'charges' : 'field';
 }
 
 /**
  * Baseline of learned charges (fitted to the training frames' per-atom
  * charges): a smaller local basis than the energy's (max_radial 3,
  * max_angular 2; a charge is a simpler function of the environment) at the
- * same cutoff, Gaussian charges 1 A wide, and only the pairs beyond the
- * cutoff interacting (switched in over its last 1 A): inside it the local
- * model learns the rest. Add it as `baseline` of a preset.
+ * same cutoff, Gaussian charges 1 A wide, whole charges per molecule and
+ * the Coulomb energy between molecules only, at every distance: the local
+ * model learns what differs at contact. (Switching the pairs off inside
+ * the cutoff instead put forces of several eV/A on ion pairs at contact,
+ * the slope of a Coulomb energy of volts switched off over 1 A, which the
+ * local model could not learn.) Add it as `baseline` of a preset.
  */
 export function learnedChargesBaseline(options: PresetOptions = {}): ChargeBaselineSpec {
-  const cutoff = options.cutoff ?? 4.5;
   return {
     kind: 'charges',
     hypers: localHypers({ ...options, maxRadial: 3, maxAngular: 2 }),
     smearing: 1,
-    exclusion: { radius: cutoff, width: Math.min(1, cutoff) },
     fragments: true,
   };
 }

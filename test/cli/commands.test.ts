@@ -292,6 +292,26 @@ describe('lodestone fit --learn-charges', () => {
     expect(Math.abs(q[cl] - (f.arrays.charges as Float64Array)[cl])).toBeLessThan(0.2);
   });
 
+  it('multiscale on molecules with per-atom charges learns charges for its long range by default (auto)', async () => {
+    const out = join(dir, 'auto.lsm');
+    const small = ['--cutoff', '3', '--max-radial', '2', '--max-angular', '1', '--group-key', 'orientation', '--folds', '2'];
+    const r = await runCli(['fit', path, '--features', 'multiscale', ...small, '--out', out]);
+    expect(r.err).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/long range learned charges \(auto\)/);
+    const model = loadModel(out).model;
+    expect(model.features.spec.blocks.map((b) => b.kind)).toEqual(['soap']);
+    expect(model.features.spec.baseline).toMatchObject({ kind: 'charges', fragments: true });
+    // Asked for the field, it is rho x V; options of the field do not go with charges.
+    const field = await runCli(['fit', path, '--features', 'multiscale', ...small, '--long-range', 'field', '--out', join(dir, 'field.lsm')]);
+    expect(field.code).toBe(0);
+    expect(field.out).toMatch(/long range rho x V\)/);
+    const mixed = await runCli(['fit', path, '--features', 'multiscale', '--long-range', 'charges', '--field', 'far', '--out', join(dir, 'x.lsm')]);
+    expect(mixed.err).toMatch(/field: shapes the rho x V blocks of longRange 'field'; longRange 'charges' has none/);
+    const local = await runCli(['fit', path, '--features', 'local', '--long-range', 'field', '--out', join(dir, 'x.lsm')]);
+    expect(local.err).toMatch(/--long-range: only meaningful with --features multiscale/);
+  });
+
   it('refuses a charges column that no frame has, before fitting', async () => {
     const r = await runCli(['fit', path, '--features', 'local', '--learn-charges', 'q', '--out', join(dir, 'x.lsm')]);
     expect(r.code).not.toBe(0);

@@ -189,6 +189,22 @@ describe('whole charges per bonded fragment', () => {
     });
   }
 
+  it('sums the Coulomb energy between fragments only', () => {
+    const native = toNativeSystem(system);
+    const { charges: q, groups } = model.charges(native);
+    const unexcluded = new ChargeModel({ ...model.spec, exclusion: undefined }, [1, 7, 8]);
+    const total = unexcluded.evaluate(native).energies.reduce((a, b) => a + b, 0);
+    let expected = 0;
+    for (let i = 0; i < q.length; i++) {
+      for (let j = i + 1; j < q.length; j++) {
+        if (groups[i] === groups[j]) continue;
+        const r = Math.hypot(...[0, 1, 2].map((x) => native.positions[3 * j + x] - native.positions[3 * i + x]));
+        expected += (COULOMB_CONSTANT * q[i] * q[j] * erf(r / (2 * 0.9))) / r;
+      }
+    }
+    expect(Math.abs(total - expected)).toBeLessThan(1e-12 * Math.abs(expected));
+  });
+
   it('rejects a fragments flag that is not a boolean', () => {
     expect(() => new ChargeModel({ ...spec, fragments: 'yes' as never }, [1, 7, 8])).toThrow(/features.baseline.fragments: expected true or false/);
   });

@@ -1,6 +1,6 @@
 import { fitLinearModel, fitSparseKernelModel, saveModel, SPECIES_WEIGHTS, type FitOptions, type SpeciesWeights } from '../../model/index.js';
 import { formatBytes } from '../../model/training.js';
-import { DEFAULT_FIELD, FIELDS, learnedChargesBaseline, presetFeatures, PRESETS, type PresetName } from '../../model/presets.js';
+import { DEFAULT_FIELD, defaultLongRange, FIELDS, learnedChargesBaseline, LONG_RANGES, presetFeatures, PRESETS, type LongRange, type PresetName } from '../../model/presets.js';
 import { helpText, numberOption, parseArgs, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
 import { readFrames, speciesOf, trainingFrames } from '../frames.js';
 import { checkWritable } from '../output.js';
@@ -11,7 +11,8 @@ export const spec: CommandSpec = {
   usage: 'lodestone fit DATA.xyz [options]',
   summary: 'Fit a linear or sparse-kernel potential on the energies (eV) and forces (eV/A) of an extended-XYZ file.',
   details:
-    'Features: "local" = SOAP power spectrum; "multiscale" = SOAP + rho x V (LODE, p = 1).\n' +
+    'Features: "local" = SOAP power spectrum; "multiscale" = SOAP + a long-range part: rho x V (LODE, p = 1) or,\n' +
+    'for molecules in vacuum with per-atom reference charges, the electrostatics of learned charges (--long-range).\n' +
     'Models: "linear" = w[Z].x + b[Z] per atom; "sparse-kernel" = sum_m alpha[Z,m] (x^.y^_m)^zeta + b[Z] over\n' +
     'sparse environments chosen by farthest-point sampling.\n' +
     'Energy errors are per atom (eV/atom); the regularisation is chosen by k-fold cross-validation over frames\n' +
@@ -39,10 +40,17 @@ export const spec: CommandSpec = {
     { name: 'max-memory', value: 'GB', description: 'refuse a fit whose estimated peak memory exceeds this (GiB)', default: 'half the RAM' },
     { name: 'frames', value: 'N', description: 'use only the first N frames' },
     {
+      name: 'long-range',
+      value: 'KIND',
+      description:
+        "multiscale: field (rho x V) | charges (electrostatics of charges learned from per-atom reference charges; molecules in vacuum) | auto (charges when every frame is a molecule in vacuum and some carry the charges column, else field)",
+      default: 'auto',
+    },
+    {
       name: 'learn-charges',
       value: 'KEY',
       description:
-        "add the electrostatics of charges learned from this per-atom column of reference charges (e), e.g. 'charges'; molecules only; the frames' info 'charge' is their total charge",
+        "learn charges from this per-atom column of reference charges (e) (default column: charges): the long range of multiscale, added to local (and to rho x V with --long-range field); molecules only; the frames' info 'charge' is their total charge",
     },
     { name: 'baseline-charges', value: 'Z:Q,...', description: 'add an Ewald baseline with these fixed charges (e), e.g. 11:1,17:-1; the model learns the rest' },
     { name: 'help', description: 'show this help' },
@@ -58,30 +66,41 @@ export async function run(argv: string[]): Promise<void> {
   const limit = numberOption(args, 'frames', frames.length, (v) => Number.isInteger(v) && v >= 2);
   frames = frames.slice(0, limit);
   const preset = stringOption(args, 'features', 'multiscale') as PresetName;
+  if (args.options.has('baseline-charges') && args.options.has('learn-charges')) {
+    throw new Error('--learn-charges and --baseline-charges: choose one baseline');
+  }
+  const askedCharges = args.options.has('learn-charges') ? stringOption(args, 'learn-charges', '') : undefined;
+  const chargesKey = askedCharges ?? 'charges';
+  const groupKey = args.options.has('group-key') ? stringOption(args, 'group-key', '') : undefined;
+  const forcesKey = stringOption(args, 'forces-key', 'forces');
+  const data = trainingFrames(path, frames, stringOption(args, 'energy-key', 'energy'), forcesKey, groupKey, chargesKey);
+  // A named force column that no frame has is a typo, not a request to fit energies only (--force-weight 0 is that).
+  if (args.options.has('forces-key') && data.every((f) => f.forces === undefined)) {
+    throw new Error(`--forces-key: no frame of ${path} has a per-atom '${forcesKey}' column of 3 numbers per atom`);
+  }
+  if (preset !== 'multiscale' && args.options.has('long-range')) throw new Error('--long-range: only meaningful with --features multiscale');
+  const longRangeOption = args.options.has('long-range') ? choiceOption(args, 'long-range', ['auto', ...LONG_RANGES] as const) : 'auto';
+  const longRange: LongRange | undefined =
+    preset !== 'multiscale' ? undefined : longRangeOption !== 'auto' ? longRangeOption : askedCharges !== undefined ? 'charges' : defaultLongRange(data);
+  const cutoff = numberOption(args, 'cutoff', 4.5, (v) => v > 0);
   const features = presetFeatures(preset, speciesOf(frames), {
-    cutoff: numberOption(args, 'cutoff', 4.5, (v) => v > 0),
+    cutoff,
     maxRadial: numberOption(args, 'max-radial', 5, (v) => Number.isInteger(v) && v >= 0),
     maxAngular: numberOption(args, 'max-angular', 4, (v) => Number.isInteger(v) && v >= 0),
     ...channelsOption(args),
     ...(args.options.has('exponents') ? { exponents: exponentsOption(args) } : {}),
     ...(args.options.has('field') ? { field: choiceOption(args, 'field', FIELDS) } : {}),
+    ...(longRange ? { longRange } : {}),
     speciesWeights: speciesWeightsOption(args),
   });
-  if (args.options.has('baseline-charges') && args.options.has('learn-charges')) {
-    throw new Error('--learn-charges and --baseline-charges: choose one baseline');
+  if (args.options.has('baseline-charges')) {
+    if (longRange === 'charges') throw new Error('--baseline-charges: the long range is already learned charges (use --long-range field for rho x V)');
+    features.baseline = { kind: 'ewald', charges: parseCharges(stringOption(args, 'baseline-charges', '')) };
   }
-  if (args.options.has('baseline-charges')) features.baseline = { kind: 'ewald', charges: parseCharges(stringOption(args, 'baseline-charges', '')) };
-  const chargesKey = args.options.has('learn-charges') ? stringOption(args, 'learn-charges', '') : undefined;
-  if (chargesKey !== undefined) features.baseline = learnedChargesBaseline({ cutoff: numberOption(args, 'cutoff', 4.5, (v) => v > 0) });
-  const groupKey = args.options.has('group-key') ? stringOption(args, 'group-key', '') : undefined;
-  const forcesKey = stringOption(args, 'forces-key', 'forces');
-  const data = trainingFrames(path, frames, stringOption(args, 'energy-key', 'energy'), forcesKey, groupKey, chargesKey);
-  if (chargesKey !== undefined && data.every((f) => f.charges === undefined)) {
-    throw new Error(`--learn-charges: no frame of ${path} has a per-atom '${chargesKey}' column of one number per atom`);
-  }
-  // A named force column that no frame has is a typo, not a request to fit energies only (--force-weight 0 is that).
-  if (args.options.has('forces-key') && data.every((f) => f.forces === undefined)) {
-    throw new Error(`--forces-key: no frame of ${path} has a per-atom '${forcesKey}' column of 3 numbers per atom`);
+  if (askedCharges !== undefined && longRange !== 'charges') features.baseline = learnedChargesBaseline({ cutoff });
+  if (features.baseline?.kind === 'charges' && data.every((f) => f.charges === undefined)) {
+    const flag = askedCharges !== undefined ? '--learn-charges' : '--long-range charges';
+    throw new Error(`${flag}: no frame of ${path} has a per-atom '${chargesKey}' column of one number per atom`);
   }
   const out = stringOption(args, 'out', 'model.lsm');
   checkWritable(out, '--out');
@@ -120,7 +139,8 @@ export async function run(argv: string[]): Promise<void> {
         })
       : fitLinearModel(features, data, common);
   saveModel(out, model, { datasetHash: report.datasetHash, fit: report, source: path });
-  console.log(`features: ${preset} (${model.features.dimension} per atom), species ${features.species.join(', ')}`);
+  const longRangeText = longRange === undefined ? '' : `, long range ${longRange === 'charges' ? 'learned charges' : 'rho x V'}${longRangeOption === 'auto' && askedCharges === undefined ? ' (auto)' : ''}`;
+  console.log(`features: ${preset} (${model.features.dimension} per atom${longRangeText}), species ${features.species.join(', ')}`);
   if ('notes' in report) {
     console.log(`sparse-kernel: zeta ${report.zeta}, sparse points ${report.sparsePoints.join(', ')} (per species)`);
     for (const note of report.notes) console.log(`note: ${note}`);
