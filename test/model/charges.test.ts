@@ -5,11 +5,13 @@
 // without a total charge), and the fit against charges it can represent.
 import { describe, expect, it } from 'vitest';
 import {
+  defaultLongRange,
   deserializeModel,
   FeatureSet,
   fitLinearModel,
   LinearModel,
   localHypers,
+  presetFeatures,
   serializeModel,
   type FeatureSetSpec,
   type TrainingFrame,
@@ -207,6 +209,23 @@ describe('whole charges per bonded fragment', () => {
 
   it('rejects a fragments flag that is not a boolean', () => {
     expect(() => new ChargeModel({ ...spec, fragments: 'yes' as never }, [1, 7, 8])).toThrow(/features.baseline.fragments: expected true or false/);
+  });
+});
+
+describe('the multiscale long range chosen from the data', () => {
+  const molecule = randomSystem({ seed: 41, atoms: 4, types: species, box: 4, minDistance: 0.9 });
+  const box = randomSystem({ seed: 42, atoms: 4, types: species, cell: TRICLINIC_CELL, minDistance: 1.2 });
+  const q = [0.1, -0.1, 0.2, -0.2];
+
+  it('is learned charges for molecules in vacuum with per-atom charges, the field otherwise', () => {
+    expect(defaultLongRange([{ system: molecule, charges: q }, { system: molecule }])).toBe('charges');
+    expect(defaultLongRange([{ system: molecule }, { system: molecule }])).toBe('field');
+    expect(defaultLongRange([{ system: molecule, charges: q }, { system: box, charges: q }])).toBe('field');
+    const spec = presetFeatures('multiscale', species, { longRange: 'charges' });
+    expect(spec.blocks.map((b) => b.kind)).toEqual(['soap']);
+    expect(spec.baseline).toMatchObject({ kind: 'charges', fragments: true });
+    expect(() => presetFeatures('multiscale', species, { longRange: 'charges', exponents: [1, 6] })).toThrow(/exponents: shapes the rho x V blocks/);
+    expect(() => presetFeatures('multiscale', species, { longRange: 'ions' as never })).toThrow(/longRange: expected one of field, charges/);
   });
 });
 
