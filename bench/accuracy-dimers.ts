@@ -21,6 +21,7 @@ import {
   localHypers,
   lodeHypers,
   presetFeatures,
+  regularizationText,
   type LongRange,
   type PresetName,
   type FeatureSetSpec,
@@ -74,7 +75,7 @@ function features(preset: PresetName, o: ModelOptions, train: TrainingFrame[], l
 function linear(preset: PresetName, longRange: LongRange | 'auto' = 'auto') {
   return (train: TrainingFrame[], o: ModelOptions): ForceField => {
     const { model, report } = fitLinearModel(features(preset, o, train, longRange), train);
-    o.log(`regularisation ${report.regularization.toExponential(0)}`);
+    o.log(`regularisation ${regularizationText(report)}`);
     return model;
   };
 }
@@ -82,8 +83,7 @@ function linear(preset: PresetName, longRange: LongRange | 'auto' = 'auto') {
 function kernel(preset: PresetName, longRange: LongRange | 'auto' = 'auto') {
   return (train: TrainingFrame[], o: ModelOptions): ForceField => {
     const { model, report } = fitSparseKernelModel(features(preset, o, train, longRange), train, o.kernelBlocks ? { kernelBlocks: o.kernelBlocks } : {});
-    const stages = (report.stages ?? []).map((s) => `${s.name} ${s.regularization === Infinity ? 'none' : s.regularization.toExponential(0)}`).join(', ');
-    o.log(`regularisation ${stages}, sparse points ${report.sparsePoints.join('/')}${report.notes.length ? `; ${report.notes.join('; ')}` : ''}`);
+    o.log(`regularisation ${regularizationText(report)}, sparse points ${report.sparsePoints.join('/')}${report.notes.length ? `; ${report.notes.join('; ')}` : ''}`);
     return model;
   };
 }

@@ -53,6 +53,17 @@ export interface ChargeFrame {
   group?: string | number;
 }
 
+/** Sums of `values` over each group (groups[i] >= 0; atoms of group -1 are in none). */
+function groupSums(values: ArrayLike<number>, groups: Int32Array): Float64Array {
+  let count = 0;
+  for (const g of groups) count = Math.max(count, g + 1);
+  const sums = new Float64Array(count);
+  groups.forEach((g, i) => {
+    if (g >= 0) sums[g] += values[i];
+  });
+  return sums;
+}
+
 export class ChargeModel {
   /** The local invariants x_i (a SOAP power spectrum of the given hypers). */
   readonly invariants: Invariants;
@@ -117,24 +128,12 @@ export class ChargeModel {
     }
     const N = species.length;
     let groups: Int32Array;
-    let targets: number[];
-    if (this.spec.fragments) {
-      groups = bondedFragments(system.positions, system.types);
-      const sums = new Array<number>(N === 0 ? 0 : Math.max(...groups) + 1).fill(0);
-      for (let i = 0; i < N; i++) sums[groups[i]] += charges[i];
-      targets = integerCharges(sums, system.charge);
-    } else if (system.charge !== undefined) {
-      groups = new Int32Array(N);
-      targets = [system.charge];
-    } else {
-      return { charges, values, groups: new Int32Array(N).fill(-1) };
-    }
-    const sums = targets.map(() => 0);
-    const counts = targets.map(() => 0);
-    for (let i = 0; i < N; i++) {
-      sums[groups[i]] += charges[i];
-      counts[groups[i]]++;
-    }
+    if (this.spec.fragments) groups = bondedFragments(system.positions, system.types);
+    else if (system.charge !== undefined) groups = new Int32Array(N);
+    else return { charges, values, groups: new Int32Array(N).fill(-1) };
+    const sums = groupSums(charges, groups);
+    const counts = groupSums(new Float64Array(N).fill(1), groups);
+    const targets = this.spec.fragments ? integerCharges(Array.from(sums), system.charge) : [system.charge!];
     for (let i = 0; i < N; i++) charges[i] += (targets[groups[i]] - sums[groups[i]]) / counts[groups[i]];
     return { charges, values, groups };
   }
@@ -152,15 +151,8 @@ export class ChargeModel {
     const energies = Float64Array.from(charges, (q, i) => 0.5 * q * coulomb.potentials[i]);
     // dE/dx_i = (phi_i - mean of phi over i's group) w[Z_i]: a group's total is
     // fixed (the shift moves its charges alike); phi_i w[Z_i] outside any group.
-    const G = Math.max(-1, ...groups) + 1;
-    const means = new Float64Array(G);
-    const counts = new Float64Array(G);
-    groups.forEach((g, i) => {
-      if (g < 0) return;
-      means[g] += coulomb.potentials[i];
-      counts[g]++;
-    });
-    for (let g = 0; g < G; g++) means[g] /= counts[g];
+    const counts = groupSums(new Float64Array(groups.length).fill(1), groups);
+    const means = groupSums(coulomb.potentials, groups).map((sum, g) => sum / counts[g]);
     const adjoint = new Float64Array(species.length * D);
     for (let i = 0; i < species.length; i++) {
       const o = species[i] * (D + 1);

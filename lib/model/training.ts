@@ -499,6 +499,12 @@ export function fitLinearModel(
   return { model: toModel(features, solution.parameters), report: fitReport(solution, data, start, P, estimatedBytes) };
 }
 
+/** The chosen regularisation of every stage, e.g. "linear 1e-6, kernel none (no kernel validated best)". */
+export function regularizationText(report: Pick<FitReport, 'regularization' | 'stages'>): string {
+  const chosen = (lambda: number) => (lambda === Infinity ? 'none (no kernel validated best)' : String(lambda));
+  return (report.stages ?? [{ name: '', regularization: report.regularization }]).map((s) => `${s.name ? `${s.name} ` : ''}${chosen(s.regularization)}`).join(', ');
+}
+
 /** The report every fit gives: chosen regularisation, errors, data set and time (`start` from Date.now()). */
 export function fitReport(
   solution: CrossValidatedSolution,

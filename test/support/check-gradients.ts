@@ -170,34 +170,29 @@ export function checkGradients(calculator: FeatureCalculator, system: TestSystem
     expect(errors.positions, 'positions gradient vs finite differences').toBeLessThan(tolerance);
   }
 
-  if (doStrain) {
-    const g = block.gradients.strain!.values;
+  // A [S][9][P] gradient tensor and its nine finite-difference columns, both as [9][S][P].
+  const nineComponents = (g: Float64Array, columns: Float64Array[]) => {
     const analytic = new Float64Array(9 * S * P), fd = new Float64Array(9 * S * P);
     for (let ab = 0; ab < 9; ab++) {
-      const column = strainColumns[ab];
       for (let i = 0; i < S; i++) {
         for (let p = 0; p < P; p++) {
-          fd[(ab * S + i) * P + p] = column[i * P + p];
+          fd[(ab * S + i) * P + p] = columns[ab][i * P + p];
           analytic[(ab * S + i) * P + p] = g[(i * 9 + ab) * P + p];
         }
       }
     }
+    return { analytic, fd };
+  };
+
+  if (doStrain) {
+    const { analytic, fd } = nineComponents(block.gradients.strain!.values, strainColumns);
     errors.strain = scaledError(analytic, fd, 'strain gradient');
     expect(errors.strain, 'strain gradient vs finite differences').toBeLessThan(tolerance);
   }
 
   if (doCell) {
-    const g = block.gradients.cell!.values;
-    const analytic = new Float64Array(9 * S * P), fd = new Float64Array(9 * S * P);
-    for (let ab = 0; ab < 9; ab++) {
-      const column = derivative((c) => values({ ...system, cell: c }), system.cell!, ab, h);
-      for (let i = 0; i < S; i++) {
-        for (let p = 0; p < P; p++) {
-          fd[(ab * S + i) * P + p] = column[i * P + p];
-          analytic[(ab * S + i) * P + p] = g[(i * 9 + ab) * P + p];
-        }
-      }
-    }
+    const cellColumns = Array.from({ length: 9 }, (_, ab) => derivative((c) => values({ ...system, cell: c }), system.cell!, ab, h));
+    const { analytic, fd } = nineComponents(block.gradients.cell!.values, cellColumns);
     errors.cell = scaledError(analytic, fd, 'cell gradient');
     expect(errors.cell, 'cell gradient vs finite differences').toBeLessThan(tolerance);
   }
@@ -212,6 +207,31 @@ export function checkGradients(calculator: FeatureCalculator, system: TestSystem
     expect(errors.backwardStrain, 'backward dL/dstrain vs finite differences').toBeLessThan(tolerance);
   }
   return errors;
+}
+
+/**
+ * What backward() must return for dL/dx, from the gradient tensors of
+ * `block` (positions, and strain when computed): sum over samples and
+ * properties of dx/dr . dL/dx and dx/dstrain . dL/dx.
+ */
+export function contractGradients(block: FeatureBlock, dLdx: ArrayLike<number>, atoms: number): { positions: Float64Array; strain: Float64Array | null } {
+  const P = block.shape[1];
+  const positions = new Float64Array(3 * atoms);
+  const g = block.gradients.positions!;
+  for (let r = 0; r < g.samples!.count; r++) {
+    const [sample, , atom] = g.samples!.values.subarray(3 * r, 3 * r + 3);
+    for (let xyz = 0; xyz < 3; xyz++) {
+      let sum = 0;
+      for (let p = 0; p < P; p++) sum += g.values[(3 * r + xyz) * P + p] * dLdx[sample * P + p];
+      positions[3 * atom + xyz] += sum;
+    }
+  }
+  const sg = block.gradients.strain?.values;
+  if (!sg) return { positions, strain: null };
+  const strain = new Float64Array(9);
+  for (let i = 0; i < block.shape[0]; i++)
+    for (let ab = 0; ab < 9; ab++) for (let p = 0; p < P; p++) strain[ab] += sg[(i * 9 + ab) * P + p] * dLdx[i * P + p];
+  return { positions, strain };
 }
 
 export interface ForceFieldErrors {

@@ -1,5 +1,5 @@
 import { fitLinearModel, fitSparseKernelModel, saveModel, SPECIES_WEIGHTS, type FitOptions, type SpeciesWeights } from '../../model/index.js';
-import { formatBytes } from '../../model/training.js';
+import { formatBytes, regularizationText } from '../../model/training.js';
 import { DEFAULT_FIELD, defaultLongRange, FIELDS, learnedChargesBaseline, LONG_RANGES, presetFeatures, PRESETS, type LongRange, type PresetName } from '../../model/presets.js';
 import { helpText, numberOption, parseArgs, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
 import { readFrames, speciesOf, trainingFrames } from '../frames.js';
@@ -153,9 +153,7 @@ export async function run(argv: string[]): Promise<void> {
   } else {
     console.log('baseline: none');
   }
-  const stages = report.stages ?? [{ name: '', regularization: report.regularization }];
-  const chosen = (lambda: number) => (lambda === Infinity ? 'none (cross-validation preferred no kernel)' : String(lambda));
-  console.log(`regularisation: ${stages.map((s) => `${s.name ? `${s.name} ` : ''}${chosen(s.regularization)}`).join(', ')}`);
+  console.log(`regularisation: ${regularizationText(report)}`);
   console.log(`train (${report.frames} frames): energy RMSE ${(1000 * report.train.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.train.forceRmse.toFixed(4)} eV/A`);
   console.log(`${report.folds}-fold cross-validation: energy RMSE ${(1000 * report.validation.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.validation.forceRmse.toFixed(4)} eV/A`);
   console.log(`model written to ${out} (${report.seconds.toFixed(1)} s)`);
