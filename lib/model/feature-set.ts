@@ -140,7 +140,12 @@ export class FeatureSet {
     this.setContractions(moments.map((list) => list.map((m) => m.contraction(K))));
   }
 
-  private buildInvariants(): Invariants[] {
+  /**
+   * The two expansions each block couples (contracted when the set has a
+   * contraction): the same object twice for rho x rho and V x V, density then
+   * potential for rho x V. Equivariant models couple them at other orders.
+   */
+  blockInputs(): Array<[ExpansionLike, ExpansionLike]> {
     const species = this.spec.species;
     return this.expansions.map((list, b) => {
       const inputs: ExpansionLike[] = list.map((e, k) => {
@@ -148,9 +153,13 @@ export class FeatureSet {
         if (!matrices) return e.expansion;
         return new ContractedExpansion(e.expansion, species, this.spec.contraction!.channels, matrices);
       });
-      // One expansion: its invariants with itself (the power spectrum's symmetric storage).
-      return new Invariants(inputs[0], inputs[inputs.length - 1]);
+      return [inputs[0], inputs[inputs.length - 1]];
     });
+  }
+
+  private buildInvariants(): Invariants[] {
+    // One expansion: its invariants with itself (the power spectrum's symmetric storage).
+    return this.blockInputs().map(([a, b]) => new Invariants(a, b));
   }
 
   /** Training frames with the baseline's energy and forces taken out (the frames themselves without a baseline). */

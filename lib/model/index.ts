@@ -23,3 +23,5 @@ export type { PresetName, PresetOptions, LongRange } from './presets.js';
 export { ChargeModel } from './charge-model.js';
 export type { ChargeBaselineSpec, ChargeFrame } from './charge-model.js';
 export type { BaselineSpec, EwaldBaselineSpec } from './baseline.js';
+export { TENSOR_TARGETS, toSpherical, toCartesian, targetOrders } from './tensor-target.js';
+export type { TensorTarget } from './tensor-target.js';
