@@ -61,8 +61,8 @@ THOLE_A = 0.39  # AMOEBA's dimensionless damping width
 
 # Size buckets (inclusive), split by atom count: training spheres are at most
 # 16 A across; the test clusters (60-150 atoms) are 17-24 A (spheres) to 35-73 A
-# (rods) long, many local cutoffs (4-5 A), and hold mostly bulk-like atoms
-# where the training clusters are mostly surface. Fitting the training set and
+# (rods) long, many local cutoffs (4-5 A), with a smaller share of surface
+# atoms than the training clusters. Fitting the training set and
 # extrapolating to large clusters are then different questions.
 TRAIN_BUCKETS = ((4, 10), (11, 20), (21, 30), (31, 40))
 TEST_BUCKETS = ((60, 90), (91, 120), (121, 150))
@@ -116,7 +116,7 @@ def polarizability(positions, alphas, damping=True, a=THOLE_A):
     Solves A mu = E for the three unit fields at once (3 right-hand sides:
     cheaper and better conditioned than forming B = A^-1). The per-atom
     effective polarizability sum_j B_ij is the dipole of atom i per unit
-    field; the rows sum to alpha_tot.
+    field; summed over the atoms they give alpha_tot.
     """
     n = len(alphas)
     m = interaction_matrix(positions, alphas, damping, a)
