@@ -2,9 +2,12 @@
 // multi-scale linear models on NaCl boxes of 64, 216 and 1728 ions, the
 // multi-scale one also with LODE method 'split'. The weights are random: the
 // cost does not depend on their values. LODESTONE_BENCH_VARIANTS (names
-// separated by ';') runs some of the variants only.
+// separated by ';') runs some of the variants only. With LAMMPS installed,
+// the classical force field the models learn (Tosi-Fumi + Ewald 1e-6 or
+// PPPM 1e-5, one core) runs MD on the same structures in the same table.
 import { FeatureSet, LinearModel, presetFeatures, setNumThreads, type LodeSphericalExpansionHypers, type PresetName } from '../lib/index.js';
 import { rockSalt216 } from './md.js';
+import { hasLammps, lammpsSeconds, TOSI_FUMI } from './support/lammps.js';
 import { moltenNaCl } from './support/structures.js';
 import type { Row } from './support/table.js';
 import { time } from './support/timing.js';
@@ -55,6 +58,15 @@ export async function run(quick: boolean): Promise<Row[]> {
           'ms/step': 1e3 * t.median,
           'atom-steps/s': atoms / t.median,
         });
+      }
+    }
+  }
+  if (hasLammps() && (!only || only.includes('lammps'))) {
+    for (const [name, kspace] of [['LAMMPS born/coul/long + ewald 1e-6', 'kspace_style ewald 1e-6'], ['LAMMPS born/coul/long + pppm 1e-5', 'kspace_style pppm 1e-5']]) {
+      for (const system of systems) {
+        const atoms = system.types.length;
+        const seconds = lammpsSeconds(system, { pair: ['pair_style born/coul/long 6.0', ...TOSI_FUMI], kspace, steps: atoms > 1000 ? 20 : 100, timestep: 0.002 });
+        rows.push({ features: name, structure: system.name, threads: 1, 'ms/step': 1e3 * seconds, 'atom-steps/s': atoms / seconds });
       }
     }
   }
