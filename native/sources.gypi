@@ -20,6 +20,7 @@
       'native/src/math/phases.cpp',
       'native/src/math/quadrature.cpp',
       'native/src/math/bessel.cpp',
+      'native/src/math/clebsch_gordan.cpp',
       'native/src/features/expansion.cpp',
       'native/src/features/soap/cutoff.cpp',
       'native/src/features/soap/pair_kernels.cpp',
