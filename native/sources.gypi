@@ -37,6 +37,7 @@
       'native/src/features/lode/real_space_kernel.cpp',
       'native/src/features/lode/split.cpp',
       'native/src/features/lode/split_tuning.cpp',
+      'native/src/features/invariants/pair_products.cpp',
       'native/src/features/invariants/invariants.cpp',
       'native/src/longrange/power_law.cpp',
       'native/src/longrange/ewald.cpp',

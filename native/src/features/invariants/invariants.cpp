@@ -3,7 +3,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <climits>
 #include <cstdint>
 #include <cmath>
 #include <cstring>
@@ -11,6 +10,7 @@
 
 #include "lodestone/core/error.hpp"
 #include "core/simd.hpp"
+#include "features/invariants/pair_products.hpp"
 
 namespace lodestone {
 
@@ -25,13 +25,7 @@ Invariants::Invariants(std::shared_ptr<const Expansion> a, std::shared_ptr<const
 }
 
 size_t Invariants::channel_count(const ExpansionRequest& request) const {
-    const size_t T = a_->channel_count(request);
-    if (b_->channel_count(request) != T) {
-        throw Error("invariants: the two expansions have " + std::to_string(T) + " and " +
-                    std::to_string(b_->channel_count(request)) +
-                    " type channels; contract both or neither to the same number of channels");
-    }
-    return T;
+    return pair_products::channel_count(*a_, *b_, request, "invariants");
 }
 
 std::vector<Invariants::Property> Invariants::properties(const ExpansionRequest& request) const {
@@ -273,104 +267,15 @@ void Invariants::contract_adjoint(const Plan& plan, const double* g, const doubl
     }
 }
 
-namespace {
-
-// First gradient row of every sample (rows are grouped by sample, ascending).
-std::vector<size_t> rows_by_sample(const std::vector<int32_t>& gradient_samples, size_t n_samples) {
-    std::vector<size_t> start(n_samples + 1, 0);
-    const size_t rows = gradient_samples.size() / 3;
-    for (size_t r = 0; r < rows; ++r) start[static_cast<size_t>(gradient_samples[3 * r]) + 1]++;
-    for (size_t s = 0; s < n_samples; ++s) start[s + 1] += start[s];
-    return start;
-}
-
-// One row of the invariants' positions gradient: the union of both
-// expansions' (sample, atom) rows; ra, rb: the row in each, or -1.
-struct GradientRow {
-    size_t sample;
-    int32_t system, atom;
-    int64_t ra, rb;
-};
-
-std::vector<GradientRow> merged_gradient_rows(const ExpansionResult& a, const ExpansionResult& b) {
-    const auto start_a = rows_by_sample(a.positions_gradient_samples, a.n_samples);
-    const auto start_b = rows_by_sample(b.positions_gradient_samples, a.n_samples);
-    std::vector<GradientRow> rows;
-    for (size_t s = 0; s < a.n_samples; ++s) {
-        size_t i = start_a[s], j = start_b[s];
-        while (i < start_a[s + 1] || j < start_b[s + 1]) {
-            const int32_t atom_a = i < start_a[s + 1] ? a.positions_gradient_samples[3 * i + 2] : INT32_MAX;
-            const int32_t atom_b = j < start_b[s + 1] ? b.positions_gradient_samples[3 * j + 2] : INT32_MAX;
-            const int32_t atom = std::min(atom_a, atom_b);
-            const int32_t system = atom == atom_a ? a.positions_gradient_samples[3 * i + 1]
-                                                  : b.positions_gradient_samples[3 * j + 1];
-            rows.push_back({s, system, atom, atom == atom_a ? static_cast<int64_t>(i++) : -1,
-                            atom == atom_b ? static_cast<int64_t>(j++) : -1});
-        }
-    }
-    return rows;
-}
-
-// The positions gradient of `out` (P properties), one row(sample, da, db, dx)
-// per merged row and direction.
-template <class RowFn>
-void fill_positions_gradient(const ExpansionResult& a, const ExpansionResult& b, bool symmetric, size_t P,
-                             RowFn&& row_fn, ExpansionResult& out) {
-    const size_t Pa = a.n_properties, Pb = b.n_properties;
-    const std::vector<GradientRow> rows = merged_gradient_rows(a, b);
-    out.positions_gradient_samples.resize(3 * rows.size());
-    out.positions_gradient.resize(rows.size() * 3 * P);
-#pragma omp parallel for schedule(static)
-    for (int64_t r = 0; r < static_cast<int64_t>(rows.size()); ++r) {
-        const GradientRow& row = rows[static_cast<size_t>(r)];
-        int32_t* label = &out.positions_gradient_samples[3 * static_cast<size_t>(r)];
-        label[0] = static_cast<int32_t>(row.sample);
-        label[1] = row.system;
-        label[2] = row.atom;
-        for (size_t x = 0; x < 3; ++x) {
-            const double* da = row.ra >= 0 ? &a.positions_gradient[(static_cast<size_t>(row.ra) * 3 + x) * Pa] : nullptr;
-            const double* db = row.rb >= 0 ? &b.positions_gradient[(static_cast<size_t>(row.rb) * 3 + x) * Pb] : nullptr;
-            if (symmetric) db = da;
-            row_fn(row.sample, da, db, &out.positions_gradient[(static_cast<size_t>(r) * 3 + x) * P]);
-        }
-    }
-}
-
-// The strain (or, with `cell`, the cell) gradient of `out`, 9 rows per
-// sample, from those of the two expansions.
-template <class RowFn>
-void fill_deformation_gradient(const ExpansionResult& a, const ExpansionResult& b, bool cell, RowFn&& row_fn,
-                               ExpansionResult& out) {
-    const size_t P = out.n_properties, Pa = a.n_properties, Pb = b.n_properties;
-    const DoubleBuffer& source_a = cell ? a.cell_gradient : a.strain_gradient;
-    const DoubleBuffer& source_b = cell ? b.cell_gradient : b.strain_gradient;
-    DoubleBuffer& target = cell ? out.cell_gradient : out.strain_gradient;
-    target.resize(out.n_samples * 9 * P);
-#pragma omp parallel for schedule(static)
-    for (int64_t s = 0; s < static_cast<int64_t>(out.n_samples); ++s) {
-        for (size_t ab = 0; ab < 9; ++ab) {
-            row_fn(static_cast<size_t>(s), &source_a[(static_cast<size_t>(s) * 9 + ab) * Pa],
-                   &source_b[(static_cast<size_t>(s) * 9 + ab) * Pb], &target[(static_cast<size_t>(s) * 9 + ab) * P]);
-        }
-    }
-}
-
-}  // namespace
-
 ExpansionResult Invariants::compute(const std::vector<System>& systems, const ExpansionRequest& request) const {
     const bool gradients = request.positions || request.strain || request.cell;
     const auto props = properties(request);
     const size_t P = props.size();
     const int T = static_cast<int>(channel_count(request));
 
-    ExpansionResult a = a_->compute(systems, request);
-    ExpansionResult b_storage;
-    const ExpansionResult* b = &a;
-    if (!symmetric()) {
-        b_storage = b_->compute(systems, request);
-        b = &b_storage;
-    }
-    const size_t Pa = a.n_properties, Pb = b->n_properties;
+    const pair_products::Pair pair = pair_products::compute(*a_, *b_, systems, request);
+    const ExpansionResult &a = pair.a, &b = pair.b();
+    const size_t Pa = a.n_properties, Pb = b.n_properties;
 
     ExpansionResult out;
     out.n_samples = a.n_samples;
@@ -387,7 +292,7 @@ ExpansionResult Invariants::compute(const std::vector<System>& systems, const Ex
 #pragma omp parallel for schedule(static)
     for (int64_t s = 0; s < static_cast<int64_t>(out.n_samples); ++s) {
         double* x = &out.values[static_cast<size_t>(s) * P];
-        contract(contraction, &a.values[static_cast<size_t>(s) * Pa], &b->values[static_cast<size_t>(s) * Pb], x);
+        contract(contraction, &a.values[static_cast<size_t>(s) * Pa], &b.values[static_cast<size_t>(s) * Pb], x);
         if (options_.normalize) {
             double norm = 0.0;
             for (size_t p = 0; p < P; ++p) norm += x[p] * x[p];
@@ -400,37 +305,21 @@ ExpansionResult Invariants::compute(const std::vector<System>& systems, const Ex
     }
     if (!gradients) return out;
 
-    // d x / d q = w sum_m (da b + a db), da or db null where that expansion
-    // does not depend on q; then the normalisation's Jacobian
+    // d x / d q = w sum_m (da b + a db), then the normalisation's Jacobian
     // (dx - y (y . dx)) / |x| when asked.
-    // d x = w sum_m (da b + a db): the product rule is two contractions of
-    // the same shape as the values' (vectorised over n2, see dense_contract),
-    // not a loop over properties with index arithmetic for each.
+    const auto contract_plan = [&](const double* av, const double* bv, double* x) { contract(contraction, av, bv, x); };
     auto gradient_row = [&](size_t sample, const double* da, const double* db, double* dx) {
-        const double* av = &a.values[sample * Pa];
-        const double* bv = &b->values[sample * Pb];
-        const double* y = &out.values[sample * P];
-        thread_local std::vector<double> second;
-        if (da) contract(contraction, da, bv, dx);
-        if (db) {
-            double* target = dx;
-            if (da) {
-                second.resize(P);
-                target = second.data();
-            }
-            contract(contraction, av, db, target);
-            if (da) for (size_t p = 0; p < P; ++p) dx[p] += second[p];
-        }
-        if (!da && !db) std::fill(dx, dx + P, 0.0);
+        pair_products::product_rule(contract_plan, P, &a.values[sample * Pa], &b.values[sample * Pb], da, db, dx);
         if (options_.normalize) {
+            const double* y = &out.values[sample * P];
             double dot = 0.0;
             for (size_t p = 0; p < P; ++p) dot += y[p] * dx[p];
             for (size_t p = 0; p < P; ++p) dx[p] = (dx[p] - y[p] * dot) / norms[sample];
         }
     };
-    if (request.positions) fill_positions_gradient(a, *b, symmetric(), P, gradient_row, out);
-    if (request.strain) fill_deformation_gradient(a, *b, false, gradient_row, out);
-    if (request.cell) fill_deformation_gradient(a, *b, true, gradient_row, out);
+    if (request.positions) pair_products::fill_positions_gradient(pair, P, gradient_row, out);
+    if (request.strain) pair_products::fill_deformation_gradient(pair, false, P, gradient_row, out);
+    if (request.cell) pair_products::fill_deformation_gradient(pair, true, P, gradient_row, out);
     return out;
 }
 
@@ -453,7 +342,6 @@ BackwardResult Invariants::backward_into(const std::vector<System>& systems, con
     const auto props = properties(request);
     const size_t P = props.size();
     const int T = static_cast<int>(channel_count(request));
-    const size_t S = count_samples(systems, request);
 
     const Plan contraction = plan(props, T);
     const size_t work_size = 2 * P + 2 * static_cast<size_t>(a_->max_radial() + 1) * (b_->max_radial() + 1);
@@ -482,51 +370,7 @@ BackwardResult Invariants::backward_into(const std::vector<System>& systems, con
         contract_adjoint(contraction, g, av, bv, ga, gb, work + 2 * P);
     };
 
-    if (symmetric()) {
-        // dL/dc of a centre depends on its own coefficients only: the
-        // expansion can then evaluate each pair once for values and forces.
-        const size_t Pa = a_->n_properties(request);
-        const LocalAdjoint local = [&](size_t s, const double* c, double* dl_dc) {
-            // called once per centre: no allocation (and zero-fill) each time
-            thread_local std::vector<double> work;
-            if (work.size() < work_size) work.resize(work_size);
-            std::fill(dl_dc, dl_dc + Pa, 0.0);
-            sample_adjoint(s, c, c, work.data(), dl_dc, dl_dc);
-        };
-        BackwardResult fused;
-        if (a_->backward_local(systems, request, local, fused)) return fused;
-    }
-
-    ExpansionRequest values_only = request;
-    values_only.positions = values_only.strain = values_only.cell = false;
-    ExpansionResult a = a_->compute(systems, values_only);
-    ExpansionResult b_storage;
-    const ExpansionResult* b = &a;
-    if (!symmetric()) {
-        b_storage = b_->compute(systems, values_only);
-        b = &b_storage;
-    }
-    const size_t Pa = a.n_properties, Pb = b->n_properties;
-    std::vector<double> grad_a(S * Pa, 0.0), grad_b(symmetric() ? 0 : S * Pb, 0.0);
-
-#pragma omp parallel
-    {
-        std::vector<double> work(work_size);
-#pragma omp for schedule(static)
-        for (int64_t ss = 0; ss < static_cast<int64_t>(S); ++ss) {
-            const size_t s = static_cast<size_t>(ss);
-            double* ga = &grad_a[s * Pa];
-            sample_adjoint(s, &a.values[s * Pa], &b->values[s * Pb], work.data(), ga,
-                           symmetric() ? ga : &grad_b[s * Pb]);
-        }
-    }
-    BackwardResult result = a_->backward(systems, request, grad_a.data());
-    if (!symmetric()) {
-        BackwardResult rb = b_->backward(systems, request, grad_b.data());
-        for (size_t k = 0; k < result.positions.size(); ++k) result.positions[k] += rb.positions[k];
-        for (size_t k = 0; k < result.strain.size(); ++k) result.strain[k] += rb.strain[k];
-    }
-    return result;
+    return pair_products::backward(*a_, *b_, systems, request, work_size, sample_adjoint);
 }
 
 }  // namespace lodestone

@@ -1,0 +1,151 @@
+#pragma once
+// What every feature built from products of two expansions a and b (the
+// invariants, the equivariants) shares: running both expansions, the rows of
+// their gradients, the product rule, and the backward pass through both.
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "lodestone/features/expansion.hpp"
+
+namespace lodestone::pair_products {
+
+// Type channels of both expansions; throws unless they agree. `who` names
+// the calculator in the message.
+size_t channel_count(const Expansion& a, const Expansion& b, const ExpansionRequest& request, const char* who);
+
+// The results of both expansions for one request; b() is a's when the two
+// are the same expansion, computed once.
+struct Pair {
+    ExpansionResult a, b_storage;
+    bool symmetric = false;
+    const ExpansionResult& b() const { return symmetric ? a : b_storage; }
+};
+Pair compute(const Expansion& a, const Expansion& b, const std::vector<System>& systems,
+             const ExpansionRequest& request);
+
+// One row of the product's positions gradient: the union of both
+// expansions' (sample, atom) rows; ra, rb: the row in each, or -1.
+struct GradientRow {
+    size_t sample;
+    int32_t system, atom;
+    int64_t ra, rb;
+};
+std::vector<GradientRow> merged_gradient_rows(const ExpansionResult& a, const ExpansionResult& b);
+
+// The positions gradient of `out` (`width` numbers per sample and
+// direction), one row_fn(sample, da, db, dx) per merged row and direction;
+// da or db is null where that expansion does not depend on the atom.
+template <class RowFn>
+void fill_positions_gradient(const Pair& pair, size_t width, RowFn&& row_fn, ExpansionResult& out) {
+    const ExpansionResult &a = pair.a, &b = pair.b();
+    const size_t Pa = a.n_properties, Pb = b.n_properties;
+    const std::vector<GradientRow> rows = merged_gradient_rows(a, b);
+    out.positions_gradient_samples.resize(3 * rows.size());
+    out.positions_gradient.resize(rows.size() * 3 * width);
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < static_cast<int64_t>(rows.size()); ++r) {
+        const GradientRow& row = rows[static_cast<size_t>(r)];
+        int32_t* label = &out.positions_gradient_samples[3 * static_cast<size_t>(r)];
+        label[0] = static_cast<int32_t>(row.sample);
+        label[1] = row.system;
+        label[2] = row.atom;
+        for (size_t x = 0; x < 3; ++x) {
+            const double* da = row.ra >= 0 ? &a.positions_gradient[(static_cast<size_t>(row.ra) * 3 + x) * Pa] : nullptr;
+            const double* db = row.rb >= 0 ? &b.positions_gradient[(static_cast<size_t>(row.rb) * 3 + x) * Pb] : nullptr;
+            if (pair.symmetric) db = da;
+            row_fn(row.sample, da, db, &out.positions_gradient[(static_cast<size_t>(r) * 3 + x) * width]);
+        }
+    }
+}
+
+// The strain (or, with `cell`, the cell) gradient of `out`, 9 rows of
+// `width` per sample, from those of the two expansions.
+template <class RowFn>
+void fill_deformation_gradient(const Pair& pair, bool cell, size_t width, RowFn&& row_fn, ExpansionResult& out) {
+    const ExpansionResult &a = pair.a, &b = pair.b();
+    const size_t Pa = a.n_properties, Pb = b.n_properties;
+    const DoubleBuffer& source_a = cell ? a.cell_gradient : a.strain_gradient;
+    const DoubleBuffer& source_b = cell ? b.cell_gradient : b.strain_gradient;
+    DoubleBuffer& target = cell ? out.cell_gradient : out.strain_gradient;
+    target.resize(out.n_samples * 9 * width);
+#pragma omp parallel for schedule(static)
+    for (int64_t s = 0; s < static_cast<int64_t>(out.n_samples); ++s) {
+        for (size_t ab = 0; ab < 9; ++ab) {
+            row_fn(static_cast<size_t>(s), &source_a[(static_cast<size_t>(s) * 9 + ab) * Pa],
+                   &source_b[(static_cast<size_t>(s) * 9 + ab) * Pb], &target[(static_cast<size_t>(s) * 9 + ab) * width]);
+        }
+    }
+}
+
+// d x = contract(da, b) + contract(a, db) for a bilinear x = contract(a, b)
+// of `width` numbers; da or db null where that expansion does not move.
+// The two terms are contractions of the values' shape, which are
+// vectorised, rather than a loop over properties with index arithmetic.
+template <class Contract>
+void product_rule(const Contract& contract, size_t width, const double* av, const double* bv, const double* da,
+                  const double* db, double* dx) {
+    thread_local std::vector<double> second;
+    if (da) contract(da, bv, dx);
+    if (db) {
+        double* target = dx;
+        if (da) {
+            second.resize(width);
+            target = second.data();
+        }
+        contract(av, db, target);
+        if (da) for (size_t p = 0; p < width; ++p) dx[p] += second[p];
+    }
+    if (!da && !db) std::fill(dx, dx + width, 0.0);
+}
+
+// dL/dr, dL/dstrain through both expansions. adjoint(sample, av, bv, work,
+// ga, gb) adds dL/da to ga and dL/db to gb (the same array when a == b) for
+// one sample, with `work_size` doubles of scratch; called concurrently.
+template <class SampleAdjoint>
+BackwardResult backward(const Expansion& ea, const Expansion& eb, const std::vector<System>& systems,
+                        const ExpansionRequest& request, size_t work_size, const SampleAdjoint& adjoint) {
+    const bool symmetric = &ea == &eb;
+    if (symmetric) {
+        // dL/dc of a centre depends on its own coefficients only: the
+        // expansion can then evaluate each pair once for values and forces.
+        const size_t Pa = ea.n_properties(request);
+        const LocalAdjoint local = [&](size_t s, const double* c, double* dl_dc) {
+            // called once per centre: no allocation (and zero-fill) each time
+            thread_local std::vector<double> work;
+            if (work.size() < work_size) work.resize(work_size);
+            std::fill(dl_dc, dl_dc + Pa, 0.0);
+            adjoint(s, c, c, work.data(), dl_dc, dl_dc);
+        };
+        BackwardResult fused;
+        if (ea.backward_local(systems, request, local, fused)) return fused;
+    }
+
+    ExpansionRequest values_only = request;
+    values_only.positions = values_only.strain = values_only.cell = false;
+    const Pair pair = compute(ea, eb, systems, values_only);
+    const ExpansionResult &a = pair.a, &b = pair.b();
+    const size_t S = a.n_samples, Pa = a.n_properties, Pb = b.n_properties;
+    std::vector<double> grad_a(S * Pa, 0.0), grad_b(symmetric ? 0 : S * Pb, 0.0);
+#pragma omp parallel
+    {
+        std::vector<double> work(work_size);
+#pragma omp for schedule(static)
+        for (int64_t ss = 0; ss < static_cast<int64_t>(S); ++ss) {
+            const size_t s = static_cast<size_t>(ss);
+            double* ga = &grad_a[s * Pa];
+            adjoint(s, &a.values[s * Pa], &b.values[s * Pb], work.data(), ga, symmetric ? ga : &grad_b[s * Pb]);
+        }
+    }
+    BackwardResult result = ea.backward(systems, request, grad_a.data());
+    if (!symmetric) {
+        BackwardResult rb = eb.backward(systems, request, grad_b.data());
+        for (size_t k = 0; k < result.positions.size(); ++k) result.positions[k] += rb.positions[k];
+        for (size_t k = 0; k < result.strain.size(); ++k) result.strain[k] += rb.strain[k];
+    }
+    return result;
+}
+
+}  // namespace lodestone::pair_products
