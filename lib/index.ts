@@ -12,11 +12,13 @@ export type {
 export type { System } from './core/system.js';
 export * from './structures/index.js';
 export type { ComputeOptions } from './core/request.js';
-export type { FeatureBlock, Gradient, GradientKind, Labels } from './core/labels.js';
+export type { EquivariantBlock, FeatureBlock, Gradient, GradientKind, Labels } from './core/labels.js';
 export { findLabel } from './core/labels.js';
 export { setNumThreads, getNumThreads } from './core/threads.js';
 export { Invariants, SoapPowerSpectrum } from './features/invariants.js';
 export type { InvariantOptions, ExpansionLike } from './features/invariants.js';
+export { EquivariantInvariants } from './features/equivariant.js';
+export type { EquivariantOptions } from './features/equivariant.js';
 export type { Backward } from './core/backward.js';
 export type { ForceField, ForceFieldRequest, ForceFieldResult } from './core/forcefield.js';
 export * from './model/index.js';

@@ -18,13 +18,28 @@ export interface Gradient {
   samples?: Labels;
 }
 
-/** Features of many centres: values [samples, properties] with labels. */
-export interface FeatureBlock {
+/**
+ * Features of many centres: values [samples, properties] with labels, or
+ * [samples, components..., properties] for features with component axes.
+ */
+export interface FeatureBlock<Shape extends number[] = [number, number]> {
   values: Float64Array;
-  shape: [number, number];
+  shape: Shape;
   samples: Labels;
+  /** Axes between samples and properties (o3_mu of equivariants); absent for invariant features. */
+  components?: Labels[];
   properties: Labels;
   gradients: Partial<Record<GradientKind, Gradient>>;
+}
+
+/**
+ * Equivariants of order lambda: values [samples, 2 lambda + 1, properties],
+ * one component axis o3_mu = -lambda..lambda; gradients keep it just before
+ * the properties (positions [rows, 3, 2 lambda + 1, properties], strain and
+ * cell [samples, 3, 3, 2 lambda + 1, properties]).
+ */
+export interface EquivariantBlock extends FeatureBlock<[number, number, number]> {
+  components: [Labels];
 }
 
 export function makeLabels(names: readonly string[], values: Int32Array): Labels {

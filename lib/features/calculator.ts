@@ -39,7 +39,8 @@ export function toFeatureBlock(r: NativeExpansionResult, request: NativeRequest,
 // compute() was asked for.
 const BACKWARD_GRADIENTS = ['positions', 'strain'] as const;
 
-export abstract class Calculator<N extends NativeCalculator<B>, B extends Backward = Backward> {
+/** A calculator whose blocks are labelled by the subclass (those with component axes). */
+export abstract class LabelledCalculator<N extends NativeCalculator<B>, B extends Backward, Block extends FeatureBlock<number[]>> {
   /**
    * @param handle the addon object
    * @param propertyNames names of the columns' labels
@@ -47,25 +48,29 @@ export abstract class Calculator<N extends NativeCalculator<B>, B extends Backwa
    */
   protected constructor(
     protected readonly handle: N,
-    private readonly propertyNames: readonly string[],
+    protected readonly propertyNames: readonly string[],
     private readonly adjointName = 'dL/dx',
   ) {}
 
+  /** Labels the addon's output. */
+  protected abstract toBlock(r: NativeExpansionResult, request: NativeRequest): Block;
+
   /** Values and the requested gradient tensors. */
-  compute(systems: System | readonly System[], options: ComputeOptions = {}): FeatureBlock {
+  compute(systems: System | readonly System[], options: ComputeOptions = {}): Block {
     const { systems: s, request } = prepare(systems, options);
-    return toFeatureBlock(this.handle.compute(s, request), request, this.propertyNames);
+    return this.toBlock(this.handle.compute(s, request), request);
   }
 
   /** Same as compute, off the main thread. */
-  async computeAsync(systems: System | readonly System[], options: ComputeOptions = {}): Promise<FeatureBlock> {
+  async computeAsync(systems: System | readonly System[], options: ComputeOptions = {}): Promise<Block> {
     const { systems: s, request } = prepare(systems, options);
-    return toFeatureBlock(await this.handle.computeAsync(s, request), request, this.propertyNames);
+    return this.toBlock(await this.handle.computeAsync(s, request), request);
   }
 
   /**
-   * Vector-Jacobian product: given dL/dx for every row of compute()'s values
-   * ([samples x properties], same systems and options), returns dL/dr per
+   * Vector-Jacobian product: given dL/dx laid out like compute()'s values
+   * ([samples x properties], or with the component axes between; same
+   * systems and options), returns dL/dr per
    * atom ([atoms of all systems] x 3) and dL/dstrain per system (9 each),
    * without forming dx/dr.
    */
@@ -87,5 +92,12 @@ export abstract class Calculator<N extends NativeCalculator<B>, B extends Backwa
     const { systems: s, request } = prepare(systems, { ...options, gradients: BACKWARD_GRADIENTS });
     const adjoint = toAdjoint(dLdx, this.adjointName);
     return this.handle.backwardAsync ? this.handle.backwardAsync(s, request, adjoint) : this.handle.backward(s, request, adjoint);
+  }
+}
+
+/** A calculator of [samples, properties] blocks. */
+export abstract class Calculator<N extends NativeCalculator<B>, B extends Backward = Backward> extends LabelledCalculator<N, B, FeatureBlock> {
+  protected toBlock(r: NativeExpansionResult, request: NativeRequest): FeatureBlock {
+    return toFeatureBlock(r, request, this.propertyNames);
   }
 }

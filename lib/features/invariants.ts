@@ -4,6 +4,7 @@ import type { Backward } from '../core/backward.js';
 import { parseSphericalExpansionHypers, type SphericalExpansionHypers } from '../core/hypers.js';
 import { native, type NativeExpansion, type NativeInvariants } from '../native/addon.js';
 import { Calculator } from './calculator.js';
+import { checkOptionKeys, selectionArray } from './selection.js';
 import { SphericalExpansion } from './spherical-expansion.js';
 
 export interface InvariantOptions {
@@ -24,24 +25,8 @@ export interface ExpansionLike {
 export const INVARIANT_PROPERTY_NAMES = ['neighbor_1_type', 'neighbor_2_type', 'l', 'n_1', 'n_2'] as const;
 
 function toNativeOptions(options: InvariantOptions) {
-  if (typeof options !== 'object' || options === null) throw new Error('options: expected an object');
-  for (const key of Object.keys(options)) {
-    if (!['selectedProperties', 'normalize'].includes(key)) {
-      throw new Error(`options.${key}: unknown option; expected selectedProperties or normalize`);
-    }
-  }
-  let selection: Int32Array | null = null;
-  if (options.selectedProperties !== undefined) {
-    const list = options.selectedProperties;
-    if (!Array.isArray(list)) throw new Error('options.selectedProperties: expected an array of [t1, t2, l, n1, n2]');
-    selection = new Int32Array(5 * list.length);
-    list.forEach((entry, k) => {
-      if (!Array.isArray(entry) || entry.length !== 5 || !entry.every((v) => Number.isInteger(v))) {
-        throw new Error(`options.selectedProperties[${k}]: expected 5 integers [t1, t2, l, n1, n2]`);
-      }
-      selection!.set(entry, 5 * k);
-    });
-  }
+  checkOptionKeys(options, ['selectedProperties', 'normalize']);
+  const selection = selectionArray(options.selectedProperties, 5, 't1, t2, l, n1, n2');
   if (options.normalize !== undefined && typeof options.normalize !== 'boolean') {
     throw new Error('options.normalize: expected a boolean');
   }

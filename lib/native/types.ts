@@ -57,6 +57,8 @@ export interface NativeBinding {
   SphericalExpansion: new (hypers: NativeExpansionHypers) => NativeExpansion;
   LodeSphericalExpansion: new (hypers: NativeLodeHypers) => NativeLodeExpansion;
   Invariants: new (a: NativeExpansion, b: NativeExpansion, options: NativeInvariantOptions) => NativeInvariants;
+  /** Values and gradients carry 2 lambda + 1 components before the properties (nProperties counts the properties). */
+  EquivariantInvariants: new (a: NativeExpansion, b: NativeExpansion, options: NativeEquivariantOptions) => NativeInvariants;
   NormalEquations: {
     new (parameters: number): NativeNormalEquations;
     /** Bytes one instance holds for this many parameters. */
@@ -81,6 +83,13 @@ export interface NativeBackward {
 
 export interface NativeInvariantOptions {
   normalize: boolean;
+  selection: Int32Array | null;
+}
+
+export interface NativeEquivariantOptions {
+  lambda: number;
+  sigma: number;
+  /** (t1, t2, l1, l2, n1, n2) per property. */
   selection: Int32Array | null;
 }
 

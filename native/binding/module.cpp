@@ -8,6 +8,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
     register_lode_expansion(env, exports);
     register_contracted_expansion(env, exports);
     register_invariants(env, exports);
+    register_equivariant_invariants(env, exports);
     register_models(env, exports);
     register_ewald(env, exports);
     return exports;

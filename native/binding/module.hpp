@@ -9,6 +9,7 @@ void register_lode_expansion(Napi::Env env, Napi::Object exports);
 void register_contracted_expansion(Napi::Env env, Napi::Object exports);
 void register_runtime(Napi::Env env, Napi::Object exports);
 void register_invariants(Napi::Env env, Napi::Object exports);
+void register_equivariant_invariants(Napi::Env env, Napi::Object exports);
 void register_models(Napi::Env env, Napi::Object exports);
 void register_ewald(Napi::Env env, Napi::Object exports);
 

@@ -8,6 +8,7 @@ describe('addon exports', () => {
   it('are the classes and settings of lib/native/types.ts only', () => {
     expect(Object.keys(native).sort()).toEqual([
       'ContractedExpansion',
+      'EquivariantInvariants',
       'Ewald',
       'Invariants',
       'LodeSphericalExpansion',
