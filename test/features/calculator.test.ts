@@ -2,6 +2,7 @@
 // backward takes any ArrayLike dL/dx, and backwardAsync gives the same result.
 import { describe, expect, it } from 'vitest';
 import {
+  EquivariantInvariants,
   Invariants,
   LodeSphericalExpansion,
   SoapPowerSpectrum,
@@ -31,6 +32,7 @@ const calculators = [
   ["LodeSphericalExpansion, method 'split'", new LodeSphericalExpansion({ ...lode, method: 'split', split_smearing: 2 })],
   ['SoapPowerSpectrum', new SoapPowerSpectrum(soap)],
   ['Invariants (rho x V)', new Invariants(density, potential)],
+  ['EquivariantInvariants (rho x V, lambda = 2)', new EquivariantInvariants(density, potential, { lambda: 2 })],
 ] as const;
 
 describe.each(calculators)('%s', (_, calculator) => {
