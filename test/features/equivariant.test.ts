@@ -9,6 +9,7 @@ import {
   type LodeSphericalExpansionHypers,
   type SphericalExpansionHypers,
 } from '../../lib/index.js';
+import { toSpherical } from '../../lib/model/tensor-target.js';
 import { checkGradients, contractGradients, type FeatureCalculator } from '../support/check-gradients.js';
 import { relativeError } from '../support/finite-differences.js';
 import { randomRotation, randomSystem, rotate, TRICLINIC_CELL, type TestSystem } from '../support/random-systems.js';
@@ -76,10 +77,7 @@ describe('real harmonics and D^lambda of the tests', () => {
 
   it('D^1(R) is R in the basis (y, z, x), and D^lambda is orthogonal', () => {
     const R = randomRotation(3);
-    const D = wignerReal(1, R);
-    const order = [1, 2, 0];
-    const expected = Float64Array.from({ length: 9 }, (_, k) => R[3 * order[Math.floor(k / 3)] + order[k % 3]]);
-    expect(relativeError(D, expected)).toBeLessThan(1e-13);
+    expect(relativeError(wignerReal(1, R), permutedRotation(R))).toBeLessThan(1e-13);
     for (const lambda of [2, 4]) {
       const W = wignerReal(lambda, R), M = 2 * lambda + 1;
       for (let a = 0; a < M; a++)
@@ -89,6 +87,30 @@ describe('real harmonics and D^lambda of the tests', () => {
           expect(Math.abs(dot - (a === b ? 1 : 0))).toBeLessThan(1e-12);
         }
     }
+  });
+});
+
+/** R in the basis (y, z, x) of the real Y_1. */
+function permutedRotation(R: Float64Array): Float64Array {
+  const order = [1, 2, 0];
+  return Float64Array.from({ length: 9 }, (_, k) => R[3 * order[Math.floor(k / 3)] + order[k % 3]]);
+}
+
+describe('the basis is shared with the tensor targets of lib/model', () => {
+  it('toSpherical of R T R^T is D^lambda(R) toSpherical(T), lambda = 1 and 2', () => {
+    const R = randomRotation(12);
+    const vector = [0.3, -1.2, 0.7];
+    const T = [1.1, 0.4, -0.3, 0.4, 0.8, 0.25, -0.3, 0.25, 1.6];
+    const rotatedVector = rotate(vector, R);
+    const RT = Array.from({ length: 9 }, (_, k) => {
+      const i = Math.floor(k / 3), j = k % 3;
+      let sum = 0;
+      for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) sum += R[3 * i + a] * T[3 * a + b] * R[3 * j + b];
+      return sum;
+    });
+    const times = (D: Float64Array, v: Float64Array) => Float64Array.from(v, (_, i) => v.reduce((s, vj, j) => s + D[i * v.length + j] * vj, 0));
+    expect(relativeError(toSpherical('dipole', rotatedVector)[0], times(wignerReal(1, R), toSpherical('dipole', vector)[0]))).toBeLessThan(1e-13);
+    expect(relativeError(toSpherical('polarizability', RT)[1], times(wignerReal(2, R), toSpherical('polarizability', T)[1]))).toBeLessThan(1e-13);
   });
 });
 
@@ -112,6 +134,13 @@ describe.each([
         }
       });
     }
+
+    it(`lambda = 1 components are (y, z, x): x(R r) = R x(r) in that order (${name})`, () => {
+      const calculator = new EquivariantInvariants(a, b, { lambda: 1 });
+      const R = randomRotation(4);
+      const x = calculator.compute(system);
+      expect(relativeError(calculator.compute(transformed(system, R)).values, applyWigner(permutedRotation(R), x))).toBeLessThan(1e-12);
+    });
   }
 
   it('under an improper rotation -R, x changes by sigma D^lambda(-R): sigma separates tensors from pseudotensors', () => {
