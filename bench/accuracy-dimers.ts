@@ -109,11 +109,11 @@ const TITLES: Record<Protocol, string> = {
 
 export const DIMERS_SPEC: CommandSpec = {
   name: 'accuracy',
-  usage: 'npm run accuracy -- [--only nacl|dimers] [--quick] [options]',
-  summary: 'Accuracy report: NaCl learning curves and per-class errors on the xtb dimers.',
+  usage: 'npm run accuracy -- [--only nacl|dimers|tensors] [--quick] [options]',
+  summary: 'Accuracy report: NaCl learning curves, per-class errors on the xtb dimers, polarizabilities and dipoles.',
   details: 'All options but --only and --quick apply to the dimer part; the NaCl part keeps its own fixed settings.',
   options: [
-    { name: 'only', value: 'PART', description: 'run one part: nacl or dimers' },
+    { name: 'only', value: 'PART', description: 'run one part: nacl, dimers or tensors' },
     { name: 'quick', description: 'every 4th dimer frame (with --stride unset) and smaller NaCl learning curves' },
     { name: 'stride', value: 'N', description: 'keep every N-th dimer frame of the file', default: '1 (4 with --quick)' },
     { name: 'cutoff', value: 'A', description: 'local cutoff of every model; far = closest intermolecular atoms > cutoff + 1 A', default: 'the preset default' },

@@ -2,8 +2,9 @@
 // (rho x rho) vs multi-scale (rho x rho + rho x V) linear models at the same
 // local cutoff, trained on growing parts of data/nacl-melt-64.xyz and
 // data/nacl-dimers.xyz and tested on held-out frames; learning curves written
-// as SVG to docs/. Then the xtb dimers (bench/accuracy-dimers.ts).
-// `--only nacl|dimers` runs one part; `--help` lists the options.
+// as SVG to docs/. Then the xtb dimers (bench/accuracy-dimers.ts), then
+// tensor targets: polarizabilities and dipoles (bench/accuracy-tensors.ts).
+// `--only nacl|dimers|tensors` runs one part; `--help` lists the options.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { helpText, parseArgs } from '../lib/cli/args.js';
@@ -13,6 +14,7 @@ import { fitLinearModel, fitSparseKernelModel, presetFeatures, type PresetName, 
 import type { ForceField } from '../lib/core/forcefield.js';
 import { lineChart } from '../lib/plot/svg.js';
 import { DIMERS_SPEC, dimerSettings, runDimers } from './accuracy-dimers.js';
+import { runTensors } from './accuracy-tensors.js';
 import { markdownTable, type Row } from './support/table.js';
 
 const CUTOFF = 4.5; // A, the local cutoff of both models
@@ -20,7 +22,8 @@ const argv = process.argv.slice(2);
 const options = parseArgs(argv, DIMERS_SPEC).options;
 const quick = options.has('quick');
 const only = options.get('only');
-if (only !== undefined && only !== 'nacl' && only !== 'dimers') throw new Error(`--only: expected nacl or dimers, got ${String(only)}`);
+const PARTS = ['nacl', 'dimers', 'tensors'];
+if (only !== undefined && !PARTS.includes(String(only))) throw new Error(`--only: expected ${PARTS.join(', ')}, got ${String(only)}`);
 const data = (name: string) => fileURLToPath(new URL(`../data/${name}`, import.meta.url));
 const docs = fileURLToPath(new URL('../docs/', import.meta.url));
 const results = fileURLToPath(new URL('./results/', import.meta.url));
@@ -169,7 +172,8 @@ function runNacl(): void {
 
 if (options.has('help')) console.log(helpText(DIMERS_SPEC));
 else {
-  const dimers = only !== 'nacl' ? dimerSettings(argv) : undefined;
-  if (only !== 'dimers') runNacl();
+  const dimers = only === undefined || only === 'dimers' ? dimerSettings(argv) : undefined;
+  if (only === undefined || only === 'nacl') runNacl();
   if (dimers) await runDimers(dimers);
+  if (only === undefined || only === 'tensors') runTensors(quick);
 }

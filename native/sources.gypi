@@ -49,6 +49,7 @@
       'native/src/longrange/tuning/pme.cpp',
       'native/src/longrange/tuning/lode_mesh.cpp',
       'native/src/models/normal_equations.cpp',
+      'native/src/models/ridge_path.cpp',
     ],
     'lodestone_binding_sources': [
       'native/binding/module.cpp',

@@ -1,6 +1,8 @@
 // Frames from extended XYZ for the CLI: training targets and systems.
 import { readExtxyz, type Frame } from '../io/extxyz.js';
 import type { TrainingFrame } from '../model/training.js';
+import type { TensorFrame } from '../model/tensor-fit.js';
+import type { TensorTarget } from '../model/tensor-target.js';
 import type { System } from '../core/system.js';
 
 export function frameSystem(frame: Frame): System {
@@ -35,27 +37,44 @@ export function trainingFrames(
   return frames.map((frame, k) => {
     const ref = references(frame, energyKey, forcesKey);
     if (ref.energy === undefined) throw new Error(`${path}: frame ${k} has no '${energyKey}' energy (use --energy-key)`);
-    const training: TrainingFrame = { system: frameSystem(frame), energy: ref.energy, forces: ref.forces };
-    if (chargesKey !== undefined) {
-      const charges = frame.arrays[chargesKey];
-      // Frames without the column (isolated molecules given by energy only) still train the energy.
-      if (charges instanceof Float64Array && charges.length === frame.types.length) training.charges = charges;
-    }
-    if (groupKey !== undefined) {
-      // Several keys (pair,orientation) group by their values together: one binding curve.
-      training.group = groupKey
-        .split(',')
-        .map((key) => {
-          const value = frame.info[key];
-          if (typeof value !== 'string' && typeof value !== 'number') {
-            throw new Error(`${path}: frame ${k} has no '${key}' info value to group by (--group-key)`);
-          }
-          return String(value);
-        })
-        .join('/');
-    }
-    return training;
+    return { system: frameSystem(frame), energy: ref.energy, forces: ref.forces, ...extras(path, frame, k, groupKey, chargesKey) };
   });
+}
+
+/** Frames with a tensor target: `key` holds 3 numbers (a dipole, e A) or 9 (a polarizability, A^3, row-major). */
+export function tensorFrames(path: string, frames: Frame[], target: TensorTarget, key: string, groupKey?: string, chargesKey?: string): TensorFrame[] {
+  const length = target === 'dipole' ? 3 : 9;
+  return frames.map((frame, k) => {
+    const value = frame.info[key];
+    if (!Array.isArray(value) || value.length !== length || !value.every((v) => typeof v === 'number')) {
+      throw new Error(`${path}: frame ${k} has no '${key}' info value of ${length} numbers (the ${target}; use --target-key)`);
+    }
+    return { system: frameSystem(frame), target: value as number[], ...extras(path, frame, k, groupKey, chargesKey) };
+  });
+}
+
+/** The group a frame's cross-validation fold follows, and its reference charges. */
+function extras(path: string, frame: Frame, k: number, groupKey?: string, chargesKey?: string): { group?: string; charges?: Float64Array } {
+  const out: { group?: string; charges?: Float64Array } = {};
+  if (chargesKey !== undefined) {
+    const charges = frame.arrays[chargesKey];
+    // Frames without the column (isolated molecules given by energy only) still train the energy.
+    if (charges instanceof Float64Array && charges.length === frame.types.length) out.charges = charges;
+  }
+  if (groupKey !== undefined) {
+    // Several keys (pair,orientation) group by their values together: one binding curve.
+    out.group = groupKey
+      .split(',')
+      .map((key) => {
+        const value = frame.info[key];
+        if (typeof value !== 'string' && typeof value !== 'number') {
+          throw new Error(`${path}: frame ${k} has no '${key}' info value to group by (--group-key)`);
+        }
+        return String(value);
+      })
+      .join('/');
+  }
+  return out;
 }
 
 export function speciesOf(frames: Frame[]): number[] {

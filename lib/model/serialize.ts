@@ -8,11 +8,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
 import { LinearModel } from './linear-model.js';
 import { SparseKernelModel } from './sparse-kernel.js';
+import { TensorModel, type Isotropic } from './tensor-model.js';
+import type { TensorTarget } from './tensor-target.js';
 
 /** Every model kind a file can hold. */
 export type Model = LinearModel | SparseKernelModel;
 export const MODEL_KINDS = ['linear', 'sparse-kernel'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
+/** Every kind a model file can hold: the potentials, and tensor models (dipoles, polarizabilities). */
+const FILE_KINDS: readonly string[] = [...MODEL_KINDS, 'tensor'];
 
 const MAGIC = 'LDSTMODL';
 export const MODEL_FORMAT_VERSION = 1;
@@ -41,6 +45,19 @@ interface Header {
   metadata: ModelMetadata;
 }
 
+/** A tensor model's header: its target, features and per-order block scales. */
+interface TensorHeader {
+  kind: 'tensor';
+  target: TensorTarget;
+  isotropic: Isotropic;
+  features: FeatureSetSpec;
+  contractions?: number[][][];
+  orders: Array<{ lambda: number; scales: number[] }>;
+  arrays: Array<{ name: string; length: number }>;
+  sha256: string;
+  metadata: ModelMetadata;
+}
+
 function littleEndianBytes(arrays: Float64Array[]): Buffer {
   const total = arrays.reduce((n, a) => n + a.length, 0);
   const out = Buffer.alloc(8 * total);
@@ -64,21 +81,16 @@ function modelArrays(model: Model): Array<{ name: string; values: Float64Array }
   ];
 }
 
-export function serializeModel(model: Model, metadata: ModelMetadata = {}): Buffer {
-  const arrays = modelArrays(model);
+/** The file's bytes: magic, version, JSON header (with the arrays' names, lengths and checksum), padding, the arrays. */
+function packModelFile(header: Omit<Header, 'arrays' | 'sha256' | 'metadata'> | Omit<TensorHeader, 'arrays' | 'sha256' | 'metadata'>, arrays: Array<{ name: string; values: Float64Array }>, metadata: ModelMetadata): Buffer {
   const payload = littleEndianBytes(arrays.map((a) => a.values));
-  const header: Header = {
-    kind: model instanceof SparseKernelModel ? 'sparse-kernel' : 'linear',
-    features: model.features.spec,
-    ...(model instanceof SparseKernelModel ? { zeta: model.zeta, counts: model.counts, kernelBlocks: model.view.blocks } : {}),
-    scales: model.features.scales,
-    ...(model.features.contractions ? { contractions: model.features.contractions.map((list) => list.map((m) => Array.from(m))) } : {}),
-    dimension: model.features.dimension,
+  const full = {
+    ...header,
     arrays: arrays.map((a) => ({ name: a.name, length: a.values.length })),
     sha256: createHash('sha256').update(payload).digest('hex'),
     metadata: { created: new Date().toISOString(), ...metadata },
   };
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const json = Buffer.from(JSON.stringify(full), 'utf8');
   const prefix = Buffer.alloc(16);
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(MODEL_FORMAT_VERSION, 8);
@@ -87,7 +99,27 @@ export function serializeModel(model: Model, metadata: ModelMetadata = {}): Buff
   return Buffer.concat([prefix, json, padding, payload]);
 }
 
-export function deserializeModel(bytes: Buffer, source = 'model'): { model: Model; metadata: ModelMetadata } {
+export function serializeModel(model: Model, metadata: ModelMetadata = {}): Buffer {
+  return packModelFile(
+    {
+      kind: model instanceof SparseKernelModel ? 'sparse-kernel' : 'linear',
+      features: model.features.spec,
+      ...(model instanceof SparseKernelModel ? { zeta: model.zeta, counts: model.counts, kernelBlocks: model.view.blocks } : {}),
+      scales: model.features.scales,
+      ...contractionsOf(model.features),
+      dimension: model.features.dimension,
+    },
+    modelArrays(model),
+    metadata,
+  );
+}
+
+function contractionsOf(features: FeatureSet): { contractions?: number[][][] } {
+  return features.contractions ? { contractions: features.contractions.map((list) => list.map((m) => Array.from(m))) } : {};
+}
+
+/** Header and arrays of a model file, checked for magic, version, lengths, checksum and finite parameters. */
+function unpackModelFile(bytes: Buffer, source: string): { header: Header | TensorHeader; arrays: Map<string, Float64Array> } {
   const fail = (what: string): never => {
     throw new Error(`${source}: ${what}`);
   };
@@ -98,7 +130,7 @@ export function deserializeModel(bytes: Buffer, source = 'model'): { model: Mode
   }
   const jsonLength = bytes.readUInt32LE(12);
   if (16 + jsonLength > bytes.length) fail(`truncated file: header of ${jsonLength} bytes does not fit in ${bytes.length}`);
-  let header: Header;
+  let header: Header | TensorHeader;
   try {
     header = JSON.parse(bytes.toString('utf8', 16, 16 + jsonLength)) as Header;
   } catch (e) {
@@ -111,8 +143,8 @@ export function deserializeModel(bytes: Buffer, source = 'model'): { model: Mode
       fail(`corrupt header: arrays[${k}].length: expected a non-negative integer, got ${JSON.stringify(a.length)}`);
     }
   });
-  if (!MODEL_KINDS.includes(header.kind)) {
-    fail(`unknown model kind ${JSON.stringify(header.kind)} (this lodestone reads ${MODEL_KINDS.join(', ')})`);
+  if (!FILE_KINDS.includes(header.kind)) {
+    fail(`unknown model kind ${JSON.stringify(header.kind)} (this lodestone reads ${FILE_KINDS.join(', ')})`);
   }
   const start = 16 + jsonLength + ((8 - ((16 + jsonLength) % 8)) % 8);
   const expected = header.arrays.reduce((n, a) => n + a.length, 0);
@@ -129,12 +161,38 @@ export function deserializeModel(bytes: Buffer, source = 'model'): { model: Mode
     }
     arrays.set(a.name, values);
   }
+  return { header, arrays };
+}
+
+/** The feature set a header describes, with its learned contraction. */
+function headerFeatures(header: { features: FeatureSetSpec; contractions?: number[][][] }, fail: (what: string) => never): FeatureSet {
   let features: FeatureSet;
   try {
     features = new FeatureSet(header.features);
   } catch (e) {
     return fail((e as Error).message);
   }
+  if (header.features.contraction) {
+    try {
+      features.setContractions(header.contractions as number[][][]);
+    } catch (e) {
+      fail(`corrupt header: ${(e as Error).message}`);
+    }
+  }
+  return features;
+}
+
+export function deserializeModel(bytes: Buffer, source = 'model'): { model: Model; metadata: ModelMetadata } {
+  const fail = (what: string): never => {
+    throw new Error(`${source}: ${what}`);
+  };
+  const unpacked = unpackModelFile(bytes, source);
+  if (unpacked.header.kind === 'tensor') {
+    fail(`holds a tensor model (${unpacked.header.target}), not a potential: load it with loadTensorModel, or predict with lodestone eval`);
+  }
+  const header = unpacked.header as Header;
+  const arrays = unpacked.arrays;
+  const features = headerFeatures(header, fail);
   if (features.dimension !== header.dimension) {
     fail(`feature dimension ${features.dimension} differs from the stored ${header.dimension} (incompatible lodestone version?)`);
   }
@@ -144,13 +202,6 @@ export function deserializeModel(bytes: Buffer, source = 'model'): { model: Mode
     fail(`corrupt header: scales: expected ${blocks} finite positive number(s) (one per feature block), got ${JSON.stringify(scales)}`);
   }
   features.scales = [...(scales as number[])];
-  if (header.features.contraction) {
-    try {
-      features.setContractions(header.contractions as number[][][]);
-    } catch (e) {
-      fail(`corrupt header: ${(e as Error).message}`);
-    }
-  }
   const array = (name: string): Float64Array => arrays.get(name) ?? fail(`corrupt header: no '${name}' array for a ${header.kind} model`);
   const weights = array('weights');
   const biases = array('biases');
@@ -178,12 +229,63 @@ export function saveModel(path: string, model: Model, metadata: ModelMetadata = 
   writeFileSync(path, serializeModel(model, metadata));
 }
 
-export function loadModel(path: string): { model: Model; metadata: ModelMetadata } {
-  let bytes: Buffer;
+function readModelFile(path: string): Buffer {
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (e) {
     throw new Error(`${path}: cannot read the model file (${(e as Error).message})`);
   }
-  return deserializeModel(bytes, path);
+}
+
+export function loadModel(path: string): { model: Model; metadata: ModelMetadata } {
+  return deserializeModel(readModelFile(path), path);
+}
+
+export function serializeTensorModel(model: TensorModel, metadata: ModelMetadata = {}): Buffer {
+  return packModelFile(
+    {
+      kind: 'tensor',
+      target: model.target,
+      isotropic: model.isotropic,
+      features: model.features.spec,
+      ...contractionsOf(model.features),
+      orders: model.parameters.map((p) => ({ lambda: p.lambda, scales: p.scales })),
+    },
+    model.parameters.flatMap((p) => [
+      { name: `weights${p.lambda}`, values: p.weights },
+      { name: `biases${p.lambda}`, values: p.biases },
+    ]),
+    metadata,
+  );
+}
+
+export function deserializeTensorModel(bytes: Buffer, source = 'model'): { model: TensorModel; metadata: ModelMetadata } {
+  const fail = (what: string): never => {
+    throw new Error(`${source}: ${what}`);
+  };
+  const { header, arrays } = unpackModelFile(bytes, source);
+  if (header.kind !== 'tensor') fail(`holds a ${header.kind} potential, not a tensor model: load it with loadModel`);
+  const tensor = header as TensorHeader;
+  if (!Array.isArray(tensor.orders)) fail('corrupt header: orders: expected a list of {lambda, scales}');
+  const features = headerFeatures(tensor, fail);
+  const array = (name: string): Float64Array => arrays.get(name) ?? fail(`corrupt header: no '${name}' array for a tensor model`);
+  try {
+    const parameters = tensor.orders.map((o) => ({ lambda: o.lambda, scales: o.scales, weights: array(`weights${o.lambda}`), biases: array(`biases${o.lambda}`) }));
+    return { model: new TensorModel(tensor.target, features, parameters, tensor.isotropic), metadata: tensor.metadata };
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+}
+
+/** What a model file holds: one of MODEL_KINDS (a potential) or 'tensor'. */
+export function modelFileKind(path: string): ModelKind | 'tensor' {
+  return unpackModelFile(readModelFile(path), path).header.kind;
+}
+
+export function saveTensorModel(path: string, model: TensorModel, metadata: ModelMetadata = {}): void {
+  writeFileSync(path, serializeTensorModel(model, metadata));
+}
+
+export function loadTensorModel(path: string): { model: TensorModel; metadata: ModelMetadata } {
+  return deserializeTensorModel(readModelFile(path), path);
 }

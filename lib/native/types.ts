@@ -59,6 +59,7 @@ export interface NativeBinding {
   Invariants: new (a: NativeExpansion, b: NativeExpansion, options: NativeInvariantOptions) => NativeInvariants;
   /** Values and gradients carry 2 lambda + 1 components before the properties (nProperties counts the properties). */
   EquivariantInvariants: new (a: NativeExpansion, b: NativeExpansion, options: NativeEquivariantOptions) => NativeInvariants;
+  RidgePath: new (rows: Float64Array, targets: Float64Array) => NativeRidgePath;
   NormalEquations: {
     new (parameters: number): NativeNormalEquations;
     /** Bytes one instance holds for this many parameters. */
@@ -245,4 +246,14 @@ export interface NativeEwald {
   compute(system: NativeSystem, weights: Float64Array, request: NativeLongRangeRequest): NativeLongRangeResult;
   computeAsync(system: NativeSystem, weights: Float64Array, request: NativeLongRangeRequest): Promise<NativeLongRangeResult>;
   parameters(system: NativeSystem, weights: Float64Array): EwaldParameters;
+}
+
+/**
+ * Ridge regression at many regularisations from one eigendecomposition (the
+ * dual rows x rows form when there are fewer rows than parameters): solve(lambda)
+ * equals NormalEquations.solve(lambda, 'relative') on the same rows.
+ */
+export interface NativeRidgePath {
+  solve(lambda: number): Float64Array;
+  readonly form: 'dual' | 'primal';
 }

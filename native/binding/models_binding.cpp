@@ -3,6 +3,7 @@
 
 #include "convert.hpp"
 #include "lodestone/models/normal_equations.hpp"
+#include "lodestone/models/ridge_path.hpp"
 #include "module.hpp"
 
 namespace lodestone::binding {
@@ -160,10 +161,44 @@ private:
     std::unique_ptr<NormalEquations> equations_;
 };
 
+class RidgePathWrap : public Napi::ObjectWrap<RidgePathWrap> {
+public:
+    static Napi::Function define(Napi::Env env) {
+        return DefineClass(env, "RidgePath",
+                           {InstanceMethod("solve", &RidgePathWrap::solve),
+                            InstanceAccessor("form", &RidgePathWrap::form, nullptr)});
+    }
+
+    // new RidgePath(rows: Float64Array (count x n), targets: Float64Array (count))
+    explicit RidgePathWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RidgePathWrap>(info) {
+        Napi::Env env = info.Env();
+        Napi::Float64Array rows, targets;
+        expect_f64(info[0], "rows", rows);
+        expect_f64(info[1], "targets", targets);
+        const size_t count = targets.ElementLength();
+        if (count == 0 || rows.ElementLength() == 0 || rows.ElementLength() % count != 0) {
+            throw Napi::Error::New(env, "rows: expected count x parameters numbers for " + std::to_string(count) +
+                                            " targets, got " + std::to_string(rows.ElementLength()));
+        }
+        path_ = guarded(env, [&] { return std::make_unique<RidgePath>(rows.Data(), targets.Data(), count, rows.ElementLength() / count); });
+    }
+
+private:
+    Napi::Value solve(const Napi::CallbackInfo& info) {
+        if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "regularisation: expected a number");
+        const double lambda = info[0].As<Napi::Number>().DoubleValue();
+        return to_float64_array(info.Env(), guarded(info.Env(), [&] { return path_->solve(lambda); }));
+    }
+    Napi::Value form(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), path_->dual() ? "dual" : "primal"); }
+
+    std::unique_ptr<RidgePath> path_;
+};
+
 }  // namespace
 
 void register_models(Napi::Env env, Napi::Object exports) {
     exports.Set("NormalEquations", NormalEquationsWrap::define(env));
+    exports.Set("RidgePath", RidgePathWrap::define(env));
 }
 
 }  // namespace lodestone::binding

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FeatureSet, getNumThreads, loadModel, presetFeatures, setNumThreads, type Model } from '../../lib/index.js';
+import { FeatureSet, getNumThreads, loadModel, loadTensorModel, presetFeatures, setNumThreads, type Model } from '../../lib/index.js';
 import { readExtxyz } from '../../lib/io/extxyz.js';
 import { runCli } from '../support/cli.js';
 
@@ -316,5 +316,61 @@ describe('lodestone fit --learn-charges', () => {
     const r = await runCli(['fit', path, '--features', 'local', '--learn-charges', 'q', '--out', join(dir, 'x.lsm')]);
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/--learn-charges: no frame of .* has a per-atom 'q' column of one number per atom/);
+  });
+});
+
+describe('lodestone fit --target, eval of a tensor model', () => {
+  // Small clusters of the induction set: their polarizabilities (A^3) as 9 numbers.
+  const INDUCTION = fileURLToPath(new URL('../../data/induction-clusters.xyz', import.meta.url));
+  const frames = readExtxyz(INDUCTION).filter((f) => f.info.set === 'train' && f.types.length <= 12).slice(0, 24);
+  const path = join(dir, 'clusters.xyz');
+  writeFileSync(path, frames.map((f) => {
+    const rows = Array.from(f.symbols, (s, i) => `${s} ${[0, 1, 2].map((x) => f.positions[3 * i + x]).join(' ')}`);
+    return `${f.types.length}\nProperties=species:S:1:pos:R:3 polarizability="${(f.info.polarizability as number[]).join(' ')}" pbc="F F F"\n${rows.join('\n')}`;
+  }).join('\n') + '\n');
+  const out = join(dir, 'alpha.lsm');
+  const small = ['--cutoff', '3.5', '--max-radial', '1', '--max-angular', '2', '--folds', '2'];
+
+  it('fits a polarizability model whose printed training error is its own, and eval writes what it predicts', async () => {
+    const r = await runCli(['fit', path, '--target', 'polarizability', '--features', 'multiscale', ...small, '--out', out]);
+    expect(r.err).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    const model = loadTensorModel(out).model;
+    expect(model.target).toBe('polarizability');
+    expect(model.features.spec.blocks.map((b) => b.kind)).toEqual(['soap', 'multiscale']);
+    // RMSE per atom over the Cartesian components, recomputed here.
+    let sq = 0;
+    for (const f of frames) {
+      const p = model.predict({ positions: f.positions, types: f.types, cell: null });
+      (f.info.polarizability as number[]).forEach((v, c) => (sq += ((p[c] - v) / f.types.length) ** 2));
+    }
+    const match = r.out.match(/train \(24 frames\): RMSE (\S+) A\^3 per atom/);
+    expect(match, r.out).not.toBeNull();
+    expect(Math.abs(Number(match![1]) / Math.sqrt(sq / (9 * frames.length)) - 1)).toBeLessThan(1e-3);
+
+    const predictions = join(dir, 'alpha.xyz');
+    const e = await runCli(['eval', out, path, '--out', predictions, '--quiet']);
+    expect(e.code).toBe(0);
+    const written = readExtxyz(predictions);
+    expect(written).toHaveLength(frames.length);
+    written.forEach((w, k) => {
+      const p = model.predict({ positions: frames[k].positions, types: frames[k].types, cell: null });
+      // Another process: the LODE splines it builds may differ in their last digits (1e-12 relative here).
+      const written = w.info.polarizability as number[];
+      expect(written).toHaveLength(9);
+      const scale = Math.max(...Array.from(p, Math.abs));
+      written.forEach((v, c) => expect(Math.abs(v - p[c])).toBeLessThan(1e-9 * scale));
+      expect(w.info.reference_polarizability).toEqual(frames[k].info.polarizability);
+    });
+    expect(e.out).toMatch(/\| polarizability component \(A\^3\) \| \S+ \| \S+ \| \S+ \|/);
+  });
+
+  it('refuses options a tensor model does not use, a missing target key, and a tensor model where a potential is needed', async () => {
+    const sparse = await runCli(['fit', path, '--target', 'polarizability', '--model', 'sparse-kernel', '--out', join(dir, 'x.lsm')]);
+    expect(sparse.err).toMatch(/--model: not used by a polarizability model/);
+    const key = await runCli(['fit', path, '--target', 'dipole', '--out', join(dir, 'x.lsm')]);
+    expect(key.err).toMatch(/frame 0 has no 'dipole' info value of 3 numbers \(the dipole; use --target-key\)/);
+    const md = await runCli(['md', out, path, '--steps', '1']);
+    expect(md.err).toMatch(/holds a tensor model \(polarizability\), not a potential/);
   });
 });

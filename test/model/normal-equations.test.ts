@@ -86,7 +86,7 @@ function relativeDifference(a: Float64Array, b: Float64Array): number {
   return Math.sqrt(num / den);
 }
 
-describe('normal equations: solver against a dense direct solve', () => {
+describe('normal equations and ridge path: solvers against a dense direct solve', () => {
   // Primal shape (rows > parameters, past the native batch of 512 rows) and
   // dual shape (rows < parameters: solvable only through the regularisation).
   // In the dual shape A^T W A is singular and the condition number of the
@@ -106,6 +106,20 @@ describe('normal equations: solver against a dense direct solve', () => {
         for (let i = 0; i < n; i++) a[i * n + i] += lambda * Math.max(ata[i * n + i], mean);
         const expected = denseSolve(a, atb, n);
         expect(relativeDifference(equations.solve(lambda, 'relative'), expected)).toBeLessThan(1e-10);
+      });
+
+      it(`${count} rows x ${n} parameters: the ridge path (one eigendecomposition) solves the same problem at ${lambda}`, () => {
+        // Unit weights, as RidgePath takes its rows: W^(1/2) folded into rows and targets.
+        const root = p.weights.map(Math.sqrt);
+        const rows = p.rows.map((v, k) => v * root[Math.floor(k / n)]);
+        const targets = p.targets.map((v, r) => v * root[r]);
+        const path = new native.RidgePath(rows, targets);
+        expect(path.form).toBe(count < n ? 'dual' : 'primal');
+        let mean = 0;
+        for (let i = 0; i < n; i++) mean += ata[i * n + i] / n;
+        const a = Float64Array.from(ata);
+        for (let i = 0; i < n; i++) a[i * n + i] += lambda * Math.max(ata[i * n + i], mean);
+        expect(relativeDifference(path.solve(lambda), denseSolve(a, atb, n))).toBeLessThan(1e-10);
       });
 
       it(`${count} rows x ${n} parameters, absolute and matrix regularisation ${lambda}`, () => {
@@ -197,5 +211,13 @@ describe('normal equations: solver against a dense direct solve', () => {
     expect(() => equations.solve(1e-3, 'other' as 'relative')).toThrow(/regulariser: expected 'relative', 'absolute' or a Float64Array/);
     expect(() => equations.solve(1e-3, new Float64Array(4))).toThrow(/regulariser: expected a 3 x 3 matrix/);
     expect(() => equations.add(Float64Array.of(1, 2, 3), Float64Array.of(Number.NaN))).toThrow(/not a finite number/);
+  });
+});
+
+describe('ridge path: bad input', () => {
+  it('rejects rows that do not match the targets and non-finite values', () => {
+    expect(() => new native.RidgePath(new Float64Array(7), new Float64Array(2))).toThrow(/rows: expected count x parameters numbers for 2 targets, got 7/);
+    expect(() => new native.RidgePath(Float64Array.of(1, NaN), Float64Array.of(1))).toThrow(/must be finite/);
+    expect(() => new native.RidgePath(Float64Array.of(1, 2), Float64Array.of(1)).solve(-1)).toThrow(/regularisation must be a finite number >= 0/);
   });
 });

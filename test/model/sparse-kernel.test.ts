@@ -382,7 +382,7 @@ describe('model files', () => {
     const bytes = serializeModel(model);
     expect(deserializeModel(withHeader(bytes, () => {})).model).toBeInstanceOf(SparseKernelModel);
     expect(() => deserializeModel(withHeader(bytes, (h) => (h.kind = 'gaussian-process')), 'k.lsm')).toThrow(
-      /k.lsm: unknown model kind "gaussian-process" \(this lodestone reads linear, sparse-kernel\)/,
+      /k.lsm: unknown model kind "gaussian-process" \(this lodestone reads linear, sparse-kernel, tensor\)/,
     );
     expect(() => deserializeModel(withHeader(bytes, (h) => (h.zeta = 0)), 'k.lsm')).toThrow(/k.lsm: sparse-kernel model: zeta: expected an integer >= 1/);
     expect(() => deserializeModel(withHeader(bytes, (h) => (h.counts = [1, 1])), 'k.lsm')).toThrow(/k.lsm: sparse-kernel model: points: expected/);

@@ -13,6 +13,7 @@ describe('addon exports', () => {
       'Invariants',
       'LodeSphericalExpansion',
       'NormalEquations',
+      'RidgePath',
       'SphericalExpansion',
       'coulombConstant',
       'getNumThreads',

@@ -1,9 +1,9 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { loadModel } from '../../model/index.js';
+import { loadModel, loadTensorModel, modelFileKind } from '../../model/serialize.js';
 import { formatExtxyz, type ExtxyzFrameInput } from '../../structures/index.js';
 import type { Frame } from '../../io/extxyz.js';
 import type { ForceFieldResult } from '../../core/forcefield.js';
-import { helpText, parseArgs, stringOption, type CommandSpec } from '../args.js';
+import { helpText, parseArgs, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
 import { checkFrameSpecies, frameSystem, readFrames, references } from '../frames.js';
 import { checkWritable } from '../output.js';
 import { Progress } from '../progress.js';
@@ -11,15 +11,18 @@ import { Progress } from '../progress.js';
 export const spec: CommandSpec = {
   name: 'eval',
   usage: 'lodestone eval MODEL FRAMES.xyz [options]',
-  summary: 'Energies (eV) and forces (eV/A) of every frame; error tables where the file has references.',
+  summary: 'Energies (eV) and forces (eV/A) of every frame, or the dipole / polarizability of a tensor model; error tables where the file has references.',
   details:
     '--out writes the predictions as extended XYZ in ASE\'s dialect: energy (eV), forces (eV/A), stress\n' +
     '(eV/A^3, periodic frames) and per-atom energies (eV, column "energies"), with the reference energy\n' +
-    'and forces, when the input has them, as reference_energy and reference_forces.',
+    'and forces, when the input has them, as reference_energy and reference_forces. A tensor model writes\n' +
+    'its target under its name (dipole: 3 numbers, e A; polarizability: 9, A^3) and the reference as\n' +
+    'reference_dipole / reference_polarizability.',
   options: [
     { name: 'out', value: 'FILE.xyz', description: 'write the predictions (extended XYZ, readable by ase.io.read)' },
     { name: 'energy-key', value: 'KEY', description: 'info key of reference energies', default: 'energy' },
     { name: 'forces-key', value: 'KEY', description: 'per-atom column of reference forces', default: 'forces' },
+    { name: 'target-key', value: 'KEY', description: 'tensor models: info key of the reference dipole or polarizability', default: 'the target name' },
     { name: 'quiet', description: 'print only the error table' },
     { name: 'help', description: 'show this help' },
   ],
@@ -39,6 +42,8 @@ export async function run(argv: string[]): Promise<void> {
   if (args.options.has('help')) return void console.log(helpText(spec));
   if (args.positionals.length !== 2) throw new Error(`expected a model and a frames file\n\n${helpText(spec)}`);
   const [modelPath, framesPath] = args.positionals;
+  if (modelFileKind(modelPath) === 'tensor') return evalTensor(modelPath, framesPath, args);
+  if (args.options.has('target-key')) throw new Error('--target-key: only meaningful with a dipole or polarizability model');
   const { model } = loadModel(modelPath);
   const frames = readFrames(framesPath);
   const energyKey = stringOption(args, 'energy-key', 'energy');
@@ -123,4 +128,58 @@ function prediction(
     info,
     arrays,
   };
+}
+
+/** Predictions of a dipole or polarizability model, with RMSE where the frames have the reference. */
+function evalTensor(modelPath: string, framesPath: string, args: ParsedArgs): void {
+  for (const name of ['energy-key', 'forces-key']) {
+    if (args.options.has(name)) throw new Error(`--${name}: not used by a tensor model (${modelPath} predicts a dipole or polarizability)`);
+  }
+  const { model } = loadTensorModel(modelPath);
+  const target = model.target;
+  const key = stringOption(args, 'target-key', target);
+  const frames = readFrames(framesPath);
+  const length = target === 'dipole' ? 3 : 9;
+  const refs = frames.map((f) => {
+    const v = f.info[key];
+    return Array.isArray(v) && v.length === length && v.every((x) => typeof x === 'number') ? Float64Array.from(v as number[]) : undefined;
+  });
+  if (args.options.has('target-key') && refs.every((r) => r === undefined)) throw new Error(`--target-key: no frame of ${framesPath} has a '${key}' of ${length} numbers`);
+  checkFrameSpecies(model.features, frames, framesPath);
+  const out = args.options.has('out') ? stringOption(args, 'out', '') : undefined;
+  if (out !== undefined) {
+    checkWritable(out, '--out');
+    writeFileSync(out, '');
+  }
+  const quiet = args.options.has('quiet');
+  const unit = target === 'dipole' ? 'e A' : 'A^3';
+  if (!quiet) console.log(`frame  atoms  ${target} / ${unit}${refs.some(Boolean) ? '  |  RMSE vs reference' : ''}`);
+  let sq = 0, ref2 = 0, count = 0, perAtom = 0;
+  frames.forEach((frame, k) => {
+    const predicted = model.predict(frameSystem(frame));
+    const ref = refs[k];
+    let line = `${String(k).padStart(5)}  ${String(frame.types.length).padStart(5)}  ${Array.from(predicted, (v) => v.toFixed(4)).join(' ')}`;
+    if (ref) {
+      let e = 0;
+      predicted.forEach((v, c) => (e += (v - ref[c]) ** 2));
+      sq += e;
+      perAtom += e / frame.types.length ** 2;
+      ref2 += ref.reduce((a, v) => a + v * v, 0);
+      count += length;
+      line += `  |  ${Math.sqrt(e / length).toPrecision(3)}`;
+    }
+    if (!quiet) console.log(line);
+    if (out !== undefined) {
+      const info: Record<string, unknown> = {};
+      for (const [name, value] of Object.entries(frame.info)) if (name !== key && name !== target) info[name] = value;
+      info[target] = Array.from(predicted);
+      if (ref) info[`reference_${target}`] = Array.from(ref);
+      appendFileSync(out, formatExtxyz({ ...frameSystem(frame), symbols: frame.symbols, info, arrays: { ...frame.arrays } }));
+    }
+  });
+  if (out !== undefined) console.log(`predictions of ${frames.length} frames written to ${out}`);
+  if (count) {
+    console.log(`\n| quantity | RMSE | RMSE per atom | reference RMS |\n|---|---|---|---|`);
+    console.log(`| ${target} component (${unit}) | ${Math.sqrt(sq / count).toPrecision(4)} | ${Math.sqrt(perAtom / count).toPrecision(4)} | ${Math.sqrt(ref2 / count).toPrecision(4)} |`);
+  }
 }

@@ -2,14 +2,19 @@ import { fitLinearModel, fitSparseKernelModel, saveModel, SPECIES_WEIGHTS, type 
 import { formatBytes, regularizationText } from '../../model/training.js';
 import { DEFAULT_FIELD, defaultLongRange, FIELDS, learnedChargesBaseline, LONG_RANGES, presetFeatures, PRESETS, type LongRange, type PresetName } from '../../model/presets.js';
 import { helpText, numberOption, parseArgs, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
-import { readFrames, speciesOf, trainingFrames } from '../frames.js';
+import { readFrames, speciesOf, tensorFrames, trainingFrames } from '../frames.js';
+import { fitTensorModel, type TensorFrame } from '../../model/tensor-fit.js';
+import { saveTensorModel } from '../../model/serialize.js';
+import { TENSOR_TARGETS, type TensorTarget } from '../../model/tensor-target.js';
+import type { FeatureSetSpec } from '../../model/feature-set.js';
+import type { TrainingFrame } from '../../model/training-frame.js';
 import { checkWritable } from '../output.js';
 import { Progress } from '../progress.js';
 
 export const spec: CommandSpec = {
   name: 'fit',
   usage: 'lodestone fit DATA.xyz [options]',
-  summary: 'Fit a linear or sparse-kernel potential on the energies (eV) and forces (eV/A) of an extended-XYZ file.',
+  summary: 'Fit a linear or sparse-kernel potential on the energies (eV) and forces (eV/A) of an extended-XYZ file, or a linear model of dipoles or polarizabilities.',
   details:
     'Features: "local" = SOAP power spectrum; "multiscale" = SOAP + a long-range part: rho x V (LODE, p = 1) or,\n' +
     'for molecules in vacuum with per-atom reference charges, the electrostatics of learned charges (--long-range).\n' +
@@ -17,9 +22,13 @@ export const spec: CommandSpec = {
     'sparse environments chosen by farthest-point sampling.\n' +
     'Energy errors are per atom (eV/atom); the regularisation is chosen by k-fold cross-validation over frames\n' +
     '(over groups of frames with --group-key). With 3 or more species the multiscale and local presets contract\n' +
-    'each expansion\'s (species, radial) channels to max-radial + 3 learned channels per l (--channels).',
+    'each expansion\'s (species, radial) channels to max-radial + 3 learned channels per l (--channels).\n' +
+    '--target dipole|polarizability fits an equivariant linear model of a per-frame vector (e A) or symmetric\n' +
+    '3x3 tensor (A^3) instead: sums of per-atom terms of the features coupled to order lambda = 1, or 0 and 2.',
   options: [
     { name: 'out', value: 'MODEL', description: 'where to write the model', default: 'model.lsm' },
+    { name: 'target', value: 'KIND', description: `what to fit: energy (energies and forces: a potential) | ${TENSOR_TARGETS.join(' | ')}`, default: 'energy' },
+    { name: 'target-key', value: 'KEY', description: 'info key of the dipole (3 numbers, e A) or polarizability (9 numbers, A^3)', default: 'the target name' },
     { name: 'model', value: 'KIND', description: 'model kind: linear | sparse-kernel', default: 'linear' },
     { name: 'sparse-points', value: 'M', description: 'sparse-kernel: sparse environments per species', default: '200' },
     { name: 'zeta', value: 'Z', description: 'sparse-kernel: kernel exponent (integer >= 1)', default: '2' },
@@ -72,10 +81,20 @@ export async function run(argv: string[]): Promise<void> {
   const askedCharges = args.options.has('learn-charges') ? stringOption(args, 'learn-charges', '') : undefined;
   const chargesKey = askedCharges ?? 'charges';
   const groupKey = args.options.has('group-key') ? stringOption(args, 'group-key', '') : undefined;
+  const target = args.options.has('target') ? choiceOption(args, 'target', ['energy', ...TENSOR_TARGETS] as const) : 'energy';
+  if (target !== 'energy') {
+    for (const name of ['model', 'sparse-points', 'zeta', 'kernel-blocks', 'energy-key', 'forces-key', 'force-weight', 'baseline-charges', 'species-weights', 'max-memory']) {
+      if (args.options.has(name)) throw new Error(`--${name}: not used by a ${target} model (a linear model of per-frame tensors)`);
+    }
+    if (askedCharges !== undefined && target !== 'dipole') throw new Error('--learn-charges: only a dipole model adds the dipole of learned charges');
+  } else if (args.options.has('target-key')) throw new Error('--target-key: only meaningful with --target dipole or polarizability');
   const forcesKey = stringOption(args, 'forces-key', 'forces');
-  const data = trainingFrames(path, frames, stringOption(args, 'energy-key', 'energy'), forcesKey, groupKey, chargesKey);
+  const data =
+    target === 'energy'
+      ? trainingFrames(path, frames, stringOption(args, 'energy-key', 'energy'), forcesKey, groupKey, chargesKey)
+      : tensorFrames(path, frames, target, stringOption(args, 'target-key', target), groupKey, chargesKey);
   // A named force column that no frame has is a typo, not a request to fit energies only (--force-weight 0 is that).
-  if (args.options.has('forces-key') && data.every((f) => f.forces === undefined)) {
+  if (args.options.has('forces-key') && (data as TrainingFrame[]).every((f) => f.forces === undefined)) {
     throw new Error(`--forces-key: no frame of ${path} has a per-atom '${forcesKey}' column of 3 numbers per atom`);
   }
   if (preset !== 'multiscale' && args.options.has('long-range')) throw new Error('--long-range: only meaningful with --features multiscale');
@@ -104,6 +123,8 @@ export async function run(argv: string[]): Promise<void> {
   }
   const out = stringOption(args, 'out', 'model.lsm');
   checkWritable(out, '--out');
+  if (target !== 'energy') return fitTensor(target, features, data as TensorFrame[], out, path, preset, args);
+  const energies = data as TrainingFrame[];
   const kind = stringOption(args, 'model', 'linear');
   if (kind !== 'linear' && kind !== 'sparse-kernel') throw new Error(`--model: expected linear or sparse-kernel, got ${JSON.stringify(kind)}`);
   if (kind === 'linear') {
@@ -131,13 +152,13 @@ export async function run(argv: string[]): Promise<void> {
   if (!Number.isInteger(zeta) || zeta < 1) throw new Error(`--zeta: expected an integer >= 1 (kernel exponent), got ${zeta}`);
   const { model, report } =
     kind === 'sparse-kernel'
-      ? fitSparseKernelModel(features, data, {
+      ? fitSparseKernelModel(features, energies, {
           ...common,
           sparsePoints,
           zeta,
           ...(args.options.has('kernel-blocks') ? { kernelBlocks: choiceOption(args, 'kernel-blocks', ['local', 'all'] as const) } : {}),
         })
-      : fitLinearModel(features, data, common);
+      : fitLinearModel(features, energies, common);
   saveModel(out, model, { datasetHash: report.datasetHash, fit: report, source: path });
   const longRangeText = longRange === undefined ? '' : `, long range ${longRange === 'charges' ? 'learned charges' : 'rho x V'}${longRangeOption === 'auto' && askedCharges === undefined ? ' (auto)' : ''}`;
   console.log(`features: ${preset} (${model.features.dimension} per atom${longRangeText}), species ${features.species.join(', ')}`);
@@ -156,6 +177,26 @@ export async function run(argv: string[]): Promise<void> {
   console.log(`regularisation: ${regularizationText(report)}`);
   console.log(`train (${report.frames} frames): energy RMSE ${(1000 * report.train.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.train.forceRmse.toFixed(4)} eV/A`);
   console.log(`${report.folds}-fold cross-validation: energy RMSE ${(1000 * report.validation.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.validation.forceRmse.toFixed(4)} eV/A`);
+  console.log(`model written to ${out} (${report.seconds.toFixed(1)} s)`);
+}
+
+function fitTensor(target: TensorTarget, features: FeatureSetSpec, data: TensorFrame[], out: string, path: string, preset: string, args: ParsedArgs): void {
+  const bars = new Map<string, Progress>();
+  const { model, report } = fitTensorModel({ target, features }, data, {
+    folds: numberOption(args, 'folds', 5, (v) => Number.isInteger(v) && v >= 2),
+    onProgress: (p) => {
+      if (!bars.has(p.stage)) bars.set(p.stage, new Progress(p.stage.padEnd(14), p.total, p.stage === 'regularisation' ? 'values' : 'frames'));
+      bars.get(p.stage)!.update(p.done);
+    },
+  });
+  saveTensorModel(out, model, { fit: report, source: path });
+  const unit = target === 'dipole' ? 'e A' : 'A^3';
+  const orders = model.orders.map((o) => `lambda ${o.lambda}: ${o.dimension} per atom`).join(', ');
+  console.log(`${target} model: ${preset} features (${orders}), species ${features.species.join(', ')}, ${report.parameters} parameters`);
+  if (features.baseline?.kind === 'charges') console.log("baseline: the dipole of charges learned from the data's per-atom charges (sum q_i r_i)");
+  console.log(`regularisation: ${report.orders.map((o) => `lambda ${o.lambda} ${o.regularization}`).join(', ')}`);
+  console.log(`train (${report.frames} frames): RMSE ${report.train.rmsePerAtom.toPrecision(4)} ${unit} per atom (Cartesian components)`);
+  console.log(`${report.folds}-fold cross-validation: RMSE ${report.validation.rmsePerAtom.toPrecision(4)} ${unit} per atom`);
   console.log(`model written to ${out} (${report.seconds.toFixed(1)} s)`);
 }
 

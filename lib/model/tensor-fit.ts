@@ -1,0 +1,233 @@
+// Fitting linear equivariant models of tensor targets: per order lambda,
+// one row per spherical component and frame (per atom, like energies, so
+// large and small systems weigh alike), ridge regression with the
+// regularisation chosen by k-fold cross-validation over frames or groups.
+import { native } from '../native/addon.js';
+import { toNativeSystem, type System } from '../core/system.js';
+import { FeatureSet } from './feature-set.js';
+import { assignFolds, decades, DEFAULT_FOLDS, type FitProgress } from './training.js';
+import { baselineTarget, checkBaseline, checkIsotropic, OrderFeatures, TensorModel, type TensorModelSpec, type TensorOrderParameters } from './tensor-model.js';
+import { checkTarget, targetOrders, toSpherical } from './tensor-target.js';
+
+/** One reference structure and its tensor: a dipole (x, y, z; e A) or a polarizability (3x3 row-major, A^3). */
+export interface TensorFrame {
+  system: System;
+  target: ArrayLike<number>;
+  /** Frames of one group (one binding curve, one cluster family) share a cross-validation fold. */
+  group?: string | number;
+  /** Reference partial charges (e), one per atom: what a 'charges' baseline learns from. */
+  charges?: ArrayLike<number>;
+}
+
+export interface TensorFitOptions {
+  /** Cross-validation folds. Default 5. */
+  folds?: number;
+  /** Candidate relative regularisations. Default 1e-12 .. 1 by decades. */
+  regularizations?: number[];
+  seed?: number;
+  onProgress?: (progress: FitProgress) => void;
+}
+
+export interface TensorOrderReport {
+  lambda: number;
+  regularization: number;
+  /** Cross-validation RMSE of this order's spherical components per atom, for every candidate. */
+  scan: Array<{ regularization: number; rmsePerAtom: number }>;
+}
+
+export interface TensorFitReport {
+  target: string;
+  orders: TensorOrderReport[];
+  /** RMSE per atom of the Cartesian components (target units per atom): training frames, and cross-validated. */
+  train: { rmsePerAtom: number };
+  validation: { rmsePerAtom: number };
+  frames: number;
+  folds: number;
+  parameters: number;
+  seconds: number;
+}
+
+/** Per-block scales giving every block unit mean squared norm per centre (all components). */
+function blockScales(sums: number[], centres: number): number[] {
+  return sums.map((s) => (s > 0 ? Math.sqrt(centres / s) : 1));
+}
+
+/** Squared error of `rows` (count x P) times x against targets. */
+function squaredError(rows: Float64Array, targets: Float64Array, x: Float64Array): number {
+  const P = x.length;
+  let sum = 0;
+  for (let r = 0; r < targets.length; r++) {
+    let e = -targets[r];
+    for (let j = 0; j < P; j++) e += rows[r * P + j] * x[j];
+    sum += e * e;
+  }
+  return sum;
+}
+
+/** Rows and targets of the frames in `indices`, stacked. */
+function stack(rows: Float64Array[], targets: Float64Array[], indices: number[]): { rows: Float64Array; targets: Float64Array } {
+  const P = rows[0].length / targets[0].length;
+  const count = indices.reduce((n, k) => n + targets[k].length, 0);
+  const out = { rows: new Float64Array(count * P), targets: new Float64Array(count) };
+  let r = 0;
+  for (const k of indices) {
+    out.rows.set(rows[k], r * P);
+    out.targets.set(targets[k], r);
+    r += targets[k].length;
+  }
+  return out;
+}
+
+/**
+ * One order: rows and targets per atom (large and small systems weigh
+ * alike), every candidate regularisation scored by k-fold cross-validation
+ * from one eigendecomposition per fold (native RidgePath: the same solution
+ * as NormalEquations.solve(lambda, 'relative'), in the dual form while there
+ * are fewer rows than parameters, as with a few hundred tensors).
+ */
+function solveOrder(
+  lambda: number,
+  rows: Float64Array[],
+  targets: Float64Array[],
+  atoms: number[],
+  assignment: { fold: Int32Array; folds: number },
+  regularizations: number[],
+  progress: () => void,
+): { parameters: Float64Array; report: TensorOrderReport; train: number; validation: number } {
+  const perAtom = rows.map((r, k) => r.map((v) => v / atoms[k]));
+  const perAtomTargets = targets.map((t, k) => t.map((v) => v / atoms[k]));
+  const frames = rows.map((_, k) => k);
+  const errors = regularizations.map(() => 0);
+  for (let f = 0; f < assignment.folds; f++) {
+    const train = stack(perAtom, perAtomTargets, frames.filter((k) => assignment.fold[k] !== f));
+    const test = stack(perAtom, perAtomTargets, frames.filter((k) => assignment.fold[k] === f));
+    const path = new native.RidgePath(train.rows, train.targets);
+    regularizations.forEach((r, j) => {
+      errors[j] += squaredError(test.rows, test.targets, path.solve(r));
+      progress();
+    });
+  }
+  const components = targets.reduce((n, t) => n + t.length, 0);
+  let best = 0;
+  errors.forEach((e, j) => {
+    if (e < errors[best]) best = j;
+  });
+  const all = stack(perAtom, perAtomTargets, frames);
+  const parameters = new native.RidgePath(all.rows, all.targets).solve(regularizations[best]);
+  return {
+    parameters,
+    report: {
+      lambda,
+      regularization: regularizations[best],
+      scan: regularizations.map((r, j) => ({ regularization: r, rmsePerAtom: Math.sqrt(errors[j] / components) })),
+    },
+    train: squaredError(all.rows, all.targets, parameters),
+    validation: errors[best],
+  };
+}
+
+/** Fits a linear equivariant model of a dipole or polarizability; returns the model and a report of its errors. */
+export function fitTensorModel(spec: TensorModelSpec, data: readonly TensorFrame[], options: TensorFitOptions = {}): { model: TensorModel; report: TensorFitReport } {
+  const start = Date.now();
+  if (typeof spec !== 'object' || spec === null) throw new Error('spec: expected {target, features}');
+  const target = checkTarget(spec.target, 'spec.target');
+  if (!Array.isArray(data) || data.length === 0) throw new Error('frames: expected a non-empty array of {system, target}');
+  // Up to 1: a few hundred rows of tensor components often want more than an energy fit's 1e-2.
+  const regularizations = options.regularizations ?? decades(13);
+  if (!Array.isArray(regularizations) || regularizations.length === 0 || !regularizations.every((l) => Number.isFinite(l) && l >= 0)) {
+    throw new Error('regularizations: expected a non-empty array of finite numbers >= 0');
+  }
+  const folds = options.folds ?? DEFAULT_FOLDS;
+  if (!Number.isInteger(folds) || folds < 2) throw new Error(`folds: expected an integer >= 2, got ${String(folds)}`);
+  const features = new FeatureSet(spec.features);
+  checkBaseline(target, features);
+  const isotropic = checkIsotropic(spec.isotropic ?? 'local');
+  const systems = data.map((f, k) => toNativeSystem(f.system, `frames[${k}].system`));
+  systems.forEach((s, k) => features.checkSpecies(s, `frames[${k}].system`));
+  const frames = data.map((f) => ({ system: f.system, energy: 0, group: f.group, charges: f.charges }));
+  features.baseline?.learn(frames, systems);
+  // With a baseline the equivariant part fits what the baseline leaves.
+  const spherical = data.map((f, k) => {
+    const t = Float64Array.from(f.target);
+    const baseline = baselineTarget(features, systems[k]);
+    if (baseline && t.length === baseline.length) for (let x = 0; x < t.length; x++) t[x] -= baseline[x];
+    return toSpherical(target, t, `frames[${k}].target`);
+  });
+  const assignment = assignFolds(frames, { folds, seed: options.seed ?? 0, energyWeight: 1, forceWeight: 0, regularizations, maxMemory: Infinity });
+  if (features.spec.contraction) {
+    const count = Math.min(data.length, 200);
+    const subset = Array.from({ length: count }, (_, k) => ({ system: systems[Math.floor((k * data.length) / count)], energy: 0 }));
+    features.learnContractions(subset, (done) => options.onProgress?.({ stage: 'contraction', done, total: count }));
+  }
+  const lambdas = targetOrders(target);
+  const atoms = systems.map((s) => s.types.length);
+  const centres = atoms.reduce((a, b) => a + b, 0);
+  const S = features.spec.species.length;
+  const total = lambdas.length * (data.length + regularizations.length * assignment.folds);
+  let step = 0;
+  const parameters: TensorOrderParameters[] = [];
+  const reports: TensorOrderReport[] = [];
+  let train = 0;
+  let validation = 0;
+  lambdas.forEach((lambda, o) => {
+    const order = new OrderFeatures(features, lambda, isotropic);
+    const sums = order.sizes.map(() => 0);
+    // Rows with unit scales; each block's columns are scaled once the scales are known.
+    const ones = order.sizes.map(() => 1);
+    const rows = systems.map((system) => {
+      const values = order.values(system, features.spec.species);
+      values.forEach((v, b) => {
+        for (const x of v) sums[b] += x * x;
+      });
+      options.onProgress?.({ stage: 'accumulating', done: ++step, total });
+      return order.rows(system, features, ones, values);
+    });
+    const scales = blockScales(sums, centres);
+    const D = order.dimension;
+    const C = 2 * lambda + 1;
+    const P = S * D + S;
+    const columnScale = new Float64Array(P).fill(1);
+    for (let s = 0; s < S; s++) {
+      let offset = s * D;
+      order.sizes.forEach((size, b) => {
+        columnScale.fill(scales[b], offset, offset + size);
+        offset += size;
+      });
+    }
+    for (const r of rows) for (let m = 0; m < C; m++) for (let j = 0; j < P; j++) r[m * P + j] *= columnScale[j];
+    // Without lambda = 0 the bias columns are all zero: drop them from the solve.
+    const used = lambda === 0 ? P : S * D;
+    const solveRows = used === P ? rows : rows.map((r) => {
+      const out = new Float64Array(C * used);
+      for (let m = 0; m < C; m++) out.set(r.subarray(m * P, m * P + used), m * used);
+      return out;
+    });
+    const solved = solveOrder(lambda, solveRows, spherical.map((t) => t[o]), atoms, assignment, regularizations, () =>
+      options.onProgress?.({ stage: 'regularisation', done: ++step, total }),
+    );
+    parameters.push({
+      lambda,
+      scales,
+      weights: solved.parameters.slice(0, S * D),
+      biases: lambda === 0 ? solved.parameters.slice(S * D) : new Float64Array(S),
+    });
+    reports.push(solved.report);
+    train += solved.train;
+    validation += solved.validation;
+  });
+  const model = new TensorModel(target, features, parameters, isotropic);
+  const entries = data.length * (target === 'dipole' ? 3 : 9);
+  return {
+    model,
+    report: {
+      target,
+      orders: reports,
+      train: { rmsePerAtom: Math.sqrt(train / entries) },
+      validation: { rmsePerAtom: Math.sqrt(validation / entries) },
+      frames: data.length,
+      folds: assignment.folds,
+      parameters: parameters.reduce((n, p) => n + p.weights.length + (p.lambda === 0 ? p.biases.length : 0), 0),
+      seconds: (Date.now() - start) / 1000,
+    },
+  };
+}
