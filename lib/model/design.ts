@@ -130,15 +130,17 @@ export function passDesignRows(features: FeatureSet, pass: FramePass, withForces
     }
     if (!forces) continue;
     const gradient = block.gradients.positions!;
-    const labels = gradient.samples!;
-    for (let r = 0; r < labels.count; r++) {
-      const i = labels.values[3 * r];
-      const j = labels.values[3 * r + 2];
-      const base = layout[species[i]].weights + offset;
+    const labels = gradient.samples!.values;
+    const values = gradient.values;
+    // Plain index arithmetic: a subarray per (row, direction) is an allocation
+    // each, millions per frame for the all-pairs gradients of LODE blocks.
+    for (let r = 0; r < labels.length / 3; r++) {
+      const base = layout[species[labels[3 * r]]].weights + offset;
+      const j = labels[3 * r + 2];
       for (let x = 0; x < 3; x++) {
-        const row = forces.subarray((3 * j + x) * nParams + base, (3 * j + x) * nParams + base + size);
-        const g = gradient.values.subarray((3 * r + x) * size, (3 * r + x + 1) * size);
-        for (let k = 0; k < size; k++) row[k] -= scale * g[k];
+        const out = (3 * j + x) * nParams + base;
+        const from = (3 * r + x) * size;
+        for (let k = 0; k < size; k++) forces[out + k] -= scale * values[from + k];
       }
     }
   }
