@@ -47,9 +47,37 @@ export interface TensorFitReport {
   seconds: number;
 }
 
-/** Per-block scales giving every block unit mean squared norm per centre (all components). */
-function blockScales(sums: number[], centres: number): number[] {
-  return sums.map((s) => (s > 0 ? Math.sqrt(centres / s) : 1));
+/**
+ * Design rows of every frame for one order, each block scaled to unit mean
+ * squared norm per centre (all components), as energy models scale theirs.
+ */
+function scaledRows(order: OrderFeatures, features: FeatureSet, systems: readonly System[], onFrame: () => void): { rows: Float64Array[]; scales: number[] } {
+  const sums = order.sizes.map(() => 0);
+  let centres = 0;
+  const ones = order.sizes.map(() => 1);
+  const rows = systems.map((system) => {
+    const values = order.values(system, features.spec.species);
+    values.forEach((v, b) => {
+      for (const x of v) sums[b] += x * x;
+    });
+    centres += system.types.length;
+    onFrame();
+    return order.rows(system, features, ones, values);
+  });
+  const scales = sums.map((s) => (s > 0 ? Math.sqrt(centres / s) : 1));
+  // Rows are linear in the scales: scale each block's columns afterwards.
+  const S = features.spec.species.length;
+  const P = order.parameterCount(S);
+  const columnScale = new Float64Array(P).fill(1);
+  for (let s = 0; s < S; s++) {
+    let offset = s * order.dimension;
+    order.sizes.forEach((size, b) => {
+      columnScale.fill(scales[b], offset, offset + size);
+      offset += size;
+    });
+  }
+  for (const r of rows) for (let k = 0; k < r.length; k++) r[k] *= columnScale[k % P];
+  return { rows, scales };
 }
 
 /** Squared error of `rows` (count x P) times x against targets. */
@@ -161,7 +189,6 @@ export function fitTensorModel(spec: TensorModelSpec, data: readonly TensorFrame
   }
   const lambdas = targetOrders(target);
   const atoms = systems.map((s) => s.types.length);
-  const centres = atoms.reduce((a, b) => a + b, 0);
   const S = features.spec.species.length;
   const total = lambdas.length * (data.length + regularizations.length * assignment.folds);
   let step = 0;
@@ -171,46 +198,12 @@ export function fitTensorModel(spec: TensorModelSpec, data: readonly TensorFrame
   let validation = 0;
   lambdas.forEach((lambda, o) => {
     const order = new OrderFeatures(features, lambda, isotropic);
-    const sums = order.sizes.map(() => 0);
-    // Rows with unit scales; each block's columns are scaled once the scales are known.
-    const ones = order.sizes.map(() => 1);
-    const rows = systems.map((system) => {
-      const values = order.values(system, features.spec.species);
-      values.forEach((v, b) => {
-        for (const x of v) sums[b] += x * x;
-      });
-      options.onProgress?.({ stage: 'accumulating', done: ++step, total });
-      return order.rows(system, features, ones, values);
-    });
-    const scales = blockScales(sums, centres);
-    const D = order.dimension;
-    const C = 2 * lambda + 1;
-    const P = S * D + S;
-    const columnScale = new Float64Array(P).fill(1);
-    for (let s = 0; s < S; s++) {
-      let offset = s * D;
-      order.sizes.forEach((size, b) => {
-        columnScale.fill(scales[b], offset, offset + size);
-        offset += size;
-      });
-    }
-    for (const r of rows) for (let m = 0; m < C; m++) for (let j = 0; j < P; j++) r[m * P + j] *= columnScale[j];
-    // Without lambda = 0 the bias columns are all zero: drop them from the solve.
-    const used = lambda === 0 ? P : S * D;
-    const solveRows = used === P ? rows : rows.map((r) => {
-      const out = new Float64Array(C * used);
-      for (let m = 0; m < C; m++) out.set(r.subarray(m * P, m * P + used), m * used);
-      return out;
-    });
-    const solved = solveOrder(lambda, solveRows, spherical.map((t) => t[o]), atoms, assignment, regularizations, () =>
+    const { rows, scales } = scaledRows(order, features, systems, () => options.onProgress?.({ stage: 'accumulating', done: ++step, total }));
+    const solved = solveOrder(lambda, rows, spherical.map((t) => t[o]), atoms, assignment, regularizations, () =>
       options.onProgress?.({ stage: 'regularisation', done: ++step, total }),
     );
-    parameters.push({
-      lambda,
-      scales,
-      weights: solved.parameters.slice(0, S * D),
-      biases: lambda === 0 ? solved.parameters.slice(S * D) : new Float64Array(S),
-    });
+    const SD = S * order.dimension;
+    parameters.push({ lambda, scales, weights: solved.parameters.slice(0, SD), biases: lambda === 0 ? solved.parameters.slice(SD) : new Float64Array(S) });
     reports.push(solved.report);
     train += solved.train;
     validation += solved.validation;

@@ -72,26 +72,31 @@ export class OrderFeatures {
     return this.blocks.map((block) => block.compute(system, { neighborTypes: species }).values);
   }
 
+  /** Parameters of this order: species x dimension weights, and the per-species biases at lambda = 0. */
+  parameterCount(species: number): number {
+    return species * this.dimension + (this.lambda === 0 ? species : 0);
+  }
+
   /**
-   * Design rows of one system: [2 lambda + 1][species * dimension + species]
-   * (weights of every species, then the per-species counts that multiply the
-   * biases at lambda = 0), each block times its scale.
+   * Design rows of one system: [2 lambda + 1][parameterCount] (weights of
+   * every species, then at lambda = 0 the per-species atom counts that
+   * multiply the biases), each block times its scale.
    */
   rows(system: System, features: FeatureSet, scales: readonly number[], blocks = this.values(system, features.spec.species)): Float64Array {
     const S = features.spec.species.length;
     const D = this.dimension;
     const C = 2 * this.lambda + 1;
-    const P = S * D + S;
+    const P = this.parameterCount(S);
     const out = new Float64Array(C * P);
     const species = speciesIndices(features.spec.species, system.types);
     let offset = 0;
     blocks.forEach((values, b) => {
       const size = this.sizes[b];
       for (let i = 0; i < species.length; i++) {
+        const column = species[i] * D + offset;
         for (let m = 0; m < C; m++) {
-          const row = out.subarray(m * P + species[i] * D + offset, m * P + species[i] * D + offset + size);
-          const x = values.subarray((i * C + m) * size, (i * C + m + 1) * size);
-          for (let k = 0; k < size; k++) row[k] += scales[b] * x[k];
+          const from = (i * C + m) * size;
+          for (let k = 0; k < size; k++) out[m * P + column + k] += scales[b] * values[from + k];
         }
       }
       offset += size;
@@ -140,17 +145,11 @@ export class TensorModel {
     this.features.checkSpecies(system);
     return this.orders.map((order, k) => {
       const p = this.parameters[k];
+      const x = order.lambda === 0 ? Float64Array.of(...p.weights, ...p.biases) : p.weights;
       const rows = order.rows(system, this.features, p.scales);
       const C = 2 * order.lambda + 1;
-      const P = rows.length / C;
-      const SD = p.weights.length;
       const out = new Float64Array(C);
-      for (let m = 0; m < C; m++) {
-        let t = 0;
-        for (let j = 0; j < SD; j++) t += rows[m * P + j] * p.weights[j];
-        for (let s = 0; s < p.biases.length; s++) t += rows[m * P + SD + s] * p.biases[s];
-        out[m] = t;
-      }
+      for (let m = 0; m < C; m++) for (let j = 0; j < x.length; j++) out[m] += rows[m * x.length + j] * x[j];
       return out;
     });
   }
