@@ -52,7 +52,8 @@ interface TensorHeader {
   isotropic: Isotropic;
   features: FeatureSetSpec;
   contractions?: number[][][];
-  orders: Array<{ lambda: number; scales: number[] }>;
+  /** Per order: lambda, block scales, and the kernel part's exponent when it has one. */
+  orders: Array<{ lambda: number; scales: number[]; kernel?: { zeta: number } }>;
   arrays: Array<{ name: string; length: number }>;
   sha256: string;
   metadata: ModelMetadata;
@@ -249,11 +250,19 @@ export function serializeTensorModel(model: TensorModel, metadata: ModelMetadata
       isotropic: model.isotropic,
       features: model.features.spec,
       ...contractionsOf(model.features),
-      orders: model.parameters.map((p) => ({ lambda: p.lambda, scales: p.scales })),
+      orders: model.parameters.map((p) => ({ lambda: p.lambda, scales: p.scales, ...(p.kernel ? { kernel: { zeta: p.kernel.zeta } } : {}) })),
     },
     model.parameters.flatMap((p) => [
       { name: `weights${p.lambda}`, values: p.weights },
       { name: `biases${p.lambda}`, values: p.biases },
+      ...(p.kernel
+        ? [
+            { name: `kernelSpecies${p.lambda}`, values: Float64Array.from(p.kernel.species) },
+            { name: `kernelPoints${p.lambda}`, values: p.kernel.points },
+            { name: `kernelScalars${p.lambda}`, values: p.kernel.scalars },
+            { name: `kernelWeights${p.lambda}`, values: p.kernel.weights },
+          ]
+        : []),
     ]),
     metadata,
   );
@@ -270,7 +279,23 @@ export function deserializeTensorModel(bytes: Buffer, source = 'model'): { model
   const features = headerFeatures(tensor, fail);
   const array = (name: string): Float64Array => arrays.get(name) ?? fail(`corrupt header: no '${name}' array for a tensor model`);
   try {
-    const parameters = tensor.orders.map((o) => ({ lambda: o.lambda, scales: o.scales, weights: array(`weights${o.lambda}`), biases: array(`biases${o.lambda}`) }));
+    const parameters = tensor.orders.map((o) => ({
+      lambda: o.lambda,
+      scales: o.scales,
+      weights: array(`weights${o.lambda}`),
+      biases: array(`biases${o.lambda}`),
+      ...(o.kernel
+        ? {
+            kernel: {
+              zeta: o.kernel.zeta,
+              species: Int32Array.from(array(`kernelSpecies${o.lambda}`)),
+              points: array(`kernelPoints${o.lambda}`),
+              scalars: array(`kernelScalars${o.lambda}`),
+              weights: array(`kernelWeights${o.lambda}`),
+            },
+          }
+        : {}),
+    }));
     return { model: new TensorModel(tensor.target, features, parameters, tensor.isotropic), metadata: tensor.metadata };
   } catch (e) {
     return fail((e as Error).message);

@@ -8,6 +8,8 @@ import { FeatureSet } from './feature-set.js';
 import { assignFolds, decades, DEFAULT_FOLDS, type FitProgress } from './training.js';
 import { baselineTarget, checkBaseline, checkIsotropic, OrderFeatures, TensorModel, type TensorModelSpec, type TensorOrderParameters } from './tensor-model.js';
 import { checkTarget, targetOrders, toSpherical } from './tensor-target.js';
+import { kernelInputs, kernelRows, selectEnvironments } from './tensor-kernel.js';
+import { checkZeta, DEFAULT_ZETA } from './sparse-kernel.js';
 
 /** One reference structure and its tensor: a dipole (x, y, z; e A) or a polarizability (3x3 row-major, A^3). */
 export interface TensorFrame {
@@ -33,6 +35,8 @@ export interface TensorOrderReport {
   regularization: number;
   /** Cross-validation RMSE of this order's spherical components per atom, for every candidate. */
   scan: Array<{ regularization: number; rmsePerAtom: number }>;
+  /** With spec.kernel: the kernel stage's choice (Infinity: no kernel validated better) and scan. */
+  kernel?: { regularization: number; scan: Array<{ regularization: number; rmsePerAtom: number }> };
 }
 
 export interface TensorFitReport {
@@ -121,19 +125,24 @@ function solveOrder(
   assignment: { fold: Int32Array; folds: number },
   regularizations: number[],
   progress: () => void,
-): { parameters: Float64Array; report: TensorOrderReport; train: number; validation: number } {
+): { parameters: Float64Array; report: TensorOrderReport; validation: number; foldSolutions: Float64Array[] } {
   const perAtom = rows.map((r, k) => r.map((v) => v / atoms[k]));
   const perAtomTargets = targets.map((t, k) => t.map((v) => v / atoms[k]));
   const frames = rows.map((_, k) => k);
   const errors = regularizations.map(() => 0);
+  const solutions: Float64Array[][] = [];
   for (let f = 0; f < assignment.folds; f++) {
     const train = stack(perAtom, perAtomTargets, frames.filter((k) => assignment.fold[k] !== f));
     const test = stack(perAtom, perAtomTargets, frames.filter((k) => assignment.fold[k] === f));
     const path = new native.RidgePath(train.rows, train.targets);
-    regularizations.forEach((r, j) => {
-      errors[j] += squaredError(test.rows, test.targets, path.solve(r));
-      progress();
-    });
+    solutions.push(
+      regularizations.map((r, j) => {
+        const x = path.solve(r);
+        errors[j] += squaredError(test.rows, test.targets, x);
+        progress();
+        return x;
+      }),
+    );
   }
   const components = targets.reduce((n, t) => n + t.length, 0);
   let best = 0;
@@ -149,9 +158,67 @@ function solveOrder(
       regularization: regularizations[best],
       scan: regularizations.map((r, j) => ({ regularization: r, rmsePerAtom: Math.sqrt(errors[j] / components) })),
     },
-    train: squaredError(all.rows, all.targets, parameters),
     validation: errors[best],
+    foldSolutions: solutions.map((list) => list[best]),
   };
+}
+
+/** Targets minus rows . x, frame by frame. */
+function residuals(rows: Float64Array[], targets: Float64Array[], x: Float64Array): Float64Array[] {
+  const P = x.length;
+  return targets.map((t, k) =>
+    t.map((v, r) => {
+      let e = v;
+      for (let j = 0; j < P; j++) e -= rows[k][r * P + j] * x[j];
+      return e;
+    }),
+  );
+}
+
+/**
+ * The kernel stage of one order: weights on what the linear part leaves,
+ * each fold's residual taken from that fold's own linear solution, with the
+ * regularisation chosen by cross-validation among candidates that include
+ * no kernel at all (Infinity), so the kernel is kept only where it
+ * validates better than the linear model alone.
+ */
+function solveKernel(
+  kernel: Float64Array[],
+  rows: Float64Array[],
+  targets: Float64Array[],
+  atoms: number[],
+  assignment: { fold: Int32Array; folds: number },
+  linear: { foldSolutions: Float64Array[]; parameters: Float64Array },
+  regularizations: number[],
+): { weights: Float64Array | null; report: TensorOrderReport['kernel'] } {
+  const perAtom = (list: Float64Array[]) => list.map((r, k) => r.map((v) => v / atoms[k]));
+  const K = perAtom(kernel);
+  const A = perAtom(rows);
+  const T = perAtom(targets);
+  const frames = rows.map((_, k) => k);
+  const candidates = [...regularizations, Infinity];
+  const errors = candidates.map(() => 0);
+  for (let f = 0; f < assignment.folds; f++) {
+    const r = residuals(A, T, linear.foldSolutions[f]);
+    const train = stack(K, r, frames.filter((k) => assignment.fold[k] !== f));
+    const test = stack(K, r, frames.filter((k) => assignment.fold[k] === f));
+    const path = new native.RidgePath(train.rows, train.targets);
+    candidates.forEach((lambda, j) => {
+      errors[j] += lambda === Infinity ? test.targets.reduce((s, v) => s + v * v, 0) : squaredError(test.rows, test.targets, path.solve(lambda));
+    });
+  }
+  let best = 0;
+  errors.forEach((e, j) => {
+    if (e < errors[best]) best = j;
+  });
+  const components = targets.reduce((n, t) => n + t.length, 0);
+  const report = {
+    regularization: candidates[best],
+    scan: candidates.map((c, j) => ({ regularization: c, rmsePerAtom: Math.sqrt(errors[j] / components) })),
+  };
+  if (candidates[best] === Infinity) return { weights: null, report };
+  const all = stack(K, residuals(A, T, linear.parameters), frames);
+  return { weights: new native.RidgePath(all.rows, all.targets).solve(candidates[best]), report };
 }
 
 /** Fits a linear equivariant model of a dipole or polarizability; returns the model and a report of its errors. */
@@ -188,13 +255,15 @@ export function fitTensorModel(spec: TensorModelSpec, data: readonly TensorFrame
     features.learnContractions(subset, (done) => options.onProgress?.({ stage: 'contraction', done, total: count }));
   }
   const lambdas = targetOrders(target);
+  const sparsePoints = spec.kernel?.sparsePoints ?? 100;
+  if (!Number.isInteger(sparsePoints) || sparsePoints < 1) throw new Error(`kernel.sparsePoints: expected an integer >= 1 (per species), got ${sparsePoints}`);
+  const zeta = checkZeta(spec.kernel?.zeta ?? DEFAULT_ZETA, 'kernel.zeta');
   const atoms = systems.map((s) => s.types.length);
   const S = features.spec.species.length;
   const total = lambdas.length * (data.length + regularizations.length * assignment.folds);
   let step = 0;
   const parameters: TensorOrderParameters[] = [];
   const reports: TensorOrderReport[] = [];
-  let train = 0;
   let validation = 0;
   lambdas.forEach((lambda, o) => {
     const order = new OrderFeatures(features, lambda, isotropic);
@@ -203,13 +272,31 @@ export function fitTensorModel(spec: TensorModelSpec, data: readonly TensorFrame
       options.onProgress?.({ stage: 'regularisation', done: ++step, total }),
     );
     const SD = S * order.dimension;
-    parameters.push({ lambda, scales, weights: solved.parameters.slice(0, SD), biases: lambda === 0 ? solved.parameters.slice(SD) : new Float64Array(S) });
+    const orderParameters: TensorOrderParameters = { lambda, scales, weights: solved.parameters.slice(0, SD), biases: lambda === 0 ? solved.parameters.slice(SD) : new Float64Array(S) };
+    let validated = solved.validation;
+    if (spec.kernel) {
+      const kernel = selectEnvironments(order, features, systems, sparsePoints, zeta);
+      const kernelDesign = systems.map((system) => kernelRows(kernel, kernelInputs(order, features, system), lambda));
+      const stage = solveKernel(kernelDesign, rows, spherical.map((t) => t[o]), atoms, assignment, solved, regularizations);
+      solved.report.kernel = stage.report;
+      if (stage.weights) {
+        orderParameters.kernel = { ...kernel, weights: stage.weights };
+        const best = stage.report!.scan.find((c) => c.regularization === stage.report!.regularization)!;
+        validated = best.rmsePerAtom ** 2 * spherical.reduce((n, t) => n + t[o].length, 0);
+      }
+    }
+    parameters.push(orderParameters);
     reports.push(solved.report);
-    train += solved.train;
-    validation += solved.validation;
+    validation += validated;
   });
   const model = new TensorModel(target, features, parameters, isotropic);
   const entries = data.length * (target === 'dipole' ? 3 : 9);
+  // Training error of the whole model (kernel parts included), per atom.
+  let train = 0;
+  systems.forEach((system, k) => {
+    const predicted = model.spherical(system);
+    predicted.forEach((part, o) => part.forEach((v, m) => (train += ((v - spherical[k][o][m]) / atoms[k]) ** 2)));
+  });
   return {
     model,
     report: {

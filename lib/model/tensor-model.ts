@@ -10,6 +10,7 @@ import type { NativeSystem } from '../native/types.js';
 import { EquivariantInvariants } from '../features/equivariant.js';
 import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
 import { speciesIndices } from './species.js';
+import { kernelInputs, kernelRows, localBlock, type TensorKernel, type TensorKernelSpec } from './tensor-kernel.js';
 import { checkTarget, targetOrders, toCartesian, type TensorTarget } from './tensor-target.js';
 
 export interface TensorModelSpec {
@@ -32,6 +33,8 @@ export interface TensorModelSpec {
    * wrongly. 'all': every block, as for the other orders.
    */
   isotropic?: Isotropic;
+  /** Add a sparse lambda-SOAP kernel part on the local block (fitted after the linear part, on what it leaves). */
+  kernel?: TensorKernelSpec;
 }
 
 export const ISOTROPIC = ['local', 'all'] as const;
@@ -46,19 +49,24 @@ export interface TensorOrderParameters {
   weights: Float64Array;
   /** [species] (lambda = 0 only; zeros otherwise). */
   biases: Float64Array;
+  /** The lambda-SOAP kernel part, when the fit kept one. */
+  kernel?: TensorKernel;
 }
 
 /** The equivariant blocks of one order and their sizes. */
 export class OrderFeatures {
   readonly blocks: EquivariantInvariants[];
+  /** The feature set's block of each of these blocks. */
+  readonly blockIndex: number[];
   readonly sizes: number[];
 
   /** `isotropic` chooses the blocks of lambda = 0 (see TensorModelSpec). */
   constructor(features: FeatureSet, readonly lambda: number, isotropic: Isotropic = 'local') {
     const local = lambda === 0 && isotropic === 'local';
-    const inputs = features.blockInputs().filter((_, b) => !local || features.spec.blocks[b].kind === 'soap');
-    if (inputs.length === 0) throw new Error("isotropic: 'local' takes the 'soap' blocks for lambda = 0, and the features have none; use 'all'");
-    this.blocks = inputs.map(([a, b]) => new EquivariantInvariants(a, b, { lambda }));
+    const all = features.blockInputs();
+    this.blockIndex = all.map((_, b) => b).filter((b) => !local || features.spec.blocks[b].kind === 'soap');
+    if (this.blockIndex.length === 0) throw new Error("isotropic: 'local' takes the 'soap' blocks for lambda = 0, and the features have none; use 'all'");
+    this.blocks = this.blockIndex.map((b) => new EquivariantInvariants(all[b][0], all[b][1], { lambda }));
     const probe = { positions: [[0, 0, 0]], types: [features.spec.species[0]], cell: [[20, 0, 0], [0, 20, 0], [0, 0, 20]] };
     this.sizes = this.blocks.map((block) => block.compute(probe, { neighborTypes: features.spec.species }).shape[2]);
   }
@@ -136,8 +144,15 @@ export class TensorModel {
         throw new Error(`${where}.weights: expected ${S * order.dimension} finite numbers (species x dimension), got ${p.weights.length}`);
       }
       if (p.biases.length !== S || !p.biases.every(Number.isFinite)) throw new Error(`${where}.biases: expected ${S} finite numbers`);
+      if (p.kernel) checkKernel(p.kernel, order, features, `${where}.kernel`);
     });
-    this.parameters = parameters.map((p) => ({ lambda: p.lambda, scales: [...p.scales], weights: Float64Array.from(p.weights), biases: Float64Array.from(p.biases) }));
+    this.parameters = parameters.map((p) => ({
+      lambda: p.lambda,
+      scales: [...p.scales],
+      weights: Float64Array.from(p.weights),
+      biases: Float64Array.from(p.biases),
+      ...(p.kernel ? { kernel: { ...p.kernel } } : {}),
+    }));
   }
 
   /** Spherical components of every order for one system. */
@@ -150,6 +165,11 @@ export class TensorModel {
       const C = 2 * order.lambda + 1;
       const out = new Float64Array(C);
       for (let m = 0; m < C; m++) for (let j = 0; j < x.length; j++) out[m] += rows[m * x.length + j] * x[j];
+      if (p.kernel) {
+        const a = p.kernel.weights;
+        const k = kernelRows(p.kernel, kernelInputs(order, this.features, system), order.lambda);
+        for (let m = 0; m < C; m++) for (let j = 0; j < a.length; j++) out[m] += k[m * a.length + j] * a[j];
+      }
       return out;
     });
   }
@@ -161,6 +181,20 @@ export class TensorModel {
     if (baseline) for (let k = 0; k < out.length; k++) out[k] += baseline[k];
     return out;
   }
+}
+
+function checkKernel(kernel: TensorKernel, order: OrderFeatures, features: FeatureSet, where: string): void {
+  const M = kernel.species.length;
+  const C = 2 * order.lambda + 1;
+  const block = localBlock(order, features);
+  const fail = (what: string) => {
+    throw new Error(`${where}: ${what}`);
+  };
+  if (!(Number.isInteger(kernel.zeta) && kernel.zeta >= 1)) fail(`zeta: expected an integer >= 1, got ${kernel.zeta}`);
+  if (!kernel.species.every((s) => Number.isInteger(s) && s >= 0 && s < features.spec.species.length)) fail('species: expected species indices');
+  if (kernel.points.length !== M * C * order.sizes[block.order]) fail(`points: expected ${M} x ${C} x ${order.sizes[block.order]} numbers`);
+  if (kernel.scalars.length !== M * features.sizes[block.features]) fail(`scalars: expected ${M} x ${features.sizes[block.features]} numbers`);
+  if (kernel.weights.length !== M * C || !kernel.weights.every(Number.isFinite)) fail(`weights: expected ${M * C} finite numbers`);
 }
 
 export function checkIsotropic(value: unknown): Isotropic {

@@ -365,9 +365,23 @@ describe('lodestone fit --target, eval of a tensor model', () => {
     expect(e.out).toMatch(/\| polarizability component \(A\^3\) \| \S+ \| \S+ \| \S+ \|/);
   });
 
+  it('--model sparse-kernel adds a lambda-SOAP kernel stage and reports its choice per order', async () => {
+    const kernelOut = join(dir, 'alpha-kernel.lsm');
+    const r = await runCli(['fit', path, '--target', 'polarizability', '--features', 'local', ...small, '--model', 'sparse-kernel', '--sparse-points', '6', '--out', kernelOut]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/regularisation: lambda 0 \S+, kernel (none \(no kernel validated best\)|\S+); lambda 2 \S+, kernel /);
+    const model = loadTensorModel(kernelOut).model;
+    const kept = model.parameters.filter((p) => p.kernel);
+    // the printed choices are the model's: "none" exactly where it has no kernel part
+    expect((r.out.match(/kernel none/g) ?? []).length).toBe(2 - kept.length);
+    kept.forEach((p) => expect(p.kernel!.species.length).toBeLessThanOrEqual(6 * 3));
+  });
+
   it('refuses options a tensor model does not use, a missing target key, and a tensor model where a potential is needed', async () => {
-    const sparse = await runCli(['fit', path, '--target', 'polarizability', '--model', 'sparse-kernel', '--out', join(dir, 'x.lsm')]);
-    expect(sparse.err).toMatch(/--model: not used by a polarizability model/);
+    const blocks = await runCli(['fit', path, '--target', 'polarizability', '--kernel-blocks', 'all', '--out', join(dir, 'x.lsm')]);
+    expect(blocks.err).toMatch(/--kernel-blocks: not used by a polarizability model/);
+    const zeta = await runCli(['fit', path, '--target', 'polarizability', '--zeta', '3', '--out', join(dir, 'x.lsm')]);
+    expect(zeta.err).toMatch(/--zeta: only meaningful with --model sparse-kernel/);
     const key = await runCli(['fit', path, '--target', 'dipole', '--out', join(dir, 'x.lsm')]);
     expect(key.err).toMatch(/frame 0 has no 'dipole' info value of 3 numbers \(the dipole; use --target-key\)/);
     const md = await runCli(['md', out, path, '--steps', '1']);

@@ -17,6 +17,7 @@ import {
   type TensorTarget,
 } from '../../lib/index.js';
 import { OrderFeatures } from '../../lib/model/tensor-model.js';
+import { selectEnvironments } from '../../lib/model/tensor-kernel.js';
 import { targetOrders } from '../../lib/model/tensor-target.js';
 import { randomRotation, randomSystem, rng, rotate, type TestSystem } from '../support/random-systems.js';
 
@@ -69,6 +70,16 @@ function maxRelative(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return diff / scale;
 }
 
+/** A kernel part on the local block of `model`'s orders, sparse environments from `systems`, random weights. */
+function withRandomKernel(model: TensorModel, systems: TestSystem[], seed: number): TensorModel {
+  const random = rng(seed);
+  const parameters = model.parameters.map((p, k) => {
+    const kernel = selectEnvironments(model.orders[k], model.features, systems, 4, 2);
+    return { ...p, kernel: { ...kernel, weights: Float64Array.from({ length: kernel.species.length * (2 * p.lambda + 1) }, () => random() - 0.5) } };
+  });
+  return new TensorModel(model.target, model.features, parameters, model.isotropic);
+}
+
 describe('tensor models', () => {
   for (const target of ['dipole', 'polarizability'] as const) {
     for (const [name, spec] of [['local', local], ['multiscale', multiscale]] as const) {
@@ -87,6 +98,46 @@ describe('tensor models', () => {
       });
     }
   }
+
+  for (const target of ['dipole', 'polarizability'] as const) {
+    it(`${target} with a lambda-SOAP kernel part: rotations, translations, and a save/load round trip`, () => {
+      const model = withRandomKernel(randomModel(target, multiscale(), 21), [cluster(30), cluster(31)], 3);
+      expect(model.parameters.every((p) => p.kernel && p.kernel.species.length > 0)).toBe(true);
+      const system = cluster(32);
+      const before = model.predict(system);
+      const R = randomRotation(9);
+      expect(maxRelative(model.predict({ ...system, positions: rotate(system.positions, R) }), rotateTarget(before, R))).toBeLessThan(1e-12);
+      // the kernel part is not zero: without it the prediction changes
+      const linear = new TensorModel(target, model.features, model.parameters.map(({ kernel: _, ...p }) => p), model.isotropic);
+      expect(maxRelative(linear.predict(system), before)).toBeGreaterThan(1e-6);
+      const path = join(dir, `${target}-kernel.lsm`);
+      saveTensorModel(path, model);
+      expect(Array.from(loadTensorModel(path).model.predict(system))).toEqual(Array.from(before));
+    });
+  }
+
+  // In two stages the kernel fits what the linear part leaves, so it cannot
+  // undo what the linear part took of a kernel target: better, not exact.
+  it('on a target made by a kernel of the same environments the kernel stage is kept and validates better than the linear part alone', () => {
+    const train = Array.from({ length: 60 }, (_, k) => cluster(300 + k, 6 + (k % 4)));
+    // The same 4 environments per species as the fit will choose (farthest-point sampling is deterministic).
+    const teacher = withRandomKernel(randomModel('dipole', local(), 5), train, 6);
+    // Only the kernel part: zero linear weights.
+    const kernelOnly = new TensorModel('dipole', teacher.features, teacher.parameters.map((p) => ({ ...p, weights: new Float64Array(p.weights.length) })), 'local');
+    const frames = train.map((system) => ({ system, target: kernelOnly.predict(system) }));
+    const linear = fitTensorModel({ target: 'dipole', features: local() }, frames);
+    const kernel = fitTensorModel({ target: 'dipole', features: local(), kernel: { sparsePoints: 4 } }, frames);
+    expect(kernel.report.orders[0].kernel!.regularization).not.toBe(Infinity);
+    expect(kernel.report.validation.rmsePerAtom).toBeLessThan(0.8 * linear.report.validation.rmsePerAtom);
+    let kernelError = 0, linearError = 0;
+    for (const seed of [990, 991, 992, 993]) {
+      const unseen = cluster(seed, 8);
+      const reference = kernelOnly.predict(unseen);
+      kernelError += maxRelative(kernel.model.predict(unseen), reference);
+      linearError += maxRelative(linear.model.predict(unseen), reference);
+    }
+    expect(kernelError).toBeLessThan(linearError);
+  });
 
   it('a polarizability prediction is symmetric', () => {
     const p = randomModel('polarizability', multiscale(), 4).predict(cluster(6));

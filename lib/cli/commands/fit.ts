@@ -30,7 +30,7 @@ export const spec: CommandSpec = {
     { name: 'target', value: 'KIND', description: `what to fit: energy (energies and forces: a potential) | ${TENSOR_TARGETS.join(' | ')}`, default: 'energy' },
     { name: 'target-key', value: 'KEY', description: 'info key of the dipole (3 numbers, e A) or polarizability (9 numbers, A^3)', default: 'the target name' },
     { name: 'model', value: 'KIND', description: 'model kind: linear | sparse-kernel', default: 'linear' },
-    { name: 'sparse-points', value: 'M', description: 'sparse-kernel: sparse environments per species', default: '200' },
+    { name: 'sparse-points', value: 'M', description: 'sparse-kernel: sparse environments per species', default: '200 (100 for --target)' },
     { name: 'zeta', value: 'Z', description: 'sparse-kernel: kernel exponent (integer >= 1)', default: '2' },
     { name: 'kernel-blocks', value: 'WHICH', description: 'sparse-kernel: local (kernel on the SOAP block, long range linear) | all', default: 'local' },
     { name: 'features', value: 'NAME', description: `feature preset: ${PRESETS.join(' | ')}`, default: 'multiscale' },
@@ -83,7 +83,7 @@ export async function run(argv: string[]): Promise<void> {
   const groupKey = args.options.has('group-key') ? stringOption(args, 'group-key', '') : undefined;
   const target = args.options.has('target') ? choiceOption(args, 'target', ['energy', ...TENSOR_TARGETS] as const) : 'energy';
   if (target !== 'energy') {
-    for (const name of ['model', 'sparse-points', 'zeta', 'kernel-blocks', 'energy-key', 'forces-key', 'force-weight', 'baseline-charges', 'species-weights', 'max-memory']) {
+    for (const name of ['kernel-blocks', 'energy-key', 'forces-key', 'force-weight', 'baseline-charges', 'species-weights', 'max-memory']) {
       if (args.options.has(name)) throw new Error(`--${name}: not used by a ${target} model (a linear model of per-frame tensors)`);
     }
     if (askedCharges !== undefined && target !== 'dipole') throw new Error('--learn-charges: only a dipole model adds the dipole of learned charges');
@@ -182,7 +182,18 @@ export async function run(argv: string[]): Promise<void> {
 
 function fitTensor(target: TensorTarget, features: FeatureSetSpec, data: TensorFrame[], out: string, path: string, preset: string, args: ParsedArgs): void {
   const bars = new Map<string, Progress>();
-  const { model, report } = fitTensorModel({ target, features }, data, {
+  const kind = args.options.has('model') ? choiceOption(args, 'model', ['linear', 'sparse-kernel'] as const) : 'linear';
+  if (kind === 'linear') {
+    for (const name of ['sparse-points', 'zeta']) if (args.options.has(name)) throw new Error(`--${name}: only meaningful with --model sparse-kernel`);
+  }
+  const kernel =
+    kind === 'sparse-kernel'
+      ? {
+          ...(args.options.has('sparse-points') ? { sparsePoints: numberOption(args, 'sparse-points', 100, (v) => Number.isInteger(v) && v >= 1) } : {}),
+          ...(args.options.has('zeta') ? { zeta: numberOption(args, 'zeta', 2, (v) => Number.isInteger(v) && v >= 1) } : {}),
+        }
+      : undefined;
+  const { model, report } = fitTensorModel({ target, features, ...(kernel ? { kernel } : {}) }, data, {
     folds: numberOption(args, 'folds', 5, (v) => Number.isInteger(v) && v >= 2),
     onProgress: (p) => {
       if (!bars.has(p.stage)) bars.set(p.stage, new Progress(p.stage.padEnd(14), p.total, p.stage === 'regularisation' ? 'values' : 'frames'));
@@ -194,7 +205,9 @@ function fitTensor(target: TensorTarget, features: FeatureSetSpec, data: TensorF
   const orders = model.orders.map((o) => `lambda ${o.lambda}: ${o.dimension} per atom`).join(', ');
   console.log(`${target} model: ${preset} features (${orders}), species ${features.species.join(', ')}, ${report.parameters} parameters`);
   if (features.baseline?.kind === 'charges') console.log("baseline: the dipole of charges learned from the data's per-atom charges (sum q_i r_i)");
-  console.log(`regularisation: ${report.orders.map((o) => `lambda ${o.lambda} ${o.regularization}`).join(', ')}`);
+  const kernelText = (o: (typeof report.orders)[number]) =>
+    o.kernel ? `, kernel ${o.kernel.regularization === Infinity ? 'none (no kernel validated best)' : o.kernel.regularization}` : '';
+  console.log(`regularisation: ${report.orders.map((o) => `lambda ${o.lambda} ${o.regularization}${kernelText(o)}`).join('; ')}`);
   console.log(`train (${report.frames} frames): RMSE ${report.train.rmsePerAtom.toPrecision(4)} ${unit} per atom (Cartesian components)`);
   console.log(`${report.folds}-fold cross-validation: RMSE ${report.validation.rmsePerAtom.toPrecision(4)} ${unit} per atom`);
   console.log(`model written to ${out} (${report.seconds.toFixed(1)} s)`);
