@@ -10,6 +10,13 @@ export interface ComputeOptions {
   centers?: readonly number[] | readonly (readonly number[])[];
   /** Neighbour types (atomic numbers) giving the column blocks. Default: every type present. */
   neighborTypes?: readonly number[];
+  /**
+   * With the positions gradient, sum it over the centres of each atomic
+   * type: rows (type, system, atom) of d(sum of the type's centres' values)/dr,
+   * what a linear model's force rows need, instead of one row per
+   * (centre, atom) pair (N^2 of them with LODE). Invariants and equivariants only.
+   */
+  sumCenters?: boolean;
 }
 
 const GRADIENTS: readonly GradientKind[] = ['positions', 'strain', 'cell'];
@@ -31,8 +38,8 @@ export function prepare(
 ): { systems: NativeSystem[]; request: NativeRequest } {
   if (typeof options !== 'object' || options === null) throw new Error('options: expected an object');
   for (const key of Object.keys(options)) {
-    if (!['gradients', 'centers', 'neighborTypes'].includes(key)) {
-      throw new Error(`options.${key}: unknown option; expected gradients, centers or neighborTypes`);
+    if (!['gradients', 'centers', 'neighborTypes', 'sumCenters'].includes(key)) {
+      throw new Error(`options.${key}: unknown option; expected gradients, centers, neighborTypes or sumCenters`);
     }
   }
   const list = Array.isArray(systems) ? (systems as readonly System[]) : [systems as System];
@@ -58,6 +65,7 @@ export function prepare(
       throw new Error('options.centers: with several systems, give one list of centres per system');
     }
   }
+  if (options.sumCenters !== undefined && typeof options.sumCenters !== 'boolean') throw new Error('options.sumCenters: expected a boolean');
   const types = options.neighborTypes ?? typesPresent(native);
   const neighborTypes = toIndexList(types, 'options.neighborTypes');
   return {
@@ -68,6 +76,7 @@ export function prepare(
       cell: gradients.includes('cell'),
       neighborTypes,
       centers,
+      ...(options.sumCenters ? { sumCenters: true } : {}),
     },
   };
 }

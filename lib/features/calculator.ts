@@ -27,7 +27,7 @@ export function toFeatureBlock(r: NativeExpansionResult, request: NativeRequest,
     gradients: {},
   };
   if (request.positions) {
-    const samples = makeLabels(['sample', 'system', 'atom'], r.positionsGradientSamples);
+    const samples = makeLabels([request.sumCenters ? 'type' : 'sample', 'system', 'atom'], r.positionsGradientSamples);
     block.gradients.positions = { values: r.positionsGradient, shape: [samples.count, 3, P], samples };
   }
   if (request.strain) block.gradients.strain = { values: r.strainGradient, shape: [r.nSamples, 3, 3, P] };

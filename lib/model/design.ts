@@ -65,13 +65,15 @@ export function featurePass(features: FeatureSet, system: System, withGradients:
 /**
  * featurePass() of several frames with one native call per block: the
  * calculators then spread all their centres over the threads, where one
- * small molecule alone would leave most of them idle.
+ * small molecule alone would leave most of them idle. With `sumCenters` the
+ * positions gradients are summed over the centres of each species (rows
+ * (type, system, atom)): all a linear model's force rows need.
  */
-export function featurePasses(features: FeatureSet, systems: readonly System[], withGradients: boolean): FramePass[] {
+export function featurePasses(features: FeatureSet, systems: readonly System[], withGradients: boolean, sumCenters = false): FramePass[] {
   const natives = systems.map((system) => toNativeSystem(system));
   natives.forEach((native) => features.checkSpecies(native));
   const offsets = features.offsets;
-  const options = { neighborTypes: features.spec.species, gradients: withGradients ? (['positions'] as const) : [] };
+  const options = { neighborTypes: features.spec.species, gradients: withGradients ? (['positions'] as const) : [], sumCenters };
   const computed = features.invariants.map((inv) => inv.compute(natives, options));
   const gradientRow = computed.map(() => 0);
   let sampleStart = 0;
@@ -95,11 +97,11 @@ export function featurePasses(features: FeatureSet, systems: readonly System[], 
         while (end < labels.count && labels.values[3 * end + 1] === s) end++;
         gradientRow[b] = end;
         const values = Int32Array.from(labels.values.subarray(3 * first, 3 * end));
-        for (let r = 0; r < end - first; r++) values[3 * r] -= sampleStart;
+        if (!sumCenters) for (let r = 0; r < end - first; r++) values[3 * r] -= sampleStart;
         part.gradients.positions = {
           values: gradient.values.subarray(first * 3 * size, end * 3 * size),
           shape: [end - first, 3, size],
-          samples: makeLabels(['sample', 'system', 'atom'], values),
+          samples: makeLabels(labels.names, values),
         };
       }
       return { index: b, size, offset: offsets[b], scale: features.scales[b], block: part };
@@ -131,11 +133,12 @@ export function passDesignRows(features: FeatureSet, pass: FramePass, withForces
     if (!forces) continue;
     const gradient = block.gradients.positions!;
     const labels = gradient.samples!.values;
+    // Rows per (centre, atom), or already summed per (centre species, atom).
+    const summed = gradient.samples!.names[0] === 'type';
+    const speciesOf = (z: number) => features.spec.species.indexOf(z);
     const values = gradient.values;
-    // Plain index arithmetic: a subarray per (row, direction) is an allocation
-    // each, millions per frame for the all-pairs gradients of LODE blocks.
     for (let r = 0; r < labels.length / 3; r++) {
-      const base = layout[species[labels[3 * r]]].weights + offset;
+      const base = layout[summed ? speciesOf(labels[3 * r]) : species[labels[3 * r]]].weights + offset;
       const j = labels[3 * r + 2];
       for (let x = 0; x < 3; x++) {
         const out = (3 * j + x) * nParams + base;

@@ -492,7 +492,7 @@ export function fitLinearModel(
   const problem: LeastSquaresProblem = {
     parameters: P,
     rows: (systems, withForces) =>
-      featurePasses(features, systems, withForces.some(Boolean)).map((pass, k) => passDesignRows(features, pass, withForces[k])),
+      featurePasses(features, systems, withForces.some(Boolean), true).map((pass, k) => passDesignRows(features, pass, withForces[k])),
     stages: [{ name: 'linear', regularizations: settings.regularizations, solve: (equations, lambda) => equations.solve(lambda, 'relative') }],
   };
   const solution = solveCrossValidated(problem, frames, assignment, settings, plan, options.onProgress);

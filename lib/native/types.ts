@@ -30,6 +30,8 @@ export interface NativeRequest {
   cell: boolean;
   neighborTypes: Int32Array;
   centers: Int32Array[] | null;
+  /** Positions gradient summed over the centres of each type (invariants and equivariants). */
+  sumCenters?: boolean;
 }
 
 export interface NativeExpansionResult {

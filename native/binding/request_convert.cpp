@@ -13,6 +13,7 @@ ExpansionRequest to_request(const Napi::Value& value) {
     request.positions = get_bool(o, "positions", "options");
     request.strain = get_bool(o, "strain", "options");
     request.cell = get_bool(o, "cell", "options");
+    request.sum_centers = !o.Get("sumCenters").IsUndefined() && get_bool(o, "sumCenters", "options");
     request.neighbor_types = get_int32_array(o.Get("neighborTypes"), "options.neighborTypes");
     Napi::Value centers = o.Get("centers");
     if (centers.IsArray()) {

@@ -14,6 +14,10 @@ void validate_systems(const std::vector<System>& systems) {
 }
 
 void validate_request(const std::vector<System>& systems, const ExpansionRequest& request) {
+    if (request.sum_centers) {
+        throw Error("sumCenters: the positions gradient summed over centres is offered by invariants and "
+                    "equivariants, not by expansions");
+    }
     if (!request.centers.empty() && request.centers.size() != systems.size()) {
         throw Error("centers: expected one list per system (" + std::to_string(systems.size()) + "), got " +
                     std::to_string(request.centers.size()));

@@ -16,6 +16,12 @@ struct ExpansionRequest {
     bool positions = false;
     bool strain = false;
     bool cell = false;
+    // With positions: the gradient of the sum of the centres' values over the
+    // centres of each atomic type, rows [type][system][atom] instead of one
+    // per (centre, atom) pair. What a linear model's force rows need, without
+    // the N^2 rows of all-pairs (LODE) gradients. Offered by the products of
+    // expansions (invariants, equivariants), not by the expansions.
+    bool sum_centers = false;
 };
 
 // Dense output. Properties are ordered (l, m, neighbor_type, n), row-major.
@@ -28,6 +34,7 @@ struct ExpansionResult {
     // d values[sample] / d r[atom]: one row per (sample, atom) pair that interact.
     DoubleBuffer positions_gradient;                 // [gradient sample][xyz][property]
     std::vector<int32_t> positions_gradient_samples; // [gradient sample][sample, system, atom]
+                                                     // (sum_centers: [type, system, atom])
     // sum over pairs r_ij[a] dX/dr_ij[b] and shift[a] dX/dr_ij[b]
     DoubleBuffer strain_gradient;  // [sample][a][b][property]
     DoubleBuffer cell_gradient;    // [sample][a][b][property]

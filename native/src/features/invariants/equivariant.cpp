@@ -228,7 +228,7 @@ ExpansionResult EquivariantInvariants::compute(const std::vector<System>& system
     auto gradient_row = [&](size_t sample, const double* da, const double* db, double* dx) {
         pair_products::product_rule(contract_plan, W, &a.values[sample * Pa], &b.values[sample * Pb], da, db, dx);
     };
-    if (request.positions) pair_products::fill_positions_gradient(pair, W, gradient_row, out);
+    if (request.positions) pair_products::fill_positions_gradient(pair, W, gradient_row, systems, request, out);
     if (request.strain) pair_products::fill_deformation_gradient(pair, false, W, gradient_row, out);
     if (request.cell) pair_products::fill_deformation_gradient(pair, true, W, gradient_row, out);
     return out;

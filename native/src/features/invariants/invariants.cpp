@@ -317,7 +317,7 @@ ExpansionResult Invariants::compute(const std::vector<System>& systems, const Ex
             for (size_t p = 0; p < P; ++p) dx[p] = (dx[p] - y[p] * dot) / norms[sample];
         }
     };
-    if (request.positions) pair_products::fill_positions_gradient(pair, P, gradient_row, out);
+    if (request.positions) pair_products::fill_positions_gradient(pair, P, gradient_row, systems, request, out);
     if (request.strain) pair_products::fill_deformation_gradient(pair, false, P, gradient_row, out);
     if (request.cell) pair_products::fill_deformation_gradient(pair, true, P, gradient_row, out);
     return out;

@@ -1,5 +1,7 @@
 #include "features/invariants/pair_products.hpp"
 
+#include <algorithm>
+#include <array>
 #include <climits>
 #include <string>
 
@@ -21,8 +23,11 @@ Pair compute(const Expansion& a, const Expansion& b, const std::vector<System>& 
              const ExpansionRequest& request) {
     Pair pair;
     pair.symmetric = &a == &b;
-    pair.a = a.compute(systems, request);
-    if (!pair.symmetric) pair.b_storage = b.compute(systems, request);
+    // Summing over centres happens in the product (fill_positions_gradient).
+    ExpansionRequest per_center = request;
+    per_center.sum_centers = false;
+    pair.a = a.compute(systems, per_center);
+    if (!pair.symmetric) pair.b_storage = b.compute(systems, per_center);
     return pair;
 }
 
@@ -56,6 +61,24 @@ std::vector<GradientRow> merged_gradient_rows(const ExpansionResult& a, const Ex
         }
     }
     return rows;
+}
+
+std::vector<SummedRow> summed_gradient_rows(const std::vector<GradientRow>& rows, const ExpansionResult& a,
+                                            const std::vector<System>& systems) {
+    std::vector<std::pair<std::array<int32_t, 3>, size_t>> keyed(rows.size());
+    for (size_t r = 0; r < rows.size(); ++r) {
+        const int32_t system = a.samples[2 * rows[r].sample], center = a.samples[2 * rows[r].sample + 1];
+        const int32_t type = systems[static_cast<size_t>(system)].types[static_cast<size_t>(center)];
+        keyed[r] = {{system, type, rows[r].atom}, r};
+    }
+    std::stable_sort(keyed.begin(), keyed.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::vector<SummedRow> out;
+    for (size_t k = 0; k < keyed.size(); ++k) {
+        const auto& key = keyed[k].first;
+        if (k == 0 || key != keyed[k - 1].first) out.push_back({key[1], key[0], key[2], {}});
+        out.back().rows.push_back(keyed[k].second);
+    }
+    return out;
 }
 
 }  // namespace lodestone::pair_products

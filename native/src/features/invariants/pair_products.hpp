@@ -35,14 +35,56 @@ struct GradientRow {
 };
 std::vector<GradientRow> merged_gradient_rows(const ExpansionResult& a, const ExpansionResult& b);
 
+// The merged rows of one (system, centre type, atom), for request.sum_centers.
+struct SummedRow {
+    int32_t type, system, atom;
+    std::vector<size_t> rows;  // indices into the merged rows
+};
+std::vector<SummedRow> summed_gradient_rows(const std::vector<GradientRow>& rows, const ExpansionResult& a,
+                                            const std::vector<System>& systems);
+
 // The positions gradient of `out` (`width` numbers per sample and
 // direction), one row_fn(sample, da, db, dx) per merged row and direction;
-// da or db is null where that expansion does not depend on the atom.
+// da or db is null where that expansion does not depend on the atom. With
+// request.sum_centers the rows of the centres of one type are summed.
 template <class RowFn>
-void fill_positions_gradient(const Pair& pair, size_t width, RowFn&& row_fn, ExpansionResult& out) {
+void fill_positions_gradient(const Pair& pair, size_t width, RowFn&& row_fn, const std::vector<System>& systems,
+                             const ExpansionRequest& request, ExpansionResult& out) {
     const ExpansionResult &a = pair.a, &b = pair.b();
     const size_t Pa = a.n_properties, Pb = b.n_properties;
     const std::vector<GradientRow> rows = merged_gradient_rows(a, b);
+    const auto derivative = [&](const GradientRow& row, size_t x, double* dx) {
+        const double* da = row.ra >= 0 ? &a.positions_gradient[(static_cast<size_t>(row.ra) * 3 + x) * Pa] : nullptr;
+        const double* db = row.rb >= 0 ? &b.positions_gradient[(static_cast<size_t>(row.rb) * 3 + x) * Pb] : nullptr;
+        if (pair.symmetric) db = da;
+        row_fn(row.sample, da, db, dx);
+    };
+    if (request.sum_centers) {
+        const std::vector<SummedRow> targets = summed_gradient_rows(rows, a, systems);
+        out.positions_gradient_samples.resize(3 * targets.size());
+        out.positions_gradient.resize(targets.size() * 3 * width);
+#pragma omp parallel
+        {
+            std::vector<double> term(width);
+#pragma omp for schedule(dynamic, 4)
+            for (int64_t t = 0; t < static_cast<int64_t>(targets.size()); ++t) {
+                const SummedRow& target = targets[static_cast<size_t>(t)];
+                int32_t* label = &out.positions_gradient_samples[3 * static_cast<size_t>(t)];
+                label[0] = target.type;
+                label[1] = target.system;
+                label[2] = target.atom;
+                for (size_t x = 0; x < 3; ++x) {
+                    double* sum = &out.positions_gradient[(static_cast<size_t>(t) * 3 + x) * width];
+                    std::fill(sum, sum + width, 0.0);
+                    for (size_t r : target.rows) {
+                        derivative(rows[r], x, term.data());
+                        for (size_t p = 0; p < width; ++p) sum[p] += term[p];
+                    }
+                }
+            }
+        }
+        return;
+    }
     out.positions_gradient_samples.resize(3 * rows.size());
     out.positions_gradient.resize(rows.size() * 3 * width);
 #pragma omp parallel for schedule(static)
@@ -52,12 +94,7 @@ void fill_positions_gradient(const Pair& pair, size_t width, RowFn&& row_fn, Exp
         label[0] = static_cast<int32_t>(row.sample);
         label[1] = row.system;
         label[2] = row.atom;
-        for (size_t x = 0; x < 3; ++x) {
-            const double* da = row.ra >= 0 ? &a.positions_gradient[(static_cast<size_t>(row.ra) * 3 + x) * Pa] : nullptr;
-            const double* db = row.rb >= 0 ? &b.positions_gradient[(static_cast<size_t>(row.rb) * 3 + x) * Pb] : nullptr;
-            if (pair.symmetric) db = da;
-            row_fn(row.sample, da, db, &out.positions_gradient[(static_cast<size_t>(r) * 3 + x) * width]);
-        }
+        for (size_t x = 0; x < 3; ++x) derivative(row, x, &out.positions_gradient[(static_cast<size_t>(r) * 3 + x) * width]);
     }
 }
 
