@@ -1,8 +1,8 @@
 // Frames from extended XYZ for the CLI: training targets and systems.
 import { readExtxyz, type Frame } from '../io/extxyz.js';
 import type { TrainingFrame } from '../model/training.js';
-import type { TensorFrame } from '../model/tensor-fit.js';
-import type { TensorTarget } from '../model/tensor-target.js';
+import type { TensorFrame } from '../model/tensor/fit.js';
+import type { TensorTarget } from '../model/tensor/target.js';
 import type { System } from '../core/system.js';
 
 export function frameSystem(frame: Frame): System {

@@ -8,8 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
 import { LinearModel } from './linear-model.js';
 import { SparseKernelModel } from './sparse-kernel.js';
-import { TensorModel, type Isotropic } from './tensor-model.js';
-import type { TensorTarget } from './tensor-target.js';
+import { TensorModel, type Isotropic } from './tensor/model.js';
+import type { TensorTarget } from './tensor/target.js';
 
 /** Every model kind a file can hold. */
 export type Model = LinearModel | SparseKernelModel;

@@ -9,7 +9,7 @@ import {
   type LodeSphericalExpansionHypers,
   type SphericalExpansionHypers,
 } from '../../lib/index.js';
-import { toSpherical } from '../../lib/model/tensor-target.js';
+import { toSpherical } from '../../lib/model/tensor/target.js';
 import { checkGradients, contractGradients, type FeatureCalculator } from '../support/check-gradients.js';
 import { relativeError } from '../support/finite-differences.js';
 import { randomRotation, randomSystem, rotate, TRICLINIC_CELL, type TestSystem } from '../support/random-systems.js';

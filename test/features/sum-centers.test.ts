@@ -7,6 +7,7 @@ import {
   Invariants,
   LodeSphericalExpansion,
   SphericalExpansion,
+  type EquivariantBlock,
   type FeatureBlock,
 } from '../../lib/index.js';
 import { FeatureSet, presetFeatures } from '../../lib/index.js';
@@ -28,7 +29,7 @@ const systems = [
 ];
 
 /** The full gradient's rows summed by (centre type, system, atom), keyed "type system atom". */
-function summedByHand(block: FeatureBlock, width: number): Map<string, Float64Array> {
+function summedByHand(block: FeatureBlock | EquivariantBlock, width: number): Map<string, Float64Array> {
   const out = new Map<string, Float64Array>();
   const gradient = block.gradients.positions!;
   const labels = gradient.samples!.values;

@@ -16,9 +16,9 @@ import {
   type TensorFrame,
   type TensorTarget,
 } from '../../lib/index.js';
-import { OrderFeatures } from '../../lib/model/tensor-model.js';
-import { selectEnvironments } from '../../lib/model/tensor-kernel.js';
-import { targetOrders } from '../../lib/model/tensor-target.js';
+import { OrderFeatures } from '../../lib/model/tensor/model.js';
+import { selectEnvironments } from '../../lib/model/tensor/kernel.js';
+import { targetOrders } from '../../lib/model/tensor/target.js';
 import { randomRotation, randomSystem, rng, rotate, type TestSystem } from '../support/random-systems.js';
 
 const SPECIES = [18, 36];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { targetOrders, toCartesian, toSpherical } from '../../lib/model/tensor-target.js';
+import { targetOrders, toCartesian, toSpherical } from '../../lib/model/tensor/target.js';
 
 // Real spherical harmonics without the Condon-Shortley phase (the features'
 // convention), written out for l = 1 and 2, up to their common factor.

@@ -7,11 +7,11 @@
 // so the kernel part is as equivariant as the linear one, and the scalar
 // factor makes it many-body. Like the energy models' kernels it compares
 // local environments only; the long range enters linearly.
-import type { System } from '../core/system.js';
-import type { FeatureSet } from './feature-set.js';
-import type { EquivariantInvariants } from '../features/equivariant.js';
-import { farthestPointSampling, normalizeRows } from './sparse-kernel.js';
-import { speciesIndices } from './species.js';
+import type { System } from '../../core/system.js';
+import type { FeatureSet } from '../feature-set.js';
+import type { EquivariantInvariants } from '../../features/equivariant.js';
+import { farthestPointSampling, normalizeRows } from '../sparse-kernel.js';
+import { speciesIndices } from '../species.js';
 
 export interface TensorKernelSpec {
   /** Sparse environments per species (default 100), chosen by farthest-point sampling of the local invariants. */
@@ -40,7 +40,7 @@ export interface KernelInputs {
   species: Int32Array;
 }
 
-/** What the kernel needs of an order's features (tensor-model.ts's OrderFeatures). */
+/** What the kernel needs of an order's features (model.ts's OrderFeatures). */
 export interface OrderBlocks {
   lambda: number;
   blocks: EquivariantInvariants[];

@@ -2,14 +2,14 @@
 // one row per spherical component and frame (per atom, like energies, so
 // large and small systems weigh alike), ridge regression with the
 // regularisation chosen by k-fold cross-validation over frames or groups.
-import { native } from '../native/addon.js';
-import { toNativeSystem, type System } from '../core/system.js';
-import { FeatureSet } from './feature-set.js';
-import { assignFolds, decades, DEFAULT_FOLDS, type FitProgress } from './training.js';
-import { baselineTarget, checkBaseline, checkIsotropic, OrderFeatures, TensorModel, type TensorModelSpec, type TensorOrderParameters } from './tensor-model.js';
-import { checkTarget, targetOrders, toSpherical } from './tensor-target.js';
-import { kernelInputs, kernelRows, selectEnvironments } from './tensor-kernel.js';
-import { checkZeta, DEFAULT_ZETA } from './sparse-kernel.js';
+import { native } from '../../native/addon.js';
+import { toNativeSystem, type System } from '../../core/system.js';
+import { FeatureSet } from '../feature-set.js';
+import { assignFolds, decades, DEFAULT_FOLDS, type FitProgress } from '../training.js';
+import { baselineTarget, checkBaseline, checkIsotropic, OrderFeatures, TensorModel, type TensorModelSpec, type TensorOrderParameters } from './model.js';
+import { checkTarget, targetOrders, toSpherical } from './target.js';
+import { kernelInputs, kernelRows, selectEnvironments } from './kernel.js';
+import { checkZeta, DEFAULT_ZETA } from '../sparse-kernel.js';
 
 /** One reference structure and its tensor: a dipole (x, y, z; e A) or a polarizability (3x3 row-major, A^3). */
 export interface TensorFrame {

@@ -5,13 +5,13 @@
 // terms that each rotate as Y_lambda rotates as Y_lambda, so the predicted
 // tensor follows any rotation of the system exactly; the bias exists only
 // for lambda = 0, the one order with rotation-invariant components.
-import { toNativeSystem, type System } from '../core/system.js';
-import type { NativeSystem } from '../native/types.js';
-import { EquivariantInvariants } from '../features/equivariant.js';
-import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
-import { speciesIndices } from './species.js';
-import { kernelInputs, kernelRows, localBlock, type TensorKernel, type TensorKernelSpec } from './tensor-kernel.js';
-import { checkTarget, targetOrders, toCartesian, type TensorTarget } from './tensor-target.js';
+import { toNativeSystem, type System } from '../../core/system.js';
+import type { NativeSystem } from '../../native/types.js';
+import { EquivariantInvariants } from '../../features/equivariant.js';
+import { FeatureSet, type FeatureSetSpec } from '../feature-set.js';
+import { speciesIndices } from '../species.js';
+import { kernelInputs, kernelRows, localBlock, type TensorKernel, type TensorKernelSpec } from './kernel.js';
+import { checkTarget, targetOrders, toCartesian, type TensorTarget } from './target.js';
 
 export interface TensorModelSpec {
   target: TensorTarget;
