@@ -202,10 +202,7 @@ ExpansionResult EquivariantInvariants::compute(const std::vector<System>& system
     const ExpansionResult &a = pair.a, &b = pair.b();
     const size_t Pa = a.n_properties, Pb = b.n_properties;
 
-    ExpansionResult out;
-    out.n_samples = a.n_samples;
-    out.n_properties = P;
-    out.samples = a.samples;
+    ExpansionResult out = pair_products::start_output(pair, P);
     for (const Property& q : props) {
         out.properties.insert(out.properties.end(),
                               {a_->channel_label(request, static_cast<size_t>(q.t1)),

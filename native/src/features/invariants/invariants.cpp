@@ -277,10 +277,7 @@ ExpansionResult Invariants::compute(const std::vector<System>& systems, const Ex
     const ExpansionResult &a = pair.a, &b = pair.b();
     const size_t Pa = a.n_properties, Pb = b.n_properties;
 
-    ExpansionResult out;
-    out.n_samples = a.n_samples;
-    out.n_properties = P;
-    out.samples = a.samples;
+    ExpansionResult out = pair_products::start_output(pair, P);
     for (const Property& q : props) {
         out.properties.insert(out.properties.end(), {a_->channel_label(request, static_cast<size_t>(q.t1)),
                                                      b_->channel_label(request, static_cast<size_t>(q.t2)), q.l, q.n1, q.n2});

@@ -31,6 +31,14 @@ Pair compute(const Expansion& a, const Expansion& b, const std::vector<System>& 
     return pair;
 }
 
+ExpansionResult start_output(const Pair& pair, size_t n_properties) {
+    ExpansionResult out;
+    out.n_samples = pair.a.n_samples;
+    out.n_properties = n_properties;
+    out.samples = pair.a.samples;
+    return out;
+}
+
 namespace {
 
 // First gradient row of every sample (rows are grouped by sample, ascending).

@@ -26,6 +26,10 @@ struct Pair {
 Pair compute(const Expansion& a, const Expansion& b, const std::vector<System>& systems,
              const ExpansionRequest& request);
 
+// The product's result with the expansions' samples and room for nothing
+// yet: n_samples, n_properties and samples set.
+ExpansionResult start_output(const Pair& pair, size_t n_properties);
+
 // One row of the product's positions gradient: the union of both
 // expansions' (sample, atom) rows; ra, rb: the row in each, or -1.
 struct GradientRow {
