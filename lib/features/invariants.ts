@@ -1,6 +1,7 @@
 // Rotational invariants of expansions: the SOAP power spectrum (rho x rho),
 // the multi-scale rho x V invariants and V x V.
 import type { Backward } from '../core/backward.js';
+import type { System } from '../core/system.js';
 import { parseSphericalExpansionHypers, type SphericalExpansionHypers } from '../core/hypers.js';
 import { native, type NativeExpansion, type NativeInvariants } from '../native/addon.js';
 import { Calculator } from './calculator.js';
@@ -61,12 +62,19 @@ export class SoapPowerSpectrum extends Invariants {
   }
 }
 
-/** Number of features of invariants for these neighbour species: computed once on a one-atom probe. */
-export function featureCount(invariants: Invariants, species: readonly number[]): number {
+/**
+ * Number of features (per component, for equivariants) of invariants for
+ * these neighbour species: computed once on a one-atom probe.
+ */
+export function featureCount(
+  invariants: { compute(system: System, options: { neighborTypes: number[] }): { shape: number[] } },
+  species: readonly number[],
+): number {
   const probe = {
     positions: [[0, 0, 0]],
     types: [species[0]],
     cell: [[20, 0, 0], [0, 20, 0], [0, 0, 20]],
   };
-  return invariants.compute(probe, { neighborTypes: [...species] }).shape[1];
+  const { shape } = invariants.compute(probe, { neighborTypes: [...species] });
+  return shape[shape.length - 1];
 }

@@ -195,7 +195,7 @@ export function fitSettings(options: FitOptions, grid: number[] = DEFAULT_REGULA
  * Returns the fold of every frame and the number of folds (fewer than asked
  * when there are fewer groups).
  */
-export function assignFolds(frames: readonly TrainingFrame[], settings: FitSettings): { fold: Int32Array; folds: number } {
+export function assignFolds(frames: ReadonlyArray<Pick<TrainingFrame, 'group'>>, settings: Pick<FitSettings, 'folds' | 'seed'>): { fold: Int32Array; folds: number } {
   if (frames.length < 2) throw new Error(`frames: expected at least 2 training frames, got ${frames.length}`);
   const keys = frames.map((f, k) => (f.group === undefined ? `#${k}` : `=${String(f.group)}`));
   const groups = [...new Set(keys)];

@@ -17,7 +17,7 @@ import {
   type TensorTarget,
 } from '../../lib/index.js';
 import { OrderFeatures } from '../../lib/model/tensor/model.js';
-import { selectEnvironments } from '../../lib/model/tensor/kernel.js';
+import { kernelInputs, selectEnvironments } from '../../lib/model/tensor/kernel.js';
 import { targetOrders } from '../../lib/model/tensor/target.js';
 import { randomRotation, randomSystem, rng, rotate, type TestSystem } from '../support/random-systems.js';
 
@@ -74,7 +74,12 @@ function maxRelative(a: ArrayLike<number>, b: ArrayLike<number>): number {
 function withRandomKernel(model: TensorModel, systems: TestSystem[], seed: number): TensorModel {
   const random = rng(seed);
   const parameters = model.parameters.map((p, k) => {
-    const kernel = selectEnvironments(model.orders[k], model.features, systems, 4, 2);
+    // Features of their own: the model's LODE engines then see only what it predicts (their
+    // real-space tables grow with the largest molecule met, which moves the last digits).
+    const features = new FeatureSet(model.features.spec);
+    const order = new OrderFeatures(features, p.lambda, model.isotropic);
+    const inputs = systems.map((s) => kernelInputs(order, features, s, order.values(s, features.spec.species)));
+    const kernel = selectEnvironments(order, features, inputs, 4, 2);
     return { ...p, kernel: { ...kernel, weights: Float64Array.from({ length: kernel.species.length * (2 * p.lambda + 1) }, () => random() - 0.5) } };
   });
   return new TensorModel(model.target, model.features, parameters, model.isotropic);

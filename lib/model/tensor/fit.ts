@@ -7,8 +7,8 @@ import { toNativeSystem, type System } from '../../core/system.js';
 import { FeatureSet } from '../feature-set.js';
 import { assignFolds, decades, DEFAULT_FOLDS, type FitProgress } from '../training.js';
 import { baselineTarget, checkBaseline, checkIsotropic, OrderFeatures, TensorModel, type TensorModelSpec, type TensorOrderParameters } from './model.js';
-import { checkTarget, targetOrders, toSpherical } from './target.js';
-import { kernelInputs, kernelRows, selectEnvironments } from './kernel.js';
+import { cartesianLength, checkTarget, targetOrders, toSpherical } from './target.js';
+import { kernelInputs, kernelRows, selectEnvironments, type KernelInputs } from './kernel.js';
 import { checkZeta, DEFAULT_ZETA } from '../sparse-kernel.js';
 
 /** One reference structure and its tensor: a dipole (x, y, z; e A) or a polarizability (3x3 row-major, A^3). */
@@ -55,17 +55,22 @@ export interface TensorFitReport {
  * Design rows of every frame for one order, each block scaled to unit mean
  * squared norm per centre (all components), as energy models scale theirs.
  */
-function scaledRows(order: OrderFeatures, features: FeatureSet, systems: readonly System[], onFrame: () => void): { rows: Float64Array[]; scales: number[] } {
+function scaledRows(
+  order: OrderFeatures,
+  features: FeatureSet,
+  systems: readonly System[],
+  onFrame: (values: Float64Array[], frame: number) => void,
+): { rows: Float64Array[]; scales: number[] } {
   const sums = order.sizes.map(() => 0);
   let centres = 0;
   const ones = order.sizes.map(() => 1);
-  const rows = systems.map((system) => {
+  const rows = systems.map((system, k) => {
     const values = order.values(system, features.spec.species);
     values.forEach((v, b) => {
       for (const x of v) sums[b] += x * x;
     });
     centres += system.types.length;
-    onFrame();
+    onFrame(values, k);
     return order.rows(system, features, ones, values);
   });
   const scales = sums.map((s) => (s > 0 ? Math.sqrt(centres / s) : 1));
@@ -110,115 +115,83 @@ function stack(rows: Float64Array[], targets: Float64Array[], indices: number[])
   return out;
 }
 
-/**
- * One order: rows and targets per atom (large and small systems weigh
- * alike), every candidate regularisation scored by k-fold cross-validation
- * from one eigendecomposition per fold (native RidgePath: the same solution
- * as NormalEquations.solve(lambda, 'relative'), in the dual form while there
- * are fewer rows than parameters, as with a few hundred tensors).
- */
-function solveOrder(
-  lambda: number,
-  rows: Float64Array[],
-  targets: Float64Array[],
-  atoms: number[],
-  assignment: { fold: Int32Array; folds: number },
-  regularizations: number[],
-  progress: () => void,
-): { parameters: Float64Array; report: TensorOrderReport; validation: number; foldSolutions: Float64Array[] } {
-  const perAtom = rows.map((r, k) => r.map((v) => v / atoms[k]));
-  const perAtomTargets = targets.map((t, k) => t.map((v) => v / atoms[k]));
-  const frames = rows.map((_, k) => k);
-  const errors = regularizations.map(() => 0);
-  const solutions: Float64Array[][] = [];
-  for (let f = 0; f < assignment.folds; f++) {
-    const train = stack(perAtom, perAtomTargets, frames.filter((k) => assignment.fold[k] !== f));
-    const test = stack(perAtom, perAtomTargets, frames.filter((k) => assignment.fold[k] === f));
-    const path = new native.RidgePath(train.rows, train.targets);
-    solutions.push(
-      regularizations.map((r, j) => {
-        const x = path.solve(r);
-        errors[j] += squaredError(test.rows, test.targets, x);
-        progress();
-        return x;
-      }),
-    );
-  }
-  const components = targets.reduce((n, t) => n + t.length, 0);
-  let best = 0;
-  errors.forEach((e, j) => {
-    if (e < errors[best]) best = j;
-  });
-  const all = stack(perAtom, perAtomTargets, frames);
-  const parameters = new native.RidgePath(all.rows, all.targets).solve(regularizations[best]);
-  return {
-    parameters,
-    report: {
-      lambda,
-      regularization: regularizations[best],
-      scan: regularizations.map((r, j) => ({ regularization: r, rmsePerAtom: Math.sqrt(errors[j] / components) })),
-    },
-    validation: errors[best],
-    foldSolutions: solutions.map((list) => list[best]),
-  };
+/** Design rows and targets of every frame. */
+interface Design {
+  rows: Float64Array[];
+  targets: Float64Array[];
+}
+
+/** Rows and targets divided by the frame's atom count: large and small systems weigh alike. */
+function perAtom(rows: Float64Array[], targets: Float64Array[], atoms: number[]): Design {
+  return { rows: rows.map((r, k) => r.map((v) => v / atoms[k])), targets: targets.map((t, k) => t.map((v) => v / atoms[k])) };
 }
 
 /** Targets minus rows . x, frame by frame. */
-function residuals(rows: Float64Array[], targets: Float64Array[], x: Float64Array): Float64Array[] {
+function residuals(design: Design, x: Float64Array): Float64Array[] {
   const P = x.length;
-  return targets.map((t, k) =>
+  return design.targets.map((t, k) =>
     t.map((v, r) => {
       let e = v;
-      for (let j = 0; j < P; j++) e -= rows[k][r * P + j] * x[j];
+      for (let j = 0; j < P; j++) e -= design.rows[k][r * P + j] * x[j];
       return e;
     }),
   );
 }
 
 /**
- * The kernel stage of one order: weights on what the linear part leaves,
- * each fold's residual taken from that fold's own linear solution, with the
- * regularisation chosen by cross-validation among candidates that include
- * no kernel at all (Infinity), so the kernel is kept only where it
- * validates better than the linear model alone.
+ * k-fold cross-validation of ridge regressions: for every fold, one
+ * RidgePath (one eigendecomposition, then every candidate in O(rows x
+ * parameters); the same solution as NormalEquations.solve(lambda,
+ * 'relative'), in the dual form while there are fewer rows than parameters,
+ * as with a few hundred tensors) on the other folds' frames of design(fold),
+ * each candidate scored on the fold's own. Infinity stands for no fit at all
+ * (the targets themselves are the error). Returns every candidate's summed
+ * squared error, the best candidate and each fold's solution at it (null
+ * for Infinity).
  */
-function solveKernel(
-  kernel: Float64Array[],
-  rows: Float64Array[],
-  targets: Float64Array[],
-  atoms: number[],
+function crossValidate(
+  design: (fold: number) => Design,
   assignment: { fold: Int32Array; folds: number },
-  linear: { foldSolutions: Float64Array[]; parameters: Float64Array },
-  regularizations: number[],
-): { weights: Float64Array | null; report: TensorOrderReport['kernel'] } {
-  const perAtom = (list: Float64Array[]) => list.map((r, k) => r.map((v) => v / atoms[k]));
-  const K = perAtom(kernel);
-  const A = perAtom(rows);
-  const T = perAtom(targets);
-  const frames = rows.map((_, k) => k);
-  const candidates = [...regularizations, Infinity];
+  candidates: number[],
+  progress?: () => void,
+): { errors: number[]; best: number; foldSolutions: Array<Float64Array | null> } {
   const errors = candidates.map(() => 0);
+  const solutions: Array<Array<Float64Array | null>> = [];
   for (let f = 0; f < assignment.folds; f++) {
-    const r = residuals(A, T, linear.foldSolutions[f]);
-    const train = stack(K, r, frames.filter((k) => assignment.fold[k] !== f));
-    const test = stack(K, r, frames.filter((k) => assignment.fold[k] === f));
+    const d = design(f);
+    const frames = d.rows.map((_, k) => k);
+    const train = stack(d.rows, d.targets, frames.filter((k) => assignment.fold[k] !== f));
+    const test = stack(d.rows, d.targets, frames.filter((k) => assignment.fold[k] === f));
     const path = new native.RidgePath(train.rows, train.targets);
-    candidates.forEach((lambda, j) => {
-      errors[j] += lambda === Infinity ? test.targets.reduce((s, v) => s + v * v, 0) : squaredError(test.rows, test.targets, path.solve(lambda));
-    });
+    solutions.push(
+      candidates.map((lambda, j) => {
+        if (lambda === Infinity) {
+          errors[j] += test.targets.reduce((sum, v) => sum + v * v, 0);
+          return null;
+        }
+        const x = path.solve(lambda);
+        errors[j] += squaredError(test.rows, test.targets, x);
+        progress?.();
+        return x;
+      }),
+    );
   }
   let best = 0;
   errors.forEach((e, j) => {
     if (e < errors[best]) best = j;
   });
-  const components = targets.reduce((n, t) => n + t.length, 0);
-  const report = {
-    regularization: candidates[best],
-    scan: candidates.map((c, j) => ({ regularization: c, rmsePerAtom: Math.sqrt(errors[j] / components) })),
-  };
-  if (candidates[best] === Infinity) return { weights: null, report };
-  const all = stack(K, residuals(A, T, linear.parameters), frames);
-  return { weights: new native.RidgePath(all.rows, all.targets).solve(candidates[best]), report };
+  return { errors, best, foldSolutions: solutions.map((list) => list[best]) };
+}
+
+/** The ridge solution on every frame of `design`. */
+function solveAll(design: Design, lambda: number): Float64Array {
+  const all = stack(design.rows, design.targets, design.rows.map((_, k) => k));
+  return new native.RidgePath(all.rows, all.targets).solve(lambda);
+}
+
+/** Cross-validated RMSE per atom of every candidate. */
+function scanOf(candidates: number[], errors: number[], components: number): Array<{ regularization: number; rmsePerAtom: number }> {
+  return candidates.map((regularization, j) => ({ regularization, rmsePerAtom: Math.sqrt(errors[j] / components) }));
 }
 
 /** Fits a linear equivariant model of a dipole or polarizability; returns the model and a report of its errors. */
@@ -248,7 +221,7 @@ export function fitTensorModel(spec: TensorModelSpec, data: readonly TensorFrame
     if (baseline && t.length === baseline.length) for (let x = 0; x < t.length; x++) t[x] -= baseline[x];
     return toSpherical(target, t, `frames[${k}].target`);
   });
-  const assignment = assignFolds(frames, { folds, seed: options.seed ?? 0, energyWeight: 1, forceWeight: 0, regularizations, maxMemory: Infinity });
+  const assignment = assignFolds(data, { folds, seed: options.seed ?? 0 });
   if (features.spec.contraction) {
     const count = Math.min(data.length, 200);
     const subset = Array.from({ length: count }, (_, k) => ({ system: systems[Math.floor((k * data.length) / count)], energy: 0 }));
@@ -267,30 +240,38 @@ export function fitTensorModel(spec: TensorModelSpec, data: readonly TensorFrame
   let validation = 0;
   lambdas.forEach((lambda, o) => {
     const order = new OrderFeatures(features, lambda, isotropic);
-    const { rows, scales } = scaledRows(order, features, systems, () => options.onProgress?.({ stage: 'accumulating', done: ++step, total }));
-    const solved = solveOrder(lambda, rows, spherical.map((t) => t[o]), atoms, assignment, regularizations, () =>
-      options.onProgress?.({ stage: 'regularisation', done: ++step, total }),
-    );
+    const inputs: KernelInputs[] = [];
+    const { rows, scales } = scaledRows(order, features, systems, (values, k) => {
+      if (spec.kernel) inputs[k] = kernelInputs(order, features, systems[k], values);
+      options.onProgress?.({ stage: 'accumulating', done: ++step, total });
+    });
+    const linear = perAtom(rows, spherical.map((t) => t[o]), atoms);
+    const components = linear.targets.reduce((n, t) => n + t.length, 0);
+    const cv = crossValidate(() => linear, assignment, regularizations, () => options.onProgress?.({ stage: 'regularisation', done: ++step, total }));
+    const x = solveAll(linear, regularizations[cv.best]);
     const SD = S * order.dimension;
-    const orderParameters: TensorOrderParameters = { lambda, scales, weights: solved.parameters.slice(0, SD), biases: lambda === 0 ? solved.parameters.slice(SD) : new Float64Array(S) };
-    let validated = solved.validation;
+    const orderParameters: TensorOrderParameters = { lambda, scales, weights: x.slice(0, SD), biases: lambda === 0 ? x.slice(SD) : new Float64Array(S) };
+    const report: TensorOrderReport = { lambda, regularization: regularizations[cv.best], scan: scanOf(regularizations, cv.errors, components) };
+    let validated = cv.errors[cv.best];
     if (spec.kernel) {
-      const kernel = selectEnvironments(order, features, systems, sparsePoints, zeta);
-      const kernelDesign = systems.map((system) => kernelRows(kernel, kernelInputs(order, features, system), lambda));
-      const stage = solveKernel(kernelDesign, rows, spherical.map((t) => t[o]), atoms, assignment, solved, regularizations);
-      solved.report.kernel = stage.report;
-      if (stage.weights) {
-        orderParameters.kernel = { ...kernel, weights: stage.weights };
-        const best = stage.report!.scan.find((c) => c.regularization === stage.report!.regularization)!;
-        validated = best.rmsePerAtom ** 2 * spherical.reduce((n, t) => n + t[o].length, 0);
+      // The kernel fits what the linear part leaves: in each fold, what that fold's own linear solution leaves.
+      const kernel = selectEnvironments(order, features, inputs, sparsePoints, zeta);
+      const kernelDesign = systems.map((_, k) => kernelRows(kernel, inputs[k], lambda).map((v) => v / atoms[k]));
+      const leftBy = (solution: Float64Array): Design => ({ rows: kernelDesign, targets: residuals(linear, solution) });
+      const candidates = [...regularizations, Infinity];
+      const stage = crossValidate((f) => leftBy(cv.foldSolutions[f]!), assignment, candidates);
+      report.kernel = { regularization: candidates[stage.best], scan: scanOf(candidates, stage.errors, components) };
+      if (candidates[stage.best] !== Infinity) {
+        orderParameters.kernel = { ...kernel, weights: solveAll(leftBy(x), candidates[stage.best]) };
+        validated = stage.errors[stage.best];
       }
     }
     parameters.push(orderParameters);
-    reports.push(solved.report);
+    reports.push(report);
     validation += validated;
   });
   const model = new TensorModel(target, features, parameters, isotropic);
-  const entries = data.length * (target === 'dipole' ? 3 : 9);
+  const entries = data.length * cartesianLength(target);
   // Training error of the whole model (kernel parts included), per atom.
   let train = 0;
   systems.forEach((system, k) => {

@@ -56,14 +56,16 @@ export function localBlock(order: OrderBlocks, features: FeatureSet): { order: n
   return { order: k, features: order.blockIndex[k] };
 }
 
-export function kernelInputs(order: OrderBlocks, features: FeatureSet, system: System): KernelInputs {
+/**
+ * What the kernel compares for every atom of a system, from the order's
+ * block values as OrderFeatures.values() gives them: the local block's
+ * equivariants and the local invariants, each to unit norm.
+ */
+export function kernelInputs(order: OrderBlocks, features: FeatureSet, system: System, values: readonly Float64Array[]): KernelInputs {
   const block = localBlock(order, features);
-  const C = 2 * order.lambda + 1;
-  const size = order.sizes[block.order];
-  const x = order.blocks[block.order].compute(system, { neighborTypes: features.spec.species }).values;
   const scalars = features.invariants[block.features].compute(system, features.options()).values;
   return {
-    equivariants: normalizeRows(x, C * size).unit,
+    equivariants: normalizeRows(values[block.order], (2 * order.lambda + 1) * order.sizes[block.order]).unit,
     scalars: normalizeRows(scalars, features.sizes[block.features]).unit,
     species: speciesIndices(features.spec.species, system.types),
   };
@@ -71,19 +73,13 @@ export function kernelInputs(order: OrderBlocks, features: FeatureSet, system: S
 
 /**
  * Sparse environments: per species, farthest-point sampling on the unit
- * local invariants of every atom of `systems` (at most `wanted` per species).
+ * local invariants of every atom of the training systems' `inputs` (at most
+ * `wanted` per species).
  */
-export function selectEnvironments(
-  order: OrderBlocks,
-  features: FeatureSet,
-  systems: readonly System[],
-  wanted: number,
-  zeta: number,
-): TensorKernel {
-  const inputs = systems.map((s) => kernelInputs(order, features, s));
-  const C = 2 * order.lambda + 1;
-  const E = inputs[0]?.equivariants.length / Math.max(1, inputs[0]?.species.length) || C;
-  const D0 = inputs[0]?.scalars.length / Math.max(1, inputs[0]?.species.length) || 1;
+export function selectEnvironments(order: OrderBlocks, features: FeatureSet, inputs: readonly KernelInputs[], wanted: number, zeta: number): TensorKernel {
+  const block = localBlock(order, features);
+  const E = (2 * order.lambda + 1) * order.sizes[block.order];
+  const D0 = features.sizes[block.features];
   const species: number[] = [];
   const points: number[] = [];
   const scalars: number[] = [];

@@ -8,6 +8,7 @@
 import { toNativeSystem, type System } from '../../core/system.js';
 import type { NativeSystem } from '../../native/types.js';
 import { EquivariantInvariants } from '../../features/equivariant.js';
+import { featureCount } from '../../features/invariants.js';
 import { FeatureSet, type FeatureSetSpec } from '../feature-set.js';
 import { speciesIndices } from '../species.js';
 import { kernelInputs, kernelRows, localBlock, type TensorKernel, type TensorKernelSpec } from './kernel.js';
@@ -67,8 +68,7 @@ export class OrderFeatures {
     this.blockIndex = all.map((_, b) => b).filter((b) => !local || features.spec.blocks[b].kind === 'soap');
     if (this.blockIndex.length === 0) throw new Error("isotropic: 'local' takes the 'soap' blocks for lambda = 0, and the features have none; use 'all'");
     this.blocks = this.blockIndex.map((b) => new EquivariantInvariants(all[b][0], all[b][1], { lambda }));
-    const probe = { positions: [[0, 0, 0]], types: [features.spec.species[0]], cell: [[20, 0, 0], [0, 20, 0], [0, 0, 20]] };
-    this.sizes = this.blocks.map((block) => block.compute(probe, { neighborTypes: features.spec.species }).shape[2]);
+    this.sizes = this.blocks.map((block) => featureCount(block, features.spec.species));
   }
 
   get dimension(): number {
@@ -160,15 +160,21 @@ export class TensorModel {
     this.features.checkSpecies(system);
     return this.orders.map((order, k) => {
       const p = this.parameters[k];
-      const x = order.lambda === 0 ? Float64Array.of(...p.weights, ...p.biases) : p.weights;
-      const rows = order.rows(system, this.features, p.scales);
+      const values = order.values(system, this.features.spec.species);
+      const rows = order.rows(system, this.features, p.scales, values);
       const C = 2 * order.lambda + 1;
+      const P = rows.length / C;
+      const SD = p.weights.length;
       const out = new Float64Array(C);
-      for (let m = 0; m < C; m++) for (let j = 0; j < x.length; j++) out[m] += rows[m * x.length + j] * x[j];
+      for (let m = 0; m < C; m++) {
+        for (let j = 0; j < SD; j++) out[m] += rows[m * P + j] * p.weights[j];
+        // the bias columns (lambda = 0 only) follow the weights
+        for (let j = SD; j < P; j++) out[m] += rows[m * P + j] * p.biases[j - SD];
+      }
       if (p.kernel) {
         const a = p.kernel.weights;
-        const k = kernelRows(p.kernel, kernelInputs(order, this.features, system), order.lambda);
-        for (let m = 0; m < C; m++) for (let j = 0; j < a.length; j++) out[m] += k[m * a.length + j] * a[j];
+        const kernel = kernelRows(p.kernel, kernelInputs(order, this.features, system, values), order.lambda);
+        for (let m = 0; m < C; m++) for (let j = 0; j < a.length; j++) out[m] += kernel[m * a.length + j] * a[j];
       }
       return out;
     });
