@@ -2,7 +2,7 @@
 import { readExtxyz, type Frame } from '../io/extxyz.js';
 import type { TrainingFrame } from '../model/training.js';
 import type { TensorFrame } from '../model/tensor/fit.js';
-import type { TensorTarget } from '../model/tensor/target.js';
+import { cartesianLength, type TensorTarget } from '../model/tensor/target.js';
 import type { System } from '../core/system.js';
 
 export function frameSystem(frame: Frame): System {
@@ -41,15 +41,19 @@ export function trainingFrames(
   });
 }
 
-/** Frames with a tensor target: `key` holds 3 numbers (a dipole, e A) or 9 (a polarizability, A^3, row-major). */
+/** A frame's tensor under `key`, when it holds 3 numbers (a dipole, e A) or 9 (a polarizability, A^3, row-major) as `target` needs. */
+export function tensorValue(frame: Frame, key: string, target: TensorTarget): Float64Array | undefined {
+  const value = frame.info[key];
+  const ok = Array.isArray(value) && value.length === cartesianLength(target) && value.every((v) => typeof v === 'number');
+  return ok ? Float64Array.from(value as number[]) : undefined;
+}
+
+/** Frames with a tensor target under `key` (see tensorValue). */
 export function tensorFrames(path: string, frames: Frame[], target: TensorTarget, key: string, groupKey?: string, chargesKey?: string): TensorFrame[] {
-  const length = target === 'dipole' ? 3 : 9;
   return frames.map((frame, k) => {
-    const value = frame.info[key];
-    if (!Array.isArray(value) || value.length !== length || !value.every((v) => typeof v === 'number')) {
-      throw new Error(`${path}: frame ${k} has no '${key}' info value of ${length} numbers (the ${target}; use --target-key)`);
-    }
-    return { system: frameSystem(frame), target: value as number[], ...extras(path, frame, k, groupKey, chargesKey) };
+    const value = tensorValue(frame, key, target);
+    if (!value) throw new Error(`${path}: frame ${k} has no '${key}' info value of ${cartesianLength(target)} numbers (the ${target}; use --target-key)`);
+    return { system: frameSystem(frame), target: value, ...extras(path, frame, k, groupKey, chargesKey) };
   });
 }
 

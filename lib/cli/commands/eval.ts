@@ -4,7 +4,8 @@ import { formatExtxyz, type ExtxyzFrameInput } from '../../structures/index.js';
 import type { Frame } from '../../io/extxyz.js';
 import type { ForceFieldResult } from '../../core/forcefield.js';
 import { helpText, parseArgs, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
-import { checkFrameSpecies, frameSystem, readFrames, references } from '../frames.js';
+import { checkFrameSpecies, frameSystem, readFrames, references, tensorValue } from '../frames.js';
+import { cartesianLength } from '../../model/tensor/target.js';
 import { checkWritable } from '../output.js';
 import { Progress } from '../progress.js';
 
@@ -139,11 +140,8 @@ function evalTensor(modelPath: string, framesPath: string, args: ParsedArgs): vo
   const target = model.target;
   const key = stringOption(args, 'target-key', target);
   const frames = readFrames(framesPath);
-  const length = target === 'dipole' ? 3 : 9;
-  const refs = frames.map((f) => {
-    const v = f.info[key];
-    return Array.isArray(v) && v.length === length && v.every((x) => typeof x === 'number') ? Float64Array.from(v as number[]) : undefined;
-  });
+  const length = cartesianLength(target);
+  const refs = frames.map((f) => tensorValue(f, key, target));
   if (args.options.has('target-key') && refs.every((r) => r === undefined)) throw new Error(`--target-key: no frame of ${framesPath} has a '${key}' of ${length} numbers`);
   checkFrameSpecies(model.features, frames, framesPath);
   const out = args.options.has('out') ? stringOption(args, 'out', '') : undefined;

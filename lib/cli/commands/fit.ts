@@ -1,5 +1,5 @@
 import { fitLinearModel, fitSparseKernelModel, saveModel, SPECIES_WEIGHTS, type FitOptions, type SpeciesWeights } from '../../model/index.js';
-import { formatBytes, regularizationText } from '../../model/training.js';
+import { formatBytes, regularizationText, type FitProgress } from '../../model/training.js';
 import { DEFAULT_FIELD, defaultLongRange, FIELDS, learnedChargesBaseline, LONG_RANGES, presetFeatures, PRESETS, type LongRange, type PresetName } from '../../model/presets.js';
 import { helpText, numberOption, parseArgs, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
 import { readFrames, speciesOf, tensorFrames, trainingFrames } from '../frames.js';
@@ -132,7 +132,6 @@ export async function run(argv: string[]): Promise<void> {
       if (args.options.has(name)) throw new Error(`--${name}: only meaningful with --model sparse-kernel`);
     }
   }
-  const bars = new Map<string, Progress>();
   const common: FitOptions = {
     forceWeight: numberOption(args, 'force-weight', 0.1, (v) => v >= 0),
     folds: numberOption(args, 'folds', 5, (v) => Number.isInteger(v) && v >= 2),
@@ -141,10 +140,7 @@ export async function run(argv: string[]): Promise<void> {
       console.error(
         `fit: ${plan.parameters} parameters, ${plan.folds} folds, expected peak memory ${formatBytes(plan.bytes)} (limit ${formatBytes(plan.maxMemory)})`,
       ),
-    onProgress: (p) => {
-      if (!bars.has(p.stage)) bars.set(p.stage, new Progress(p.stage.padEnd(14), p.total, p.stage === 'regularisation' ? 'values' : p.stage === 'sparse-points' ? 'species' : p.stage === 'solving' ? 'solves' : 'frames'));
-      bars.get(p.stage)!.update(p.done);
-    },
+    onProgress: progressBars(),
   };
   const sparsePoints = numberOption(args, 'sparse-points', 200);
   if (!Number.isInteger(sparsePoints) || sparsePoints < 1) throw new Error(`--sparse-points: expected an integer >= 1 (per species), got ${sparsePoints}`);
@@ -181,7 +177,6 @@ export async function run(argv: string[]): Promise<void> {
 }
 
 function fitTensor(target: TensorTarget, features: FeatureSetSpec, data: TensorFrame[], out: string, path: string, preset: string, args: ParsedArgs): void {
-  const bars = new Map<string, Progress>();
   const kind = args.options.has('model') ? choiceOption(args, 'model', ['linear', 'sparse-kernel'] as const) : 'linear';
   if (kind === 'linear') {
     for (const name of ['sparse-points', 'zeta']) if (args.options.has(name)) throw new Error(`--${name}: only meaningful with --model sparse-kernel`);
@@ -195,10 +190,7 @@ function fitTensor(target: TensorTarget, features: FeatureSetSpec, data: TensorF
       : undefined;
   const { model, report } = fitTensorModel({ target, features, ...(kernel ? { kernel } : {}) }, data, {
     folds: numberOption(args, 'folds', 5, (v) => Number.isInteger(v) && v >= 2),
-    onProgress: (p) => {
-      if (!bars.has(p.stage)) bars.set(p.stage, new Progress(p.stage.padEnd(14), p.total, p.stage === 'regularisation' ? 'values' : 'frames'));
-      bars.get(p.stage)!.update(p.done);
-    },
+    onProgress: progressBars(),
   });
   saveTensorModel(out, model, { fit: report, source: path });
   const unit = target === 'dipole' ? 'e A' : 'A^3';
@@ -211,6 +203,16 @@ function fitTensor(target: TensorTarget, features: FeatureSetSpec, data: TensorF
   console.log(`train (${report.frames} frames): RMSE ${report.train.rmsePerAtom.toPrecision(4)} ${unit} per atom (Cartesian components)`);
   console.log(`${report.folds}-fold cross-validation: RMSE ${report.validation.rmsePerAtom.toPrecision(4)} ${unit} per atom`);
   console.log(`model written to ${out} (${report.seconds.toFixed(1)} s)`);
+}
+
+/** One progress bar per fit stage, on stderr. */
+function progressBars(): (progress: FitProgress) => void {
+  const bars = new Map<string, Progress>();
+  const unit = (stage: string) => (stage === 'regularisation' ? 'values' : stage === 'sparse-points' ? 'species' : stage === 'solving' ? 'solves' : 'frames');
+  return (p) => {
+    if (!bars.has(p.stage)) bars.set(p.stage, new Progress(p.stage.padEnd(14), p.total, unit(p.stage)));
+    bars.get(p.stage)!.update(p.done);
+  };
 }
 
 function choiceOption<T extends string>(args: ParsedArgs, name: string, choices: readonly T[]): T {
