@@ -21,6 +21,8 @@
       'native/src/math/quadrature.cpp',
       'native/src/math/bessel.cpp',
       'native/src/math/clebsch_gordan.cpp',
+      'native/src/math/dense.cpp',
+      'native/src/math/dense_generic.cpp',
       'native/src/features/expansion.cpp',
       'native/src/features/soap/cutoff.cpp',
       'native/src/features/soap/pair_kernels.cpp',
@@ -50,6 +52,10 @@
       'native/src/longrange/tuning/lode_mesh.cpp',
       'native/src/models/normal_equations.cpp',
       'native/src/models/ridge_path.cpp',
+    ],
+    # Compiled with -mavx2 -mfma on x86-64 (math/dense.hpp says why).
+    'lodestone_avx2_sources': [
+      'native/src/math/dense_avx2.cpp',
     ],
     'lodestone_binding_sources': [
       'native/binding/module.cpp',

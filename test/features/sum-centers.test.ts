@@ -48,6 +48,8 @@ describe('positions gradient summed over the centres of each type', () => {
   const calculators = [
     ['power spectrum', new Invariants(rho, rho)],
     ['rho x V', new Invariants(rho, potential)],
+    // Normalised invariants take the general per-row path, the others a summed contraction.
+    ['normalised rho x V', new Invariants(rho, potential, { normalize: true })],
     ['rho x V of order 2', new EquivariantInvariants(rho, potential, { lambda: 2 })],
   ] as const;
   for (const [name, calculator] of calculators) {

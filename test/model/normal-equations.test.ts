@@ -1,5 +1,5 @@
 // The fit's solver (native NormalEquations: batched rank-k updates of the
-// upper triangle, Eigen's blocked Cholesky) against a plain dense solve
+// upper triangle, a blocked Cholesky) against a plain dense solve
 // written here, on random weighted problems of both shapes: more rows than
 // parameters, and fewer (only the regularisation makes those solvable).
 import { describe, expect, it } from 'vitest';
@@ -92,7 +92,9 @@ describe('normal equations and ridge path: solvers against a dense direct solve'
   // In the dual shape A^T W A is singular and the condition number of the
   // regularised system grows as 1/lambda: a backward-stable solve is
   // accurate to about 1e-16 / lambda there, so the smallest candidate is 1e-5.
-  for (const [count, n, lambdas] of [[1300, 37, [1e-8, 1e-4, 1e-1]], [40, 90, [1e-5, 1e-3, 1e-1]]] as const) {
+  // 600 parameters span several panels of the native blocked Cholesky (256).
+  const shapes = [[1300, 37, [1e-8, 1e-4, 1e-1]], [40, 90, [1e-5, 1e-3, 1e-1]], [1400, 600, [1e-8, 1e-3]], [300, 600, [1e-5, 1e-2]]] as const;
+  for (const [count, n, lambdas] of shapes) {
     const p = randomProblem(count * 31 + n, count, n);
     const { ata, atb } = normalMatrix(p);
     const equations = accumulate(p);

@@ -29,4 +29,15 @@ describe('native core', () => {
     expect(checked.stderr).toMatch(/definitely lost: 0 bytes|no leaks are possible/);
     expect(checked.status).toBe(0);
   }, 900_000); // a full build of the core and a valgrind run: minutes on two busy cores
+
+  it('shares no inline function between the AVX2 and the portable dense kernels', () => {
+    // The linker keeps one copy of each weak (inline, template) symbol: one
+    // compiled for AVX2 that the portable code also uses could run on a CPU
+    // without AVX2. Every weak symbol of the AVX2 object must be its own.
+    const object = `${buildDir}/CMakeFiles/lodestone_core.dir/native/src/math/dense_avx2.cpp.o`;
+    const symbols = execFileSync('nm', ['--defined-only', '-C', object], { encoding: 'utf8' }).trim().split('\n');
+    const weak = symbols.filter((line) => / [WVu] /.test(line) && !line.includes('DW.ref.__gxx_personality_v0'));
+    expect(weak.length).toBeGreaterThan(10);
+    expect(weak.filter((line) => !/lodestone_eigen_avx2|lodestone::dense::avx2/.test(line))).toEqual([]);
+  });
 });

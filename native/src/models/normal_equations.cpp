@@ -1,19 +1,16 @@
 #include "lodestone/models/normal_equations.hpp"
 
-#include <omp.h>
-
-#include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <string>
 
 #include "lodestone/core/error.hpp"
+#include "math/dense.hpp"
 
 namespace lodestone {
 namespace {
 
-using Matrix = Eigen::Map<Eigen::MatrixXd>;
 using ConstMatrix = Eigen::Map<const Eigen::MatrixXd>;
 using Vector = Eigen::Map<Eigen::VectorXd>;
 using ConstVector = Eigen::Map<const Eigen::VectorXd>;
@@ -22,22 +19,6 @@ using ConstVector = Eigen::Map<const Eigen::VectorXd>;
 // force rows, too thin a product for the matrix kernels to run near peak,
 // and every update streams the whole n x n matrix through memory.
 constexpr size_t kBatchRows = 512;
-// Column block of the upper-triangle update: one task per block.
-constexpr Eigen::Index kBlock = 256;
-
-// H[0:j1, j0:j1] += B[0:j1, :] B[j0:j1, :]^T for every column block: the
-// upper triangle (and the lower half of each diagonal block) of H += B B^T,
-// with half the arithmetic of a full product. Blocks are shared between
-// threads; each product runs single-threaded inside the parallel region.
-void rank_update_upper(Matrix& h, const Eigen::Ref<const Eigen::MatrixXd>& b) {
-    const Eigen::Index n = h.rows();
-    const Eigen::Index blocks = (n + kBlock - 1) / kBlock;
-#pragma omp parallel for schedule(dynamic, 1)
-    for (Eigen::Index jb = blocks - 1; jb >= 0; --jb) {
-        const Eigen::Index j0 = jb * kBlock, width = std::min(kBlock, n - j0), j1 = j0 + width;
-        h.block(0, j0, j1, width).noalias() += b.topRows(j1) * b.middleRows(j0, width).transpose();
-    }
-}
 
 }  // namespace
 
@@ -79,9 +60,8 @@ void NormalEquations::add(const double* rows, const double* targets, const doubl
 void NormalEquations::flush() const {
     if (pending_count_ == 0) return;
     const auto n = static_cast<Eigen::Index>(n_), k = static_cast<Eigen::Index>(pending_count_);
+    dense::rank_update_upper(ata_.data(), n_, pending_.data(), pending_count_);
     ConstMatrix b(pending_.data(), n, k);
-    Matrix h(ata_.data(), n, n);
-    rank_update_upper(h, b);
     Vector(atb_.data(), n).noalias() += b * ConstVector(pending_targets_.data(), k);
     pending_count_ = 0;
 }
@@ -181,10 +161,9 @@ std::vector<double> NormalEquations::solve_block(double lambda, const Regularize
             for (Eigen::Index j = 1; j < M; ++j) a.col(j).head(j) += scale * r.col(j).head(j);
         }
         a.diagonal() += added + Eigen::VectorXd::Constant(M, jitter * mean_diagonal);
-        Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>, Eigen::Upper> llt(a);
-        if (llt.info() == Eigen::Success) {
+        if (dense::cholesky_upper(a.data(), m)) {
             Eigen::VectorXd xv = rhs;
-            llt.solveInPlace(xv);
+            dense::cholesky_solve_upper(a.data(), m, xv.data());
             if (xv.allFinite()) {
                 std::vector<double> x = fixed.empty() ? std::vector<double>(n, 0.0) : fixed;
                 std::copy(xv.data(), xv.data() + M, x.begin() + static_cast<std::ptrdiff_t>(begin));

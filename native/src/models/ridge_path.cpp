@@ -7,6 +7,7 @@
 #include <string>
 
 #include "lodestone/core/error.hpp"
+#include "math/dense.hpp"
 
 namespace lodestone {
 
@@ -27,22 +28,32 @@ RidgePath::RidgePath(const double* rows, const double* targets, size_t count, si
     const Eigen::Map<const Eigen::VectorXd> s(scale_.data(), N);
     const RowMatrix c = a * s.asDiagonal();
     dual_ = count < n;
-    Eigen::MatrixXd gram = dual_ ? Eigen::MatrixXd(c * c.transpose()) : Eigen::MatrixXd(c.transpose() * c);
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(gram);
-    if (eigen.info() != Eigen::Success) throw Error("ridge path: the eigendecomposition did not converge");
+    // C C^T (dual) or C^T C (primal) as B B^T of a column-major B: C itself
+    // (copied column-major) or C^T (C's row-major storage read column-major).
+    const Eigen::Index G = dual_ ? R : N;
+    Eigen::MatrixXd gram = Eigen::MatrixXd::Zero(G, G);
+    if (dual_) {
+        const Eigen::MatrixXd columns = c;
+        dense::rank_update_upper(gram.data(), count, columns.data(), n);
+    } else {
+        dense::rank_update_upper(gram.data(), n, c.data(), count);
+    }
+    Eigen::VectorXd values(G);
+    if (!dense::symmetric_eigen_upper(gram.data(), static_cast<size_t>(G), values.data())) {
+        throw Error("ridge path: the eigendecomposition did not converge");
+    }
     // Directions the data does not excite (relative to the largest) carry no
     // information: dropping them is the minimum-norm limit at lambda = 0.
-    const Eigen::VectorXd& values = eigen.eigenvalues();
     const double cut = std::max(values.maxCoeff(), 0.0) * 1e-13 * static_cast<double>(std::max(count, n));
     std::vector<Eigen::Index> kept;
     for (Eigen::Index k = 0; k < values.size(); ++k)
         if (values(k) > cut) kept.push_back(k);
     rank_ = kept.size();
     eigenvalues_.resize(rank_);
-    Eigen::MatrixXd vectors(gram.rows(), static_cast<Eigen::Index>(rank_));
+    Eigen::MatrixXd vectors(G, static_cast<Eigen::Index>(rank_));
     for (size_t k = 0; k < rank_; ++k) {
         eigenvalues_[k] = values(kept[k]);
-        vectors.col(static_cast<Eigen::Index>(k)) = eigen.eigenvectors().col(kept[k]);
+        vectors.col(static_cast<Eigen::Index>(k)) = gram.col(kept[k]);
     }
     Eigen::MatrixXd basis = dual_ ? Eigen::MatrixXd(c.transpose() * vectors) : vectors;
     Eigen::VectorXd projected = dual_ ? Eigen::VectorXd(vectors.transpose() * y) : Eigen::VectorXd(vectors.transpose() * (c.transpose() * y));

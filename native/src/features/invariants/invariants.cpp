@@ -204,6 +204,62 @@ void dense_adjoint(const DenseShape& d, const double* weights, const double* g, 
 #undef LODESTONE_CASE
 }
 
+// One centre's u (x) v into the sum of a positions gradient over centres, in
+// a layout whose inner loop runs over (t2, n2) together, T Nb numbers, where
+// dense_contract's runs over n2 alone: [t1][l][n1][t2 n2], unweighted.
+LODESTONE_MULTIVERSION
+void accumulate_wide(const DenseShape& d, const double* u, const double* v, double* wide) {
+    const int L = d.L, T = d.T, Na = d.Na, Nb = d.Nb, width = T * Nb;
+    for (int t1 = 0; t1 < T; ++t1) {
+        const int first = d.symmetric ? t1 * Nb : 0;
+        for (int l = 0; l < L; ++l) {
+            double* block = wide + static_cast<size_t>(t1 * L + l) * Na * width;
+            for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
+                const double* ul = u + (static_cast<size_t>(lm) * T + t1) * Na;
+                const double* vl = v + static_cast<size_t>(lm) * width;
+                for (int n1 = 0; n1 < Na; ++n1) {
+                    const double c = ul[n1];
+                    double* row = block + n1 * width;
+                    for (int k = first; k < width; ++k) row[k] += c * vl[k];
+                }
+            }
+        }
+    }
+}
+
+// The positions gradient of the dense, unnormalised invariants summed over
+// centres (pair_products::fill_summed_positions_gradient's accumulator):
+// sum_i w (da_i b_i + a_i db_i) collected in accumulate_wide's layout, then
+// weighted and put in property order once per (centre type, atom).
+struct WideGradientSum {
+    DenseShape shape;
+    const double* weights;
+    const ExpansionResult& a;
+    const ExpansionResult& b;
+
+    size_t scratch_size() const {
+        return static_cast<size_t>(shape.T) * shape.L * shape.Na * shape.T * shape.Nb;
+    }
+    void add(size_t sample, const double* da, const double* db, double* wide) const {
+        if (da) accumulate_wide(shape, da, &b.values[sample * b.n_properties], wide);
+        if (db) accumulate_wide(shape, &a.values[sample * a.n_properties], db, wide);
+    }
+    void finish(const double* wide, double* out) const {
+        const int L = shape.L, T = shape.T, Na = shape.Na, Nb = shape.Nb;
+        size_t block = 0;
+        for (int t1 = 0; t1 < T; ++t1)
+            for (int t2 = shape.symmetric ? t1 : 0; t2 < T; ++t2)
+                for (int l = 0; l < L; ++l, ++block) {
+                    const double w = weights[block];
+                    for (int n1 = 0; n1 < Na; ++n1) {
+                        const double* from = wide + (static_cast<size_t>(t1 * L + l) * Na + n1) * T * Nb + t2 * Nb;
+                        double* to = out + (block * Na + n1) * Nb;
+                        for (int n2 = 0; n2 < Nb; ++n2) to[n2] = w * from[n2];
+                    }
+                }
+    }
+};
+
 LODESTONE_MULTIVERSION
 void selected_contract(size_t count, const int* index, const double* weights, int T, int Na, int Nb, const double* a,
                        const double* b, double* x) {
@@ -314,7 +370,13 @@ ExpansionResult Invariants::compute(const std::vector<System>& systems, const Ex
             for (size_t p = 0; p < P; ++p) dx[p] = (dx[p] - y[p] * dot) / norms[sample];
         }
     };
-    if (request.positions) pair_products::fill_positions_gradient(pair, P, gradient_row, systems, request, out);
+    if (request.positions && request.sum_centers && contraction.dense && !options_.normalize) {
+        const DenseShape shape{a_->max_angular() + 1, T, a_->max_radial() + 1, b_->max_radial() + 1, symmetric()};
+        pair_products::fill_summed_positions_gradient(pair, P, WideGradientSum{shape, contraction.block_weights.data(), a, b},
+                                                      systems, out);
+    } else if (request.positions) {
+        pair_products::fill_positions_gradient(pair, P, gradient_row, systems, request, out);
+    }
     if (request.strain) pair_products::fill_deformation_gradient(pair, false, P, gradient_row, out);
     if (request.cell) pair_products::fill_deformation_gradient(pair, true, P, gradient_row, out);
     return out;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "lodestone/features/expansion.hpp"
@@ -47,6 +48,52 @@ struct SummedRow {
 std::vector<SummedRow> summed_gradient_rows(const std::vector<GradientRow>& rows, const ExpansionResult& a,
                                             const std::vector<System>& systems);
 
+// Direction x of both expansions' derivatives in one merged row; null where
+// that expansion does not depend on the atom (b's is a's when symmetric).
+inline std::pair<const double*, const double*> row_derivatives(const Pair& pair, const GradientRow& row, size_t x) {
+    const ExpansionResult &a = pair.a, &b = pair.b();
+    const double* da = row.ra >= 0 ? &a.positions_gradient[(static_cast<size_t>(row.ra) * 3 + x) * a.n_properties] : nullptr;
+    const double* db = row.rb >= 0 ? &b.positions_gradient[(static_cast<size_t>(row.rb) * 3 + x) * b.n_properties] : nullptr;
+    return {da, pair.symmetric ? da : db};
+}
+
+// The positions gradient summed over the centres of each type (for
+// request.sum_centers), `width` numbers per (system, centre type, atom) and
+// direction, through an accumulator with
+//   size_t scratch_size() const;
+//   void add(size_t sample, const double* da, const double* db, double* scratch) const;
+//   void finish(const double* scratch, double* out) const;
+// add() takes one centre's derivative (da or db null where that expansion
+// does not depend on the atom) into a zeroed scratch; finish() writes the sum.
+template <class Accumulator>
+void fill_summed_positions_gradient(const Pair& pair, size_t width, const Accumulator& accumulator,
+                                    const std::vector<System>& systems, ExpansionResult& out) {
+    const std::vector<GradientRow> rows = merged_gradient_rows(pair.a, pair.b());
+    const std::vector<SummedRow> targets = summed_gradient_rows(rows, pair.a, systems);
+    out.positions_gradient_samples.resize(3 * targets.size());
+    out.positions_gradient.resize(targets.size() * 3 * width);
+#pragma omp parallel
+    {
+        std::vector<double> scratch(accumulator.scratch_size());
+#pragma omp for schedule(dynamic, 4)
+        for (int64_t t = 0; t < static_cast<int64_t>(targets.size()); ++t) {
+            const SummedRow& target = targets[static_cast<size_t>(t)];
+            int32_t* label = &out.positions_gradient_samples[3 * static_cast<size_t>(t)];
+            label[0] = target.type;
+            label[1] = target.system;
+            label[2] = target.atom;
+            for (size_t x = 0; x < 3; ++x) {
+                std::fill(scratch.begin(), scratch.end(), 0.0);
+                for (size_t r : target.rows) {
+                    const auto [da, db] = row_derivatives(pair, rows[r], x);
+                    accumulator.add(rows[r].sample, da, db, scratch.data());
+                }
+                accumulator.finish(scratch.data(), &out.positions_gradient[(static_cast<size_t>(t) * 3 + x) * width]);
+            }
+        }
+    }
+}
+
 // The positions gradient of `out` (`width` numbers per sample and
 // direction), one row_fn(sample, da, db, dx) per merged row and direction;
 // da or db is null where that expansion does not depend on the atom. With
@@ -54,41 +101,22 @@ std::vector<SummedRow> summed_gradient_rows(const std::vector<GradientRow>& rows
 template <class RowFn>
 void fill_positions_gradient(const Pair& pair, size_t width, RowFn&& row_fn, const std::vector<System>& systems,
                              const ExpansionRequest& request, ExpansionResult& out) {
-    const ExpansionResult &a = pair.a, &b = pair.b();
-    const size_t Pa = a.n_properties, Pb = b.n_properties;
-    const std::vector<GradientRow> rows = merged_gradient_rows(a, b);
-    const auto derivative = [&](const GradientRow& row, size_t x, double* dx) {
-        const double* da = row.ra >= 0 ? &a.positions_gradient[(static_cast<size_t>(row.ra) * 3 + x) * Pa] : nullptr;
-        const double* db = row.rb >= 0 ? &b.positions_gradient[(static_cast<size_t>(row.rb) * 3 + x) * Pb] : nullptr;
-        if (pair.symmetric) db = da;
-        row_fn(row.sample, da, db, dx);
-    };
     if (request.sum_centers) {
-        const std::vector<SummedRow> targets = summed_gradient_rows(rows, a, systems);
-        out.positions_gradient_samples.resize(3 * targets.size());
-        out.positions_gradient.resize(targets.size() * 3 * width);
-#pragma omp parallel
-        {
-            std::vector<double> term(width);
-#pragma omp for schedule(dynamic, 4)
-            for (int64_t t = 0; t < static_cast<int64_t>(targets.size()); ++t) {
-                const SummedRow& target = targets[static_cast<size_t>(t)];
-                int32_t* label = &out.positions_gradient_samples[3 * static_cast<size_t>(t)];
-                label[0] = target.type;
-                label[1] = target.system;
-                label[2] = target.atom;
-                for (size_t x = 0; x < 3; ++x) {
-                    double* sum = &out.positions_gradient[(static_cast<size_t>(t) * 3 + x) * width];
-                    std::fill(sum, sum + width, 0.0);
-                    for (size_t r : target.rows) {
-                        derivative(rows[r], x, term.data());
-                        for (size_t p = 0; p < width; ++p) sum[p] += term[p];
-                    }
-                }
+        // Each row's derivative in the second half of the scratch, their sum in the first.
+        struct RowSum {
+            size_t width;
+            RowFn& row_fn;
+            size_t scratch_size() const { return 2 * width; }
+            void add(size_t sample, const double* da, const double* db, double* scratch) const {
+                row_fn(sample, da, db, scratch + width);
+                for (size_t p = 0; p < width; ++p) scratch[p] += scratch[width + p];
             }
-        }
+            void finish(const double* scratch, double* sum) const { std::copy(scratch, scratch + width, sum); }
+        };
+        fill_summed_positions_gradient(pair, width, RowSum{width, row_fn}, systems, out);
         return;
     }
+    const std::vector<GradientRow> rows = merged_gradient_rows(pair.a, pair.b());
     out.positions_gradient_samples.resize(3 * rows.size());
     out.positions_gradient.resize(rows.size() * 3 * width);
 #pragma omp parallel for schedule(static)
@@ -98,7 +126,10 @@ void fill_positions_gradient(const Pair& pair, size_t width, RowFn&& row_fn, con
         label[0] = static_cast<int32_t>(row.sample);
         label[1] = row.system;
         label[2] = row.atom;
-        for (size_t x = 0; x < 3; ++x) derivative(row, x, &out.positions_gradient[(static_cast<size_t>(r) * 3 + x) * width]);
+        for (size_t x = 0; x < 3; ++x) {
+            const auto [da, db] = row_derivatives(pair, row, x);
+            row_fn(row.sample, da, db, &out.positions_gradient[(static_cast<size_t>(r) * 3 + x) * width]);
+        }
     }
 }
 
