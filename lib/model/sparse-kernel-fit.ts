@@ -412,7 +412,8 @@ export function fitSparseKernelModel(
     // then the kernel on what it leaves, its own regularisation chosen by
     // cross-validation among candidates that include no kernel at all. One
     // shared regularisation let the kernel weights trade off against the
-    // linear ones and pick a scale suited to neither.
+    // linear ones and pick a scale suited to neither. No kernel stays unless
+    // the folds agree that one helps (SolveStage.fallback).
     const prior = kernelPrior(layout, kernels);
     const kernelRegularizations = kernelGrid(options.kernelRegularizations);
     stages = [
@@ -424,6 +425,7 @@ export function fitSparseKernelModel(
       {
         name: 'kernel',
         regularizations: kernelRegularizations,
+        fallback: Infinity,
         solve: (equations, lambda, previous) => {
           if (lambda === Infinity || sparse === 0) return previous!;
           try {

@@ -149,6 +149,13 @@ export interface SolveStage {
    * on the same equations (null for the first stage).
    */
   solve(equations: NativeNormalEquations, regularization: number, previous: Float64Array | null): Float64Array;
+  /**
+   * The simplest candidate (a kernel stage's Infinity: no kernel). It is kept
+   * unless the best one lowers the cross-validated loss by more than one
+   * standard error of the per-fold differences: a gain the folds do not
+   * agree on is noise, and chasing it costs accuracy on new data.
+   */
+  fallback?: number;
 }
 
 export interface FitSettings {
@@ -404,17 +411,17 @@ export function solveCrossValidated(
       });
     });
     const scan: RegularizationScan = [];
-    let best = { loss: Infinity, index: -1 };
-    stage.regularizations.forEach((lambda, j) => {
+    // Per candidate, the loss of each fold (null: a fold could not be solved).
+    const losses = stage.regularizations.map((lambda, j) => {
       if (solutions[j].some((x) => x === null)) {
         scan.push({ regularization: lambda, energyRmsePerAtom: NaN, forceRmse: NaN });
-        return;
+        return null;
       }
       const errors = folds.map((fold, f) => foldErrors(fold, solutions[j][f]!, settings));
       scan.push({ regularization: lambda, ...metrics(folds, errors, settings) });
-      const loss = errors.reduce((sum, e) => sum + e.energy + e.forces, 0);
-      if (loss < best.loss) best = { loss, index: j };
+      return errors.map((e) => e.energy + e.forces);
     });
+    const best = chooseCandidate(losses, stage.fallback === undefined ? -1 : stage.regularizations.indexOf(stage.fallback));
     if (best.index < 0) {
       throw new Error(`regularizations: no candidate gives a solvable system (${failure}); try larger regularisations`);
     }
@@ -432,6 +439,26 @@ export function solveCrossValidated(
   const train = metrics(folds, folds.map((fold) => foldErrors(fold, solved, settings)), settings);
   const last = stages[stages.length - 1];
   return { parameters: solved, regularization: last.regularization, scan: last.scan, stages, train, validation, folds: folds.length };
+}
+
+/**
+ * The candidate of least total loss over the folds, or `fallback` (an index,
+ * -1 for none) unless the best beats it by more than one standard error of
+ * their paired per-fold differences.
+ */
+export function chooseCandidate(losses: ReadonlyArray<readonly number[] | null>, fallback: number): { index: number } {
+  const total = (l: readonly number[]) => l.reduce((a, b) => a + b, 0);
+  let index = -1;
+  losses.forEach((l, j) => {
+    if (l && (index < 0 || total(l) < total(losses[index]!))) index = j;
+  });
+  const kept = fallback >= 0 ? losses[fallback] : null;
+  if (index < 0 || !kept || index === fallback) return { index };
+  const gains = losses[index]!.map((l, f) => kept[f] - l);
+  const F = gains.length;
+  const mean = total(gains) / F;
+  const variance = F > 1 ? gains.reduce((s, g) => s + (g - mean) ** 2, 0) / (F - 1) : Infinity;
+  return { index: mean > Math.sqrt(variance / F) ? index : fallback };
 }
 
 function toModel(features: FeatureSet, parameters: Float64Array): LinearModel {

@@ -5,7 +5,7 @@
 import { native } from '../../native/addon.js';
 import { toNativeSystem, type System } from '../../core/system.js';
 import { FeatureSet } from '../feature-set.js';
-import { assignFolds, decades, DEFAULT_FOLDS, type FitProgress } from '../training.js';
+import { assignFolds, chooseCandidate, decades, DEFAULT_FOLDS, type FitProgress } from '../training.js';
 import { baselineTarget, checkBaseline, checkIsotropic, OrderFeatures, TensorModel, type TensorModelSpec, type TensorOrderParameters } from './model.js';
 import { cartesianLength, checkTarget, targetOrders, toSpherical } from './target.js';
 import { kernelInputs, kernelRows, selectEnvironments, type KernelInputs } from './kernel.js';
@@ -145,9 +145,10 @@ function residuals(design: Design, x: Float64Array): Float64Array[] {
  * 'relative'), in the dual form while there are fewer rows than parameters,
  * as with a few hundred tensors) on the other folds' frames of design(fold),
  * each candidate scored on the fold's own. Infinity stands for no fit at all
- * (the targets themselves are the error). Returns every candidate's summed
- * squared error, the best candidate and each fold's solution at it (null
- * for Infinity).
+ * (the targets themselves are the error), and is kept unless the best
+ * candidate beats it by more than the folds' standard error
+ * (chooseCandidate). Returns every candidate's summed squared error, the
+ * chosen candidate and each fold's solution at it (null for Infinity).
  */
 function crossValidate(
   design: (fold: number) => Design,
@@ -155,7 +156,8 @@ function crossValidate(
   candidates: number[],
   progress?: () => void,
 ): { errors: number[]; best: number; foldSolutions: Array<Float64Array | null> } {
-  const errors = candidates.map(() => 0);
+  // Squared error of every candidate on every fold.
+  const losses = candidates.map(() => [] as number[]);
   const solutions: Array<Array<Float64Array | null>> = [];
   for (let f = 0; f < assignment.folds; f++) {
     const d = design(f);
@@ -166,20 +168,18 @@ function crossValidate(
     solutions.push(
       candidates.map((lambda, j) => {
         if (lambda === Infinity) {
-          errors[j] += test.targets.reduce((sum, v) => sum + v * v, 0);
+          losses[j].push(test.targets.reduce((sum, v) => sum + v * v, 0));
           return null;
         }
         const x = path.solve(lambda);
-        errors[j] += squaredError(test.rows, test.targets, x);
+        losses[j].push(squaredError(test.rows, test.targets, x));
         progress?.();
         return x;
       }),
     );
   }
-  let best = 0;
-  errors.forEach((e, j) => {
-    if (e < errors[best]) best = j;
-  });
+  const { index: best } = chooseCandidate(losses, candidates.indexOf(Infinity));
+  const errors = losses.map((l) => l.reduce((a, b) => a + b, 0));
   return { errors, best, foldSolutions: solutions.map((list) => list[best]) };
 }
 
