@@ -23,6 +23,17 @@ const potential = new LodeSphericalExpansion({
   density: { type: 'SmearedPowerLaw', smearing: 1.0, exponent: 1 },
   basis: { type: 'TensorProduct', max_angular: 2, radial: { type: 'Gto', max_radial: 1, radius: 2.5 } },
 });
+// Wider radial bases: the summed contraction's register blocks of 4 radial
+// rows and 4 columns, their remainders, and a symmetric block starting mid-vector.
+const rhoWide = new SphericalExpansion({
+  cutoff: { radius: 3.5, smoothing: { type: 'ShiftedCosine', width: 0.5 } },
+  density: { type: 'Gaussian', width: 0.4 },
+  basis: { type: 'TensorProduct', max_angular: 2, radial: { type: 'Gto', max_radial: 4 } },
+});
+const potentialWide = new LodeSphericalExpansion({
+  density: { type: 'SmearedPowerLaw', smearing: 1.0, exponent: 1 },
+  basis: { type: 'TensorProduct', max_angular: 2, radial: { type: 'Gto', max_radial: 5, radius: 2.5 } },
+});
 const systems = [
   randomSystem({ seed: 3, atoms: 6, types: [1, 8], box: 4 }),
   randomSystem({ seed: 4, atoms: 7, types: [1, 8, 8], cell: TRICLINIC_CELL }),
@@ -48,6 +59,8 @@ describe('positions gradient summed over the centres of each type', () => {
   const calculators = [
     ['power spectrum', new Invariants(rho, rho)],
     ['rho x V', new Invariants(rho, potential)],
+    ['power spectrum, 5 radial functions', new Invariants(rhoWide, rhoWide)],
+    ['rho x V, 5 and 6 radial functions', new Invariants(rhoWide, potentialWide)],
     // Normalised invariants take the general per-row path, the others a summed contraction.
     ['normalised rho x V', new Invariants(rho, potential, { normalize: true })],
     ['rho x V of order 2', new EquivariantInvariants(rho, potential, { lambda: 2 })],

@@ -204,24 +204,54 @@ void dense_adjoint(const DenseShape& d, const double* weights, const double* g, 
 #undef LODESTONE_CASE
 }
 
+// R rows n0..n0+R of one (t1, l) block of accumulate_wide's sum:
+// block[n][k] += sum_m u[m][n] v[m][k] for k in [first, width), with the
+// R rows of 4 columns at a time in registers over m: R independent FMA
+// chains per loaded v, where a row at a time waits on one.
+template <int R>
+LODESTONE_INLINE void wide_rows(int M, int first, int width, const double* u, size_t u_stride, const double* v,
+                                double* block) {
+    int k = first;
+    for (; k + 4 <= width; k += 4) {
+        v4d acc[R];
+        for (int q = 0; q < R; ++q) load4(acc[q], block + q * width + k);
+        for (int m = 0; m < M; ++m) {
+            v4d column;
+            load4(column, v + static_cast<size_t>(m) * width + k);
+            const double* um = u + m * u_stride;
+            for (int q = 0; q < R; ++q) acc[q] += um[q] * column;
+        }
+        for (int q = 0; q < R; ++q) store4(block + q * width + k, acc[q]);
+    }
+    for (; k < width; ++k)
+        for (int q = 0; q < R; ++q) {
+            double sum = block[q * width + k];
+            for (int m = 0; m < M; ++m) sum += u[m * u_stride + q] * v[static_cast<size_t>(m) * width + k];
+            block[q * width + k] = sum;
+        }
+}
+
 // One centre's u (x) v into the sum of a positions gradient over centres, in
 // a layout whose inner loop runs over (t2, n2) together, T Nb numbers, where
 // dense_contract's runs over n2 alone: [t1][l][n1][t2 n2], unweighted.
 LODESTONE_MULTIVERSION
 void accumulate_wide(const DenseShape& d, const double* u, const double* v, double* wide) {
     const int L = d.L, T = d.T, Na = d.Na, Nb = d.Nb, width = T * Nb;
+    const size_t u_stride = static_cast<size_t>(T) * Na;
     for (int t1 = 0; t1 < T; ++t1) {
         const int first = d.symmetric ? t1 * Nb : 0;
         for (int l = 0; l < L; ++l) {
             double* block = wide + static_cast<size_t>(t1 * L + l) * Na * width;
-            for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
-                const double* ul = u + (static_cast<size_t>(lm) * T + t1) * Na;
-                const double* vl = v + static_cast<size_t>(lm) * width;
-                for (int n1 = 0; n1 < Na; ++n1) {
-                    const double c = ul[n1];
-                    double* row = block + n1 * width;
-                    for (int k = first; k < width; ++k) row[k] += c * vl[k];
-                }
+            const double* ul = u + static_cast<size_t>(l * l) * u_stride + static_cast<size_t>(t1) * Na;
+            const double* vl = v + static_cast<size_t>(l * l) * width;
+            const int M = 2 * l + 1;
+            int n = 0;
+            for (; n + 4 <= Na; n += 4) wide_rows<4>(M, first, width, ul + n, u_stride, vl, block + n * width);
+            switch (Na - n) {
+                case 3: wide_rows<3>(M, first, width, ul + n, u_stride, vl, block + n * width); break;
+                case 2: wide_rows<2>(M, first, width, ul + n, u_stride, vl, block + n * width); break;
+                case 1: wide_rows<1>(M, first, width, ul + n, u_stride, vl, block + n * width); break;
+                default: break;
             }
         }
     }
