@@ -12,6 +12,7 @@ import * as fft from './fft.js';
 import * as ewald from './ewald.js';
 import * as mesh from './mesh.js';
 import * as fit from './fit.js';
+import * as dense from './dense.js';
 
 const benchmarks: Record<string, { run(quick: boolean): Row[] | Promise<Row[]> }> = {
   'local-features': localFeatures,
@@ -22,6 +23,7 @@ const benchmarks: Record<string, { run(quick: boolean): Row[] | Promise<Row[]> }
   ewald,
   mesh,
   fit,
+  dense,
 };
 
 const quick = process.argv.includes('--quick');
