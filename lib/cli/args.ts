@@ -37,7 +37,7 @@ export function parseArgs(argv: string[], spec: CommandSpec): ParsedArgs {
       options.set(name, true);
     } else {
       const value = inline ?? argv[++k];
-      if (value === undefined) throw new Error(`lodestone ${spec.name}: --${name} needs a value (${option.value})`);
+      if (value === undefined) throw new Error(`--${name} needs a value (${option.value})`);
       options.set(name, value);
     }
   }

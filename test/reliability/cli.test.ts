@@ -90,7 +90,7 @@ const cases: [() => string[], RegExp][] = [
   [() => ['fit', xyz(), '--channels', '0'], /^lodestone fit: --channels: invalid value "0"/],
   [() => ['fit', xyz(), '--species-weights', 'some'], /^lodestone fit: --species-weights: expected per-species or shared, got "some"/],
   [() => ['fit', xyz(), '--max-memory', '0.000001'], /^lodestone fit: fit: needs about .* more than the limit of/],
-  [() => ['fit', xyz(), '--out'], /^lodestone fit: lodestone fit: --out needs a value \(MODEL\)|--out needs a value/],
+  [() => ['fit', xyz(), '--out'], /^lodestone fit: --out needs a value \(MODEL\)$/],
   [() => ['fit', xyz(), '--bogus'], /^lodestone fit: unknown option --bogus \(see lodestone fit --help\)$/],
   [() => ['fit', path('oxygen.xyz'), path('oxygen.xyz')], /^lodestone fit: expected one data file$/],
   [() => ['fit', path('overlap.xyz'), '--frames', '2'], /^lodestone fit: --frames: invalid value "2"|same position|at least 2/],
@@ -107,7 +107,7 @@ const cases: [() => string[], RegExp][] = [
   [() => ['eval', m(), path('empty.xyz')], /^lodestone eval: .*empty\.xyz: no frames/],
   [() => ['eval', m(), path('oxygen.xyz')], /^lodestone eval: system\.types\[0\]: atomic number 8 is unknown to this model/],
   [() => ['eval', m(), path('overlap.xyz')], /^lodestone eval: atoms [01] and [01] are at the same position/],
-  [() => ['eval', m(), xyz(), '--energy-key'], /--energy-key needs a value/],
+  [() => ['eval', m(), xyz(), '--energy-key'], /^lodestone eval: --energy-key needs a value \(KEY\)$/],
   // features
   [() => ['features'], /^lodestone features: expected one frames file$/],
   [() => ['features', path('missing.xyz')], /^lodestone features: .*missing\.xyz/],
@@ -140,7 +140,7 @@ const cases: [() => string[], RegExp][] = [
   [() => ['md', m(), '--restart', path('missing.json')], /^lodestone md: .*missing\.json/],
   [() => ['md', m(), '--restart', path('checkpoint.json')], /^lodestone md: .*checkpoint\.json/],
   [() => ['md', m(), '--restart', path('checkpoint-garbage.json')], /^lodestone md: .*checkpoint-garbage\.json/],
-  [() => ['md', m(), '--restart'], /--restart needs a value/],
+  [() => ['md', m(), '--restart'], /^lodestone md: --restart needs a value \(FILE\)$/],
   [() => ['md', m(), xyz(), '--traj', path('a-directory'), '--steps', '1', '--quiet'], /^lodestone md: .*a-directory/],
   // ipi
   [() => ['ipi'], /^lodestone ipi: --model is required$/],
