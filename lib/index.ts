@@ -15,6 +15,7 @@ export type { ComputeOptions } from './core/request.js';
 export type { EquivariantBlock, FeatureBlock, Gradient, GradientKind, Labels } from './core/labels.js';
 export { findLabel } from './core/labels.js';
 export { setNumThreads, getNumThreads } from './core/threads.js';
+export { releaseCachedMemory } from './core/memory.js';
 export { Invariants, SoapPowerSpectrum } from './features/invariants.js';
 export type { InvariantOptions, ExpansionLike } from './features/invariants.js';
 export { EquivariantInvariants } from './features/equivariant.js';

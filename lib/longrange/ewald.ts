@@ -59,8 +59,11 @@ export interface EwaldOptions {
   meshSpacing?: number;
 }
 
-/** e^2 / (4 pi eps0) in eV A / e^2, LAMMPS' `units metal` value. */
-export const COULOMB_CONSTANT = 14.399645;
+/**
+ * e^2 / (4 pi eps0) in eV A / e^2, LAMMPS' `units metal` value: the native
+ * core's, so that TypeScript and C++ cannot disagree.
+ */
+export const COULOMB_CONSTANT: number = native.coulombConstant;
 
 const KNOWN_OPTIONS = ['charges', 'exponent', 'dispersion', 'accuracy', 'smearing', 'cutoff', 'kCutoff', 'method', 'meshOrder', 'meshSpacing'];
 

@@ -129,13 +129,6 @@ export interface NativeNormalEquations {
   solve(lambda: number, regularizer: 'relative' | 'absolute' | Float64Array, block?: NativeSolveBlock): Float64Array;
   residual(parameters: Float64Array): number;
   readonly rows: number;
-  readonly size: number;
-  readonly weightSum: number;
-  readonly targetNorm: number;
-  /** trace(A^T W A). */
-  readonly trace: number;
-  /** diag(A^T W A). */
-  diagonal(): Float64Array;
 }
 
 /** Flat options of the native LODE expansion (lib/core/hypers.ts parses featomic's JSON into this). */
@@ -257,5 +250,4 @@ export interface NativeEwald {
  */
 export interface NativeRidgePath {
   solve(lambda: number): Float64Array;
-  readonly form: 'dual' | 'primal';
 }

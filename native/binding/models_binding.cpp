@@ -26,11 +26,6 @@ public:
                             InstanceMethod("solve", &NormalEquationsWrap::solve),
                             InstanceMethod("residual", &NormalEquationsWrap::residual),
                             InstanceAccessor("rows", &NormalEquationsWrap::rows, nullptr),
-                            InstanceAccessor("size", &NormalEquationsWrap::size, nullptr),
-                            InstanceAccessor("weightSum", &NormalEquationsWrap::weight_sum, nullptr),
-                            InstanceAccessor("targetNorm", &NormalEquationsWrap::target_norm, nullptr),
-                            InstanceAccessor("trace", &NormalEquationsWrap::trace, nullptr),
-                            InstanceMethod("diagonal", &NormalEquationsWrap::diagonal),
                             StaticMethod("storedBytes", &NormalEquationsWrap::stored_bytes),
                             StaticMethod("solveBytes", &NormalEquationsWrap::solve_bytes)});
     }
@@ -133,18 +128,6 @@ private:
     }
 
     Napi::Value rows(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(equations_->rows())); }
-    Napi::Value size(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(equations_->size())); }
-    Napi::Value weight_sum(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), equations_->weight_sum()); }
-    Napi::Value target_norm(const Napi::CallbackInfo& info) {
-        return Napi::Number::New(info.Env(), equations_->weighted_target_norm());
-    }
-
-    Napi::Value trace(const Napi::CallbackInfo& info) {
-        return Napi::Number::New(info.Env(), guarded(info.Env(), [&] { return equations_->trace(); }));
-    }
-    Napi::Value diagonal(const Napi::CallbackInfo& info) {
-        return to_float64_array(info.Env(), guarded(info.Env(), [&] { return equations_->diagonal(); }));
-    }
     static size_t parameter_count(const Napi::CallbackInfo& info) {
         if (!info[0].IsNumber() || !(info[0].As<Napi::Number>().DoubleValue() >= 1)) {
             throw Napi::TypeError::New(info.Env(), "parameters: expected a number >= 1");
@@ -165,8 +148,7 @@ class RidgePathWrap : public Napi::ObjectWrap<RidgePathWrap> {
 public:
     static Napi::Function define(Napi::Env env) {
         return DefineClass(env, "RidgePath",
-                           {InstanceMethod("solve", &RidgePathWrap::solve),
-                            InstanceAccessor("form", &RidgePathWrap::form, nullptr)});
+                           {InstanceMethod("solve", &RidgePathWrap::solve)});
     }
 
     // new RidgePath(rows: Float64Array (count x n), targets: Float64Array (count))
@@ -189,7 +171,6 @@ private:
         const double lambda = info[0].As<Napi::Number>().DoubleValue();
         return to_float64_array(info.Env(), guarded(info.Env(), [&] { return path_->solve(lambda); }));
     }
-    Napi::Value form(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), path_->dual() ? "dual" : "primal"); }
 
     std::unique_ptr<RidgePath> path_;
 };

@@ -116,7 +116,6 @@ describe('normal equations and ridge path: solvers against a dense direct solve'
         const rows = p.rows.map((v, k) => v * root[Math.floor(k / n)]);
         const targets = p.targets.map((v, r) => v * root[r]);
         const path = new native.RidgePath(rows, targets);
-        expect(path.form).toBe(count < n ? 'dual' : 'primal');
         let mean = 0;
         for (let i = 0; i < n; i++) mean += ata[i * n + i] / n;
         const a = Float64Array.from(ata);
@@ -178,7 +177,7 @@ describe('normal equations and ridge path: solvers against a dense direct solve'
       expect(() => equations.solve(lambda, new Float64Array(n * n), { begin, end })).toThrow(`expected a ${m} x ${m} matrix`);
     });
 
-    it(`${count} rows x ${n} parameters: residual, trace and merge match the rows`, () => {
+    it(`${count} rows x ${n} parameters: residual and merge match the rows`, () => {
       const x = equations.solve(1e-3, 'relative');
       let expected = 0;
       for (let r = 0; r < count; r++) {
@@ -187,9 +186,6 @@ describe('normal equations and ridge path: solvers against a dense direct solve'
         expected += p.weights[r] * e * e;
       }
       expect(Math.abs(equations.residual(x) - expected)).toBeLessThan(1e-9 * expected);
-      let trace = 0;
-      for (let i = 0; i < n; i++) trace += ata[i * n + i];
-      expect(Math.abs(equations.trace - trace)).toBeLessThan(1e-12 * trace);
       // Two halves merged give the same system as the whole.
       const half = Math.floor(count / 2);
       const first = accumulate({ ...p, rows: p.rows.slice(0, half * n), targets: p.targets.slice(0, half), weights: p.weights.slice(0, half), count: half });

@@ -51,7 +51,6 @@ void NormalEquations::add(const double* rows, const double* targets, const doubl
         for (size_t j = 0; j < n; ++j) column[j] = s * row[j];
         pending_targets_[pending_count_] = s * targets[r];
         yy_ += w * targets[r] * targets[r];
-        weight_sum_ += w;
         if (++pending_count_ == kBatchRows) flush();
     }
     rows_ += count;
@@ -76,22 +75,7 @@ void NormalEquations::merge(const NormalEquations& other) {
         for (size_t i = 0; i <= j; ++i) ata_[j * n + i] += other.ata_[j * n + i];
     for (size_t k = 0; k < n; ++k) atb_[k] += other.atb_[k];
     yy_ += other.yy_;
-    weight_sum_ += other.weight_sum_;
     rows_ += other.rows_;
-}
-
-double NormalEquations::trace() const {
-    flush();
-    double t = 0.0;
-    for (size_t i = 0; i < n_; ++i) t += ata_[i * n_ + i];
-    return t;
-}
-
-std::vector<double> NormalEquations::diagonal() const {
-    flush();
-    std::vector<double> d(n_);
-    for (size_t i = 0; i < n_; ++i) d[i] = ata_[i * n_ + i];
-    return d;
 }
 
 std::vector<double> NormalEquations::solve(double lambda, const Regularizer& regularizer) const {

@@ -47,11 +47,6 @@ public:
 
     // |A x - y|_W^2 from the accumulated statistics (no rows kept).
     double residual(const std::vector<double>& x) const;
-    double weighted_target_norm() const { return yy_; }
-    double weight_sum() const { return weight_sum_; }
-    // Sum of the diagonal of A^T W A, and the diagonal itself.
-    double trace() const;
-    std::vector<double> diagonal() const;
 
     // Bytes held for a given parameter count (the matrix and the row buffer),
     // and the extra bytes one solve() needs: what a caller adds up to bound a fit.
@@ -64,7 +59,6 @@ private:
     size_t n_;
     size_t rows_ = 0;
     double yy_ = 0.0;
-    double weight_sum_ = 0.0;
     // Column-major n x n; only the upper triangle is kept up to date.
     mutable std::vector<double> ata_;
     mutable std::vector<double> atb_;
