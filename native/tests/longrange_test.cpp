@@ -156,7 +156,11 @@ TEST_CASE("rock salt: the Madelung constant, by direct Ewald and by PME") {
     const std::vector<double> charges = {1.0, -1.0};
     LongRangeRequest request;
     const double madelung = 1.747564594633;
-    const LongRangeResult direct = ewald_sum(primitive, charges, 1, COULOMB_CONSTANT, 0.8, 8.0, 9.0, request);
+    LongRangeParameters parameters;
+    parameters.smearing = 0.8;
+    parameters.cutoff = 8.0;
+    parameters.k_cutoff = 9.0;
+    const LongRangeResult direct = ewald_sum(primitive, charges, PowerLawPair{1, COULOMB_CONSTANT}, parameters, request);
     CHECK(rel(-direct.energy * h / COULOMB_CONSTANT, madelung) < 1e-10);
     EwaldOptions options;
     options.tuning.accuracy = 1e-10;
@@ -214,7 +218,7 @@ TEST_CASE("molecules: the direct sum is the pair double loop (p = 1 and 6)") {
     for (double& v : c) v = random() - 0.5;
     for (int p : {1, 6}) {
         LongRangeRequest request;
-        const LongRangeResult r = direct_sum(molecule, c, p, 2.0, request);
+        const LongRangeResult r = direct_sum(molecule, c, PowerLawPair{p, 2.0}, request);
         double energy = 0.0;
         std::vector<double> forces(36, 0.0);
         for (int i = 0; i < 12; i++) {

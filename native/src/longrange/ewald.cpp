@@ -488,8 +488,11 @@ void add_kspace(const ChargeSum& sum, double k_cutoff, const LongRangeRequest& r
 
 }  // namespace
 
-LongRangeResult ewald_sum(const System& system, const std::vector<double>& q, int exponent, double prefactor,
-                          double smearing, double cutoff, double k_cutoff, const LongRangeRequest& request) {
+LongRangeResult ewald_sum(const System& system, const std::vector<double>& q, const PowerLawPair& pair,
+                          const LongRangeParameters& parameters, const LongRangeRequest& request) {
+    const int exponent = pair.exponent;
+    const double prefactor = pair.prefactor, smearing = parameters.smearing, cutoff = parameters.cutoff,
+                 k_cutoff = parameters.k_cutoff;
     validate_long_range(system, q, exponent);
     validate_periodic_parameters(system, cutoff);
     if (!(k_cutoff > 0.0) || !std::isfinite(k_cutoff)) {
@@ -511,8 +514,10 @@ LongRangeResult ewald_sum(const System& system, const std::vector<double>& q, in
     return out;
 }
 
-LongRangeResult direct_sum(const System& system, const std::vector<double>& q, int exponent, double prefactor,
+LongRangeResult direct_sum(const System& system, const std::vector<double>& q, const PowerLawPair& pair,
                            const LongRangeRequest& request) {
+    const int exponent = pair.exponent;
+    const double prefactor = pair.prefactor;
     validate_long_range(system, q, exponent);
     if (system.periodic()) throw Error("system: the direct sum is for molecules (no periodic boundary conditions)");
     const size_t n = system.size();
@@ -608,23 +613,21 @@ LongRangeParameters Ewald::parameters(const System& system, const std::vector<do
 LongRangeResult Ewald::compute(const System& system, const std::vector<double>& weights,
                                const LongRangeRequest& request) const {
     const LongRangeParameters p = parameters(system, weights);
+    const PowerLawPair pair{options_.exponent, options_.prefactor};
     LongRangeResult out;
     if (system.size() == 0) {
         out = empty_result(0, request);  // nothing to sum, periodic or not
     } else if (p.method == "direct") {
-        out = direct_sum(system, weights, options_.exponent, options_.prefactor, request);
+        out = direct_sum(system, weights, pair, request);
     } else if (p.method == "pme") {
         std::unique_lock<std::mutex> lock(pme_cache_->mutex, std::try_to_lock);
         if (lock.owns_lock()) {
-            out = pme_sum(system, weights, options_.exponent, options_.prefactor, p.smearing, p.cutoff, p.mesh,
-                          p.mesh_order, request, pme_cache_->workspace);
+            out = pme_sum(system, weights, pair, p, request, pme_cache_->workspace);
         } else {
-            out = pme_sum(system, weights, options_.exponent, options_.prefactor, p.smearing, p.cutoff, p.mesh,
-                          p.mesh_order, request);
+            out = pme_sum(system, weights, pair, p, request);
         }
     } else {
-        out = ewald_sum(system, weights, options_.exponent, options_.prefactor, p.smearing, p.cutoff, p.k_cutoff,
-                        request);
+        out = ewald_sum(system, weights, pair, p, request);
     }
     out.parameters = p;
     return out;

@@ -195,9 +195,12 @@ void PmeWorkspace::add_kspace(const System& system, const std::vector<double>& q
     }
 }
 
-LongRangeResult pme_sum(const System& system, const std::vector<double>& q, int exponent, double prefactor,
-                        double smearing, double cutoff, const std::array<int64_t, 3>& mesh, int order,
-                        const LongRangeRequest& request, PmeWorkspace& workspace) {
+LongRangeResult pme_sum(const System& system, const std::vector<double>& q, const PowerLawPair& pair,
+                        const LongRangeParameters& parameters, const LongRangeRequest& request,
+                        PmeWorkspace& workspace) {
+    const int exponent = pair.exponent, order = parameters.mesh_order;
+    const double prefactor = pair.prefactor, smearing = parameters.smearing, cutoff = parameters.cutoff;
+    const std::array<int64_t, 3>& mesh = parameters.mesh;
     detail::validate_long_range(system, q, exponent);
     detail::validate_periodic_parameters(system, cutoff);
     validate_mesh(mesh, order);
@@ -218,11 +221,10 @@ LongRangeResult pme_sum(const System& system, const std::vector<double>& q, int 
     return out;
 }
 
-LongRangeResult pme_sum(const System& system, const std::vector<double>& q, int exponent, double prefactor,
-                        double smearing, double cutoff, const std::array<int64_t, 3>& mesh, int order,
-                        const LongRangeRequest& request) {
+LongRangeResult pme_sum(const System& system, const std::vector<double>& q, const PowerLawPair& pair,
+                        const LongRangeParameters& parameters, const LongRangeRequest& request) {
     PmeWorkspace workspace;
-    return pme_sum(system, q, exponent, prefactor, smearing, cutoff, mesh, order, request, workspace);
+    return pme_sum(system, q, pair, parameters, request, workspace);
 }
 
 }  // namespace lodestone

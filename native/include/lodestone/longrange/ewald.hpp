@@ -33,6 +33,12 @@ struct LongRangeResult {
     LongRangeParameters parameters;
 };
 
+// What a sum adds up: prefactor * c_i c_j / r^p over pairs of weights.
+struct PowerLawPair {
+    int exponent = 1;  // p: 1 or 6
+    double prefactor = COULOMB_CONSTANT;
+};
+
 struct EwaldOptions {
     int exponent = 1;                 // 1 or 6
     double prefactor = COULOMB_CONSTANT;
@@ -67,11 +73,11 @@ private:
     std::shared_ptr<PmeCache> pme_cache_;
 };
 
-// The two methods, usable on their own with explicit parameters.
-LongRangeResult ewald_sum(const System& system, const std::vector<double>& weights, int exponent,
-                          double prefactor, double smearing, double cutoff, double k_cutoff,
-                          const LongRangeRequest& request);
-LongRangeResult direct_sum(const System& system, const std::vector<double>& weights, int exponent,
-                           double prefactor, const LongRangeRequest& request);
+// The two methods, usable on their own with explicit parameters: ewald_sum
+// reads `parameters`' smearing, cutoff and k_cutoff.
+LongRangeResult ewald_sum(const System& system, const std::vector<double>& weights, const PowerLawPair& pair,
+                          const LongRangeParameters& parameters, const LongRangeRequest& request);
+LongRangeResult direct_sum(const System& system, const std::vector<double>& weights, const PowerLawPair& pair,
+                           const LongRangeRequest& request);
 
 }  // namespace lodestone

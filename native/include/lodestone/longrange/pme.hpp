@@ -53,14 +53,14 @@ private:
 };
 
 // The complete PME lattice sum with explicit parameters (real space, k space
-// on the mesh, self and background terms), with a workspace of its own.
-LongRangeResult pme_sum(const System& system, const std::vector<double>& weights, int exponent, double prefactor,
-                        double smearing, double cutoff, const std::array<int64_t, 3>& mesh, int order,
-                        const LongRangeRequest& request);
+// on the mesh, self and background terms: `parameters`' smearing, cutoff,
+// mesh and mesh_order), with a workspace of its own.
+LongRangeResult pme_sum(const System& system, const std::vector<double>& weights, const PowerLawPair& pair,
+                        const LongRangeParameters& parameters, const LongRangeRequest& request);
 
 // Same, reusing `workspace` (plan and kernel caches).
-LongRangeResult pme_sum(const System& system, const std::vector<double>& weights, int exponent, double prefactor,
-                        double smearing, double cutoff, const std::array<int64_t, 3>& mesh, int order,
-                        const LongRangeRequest& request, PmeWorkspace& workspace);
+LongRangeResult pme_sum(const System& system, const std::vector<double>& weights, const PowerLawPair& pair,
+                        const LongRangeParameters& parameters, const LongRangeRequest& request,
+                        PmeWorkspace& workspace);
 
 }  // namespace lodestone

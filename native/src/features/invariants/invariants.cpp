@@ -80,6 +80,16 @@ struct DenseShape {
     bool symmetric;
 };
 
+// The coefficients of both expansions at one sample, and their adjoints.
+struct Coefficients {
+    const double* a;
+    const double* b;
+};
+struct Adjoints {
+    double* a;
+    double* b;
+};
+
 LODESTONE_MULTIVERSION
 void dense_contract(const DenseShape& d, const double* weights, const double* a, const double* b, double* x) {
     const int L = d.L, T = d.T, Na = d.Na, Nb = d.Nb;
@@ -151,9 +161,11 @@ LODESTONE_INLINE void add_vector_matrix(int K, int n_out, const double* __restri
 // t1 = t2) the two are one product with c + c^T. NN: Na when Na = Nb (else 0).
 // scratch: 2 Na Nb doubles.
 template <int NN>
-LODESTONE_INLINE void dense_adjoint_n(const DenseShape& d, const double* weights, const double* g, const double* a,
-                                      const double* b, double* ga, double* gb, double* scratch) {
+LODESTONE_INLINE void dense_adjoint_n(const DenseShape& d, const double* weights, const double* g, Coefficients in,
+                                      Adjoints out, double* scratch) {
     const int L = d.L, T = d.T, Na = NN > 0 ? NN : d.Na, Nb = NN > 0 ? NN : d.Nb;
+    const double *a = in.a, *b = in.b;
+    double *ga = out.a, *gb = out.b;
     double* c = scratch;             // [n1][n2]
     double* ct = scratch + Na * Nb;  // [n2][n1]
     size_t block = 0;
@@ -189,17 +201,17 @@ LODESTONE_INLINE void dense_adjoint_n(const DenseShape& d, const double* weights
 }
 
 LODESTONE_MULTIVERSION
-void dense_adjoint(const DenseShape& d, const double* weights, const double* g, const double* a, const double* b,
-                   double* ga, double* gb, double* scratch) {
+void dense_adjoint(const DenseShape& d, const double* weights, const double* g, Coefficients in, Adjoints out,
+                   double* scratch) {
     const int n = d.Na == d.Nb ? d.Na : 0;
 #define LODESTONE_CASE(K) \
-    case K: return dense_adjoint_n<K>(d, weights, g, a, b, ga, gb, scratch);
+    case K: return dense_adjoint_n<K>(d, weights, g, in, out, scratch);
     switch (n) {
         LODESTONE_CASE(1) LODESTONE_CASE(2) LODESTONE_CASE(3) LODESTONE_CASE(4)
         LODESTONE_CASE(5) LODESTONE_CASE(6) LODESTONE_CASE(7) LODESTONE_CASE(8)
         LODESTONE_CASE(9) LODESTONE_CASE(10) LODESTONE_CASE(11) LODESTONE_CASE(12)
         LODESTONE_CASE(13) LODESTONE_CASE(14) LODESTONE_CASE(15) LODESTONE_CASE(16)
-        default: return dense_adjoint_n<0>(d, weights, g, a, b, ga, gb, scratch);
+        default: return dense_adjoint_n<0>(d, weights, g, in, out, scratch);
     }
 #undef LODESTONE_CASE
 }
@@ -208,10 +220,16 @@ void dense_adjoint(const DenseShape& d, const double* weights, const double* g, 
 // block[n][k] += sum_m u[m][n] v[m][k] for k in [first, width), with the
 // R rows of 4 columns at a time in registers over m: R independent FMA
 // chains per loaded v, where a row at a time waits on one.
+struct WideBlock {
+    int M, first, width;  // 2l + 1; the columns [first, width)
+    size_t u_stride;      // between u[m] and u[m + 1]
+};
+
 template <int R>
-LODESTONE_INLINE void wide_rows(int M, int first, int width, const double* u, size_t u_stride, const double* v,
-                                double* block) {
-    int k = first;
+LODESTONE_INLINE void wide_rows(const WideBlock& shape, const double* u, const double* v, double* block) {
+    const int M = shape.M, width = shape.width;
+    const size_t u_stride = shape.u_stride;
+    int k = shape.first;
     for (; k + 4 <= width; k += 4) {
         v4d acc[R];
         for (int q = 0; q < R; ++q) load4(acc[q], block + q * width + k);
@@ -244,13 +262,13 @@ void accumulate_wide(const DenseShape& d, const double* u, const double* v, doub
             double* block = wide + static_cast<size_t>(t1 * L + l) * Na * width;
             const double* ul = u + static_cast<size_t>(l * l) * u_stride + static_cast<size_t>(t1) * Na;
             const double* vl = v + static_cast<size_t>(l * l) * width;
-            const int M = 2 * l + 1;
+            const WideBlock shape{2 * l + 1, first, width, u_stride};
             int n = 0;
-            for (; n + 4 <= Na; n += 4) wide_rows<4>(M, first, width, ul + n, u_stride, vl, block + n * width);
+            for (; n + 4 <= Na; n += 4) wide_rows<4>(shape, ul + n, vl, block + n * width);
             switch (Na - n) {
-                case 3: wide_rows<3>(M, first, width, ul + n, u_stride, vl, block + n * width); break;
-                case 2: wide_rows<2>(M, first, width, ul + n, u_stride, vl, block + n * width); break;
-                case 1: wide_rows<1>(M, first, width, ul + n, u_stride, vl, block + n * width); break;
+                case 3: wide_rows<3>(shape, ul + n, vl, block + n * width); break;
+                case 2: wide_rows<2>(shape, ul + n, vl, block + n * width); break;
+                case 1: wide_rows<1>(shape, ul + n, vl, block + n * width); break;
                 default: break;
             }
         }
@@ -290,11 +308,19 @@ struct WideGradientSum {
     }
 };
 
+// Selected properties: count of them, (t1, t2, l, n1, n2) and weight each.
+struct Selection {
+    size_t count;
+    const int* index;
+    const double* weights;
+};
+
 LODESTONE_MULTIVERSION
-void selected_contract(size_t count, const int* index, const double* weights, int T, int Na, int Nb, const double* a,
-                       const double* b, double* x) {
-    for (size_t p = 0; p < count; ++p) {
-        const int* q = index + 5 * p;
+void selected_contract(const Selection& selection, const DenseShape& d, const double* a, const double* b, double* x) {
+    const int T = d.T, Na = d.Na, Nb = d.Nb;
+    const double* weights = selection.weights;
+    for (size_t p = 0; p < selection.count; ++p) {
+        const int* q = selection.index + 5 * p;
         double sum = 0.0;
         for (int lm = q[2] * q[2]; lm < (q[2] + 1) * (q[2] + 1); ++lm) {
             sum += a[(static_cast<size_t>(lm) * T + q[0]) * Na + q[3]] * b[(static_cast<size_t>(lm) * T + q[1]) * Nb + q[4]];
@@ -328,7 +354,8 @@ void Invariants::contract(const Plan& plan, const double* a, const double* b, do
     } else {
         // Same operations in the same order as dense_contract (and the same
         // instruction set), so selected columns equal the full computation's.
-        selected_contract(plan.weights.size(), plan.index.data(), plan.weights.data(), plan.n_types, Na, Nb, a, b, x);
+        selected_contract({plan.weights.size(), plan.index.data(), plan.weights.data()},
+                          {a_->max_angular() + 1, plan.n_types, Na, Nb, symmetric()}, a, b, x);
     }
 }
 
@@ -336,7 +363,7 @@ void Invariants::contract_adjoint(const Plan& plan, const double* g, const doubl
                                   double* gb, double* scratch) const {
     const int Na = a_->max_radial() + 1, Nb = b_->max_radial() + 1, T = plan.n_types;
     if (plan.dense) {
-        dense_adjoint({a_->max_angular() + 1, T, Na, Nb, symmetric()}, plan.block_weights.data(), g, av, bv, ga, gb,
+        dense_adjoint({a_->max_angular() + 1, T, Na, Nb, symmetric()}, plan.block_weights.data(), g, {av, bv}, {ga, gb},
                       scratch);
         return;
     }
