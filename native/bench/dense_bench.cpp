@@ -9,28 +9,14 @@
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <vector>
 
 #include "math/dense_variants.hpp"
+#include "median_seconds.hpp"
 
 namespace {
-
-template <class F>
-double median_seconds(F&& f, int runs) {
-    f();  // warm-up: first touch of the buffers
-    std::vector<double> samples;
-    for (int k = 0; k < runs; k++) {
-        const auto start = std::chrono::steady_clock::now();
-        f();
-        samples.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    }
-    std::sort(samples.begin(), samples.end());
-    return samples[samples.size() / 2];
-}
 
 void row(const char* step, const char* kernels, int n, int k, int threads, double flops, double ours, double eigen) {
     std::printf(
@@ -62,18 +48,18 @@ int main(int argc, char** argv) {
                     work = spd;
                     Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>, Eigen::Upper> llt(work);
                 },
-                runs);
+                runs, 1);
             const double eigen_update = median_seconds(
-                [&] { work.selfadjointView<Eigen::Upper>().rankUpdate(b); }, runs);
+                [&] { work.selfadjointView<Eigen::Upper>().rankUpdate(b); }, runs, 1);
             for (const auto& [name, kernels] : variants) {
                 const double llt = median_seconds(
                     [&] {
                         work = spd;
                         kernels->cholesky_upper(work.data(), static_cast<size_t>(n));
                     },
-                    runs);
+                    runs, 1);
                 const double update = median_seconds(
-                    [&] { kernels->rank_update_upper(work.data(), static_cast<size_t>(n), b.data(), static_cast<size_t>(k)); }, runs);
+                    [&] { kernels->rank_update_upper(work.data(), static_cast<size_t>(n), b.data(), static_cast<size_t>(k)); }, runs, 1);
                 row("Cholesky", name, n, 0, threads, double(n) * n * n / 3.0, llt, eigen_llt);
                 row("rank-k update", name, n, k, threads, double(n) * n * k, update, eigen_update);
             }

@@ -4,9 +4,7 @@
 // bench/fft.ts; `--quick` runs the two smaller grids.
 #include <omp.h>
 
-#include <algorithm>
 #include <array>
-#include <chrono>
 #include <cmath>
 #include <complex>
 #include <cstdio>
@@ -14,23 +12,8 @@
 #include <vector>
 
 #include "math/fft.hpp"
+#include "median_seconds.hpp"
 
-namespace {
-
-template <class F>
-double median_seconds(F&& f, int runs) {
-    for (int k = 0; k < 2; k++) f();  // warm-up: plan twiddles, first touch of the buffers
-    std::vector<double> samples;
-    for (int k = 0; k < runs; k++) {
-        const auto start = std::chrono::steady_clock::now();
-        f();
-        samples.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    }
-    std::sort(samples.begin(), samples.end());
-    return samples[samples.size() / 2];
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
     const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
@@ -45,13 +28,14 @@ int main(int argc, char** argv) {
             std::vector<double> grid(plan.real_size()), back(plan.real_size());
             for (size_t i = 0; i < grid.size(); i++) grid[i] = std::sin(0.37 * double(i)) + 0.1 * std::cos(1.3 * double(i));
             std::vector<std::complex<double>> spectrum(plan.complex_size()), work(plan.complex_size());
-            const double r2c = median_seconds([&] { plan.forward(grid.data(), spectrum.data()); }, runs);
+            // Two warm-up calls: the plan's twiddles, first touch of the buffers.
+            const double r2c = median_seconds([&] { plan.forward(grid.data(), spectrum.data()); }, runs, 2);
             const double c2r = median_seconds(
                 [&] {
                     work = spectrum;  // the inverse overwrites its input
                     plan.inverse(work.data(), back.data());
                 },
-                runs);
+                runs, 2);
             std::printf("{\"grid\": \"%lldx%lldx%lld\", \"threads\": %d, \"r2c ms\": %.6g, \"c2r ms\": %.6g, \"r2c ns/point\": %.6g}\n",
                         static_cast<long long>(n0), static_cast<long long>(n1), static_cast<long long>(n2), threads, r2c * 1e3,
                         c2r * 1e3, r2c * 1e9 / double(grid.size()));
