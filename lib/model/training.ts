@@ -448,9 +448,10 @@ export function solveCrossValidated(
  */
 export function chooseCandidate(losses: ReadonlyArray<readonly number[] | null>, fallback: number): { index: number } {
   const total = (l: readonly number[]) => l.reduce((a, b) => a + b, 0);
+  const totals = losses.map((l) => (l ? total(l) : Infinity));
   let index = -1;
-  losses.forEach((l, j) => {
-    if (l && (index < 0 || total(l) < total(losses[index]!))) index = j;
+  totals.forEach((t, j) => {
+    if (losses[j] && (index < 0 || t < totals[index])) index = j;
   });
   const kept = fallback >= 0 ? losses[fallback] : null;
   if (index < 0 || !kept || index === fallback) return { index };

@@ -14,26 +14,24 @@ import { FeatureSet, presetFeatures } from '../../lib/index.js';
 import { featurePasses, passDesignRows } from '../../lib/model/design.js';
 import { randomSystem, TRICLINIC_CELL } from '../support/random-systems.js';
 
-const rho = new SphericalExpansion({
-  cutoff: { radius: 3.5, smoothing: { type: 'ShiftedCosine', width: 0.5 } },
-  density: { type: 'Gaussian', width: 0.4 },
-  basis: { type: 'TensorProduct', max_angular: 2, radial: { type: 'Gto', max_radial: 2 } },
-});
-const potential = new LodeSphericalExpansion({
-  density: { type: 'SmearedPowerLaw', smearing: 1.0, exponent: 1 },
-  basis: { type: 'TensorProduct', max_angular: 2, radial: { type: 'Gto', max_radial: 1, radius: 2.5 } },
-});
+/** The atom density and the p = 1 potential expansions, with maxRadial + 1 radial functions. */
+const density = (maxRadial: number) =>
+  new SphericalExpansion({
+    cutoff: { radius: 3.5, smoothing: { type: 'ShiftedCosine', width: 0.5 } },
+    density: { type: 'Gaussian', width: 0.4 },
+    basis: { type: 'TensorProduct', max_angular: 2, radial: { type: 'Gto', max_radial: maxRadial } },
+  });
+const field = (maxRadial: number) =>
+  new LodeSphericalExpansion({
+    density: { type: 'SmearedPowerLaw', smearing: 1.0, exponent: 1 },
+    basis: { type: 'TensorProduct', max_angular: 2, radial: { type: 'Gto', max_radial: maxRadial, radius: 2.5 } },
+  });
+const rho = density(2);
+const potential = field(1);
 // Wider radial bases: the summed contraction's register blocks of 4 radial
 // rows and 4 columns, their remainders, and a symmetric block starting mid-vector.
-const rhoWide = new SphericalExpansion({
-  cutoff: { radius: 3.5, smoothing: { type: 'ShiftedCosine', width: 0.5 } },
-  density: { type: 'Gaussian', width: 0.4 },
-  basis: { type: 'TensorProduct', max_angular: 2, radial: { type: 'Gto', max_radial: 4 } },
-});
-const potentialWide = new LodeSphericalExpansion({
-  density: { type: 'SmearedPowerLaw', smearing: 1.0, exponent: 1 },
-  basis: { type: 'TensorProduct', max_angular: 2, radial: { type: 'Gto', max_radial: 5, radius: 2.5 } },
-});
+const rhoWide = density(4);
+const potentialWide = field(5);
 const systems = [
   randomSystem({ seed: 3, atoms: 6, types: [1, 8], box: 4 }),
   randomSystem({ seed: 4, atoms: 7, types: [1, 8, 8], cell: TRICLINIC_CELL }),
