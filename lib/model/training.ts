@@ -153,7 +153,8 @@ export interface SolveStage {
    * The simplest candidate (a kernel stage's Infinity: no kernel). It is kept
    * unless the best one lowers the cross-validated loss by more than one
    * standard error of the per-fold differences: a gain the folds do not
-   * agree on is noise, and chasing it costs accuracy on new data.
+   * agree on is noise, and chasing it costs accuracy on new data. Nor is a
+   * candidate kept that is worse than it on energies or on forces alone.
    */
   fallback?: number;
 }
@@ -411,17 +412,21 @@ export function solveCrossValidated(
       });
     });
     const scan: RegularizationScan = [];
-    // Per candidate, the loss of each fold (null: a fold could not be solved).
+    // Per candidate, the loss of each fold and of each target (null: a fold could not be solved).
+    const targets: Array<number[] | null> = [];
     const losses = stage.regularizations.map((lambda, j) => {
       if (solutions[j].some((x) => x === null)) {
         scan.push({ regularization: lambda, energyRmsePerAtom: NaN, forceRmse: NaN });
+        targets.push(null);
         return null;
       }
       const errors = folds.map((fold, f) => foldErrors(fold, solutions[j][f]!, settings));
       scan.push({ regularization: lambda, ...metrics(folds, errors, settings) });
+      targets.push([errors.reduce((s, e) => s + e.energy, 0), errors.reduce((s, e) => s + e.forces, 0)]);
       return errors.map((e) => e.energy + e.forces);
     });
-    const best = chooseCandidate(losses, stage.fallback === undefined ? -1 : stage.regularizations.indexOf(stage.fallback));
+    const fallback = stage.fallback === undefined ? -1 : stage.regularizations.indexOf(stage.fallback);
+    const best = chooseCandidate(losses, fallback, targets);
     if (best.index < 0) {
       throw new Error(`regularizations: no candidate gives a solvable system (${failure}); try larger regularisations`);
     }
@@ -444,14 +449,24 @@ export function solveCrossValidated(
 /**
  * The candidate of least total loss over the folds, or `fallback` (an index,
  * -1 for none) unless the best beats it by more than one standard error of
- * their paired per-fold differences.
+ * their paired per-fold differences. `targets` (per candidate, its loss
+ * summed over the folds on each target: energies, forces) rules out every
+ * candidate that is worse than the fallback on any one of them: a stage
+ * that may be left out (a kernel) has to help, not trade force errors for
+ * energy errors or the reverse.
  */
-export function chooseCandidate(losses: ReadonlyArray<readonly number[] | null>, fallback: number): { index: number } {
+export function chooseCandidate(
+  losses: ReadonlyArray<readonly number[] | null>,
+  fallback: number,
+  targets?: ReadonlyArray<readonly number[] | null>,
+): { index: number } {
   const total = (l: readonly number[]) => l.reduce((a, b) => a + b, 0);
   const totals = losses.map((l) => (l ? total(l) : Infinity));
+  const reference = fallback >= 0 ? targets?.[fallback] : null;
+  const admissible = (j: number) => !reference || (targets![j]?.every((t, k) => t <= reference[k]) ?? false);
   let index = -1;
   totals.forEach((t, j) => {
-    if (losses[j] && (index < 0 || t < totals[index])) index = j;
+    if (losses[j] && admissible(j) && (index < 0 || t < totals[index])) index = j;
   });
   const kept = fallback >= 0 ? losses[fallback] : null;
   if (index < 0 || !kept || index === fallback) return { index };
