@@ -71,6 +71,32 @@ describe('LODE reference values', () => {
     });
   }
 
+  // Molecules (all-zero cell: the real-space pair sums of real_space.cpp). The
+  // references are pair sums of F_nl(d) = (2/pi) int_0^k_cut k^2 G_p(k) I_nl(k)
+  // j_l(kd) dk built from pyLODE's G_p, GTO basis and closed-form I_nl, not
+  // lodestone's (pylode/generate_molecular.py, which checks its formula against
+  // pyLODE's periodic sum in large boxes). Measured: <= 4e-10 of the largest
+  // value for every p, exact or splined kernels, i.e. the files' rounding to 10
+  // digits; 1e-8 leaves a margin of 25.
+  for (const exponent of [0, 1, 2, 3, 4, 5, 6]) {
+    const file = `pylode/lode-molecule-exponent-${exponent}-values.json`;
+    it(`reproduces ${file} (molecule, real-space path)`, () => {
+      const ref = loadReference(file);
+      const system = asSystem(ref.input.systems[0]);
+      expect(system.cell.every((v) => v === 0)).toBe(true);
+      const hypers = ref.input.hyperparameters as unknown as LodeSphericalExpansionHypers;
+      expect(hypers.density.exponent).toBe(exponent);
+      const lode = new LodeSphericalExpansion(hypers);
+      const x = lode.compute(system);
+      expect(x.shape).toEqual(ref.shape);
+      expect(relativeError(x.values, ref.values)).toBeLessThan(1e-8);
+      const splinedHypers = structuredClone(hypers);
+      splinedHypers.basis.spline_accuracy = 1e-10;
+      const splined = new LodeSphericalExpansion(splinedHypers).compute(system);
+      expect(relativeError(splined.values, ref.values)).toBeLessThan(1e-8);
+    });
+  }
+
   for (const file of [
     'featomic/lode-exponent-1-positions-gradient.json',
     'pylode/lode-triclinic-exponent-1-positions-gradient.json',
