@@ -16,8 +16,13 @@ typedef double v4 __attribute__((vector_size(32), aligned(8)));
 // V = 2 (8 columns) needs 16 vector registers' worth of accumulators, fine
 // with AVX2 (4 doubles per register); with SSE2 (2 per register) V = 1.
 template <int V>
-__attribute__((always_inline)) inline void gemm_body(int M, int N, int K, const double* A, size_t lda,
-                                                     const double* B, size_t ldb, double* C, size_t ldc) {
+__attribute__((always_inline)) inline void gemm_body(GemmShape shape, ConstMatrixView lhs, ConstMatrixView rhs,
+                                                     MatrixView out) {
+    const int M = shape.M, N = shape.N, K = shape.K;
+    const double* A = lhs.data;
+    const double* B = rhs.data;
+    double* C = out.data;
+    const size_t lda = lhs.ld, ldb = rhs.ld, ldc = out.ld;
     constexpr int KC = 256;
     constexpr int W = 4 * V;
     const int NW = N - N % W;
@@ -104,18 +109,15 @@ __attribute__((always_inline)) inline void gemm_body(int M, int N, int K, const 
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx2,fma"))) void gemm_avx2(int M, int N, int K, const double* A, size_t lda, const double* B,
-                                                    size_t ldb, double* C, size_t ldc) {
-    gemm_body<2>(M, N, K, A, lda, B, ldb, C, ldc);
+__attribute__((target("avx2,fma"))) void gemm_avx2(GemmShape shape, ConstMatrixView a, ConstMatrixView b,
+                                                    MatrixView c) {
+    gemm_body<2>(shape, a, b, c);
 }
 #endif
 
-void gemm_generic(int M, int N, int K, const double* A, size_t lda, const double* B, size_t ldb, double* C,
-                  size_t ldc) {
-    gemm_body<1>(M, N, K, A, lda, B, ldb, C, ldc);
-}
+void gemm_generic(GemmShape shape, ConstMatrixView a, ConstMatrixView b, MatrixView c) { gemm_body<1>(shape, a, b, c); }
 
-using Kernel = void (*)(int, int, int, const double*, size_t, const double*, size_t, double*, size_t);
+using Kernel = void (*)(GemmShape, ConstMatrixView, ConstMatrixView, MatrixView);
 
 // Chosen by CPU features, not CPU model (AMD processors with AVX2 and FMA
 // are not "haswell" for target_clones' arch= dispatch).
@@ -129,10 +131,9 @@ Kernel select_kernel() {
 
 }  // namespace
 
-void gemm_accumulate(int M, int N, int K, const double* A, size_t lda, const double* B, size_t ldb, double* C,
-                     size_t ldc) {
+void gemm_accumulate(GemmShape shape, ConstMatrixView a, ConstMatrixView b, MatrixView c) {
     static const Kernel kernel = select_kernel();
-    kernel(M, N, K, A, lda, B, ldb, C, ldc);
+    kernel(shape, a, b, c);
 }
 
 }  // namespace lodestone::lode

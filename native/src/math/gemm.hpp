@@ -6,7 +6,21 @@
 
 namespace lodestone::lode {
 
-void gemm_accumulate(int M, int N, int K, const double* A, size_t lda, const double* B, size_t ldb, double* C,
-                     size_t ldc);
+// C[M x N] += A[M x K] B[K x N]
+struct GemmShape {
+    int M, N, K;
+};
+// Row i of a row-major matrix starts at data + i ld (ld >= its columns:
+// the products run over blocks of wider arrays).
+struct ConstMatrixView {
+    const double* data;
+    size_t ld;
+};
+struct MatrixView {
+    double* data;
+    size_t ld;
+};
+
+void gemm_accumulate(GemmShape shape, ConstMatrixView a, ConstMatrixView b, MatrixView c);
 
 }  // namespace lodestone::lode

@@ -891,21 +891,22 @@ void chunk_products(const KSum& sum, const KBlock& blk, const BlockCoefficients&
     ChunkGradients& g = buf.gradients;
     std::fill(v.even.begin(), v.even.begin() + nr * Qep, 0.0);
     std::fill(v.odd.begin(), v.odd.begin() + nr * Qop, 0.0);
-    lode::gemm_accumulate(nr, Qep, K, v.factor_re.data(), nb, h.he, Qep, v.even.data(), Qep);
-    lode::gemm_accumulate(nr, Qop, K, v.factor_im.data(), nb, h.ho, Qop, v.odd.data(), Qop);
+    const size_t qe = static_cast<size_t>(Qep), qo = static_cast<size_t>(Qop);
+    lode::gemm_accumulate({nr, Qep, K}, {v.factor_re.data(), nb}, {h.he, qe}, {v.even.data(), qe});
+    lode::gemm_accumulate({nr, Qop, K}, {v.factor_im.data(), nb}, {h.ho, qo}, {v.odd.data(), qo});
     if (out.strain || out.cell) {
         std::fill(g.strain_even.begin(), g.strain_even.begin() + 3 * nr * 3 * Qep, 0.0);
         std::fill(g.strain_odd.begin(), g.strain_odd.begin() + 3 * nr * 3 * Qop, 0.0);
-        lode::gemm_accumulate(3 * nr, 3 * Qep, K, g.strain_factor_re.data(), nb, h.dhe, 3 * Qep, g.strain_even.data(),
-                              3 * Qep);
-        lode::gemm_accumulate(3 * nr, 3 * Qop, K, g.strain_factor_im.data(), nb, h.dho, 3 * Qop, g.strain_odd.data(),
-                              3 * Qop);
+        lode::gemm_accumulate({3 * nr, 3 * Qep, K}, {g.strain_factor_re.data(), nb}, {h.dhe, 3 * qe},
+                              {g.strain_even.data(), 3 * qe});
+        lode::gemm_accumulate({3 * nr, 3 * Qop, K}, {g.strain_factor_im.data(), nb}, {h.dho, 3 * qo},
+                              {g.strain_odd.data(), 3 * qo});
     }
     if (out.cell) {
         std::fill(g.cell_even.begin(), g.cell_even.begin() + 9 * nr * Qep, 0.0);
         std::fill(g.cell_odd.begin(), g.cell_odd.begin() + 9 * nr * Qop, 0.0);
-        lode::gemm_accumulate(9 * nr, Qep, K, g.cell_factor_even.data(), nb, h.he, Qep, g.cell_even.data(), Qep);
-        lode::gemm_accumulate(9 * nr, Qop, K, g.cell_factor_odd.data(), nb, h.ho, Qop, g.cell_odd.data(), Qop);
+        lode::gemm_accumulate({9 * nr, Qep, K}, {g.cell_factor_even.data(), nb}, {h.he, qe}, {g.cell_even.data(), qe});
+        lode::gemm_accumulate({9 * nr, Qop, K}, {g.cell_factor_odd.data(), nb}, {h.ho, qo}, {g.cell_odd.data(), qo});
     }
 }
 
@@ -985,10 +986,11 @@ void add_chunk_positions(const KSum& sum, const KBlock& blk, const KTimesH& kh, 
             }
             std::fill(g.pair_even.begin(), g.pair_even.begin() + nj * 3 * Qep, 0.0);
             std::fill(g.pair_odd.begin(), g.pair_odd.begin() + nj * 3 * Qop, 0.0);
-            lode::gemm_accumulate(static_cast<int>(nj), 3 * Qep, K, g.pair_sin.data(), nb, kh.even.data(), 3 * Qep,
-                                  g.pair_even.data(), 3 * Qep);
-            lode::gemm_accumulate(static_cast<int>(nj), 3 * Qop, K, g.pair_minus_cos.data(), nb, kh.odd.data(),
-                                  3 * Qop, g.pair_odd.data(), 3 * Qop);
+            const size_t qe3 = static_cast<size_t>(3 * Qep), qo3 = static_cast<size_t>(3 * Qop);
+            lode::gemm_accumulate({static_cast<int>(nj), 3 * Qep, K}, {g.pair_sin.data(), nb}, {kh.even.data(), qe3},
+                                  {g.pair_even.data(), qe3});
+            lode::gemm_accumulate({static_cast<int>(nj), 3 * Qop, K}, {g.pair_minus_cos.data(), nb},
+                                  {kh.odd.data(), qo3}, {g.pair_odd.data(), qo3});
             for (size_t jj = 0; jj < nj; ++jj) {
                 const size_t j = static_cast<size_t>(plist[j0 + jj]);
                 const int t = sum.type_block[j];
@@ -1178,10 +1180,11 @@ void add_block_strain(const AdjointSum& a, const KBlock& blk, const BlockCoeffic
         std::fill(buf.z_even.begin(), buf.z_even.begin() + nr * Qep, 0.0);
         std::fill(buf.z_odd.begin(), buf.z_odd.begin() + nr * Qop, 0.0);
         const int R = static_cast<int>(rows);
-        lode::gemm_accumulate(static_cast<int>(nr), Qep, R, buf.factor_re.data(), rows, a.adjoint.even.data(), Qep,
-                              buf.z_even.data(), Qep);
-        lode::gemm_accumulate(static_cast<int>(nr), Qop, R, buf.factor_im.data(), rows, a.adjoint.odd.data(), Qop,
-                              buf.z_odd.data(), Qop);
+        const size_t qe = static_cast<size_t>(Qep), qo = static_cast<size_t>(Qop);
+        lode::gemm_accumulate({static_cast<int>(nr), Qep, R}, {buf.factor_re.data(), rows}, {a.adjoint.even.data(), qe},
+                              {buf.z_even.data(), qe});
+        lode::gemm_accumulate({static_cast<int>(nr), Qop, R}, {buf.factor_im.data(), rows}, {a.adjoint.odd.data(), qo},
+                              {buf.z_odd.data(), qo});
         for (size_t kr = 0; kr < nr; ++kr) {
             const size_t kb = k0 + kr;
             const double* kvec = &sum.kv.k[3 * (blk.begin + kb)];
@@ -1216,10 +1219,10 @@ void add_center_forces(const AdjointSum& a, const KBlock& blk, const BlockCoeffi
         // Gamma^T: [k][c][t]
         std::fill(buf.gamma_even.begin(), buf.gamma_even.begin() + nb * nr, 0.0);
         std::fill(buf.gamma_odd.begin(), buf.gamma_odd.begin() + nb * nr, 0.0);
-        lode::gemm_accumulate(static_cast<int>(nb), static_cast<int>(nr), Qe, h.he, Qep, &a.adjoint.even_by_q[c0 * T],
-                              rows, buf.gamma_even.data(), nr);
-        lode::gemm_accumulate(static_cast<int>(nb), static_cast<int>(nr), Qo, h.ho, Qop, &a.adjoint.odd_by_q[c0 * T],
-                              rows, buf.gamma_odd.data(), nr);
+        lode::gemm_accumulate({static_cast<int>(nb), static_cast<int>(nr), Qe}, {h.he, static_cast<size_t>(Qep)},
+                              {&a.adjoint.even_by_q[c0 * T], rows}, {buf.gamma_even.data(), nr});
+        lode::gemm_accumulate({static_cast<int>(nb), static_cast<int>(nr), Qo}, {h.ho, static_cast<size_t>(Qop)},
+                              {&a.adjoint.odd_by_q[c0 * T], rows}, {buf.gamma_odd.data(), nr});
         double f[kChunkCenters][3] = {};
         for (size_t kb = 0; kb < nb; ++kb) {
             const double* kvec = &sum.kv.k[3 * (blk.begin + kb)];
