@@ -36,13 +36,22 @@ SphericalHarmonics::SphericalHarmonics(int max_l) : max_l_(max_l) {
 
 namespace {
 
+// The tables of one max_l (SphericalHarmonics' norm_ and recurrence_).
+struct HarmonicTables {
+    int max_l;
+    const double* norm;  // [l][m]
+    const double* rec;   // [m][l][2]
+};
+
 // One pass per m over l = m..max_l: the Legendre part Q_l^m as a polynomial
 // in z and r^2 (and its partial derivatives Qz, Qr) follows a three-term
 // recurrence in l, so each (l, m) is finished as soon as its Q is known and no
 // table of Q is kept. rec holds (2l - 1)/(l - m), (l + m - 1)/(l - m).
 LODESTONE_MULTIVERSION
-void solid_harmonics(int max_l, const double* norm, const double* rec, const double direction[3], double* values,
-                     double* gradients) {
+void solid_harmonics(HarmonicTables tables, const double direction[3], double* values, double* gradients) {
+    const int max_l = tables.max_l;
+    const double* norm = tables.norm;
+    const double* rec = tables.rec;
     const int L = max_l + 1;
     const size_t LL = static_cast<size_t>(L * L);
     const double x = direction[0], y = direction[1], z = direction[2];
@@ -118,8 +127,11 @@ void solid_harmonics(int max_l, const double* norm, const double* rec, const dou
 // gradients multiplied by scale[lane] (e.g. 1/r); outputs [lm][4] and
 // [xyz][lm][4].
 LODESTONE_MULTIVERSION
-void solid_harmonics4(int max_l, const double* norm, const double* rec, const double* directions, const double* scale,
-                      double* values, double* gradients) {
+void solid_harmonics4(HarmonicTables tables, const double* directions, const double* scale, double* values,
+                      double* gradients) {
+    const int max_l = tables.max_l;
+    const double* norm = tables.norm;
+    const double* rec = tables.rec;
     const int L = max_l + 1;
     const size_t LL = static_cast<size_t>(L * L);
     const v4d x = {directions[0], directions[3], directions[6], directions[9]};
@@ -195,11 +207,11 @@ void solid_harmonics4(int max_l, const double* norm, const double* rec, const do
 
 void SphericalHarmonics::compute4(const double directions[12], const double* gradient_scale, double* values,
                                   double* gradients) const {
-    solid_harmonics4(max_l_, norm_.data(), recurrence_.data(), directions, gradient_scale, values, gradients);
+    solid_harmonics4({max_l_, norm_.data(), recurrence_.data()}, directions, gradient_scale, values, gradients);
 }
 
 void SphericalHarmonics::compute(const double direction[3], double* values, double* gradients) const {
-    solid_harmonics(max_l_, norm_.data(), recurrence_.data(), direction, values, gradients);
+    solid_harmonics({max_l_, norm_.data(), recurrence_.data()}, direction, values, gradients);
 }
 
 }  // namespace lodestone
