@@ -130,12 +130,20 @@ struct Point<4> {
 };
 #endif
 
+// One plane along axis 0 of B interleaved meshes: K1 x K2 points.
+struct MeshPlane {
+    double* points;
+    int64_t K1, K2;
+};
+
 // Adds w0[b] W_1(y - u_1) W_2(z - u_2) to one plane of B interleaved meshes
 // (the P^2 stencil of one atom), with the same contiguous-run layout as
 // interpolation.
 template <int P, int B>
-LODESTONE_MULTIVERSION void spread_plane(double* slab, int64_t K1, int64_t K2, const int32_t* base,
-                                         const double* theta12, const double* w0) {
+LODESTONE_MULTIVERSION void spread_plane(MeshPlane plane, const int32_t* base, const double* theta12,
+                                         const double* w0) {
+    double* slab = plane.points;
+    const int64_t K1 = plane.K1, K2 = plane.K2;
     const int64_t z_first = base[2] - (P - 1);
     double w2[P];
     int64_t wrap_z[P];
@@ -163,14 +171,13 @@ LODESTONE_MULTIVERSION void spread_plane(double* slab, int64_t K1, int64_t K2, c
 }
 
 template <int B>
-void spread_plane_any(int order, double* slab, int64_t K1, int64_t K2, const int32_t* base, const double* theta12,
-                      const double* w0) {
+void spread_plane_any(int order, MeshPlane plane, const int32_t* base, const double* theta12, const double* w0) {
     switch (order) {
-        case 3: return spread_plane<3, B>(slab, K1, K2, base, theta12, w0);
-        case 4: return spread_plane<4, B>(slab, K1, K2, base, theta12, w0);
-        case 5: return spread_plane<5, B>(slab, K1, K2, base, theta12, w0);
-        case 6: return spread_plane<6, B>(slab, K1, K2, base, theta12, w0);
-        default: return spread_plane<7, B>(slab, K1, K2, base, theta12, w0);
+        case 3: return spread_plane<3, B>(plane, base, theta12, w0);
+        case 4: return spread_plane<4, B>(plane, base, theta12, w0);
+        case 5: return spread_plane<5, B>(plane, base, theta12, w0);
+        case 6: return spread_plane<6, B>(plane, base, theta12, w0);
+        default: return spread_plane<7, B>(plane, base, theta12, w0);
     }
 }
 
@@ -210,7 +217,7 @@ void Assignment::spread_plane_of(const PlaneAtoms& atoms, const double* weight, 
             double w0[B];
             const double theta0 = theta_[3 * i * n_order + static_cast<size_t>(j)];
             for (int c = 0; c < B; c++) w0[c] = weight[i * B + static_cast<size_t>(c)] * theta0;
-            spread_plane_any<B>(order_, plane, K1, K2, &base_[3 * i], &theta_[(3 * i + 1) * n_order], w0);
+            spread_plane_any<B>(order_, {plane, K1, K2}, &base_[3 * i], &theta_[(3 * i + 1) * n_order], w0);
         }
     }
 }
@@ -230,6 +237,15 @@ void Assignment::spread(const double* weight, double* grid) const {
 
 namespace {
 
+// One atom's B-spline stencil: its base point floor(u_d) (base[d]), the
+// weights theta[d][j] of the points base[d] - j and their derivatives
+// dtheta[d][j] (null when no gradient is wanted).
+struct Stencil {
+    const int32_t* base;
+    const double* theta;
+    const double* dtheta;
+};
+
 // value[b] = sum_x W(x - u) grid(x)[b] over B interleaved meshes (and with
 // Grad its gradient along u, du[b][d]) for a spline of compile-time order P:
 // the P^3 stencil is P^2 runs of P consecutive points along the last axis,
@@ -237,8 +253,10 @@ namespace {
 // products unroll and vectorise (over the B meshes when B > 1).
 template <int P, bool Grad, int B>
 LODESTONE_MULTIVERSION void interpolate_order(const double* const* planes, const std::array<int64_t, 3>& mesh,
-                                              const int32_t* base, const double* theta, const double* dtheta,
-                                              double* value, double* du) {
+                                              const Stencil& stencil, double* value, double* du) {
+    const int32_t* base = stencil.base;
+    const double* theta = stencil.theta;
+    const double* dtheta = stencil.dtheta;
     const int64_t K1 = mesh[1], K2 = mesh[2];
     // theta[d][j] weighs point base_d - j: visit c = P - 1 - j upwards
     int64_t row_y[P], wrap_z[P];
@@ -296,13 +314,13 @@ LODESTONE_MULTIVERSION void interpolate_order(const double* const* planes, const
 
 template <bool Grad, int B>
 void interpolate_planes(int order, const double* const* planes, const std::array<int64_t, 3>& mesh,
-                        const int32_t* base, const double* theta, const double* dtheta, double* value, double* du) {
+                        const Stencil& stencil, double* value, double* du) {
     switch (order) {
-        case 3: return interpolate_order<3, Grad, B>(planes, mesh, base, theta, dtheta, value, du);
-        case 4: return interpolate_order<4, Grad, B>(planes, mesh, base, theta, dtheta, value, du);
-        case 5: return interpolate_order<5, Grad, B>(planes, mesh, base, theta, dtheta, value, du);
-        case 6: return interpolate_order<6, Grad, B>(planes, mesh, base, theta, dtheta, value, du);
-        default: return interpolate_order<7, Grad, B>(planes, mesh, base, theta, dtheta, value, du);
+        case 3: return interpolate_order<3, Grad, B>(planes, mesh, stencil, value, du);
+        case 4: return interpolate_order<4, Grad, B>(planes, mesh, stencil, value, du);
+        case 5: return interpolate_order<5, Grad, B>(planes, mesh, stencil, value, du);
+        case 6: return interpolate_order<6, Grad, B>(planes, mesh, stencil, value, du);
+        default: return interpolate_order<7, Grad, B>(planes, mesh, stencil, value, du);
     }
 }
 
@@ -319,12 +337,12 @@ void stencil_planes(int64_t last, int order, int64_t K0, PlaneAt&& plane_at, con
 
 // The same on a whole grid of B interleaved meshes.
 template <bool Grad, int B>
-void interpolate_any(int order, const double* grid, const std::array<int64_t, 3>& mesh, const int32_t* base,
-                     const double* theta, const double* dtheta, double* value, double* du) {
+void interpolate_any(int order, const double* grid, const std::array<int64_t, 3>& mesh, const Stencil& stencil,
+                     double* value, double* du) {
     const double* planes[kMaxOrder];
     const size_t plane = static_cast<size_t>(mesh[1] * mesh[2]) * B;
-    stencil_planes(base[0], order, mesh[0], [&](size_t x) { return grid + x * plane; }, planes);
-    interpolate_planes<Grad, B>(order, planes, mesh, base, theta, dtheta, value, du);
+    stencil_planes(stencil.base[0], order, mesh[0], [&](size_t x) { return grid + x * plane; }, planes);
+    interpolate_planes<Grad, B>(order, planes, mesh, stencil, value, du);
 }
 
 }  // namespace
@@ -344,7 +362,7 @@ std::vector<size_t> Assignment::locality_order(const std::vector<int32_t>& atoms
 double Assignment::interpolate(const double* grid, size_t atom) const {
     const size_t n_order = static_cast<size_t>(order_);
     double value;
-    interpolate_any<false, 1>(order_, grid, mesh_, &base_[3 * atom], &theta_[3 * atom * n_order], nullptr, &value,
+    interpolate_any<false, 1>(order_, grid, mesh_, {&base_[3 * atom], &theta_[3 * atom * n_order], nullptr}, &value,
                               nullptr);
     return value;
 }
@@ -353,21 +371,22 @@ double Assignment::interpolate_gradient(const double* grid, size_t atom, double*
     if (!derivatives_) throw Error("internal: mesh assignment built without derivatives");
     const size_t n_order = static_cast<size_t>(order_);
     double value;
-    interpolate_any<true, 1>(order_, grid, mesh_, &base_[3 * atom], &theta_[3 * atom * n_order],
-                             &dtheta_[3 * atom * n_order], &value, du);
+    interpolate_any<true, 1>(order_, grid, mesh_,
+                             {&base_[3 * atom], &theta_[3 * atom * n_order], &dtheta_[3 * atom * n_order]}, &value, du);
     return value;
 }
 
 void Assignment::interpolate_block_planes(const double* const* planes, size_t atom, double* value, double* du) const {
     const size_t n_order = static_cast<size_t>(order_);
     if (du == nullptr) {
-        interpolate_planes<false, kBlock>(order_, planes, mesh_, &base_[3 * atom], &theta_[3 * atom * n_order],
-                                          nullptr, value, nullptr);
+        interpolate_planes<false, kBlock>(order_, planes, mesh_,
+                                          {&base_[3 * atom], &theta_[3 * atom * n_order], nullptr}, value, nullptr);
         return;
     }
     if (!derivatives_) throw Error("internal: mesh assignment built without derivatives");
-    interpolate_planes<true, kBlock>(order_, planes, mesh_, &base_[3 * atom], &theta_[3 * atom * n_order],
-                                     &dtheta_[3 * atom * n_order], value, du);
+    interpolate_planes<true, kBlock>(order_, planes, mesh_,
+                                     {&base_[3 * atom], &theta_[3 * atom * n_order], &dtheta_[3 * atom * n_order]},
+                                     value, du);
 }
 
 PlaneStream::PlaneStream(const Assignment& a, const std::vector<int32_t>& atoms, const std::vector<size_t>& visit)
