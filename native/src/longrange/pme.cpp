@@ -102,9 +102,14 @@ struct PmeWorkspace::Impl {
 PmeWorkspace::PmeWorkspace() : impl_(std::make_unique<Impl>()) {}
 PmeWorkspace::~PmeWorkspace() = default;
 
-void PmeWorkspace::add_kspace(const System& system, const std::vector<double>& q, const SmearedPowerLaw& potential,
-                              double prefactor, const std::array<int64_t, 3>& mesh, int order,
+void PmeWorkspace::add_kspace(const detail::ChargeSum& sum, const LongRangeParameters& parameters,
                               const LongRangeRequest& request, LongRangeResult& out) {
+    const System& system = sum.system;
+    const std::vector<double>& q = sum.q;
+    const SmearedPowerLaw& potential = sum.potential;
+    const double prefactor = sum.prefactor;
+    const std::array<int64_t, 3>& mesh = parameters.mesh;
+    const int order = parameters.mesh_order;
     validate_mesh(mesh, order);
     Impl& w = *impl_;
     const size_t n = system.size();
@@ -216,7 +221,7 @@ LongRangeResult pme_sum(const System& system, const std::vector<double>& q, cons
 
     const detail::ChargeSum sum{system, q, potential, prefactor};
     detail::add_real_space(sum, cutoff, request, out);
-    workspace.add_kspace(system, q, potential, prefactor, mesh, order, request, out);
+    workspace.add_kspace(sum, parameters, request, out);
     detail::add_self_and_background(sum, request, out);
     return out;
 }

@@ -27,6 +27,10 @@ namespace lodestone {
 constexpr int kMinPmeOrder = 3;
 constexpr int kMaxPmeOrder = 7;
 
+namespace detail {
+struct ChargeSum;  // longrange/ewald_internal.hpp
+}
+
 // Reusable state of the k-space part: the FFT plan and the kernel
 // G(k) |B(m)|^2 / V for one (mesh, order, cell, potential), so that MD steps
 // on the same grid shape pay for neither again. Not thread-safe: callers
@@ -39,15 +43,17 @@ public:
     PmeWorkspace(const PmeWorkspace&) = delete;
     PmeWorkspace& operator=(const PmeWorkspace&) = delete;
 
-    // Adds the k-space energy (m != 0 terms of prefactor / 2V sum_k G(k) |S(k)|^2),
-    // forces, virial and per-atom energies of weights q to `out`.
-    // Throws lodestone::Error for an order outside 3..7 or a mesh axis
-    // smaller than the order.
-    void add_kspace(const System& system, const std::vector<double>& q, const SmearedPowerLaw& potential,
-                    double prefactor, const std::array<int64_t, 3>& mesh, int order, const LongRangeRequest& request,
-                    LongRangeResult& out);
-
 private:
+    // Adds the k-space energy (m != 0 terms of prefactor / 2V sum_k G(k) |S(k)|^2),
+    // forces, virial and per-atom energies of the sum to `out`, on the mesh
+    // and B-spline order of `parameters`. Throws lodestone::Error for an
+    // order outside 3..7 or a mesh axis smaller than the order.
+    void add_kspace(const detail::ChargeSum& sum, const LongRangeParameters& parameters,
+                    const LongRangeRequest& request, LongRangeResult& out);
+    friend LongRangeResult pme_sum(const System& system, const std::vector<double>& weights, const PowerLawPair& pair,
+                                   const LongRangeParameters& parameters, const LongRangeRequest& request,
+                                   PmeWorkspace& workspace);
+
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
