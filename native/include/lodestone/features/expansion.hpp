@@ -52,6 +52,19 @@ struct BackwardResult {
 // different samples.
 using LocalAdjoint = std::function<void(size_t sample, const double* c, double* dl_dc)>;
 
+// One sample's coefficients (or their derivatives) of two expansions a and
+// b, and where dL/da and dL/db go: what the products of two expansions (the
+// invariants, the equivariants) pass around. a and b may be the same array
+// (the product of an expansion with itself).
+struct CoefficientPair {
+    const double* a;
+    const double* b;
+};
+struct AdjointPair {
+    double* a;
+    double* b;
+};
+
 // An expansion c[i][(l, m, neighbor_type, n)] of some field around each centre
 // (local density, LODE potential); what invariants are built from.
 class Expansion {

@@ -162,8 +162,10 @@ void EquivariantInvariants::contract(const Plan& plan, const double* a, const do
     }
 }
 
-void EquivariantInvariants::contract_adjoint(const Plan& plan, const double* g, const double* av, const double* bv,
-                                             double* ga, double* gb, double* scratch) const {
+void EquivariantInvariants::contract_adjoint(const Plan& plan, const double* g, CoefficientPair in, AdjointPair out,
+                                             double* scratch) const {
+    const double *av = in.a, *bv = in.b;
+    double *ga = out.a, *gb = out.b;
     const int Na = a_->max_radial() + 1, Nb = b_->max_radial() + 1, T = plan.n_types;
     const size_t NN = static_cast<size_t>(Na) * Nb, P = plan.n_properties, M = n_components();
     for (const Block& block : plan.blocks) {
@@ -223,7 +225,7 @@ ExpansionResult EquivariantInvariants::compute(const std::vector<System>& system
     }
 
     auto gradient_row = [&](size_t sample, const double* da, const double* db, double* dx) {
-        pair_products::product_rule(contract_plan, W, &a.values[sample * Pa], &b.values[sample * Pb], da, db, dx);
+        pair_products::product_rule(contract_plan, W, {&a.values[sample * Pa], &b.values[sample * Pb]}, {da, db}, dx);
     };
     if (request.positions) pair_products::fill_positions_gradient(pair, W, gradient_row, systems, request, out);
     if (request.strain) pair_products::fill_deformation_gradient(pair, false, W, gradient_row, out);
@@ -242,7 +244,7 @@ BackwardResult EquivariantInvariants::backward(const std::vector<System>& system
     // caller may want them.
     auto sample_adjoint = [&](size_t s, const double* av, const double* bv, double* scratch, double* ga, double* gb) {
         if (values) contract(contraction, av, bv, values->data() + s * W, scratch);
-        contract_adjoint(contraction, dl_dx + s * W, av, bv, ga, gb, scratch);
+        contract_adjoint(contraction, dl_dx + s * W, {av, bv}, {ga, gb}, scratch);
     };
     return pair_products::backward(*a_, *b_, systems, request, block_scratch(), sample_adjoint);
 }

@@ -80,16 +80,6 @@ struct DenseShape {
     bool symmetric;
 };
 
-// The coefficients of both expansions at one sample, and their adjoints.
-struct Coefficients {
-    const double* a;
-    const double* b;
-};
-struct Adjoints {
-    double* a;
-    double* b;
-};
-
 LODESTONE_MULTIVERSION
 void dense_contract(const DenseShape& d, const double* weights, const double* a, const double* b, double* x) {
     const int L = d.L, T = d.T, Na = d.Na, Nb = d.Nb;
@@ -161,8 +151,8 @@ LODESTONE_INLINE void add_vector_matrix(int K, int n_out, const double* __restri
 // t1 = t2) the two are one product with c + c^T. NN: Na when Na = Nb (else 0).
 // scratch: 2 Na Nb doubles.
 template <int NN>
-LODESTONE_INLINE void dense_adjoint_n(const DenseShape& d, const double* weights, const double* g, Coefficients in,
-                                      Adjoints out, double* scratch) {
+LODESTONE_INLINE void dense_adjoint_n(const DenseShape& d, const double* weights, const double* g, CoefficientPair in,
+                                      AdjointPair out, double* scratch) {
     const int L = d.L, T = d.T, Na = NN > 0 ? NN : d.Na, Nb = NN > 0 ? NN : d.Nb;
     const double *a = in.a, *b = in.b;
     double *ga = out.a, *gb = out.b;
@@ -201,7 +191,7 @@ LODESTONE_INLINE void dense_adjoint_n(const DenseShape& d, const double* weights
 }
 
 LODESTONE_MULTIVERSION
-void dense_adjoint(const DenseShape& d, const double* weights, const double* g, Coefficients in, Adjoints out,
+void dense_adjoint(const DenseShape& d, const double* weights, const double* g, CoefficientPair in, AdjointPair out,
                    double* scratch) {
     const int n = d.Na == d.Nb ? d.Na : 0;
 #define LODESTONE_CASE(K) \
@@ -359,14 +349,15 @@ void Invariants::contract(const Plan& plan, const double* a, const double* b, do
     }
 }
 
-void Invariants::contract_adjoint(const Plan& plan, const double* g, const double* av, const double* bv, double* ga,
-                                  double* gb, double* scratch) const {
+void Invariants::contract_adjoint(const Plan& plan, const double* g, CoefficientPair in, AdjointPair out,
+                                  double* scratch) const {
     const int Na = a_->max_radial() + 1, Nb = b_->max_radial() + 1, T = plan.n_types;
     if (plan.dense) {
-        dense_adjoint({a_->max_angular() + 1, T, Na, Nb, symmetric()}, plan.block_weights.data(), g, {av, bv}, {ga, gb},
-                      scratch);
+        dense_adjoint({a_->max_angular() + 1, T, Na, Nb, symmetric()}, plan.block_weights.data(), g, in, out, scratch);
         return;
     }
+    const double *av = in.a, *bv = in.b;
+    double *ga = out.a, *gb = out.b;
     for (size_t p = 0; p < plan.weights.size(); ++p) {
         const int* q = &plan.index[5 * p];
         const double c = plan.weights[p] * g[p];
@@ -419,7 +410,7 @@ ExpansionResult Invariants::compute(const std::vector<System>& systems, const Ex
     // (dx - y (y . dx)) / |x| when asked.
     const auto contract_plan = [&](const double* av, const double* bv, double* x) { contract(contraction, av, bv, x); };
     auto gradient_row = [&](size_t sample, const double* da, const double* db, double* dx) {
-        pair_products::product_rule(contract_plan, P, &a.values[sample * Pa], &b.values[sample * Pb], da, db, dx);
+        pair_products::product_rule(contract_plan, P, {&a.values[sample * Pa], &b.values[sample * Pb]}, {da, db}, dx);
         if (options_.normalize) {
             const double* y = &out.values[sample * P];
             double dot = 0.0;
@@ -483,7 +474,7 @@ BackwardResult Invariants::backward_into(const std::vector<System>& systems, con
                 g = projected;
             }
         }
-        contract_adjoint(contraction, g, av, bv, ga, gb, work + 2 * P);
+        contract_adjoint(contraction, g, {av, bv}, {ga, gb}, work + 2 * P);
     };
 
     return pair_products::backward(*a_, *b_, systems, request, work_size, sample_adjoint);

@@ -153,12 +153,15 @@ void fill_deformation_gradient(const Pair& pair, bool cell, size_t width, RowFn&
 }
 
 // d x = contract(da, b) + contract(a, db) for a bilinear x = contract(a, b)
-// of `width` numbers; da or db null where that expansion does not move.
-// The two terms are contractions of the values' shape, which are
-// vectorised, rather than a loop over properties with index arithmetic.
+// of `width` numbers at `values` (a, b), with `derivatives` (da, db); da or
+// db null where that expansion does not move. The two terms are
+// contractions of the values' shape, which are vectorised, rather than a
+// loop over properties with index arithmetic.
 template <class Contract>
-void product_rule(const Contract& contract, size_t width, const double* av, const double* bv, const double* da,
-                  const double* db, double* dx) {
+void product_rule(const Contract& contract, size_t width, CoefficientPair values, CoefficientPair derivatives,
+                  double* dx) {
+    const double *av = values.a, *bv = values.b;
+    const double *da = derivatives.a, *db = derivatives.b;
     thread_local std::vector<double> second;
     if (da) contract(da, bv, dx);
     if (db) {

@@ -82,9 +82,9 @@ private:
     Plan plan(const std::vector<Property>& props, int n_types) const;
     // x [mu][property] of one sample; scratch: block_scratch() doubles.
     void contract(const Plan& plan, const double* a, const double* b, double* x, double* scratch) const;
-    // ga += dL/da, gb += dL/db (may be the same array) from g = dL/dx;
-    // scratch: block_scratch() doubles.
-    void contract_adjoint(const Plan& plan, const double* g, const double* a, const double* b, double* ga, double* gb,
+    // out.a += dL/da, out.b += dL/db (may be the same array) from g = dL/dx
+    // at coefficients `in`; scratch: block_scratch() doubles.
+    void contract_adjoint(const Plan& plan, const double* g, CoefficientPair in, AdjointPair out,
                           double* scratch) const;
     size_t block_scratch() const;
 

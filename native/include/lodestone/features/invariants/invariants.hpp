@@ -63,9 +63,10 @@ private:
     };
     Plan plan(const std::vector<Property>& props, int n_types) const;
     void contract(const Plan& plan, const double* a, const double* b, double* x) const;
-    // ga += dL/da, gb += dL/db (may be the same array) from g = dL/dx;
-    // scratch: 2 (max_radial_a + 1)(max_radial_b + 1) doubles.
-    void contract_adjoint(const Plan& plan, const double* g, const double* a, const double* b, double* ga, double* gb,
+    // out.a += dL/da, out.b += dL/db (may be the same array) from g = dL/dx
+    // at coefficients `in`; scratch: 2 (max_radial_a + 1)(max_radial_b + 1)
+    // doubles.
+    void contract_adjoint(const Plan& plan, const double* g, CoefficientPair in, AdjointPair out,
                           double* scratch) const;
 
     std::shared_ptr<const Expansion> a_, b_;
