@@ -22,9 +22,11 @@ namespace lodestone {
 
 namespace {
 
-lode::PairField near_field(const lode::RealSpaceKernel& kernel, const LodeExpansionHypers& hypers) {
+lode::PairField near_field(const lode::RealSpaceKernel& kernel, const SphericalHarmonics& harmonics,
+                           const LodeExpansionHypers& hypers) {
     lode::PairField field;
     field.kernel = &kernel;
+    field.harmonics = &harmonics;
     field.radius = hypers.exclusion_radius;
     field.sign = -1.0;
     field.switch_width = hypers.exclusion_width;
@@ -36,14 +38,14 @@ lode::PairField near_field(const lode::RealSpaceKernel& kernel, const LodeExpans
 void lode::Engine::subtract_near_field(const System& system, const ExpansionRequest& request,
                                        const CenterLayout& layout, const ComputeOutput& out) const {
     const auto kernel = real_space_kernel(hypers_.exclusion_radius);
-    add_pair_field(near_field(*kernel, hypers_), harmonics_, system, request, layout, out);
+    add_pair_field(near_field(*kernel, harmonics_, hypers_), system, request, layout, out);
 }
 
 void lode::Engine::backward_near_field(const System& system, const ExpansionRequest& request,
                                        const CenterLayout& layout, const double* adjoint,
                                        const BackwardOutput& out) const {
     const auto kernel = real_space_kernel(hypers_.exclusion_radius);
-    backward_pair_field(near_field(*kernel, hypers_), harmonics_, system, request, layout, adjoint, out);
+    backward_pair_field(near_field(*kernel, harmonics_, hypers_), system, request, layout, adjoint, out);
 }
 
 }  // namespace lodestone

@@ -39,8 +39,8 @@ void pair_weight(const PairField& field, double d, double& weight, double& dweig
 // df [4][LN], ylm [LM][4], dylm [xyz][LM][4] (divided by d), u [4][3].
 class PairBlock {
 public:
-    PairBlock(const PairField& field, const SphericalHarmonics& harmonics)
-        : field_(field), harmonics_(harmonics), L_(field.kernel->L), N_(field.kernel->N),
+    explicit PairBlock(const PairField& field)
+        : field_(field), harmonics_(*field.harmonics), L_(field.kernel->L), N_(field.kernel->N),
           data_(static_cast<size_t>(8 * L_ * N_ + 16 * L_ * L_ + 12)) {}
 
     // Pairs [0, count) of `pairs`, count <= 4.
@@ -65,7 +65,7 @@ public:
             double* fk = f + k * LN;
             double* dfk = gradients ? df + k * LN : nullptr;
             field_.kernel->evaluate(d, fk, dfk);
-            kernels::apply_cutoff(LN, 0, weight, dweight, 1.0, fk, dfk, nullptr);
+            kernels::apply_cutoff(LN, weight, dweight, fk, dfk);
         }
     }
 
@@ -96,8 +96,8 @@ void requested_pairs(const NeighborList& list, const std::vector<int>& type_bloc
 
 }  // namespace
 
-void add_pair_field(const PairField& field, const SphericalHarmonics& harmonics, const System& system,
-                    const ExpansionRequest& request, const CenterLayout& layout, const ComputeOutput& out) {
+void add_pair_field(const PairField& field, const System& system, const ExpansionRequest& request,
+                    const CenterLayout& layout, const ComputeOutput& out) {
     const std::vector<int32_t>& centers = layout.centers;
     const std::vector<int>& type_block = layout.type_block;
     const int L = field.kernel->L, N = field.kernel->N;
@@ -111,7 +111,7 @@ void add_pair_field(const PairField& field, const SphericalHarmonics& harmonics,
 
 #pragma omp parallel
     {
-        PairBlock block(field, harmonics);
+        PairBlock block(field);
         std::vector<const Neighbor*> pairs;
         std::vector<double> grad(static_cast<size_t>(3 * L * L * N));
 #pragma omp for schedule(dynamic, 8)
@@ -158,9 +158,8 @@ void add_pair_field(const PairField& field, const SphericalHarmonics& harmonics,
     }
 }
 
-void backward_pair_field(const PairField& field, const SphericalHarmonics& harmonics, const System& system,
-                         const ExpansionRequest& request, const CenterLayout& layout, const double* adjoint,
-                         const BackwardOutput& out) {
+void backward_pair_field(const PairField& field, const System& system, const ExpansionRequest& request,
+                         const CenterLayout& layout, const double* adjoint, const BackwardOutput& out) {
     const std::vector<int32_t>& centers = layout.centers;
     const std::vector<int>& type_block = layout.type_block;
     const int L = field.kernel->L, N = field.kernel->N;
@@ -173,7 +172,7 @@ void backward_pair_field(const PairField& field, const SphericalHarmonics& harmo
 #pragma omp parallel num_threads(n_threads)
     {
         const int tid = omp_get_thread_num();
-        PairBlock block(field, harmonics);
+        PairBlock block(field);
         std::vector<const Neighbor*> pairs;
         std::vector<double> scratch(static_cast<size_t>(4 * N));
         // static: per-thread sums must see the same centres every run (bit-identical MD restarts)

@@ -10,6 +10,7 @@ namespace lodestone::lode {
 
 struct PairField {
     const RealSpaceKernel* kernel = nullptr;
+    const SphericalHarmonics* harmonics = nullptr;  // of the directions, up to the kernel's L - 1
     double radius = 0.0;  // A: pairs at d < radius
     double sign = 1.0;    // +1 adds the part, -1 removes it
     // > 0: the weight goes from 1 at radius - switch_width to 0 at radius by a
@@ -17,11 +18,10 @@ struct PairField {
     double switch_width = 0.0;
 };
 
-void add_pair_field(const PairField& field, const SphericalHarmonics& harmonics, const System& system,
-                    const ExpansionRequest& request, const CenterLayout& layout, const ComputeOutput& out);
+void add_pair_field(const PairField& field, const System& system, const ExpansionRequest& request,
+                    const CenterLayout& layout, const ComputeOutput& out);
 
-void backward_pair_field(const PairField& field, const SphericalHarmonics& harmonics, const System& system,
-                         const ExpansionRequest& request, const CenterLayout& layout, const double* adjoint,
-                         const BackwardOutput& out);
+void backward_pair_field(const PairField& field, const System& system, const ExpansionRequest& request,
+                         const CenterLayout& layout, const double* adjoint, const BackwardOutput& out);
 
 }  // namespace lodestone::lode

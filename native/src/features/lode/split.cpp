@@ -178,9 +178,10 @@ void lode::Engine::compute_split(const System& system, const ExpansionRequest& r
     if (plan->kernel) {
         PairField field;
         field.kernel = plan->kernel.get();
+        field.harmonics = &harmonics_;
         field.radius = plan->tuning.cutoff;
         field.switch_width = plan->tuning.switch_width;
-        add_pair_field(field, harmonics_, system, request, layout, out);
+        add_pair_field(field, system, request, layout, out);
     }
     const std::vector<double> zero =
         zero_correction(system, layout.type_block, T, N, *radial_, plan->zero_difference);
@@ -209,9 +210,10 @@ void lode::Engine::backward_split(const System& system, const ExpansionRequest& 
     if (plan->kernel) {
         PairField field;
         field.kernel = plan->kernel.get();
+        field.harmonics = &harmonics_;
         field.radius = plan->tuning.cutoff;
         field.switch_width = plan->tuning.switch_width;
-        backward_pair_field(field, harmonics_, system, request, layout, adjoint, out);
+        backward_pair_field(field, system, request, layout, adjoint, out);
     }
     if (!out.strain) return;
     const std::vector<double> zero =

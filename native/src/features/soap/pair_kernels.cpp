@@ -229,10 +229,9 @@ void stream_fence() {
 }
 
 LODESTONE_MULTIVERSION
-void apply_cutoff(int LN, int n_dylm, double fc, double dfc, double inv_r, double* f, double* df, double* dylm) {
+void apply_cutoff(int LN, double fc, double dfc, double* f, double* df) {
     if (df) {
         for (int q = 0; q < LN; ++q) df[q] = dfc * f[q] + fc * df[q];
-        for (int q = 0; q < n_dylm; ++q) dylm[q] *= inv_r;
     }
     for (int q = 0; q < LN; ++q) f[q] *= fc;
 }

@@ -15,9 +15,9 @@ struct PairTerms {
     int stride = 1;      // 4 when the harmonics of four pairs are interleaved
 };
 
-// f, df: radial integrals and their derivative -> fc f and (fc f)'; dylm
-// (when df is not null): unit-sphere gradients -> gradients at distance r.
-void apply_cutoff(int LN, int n_dylm, double fc, double dfc, double inv_r, double* f, double* df, double* dylm);
+// f, df: radial integrals and their derivative (df may be null) -> fc f
+// and (fc f)'.
+void apply_cutoff(int LN, double fc, double dfc, double* f, double* df);
 
 // values[lm][t][n] += f[l][n] Y[lm]
 void add_values(const PairTerms& p, double* values);

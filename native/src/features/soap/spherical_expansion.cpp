@@ -164,7 +164,7 @@ void SphericalExpansion::evaluate_block(const Neighbor* const* pairs, int count,
         double* fk = f + k * LN;
         double* dfk = gradients ? df + k * LN : nullptr;
         radial_->compute(d, fk, dfk);
-        kernels::apply_cutoff(LN, 0, fc, dfc, 1.0, fk, dfk, nullptr);
+        kernels::apply_cutoff(LN, fc, dfc, fk, dfk);
     }
 }
 
