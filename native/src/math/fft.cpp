@@ -296,7 +296,12 @@ public:
 
     // Forward transform of the lanes in (re, im), each n * kLanes doubles.
     // Returns where the result is: (re, im) or inside `work`.
-    std::pair<double*, double*> run(double* re, double* im, double* work) const {
+    std::pair<double*, double*> run(double* re, double* im, double* work) const { return run_inlined(re, im, work); }
+    // The same, always compiled into the caller: the multiversioned passes
+    // below then run the Bluestein loops in their own instruction set (with
+    // its FMA contractions, hence its rounding), however much of its budget
+    // the inliner has spent on the rest of this file.
+    __attribute__((always_inline)) std::pair<double*, double*> run_inlined(double* re, double* im, double* work) const {
         if (bluestein_) return run_bluestein(re, im, work);
         return run_stockham(re, im, work);
     }
@@ -358,7 +363,8 @@ private:
         }
     }
 
-    std::pair<double*, double*> run_stockham(double* re, double* im, double* work) const {
+    __attribute__((always_inline)) std::pair<double*, double*> run_stockham(double* re, double* im,
+                                                                            double* work) const {
         double *xr = re, *xi = im, *yr = work, *yi = work + n_ * kLanes;
         for (const Stage& st : stages_) {
             const StageArgs a{xr, xi, yr, yi, st.m, st.S, twr_.data() + st.tw, twi_.data() + st.tw};
@@ -416,7 +422,8 @@ private:
         }
     }
 
-    std::pair<double*, double*> run_bluestein(double* re, double* im, double* work) const {
+    __attribute__((always_inline)) std::pair<double*, double*> run_bluestein(double* re, double* im,
+                                                                             double* work) const {
         const size_t ML = M_ * kLanes;
         double* ar = work;
         double* ai = work + ML;
@@ -505,23 +512,44 @@ struct Fft3dPlan::Impl {
         return threads;
     }
 
+    // Lines of complex numbers `stride` complex numbers apart, starting at
+    // consecutive complex numbers of `data`.
+    struct ConstLines {
+        const double* data;
+        size_t stride;
+    };
+    struct Lines {
+        double* data;
+        size_t stride;
+    };
+    // One axis of a transform: its 1D transform, the largest |signed
+    // frequency| along it that matters (`band`) and the direction.
+    struct AxisPass {
+        const BatchFft& f;
+        size_t band;
+        bool inverse;
+    };
+
     // In-place complex transform (inverse: conjugated on the way in and out)
-    // of `count` <= kWide kLanes lines of length f.size() and stride `stride`
-    // (complex numbers) starting at consecutive complex numbers of `base`.
+    // of `count` <= kWide kLanes lines of length f.size().
     // All kWide batches are gathered together so that each row is read as
     // one run of up to kWide kLanes complex numbers (1 KiB): on strided axes
     // the hardware prefetcher then streams instead of stalling on every row.
     // The scatter of each batch follows its transform and finds the rows
-    // still in cache from the gather. `band`: the largest |signed
-    // frequency| along this axis that matters; an inverse does not read the
-    // (zero) rows beyond it, a forward does not write them.
-    static void complex_block(double* base, const BatchFft& f, size_t stride, size_t count, bool inverse,
-                              size_t band, double* buf) {
-        complex_block(base, stride, base, stride, f, count, inverse, band, buf);
+    // still in cache from the gather. An inverse does not read the (zero)
+    // rows beyond the band, a forward does not write them.
+    static void complex_block(Lines lines, const AxisPass& pass, size_t count, double* buf) {
+        complex_block(ConstLines{lines.data, lines.stride}, lines, pass, count, buf);
     }
-    // The same from lines at `src` (stride src_stride) to lines at `dst`.
-    LODESTONE_MULTIVERSION static void complex_block(const double* src, size_t src_stride, double* dst, size_t dst_stride, const BatchFft& f,
-                              size_t count, bool inverse, size_t band, double* buf) {
+    // The same from lines `from` to lines `to`.
+    LODESTONE_MULTIVERSION static void complex_block(ConstLines from, Lines to, const AxisPass& pass, size_t count,
+                                                     double* buf) {
+        const double* src = from.data;
+        double* dst = to.data;
+        const size_t src_stride = from.stride, dst_stride = to.stride;
+        const BatchFft& f = pass.f;
+        const size_t band = pass.band;
+        const bool inverse = pass.inverse;
         const size_t n = f.size(), NL = n * kLanes;
         const size_t batches = (count + kLanes - 1) / kLanes;
         const double sign = inverse ? -1.0 : 1.0;
@@ -549,7 +577,7 @@ struct Fft3dPlan::Impl {
             }
         }
         for (size_t g = 0; g < batches; ++g) {
-            auto res = f.run(buf + 2 * g * NL, buf + 2 * g * NL + NL, work);
+            auto res = f.run_inlined(buf + 2 * g * NL, buf + 2 * g * NL + NL, work);
             const size_t lanes = std::min(kLanes, count - g * kLanes);
             for (size_t j = 0; j < n; ++j) {
                 if (!inverse && !in_band(j)) continue;
@@ -564,15 +592,36 @@ struct Fft3dPlan::Impl {
         }
     }
 
-    // The last axis of `G` interleaved grids (grid q's point p at
-    // real[p * stride + q]): lane p G + q carries two lines of grid q
-    // ("two-for-one", z = x1 + i x2), so a block covers 2 kLanes / G lines
-    // starting at `first` (lines past `end` are padding), and with G > 1 the
-    // grids of one point move as one contiguous run of G values.
+    // Real grids interleaved point by point: grid q's point p at
+    // data[p * stride + q].
+    struct ConstGrids {
+        const double* data;
+        size_t stride;
+    };
+    struct Grids {
+        double* data;
+        size_t stride;
+    };
+    // Half spectra of several grids: line l of grid q starts at
+    // lines[q] + 2 l row (lines `row` complex numbers apart).
+    struct HalfSpectra {
+        double* const* lines;
+        size_t row;
+    };
+
+    // The last axis of the first `G` interleaved grids: lane p G + q carries
+    // two lines of grid q ("two-for-one", z = x1 + i x2), so a block covers
+    // 2 kLanes / G lines starting at `first` (lines past `end` are padding),
+    // and with G > 1 the grids of one point move as one contiguous run of G
+    // values.
     template <size_t G>
-    LODESTONE_MULTIVERSION void r2c_lines(const double* real, size_t stride, double* const* specs, size_t row, size_t first, size_t end,
-                   size_t h_band, double* buf) const {
+    LODESTONE_MULTIVERSION void r2c_lines(ConstGrids from, HalfSpectra to, size_t first, size_t end, size_t h_band,
+                                          double* buf) const {
         static_assert(kLanes % G == 0, "grids per lane group must divide the lanes");
+        const double* real = from.data;
+        const size_t stride = from.stride;
+        double* const* specs = to.lines;
+        const size_t row = to.row;
         constexpr size_t P = kLanes / G;
         const size_t n = n2;
         double* re = buf;
@@ -591,7 +640,7 @@ struct Fft3dPlan::Impl {
                     for (size_t q = 0; q < G; ++q) dst[j * kLanes + q] = src[j * stride + q];
             }
         }
-        auto res = f2.run(re, im, buf + 2 * n * kLanes);
+        auto res = f2.run_inlined(re, im, buf + 2 * n * kLanes);
         const double* zr = res.first;
         const double* zi = res.second;
         // X1, X2 Hermitian and Z = X1 + i X2 give
@@ -623,9 +672,13 @@ struct Fft3dPlan::Impl {
     // symmetry, then one inverse complex transform gives x1 = Re z, x2 = Im z.
     // Entries k >= h_band of the half spectra count as zero (not read).
     template <size_t G>
-    LODESTONE_MULTIVERSION void c2r_lines(double* const* specs, size_t row, double* real, size_t stride, size_t first, size_t end,
-                   size_t h_band, double* buf) const {
+    LODESTONE_MULTIVERSION void c2r_lines(HalfSpectra from, Grids to, size_t first, size_t end, size_t h_band,
+                                          double* buf) const {
         static_assert(kLanes % G == 0, "grids per lane group must divide the lanes");
+        double* const* specs = from.lines;
+        const size_t row = from.row;
+        double* real = to.data;
+        const size_t stride = to.stride;
         constexpr size_t P = kLanes / G;
         const size_t n = n2;
         const bool even = n % 2 == 0;
@@ -660,7 +713,7 @@ struct Fft3dPlan::Impl {
                 }
             }
         }
-        auto res = f2.run(re, im, buf + 2 * n * kLanes);
+        auto res = f2.run_inlined(re, im, buf + 2 * n * kLanes);
         for (size_t p = 0; p < P; ++p) {
             const size_t l0 = first + 2 * p, l1 = l0 + 1;
             if (l0 >= end) break;
@@ -677,10 +730,9 @@ struct Fft3dPlan::Impl {
         }
     }
 
-    // Lines [first, end) of all `count` interleaved grids along the last
-    // axis, in groups of G grids whose points are contiguous (G = 8, 4, 2 or
-    // 1, the largest dividing count); line l of grid q's half spectrum starts
-    // at specs[q] + 2 l row.
+    // Lines [first, end) of all the interleaved grids (as many as their
+    // stride) along the last axis, in groups of G grids whose points are
+    // contiguous (G = 8, 4, 2 or 1, the largest dividing the count).
     template <class F>
     static void with_group(size_t count, F&& f) {
         if (count % 8 == 0) return f(std::integral_constant<size_t, 8>{});
@@ -688,22 +740,22 @@ struct Fft3dPlan::Impl {
         if (count % 2 == 0) return f(std::integral_constant<size_t, 2>{});
         f(std::integral_constant<size_t, 1>{});
     }
-    void r2c_span(const double* real, size_t count, double* const* specs, size_t row, size_t first, size_t end,
-                  size_t h_band, double* buf) const {
+    void r2c_span(ConstGrids from, HalfSpectra to, size_t first, size_t end, size_t h_band, double* buf) const {
+        const size_t count = from.stride;
         with_group(count, [&](auto group) {
             constexpr size_t G = decltype(group)::value;
             for (size_t g0 = 0; g0 < count; g0 += G)
                 for (size_t l = first; l < end; l += 2 * kLanes / G)
-                    r2c_lines<G>(real + g0, count, specs + g0, row, l, end, h_band, buf);
+                    r2c_lines<G>({from.data + g0, count}, {to.lines + g0, to.row}, l, end, h_band, buf);
         });
     }
-    void c2r_span(double* const* specs, size_t row, size_t count, double* real, size_t first, size_t end,
-                  size_t h_band, double* buf) const {
+    void c2r_span(HalfSpectra from, Grids to, size_t first, size_t end, size_t h_band, double* buf) const {
+        const size_t count = to.stride;
         with_group(count, [&](auto group) {
             constexpr size_t G = decltype(group)::value;
             for (size_t g0 = 0; g0 < count; g0 += G)
                 for (size_t l = first; l < end; l += 2 * kLanes / G)
-                    c2r_lines<G>(specs + g0, row, real + g0, count, l, end, h_band, buf);
+                    c2r_lines<G>({from.lines + g0, from.row}, {to.data + g0, count}, l, end, h_band, buf);
         });
     }
 
@@ -739,17 +791,15 @@ struct Fft3dPlan::Impl {
         constexpr size_t wide = kWide * kLanes;
         const size_t first = g.full ? 0 : g.row_index(static_cast<size_t>(blk) / g.per_run, n1) * h;
         const size_t c0 = (static_cast<size_t>(blk) % g.per_run) * wide;
-        complex_block(spec + 2 * (first + c0), f0, n1 * h, std::min(wide, g.run - c0), inverse, g.b0, buf);
+        complex_block({spec + 2 * (first + c0), n1 * h}, {f0, g.b0, inverse}, std::min(wide, g.run - c0), buf);
     }
 
-    // One axis (transform f, band limit `band`) of the first h_band columns
-    // of a set of lines, from `src` to `dst` (may be the same); strides in
-    // complex numbers between consecutive lines.
-    void kept_columns(const BatchFft& f, size_t band, const double* src, size_t src_stride, double* dst,
-                      size_t dst_stride, size_t h_band, bool inverse, double* buf) const {
+    // One axis of the first h_band columns of a set of lines, from `from`
+    // to `to` (may be the same).
+    void kept_columns(const AxisPass& pass, ConstLines from, Lines to, size_t h_band, double* buf) const {
         for (size_t c0 = 0; c0 < h_band; c0 += kWide * kLanes)
-            complex_block(src + 2 * c0, src_stride, dst + 2 * c0, dst_stride, f, std::min(kWide * kLanes, h_band - c0),
-                          inverse, band, buf);
+            complex_block({from.data + 2 * c0, from.stride}, {to.data + 2 * c0, to.stride}, pass,
+                          std::min(kWide * kLanes, h_band - c0), buf);
     }
 
     // Plane-by-plane transforms with the spectra inside the plan
@@ -784,17 +834,17 @@ struct Fft3dPlan::Impl {
         const Views v = views(count, g);
         for (size_t i0 = 0; i0 < n0; ++i0) {
             fill(i0, plane_real_.data());
-            r2c_span(plane_real_.data(), count, v.plane.data(), hb, 0, n1, hb, buf);
+            r2c_span({plane_real_.data(), count}, {v.plane.data(), hb}, 0, n1, hb, buf);
             // (a forward writes only the kept rows)
             for (size_t q = 0; q < count; ++q)
-                kept_columns(f1, g.b1, v.plane[q], hb, v.box[q] + 2 * i0 * n1 * hb, hb, hb, false, buf);
+                kept_columns({f1, g.b1, false}, {v.plane[q], hb}, {v.box[q] + 2 * i0 * n1 * hb, hb}, hb, buf);
         }
         std::vector<const std::complex<double>*> columns(count);
         for (size_t q = 0; q < count; ++q) columns[q] = reinterpret_cast<const std::complex<double>*>(v.columns[q]);
         for (size_t r = 0; r < g.rows; ++r) {
             const size_t m1 = g.row_index(r, n1);
             for (size_t q = 0; q < count; ++q)
-                kept_columns(f0, g.b0, v.box[q] + 2 * m1 * hb, n1 * hb, v.columns[q], hb, hb, false, buf);
+                kept_columns({f0, g.b0, false}, {v.box[q] + 2 * m1 * hb, n1 * hb}, {v.columns[q], hb}, hb, buf);
             use(m1, columns.data());
         }
     }
@@ -812,12 +862,12 @@ struct Fft3dPlan::Impl {
             fill(m1, columns.data());
             // (an inverse reads only the kept rows)
             for (size_t q = 0; q < count; ++q)
-                kept_columns(f0, g.b0, v.columns[q], hb, v.box[q] + 2 * m1 * hb, n1 * hb, hb, true, buf);
+                kept_columns({f0, g.b0, true}, {v.columns[q], hb}, {v.box[q] + 2 * m1 * hb, n1 * hb}, hb, buf);
         }
         for (size_t i0 = 0; i0 < n0; ++i0) {
             for (size_t q = 0; q < count; ++q)
-                kept_columns(f1, g.b1, v.box[q] + 2 * i0 * n1 * hb, hb, v.plane[q], hb, hb, true, buf);
-            c2r_span(v.plane.data(), hb, count, target(i0), 0, n1, hb, buf);
+                kept_columns({f1, g.b1, true}, {v.box[q] + 2 * i0 * n1 * hb, hb}, {v.plane[q], hb}, hb, buf);
+            c2r_span({v.plane.data(), hb}, {target(i0), count}, 0, n1, hb, buf);
             done(i0);
         }
     }
@@ -826,18 +876,18 @@ struct Fft3dPlan::Impl {
     // (n1 (n2/2+1) complex numbers) is still in cache: this saves a full
     // round trip of the grid through memory, which dominates large meshes.
     void plane_forward(const double* real, double* spec, size_t i0, const Band& g, double* buf) const {
-        r2c_span(real, 1, &spec, h, i0 * n1, (i0 + 1) * n1, g.h_band, buf);
+        r2c_span({real, 1}, {&spec, h}, i0 * n1, (i0 + 1) * n1, g.h_band, buf);
         if (n1 == 1) return;
         double* plane = spec + 2 * i0 * n1 * h;
-        kept_columns(f1, g.b1, plane, h, plane, h, g.h_band, false, buf);
+        kept_columns({f1, g.b1, false}, {plane, h}, {plane, h}, g.h_band, buf);
     }
 
     void plane_inverse(double* spec, double* real, size_t i0, const Band& g, double* buf) const {
         if (n1 > 1) {
             double* plane = spec + 2 * i0 * n1 * h;
-            kept_columns(f1, g.b1, plane, h, plane, h, g.h_band, true, buf);
+            kept_columns({f1, g.b1, true}, {plane, h}, {plane, h}, g.h_band, buf);
         }
-        c2r_span(&spec, h, 1, real, i0 * n1, (i0 + 1) * n1, g.h_band, buf);
+        c2r_span({&spec, h}, {real, 1}, i0 * n1, (i0 + 1) * n1, g.h_band, buf);
     }
 
     // `band`: the largest |signed frequency| kept along each axis (see
@@ -865,7 +915,7 @@ struct Fft3dPlan::Impl {
         auto axis1 = [&](long blk, double* buf) {
             const size_t i0 = static_cast<size_t>(blk) / per_plane;
             const size_t c0 = (static_cast<size_t>(blk) % per_plane) * wide;
-            complex_block(spec + 2 * (i0 * plane + c0), f1, h, std::min(wide, h_band - c0), inverse, b1, buf);
+            complex_block({spec + 2 * (i0 * plane + c0), h}, {f1, b1, inverse}, std::min(wide, h_band - c0), buf);
         };
         auto axis0 = [&](long blk, double* buf) { axis0_block(spec, g, blk, inverse, buf); };
 #pragma omp parallel num_threads(threads)
@@ -884,7 +934,7 @@ struct Fft3dPlan::Impl {
 #pragma omp for schedule(static)
                     for (long blk = 0; blk < line_blocks; ++blk) {
                         const size_t first = static_cast<size_t>(blk) * 2 * kLanes;
-                        c2r_span(&spec, h, 1, real_out, first, std::min(lines, first + 2 * kLanes), h_band, buf);
+                        c2r_span({&spec, h}, {real_out, 1}, first, std::min(lines, first + 2 * kLanes), h_band, buf);
                     }
                 }
             } else {
@@ -896,7 +946,7 @@ struct Fft3dPlan::Impl {
 #pragma omp for schedule(static)
                     for (long blk = 0; blk < line_blocks; ++blk) {
                         const size_t first = static_cast<size_t>(blk) * 2 * kLanes;
-                        r2c_span(real_in, 1, &spec, h, first, std::min(lines, first + 2 * kLanes), h_band, buf);
+                        r2c_span({real_in, 1}, {&spec, h}, first, std::min(lines, first + 2 * kLanes), h_band, buf);
                     }
 #pragma omp for schedule(static)
                     for (long blk = 0; blk < axis1_blocks; ++blk) axis1(blk, buf);
