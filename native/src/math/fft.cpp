@@ -300,7 +300,8 @@ public:
     // The same, always compiled into the caller: the multiversioned passes
     // below then run the Bluestein loops in their own instruction set (with
     // its FMA contractions, hence its rounding), however much of its budget
-    // the inliner has spent on the rest of this file.
+    // the inliner has spent on the rest of this file. (run itself stays out
+    // of line: the Bluestein path calls it for its inner transform.)
     __attribute__((always_inline)) std::pair<double*, double*> run_inlined(double* re, double* im, double* work) const {
         if (bluestein_) return run_bluestein(re, im, work);
         return run_stockham(re, im, work);
