@@ -110,7 +110,6 @@ void PmeWorkspace::add_kspace(const detail::ChargeSum& sum, const LongRangeParam
     const double prefactor = sum.prefactor;
     const std::array<int64_t, 3>& mesh = parameters.mesh;
     const int order = parameters.mesh_order;
-    validate_mesh(mesh, order);
     Impl& w = *impl_;
     const size_t n = system.size();
     const std::array<double, 9> inv = inverse3(system.cell);

@@ -46,8 +46,8 @@ public:
 private:
     // Adds the k-space energy (m != 0 terms of prefactor / 2V sum_k G(k) |S(k)|^2),
     // forces, virial and per-atom energies of the sum to `out`, on the mesh
-    // and B-spline order of `parameters`. Throws lodestone::Error for an
-    // order outside 3..7 or a mesh axis smaller than the order.
+    // and B-spline order of `parameters`, which its one caller, pme_sum, has
+    // validated.
     void add_kspace(const detail::ChargeSum& sum, const LongRangeParameters& parameters,
                     const LongRangeRequest& request, LongRangeResult& out);
     friend LongRangeResult pme_sum(const System& system, const std::vector<double>& weights, const PowerLawPair& pair,
