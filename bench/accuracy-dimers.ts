@@ -30,7 +30,9 @@ import {
 } from '../lib/index.js';
 import { lineChart } from '../lib/plot/svg.js';
 import {
+  CHARGE_TRANSFER_THRESHOLD,
   CLASSES,
+  chargeTransfer,
   dimerOf,
   dimerSystem,
   extrapolationSplit,
@@ -170,10 +172,12 @@ interface Metrics {
   bindingMaeAll: number;
   /** eV/A */
   forceRmseFar: number;
+  /** Far frames where the reference kept whole charges on both molecules (see chargeTransfer). */
+  forceRmseFarWhole: number;
   forceRmseAll: number;
 }
 
-function metrics(items: { d: Dimer; p: Prediction; far: boolean }[]): Metrics {
+function metrics(items: { d: Dimer; p: Prediction; far: boolean; transfer: boolean }[]): Metrics {
   const acc = (subset: typeof items) => {
     let e = 0, b = 0, f = 0, n = 0;
     for (const { d, p } of subset) {
@@ -186,7 +190,7 @@ function metrics(items: { d: Dimer; p: Prediction; far: boolean }[]): Metrics {
     return { e: m ? (1000 * e) / m : NaN, b: m ? (1000 * b) / m : NaN, f: n ? Math.sqrt(f / n) : NaN };
   };
   const far = items.filter((x) => x.far);
-  const all = acc(items), farAcc = acc(far);
+  const all = acc(items), farAcc = acc(far), whole = acc(far.filter((x) => !x.transfer));
   return {
     frames: items.length,
     farFrames: far.length,
@@ -195,6 +199,7 @@ function metrics(items: { d: Dimer; p: Prediction; far: boolean }[]): Metrics {
     bindingMaeFar: farAcc.b,
     bindingMaeAll: all.b,
     forceRmseFar: farAcc.f,
+    forceRmseFarWhole: whole.f,
     forceRmseAll: all.f,
   };
 }
@@ -290,6 +295,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
   const species = speciesOf(frames);
   const dimers = frames.map(dimerOf).filter((_, k) => k % stride === 0);
   const far = new Map(dimers.map((d) => [d, isFar(d.frame.positions, d.atomsA, cutoff)]));
+  const transfer = new Map(dimers.map((d) => [d, chargeTransfer(d) > CHARGE_TRANSFER_THRESHOLD]));
   const heldOut = holdout ?? heldOutPairs(dimers);
   const classOf = new Map(dimers.map((d) => [d.pair, d.cls]));
 
@@ -339,7 +345,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
       console.error(`  ${config.name}: fit ${fitSeconds.toFixed(1)} s, ${test.length} test dimers (+ monomers) ${evalSeconds.toFixed(1)} s`);
       fits.push({ model: config.name, 'train frames': train.length, 'fit s': fitSeconds, 'predict s': evalSeconds });
       const perClass = new Map<string, Metrics>();
-      const items = (subset: Dimer[]) => subset.map((d) => ({ d, p: predictions.get(d)!.get(config.name)!, far: far.get(d)! }));
+      const items = (subset: Dimer[]) => subset.map((d) => ({ d, p: predictions.get(d)!.get(config.name)!, far: far.get(d)!, transfer: transfer.get(d)! }));
       for (const c of classes) perClass.set(c, metrics(items(test.filter((d) => d.cls === c))));
       perClass.set('all', metrics(items(test)));
       byModel.set(config.name, perClass);
@@ -365,6 +371,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
           // A local model's far binding energy is ~0, so this column is how much of the interaction it misses.
           ...(useBinding ? {} : { 'Eb MAE far / meV': cell(m.bindingMaeFar) }),
           'F RMSE far / eV/A': cell(m.forceRmseFar),
+          'F RMSE far, whole q / eV/A': cell(m.forceRmseFarWhole),
           'F RMSE all / eV/A': cell(m.forceRmseAll),
           'E far / baseline': base ? ratio(energyOf(m, 'Far'), energyOf(base, 'Far')) : '',
           'F all / baseline': base ? ratio(m.forceRmseAll, base.forceRmseAll) : '',
@@ -375,7 +382,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
       ? 'E = binding energy E(dimer) - E(A) - E(B), each term from the model'
       : 'E = total energy of the dimer, Eb = binding energy E(dimer) - E(A) - E(B), each term from the model';
     console.log(`\n## accuracy: xtb dimers, ${TITLES[protocol]}\n`);
-    console.log(`${train.length} training, ${test.length} test frames; ${hyperText}; far = closest intermolecular atoms > ${cutoff + 1} A; ${energyText} (MAE in meV per dimer); baseline = ${models.filter((m) => m.baseline).map((m) => `${m.name} vs ${m.baseline}`).join(', ') || 'none'}.`);
+    console.log(`${train.length} training, ${test.length} test frames; ${hyperText}; far = closest intermolecular atoms > ${cutoff + 1} A; whole q = the far frames where the reference's partial charges of each molecule sum to its formal charge within ${CHARGE_TRANSFER_THRESHOLD} e (in ${test.filter((d) => far.get(d) && transfer.get(d)).length} far test frames xtb has moved part of an electron between distant ions, which no frame of touching molecules shows); ${energyText} (MAE in meV per dimer); baseline = ${models.filter((m) => m.baseline).map((m) => `${m.name} vs ${m.baseline}`).join(', ') || 'none'}.`);
     if (protocol === 'pairs') console.log(`Held out: ${heldOut.map((p) => `${p} (${classOf.get(p)})`).join(', ')}.`);
     console.log('');
     console.log(markdownTable(rows));
@@ -393,6 +400,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
         orientation: d.orientation,
         distance: d.distance,
         far: far.get(d),
+        chargeTransfer: chargeTransfer(d),
         energy: d.energy,
         binding: d.bindingEnergy,
         models: Object.fromEntries([...predictions.get(d)!].map(([name, p]) => [name, { energy: p.energy, binding: p.binding }])),

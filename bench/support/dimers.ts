@@ -88,6 +88,26 @@ export function isFar(positions: ArrayLike<number>, atomsA: number, cutoff: numb
 }
 
 /**
+ * Electrons the reference moved from one molecule to the other: how far the
+ * partial charges of molecule A (an output of the reference, in e) sum away
+ * from its formal charge; 0 when the frame carries no partial charges.
+ * GFN2-xTB, like semi-local DFT, spreads an electron over a distant ion pair
+ * (its delocalisation error), so a vacuum ion pair becomes partly two
+ * radicals as the ions part: the monomers' internal forces then follow a
+ * fractional charge state that frames where the molecules touch never show.
+ */
+export function chargeTransfer(d: Pick<Dimer, 'frame' | 'atomsA' | 'charges'>): number {
+  const q = d.frame.arrays.charges;
+  if (!(q instanceof Float64Array)) return 0;
+  let sum = 0;
+  for (let i = 0; i < d.atomsA; i++) sum += q[i];
+  return Math.abs(sum - d.charges[0]);
+}
+
+/** Above this transfer (e) a frame counts as partly charge-transferred in the report. */
+export const CHARGE_TRANSFER_THRESHOLD = 0.02;
+
+/**
  * The two molecules of a dimer as separate systems in vacuum, in place (not
  * recentred), with their net charges when given.
  */

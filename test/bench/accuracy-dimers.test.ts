@@ -1,6 +1,7 @@
 // The pure helpers of the dimer accuracy report: no data file, no fitting.
 import { describe, expect, it } from 'vitest';
 import {
+  chargeTransfer,
   closestIntermolecular,
   extrapolationSplit,
   heldOutPairs,
@@ -52,6 +53,22 @@ describe('monomers', () => {
     const [a] = monomers({ positions, types }, 3);
     (a.positions as Float64Array)[0] = 42;
     expect(positions[0]).toBe(0);
+  });
+});
+
+describe('charge transfer', () => {
+  // Anion A (3 atoms, formal -1) and cation B (+1); B's charges do not enter.
+  const frame = (charges?: number[]) => ({ positions, types, arrays: charges ? { charges: Float64Array.from(charges) } : {} }) as never;
+  it("is how far molecule A's partial charges sum from its formal charge", () => {
+    expect(chargeTransfer({ frame: frame([-0.5, -0.3, -0.2, 0.7, 0.3]), atomsA: 3, charges: [-1, 1] })).toBeCloseTo(0, 12);
+    // 0.08 e moved back from the anion to the cation: A holds -0.92.
+    expect(chargeTransfer({ frame: frame([-0.5, -0.3, -0.12, 0.6, 0.32]), atomsA: 3, charges: [-1, 1] })).toBeCloseTo(0.08, 12);
+    // With atomsA wrong by one, A would hold -0.8 and look 0.2 e short.
+    expect(chargeTransfer({ frame: frame([-0.5, -0.3, -0.12, 0.6, 0.32]), atomsA: 2, charges: [-1, 1] })).toBeCloseTo(0.2, 12);
+  });
+
+  it('is 0 for a frame without partial charges', () => {
+    expect(chargeTransfer({ frame: frame(), atomsA: 3, charges: [-1, 1] })).toBe(0);
   });
 });
 
