@@ -12,6 +12,8 @@ export type {
 export type { System } from './core/system.js';
 export * from './structures/index.js';
 export type { ComputeOptions } from './core/request.js';
+export type { BackwardGradient } from './core/backward.js';
+export type { BackwardOptions } from './features/calculator.js';
 export type { EquivariantBlock, FeatureBlock, Gradient, GradientKind, Labels } from './core/labels.js';
 export { findLabel } from './core/labels.js';
 export { setNumThreads, getNumThreads } from './core/threads.js';

@@ -1,7 +1,7 @@
 // What every per-centre calculator does around its native object: normalise
 // the arguments (lib/core/request.ts), call the addon, label its dense output.
 // A subclass supplies the native object and the names of its columns.
-import { toAdjoint, type Backward } from '../core/backward.js';
+import { toAdjoint, type Backward, type BackwardGradient } from '../core/backward.js';
 import { makeLabels, type FeatureBlock } from '../core/labels.js';
 import { prepare, type ComputeOptions } from '../core/request.js';
 import type { System } from '../core/system.js';
@@ -35,9 +35,26 @@ export function toFeatureBlock(r: NativeExpansionResult, request: NativeRequest,
   return block;
 }
 
-// The backward pass needs the positions and strain derivatives, whatever
-// compute() was asked for.
-const BACKWARD_GRADIENTS = ['positions', 'strain'] as const;
+export interface BackwardOptions extends Omit<ComputeOptions, 'gradients'> {
+  /**
+   * The derivatives to return, default both. One left out comes back as an
+   * empty array and costs nothing: MD without a barostat needs no strain,
+   * and for the k-space LODE sum the strain is a second product as large
+   * as the forces' one.
+   */
+  gradients?: readonly BackwardGradient[];
+}
+
+const BACKWARD_GRADIENTS: readonly BackwardGradient[] = ['positions', 'strain'];
+
+/** The compute options of a backward pass, its gradients checked. */
+function backwardOptions(options: BackwardOptions): ComputeOptions {
+  const gradients = options.gradients ?? BACKWARD_GRADIENTS;
+  if (!Array.isArray(gradients) || !gradients.every((g) => BACKWARD_GRADIENTS.includes(g))) {
+    throw new Error(`options.gradients: a backward pass returns ${BACKWARD_GRADIENTS.join(' and ')}; got ${JSON.stringify(gradients)}`);
+  }
+  return { ...options, gradients };
+}
 
 /** A calculator whose blocks are labelled by the subclass (those with component axes). */
 export abstract class LabelledCalculator<N extends NativeCalculator<B>, B extends Backward, Block extends FeatureBlock<number[]>> {
@@ -72,10 +89,10 @@ export abstract class LabelledCalculator<N extends NativeCalculator<B>, B extend
    * ([samples x properties], or with the component axes between; same
    * systems and options), returns dL/dr per
    * atom ([atoms of all systems] x 3) and dL/dstrain per system (9 each),
-   * without forming dx/dr.
+   * without forming dx/dr; `options.gradients` picks one of the two.
    */
-  backward(systems: System | readonly System[], dLdx: ArrayLike<number>, options: Omit<ComputeOptions, 'gradients'> = {}): B {
-    const { systems: s, request } = prepare(systems, { ...options, gradients: BACKWARD_GRADIENTS });
+  backward(systems: System | readonly System[], dLdx: ArrayLike<number>, options: BackwardOptions = {}): B {
+    const { systems: s, request } = prepare(systems, backwardOptions(options));
     return this.handle.backward(s, request, toAdjoint(dLdx, this.adjointName));
   }
 
@@ -87,9 +104,9 @@ export abstract class LabelledCalculator<N extends NativeCalculator<B>, B extend
   async backwardAsync(
     systems: System | readonly System[],
     dLdx: ArrayLike<number>,
-    options: Omit<ComputeOptions, 'gradients'> = {},
+    options: BackwardOptions = {},
   ): Promise<B> {
-    const { systems: s, request } = prepare(systems, { ...options, gradients: BACKWARD_GRADIENTS });
+    const { systems: s, request } = prepare(systems, backwardOptions(options));
     const adjoint = toAdjoint(dLdx, this.adjointName);
     return this.handle.backwardAsync ? this.handle.backwardAsync(s, request, adjoint) : this.handle.backward(s, request, adjoint);
   }

@@ -62,12 +62,12 @@ export class Baseline {
     return { energies: r.energies!, forces: r.forces!, dEdStrain: strain ? r.virial!.map((v) => -v) : null };
   }
 
-  /** Adds the baseline to a model's per-atom energies, forces and dE/dstrain (in place). */
-  addTo(system: NativeSystem, energies: Float64Array, forces: Float64Array, strain: Float64Array): void {
-    const b = this.evaluate(system, system.cell !== null);
+  /** Adds the baseline to a model's per-atom energies, forces and dE/dstrain (in place; null: no stress asked). */
+  addTo(system: NativeSystem, energies: Float64Array, forces: Float64Array, strain: Float64Array | null): void {
+    const b = this.evaluate(system, strain !== null && system.cell !== null);
     for (let i = 0; i < energies.length; i++) energies[i] += b.energies[i];
     for (let k = 0; k < forces.length; k++) forces[k] += b.forces[k];
-    if (b.dEdStrain) for (let k = 0; k < 9; k++) strain[k] += b.dEdStrain[k];
+    if (b.dEdStrain && strain) for (let k = 0; k < 9; k++) strain[k] += b.dEdStrain[k];
   }
 
   /** Training targets minus the baseline: what the learned part must fit. */

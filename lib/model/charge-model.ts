@@ -159,7 +159,7 @@ export class ChargeModel {
       const mean = groups[i] < 0 ? 0 : means[groups[i]];
       for (let k = 0; k < D; k++) adjoint[i * D + k] = (coulomb.potentials[i] - mean) * w[o + k];
     }
-    const through = this.invariants.backward(system, adjoint, this.options());
+    const through = this.invariants.backward(system, adjoint, { ...this.options(), gradients: ['positions'] });
     const forces = Float64Array.from(coulomb.forces, (f, k) => f - through.positions[k]);
     return { energies, forces };
   }

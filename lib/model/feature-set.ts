@@ -1,5 +1,7 @@
 // A declared combination of feature blocks (rho x rho, rho x V, V x V), each
 // with its own hyper-parameters, evaluated for a fixed list of species.
+import { backwardGradients } from '../core/backward.js';
+import type { ForceFieldRequest } from '../core/forcefield.js';
 import type { SphericalExpansionHypers } from '../core/hypers.js';
 import { featureCount, Invariants, type ExpansionLike } from '../features/invariants.js';
 import { SphericalExpansion } from '../features/spherical-expansion.js';
@@ -189,6 +191,11 @@ export class FeatureSet {
 
   options() {
     return { neighborTypes: this.spec.species };
+  }
+
+  /** Options of the blocks' backward passes for a force-field request (the strain only for a stress). */
+  backwardOptions(request: ForceFieldRequest) {
+    return { ...this.options(), gradients: backwardGradients(request) };
   }
 
   checkSpecies(system: System, where = 'system'): void {

@@ -44,25 +44,25 @@ export class LinearModel implements ForceField {
   }
 
   compute(system: System, request: ForceFieldRequest = {}): ForceFieldResult {
-    const pass = this.start(system);
+    const pass = this.start(system, request);
     const outputs = this.features.invariants.map((inv, b) => inv.backward(pass.native, pass.adjoints[b], pass.options));
     return this.finish(pass, outputs, request);
   }
 
   async computeAsync(system: System, request: ForceFieldRequest = {}): Promise<ForceFieldResult> {
-    const pass = this.start(system);
+    const pass = this.start(system, request);
     const outputs = await Promise.all(
       this.features.invariants.map((inv, b) => inv.backwardAsync(pass.native, pass.adjoints[b], pass.options)),
     );
     return this.finish(pass, outputs, request);
   }
 
-  private start(system: System) {
+  private start(system: System, request: ForceFieldRequest) {
     const native = toNativeSystem(system);
     this.features.checkSpecies(native);
     const species = speciesIndices(this.features.spec.species, native.types);
     const adjoints = this.features.invariants.map((_, b) => this.blockAdjoint(b, species));
-    return { native, species, adjoints, options: this.features.options() };
+    return { native, species, adjoints, options: this.features.backwardOptions(request) };
   }
 
   /** Energy = bias + dE/dx . x per centre (the model is linear in x); forces and strain from the backward passes. */
@@ -84,9 +84,9 @@ export class LinearModel implements ForceField {
         energies[i] += e;
       }
       for (let k = 0; k < 3 * N; k++) forces[k] -= out.positions[k];
-      for (let k = 0; k < 9; k++) strain[k] += out.strain[k];
+      for (let k = 0; k < out.strain.length; k++) strain[k] += out.strain[k];
     });
-    this.features.baseline?.addTo(pass.native, energies, forces, strain);
+    this.features.baseline?.addTo(pass.native, energies, forces, request.stress ? strain : null);
     return assemble(pass.native, energies, forces, strain, request);
   }
 }

@@ -281,9 +281,10 @@ export class SparseKernelModel implements ForceField {
     const species = speciesIndices(this.features.spec.species, native.types);
     const options = this.features.options();
     const blocks = this.features.invariants.map((inv) => inv.compute(native, options).values);
+    const through = this.features.backwardOptions(request);
     const { energies, gradient } = this.atomic(this.features.concatenate(blocks, species.length), species);
     const adjoints = this.adjoints(gradient, species.length);
-    const outputs = this.features.invariants.map((inv, b) => inv.backward(native, adjoints[b], options));
+    const outputs = this.features.invariants.map((inv, b) => inv.backward(native, adjoints[b], through));
     return this.finish(native, energies, outputs, request);
   }
 
@@ -293,9 +294,10 @@ export class SparseKernelModel implements ForceField {
     const species = speciesIndices(this.features.spec.species, native.types);
     const options = this.features.options();
     const blocks = await Promise.all(this.features.invariants.map(async (inv) => (await inv.computeAsync(native, options)).values));
+    const through = this.features.backwardOptions(request);
     const { energies, gradient } = this.atomic(this.features.concatenate(blocks, species.length), species);
     const adjoints = this.adjoints(gradient, species.length);
-    const outputs = await Promise.all(this.features.invariants.map((inv, b) => inv.backwardAsync(native, adjoints[b], options)));
+    const outputs = await Promise.all(this.features.invariants.map((inv, b) => inv.backwardAsync(native, adjoints[b], through)));
     return this.finish(native, energies, outputs, request);
   }
 
@@ -309,9 +311,9 @@ export class SparseKernelModel implements ForceField {
     const strain = new Float64Array(9);
     for (const out of outputs) {
       for (let k = 0; k < forces.length; k++) forces[k] -= out.positions[k];
-      for (let k = 0; k < 9; k++) strain[k] += out.strain[k];
+      for (let k = 0; k < out.strain.length; k++) strain[k] += out.strain[k];
     }
-    this.features.baseline?.addTo(native, energies, forces, strain);
+    this.features.baseline?.addTo(native, energies, forces, request.stress ? strain : null);
     return assemble(native, energies, forces, strain, request);
   }
 }

@@ -134,6 +134,16 @@ describe('sparse-kernel model as a force field', () => {
     expect(async_.stress).toEqual(sync.stress);
   });
 
+  it('computes the same forces without a stress, and no stress then', async () => {
+    const model = randomModel(7, 2, undefined, true);
+    const full = model.compute(periodic, { stress: true });
+    for (const lean of [model.compute(periodic), await model.computeAsync(periodic)]) {
+      expect(lean.stress).toBeUndefined();
+      expect(Math.abs(lean.energy - full.energy)).toBeLessThan(1e-13 * Math.abs(full.energy));
+      expect(relativeError(lean.forces!, full.forces!)).toBeLessThan(1e-13);
+    }
+  });
+
   it('design rows reproduce the model: energy row . parameters = E, force rows . parameters = F', () => {
     // Odd counts, so the paired and the remainder loops over sparse points both run.
     const features = new FeatureSet(spec);
