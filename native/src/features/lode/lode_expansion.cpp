@@ -18,6 +18,8 @@
 #include <cmath>
 #include <string>
 
+#include "features/lode/kshells.hpp"
+#include "features/lode/kspace_forces.hpp"
 #include "features/lode/potential.hpp"
 #include "features/lode/split_tuning.hpp"
 #include "math/gemm.hpp"
@@ -446,6 +448,9 @@ struct KSum {
     const KVectors& kv;
     KSpace ks;
     size_t block;  // k-vectors per block
+    const lode::KShells* shells = nullptr;  // the values' and Gamma's products by shell, when kv has shells
+
+    bool by_shell() const { return shells && shells->count() > 0; }
 };
 
 // Centres per chunk: the structure factors of a chunk (rows) times the
@@ -508,14 +513,22 @@ struct AdjointByParity {
 // A thread's buffers of backward_periodic.
 struct BackwardBuffers {
     std::vector<double> gamma_even, gamma_odd;  // Gamma^e, Gamma^o of a chunk of centres: [k][c][t]
+    std::vector<double> rows_even, rows_odd;    // the same by row: [c][t][k]
     std::vector<double> factor_re, factor_im;   // Re, Im A_ct(k) of a chunk of k-vectors: [k][c][t]
     std::vector<double> z_even, z_odd;          // Z_q(k) of that chunk: [k][q]
 };
 
 // U_t(k) = sum_c gamma_ct(k) e^{ik.r_c} of a block: each thread's part
-// ([thread][k][t][re im]), then their sum.
+// ([thread][t][re im][k]), then their sum.
 struct UFactors {
-    std::vector<double> thread_parts, re, im;  // re, im: [k][t]
+    std::vector<double> thread_parts, re, im;  // re, im: [t][k]
+};
+
+// A block's k-vectors and structure factors with k as the inner index, for
+// the force loops (kspace_forces.hpp).
+struct BlockColumns {
+    std::vector<double> k;       // [x][k]
+    std::vector<double> sr, si;  // [t][k]
 };
 
 // What the steps of backward_periodic share.
@@ -523,6 +536,7 @@ struct AdjointSum {
     const KSum& sum;
     const AdjointByParity& adjoint;
     UFactors& u;
+    BlockColumns& columns;
     double* force;  // dL/dr, [atom][xyz]; null without positions
 };
 
@@ -720,7 +734,8 @@ void fill_block_phases(KBlock& blk, const KSum& sum, bool weighted) {
 
 struct lode::Engine::KCache {
     std::array<double, 9> cell{};
-    KVectors kv;
+    KVectors kv;  // sorted by length
+    lode::KShells shells;
     KCoefficients coef;  // every k-vector, or none (size 0) when over kCoefficientCacheBytes
 };
 
@@ -742,6 +757,8 @@ std::shared_ptr<const lode::Engine::KCache> lode::Engine::k_cache(
     }
     const int L = hypers_.max_angular + 1;
     const int N = hypers_.max_radial + 1;
+    lode::sort_by_length(made->kv);
+    made->shells = lode::make_shells(made->kv, {L, N, std::abs(determinant3(cell)), *potential_, *radial_, harmonics_});
     const ParitySplit split(L, N);
     const size_t row = static_cast<size_t>(padded(split.Qe) + padded(split.Qo));
     const size_t bytes = made->kv.size() * row * (derivatives ? 4 : 1) * sizeof(double);
@@ -892,8 +909,14 @@ void chunk_products(const KSum& sum, const KBlock& blk, const BlockCoefficients&
     std::fill(v.even.begin(), v.even.begin() + nr * Qep, 0.0);
     std::fill(v.odd.begin(), v.odd.begin() + nr * Qop, 0.0);
     const size_t qe = static_cast<size_t>(Qep), qo = static_cast<size_t>(Qop);
-    lode::gemm_accumulate({nr, Qep, K}, {v.factor_re.data(), nb}, {h.he, qe}, {v.even.data(), qe});
-    lode::gemm_accumulate({nr, Qop, K}, {v.factor_im.data(), nb}, {h.ho, qo}, {v.odd.data(), qo});
+    if (sum.by_shell()) {
+        const lode::ShellBlock sb{blk.begin, nb};
+        lode::shell_values(*sum.shells, sum.shells->even, sb, {v.factor_re.data(), nb}, nr, {v.even.data(), qe});
+        lode::shell_values(*sum.shells, sum.shells->odd, sb, {v.factor_im.data(), nb}, nr, {v.odd.data(), qo});
+    } else {
+        lode::gemm_accumulate({nr, Qep, K}, {v.factor_re.data(), nb}, {h.he, qe}, {v.even.data(), qe});
+        lode::gemm_accumulate({nr, Qop, K}, {v.factor_im.data(), nb}, {h.ho, qo}, {v.odd.data(), qo});
+    }
     if (out.strain || out.cell) {
         std::fill(g.strain_even.begin(), g.strain_even.begin() + 3 * nr * 3 * Qep, 0.0);
         std::fill(g.strain_odd.begin(), g.strain_odd.begin() + 3 * nr * 3 * Qop, 0.0);
@@ -1055,7 +1078,8 @@ void lode::Engine::compute_periodic(const System& system, const ExpansionRequest
     const bool derivatives = out.strain || out.cell;
     const std::shared_ptr<const KCache> cache = k_cache(system.cell, derivatives);
     const bool cached = cache->coef.size > 0;
-    const KSum sum(system, layout, hypers_, T, cache->kv, zero_term(system, layout.type_block, T));
+    KSum sum(system, layout, hypers_, T, cache->kv, zero_term(system, layout.type_block, T));
+    sum.shells = &cache->shells;
     const CoefficientInputs inputs{sum.kv, sum.ks.volume, sum.split, sum.L, sum.N, *potential_, *radial_, harmonics_};
     const size_t n_centers = layout.centers.size();
     const size_t n_chunks = (n_centers + kChunkCenters - 1) / kChunkCenters;
@@ -1136,8 +1160,7 @@ void size_backward_buffers(BackwardBuffers& buf, const KSum& sum, const lode::Ba
     const size_t T = static_cast<size_t>(sum.T);
     const size_t rows = sum.centers.size() * T;
     if (out.positions) {
-        buf.gamma_even.resize(sum.block * kChunkCenters * T);
-        buf.gamma_odd.resize(sum.block * kChunkCenters * T);
+        for (auto* v : {&buf.gamma_even, &buf.gamma_odd, &buf.rows_even, &buf.rows_odd}) v->resize(sum.block * kChunkCenters * T);
     }
     if (out.strain) {
         buf.factor_re.resize(kChunkKVectors * rows);
@@ -1200,6 +1223,26 @@ void add_block_strain(const AdjointSum& a, const KBlock& blk, const BlockCoeffic
     }
 }
 
+// The block's k-vectors and structure factors by column (inside a parallel
+// region, after fill_block_phases).
+void fill_block_columns(BlockColumns& col, const KSum& sum, const KBlock& blk) {
+    const int T = sum.T;
+    const size_t nb = blk.size;
+#pragma omp single
+    {
+        col.k.resize(3 * nb);
+        col.sr.resize(static_cast<size_t>(T) * nb);
+        col.si.resize(static_cast<size_t>(T) * nb);
+        for (size_t kb = 0; kb < nb; ++kb) {
+            for (int x = 0; x < 3; ++x) col.k[x * nb + kb] = sum.kv.k[3 * (blk.begin + kb) + x];
+            for (int t = 0; t < T; ++t) {
+                col.sr[t * nb + kb] = blk.sr[kb * T + t];
+                col.si[t * nb + kb] = blk.si[kb * T + t];
+            }
+        }
+    }
+}
+
 // Centres' own terms, dL/dr_m = -sum_k k Im(e^{ik.r_m} sum_t S_t gamma_mt),
 // and this thread's part of U_t(k).
 void add_center_forces(const AdjointSum& a, const KBlock& blk, const BlockCoefficients& h, BackwardBuffers& buf) {
@@ -1211,44 +1254,42 @@ void add_center_forces(const AdjointSum& a, const KBlock& blk, const BlockCoeffi
     const size_t n_chunks = (n_centers + kChunkCenters - 1) / kChunkCenters;
     const size_t nb = blk.size;
     double* my_u = &a.u.thread_parts[static_cast<size_t>(omp_get_thread_num()) * nb * T * 2];
+    const lode::KColumns k{nb, a.columns.k.data()};
 #pragma omp for schedule(static)
     for (int64_t chunk = 0; chunk < static_cast<int64_t>(n_chunks); ++chunk) {
         const Chunk ch = chunk_of(chunk, n_centers, T);
         const size_t c0 = ch.first, nc = ch.count;
         const size_t nr = static_cast<size_t>(ch.rows);
-        // Gamma^T: [k][c][t]
+        // Gamma^T: [k][c][t], then by row for the loops over k
         std::fill(buf.gamma_even.begin(), buf.gamma_even.begin() + nb * nr, 0.0);
         std::fill(buf.gamma_odd.begin(), buf.gamma_odd.begin() + nb * nr, 0.0);
-        lode::gemm_accumulate({static_cast<int>(nb), static_cast<int>(nr), Qe}, {h.he, static_cast<size_t>(Qep)},
-                              {&a.adjoint.even_by_q[c0 * T], rows}, {buf.gamma_even.data(), nr});
-        lode::gemm_accumulate({static_cast<int>(nb), static_cast<int>(nr), Qo}, {h.ho, static_cast<size_t>(Qop)},
-                              {&a.adjoint.odd_by_q[c0 * T], rows}, {buf.gamma_odd.data(), nr});
-        double f[kChunkCenters][3] = {};
-        for (size_t kb = 0; kb < nb; ++kb) {
-            const double* kvec = &sum.kv.k[3 * (blk.begin + kb)];
-            const double* gamma_e_k = &buf.gamma_even[kb * nr];
-            const double* gamma_o_k = &buf.gamma_odd[kb * nr];
-            for (int t = 0; t < T; ++t) {
-                const double sr = blk.sr[kb * T + t], si = blk.si[kb * T + t];
-                double u_r = 0.0, u_i = 0.0;
-                for (size_t cc = 0; cc < nc; ++cc) {
-                    const size_t m = static_cast<size_t>(sum.centers[c0 + cc]);
-                    const double pr = blk.pr[m * nb + kb], pi = blk.pi[m * nb + kb];
-                    const double gamma_e = gamma_e_k[cc * T + t], gamma_o = gamma_o_k[cc * T + t];
-                    // Im(e^{ik.r_m} S_t gamma_mt)
-                    const double a_r = sr * gamma_e + si * gamma_o, a_i = si * gamma_e - sr * gamma_o;
-                    const double im = pr * a_i + pi * a_r;
-                    for (int x = 0; x < 3; ++x) f[cc][x] -= kvec[x] * im;
-                    u_r += gamma_e * pr + gamma_o * pi;
-                    u_i += gamma_e * pi - gamma_o * pr;
-                }
-                my_u[(kb * T + t) * 2] += u_r;
-                my_u[(kb * T + t) * 2 + 1] += u_i;
-            }
+        if (sum.by_shell()) {
+            const lode::ShellBlock sb{blk.begin, nb};
+            const int n_rows = static_cast<int>(nr);
+            lode::shell_gamma(*sum.shells, sum.shells->even, sb, {&a.adjoint.even_by_q[c0 * T], rows}, n_rows,
+                              {buf.gamma_even.data(), nr});
+            lode::shell_gamma(*sum.shells, sum.shells->odd, sb, {&a.adjoint.odd_by_q[c0 * T], rows}, n_rows,
+                              {buf.gamma_odd.data(), nr});
+        } else {
+            lode::gemm_accumulate({static_cast<int>(nb), static_cast<int>(nr), Qe}, {h.he, static_cast<size_t>(Qep)},
+                                  {&a.adjoint.even_by_q[c0 * T], rows}, {buf.gamma_even.data(), nr});
+            lode::gemm_accumulate({static_cast<int>(nb), static_cast<int>(nr), Qo}, {h.ho, static_cast<size_t>(Qop)},
+                                  {&a.adjoint.odd_by_q[c0 * T], rows}, {buf.gamma_odd.data(), nr});
         }
+        for (size_t kb = 0; kb < nb; ++kb)
+            for (size_t r = 0; r < nr; ++r) {
+                buf.rows_even[r * nb + kb] = buf.gamma_even[kb * nr + r];
+                buf.rows_odd[r * nb + kb] = buf.gamma_odd[kb * nr + r];
+            }
         for (size_t cc = 0; cc < nc; ++cc) {
             const size_t m = static_cast<size_t>(sum.centers[c0 + cc]);
-            for (int x = 0; x < 3; ++x) a.force[3 * m + x] += f[cc][x];
+            for (int t = 0; t < T; ++t) {
+                const size_t r = cc * T + static_cast<size_t>(t);
+                const lode::CenterRow row{&buf.rows_even[r * nb], &buf.rows_odd[r * nb], &a.columns.sr[t * nb],
+                                    &a.columns.si[t * nb],  &blk.pr[m * nb],       &blk.pi[m * nb],
+                                    &my_u[2 * t * nb],      &my_u[(2 * t + 1) * nb]};
+                lode::add_center_row(k, row, &a.force[3 * m]);
+            }
         }
     }
 }
@@ -1258,36 +1299,30 @@ void sum_u(UFactors& u, size_t nb, int T) {
     const int team = omp_get_num_threads();
 #pragma omp for schedule(static)
     for (int64_t kk = 0; kk < static_cast<int64_t>(nb * T); ++kk) {
-        const size_t kt = static_cast<size_t>(kk);
+        const size_t t = static_cast<size_t>(kk) / nb, kb = static_cast<size_t>(kk) % nb;
         double sum_r = 0.0, sum_i = 0.0;
         for (int th = 0; th < team; ++th) {
-            sum_r += u.thread_parts[(static_cast<size_t>(th) * nb * T + kt) * 2];
-            sum_i += u.thread_parts[(static_cast<size_t>(th) * nb * T + kt) * 2 + 1];
+            const double* part = &u.thread_parts[static_cast<size_t>(th) * nb * T * 2];
+            sum_r += part[2 * t * nb + kb];
+            sum_i += part[(2 * t + 1) * nb + kb];
         }
-        u.re[kt] = sum_r;
-        u.im[kt] = sum_i;
+        u.re[t * nb + kb] = sum_r;
+        u.im[t * nb + kb] = sum_i;
     }
 }
 
 // Every atom of a neighbour type: dL/dr_m = sum_k k Im(U_{t_m}(k) e^{-ik.r_m}).
 void add_neighbor_forces(const AdjointSum& a, const KBlock& blk) {
     const KSum& sum = a.sum;
-    const int T = sum.T;
     const size_t nb = blk.size;
+    const lode::KColumns k{nb, a.columns.k.data()};
 #pragma omp for schedule(static)
     for (int64_t mm = 0; mm < static_cast<int64_t>(sum.system.size()); ++mm) {
         const size_t m = static_cast<size_t>(mm);
         const int tm = sum.type_block[m];
         if (tm < 0) continue;
-        const double* prm = &blk.pr[m * nb];
-        const double* pim = &blk.pi[m * nb];
-        double f[3] = {0.0, 0.0, 0.0};
-        for (size_t kb = 0; kb < nb; ++kb) {
-            const double im = a.u.im[kb * T + tm] * prm[kb] - a.u.re[kb * T + tm] * pim[kb];
-            const double* kvec = &sum.kv.k[3 * (blk.begin + kb)];
-            for (int x = 0; x < 3; ++x) f[x] += kvec[x] * im;
-        }
-        for (int x = 0; x < 3; ++x) a.force[3 * m + x] += f[x];
+        const lode::NeighborRow row{&a.u.re[tm * nb], &a.u.im[tm * nb], &blk.pr[m * nb], &blk.pi[m * nb]};
+        lode::add_neighbor_row(k, row, &a.force[3 * m]);
     }
 }
 
@@ -1300,7 +1335,8 @@ void lode::Engine::backward_periodic(const System& system, const ExpansionReques
     const bool derivatives = out.strain != nullptr;
     const std::shared_ptr<const KCache> cache = k_cache(system.cell, derivatives);
     const bool cached = cache->coef.size > 0;
-    const KSum sum(system, layout, hypers_, T, cache->kv, zero_term(system, layout.type_block, T));
+    KSum sum(system, layout, hypers_, T, cache->kv, zero_term(system, layout.type_block, T));
+    sum.shells = &cache->shells;
     const CoefficientInputs inputs{sum.kv, sum.ks.volume, sum.split, sum.L, sum.N, *potential_, *radial_, harmonics_};
     const size_t n_atoms = system.size();
 
@@ -1310,7 +1346,8 @@ void lode::Engine::backward_periodic(const System& system, const ExpansionReques
     std::vector<double> strain_partial(9 * static_cast<size_t>(n_threads), 0.0);
     std::vector<double> force(out.positions ? 3 * n_atoms : 0, 0.0);
     UFactors& u = kept<UFactors>();
-    const AdjointSum a{sum, g, u, force.data()};
+    BlockColumns& columns = kept<BlockColumns>();
+    const AdjointSum a{sum, g, u, columns, force.data()};
 
     KBlock& blk = kept<KBlock>();
     KCoefficients local;  // of the current block when the cache has none
@@ -1335,6 +1372,7 @@ void lode::Engine::backward_periodic(const System& system, const ExpansionReques
             fill_block_phases(blk, sum, false);
             if (out.strain) add_block_strain(a, blk, h, buf, my_strain);
             if (!out.positions) continue;
+            fill_block_columns(columns, sum, blk);
             add_center_forces(a, blk, h, buf);
             sum_u(u, blk.size, T);
             add_neighbor_forces(a, blk);

@@ -1,0 +1,183 @@
+#include "features/lode/kshells.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "core/simd.hpp"
+#include "features/lode/potential.hpp"
+#include "features/lode/radial_integral.hpp"
+#include "math/spherical_harmonics.hpp"
+
+namespace lodestone::lode {
+
+void sort_by_length(KVectors& kv) {
+    std::vector<size_t> order(kv.size());
+    std::iota(order.begin(), order.end(), size_t(0));
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return kv.norm[a] < kv.norm[b]; });
+    KVectors sorted;
+    sorted.k.resize(kv.k.size());
+    sorted.m.resize(kv.m.size());
+    sorted.norm.resize(kv.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+        sorted.norm[i] = kv.norm[order[i]];
+        for (int x = 0; x < 3; ++x) {
+            sorted.k[3 * i + x] = kv.k[3 * order[i] + x];
+            sorted.m[3 * i + x] = kv.m[3 * order[i] + x];
+        }
+    }
+    kv = std::move(sorted);
+}
+
+namespace {
+
+// 2 i^l (4 pi / V) as a real factor, as the plain path's coefficients carry
+// it: the even l multiply the real part of the phase sum, the odd l its
+// imaginary part; 2 for the half space.
+double k_sum_factor(int l, double volume) {
+    const double sign = (l % 2 == 0) ? ((l / 2) % 2 == 0 ? 1.0 : -1.0) : (((l + 1) / 2) % 2 == 0 ? 1.0 : -1.0);
+    return 2.0 * sign * 4.0 * M_PI / volume;
+}
+
+// The parity's l of each pair j.
+std::vector<int> parity_ls(int L, bool even) {
+    std::vector<int> ls;
+    for (int l = even ? 0 : 1; l < L; l += 2)
+        for (int m = 0; m < 2 * l + 1; ++m) ls.push_back(l);
+    return ls;
+}
+
+}  // namespace
+
+KShells make_shells(const KVectors& kv, const ShellInputs& in) {
+    KShells shells;
+    const size_t K = kv.size();
+    if (K == 0) return shells;
+    shells.start.push_back(0);
+    for (size_t k = 1; k < K; ++k)
+        if (kv.norm[k] - kv.norm[shells.start.back()] > 1e-12 * kv.norm[k]) shells.start.push_back(k);
+    shells.start.push_back(K);
+    const size_t S = shells.count();
+    if (K < 2 * S) return KShells{};
+    const int L = in.L, N = in.N, LM = L * L;
+    shells.N = N;
+    const std::vector<int> ls[2] = {parity_ls(L, true), parity_ls(L, false)};
+    ShellParity* parities[2] = {&shells.even, &shells.odd};
+    for (int e = 0; e < 2; ++e) {
+        ShellParity& p = *parities[e];
+        p.lms = static_cast<int>(ls[e].size());
+        p.padded = (p.lms + 3) & ~3;
+        p.y.assign(K * p.padded, 0.0);
+        p.b.assign(S * p.lms * N, 0.0);
+    }
+    std::vector<double> Y(static_cast<size_t>(LM));
+    for (size_t k = 0; k < K; ++k) {
+        const double knorm = kv.norm[k];
+        const double u[3] = {kv.k[3 * k] / knorm, kv.k[3 * k + 1] / knorm, kv.k[3 * k + 2] / knorm};
+        in.harmonics.compute(u, Y.data(), nullptr);
+        // the parity's pairs in ascending lm: even l first of all lm, so walk lm once
+        int j[2] = {0, 0};
+        for (int l = 0; l < L; ++l)
+            for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
+                ShellParity& p = *parities[l % 2];
+                p.y[k * p.padded + j[l % 2]++] = Y[lm];
+            }
+    }
+    std::vector<double> I(static_cast<size_t>(L * N));
+    for (size_t s = 0; s < S; ++s) {
+        const double knorm = kv.norm[shells.start[s]];
+        in.radial.compute(knorm, I.data(), nullptr);
+        const double G = in.potential.fourier(knorm);
+        for (int e = 0; e < 2; ++e) {
+            ShellParity& p = *parities[e];
+            for (int jj = 0; jj < p.lms; ++jj) {
+                const int l = ls[e][jj];
+                for (int n = 0; n < N; ++n)
+                    p.b[(s * p.lms + jj) * N + n] = k_sum_factor(l, in.volume) * G * I[l * N + n];
+            }
+        }
+    }
+    return shells;
+}
+
+namespace {
+
+// One shell's k-vectors inside a block, block-relative.
+struct Segment {
+    size_t shell, first, last;
+};
+
+// The segments of a block. (No callbacks: a lambda inside a multiversioned
+// function is compiled for the default target only.)
+const std::vector<Segment>& segments(const KShells& shells, ShellBlock blk) {
+    thread_local std::vector<Segment> list;
+    list.clear();
+    const auto& st = shells.start;
+    const size_t end = blk.begin + blk.size;
+    size_t s = static_cast<size_t>(std::upper_bound(st.begin(), st.end(), blk.begin) - st.begin()) - 1;
+    for (; s < shells.count() && st[s] < end; ++s)
+        list.push_back({s, std::max(st[s], blk.begin) - blk.begin, std::min(st[s + 1], end) - blk.begin});
+    return list;
+}
+
+}  // namespace
+
+LODESTONE_MULTIVERSION
+void shell_values(const KShells& shells, const ShellParity& p, ShellBlock blk, ConstMatrixView factor, int rows,
+                  MatrixView out) {
+    const int N = shells.N, J = p.padded;
+    const size_t Q = static_cast<size_t>(p.lms) * N, R = static_cast<size_t>(rows);
+    // Per segment W[r][j] = sum over its k of factor[r][k] Y_j(k), turned to
+    // [j][r]; then V[j N + n][r] += B_s[j N + n] W[j][r] with the rows in
+    // vector lanes; V is added to out[r][q] at the end.
+    thread_local std::vector<double> w, wt, v;
+    w.resize(R * J);
+    wt.resize(static_cast<size_t>(J) * R);
+    v.assign(Q * R, 0.0);
+    for (const Segment& seg : segments(shells, blk)) {
+        const size_t s = seg.shell, k0 = seg.first, k1 = seg.last;
+        std::fill(w.begin(), w.end(), 0.0);
+        gemm_accumulate({rows, J, static_cast<int>(k1 - k0)}, {factor.data + k0, factor.ld},
+                        {&p.y[(blk.begin + k0) * J], static_cast<size_t>(J)}, {w.data(), static_cast<size_t>(J)});
+        for (size_t r = 0; r < R; ++r)
+            for (int j = 0; j < p.lms; ++j) wt[j * R + r] = w[r * J + j];
+        const double* b = &p.b[s * Q];
+        for (size_t q = 0; q < Q; ++q) {
+            const double bq = b[q];
+            const double* x = &wt[(q / N) * R];
+            double* vq = &v[q * R];
+            for (size_t r = 0; r < R; ++r) vq[r] += bq * x[r];
+        }
+    }
+    for (size_t r = 0; r < R; ++r) {
+        double* o = out.data + r * out.ld;
+        for (size_t q = 0; q < Q; ++q) o[q] += v[q * R + r];
+    }
+}
+
+LODESTONE_MULTIVERSION
+void shell_gamma(const KShells& shells, const ShellParity& p, ShellBlock blk, ConstMatrixView adjoint, int rows,
+                 MatrixView gamma) {
+    const int N = shells.N, J = p.padded;
+    const size_t Q = static_cast<size_t>(p.lms) * N;
+    thread_local std::vector<double> g;
+    g.assign(static_cast<size_t>(J) * rows, 0.0);  // padding rows stay zero
+    for (const Segment& seg : segments(shells, blk)) {
+        const size_t s = seg.shell, k0 = seg.first, k1 = seg.last;
+        // G[j][r] = sum_n B_s[j N + n] adjoint[j N + n][r], then gamma[k][r] += sum_j Y_j(k) G[j][r]
+        const double* b = &p.b[s * Q];
+        for (int j = 0; j < p.lms; ++j) {
+            double* gj = &g[static_cast<size_t>(j) * rows];
+            std::fill(gj, gj + rows, 0.0);
+            for (int n = 0; n < N; ++n) {
+                const double bn = b[j * N + n];
+                const double* a = adjoint.data + static_cast<size_t>(j * N + n) * adjoint.ld;
+                for (int r = 0; r < rows; ++r) gj[r] += bn * a[r];
+            }
+        }
+        gemm_accumulate({static_cast<int>(k1 - k0), rows, J}, {&p.y[(blk.begin + k0) * J], static_cast<size_t>(J)},
+                        {g.data(), static_cast<size_t>(rows)}, {gamma.data + k0 * gamma.ld, gamma.ld});
+    }
+}
+
+}  // namespace lodestone::lode
