@@ -33,7 +33,7 @@
       'native/src/features/lode/radial_integral.cpp',
       'native/src/features/lode/lode_expansion.cpp',
       'native/src/features/lode/kshells.cpp',
-      'native/src/features/lode/kspace_forces.cpp',
+      'native/src/features/lode/kspace_rows.cpp',
       'native/src/features/lode/real_space.cpp',
       'native/src/features/lode/mesh.cpp',
       'native/src/features/lode/near_field.cpp',

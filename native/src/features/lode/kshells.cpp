@@ -139,14 +139,16 @@ void shell_values(const KShells& shells, const ShellParity& p, ShellBlock blk, C
         std::fill(w.begin(), w.end(), 0.0);
         gemm_accumulate({rows, J, static_cast<int>(k1 - k0)}, {factor.data + k0, factor.ld},
                         {&p.y[(blk.begin + k0) * J], static_cast<size_t>(J)}, {w.data(), static_cast<size_t>(J)});
-        for (size_t r = 0; r < R; ++r)
-            for (int j = 0; j < p.lms; ++j) wt[j * R + r] = w[r * J + j];
+        for (int j = 0; j < p.lms; ++j)
+            for (size_t r = 0; r < R; ++r) wt[j * R + r] = w[r * J + j];
         const double* b = &p.b[s * Q];
-        for (size_t q = 0; q < Q; ++q) {
-            const double bq = b[q];
-            const double* x = &wt[(q / N) * R];
-            double* vq = &v[q * R];
-            for (size_t r = 0; r < R; ++r) vq[r] += bq * x[r];
+        for (int j = 0; j < p.lms; ++j) {
+            const double* x = &wt[j * R];
+            for (int n = 0; n < N; ++n) {
+                const double bq = b[j * N + n];
+                double* vq = &v[(static_cast<size_t>(j) * N + n) * R];
+                for (size_t r = 0; r < R; ++r) vq[r] += bq * x[r];
+            }
         }
     }
     for (size_t r = 0; r < R; ++r) {

@@ -15,11 +15,12 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <string>
 
 #include "features/lode/kshells.hpp"
-#include "features/lode/kspace_forces.hpp"
+#include "features/lode/kspace_rows.hpp"
 #include "features/lode/potential.hpp"
 #include "features/lode/split_tuning.hpp"
 #include "math/gemm.hpp"
@@ -374,6 +375,13 @@ KSpace make_kspace(const System& system, const KVectors& kv, std::vector<double>
     return ks;
 }
 
+// A block's k-vectors and structure factors with k as the inner index, for
+// the loops over k of one row (kspace_rows.hpp).
+struct BlockColumns {
+    std::vector<double> k;       // [x][k]
+    std::vector<double> sr, si;  // [t][k]
+};
+
 // Phases and structure factors of one block of k-vectors.
 struct KBlock {
     size_t begin = 0, size = 0;
@@ -381,6 +389,18 @@ struct KBlock {
     std::vector<double> sr, si;    // S_t(k) = sum_{j in t} e^{-ik.r_j}: [kb][t]
     std::vector<double> rr, ri;    // R_t(k) = sum_{j in t} r_j e^{-ik.r_j}: [kb][t][xyz]
     std::vector<double> thread_sums;  // each thread's part of sr, si, rr, ri, added in thread order
+    BlockColumns columns;             // k and S_t by column
+    // What the phases above were computed for: a values pass and the
+    // backward pass of the same step (MD) share them.
+    struct Key {
+        uint64_t k_set = 0;  // KCache::id, 0: none yet
+        size_t begin = 0, size = 0;
+        std::vector<double> positions;
+        std::array<double, 9> cell{};
+        std::vector<int> type_block;
+        bool weighted = false;
+    } key;
+    bool reused = false;  // this call kept the phases of the last
 };
 
 // Row length of one parity's coefficients: zero columns up to a multiple of
@@ -448,6 +468,7 @@ struct KSum {
     const KVectors& kv;
     KSpace ks;
     size_t block;  // k-vectors per block
+    uint64_t k_set = 0;  // KCache::id of kv
     const lode::KShells* shells = nullptr;  // the values' and Gamma's products by shell, when kv has shells
 
     bool by_shell() const { return shells && shells->count() > 0; }
@@ -524,19 +545,12 @@ struct UFactors {
     std::vector<double> thread_parts, re, im;  // re, im: [t][k]
 };
 
-// A block's k-vectors and structure factors with k as the inner index, for
-// the force loops (kspace_forces.hpp).
-struct BlockColumns {
-    std::vector<double> k;       // [x][k]
-    std::vector<double> sr, si;  // [t][k]
-};
 
 // What the steps of backward_periodic share.
 struct AdjointSum {
     const KSum& sum;
     const AdjointByParity& adjoint;
     UFactors& u;
-    BlockColumns& columns;
     double* force;  // dL/dr, [atom][xyz]; null without positions
 };
 
@@ -666,6 +680,16 @@ void fill_block_phases(KBlock& blk, const KSum& sum, bool weighted) {
     const size_t KB = blk.size;
 #pragma omp single
     {
+        const KBlock::Key& key = blk.key;
+        blk.reused = key.k_set == sum.k_set && key.begin == blk.begin && key.size == KB &&
+                     (key.weighted || !weighted) && key.cell == system.cell && key.type_block == type_block &&
+                     std::equal(key.positions.begin(), key.positions.end(), system.positions.begin(),
+                                system.positions.end());
+    }
+    if (blk.reused) return;
+#pragma omp single
+    {
+        blk.key.k_set = 0;  // until the phases below are complete
         blk.pr.resize(n_atoms * KB);
         blk.pi.resize(n_atoms * KB);
         blk.sr.assign(KB * T, 0.0);
@@ -728,11 +752,44 @@ void fill_block_phases(KBlock& blk, const KSum& sum, bool weighted) {
             }
         }
     }
+#pragma omp single
+    {
+        KBlock::Key& key = blk.key;
+        key.begin = blk.begin;
+        key.size = KB;
+        key.positions = system.positions;
+        key.cell = system.cell;
+        key.type_block = type_block;
+        key.weighted = weighted;
+        key.k_set = sum.k_set;
+    }
+}
+
+// The block's k-vectors and structure factors by column (inside a parallel
+// region, after fill_block_phases).
+void fill_block_columns(KBlock& blk, const KSum& sum) {
+    BlockColumns& col = blk.columns;
+    const int T = sum.T;
+    const size_t nb = blk.size;
+#pragma omp single
+    {
+        col.k.resize(3 * nb);
+        col.sr.resize(static_cast<size_t>(T) * nb);
+        col.si.resize(static_cast<size_t>(T) * nb);
+        for (size_t kb = 0; kb < nb; ++kb) {
+            for (int x = 0; x < 3; ++x) col.k[x * nb + kb] = sum.kv.k[3 * (blk.begin + kb) + x];
+            for (int t = 0; t < T; ++t) {
+                col.sr[t * nb + kb] = blk.sr[kb * T + t];
+                col.si[t * nb + kb] = blk.si[kb * T + t];
+            }
+        }
+    }
 }
 
 }  // namespace
 
 struct lode::Engine::KCache {
+    uint64_t id = 0;  // unique per cache entry, never 0
     std::array<double, 9> cell{};
     KVectors kv;  // sorted by length
     lode::KShells shells;
@@ -748,6 +805,8 @@ std::shared_ptr<const lode::Engine::KCache> lode::Engine::k_cache(
     }
     // built outside the lock: concurrent callers with other cells are not held up
     auto made = std::make_shared<KCache>();
+    static std::atomic<uint64_t> next_id{1};
+    made->id = next_id++;
     made->cell = cell;
     made->kv = half_space_kvectors(cell, hypers_.k_cutoff);
     if (made->kv.size() == 0) {
@@ -843,6 +902,7 @@ void fill_k_times_h(KTimesH& kh, const KSum& sum, const KBlock& blk, const Block
 // factors that the strain and cell products take.
 void chunk_factors(const KSum& sum, const KBlock& blk, const Chunk& ch, const lode::ComputeOutput& out,
                    ChunkBuffers& buf) {
+    const BlockColumns& col = blk.columns;
     const int T = sum.T;
     const KVectors& kv = sum.kv;
     const bool derivatives = out.strain || out.cell;
@@ -858,11 +918,7 @@ void chunk_factors(const KSum& sum, const KBlock& blk, const Chunk& ch, const lo
             const size_t r = cc * T + static_cast<size_t>(t);
             double* re = &v.factor_re[r * nb];
             double* im = &v.factor_im[r * nb];
-            for (size_t kb = 0; kb < nb; ++kb) {
-                const double sr = blk.sr[kb * T + t], si = blk.si[kb * T + t];
-                re[kb] = pri[kb] * sr - pii[kb] * si;
-                im[kb] = pri[kb] * si + pii[kb] * sr;
-            }
+            lode::fill_factor_row(nb, {pri, pii, &col.sr[t * nb], &col.si[t * nb], re, im});
             if (derivatives) {
                 // strain: -k_y (dH/dk_x) times the structure factor
                 for (int y = 0; y < 3; ++y) {
@@ -1080,6 +1136,7 @@ void lode::Engine::compute_periodic(const System& system, const ExpansionRequest
     const bool cached = cache->coef.size > 0;
     KSum sum(system, layout, hypers_, T, cache->kv, zero_term(system, layout.type_block, T));
     sum.shells = &cache->shells;
+    sum.k_set = cache->id;
     const CoefficientInputs inputs{sum.kv, sum.ks.volume, sum.split, sum.L, sum.N, *potential_, *radial_, harmonics_};
     const size_t n_centers = layout.centers.size();
     const size_t n_chunks = (n_centers + kChunkCenters - 1) / kChunkCenters;
@@ -1097,6 +1154,7 @@ void lode::Engine::compute_periodic(const System& system, const ExpansionRequest
             if (!cached) fill_coefficients(local, inputs, blk.begin, blk.size, derivatives);
             const BlockCoefficients h = block_rows(cached ? cache->coef : local, blk.begin, derivatives);
             fill_block_phases(blk, sum, out.cell != nullptr);
+            fill_block_columns(blk, sum);
             if (out.positions) fill_k_times_h(kh, sum, blk, h);
 #pragma omp for schedule(dynamic, 1)
             for (int64_t chunk = 0; chunk < static_cast<int64_t>(n_chunks); ++chunk) {
@@ -1223,26 +1281,6 @@ void add_block_strain(const AdjointSum& a, const KBlock& blk, const BlockCoeffic
     }
 }
 
-// The block's k-vectors and structure factors by column (inside a parallel
-// region, after fill_block_phases).
-void fill_block_columns(BlockColumns& col, const KSum& sum, const KBlock& blk) {
-    const int T = sum.T;
-    const size_t nb = blk.size;
-#pragma omp single
-    {
-        col.k.resize(3 * nb);
-        col.sr.resize(static_cast<size_t>(T) * nb);
-        col.si.resize(static_cast<size_t>(T) * nb);
-        for (size_t kb = 0; kb < nb; ++kb) {
-            for (int x = 0; x < 3; ++x) col.k[x * nb + kb] = sum.kv.k[3 * (blk.begin + kb) + x];
-            for (int t = 0; t < T; ++t) {
-                col.sr[t * nb + kb] = blk.sr[kb * T + t];
-                col.si[t * nb + kb] = blk.si[kb * T + t];
-            }
-        }
-    }
-}
-
 // Centres' own terms, dL/dr_m = -sum_k k Im(e^{ik.r_m} sum_t S_t gamma_mt),
 // and this thread's part of U_t(k).
 void add_center_forces(const AdjointSum& a, const KBlock& blk, const BlockCoefficients& h, BackwardBuffers& buf) {
@@ -1254,7 +1292,7 @@ void add_center_forces(const AdjointSum& a, const KBlock& blk, const BlockCoeffi
     const size_t n_chunks = (n_centers + kChunkCenters - 1) / kChunkCenters;
     const size_t nb = blk.size;
     double* my_u = &a.u.thread_parts[static_cast<size_t>(omp_get_thread_num()) * nb * T * 2];
-    const lode::KColumns k{nb, a.columns.k.data()};
+    const lode::KColumns k{nb, blk.columns.k.data()};
 #pragma omp for schedule(static)
     for (int64_t chunk = 0; chunk < static_cast<int64_t>(n_chunks); ++chunk) {
         const Chunk ch = chunk_of(chunk, n_centers, T);
@@ -1285,8 +1323,8 @@ void add_center_forces(const AdjointSum& a, const KBlock& blk, const BlockCoeffi
             const size_t m = static_cast<size_t>(sum.centers[c0 + cc]);
             for (int t = 0; t < T; ++t) {
                 const size_t r = cc * T + static_cast<size_t>(t);
-                const lode::CenterRow row{&buf.rows_even[r * nb], &buf.rows_odd[r * nb], &a.columns.sr[t * nb],
-                                    &a.columns.si[t * nb],  &blk.pr[m * nb],       &blk.pi[m * nb],
+                const lode::CenterRow row{&buf.rows_even[r * nb], &buf.rows_odd[r * nb], &blk.columns.sr[t * nb],
+                                    &blk.columns.si[t * nb],  &blk.pr[m * nb],       &blk.pi[m * nb],
                                     &my_u[2 * t * nb],      &my_u[(2 * t + 1) * nb]};
                 lode::add_center_row(k, row, &a.force[3 * m]);
             }
@@ -1315,7 +1353,7 @@ void sum_u(UFactors& u, size_t nb, int T) {
 void add_neighbor_forces(const AdjointSum& a, const KBlock& blk) {
     const KSum& sum = a.sum;
     const size_t nb = blk.size;
-    const lode::KColumns k{nb, a.columns.k.data()};
+    const lode::KColumns k{nb, blk.columns.k.data()};
 #pragma omp for schedule(static)
     for (int64_t mm = 0; mm < static_cast<int64_t>(sum.system.size()); ++mm) {
         const size_t m = static_cast<size_t>(mm);
@@ -1337,6 +1375,7 @@ void lode::Engine::backward_periodic(const System& system, const ExpansionReques
     const bool cached = cache->coef.size > 0;
     KSum sum(system, layout, hypers_, T, cache->kv, zero_term(system, layout.type_block, T));
     sum.shells = &cache->shells;
+    sum.k_set = cache->id;
     const CoefficientInputs inputs{sum.kv, sum.ks.volume, sum.split, sum.L, sum.N, *potential_, *radial_, harmonics_};
     const size_t n_atoms = system.size();
 
@@ -1346,8 +1385,7 @@ void lode::Engine::backward_periodic(const System& system, const ExpansionReques
     std::vector<double> strain_partial(9 * static_cast<size_t>(n_threads), 0.0);
     std::vector<double> force(out.positions ? 3 * n_atoms : 0, 0.0);
     UFactors& u = kept<UFactors>();
-    BlockColumns& columns = kept<BlockColumns>();
-    const AdjointSum a{sum, g, u, columns, force.data()};
+    const AdjointSum a{sum, g, u, force.data()};
 
     KBlock& blk = kept<KBlock>();
     KCoefficients local;  // of the current block when the cache has none
@@ -1372,7 +1410,7 @@ void lode::Engine::backward_periodic(const System& system, const ExpansionReques
             fill_block_phases(blk, sum, false);
             if (out.strain) add_block_strain(a, blk, h, buf, my_strain);
             if (!out.positions) continue;
-            fill_block_columns(columns, sum, blk);
+            fill_block_columns(blk, sum);
             add_center_forces(a, blk, h, buf);
             sum_u(u, blk.size, T);
             add_neighbor_forces(a, blk);

@@ -1,8 +1,18 @@
-#include "features/lode/kspace_forces.hpp"
+#include "features/lode/kspace_rows.hpp"
 
 #include "core/simd.hpp"
 
 namespace lodestone::lode {
+
+LODESTONE_MULTIVERSION
+void fill_factor_row(size_t size, const FactorRow& row) {
+    for (size_t kb = 0; kb < size; ++kb) {
+        const double pr = row.phase_re[kb], pi = row.phase_im[kb];
+        const double sr = row.structure_re[kb], si = row.structure_im[kb];
+        row.re[kb] = pr * sr - pi * si;
+        row.im[kb] = pr * si + pi * sr;
+    }
+}
 
 LODESTONE_MULTIVERSION
 void add_center_row(const KColumns& k, const CenterRow& row, double* force) {
