@@ -48,6 +48,16 @@ describe('LODE k-space work shared between calls', () => {
     }
   }
 
+  it('another list of neighbour types (one more, absent from the structure): as computed afresh', () => {
+    const wider = { neighborTypes: [11, 17, 35] };
+    const g = adjoint(new LodeSphericalExpansion(hypers(1.2)).compute(base, wider).values.length);
+    const lode = new LodeSphericalExpansion(hypers(1.2));
+    lode.compute(base, { neighborTypes: [11, 17] });
+    const after = lode.backward(base, g, { ...wider, gradients: ['positions'] });
+    const fresh = new LodeSphericalExpansion(hypers(1.2)).backward(base, g, { ...wider, gradients: ['positions'] });
+    expect(Array.from(after.positions)).toEqual(Array.from(fresh.positions));
+  });
+
   it('two expansions with different k-vectors on one structure do not share', () => {
     const wide = new LodeSphericalExpansion(hypers(1.2));
     const sharp = new LodeSphericalExpansion(hypers(0.8));

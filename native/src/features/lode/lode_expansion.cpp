@@ -398,6 +398,7 @@ struct KBlock {
         std::vector<double> positions;
         std::array<double, 9> cell{};
         std::vector<int> type_block;
+        int T = 0;
         bool weighted = false;
     } key;
     bool reused = false;  // this call kept the phases of the last
@@ -545,7 +546,6 @@ struct UFactors {
     std::vector<double> thread_parts, re, im;  // re, im: [t][k]
 };
 
-
 // What the steps of backward_periodic share.
 struct AdjointSum {
     const KSum& sum;
@@ -682,7 +682,7 @@ void fill_block_phases(KBlock& blk, const KSum& sum, bool weighted) {
     {
         const KBlock::Key& key = blk.key;
         blk.reused = key.k_set == sum.k_set && key.begin == blk.begin && key.size == KB &&
-                     (key.weighted || !weighted) && key.cell == system.cell && key.type_block == type_block &&
+                     (key.weighted || !weighted) && key.cell == system.cell && key.T == T && key.type_block == type_block &&
                      std::equal(key.positions.begin(), key.positions.end(), system.positions.begin(),
                                 system.positions.end());
     }
@@ -760,6 +760,7 @@ void fill_block_phases(KBlock& blk, const KSum& sum, bool weighted) {
         key.positions = system.positions;
         key.cell = system.cell;
         key.type_block = type_block;
+        key.T = T;
         key.weighted = weighted;
         key.k_set = sum.k_set;
     }
