@@ -200,6 +200,29 @@ BackwardResult backward(const Expansion& ea, const Expansion& eb, const std::vec
 
     ExpansionRequest values_only = request;
     values_only.positions = values_only.strain = values_only.cell = false;
+    values_only.sum_centers = false;
+    if (!symmetric) {
+        // With b's values known first, dL/da of a centre depends on its own
+        // coefficients only, and the first expansion can again evaluate each
+        // pair once for values and forces (rho x V: the density's pairs).
+        const ExpansionResult b = eb.compute(systems, values_only);
+        const size_t Pa = ea.n_properties(request), Pb = b.n_properties;
+        std::vector<double> grad_b(b.n_samples * Pb, 0.0);
+        const LocalAdjoint local = [&](size_t s, const double* c, double* dl_dc) {
+            thread_local std::vector<double> work;
+            if (work.size() < work_size) work.resize(work_size);
+            std::fill(dl_dc, dl_dc + Pa, 0.0);
+            adjoint(s, c, &b.values[s * Pb], work.data(), dl_dc, &grad_b[s * Pb]);
+        };
+        BackwardResult fused;
+        if (ea.backward_local(systems, request, local, fused)) {
+            const BackwardResult rb = eb.backward(systems, request, grad_b.data());
+            for (size_t k = 0; k < fused.positions.size(); ++k) fused.positions[k] += rb.positions[k];
+            for (size_t k = 0; k < fused.strain.size(); ++k) fused.strain[k] += rb.strain[k];
+            return fused;
+        }
+    }
+
     const Pair pair = compute(ea, eb, systems, values_only);
     const ExpansionResult &a = pair.a, &b = pair.b();
     const size_t S = a.n_samples, Pa = a.n_properties, Pb = b.n_properties;
