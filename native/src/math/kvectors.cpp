@@ -60,4 +60,29 @@ std::array<int, 3> max_frequencies(const KVectors& kv) {
     return bound;
 }
 
+namespace {
+bool longer(double a, double b) { return a - b > 1e-12 * a; }
+}  // namespace
+
+std::vector<size_t> length_shells(const KVectors& sorted) {
+    std::vector<size_t> start;
+    for (size_t k = 0; k < sorted.size(); ++k)
+        if (start.empty() || longer(sorted.norm[k], sorted.norm[start.back()])) start.push_back(k);
+    start.push_back(sorted.size());
+    return start;
+}
+
+size_t count_lengths(const KVectors& kv) {
+    std::vector<double> norm = kv.norm;
+    std::sort(norm.begin(), norm.end());
+    size_t count = 0;
+    double first = 0.0;  // of the current shell, as length_shells compares
+    for (size_t k = 0; k < norm.size(); ++k)
+        if (k == 0 || longer(norm[k], first)) {
+            ++count;
+            first = norm[k];
+        }
+    return count;
+}
+
 }  // namespace lodestone

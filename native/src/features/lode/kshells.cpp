@@ -53,10 +53,7 @@ KShells make_shells(const KVectors& kv, const ShellInputs& in) {
     KShells shells;
     const size_t K = kv.size();
     if (K == 0) return shells;
-    shells.start.push_back(0);
-    for (size_t k = 1; k < K; ++k)
-        if (kv.norm[k] - kv.norm[shells.start.back()] > 1e-12 * kv.norm[k]) shells.start.push_back(k);
-    shells.start.push_back(K);
+    shells.start = length_shells(kv);
     const size_t S = shells.count();
     if (K < 2 * S) return KShells{};
     const int L = in.L, N = in.N, LM = L * L;

@@ -127,7 +127,13 @@ LodeMeshTuning tune_lode_mesh(const std::array<double, 9>& cell, const KVectors&
     const size_t n_atoms = work.n_atoms, n_centers = work.n_centers, channels = work.channels;
     validate_lode_mesh_request(request);
     LodeMeshTuning out;
-    out.direct_cost = static_cast<double>(n_centers) * static_cast<double>(kv.size()) * static_cast<double>(channels);
+    // With at least two k-vectors per shell of equal |k| the direct sum runs
+    // its products by shell (features/lode/kshells.hpp): measured at 0.44-0.53
+    // of the plain sum's time per (centre, k-vector, channel) on NaCl cells
+    // of 512-1152 ions, against the mesh that this cost is weighed with.
+    const double by_shell = kv.size() >= 2 * count_lengths(kv) ? 0.5 : 1.0;
+    out.direct_cost =
+        by_shell * static_cast<double>(n_centers) * static_cast<double>(kv.size()) * static_cast<double>(channels);
     out.mesh_cost = INFINITY;
     std::string method = request.method;
     if (method == "direct" || method == "split" || (method == "auto" && !request.mesh_allowed)) {
