@@ -179,70 +179,52 @@ void product_rule(const Contract& contract, size_t width, CoefficientPair values
 // dL/dr, dL/dstrain through both expansions. adjoint(sample, av, bv, work,
 // ga, gb) adds dL/da to ga and dL/db to gb (the same array when a == b) for
 // one sample, with `work_size` doubles of scratch; called concurrently.
+inline void add_backward(BackwardResult& into, const BackwardResult& other) {
+    for (size_t k = 0; k < into.positions.size(); ++k) into.positions[k] += other.positions[k];
+    for (size_t k = 0; k < into.strain.size(); ++k) into.strain[k] += other.strain[k];
+}
+
 template <class SampleAdjoint>
 BackwardResult backward(const Expansion& ea, const Expansion& eb, const std::vector<System>& systems,
                         const ExpansionRequest& request, size_t work_size, const SampleAdjoint& adjoint) {
     const bool symmetric = &ea == &eb;
-    if (symmetric) {
-        // dL/dc of a centre depends on its own coefficients only: the
-        // expansion can then evaluate each pair once for values and forces.
-        const size_t Pa = ea.n_properties(request);
-        const LocalAdjoint local = [&](size_t s, const double* c, double* dl_dc) {
-            // called once per centre: no allocation (and zero-fill) each time
-            thread_local std::vector<double> work;
-            if (work.size() < work_size) work.resize(work_size);
-            std::fill(dl_dc, dl_dc + Pa, 0.0);
-            adjoint(s, c, c, work.data(), dl_dc, dl_dc);
-        };
-        BackwardResult fused;
-        if (ea.backward_local(systems, request, local, fused)) return fused;
-    }
-
     ExpansionRequest values_only = request;
     values_only.positions = values_only.strain = values_only.cell = false;
-    values_only.sum_centers = false;
-    if (!symmetric) {
-        // With b's values known first, dL/da of a centre depends on its own
-        // coefficients only, and the first expansion can again evaluate each
-        // pair once for values and forces (rho x V: the density's pairs).
-        const ExpansionResult b = eb.compute(systems, values_only);
-        const size_t Pa = ea.n_properties(request), Pb = b.n_properties;
-        std::vector<double> grad_b(b.n_samples * Pb, 0.0);
-        const LocalAdjoint local = [&](size_t s, const double* c, double* dl_dc) {
-            thread_local std::vector<double> work;
-            if (work.size() < work_size) work.resize(work_size);
-            std::fill(dl_dc, dl_dc + Pa, 0.0);
-            adjoint(s, c, &b.values[s * Pb], work.data(), dl_dc, &grad_b[s * Pb]);
-        };
-        BackwardResult fused;
-        if (ea.backward_local(systems, request, local, fused)) {
-            const BackwardResult rb = eb.backward(systems, request, grad_b.data());
-            for (size_t k = 0; k < fused.positions.size(); ++k) fused.positions[k] += rb.positions[k];
-            for (size_t k = 0; k < fused.strain.size(); ++k) fused.strain[k] += rb.strain[k];
-            return fused;
-        }
-    }
-
-    const Pair pair = compute(ea, eb, systems, values_only);
-    const ExpansionResult &a = pair.a, &b = pair.b();
-    const size_t S = a.n_samples, Pa = a.n_properties, Pb = b.n_properties;
-    std::vector<double> grad_a(S * Pa, 0.0), grad_b(symmetric ? 0 : S * Pb, 0.0);
+    values_only.sum_centers = false;  // summing over centres happens in the gradients, not here
+    // b's values first (rho x V: the LODE's): dL/da of a centre then depends
+    // on its own coefficients only, and the first expansion can evaluate
+    // each pair once for values and forces, collecting dL/db on the way.
+    ExpansionResult b_values;
+    if (!symmetric) b_values = eb.compute(systems, values_only);
+    const size_t Pa = ea.n_properties(request), Pb = symmetric ? Pa : b_values.n_properties;
+    std::vector<double> grad_b(symmetric ? 0 : b_values.n_samples * Pb, 0.0);
+    auto b_of = [&](size_t s, const double* a) { return symmetric ? a : &b_values.values[s * Pb]; };
+    auto grad_b_of = [&](size_t s, double* ga) { return symmetric ? ga : &grad_b[s * Pb]; };
+    const LocalAdjoint local = [&](size_t s, const double* c, double* dl_dc) {
+        // called once per centre: no allocation (and zero-fill) each time
+        thread_local std::vector<double> work;
+        if (work.size() < work_size) work.resize(work_size);
+        std::fill(dl_dc, dl_dc + Pa, 0.0);
+        adjoint(s, c, b_of(s, c), work.data(), dl_dc, grad_b_of(s, dl_dc));
+    };
+    BackwardResult result;
+    if (!ea.backward_local(systems, request, local, result)) {
+        // a's values, then every sample's adjoint, then a's own backward pass
+        const ExpansionResult a = ea.compute(systems, values_only);
+        std::vector<double> grad_a(a.n_samples * Pa, 0.0);
 #pragma omp parallel
-    {
-        std::vector<double> work(work_size);
+        {
+            std::vector<double> work(work_size);
 #pragma omp for schedule(static)
-        for (int64_t ss = 0; ss < static_cast<int64_t>(S); ++ss) {
-            const size_t s = static_cast<size_t>(ss);
-            double* ga = &grad_a[s * Pa];
-            adjoint(s, &a.values[s * Pa], &b.values[s * Pb], work.data(), ga, symmetric ? ga : &grad_b[s * Pb]);
+            for (int64_t ss = 0; ss < static_cast<int64_t>(a.n_samples); ++ss) {
+                const size_t s = static_cast<size_t>(ss);
+                double* ga = &grad_a[s * Pa];
+                adjoint(s, &a.values[s * Pa], b_of(s, &a.values[s * Pa]), work.data(), ga, grad_b_of(s, ga));
+            }
         }
+        result = ea.backward(systems, request, grad_a.data());
     }
-    BackwardResult result = ea.backward(systems, request, grad_a.data());
-    if (!symmetric) {
-        BackwardResult rb = eb.backward(systems, request, grad_b.data());
-        for (size_t k = 0; k < result.positions.size(); ++k) result.positions[k] += rb.positions[k];
-        for (size_t k = 0; k < result.strain.size(); ++k) result.strain[k] += rb.strain[k];
-    }
+    if (!symmetric) add_backward(result, eb.backward(systems, request, grad_b.data()));
     return result;
 }
 
