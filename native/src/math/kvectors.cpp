@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <cstdlib>
 
 #include "lodestone/core/error.hpp"
@@ -64,25 +65,36 @@ namespace {
 bool longer(double a, double b) { return a - b > 1e-12 * a; }
 }  // namespace
 
-std::vector<size_t> length_shells(const KVectors& sorted) {
+void sort_by_length(KVectors& kv) {
+    std::vector<size_t> order(kv.size());
+    std::iota(order.begin(), order.end(), size_t(0));
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return kv.norm[a] < kv.norm[b]; });
+    KVectors sorted;
+    sorted.k.resize(kv.k.size());
+    sorted.m.resize(kv.m.size());
+    sorted.norm.resize(kv.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+        sorted.norm[i] = kv.norm[order[i]];
+        for (int x = 0; x < 3; ++x) {
+            sorted.k[3 * i + x] = kv.k[3 * order[i] + x];
+            sorted.m[3 * i + x] = kv.m[3 * order[i] + x];
+        }
+    }
+    kv = std::move(sorted);
+}
+
+std::vector<size_t> length_shells(const std::vector<double>& sorted_norms) {
     std::vector<size_t> start;
-    for (size_t k = 0; k < sorted.size(); ++k)
-        if (start.empty() || longer(sorted.norm[k], sorted.norm[start.back()])) start.push_back(k);
-    start.push_back(sorted.size());
+    for (size_t k = 0; k < sorted_norms.size(); ++k)
+        if (start.empty() || longer(sorted_norms[k], sorted_norms[start.back()])) start.push_back(k);
+    start.push_back(sorted_norms.size());
     return start;
 }
 
 size_t count_lengths(const KVectors& kv) {
     std::vector<double> norm = kv.norm;
     std::sort(norm.begin(), norm.end());
-    size_t count = 0;
-    double first = 0.0;  // of the current shell, as length_shells compares
-    for (size_t k = 0; k < norm.size(); ++k)
-        if (k == 0 || longer(norm[k], first)) {
-            ++count;
-            first = norm[k];
-        }
-    return count;
+    return length_shells(norm).size() - 1;
 }
 
 }  // namespace lodestone

@@ -25,9 +25,13 @@ KVectors half_space_kvectors(const std::array<double, 9>& cell, double k_cutoff)
 // must hold.
 std::array<int, 3> max_frequencies(const KVectors& kv);
 
-// Shells of equal |k| (1e-12 relative) of a set sorted by length: the first
-// index of each shell, then size().
-std::vector<size_t> length_shells(const KVectors& sorted);
+// Sorts k-vectors by length (stable), so that shells of equal |k| are
+// contiguous.
+void sort_by_length(KVectors& kv);
+
+// Shells of equal |k| (1e-12 relative) of lengths sorted ascending: the
+// first index of each shell, then their count.
+std::vector<size_t> length_shells(const std::vector<double>& sorted_norms);
 
 // The number of distinct lengths of any set.
 size_t count_lengths(const KVectors& kv);

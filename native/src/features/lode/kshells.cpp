@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 #include "core/simd.hpp"
 #include "features/lode/potential.hpp"
@@ -11,33 +10,7 @@
 
 namespace lodestone::lode {
 
-void sort_by_length(KVectors& kv) {
-    std::vector<size_t> order(kv.size());
-    std::iota(order.begin(), order.end(), size_t(0));
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return kv.norm[a] < kv.norm[b]; });
-    KVectors sorted;
-    sorted.k.resize(kv.k.size());
-    sorted.m.resize(kv.m.size());
-    sorted.norm.resize(kv.size());
-    for (size_t i = 0; i < order.size(); ++i) {
-        sorted.norm[i] = kv.norm[order[i]];
-        for (int x = 0; x < 3; ++x) {
-            sorted.k[3 * i + x] = kv.k[3 * order[i] + x];
-            sorted.m[3 * i + x] = kv.m[3 * order[i] + x];
-        }
-    }
-    kv = std::move(sorted);
-}
-
 namespace {
-
-// 2 i^l (4 pi / V) as a real factor, as the plain path's coefficients carry
-// it: the even l multiply the real part of the phase sum, the odd l its
-// imaginary part; 2 for the half space.
-double k_sum_factor(int l, double volume) {
-    const double sign = (l % 2 == 0) ? ((l / 2) % 2 == 0 ? 1.0 : -1.0) : (((l + 1) / 2) % 2 == 0 ? 1.0 : -1.0);
-    return 2.0 * sign * 4.0 * M_PI / volume;
-}
 
 // The parity's l of each pair j.
 std::vector<int> parity_ls(int L, bool even) {
@@ -49,11 +22,16 @@ std::vector<int> parity_ls(int L, bool even) {
 
 }  // namespace
 
+double k_sum_factor(int l, double volume) {
+    const double sign = (l % 2 == 0) ? ((l / 2) % 2 == 0 ? 1.0 : -1.0) : (((l + 1) / 2) % 2 == 0 ? 1.0 : -1.0);
+    return 2.0 * sign * (4.0 * M_PI / volume);
+}
+
 KShells make_shells(const KVectors& kv, const ShellInputs& in) {
     KShells shells;
     const size_t K = kv.size();
     if (K == 0) return shells;
-    shells.start = length_shells(kv);
+    shells.start = length_shells(kv.norm);
     const size_t S = shells.count();
     if (K < 2 * S) return KShells{};
     const int L = in.L, N = in.N, LM = L * L;
@@ -89,8 +67,8 @@ KShells make_shells(const KVectors& kv, const ShellInputs& in) {
             ShellParity& p = *parities[e];
             for (int jj = 0; jj < p.lms; ++jj) {
                 const int l = ls[e][jj];
-                for (int n = 0; n < N; ++n)
-                    p.b[(s * p.lms + jj) * N + n] = k_sum_factor(l, in.volume) * G * I[l * N + n];
+                const double c = k_sum_factor(l, in.volume);
+                for (int n = 0; n < N; ++n) p.b[(s * p.lms + jj) * N + n] = c * G * I[l * N + n];
             }
         }
     }

@@ -45,10 +45,12 @@ struct ShellInputs {
     const SphericalHarmonics& harmonics;
 };
 
-// Sorts k-vectors by length (stable), so that shells are contiguous.
-void sort_by_length(KVectors& kv);
+// 2 i^l (4 pi / V) as a real factor of the k sum's coefficients: the even l
+// multiply the real part of the phase sum, the odd l its imaginary part; 2
+// for the half space.
+double k_sum_factor(int l, double volume);
 
-// Shells of the sorted set (lengths equal to 1e-12 relative), when there
+// Shells of a set sorted by length (math/kvectors.hpp), when there
 // are at least twice as many k-vectors as shells; else none (count() 0).
 KShells make_shells(const KVectors& kv, const ShellInputs& in);
 

@@ -605,12 +605,8 @@ void fill_coefficients(KCoefficients& co, const CoefficientInputs& in, size_t be
         co.dhe.assign(derivatives ? size * 3 * Qep : 0, 0.0);
         co.dho.assign(derivatives ? size * 3 * Qop : 0, 0.0);
     }
-    const double volume_factor = 4.0 * M_PI / in.volume;
     double parity[32];
-    for (int l = 0; l < L; ++l) {
-        const double sign = (l % 2 == 0) ? ((l / 2) % 2 == 0 ? 1.0 : -1.0) : (((l + 1) / 2) % 2 == 0 ? 1.0 : -1.0);
-        parity[l] = 2.0 * sign * volume_factor;
-    }
+    for (int l = 0; l < L; ++l) parity[l] = lode::k_sum_factor(l, in.volume);
 #pragma omp for schedule(static)
     for (int64_t kk = 0; kk < static_cast<int64_t>(size); ++kk) {
         thread_local std::vector<double> I, dI, Y, dY;
@@ -817,7 +813,7 @@ std::shared_ptr<const lode::Engine::KCache> lode::Engine::k_cache(
     }
     const int L = hypers_.max_angular + 1;
     const int N = hypers_.max_radial + 1;
-    lode::sort_by_length(made->kv);
+    sort_by_length(made->kv);
     made->shells = lode::make_shells(made->kv, {L, N, std::abs(determinant3(cell)), *potential_, *radial_, harmonics_});
     const ParitySplit split(L, N);
     const size_t row = static_cast<size_t>(padded(split.Qe) + padded(split.Qo));
