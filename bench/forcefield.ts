@@ -8,6 +8,7 @@
 import { FeatureSet, LinearModel, presetFeatures, setNumThreads, type LodeSphericalExpansionHypers, type PresetName } from '../lib/index.js';
 import { rockSalt216 } from './md.js';
 import { hasLammps, lammpsSeconds, TOSI_FUMI } from './support/lammps.js';
+import { lcg } from './support/random.js';
 import { moltenNaCl } from './support/structures.js';
 import type { Row } from './support/table.js';
 import { time } from './support/timing.js';
@@ -31,19 +32,17 @@ function randomModel(preset: PresetName, lode?: Partial<LodeSphericalExpansionHy
     spec.blocks = spec.blocks.map((b) => (b.kind === 'multiscale' ? { ...b, potential: { ...(b.potential as LodeSphericalExpansionHypers), ...lode } } : b));
   }
   const features = new FeatureSet(spec);
-  let seed = 7;
-  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5);
+  const random = lcg(7);
   return new LinearModel(features, {
-    weights: Float64Array.from({ length: 2 * features.dimension }, () => 1e-3 * random()),
+    weights: Float64Array.from({ length: 2 * features.dimension }, () => 1e-3 * (random() - 0.5)),
     biases: Float64Array.of(0, 0),
   });
 }
 
 /** Positions displaced by up to 1e-3 A from `start`, fresh at every call. */
 function jiggle(start: Float64Array): () => Float64Array {
-  let seed = 11;
-  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5);
-  return () => Float64Array.from(start, (x) => x + 2e-3 * random());
+  const random = lcg(11);
+  return () => Float64Array.from(start, (x) => x + 2e-3 * (random() - 0.5));
 }
 
 export async function run(quick: boolean): Promise<Row[]> {

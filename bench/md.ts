@@ -20,6 +20,7 @@ import { readExtxyz } from '../lib/io/extxyz.js';
 import { DATA_DIR, moltenNaCl, supercell, type BenchSystem } from './support/structures.js';
 import type { Row } from './support/table.js';
 import { time } from './support/timing.js';
+import { lcg } from './support/random.js';
 
 /**
  * 216 ions cannot be made from 64-ion frames (216 / 64 is not an integer
@@ -38,8 +39,7 @@ export function rockSalt216(): BenchSystem {
     cell: Float64Array.from([a, 0, 0, 0, a, 0, 0, 0, a]),
   };
   const s = supercell(unit, [3, 3, 3]);
-  let seed = 12345;
-  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const random = lcg(12345);
   for (let k = 0; k < s.positions.length; k++) s.positions[k] += 0.6 * (random() - 0.5);
   return { name: 'NaCl 216 (rock salt, melt density)', ...s, pbc: [true, true, true] };
 }
