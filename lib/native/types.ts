@@ -73,6 +73,8 @@ export interface NativeBinding {
   ContractedExpansion: new (inner: NativeExpansion, types: Int32Array, channels: number, matrices: Float64Array) => NativeExpansion;
   Ewald: new (options: NativeEwaldOptions) => NativeEwald;
   releaseCachedMemory(): number;
+  /** Per-row dot products of two [rows x width] arrays. */
+  rowDots(a: Float64Array, b: Float64Array, width: number): Float64Array;
   /** e^2 / (4 pi eps0) in eV A / e^2 as the core uses it. */
   coulombConstant: number;
 }

@@ -80,6 +80,28 @@ describe('linear model as a force field', () => {
     expect(async_.stress).toEqual(sync.stress);
   });
 
+  it('follows weights, block scales and species changed in place between calls, as a fresh model does', () => {
+    const changing = randomModel(5);
+    const fresh = () => {
+      const features = new FeatureSet(spec);
+      features.scales = [...changing.features.scales];
+      return new LinearModel(features, { weights: changing.weights.slice(), biases: changing.biases.slice() });
+    };
+    const same = (system: typeof periodic) => {
+      const a = changing.compute(system, { perAtom: true });
+      const b = fresh().compute(system, { perAtom: true });
+      expect(a.energies).toEqual(b.energies);
+      expect(a.forces).toEqual(b.forces);
+    };
+    same(periodic);
+    changing.weights[7] += 0.25;
+    same(periodic);
+    changing.features.scales[1] = 0.3;
+    same(periodic);
+    same({ ...periodic, types: periodic.types.map((t) => (t === 11 ? 17 : 11)) });
+    same(molecule);
+  });
+
   it('rejects species the model does not know', () => {
     expect(() => model.compute({ ...molecule, types: molecule.types.map((t, i) => (i === 3 ? 8 : t)) })).toThrow(
       /types\[3\]: atomic number 8 is unknown to this model/,
