@@ -48,7 +48,7 @@ export interface BackwardOptions extends Omit<ComputeOptions, 'gradients'> {
 const BACKWARD_GRADIENTS: readonly BackwardGradient[] = ['positions', 'strain'];
 
 /** The compute options of a backward pass, its gradients checked. */
-function backwardOptions(options: BackwardOptions): ComputeOptions {
+export function backwardOptions(options: BackwardOptions): ComputeOptions {
   const gradients = options.gradients ?? BACKWARD_GRADIENTS;
   if (!Array.isArray(gradients) || !gradients.every((g) => BACKWARD_GRADIENTS.includes(g))) {
     throw new Error(`options.gradients: a backward pass returns ${BACKWARD_GRADIENTS.join(' and ')}; got ${JSON.stringify(gradients)}`);

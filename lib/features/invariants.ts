@@ -1,10 +1,11 @@
 // Rotational invariants of expansions: the SOAP power spectrum (rho x rho),
 // the multi-scale rho x V invariants and V x V.
-import type { Backward } from '../core/backward.js';
+import { toAdjoint, type Backward } from '../core/backward.js';
+import { prepare } from '../core/request.js';
 import type { System } from '../core/system.js';
 import { parseSphericalExpansionHypers, type SphericalExpansionHypers } from '../core/hypers.js';
 import { native, type NativeExpansion, type NativeInvariants } from '../native/addon.js';
-import { Calculator } from './calculator.js';
+import { backwardOptions, Calculator, type BackwardOptions } from './calculator.js';
 import { checkOptionKeys, selectionArray } from './selection.js';
 import { SphericalExpansion } from './spherical-expansion.js';
 
@@ -45,6 +46,26 @@ function toNativeOptions(options: InvariantOptions) {
 export class Invariants extends Calculator<NativeInvariants, Backward & { values: Float64Array }> {
   constructor(a: ExpansionLike, b: ExpansionLike, options: InvariantOptions = {}) {
     super(new native.Invariants(a.calculator, b.calculator, toNativeOptions(options)), INVARIANT_PROPERTY_NAMES);
+  }
+
+  /**
+   * backward() returning, in place of the values x, their product with
+   * dL/dx per centre (dots[i] = sum_k dL/dx_ik x_ik): a linear model's
+   * atomic energies, without handing x over to JS at every MD step.
+   */
+  backwardDots(systems: System | readonly System[], dLdx: ArrayLike<number>, options: BackwardOptions = {}): Backward & { dots: Float64Array } {
+    const { systems: s, request } = prepare(systems, backwardOptions(options));
+    return this.handle.backward(s, request, toAdjoint(dLdx), 'dots');
+  }
+
+  /** Same as backwardDots, off the main thread. */
+  async backwardDotsAsync(
+    systems: System | readonly System[],
+    dLdx: ArrayLike<number>,
+    options: BackwardOptions = {},
+  ): Promise<Backward & { dots: Float64Array }> {
+    const { systems: s, request } = prepare(systems, backwardOptions(options));
+    return this.handle.backwardAsync(s, request, toAdjoint(dLdx), 'dots');
   }
 }
 

@@ -3,7 +3,6 @@
 import type { ForceField, ForceFieldRequest, ForceFieldResult } from '../core/forcefield.js';
 import { cellVolume, toNativeSystem, type System } from '../core/system.js';
 import type { FeatureSet } from './feature-set.js';
-import { native } from '../native/addon.js';
 import { speciesIndices } from './species.js';
 
 export interface LinearWeights {
@@ -61,14 +60,14 @@ export class LinearModel implements ForceField {
 
   compute(system: System, request: ForceFieldRequest = {}): ForceFieldResult {
     const pass = this.start(system, request);
-    const outputs = this.features.invariants.map((inv, b) => inv.backward(pass.native, pass.adjoints[b], pass.options));
+    const outputs = this.features.invariants.map((inv, b) => inv.backwardDots(pass.native, pass.adjoints[b], pass.options));
     return this.finish(pass, outputs, request);
   }
 
   async computeAsync(system: System, request: ForceFieldRequest = {}): Promise<ForceFieldResult> {
     const pass = this.start(system, request);
     const outputs = await Promise.all(
-      this.features.invariants.map((inv, b) => inv.backwardAsync(pass.native, pass.adjoints[b], pass.options)),
+      this.features.invariants.map((inv, b) => inv.backwardDotsAsync(pass.native, pass.adjoints[b], pass.options)),
     );
     return this.finish(pass, outputs, request);
   }
@@ -84,7 +83,7 @@ export class LinearModel implements ForceField {
   /** Energy = bias + dE/dx . x per centre (the model is linear in x); forces and strain from the backward passes. */
   private finish(
     pass: ReturnType<LinearModel['start']>,
-    outputs: Array<{ values: Float64Array; positions: Float64Array; strain: Float64Array }>,
+    outputs: Array<{ dots: Float64Array; positions: Float64Array; strain: Float64Array }>,
     request: ForceFieldRequest,
   ): ForceFieldResult {
     const N = pass.species.length;
@@ -92,8 +91,7 @@ export class LinearModel implements ForceField {
     const forces = new Float64Array(3 * N);
     const strain = new Float64Array(9);
     outputs.forEach((out, b) => {
-      const centres = native.rowDots(pass.adjoints[b], out.values, this.features.sizes[b]);
-      for (let i = 0; i < N; i++) energies[i] += centres[i];
+      for (let i = 0; i < N; i++) energies[i] += out.dots[i];
       for (let k = 0; k < 3 * N; k++) forces[k] -= out.positions[k];
       for (let k = 0; k < out.strain.length; k++) strain[k] += out.strain[k];
     });

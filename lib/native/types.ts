@@ -73,8 +73,6 @@ export interface NativeBinding {
   ContractedExpansion: new (inner: NativeExpansion, types: Int32Array, channels: number, matrices: Float64Array) => NativeExpansion;
   Ewald: new (options: NativeEwaldOptions) => NativeEwald;
   releaseCachedMemory(): number;
-  /** Per-row dot products of two [rows x width] arrays. */
-  rowDots(a: Float64Array, b: Float64Array, width: number): Float64Array;
   /** e^2 / (4 pi eps0) in eV A / e^2 as the core uses it. */
   coulombConstant: number;
 }
@@ -101,12 +99,16 @@ export interface NativeEquivariantOptions {
 export interface NativeInvariants {
   compute(systems: NativeSystem[], request: NativeRequest): NativeExpansionResult;
   computeAsync(systems: NativeSystem[], request: NativeRequest): Promise<NativeExpansionResult>;
-  backward(systems: NativeSystem[], request: NativeRequest, dLdx: Float64Array): NativeBackward & { values: Float64Array };
+  backward(systems: NativeSystem[], request: NativeRequest, dLdx: Float64Array, values?: 'values'): NativeBackward & { values: Float64Array };
+  /** 'dots': per sample, dL/dx . x in place of the values x. */
+  backward(systems: NativeSystem[], request: NativeRequest, dLdx: Float64Array, values: 'dots'): NativeBackward & { dots: Float64Array };
   backwardAsync(
     systems: NativeSystem[],
     request: NativeRequest,
     dLdx: Float64Array,
+    values?: 'values',
   ): Promise<NativeBackward & { values: Float64Array }>;
+  backwardAsync(systems: NativeSystem[], request: NativeRequest, dLdx: Float64Array, values: 'dots'): Promise<NativeBackward & { dots: Float64Array }>;
 }
 
 /**

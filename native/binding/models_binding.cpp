@@ -1,11 +1,9 @@
 // Least-squares statistics for fitting models (native/src/models).
-#include <cmath>
 #include <memory>
 
 #include "convert.hpp"
 #include "lodestone/models/normal_equations.hpp"
 #include "lodestone/models/ridge_path.hpp"
-#include "lodestone/models/row_dots.hpp"
 #include "module.hpp"
 
 namespace lodestone::binding {
@@ -177,35 +175,11 @@ private:
     std::unique_ptr<RidgePath> path_;
 };
 
-// rowDots(a: Float64Array, b: Float64Array, width): per-row dot products of
-// two [rows x width] arrays (a linear model's per-centre energies).
-Napi::Value row_dots_js(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    Napi::Float64Array a, b;
-    expect_f64(info[0], "rowDots: a", a);
-    expect_f64(info[1], "rowDots: b", b);
-    if (!info[2].IsNumber() || info[2].As<Napi::Number>().DoubleValue() < 1 ||
-        info[2].As<Napi::Number>().DoubleValue() != std::floor(info[2].As<Napi::Number>().DoubleValue())) {
-        throw Napi::TypeError::New(env, "rowDots: width: expected a positive integer");
-    }
-    const size_t width = static_cast<size_t>(info[2].As<Napi::Number>().DoubleValue());
-    const size_t n = a.ElementLength();
-    if (b.ElementLength() != n || n % width != 0) {
-        throw Napi::Error::New(env, "rowDots: expected two arrays of rows x " + std::to_string(width) +
-                                        " numbers, got " + std::to_string(n) + " and " +
-                                        std::to_string(b.ElementLength()));
-    }
-    auto out = Napi::Float64Array::New(env, n / width);
-    row_dots(a.Data(), b.Data(), n / width, width, out.Data());
-    return out;
-}
-
 }  // namespace
 
 void register_models(Napi::Env env, Napi::Object exports) {
     exports.Set("NormalEquations", NormalEquationsWrap::define(env));
     exports.Set("RidgePath", RidgePathWrap::define(env));
-    exports.Set("rowDots", Napi::Function::New(env, row_dots_js));
 }
 
 }  // namespace lodestone::binding

@@ -5,8 +5,8 @@
 namespace lodestone {
 
 void row_dots(const double* a, const double* b, size_t rows, size_t width, double* out) {
-    // Threads only pay off beyond a few hundred thousand products.
-    const bool parallel = rows * width > (size_t{1} << 18);
+    // Threads only pay off beyond a about 65 000 products.
+    const bool parallel = rows * width > (size_t{1} << 16);
 #pragma omp parallel for schedule(static) if (parallel)
     for (std::int64_t r = 0; r < static_cast<std::int64_t>(rows); ++r) {
         const double* x = a + r * width;
