@@ -49,24 +49,49 @@ export class Invariants extends Calculator<NativeInvariants, Backward & { values
   }
 
   /**
-   * backward() returning, in place of the values x, their product with
-   * dL/dx per centre (dots[i] = sum_k dL/dx_ik x_ik): a linear model's
-   * atomic energies, without handing x over to JS at every MD step.
+   * The backward pass of several invariants of the same systems at once,
+   * given dL/dx of each: the gradients summed and, per invariant, dL/dx . x
+   * per centre (dots[k][i] = sum_p dL/dx_kip x_kip: a linear model's atomic
+   * energies) in place of the values. Invariants whose first expansions are
+   * the same density expansion (or contractions of it), like a model's
+   * rho x rho and rho x V blocks, share one pass over its neighbour pairs.
    */
-  backwardDots(systems: System | readonly System[], dLdx: ArrayLike<number>, options: BackwardOptions = {}): Backward & { dots: Float64Array } {
+  static jointBackwardDots(
+    list: readonly Invariants[],
+    systems: System | readonly System[],
+    dLdx: readonly ArrayLike<number>[],
+    options: BackwardOptions = {},
+  ): Backward & { dots: Float64Array[] } {
     const { systems: s, request } = prepare(systems, backwardOptions(options));
-    return this.handle.backward(s, request, toAdjoint(dLdx), 'dots');
+    return native.backwardInvariants(Invariants.handles(list), s, request, adjoints(list, dLdx), 'dots');
   }
 
-  /** Same as backwardDots, off the main thread. */
-  async backwardDotsAsync(
+  /** Same as jointBackwardDots, off the main thread. */
+  static async jointBackwardDotsAsync(
+    list: readonly Invariants[],
     systems: System | readonly System[],
-    dLdx: ArrayLike<number>,
+    dLdx: readonly ArrayLike<number>[],
     options: BackwardOptions = {},
-  ): Promise<Backward & { dots: Float64Array }> {
+  ): Promise<Backward & { dots: Float64Array[] }> {
     const { systems: s, request } = prepare(systems, backwardOptions(options));
-    return this.handle.backwardAsync(s, request, toAdjoint(dLdx), 'dots');
+    return native.backwardInvariantsAsync(Invariants.handles(list), s, request, adjoints(list, dLdx), 'dots');
   }
+
+  /** The addon objects of a list of invariants. */
+  private static handles(list: readonly Invariants[]): NativeInvariants[] {
+    if (!Array.isArray(list) || list.length === 0) throw new Error('invariants: expected a non-empty array of Invariants');
+    return list.map((inv, k) => {
+      if (!(inv instanceof Invariants)) throw new Error(`invariants[${k}]: expected an Invariants object`);
+      return inv.handle;
+    });
+  }
+}
+
+function adjoints(list: readonly Invariants[], dLdx: readonly ArrayLike<number>[]): Float64Array[] {
+  if (!Array.isArray(dLdx) || dLdx.length !== list.length) {
+    throw new Error(`dL/dx: expected one array per invariant (${list.length})`);
+  }
+  return dLdx.map((d, k) => toAdjoint(d, `dL/dx[${k}]`));
 }
 
 /** featomic's SoapPowerSpectrum: invariants of one spherical expansion with itself. */

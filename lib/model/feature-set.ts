@@ -1,6 +1,6 @@
 // A declared combination of feature blocks (rho x rho, rho x V, V x V), each
 // with its own hyper-parameters, evaluated for a fixed list of species.
-import { backwardGradients } from '../core/backward.js';
+import { backwardGradients, type Backward } from '../core/backward.js';
 import type { ForceFieldRequest } from '../core/forcefield.js';
 import type { SphericalExpansionHypers } from '../core/hypers.js';
 import { featureCount, Invariants, type ExpansionLike } from '../features/invariants.js';
@@ -80,7 +80,10 @@ export class FeatureSet {
   constructor(spec: FeatureSetSpec) {
     validateSpec(spec);
     this.spec = structuredClone(spec);
-    this.expansions = spec.blocks.map((block) => blockExpansions(block, spec.species.length));
+    // Blocks with equal hypers share one expansion object, so their backward
+    // passes can share its pass over neighbour pairs (backwardDots).
+    const made = new Map<string, BlockExpansion>();
+    this.expansions = spec.blocks.map((block) => blockExpansions(block, spec.species.length, made));
     if (spec.contraction) {
       const K = spec.contraction.channels;
       this.contractionMatrices = this.expansions.map((list) => list.map((e) => leadingChannels(e.shape, K)));
@@ -193,6 +196,21 @@ export class FeatureSet {
     return { neighborTypes: this.spec.species };
   }
 
+  /**
+   * Every block's backward pass at once, given each block's dE/dx: forces'
+   * and strain's gradients summed over blocks, and per block dE/dx . x per
+   * centre (a linear model's atomic energies). Blocks over the same density
+   * expansion share its pass over neighbour pairs.
+   */
+  backwardDots(system: System, adjoints: readonly Float64Array[], request: ForceFieldRequest): Backward & { dots: Float64Array[] } {
+    return Invariants.jointBackwardDots(this.invariants, system, adjoints, this.backwardOptions(request));
+  }
+
+  /** Same as backwardDots, off the main thread. */
+  backwardDotsAsync(system: System, adjoints: readonly Float64Array[], request: ForceFieldRequest): Promise<Backward & { dots: Float64Array[] }> {
+    return Invariants.jointBackwardDotsAsync(this.invariants, system, adjoints, this.backwardOptions(request));
+  }
+
   /** Options of the blocks' backward passes for a force-field request (the strain only for a stress). */
   backwardOptions(request: ForceFieldRequest) {
     return { ...this.options(), gradients: backwardGradients(request) };
@@ -256,16 +274,21 @@ function validateSpec(spec: FeatureSetSpec): void {
   }
 }
 
-function shapeOf(hypers: { basis: { max_angular: number; radial: { max_radial: number } } }, types: number): ChannelShape {
+type BasisHypers = { basis: { max_angular: number; radial: { max_radial: number } } };
+
+function shapeOf(hypers: BasisHypers, types: number): ChannelShape {
   return { angular: hypers.basis.max_angular + 1, types, radial: hypers.basis.radial.max_radial + 1 };
 }
 
-function blockExpansions(block: BlockSpec, types: number): BlockExpansion[] {
-  const density = (hypers: SphericalExpansionHypers) => ({ expansion: new SphericalExpansion(hypers), shape: shapeOf(hypers, types) });
-  const potential = (hypers: LodeHypersLike) => ({
-    expansion: createLodeExpansion(hypers),
-    shape: shapeOf(hypers, types),
-  });
+function blockExpansions(block: BlockSpec, types: number, made: Map<string, BlockExpansion>): BlockExpansion[] {
+  const once = (kind: string, hypers: BasisHypers, make: () => ContractibleExpansion): BlockExpansion => {
+    const key = `${kind} ${JSON.stringify(hypers)}`;
+    let e = made.get(key);
+    if (!e) made.set(key, (e = { expansion: make(), shape: shapeOf(hypers, types) }));
+    return e;
+  };
+  const density = (hypers: SphericalExpansionHypers) => once('density', hypers, () => new SphericalExpansion(hypers));
+  const potential = (hypers: LodeHypersLike) => once('potential', hypers, () => createLodeExpansion(hypers));
   switch (block.kind) {
     case 'soap':
       return [density(block.hypers)];

@@ -1,5 +1,6 @@
 // Atomic energy = w[Z] . x_i + b[Z], summed over atoms; forces and stress by
 // backpropagation through the feature blocks (never through dX/dr).
+import type { Backward } from '../core/backward.js';
 import type { ForceField, ForceFieldRequest, ForceFieldResult } from '../core/forcefield.js';
 import { cellVolume, toNativeSystem, type System } from '../core/system.js';
 import type { FeatureSet } from './feature-set.js';
@@ -60,16 +61,12 @@ export class LinearModel implements ForceField {
 
   compute(system: System, request: ForceFieldRequest = {}): ForceFieldResult {
     const pass = this.start(system, request);
-    const outputs = this.features.invariants.map((inv, b) => inv.backwardDots(pass.native, pass.adjoints[b], pass.options));
-    return this.finish(pass, outputs, request);
+    return this.finish(pass, this.features.backwardDots(pass.native, pass.adjoints, request), request);
   }
 
   async computeAsync(system: System, request: ForceFieldRequest = {}): Promise<ForceFieldResult> {
     const pass = this.start(system, request);
-    const outputs = await Promise.all(
-      this.features.invariants.map((inv, b) => inv.backwardDotsAsync(pass.native, pass.adjoints[b], pass.options)),
-    );
-    return this.finish(pass, outputs, request);
+    return this.finish(pass, await this.features.backwardDotsAsync(pass.native, pass.adjoints, request), request);
   }
 
   private start(system: System, request: ForceFieldRequest) {
@@ -77,24 +74,17 @@ export class LinearModel implements ForceField {
     this.features.checkSpecies(converted);
     const species = speciesIndices(this.features.spec.species, converted.types);
     const adjoints = this.blockAdjoints(species);
-    return { native: converted, species, adjoints, options: this.features.backwardOptions(request) };
+    return { native: converted, species, adjoints };
   }
 
-  /** Energy = bias + dE/dx . x per centre (the model is linear in x); forces and strain from the backward passes. */
-  private finish(
-    pass: ReturnType<LinearModel['start']>,
-    outputs: Array<{ dots: Float64Array; positions: Float64Array; strain: Float64Array }>,
-    request: ForceFieldRequest,
-  ): ForceFieldResult {
+  /** Energy = bias + dE/dx . x per centre (the model is linear in x); forces and strain from the backward pass. */
+  private finish(pass: ReturnType<LinearModel['start']>, out: Backward & { dots: Float64Array[] }, request: ForceFieldRequest): ForceFieldResult {
     const N = pass.species.length;
     const energies = Float64Array.from(pass.species, (s) => this.biases[s]);
-    const forces = new Float64Array(3 * N);
-    const strain = new Float64Array(9);
-    outputs.forEach((out, b) => {
-      for (let i = 0; i < N; i++) energies[i] += out.dots[i];
-      for (let k = 0; k < 3 * N; k++) forces[k] -= out.positions[k];
-      for (let k = 0; k < out.strain.length; k++) strain[k] += out.strain[k];
-    });
+    for (const dots of out.dots) for (let i = 0; i < N; i++) energies[i] += dots[i];
+    const forces = new Float64Array(out.positions.length);
+    for (let k = 0; k < forces.length; k++) forces[k] -= out.positions[k];
+    const strain = out.strain.length ? out.strain : new Float64Array(9);
     this.features.baseline?.addTo(pass.native, energies, forces, request.stress ? strain : null);
     return assemble(pass.native, energies, forces, strain, request);
   }

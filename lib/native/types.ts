@@ -73,6 +73,25 @@ export interface NativeBinding {
   ContractedExpansion: new (inner: NativeExpansion, types: Int32Array, channels: number, matrices: Float64Array) => NativeExpansion;
   Ewald: new (options: NativeEwaldOptions) => NativeEwald;
   releaseCachedMemory(): number;
+  /**
+   * One backward pass through several Invariants (not equivariants), the
+   * gradients summed; per invariant its values, or with 'dots' dL/dx . x per
+   * sample.
+   */
+  backwardInvariants(
+    list: NativeInvariants[],
+    systems: NativeSystem[],
+    request: NativeRequest,
+    dLdx: Float64Array[],
+    values: 'dots',
+  ): NativeBackward & { dots: Float64Array[] };
+  backwardInvariantsAsync(
+    list: NativeInvariants[],
+    systems: NativeSystem[],
+    request: NativeRequest,
+    dLdx: Float64Array[],
+    values: 'dots',
+  ): Promise<NativeBackward & { dots: Float64Array[] }>;
   /** e^2 / (4 pi eps0) in eV A / e^2 as the core uses it. */
   coulombConstant: number;
 }
@@ -99,16 +118,12 @@ export interface NativeEquivariantOptions {
 export interface NativeInvariants {
   compute(systems: NativeSystem[], request: NativeRequest): NativeExpansionResult;
   computeAsync(systems: NativeSystem[], request: NativeRequest): Promise<NativeExpansionResult>;
-  backward(systems: NativeSystem[], request: NativeRequest, dLdx: Float64Array, values?: 'values'): NativeBackward & { values: Float64Array };
-  /** 'dots': per sample, dL/dx . x in place of the values x. */
-  backward(systems: NativeSystem[], request: NativeRequest, dLdx: Float64Array, values: 'dots'): NativeBackward & { dots: Float64Array };
+  backward(systems: NativeSystem[], request: NativeRequest, dLdx: Float64Array): NativeBackward & { values: Float64Array };
   backwardAsync(
     systems: NativeSystem[],
     request: NativeRequest,
     dLdx: Float64Array,
-    values?: 'values',
   ): Promise<NativeBackward & { values: Float64Array }>;
-  backwardAsync(systems: NativeSystem[], request: NativeRequest, dLdx: Float64Array, values: 'dots'): Promise<NativeBackward & { dots: Float64Array }>;
 }
 
 /**

@@ -1,4 +1,9 @@
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "lodestone/features/invariants/invariants.hpp"
+#include "lodestone/models/row_dots.hpp"
 #include "pair_wrap.hpp"
 
 namespace lodestone::binding {
@@ -30,10 +35,143 @@ struct InvariantsTraits {
     static size_t adjoint_width(const Core& core, const ExpansionRequest& request) { return core.n_properties(request); }
 };
 
+using InvariantsWrap = PairWrap<InvariantsTraits>;
+
+// What backwardInvariants returns besides the gradients: each invariant's
+// values x, or only their product with dL/dx per sample (a linear model's
+// energies), which spares copying x into fresh JS buffers at every MD step.
+enum class BackwardValues { full, dots };
+
+BackwardValues backward_values(const Napi::Value& value) {
+    const std::string mode = value.IsString() ? value.As<Napi::String>().Utf8Value() : "";
+    if (mode == "values") return BackwardValues::full;
+    if (mode == "dots") return BackwardValues::dots;
+    throw Napi::TypeError::New(value.Env(), "backwardInvariants: the values to return: expected 'values' or 'dots'");
+}
+
+// The inputs of backwardInvariants, checked. The synchronous call reads
+// the JS arrays in place; the async one owns copies (it outlives the call).
+struct JointBackward {
+    std::vector<std::shared_ptr<const Invariants>> list;
+    std::vector<System> systems;
+    ExpansionRequest request;
+    std::vector<const double*> adjoints;
+    std::vector<std::vector<double>> owned;
+    BackwardValues mode = BackwardValues::full;
+};
+
+struct JointOutput {
+    BackwardResult gradients;
+    std::vector<DoubleBuffer> values;
+    std::vector<std::vector<double>> dots;
+    BackwardValues mode = BackwardValues::full;
+};
+
+JointBackward joint_inputs(const Napi::CallbackInfo& info, bool copy) {
+    Napi::Env env = info.Env();
+    JointBackward in;
+    if (!info[0].IsArray() || info[0].As<Napi::Array>().Length() == 0) {
+        throw Napi::TypeError::New(env, "backwardInvariants: expected a non-empty array of invariants");
+    }
+    auto list = info[0].As<Napi::Array>();
+    for (uint32_t k = 0; k < list.Length(); ++k) {
+        in.list.push_back(InvariantsWrap::core_of(list.Get(k), "backwardInvariants: invariants[" + std::to_string(k) + "]"));
+    }
+    in.systems = to_systems(info[1]);
+    in.request = to_request(info[2]);
+    if (!info[3].IsArray() || info[3].As<Napi::Array>().Length() != list.Length()) {
+        throw Napi::TypeError::New(env, "backwardInvariants: expected one dL/dx array per invariant (" +
+                                            std::to_string(list.Length()) + ")");
+    }
+    in.mode = backward_values(info[4]);
+    auto adjoints = info[3].As<Napi::Array>();
+    guarded(env, [&] {
+        validate_systems(in.systems);
+        validate_request(in.systems, in.request);
+        return 0;
+    });
+    const size_t samples = count_samples(in.systems, in.request);
+    in.owned.reserve(copy ? adjoints.Length() : 0);
+    for (uint32_t k = 0; k < adjoints.Length(); ++k) {
+        Napi::Value a = adjoints.Get(k);
+        const std::string where = "backwardInvariants: dL/dx[" + std::to_string(k) + "]";
+        if (!a.IsTypedArray() || a.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+            throw Napi::TypeError::New(env, where + ": expected a Float64Array");
+        }
+        auto array = a.As<Napi::Float64Array>();
+        guarded(env, [&] {
+            check_adjoint_length(array.ElementLength(), samples, in.list[k]->n_properties(in.request));
+            return 0;
+        });
+        if (copy) {
+            in.owned.emplace_back(array.Data(), array.Data() + array.ElementLength());
+            in.adjoints.push_back(in.owned.back().data());
+        } else {
+            in.adjoints.push_back(array.Data());
+        }
+    }
+    return in;
+}
+
+JointOutput joint_backward(const JointBackward& in) {
+    JointOutput out;
+    out.mode = in.mode;
+    const size_t K = in.list.size();
+    out.values.resize(K);
+    std::vector<const Invariants*> list;
+    std::vector<DoubleBuffer*> values;
+    for (size_t k = 0; k < K; ++k) {
+        list.push_back(in.list[k].get());
+        values.push_back(&out.values[k]);
+    }
+    out.gradients = Invariants::backward_joint(list, in.systems, in.request, in.adjoints, values);
+    if (in.mode == BackwardValues::dots) {
+        const size_t samples = count_samples(in.systems, in.request);
+        out.dots.resize(K);
+        for (size_t k = 0; k < K; ++k) {
+            out.dots[k].assign(samples, 0.0);
+            if (samples > 0) {
+                row_dots(in.adjoints[k], out.values[k].data(), samples, out.values[k].size() / samples,
+                         out.dots[k].data());
+            }
+            DoubleBuffer().swap(out.values[k]);
+        }
+    }
+    return out;
+}
+
+Napi::Value joint_to_js(Napi::Env env, JointOutput&& out) {
+    Napi::Object js = backward_to_js(env, std::move(out.gradients)).As<Napi::Object>();
+    Napi::Array arrays = Napi::Array::New(env);
+    const bool dots = out.mode == BackwardValues::dots;
+    for (size_t k = 0; k < out.values.size(); ++k) {
+        arrays.Set(static_cast<uint32_t>(k), dots ? to_float64_array(env, std::move(out.dots[k]))
+                                                  : to_float64_array(env, std::move(out.values[k])));
+    }
+    js.Set(dots ? "dots" : "values", arrays);
+    return js;
+}
+
+// backwardInvariants(invariants[], systems, request, dLdx[], 'values' | 'dots'):
+// one backward pass through all, gradients summed.
+Napi::Value backward_invariants(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const JointBackward in = joint_inputs(info, false);
+    JointOutput out = guarded(env, [&] { return joint_backward(in); });
+    return joint_to_js(env, std::move(out));
+}
+
+Napi::Value backward_invariants_async(const Napi::CallbackInfo& info) {
+    auto in = std::make_shared<const JointBackward>(joint_inputs(info, true));
+    return PromiseWorker<JointOutput>::start(info.Env(), [in] { return joint_backward(*in); }, joint_to_js);
+}
+
 }  // namespace
 
 void register_invariants(Napi::Env env, Napi::Object exports) {
-    exports.Set("Invariants", PairWrap<InvariantsTraits>::define(env));
+    exports.Set("Invariants", InvariantsWrap::define(env));
+    exports.Set("backwardInvariants", Napi::Function::New(env, backward_invariants));
+    exports.Set("backwardInvariantsAsync", Napi::Function::New(env, backward_invariants_async));
 }
 
 }  // namespace lodestone::binding

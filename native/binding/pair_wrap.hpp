@@ -12,49 +12,20 @@
 #include "async.hpp"
 #include "convert.hpp"
 #include "expansion_handle.hpp"
-#include "lodestone/models/row_dots.hpp"
 #include "module.hpp"
 #include "request_convert.hpp"
 
 namespace lodestone::binding {
 
-// What a backward pass returns besides the gradients: the values x, or
-// only their product with dL/dx per sample (a linear model's energies),
-// which spares copying x into a fresh JS buffer at every MD step.
-enum class BackwardValues { full, dots };
-
 struct PairBackwardOutput {
     BackwardResult gradients;
     DoubleBuffer values;  // cached memory (buffer.hpp), not fresh pages at every step
-    BackwardValues mode = BackwardValues::full;
-    std::vector<double> dots;
-
-    // Reduces the values to per-sample dots with the adjoint in 'dots' mode.
-    void finish(const double* adjoint, size_t samples) {
-        if (mode != BackwardValues::dots) return;
-        dots.assign(samples, 0.0);
-        if (samples > 0) row_dots(adjoint, values.data(), samples, values.size() / samples, dots.data());
-        DoubleBuffer().swap(values);
-    }
 };
 
 inline Napi::Value pair_backward_to_js(Napi::Env env, PairBackwardOutput&& out) {
     Napi::Object js = backward_to_js(env, std::move(out.gradients)).As<Napi::Object>();
-    if (out.mode == BackwardValues::dots) {
-        js.Set("dots", to_float64_array(env, std::move(out.dots)));
-    } else {
-        js.Set("values", to_float64_array(env, std::move(out.values)));
-    }
+    js.Set("values", to_float64_array(env, std::move(out.values)));
     return js;
-}
-
-// The optional fourth argument of backward: 'values' (default) or 'dots'.
-inline BackwardValues backward_values(const Napi::Value& value) {
-    if (value.IsUndefined()) return BackwardValues::full;
-    const std::string mode = value.IsString() ? value.As<Napi::String>().Utf8Value() : "";
-    if (mode == "values") return BackwardValues::full;
-    if (mode == "dots") return BackwardValues::dots;
-    throw Napi::TypeError::New(value.Env(), "backward: the values to return: expected 'values' or 'dots'");
 }
 
 template <class Traits>
@@ -77,9 +48,24 @@ public:
         auto b = expansion_of(info[1], "second expansion");
         auto options = Traits::options(info[2]);
         core_ = guarded(info.Env(), [&] { return std::make_shared<const Core>(a, b, options); });
+        using Handle = std::shared_ptr<const Core>;
+        auto external = Napi::External<Handle>::New(info.Env(), new Handle(core_), [](Napi::Env, Handle* h) { delete h; });
+        info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value(handle_key(), external, napi_default));
+    }
+
+    // The core object of a JS object this class made, for calls that take
+    // several of them (backwardInvariants).
+    static std::shared_ptr<const Core> core_of(const Napi::Value& value, const std::string& where) {
+        if (value.IsObject()) {
+            Napi::Value handle = value.As<Napi::Object>().Get(handle_key());
+            if (handle.IsExternal()) return *handle.As<Napi::External<std::shared_ptr<const Core>>>().Data();
+        }
+        throw Napi::TypeError::New(value.Env(), where + ": expected a native " + Traits::kName + " object");
     }
 
 private:
+    static std::string handle_key() { return std::string("__lodestone") + Traits::kName; }
+
     Napi::Value compute(const Napi::CallbackInfo& info) {
         Napi::Env env = info.Env();
         auto systems = to_systems(info[0]);
@@ -125,15 +111,10 @@ private:
         auto systems = to_systems(info[0]);
         auto request = to_request(info[1]);
         check_adjoint(info, systems, request);
-        PairBackwardOutput out;
-        out.mode = backward_values(info[3]);
         // Synchronous: the JS array outlives the call, no copy needed.
         const double* adj = info[2].As<Napi::Float64Array>().Data();
-        guarded(env, [&] {
-            out.gradients = core_->backward(systems, request, adj, &out.values);
-            out.finish(adj, count_samples(systems, request));
-            return 0;
-        });
+        PairBackwardOutput out;
+        out.gradients = guarded(env, [&] { return core_->backward(systems, request, adj, &out.values); });
         return pair_backward_to_js(env, std::move(out));
     }
 
@@ -141,15 +122,12 @@ private:
         auto systems = std::make_shared<std::vector<System>>(to_systems(info[0]));
         auto request = std::make_shared<ExpansionRequest>(to_request(info[1]));
         auto adj = adjoint(info, *systems, *request);
-        const BackwardValues mode = backward_values(info[3]);
         auto core = core_;
         return PromiseWorker<PairBackwardOutput>::start(
             info.Env(),
-            [core, systems, request, adj, mode] {
+            [core, systems, request, adj] {
                 PairBackwardOutput out;
-                out.mode = mode;
                 out.gradients = core->backward(*systems, *request, adj->data(), &out.values);
-                out.finish(adj->data(), count_samples(*systems, *request));
                 return out;
             },
             pair_backward_to_js);

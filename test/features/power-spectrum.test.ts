@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { getNumThreads, Invariants, setNumThreads, SoapPowerSpectrum, SphericalExpansion, type SphericalExpansionHypers } from '../../lib/index.js';
-import { prepare } from '../../lib/core/request.js';
 import { relativeError } from '../support/finite-differences.js';
 import { randomRotation, randomSystem, rotate, TRICLINIC_CELL } from '../support/random-systems.js';
 import { loadReference } from '../support/reference.js';
@@ -181,33 +180,5 @@ describe('invariant options', () => {
     const async_ = await ps.backwardAsync(periodic, dLdx);
     expect(async_.positions).toEqual(sync.positions);
     expect(async_.strain).toEqual(sync.strain);
-  });
-
-  it('backwardDots gives dL/dx . x per centre in place of x, the same gradients, sync and async', async () => {
-    const ps = new SoapPowerSpectrum(small(3.5, 0.4));
-    for (const [system, options] of [[periodic, {}], [molecule, { gradients: ['positions'] as const }]] as const) {
-      const x = ps.compute(system);
-      const P = x.shape[1];
-      const dLdx = Float64Array.from(x.values, (_, k) => Math.cos(0.7 * k));
-      const full = ps.backward(system, dLdx, options);
-      const expected = Float64Array.from({ length: x.shape[0] }, (_, i) => {
-        let e = 0;
-        for (let k = 0; k < P; k++) e += dLdx[i * P + k] * x.values[i * P + k];
-        return e;
-      });
-      for (const out of [ps.backwardDots(system, dLdx, options), await ps.backwardDotsAsync(system, dLdx, options)]) {
-        expect(out).not.toHaveProperty('values');
-        expect(relativeError(out.dots, expected)).toBeLessThan(1e-13);
-        expect(out.positions).toEqual(full.positions);
-        expect(out.strain).toEqual(full.strain);
-      }
-    }
-    expect(() => ps.backwardDots(periodic, new Float64Array(5))).toThrow(/expected 10 x \d+ = \d+ numbers/);
-    // The addon's own check of what to return (lib/ only ever asks 'values' or 'dots').
-    const handle = (ps as unknown as { handle: { backward(...args: unknown[]): unknown } }).handle;
-    const { systems, request } = prepare(periodic, { gradients: ['positions'] });
-    expect(() => handle.backward(systems, request, new Float64Array(10 * ps.compute(periodic).shape[1]), 'energies')).toThrow(
-      /backward: the values to return: expected 'values' or 'dots'/,
-    );
   });
 });

@@ -17,6 +17,8 @@ describe('addon exports', () => {
       'NormalEquations',
       'RidgePath',
       'SphericalExpansion',
+      'backwardInvariants',
+      'backwardInvariantsAsync',
       'coulombConstant',
       'getNumThreads',
       'releaseCachedMemory',

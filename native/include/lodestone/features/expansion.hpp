@@ -96,6 +96,13 @@ public:
                                 BackwardResult&) const {
         return false;
     }
+    // The expansion whose coefficients this one is a fixed linear map of
+    // (itself, unless it wraps another as a contraction does), and `local`
+    // carried over to that expansion's coefficients. Products of one base
+    // expansion then share a single pass over its neighbour pairs
+    // (pair_products::backward): a model's rho x rho and rho x V blocks.
+    virtual const Expansion& base() const { return *this; }
+    virtual LocalAdjoint to_base(LocalAdjoint local, const ExpansionRequest&) const { return local; }
 };
 
 // Validates a request's centre lists and neighbour types against the systems.

@@ -446,20 +446,45 @@ BackwardResult Invariants::backward(const std::vector<System>& systems, const Ex
 
 BackwardResult Invariants::backward_into(const std::vector<System>& systems, const ExpansionRequest& request,
                                          const double* dl_dx, double* values) const {
+    return pair_products::backward({product_adjoint(request, dl_dx, values)}, systems, request);
+}
+
+BackwardResult Invariants::backward_joint(const std::vector<const Invariants*>& list, const std::vector<System>& systems,
+                                          const ExpansionRequest& request, const std::vector<const double*>& dl_dx,
+                                          const std::vector<DoubleBuffer*>& values) {
+    if (dl_dx.size() != list.size() || values.size() != list.size()) {
+        throw Error("invariants backward: expected one dL/dx and one values slot per invariant");
+    }
+    const size_t samples = count_samples(systems, request);
+    std::vector<pair_products::ProductAdjoint> products;
+    for (size_t k = 0; k < list.size(); ++k) {
+        double* x = nullptr;
+        if (values[k]) {
+            values[k]->resize(samples * list[k]->n_properties(request));
+            x = values[k]->data();
+        }
+        products.push_back(list[k]->product_adjoint(request, dl_dx[k], x));
+    }
+    return pair_products::backward(products, systems, request);
+}
+
+pair_products::ProductAdjoint Invariants::product_adjoint(const ExpansionRequest& request, const double* dl_dx,
+                                                          double* values) const {
     const auto props = properties(request);
     const size_t P = props.size();
     const int T = static_cast<int>(channel_count(request));
-
-    const Plan contraction = plan(props, T);
+    auto contraction = std::make_shared<const Plan>(plan(props, T));
     const size_t work_size = 2 * P + 2 * static_cast<size_t>(a_->max_radial() + 1) * (b_->max_radial() + 1);
+    const bool normalize = options_.normalize;
 
     // x of sample s from its coefficients av, bv; then ga += dL/da, gb +=
     // dL/db (the same array for the power spectrum). work: work_size doubles.
-    auto sample_adjoint = [&](size_t s, const double* av, const double* bv, double* work, double* ga, double* gb) {
+    auto sample_adjoint = [this, contraction, P, dl_dx, values, normalize](size_t s, const double* av, const double* bv,
+                                                                         double* work, double* ga, double* gb) {
         double* x = values ? values + s * P : work;
-        contract(contraction, av, bv, x);
+        contract(*contraction, av, bv, x);
         const double* g = dl_dx + s * P;
-        if (options_.normalize) {
+        if (normalize) {
             double norm = 0.0;
             for (size_t p = 0; p < P; ++p) norm += x[p] * x[p];
             norm = std::sqrt(norm);
@@ -474,10 +499,9 @@ BackwardResult Invariants::backward_into(const std::vector<System>& systems, con
                 g = projected;
             }
         }
-        contract_adjoint(contraction, g, {av, bv}, {ga, gb}, work + 2 * P);
+        contract_adjoint(*contraction, g, {av, bv}, {ga, gb}, work + 2 * P);
     };
-
-    return pair_products::backward(*a_, *b_, systems, request, work_size, sample_adjoint);
+    return {a_.get(), b_.get(), work_size, sample_adjoint};
 }
 
 }  // namespace lodestone

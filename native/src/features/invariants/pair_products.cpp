@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <climits>
+#include <cstdint>
 #include <string>
 
 #include "lodestone/core/error.hpp"
@@ -87,6 +88,106 @@ std::vector<SummedRow> summed_gradient_rows(const std::vector<GradientRow>& rows
         out.back().rows.push_back(keyed[k].second);
     }
     return out;
+}
+
+namespace {
+
+// dL/dr, dL/dstrain of one expansion from a LocalAdjoint: its fused pass
+// over pairs when it has one, else its values, the adjoint, its backward.
+BackwardResult backward_through(const Expansion& e, const std::vector<System>& systems,
+                                const ExpansionRequest& request, const ExpansionRequest& values_only,
+                                const LocalAdjoint& local) {
+    BackwardResult result;
+    if (e.backward_local(systems, request, local, result)) return result;
+    const ExpansionResult values = e.compute(systems, values_only);
+    const size_t P = values.n_properties;
+    std::vector<double> grad(values.n_samples * P, 0.0);
+#pragma omp parallel for schedule(static)
+    for (int64_t s = 0; s < static_cast<int64_t>(values.n_samples); ++s) {
+        const size_t i = static_cast<size_t>(s);
+        local(i, &values.values[i * P], &grad[i * P]);
+    }
+    return e.backward(systems, request, grad.data());
+}
+
+}  // namespace
+
+BackwardResult backward(const std::vector<ProductAdjoint>& products, const std::vector<System>& systems,
+                        const ExpansionRequest& request) {
+    ExpansionRequest values_only = request;
+    values_only.positions = values_only.strain = values_only.cell = false;
+    values_only.sum_centers = false;  // summing over centres happens in the gradients, not here
+    const size_t K = products.size();
+    // b's values first (rho x V: the LODE's): dL/da of a centre then depends
+    // on its own coefficients only, and the first expansion can evaluate
+    // each pair once for values and forces, collecting dL/db on the way.
+    std::vector<ExpansionResult> b_values(K);
+    std::vector<std::vector<double>> grad_b(K);
+    std::vector<LocalAdjoint> locals(K);
+    for (size_t k = 0; k < K; ++k) {
+        const ProductAdjoint& p = products[k];
+        const bool symmetric = p.a == p.b;
+        if (!symmetric) {
+            b_values[k] = p.b->compute(systems, values_only);
+            grad_b[k].assign(b_values[k].n_samples * b_values[k].n_properties, 0.0);
+        }
+        const size_t Pa = p.a->n_properties(request);
+        // called once per centre: no allocation (and zero-fill) each time
+        LocalAdjoint own = [&, k, symmetric, Pa](size_t s, const double* c, double* dl_dc) {
+            thread_local std::vector<double> work;
+            const ProductAdjoint& q = products[k];
+            if (work.size() < q.work_size) work.resize(q.work_size);
+            std::fill(dl_dc, dl_dc + Pa, 0.0);
+            const size_t Pb = b_values[k].n_properties;
+            const double* bv = symmetric ? c : &b_values[k].values[s * Pb];
+            double* gb = symmetric ? dl_dc : &grad_b[k][s * Pb];
+            q.adjoint(s, c, bv, work.data(), dl_dc, gb);
+        };
+        locals[k] = p.a->to_base(std::move(own), request);
+    }
+
+    BackwardResult result;
+    bool started = false;
+    auto add = [&](BackwardResult&& part) {
+        if (started) {
+            add_backward(result, part);
+        } else {
+            result = std::move(part);
+            started = true;
+        }
+    };
+    // One pass per base expansion, over the sum of its products' adjoints.
+    std::vector<bool> done(K, false);
+    for (size_t k = 0; k < K; ++k) {
+        if (done[k]) continue;
+        const Expansion& base = products[k].a->base();
+        std::vector<size_t> group;
+        for (size_t j = k; j < K; ++j) {
+            if (!done[j] && &products[j].a->base() == &base) {
+                group.push_back(j);
+                done[j] = true;
+            }
+        }
+        if (group.size() == 1) {
+            add(backward_through(base, systems, request, values_only, locals[k]));
+            continue;
+        }
+        const size_t P = base.n_properties(request);
+        const LocalAdjoint joint = [&locals, group, P](size_t s, const double* c, double* dl_dc) {
+            thread_local std::vector<double> part;
+            part.resize(P);
+            locals[group[0]](s, c, dl_dc);
+            for (size_t g = 1; g < group.size(); ++g) {
+                locals[group[g]](s, c, part.data());
+                for (size_t q = 0; q < P; ++q) dl_dc[q] += part[q];
+            }
+        };
+        add(backward_through(base, systems, request, values_only, joint));
+    }
+    for (size_t k = 0; k < K; ++k) {
+        if (products[k].a != products[k].b) add(products[k].b->backward(systems, request, grad_b[k].data()));
+    }
+    return result;
 }
 
 }  // namespace lodestone::pair_products

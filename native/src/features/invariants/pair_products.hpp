@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -176,56 +177,36 @@ void product_rule(const Contract& contract, size_t width, CoefficientPair values
     if (!da && !db) std::fill(dx, dx + width, 0.0);
 }
 
-// dL/dr, dL/dstrain through both expansions. adjoint(sample, av, bv, work,
-// ga, gb) adds dL/da to ga and dL/db to gb (the same array when a == b) for
-// one sample, with `work_size` doubles of scratch; called concurrently.
 inline void add_backward(BackwardResult& into, const BackwardResult& other) {
     for (size_t k = 0; k < into.positions.size(); ++k) into.positions[k] += other.positions[k];
     for (size_t k = 0; k < into.strain.size(); ++k) into.strain[k] += other.strain[k];
 }
 
-template <class SampleAdjoint>
+// adjoint(sample, av, bv, work, ga, gb) adds dL/da to ga and dL/db to gb
+// (the same array when a == b) for one sample, with `work_size` doubles of
+// scratch; called concurrently.
+using SampleAdjoint =
+    std::function<void(size_t sample, const double* av, const double* bv, double* work, double* ga, double* gb)>;
+
+// One product x = f(a, b) of two expansions in a backward pass.
+struct ProductAdjoint {
+    const Expansion* a;
+    const Expansion* b;
+    size_t work_size;
+    SampleAdjoint adjoint;
+};
+
+// dL/dr, dL/dstrain through both expansions of every product, summed.
+// Products whose first expansions share a base expansion (Expansion::base)
+// share one pass over its neighbour pairs, which sums their adjoints.
+BackwardResult backward(const std::vector<ProductAdjoint>& products, const std::vector<System>& systems,
+                        const ExpansionRequest& request);
+
+// The same for one product.
+template <class Adjoint>
 BackwardResult backward(const Expansion& ea, const Expansion& eb, const std::vector<System>& systems,
-                        const ExpansionRequest& request, size_t work_size, const SampleAdjoint& adjoint) {
-    const bool symmetric = &ea == &eb;
-    ExpansionRequest values_only = request;
-    values_only.positions = values_only.strain = values_only.cell = false;
-    values_only.sum_centers = false;  // summing over centres happens in the gradients, not here
-    // b's values first (rho x V: the LODE's): dL/da of a centre then depends
-    // on its own coefficients only, and the first expansion can evaluate
-    // each pair once for values and forces, collecting dL/db on the way.
-    ExpansionResult b_values;
-    if (!symmetric) b_values = eb.compute(systems, values_only);
-    const size_t Pa = ea.n_properties(request), Pb = symmetric ? Pa : b_values.n_properties;
-    std::vector<double> grad_b(symmetric ? 0 : b_values.n_samples * Pb, 0.0);
-    auto b_of = [&](size_t s, const double* a) { return symmetric ? a : &b_values.values[s * Pb]; };
-    auto grad_b_of = [&](size_t s, double* ga) { return symmetric ? ga : &grad_b[s * Pb]; };
-    const LocalAdjoint local = [&](size_t s, const double* c, double* dl_dc) {
-        // called once per centre: no allocation (and zero-fill) each time
-        thread_local std::vector<double> work;
-        if (work.size() < work_size) work.resize(work_size);
-        std::fill(dl_dc, dl_dc + Pa, 0.0);
-        adjoint(s, c, b_of(s, c), work.data(), dl_dc, grad_b_of(s, dl_dc));
-    };
-    BackwardResult result;
-    if (!ea.backward_local(systems, request, local, result)) {
-        // a's values, then every sample's adjoint, then a's own backward pass
-        const ExpansionResult a = ea.compute(systems, values_only);
-        std::vector<double> grad_a(a.n_samples * Pa, 0.0);
-#pragma omp parallel
-        {
-            std::vector<double> work(work_size);
-#pragma omp for schedule(static)
-            for (int64_t ss = 0; ss < static_cast<int64_t>(a.n_samples); ++ss) {
-                const size_t s = static_cast<size_t>(ss);
-                double* ga = &grad_a[s * Pa];
-                adjoint(s, &a.values[s * Pa], b_of(s, &a.values[s * Pa]), work.data(), ga, grad_b_of(s, ga));
-            }
-        }
-        result = ea.backward(systems, request, grad_a.data());
-    }
-    if (!symmetric) add_backward(result, eb.backward(systems, request, grad_b.data()));
-    return result;
+                        const ExpansionRequest& request, size_t work_size, const Adjoint& adjoint) {
+    return backward({ProductAdjoint{&ea, &eb, work_size, std::cref(adjoint)}}, systems, request);
 }
 
 }  // namespace lodestone::pair_products

@@ -125,11 +125,15 @@ BackwardResult ContractedExpansion::backward(const std::vector<System>& systems,
 
 bool ContractedExpansion::backward_local(const std::vector<System>& systems, const ExpansionRequest& request,
                                          const LocalAdjoint& local, BackwardResult& result) const {
+    return base().backward_local(systems, request, to_base(local, request), result);
+}
+
+LocalAdjoint ContractedExpansion::to_base(LocalAdjoint local, const ExpansionRequest& request) const {
     check_request(request);
     const size_t P = n_properties(request);
     // The inner expansion hands over its own coefficients; contract them,
     // let the caller's adjoint act on the contracted ones, and expand back.
-    const LocalAdjoint inner_local = [&](size_t sample, const double* c, double* dl_dc) {
+    LocalAdjoint inner_local = [this, P, local = std::move(local)](size_t sample, const double* c, double* dl_dc) {
         thread_local std::vector<double> contracted, adjoint;
         contracted.resize(P);
         adjoint.resize(P);
@@ -137,7 +141,7 @@ bool ContractedExpansion::backward_local(const std::vector<System>& systems, con
         local(sample, contracted.data(), adjoint.data());
         expand(adjoint.data(), dl_dc);
     };
-    return inner_->backward_local(systems, request, inner_local, result);
+    return inner_->to_base(std::move(inner_local), request);
 }
 
 }  // namespace lodestone

@@ -8,6 +8,10 @@
 
 namespace lodestone {
 
+namespace pair_products {
+struct ProductAdjoint;
+}
+
 // Rotational invariants of two expansions a and b with the same angular range:
 // x[i][(t1, t2, l, n1, n2)] = w (-1)^l / sqrt(2l + 1) sum_m a[i][l m t1 n1] b[i][l m t2 n2].
 // a == b (the SOAP power spectrum): only t1 <= t2 is stored and w = sqrt(2)
@@ -41,6 +45,15 @@ public:
     BackwardResult backward(const std::vector<System>& systems, const ExpansionRequest& request,
                             const double* dl_dx, DoubleBuffer* values) const;
 
+    // The backward pass of several invariants at once, their gradients
+    // summed: those whose first expansions have the same base expansion (a
+    // model's rho x rho and rho x V blocks over one density) share a single
+    // pass over its neighbour pairs. dl_dx[k] and values[k] (null: not
+    // wanted; else sized here) per invariant.
+    static BackwardResult backward_joint(const std::vector<const Invariants*>& list, const std::vector<System>& systems,
+                                         const ExpansionRequest& request, const std::vector<const double*>& dl_dx,
+                                         const std::vector<DoubleBuffer*>& values);
+
 private:
     // Type channels of both expansions (equal: checked per request).
     size_t channel_count(const ExpansionRequest& request) const;
@@ -52,6 +65,9 @@ private:
     // backward() with x written to values[sample][property] (sized by the caller) when not null.
     BackwardResult backward_into(const std::vector<System>& systems, const ExpansionRequest& request,
                                  const double* dl_dx, double* values) const;
+    // This invariant's part of a backward pass, x written as in backward_into.
+    pair_products::ProductAdjoint product_adjoint(const ExpansionRequest& request, const double* dl_dx,
+                                                  double* values) const;
     // The properties of a request in the form the contractions use, built
     // once per call.
     struct Plan {

@@ -37,6 +37,8 @@ public:
                             const double* dl_dvalues) const override;
     bool backward_local(const std::vector<System>& systems, const ExpansionRequest& request,
                         const LocalAdjoint& local, BackwardResult& result) const override;
+    const Expansion& base() const override { return inner_->base(); }
+    LocalAdjoint to_base(LocalAdjoint local, const ExpansionRequest& request) const override;
 
 private:
     void check_request(const ExpansionRequest& request) const;
