@@ -72,6 +72,12 @@ KShells make_shells(const KVectors& kv, const ShellInputs& in) {
             }
         }
     }
+    for (ShellParity* p : parities) {
+        const size_t Q = static_cast<size_t>(p->lms) * N;
+        p->bt.resize(Q * S);
+        for (size_t s = 0; s < S; ++s)
+            for (size_t q = 0; q < Q; ++q) p->bt[q * S + s] = p->b[s * Q + q];
+    }
     return shells;
 }
 
@@ -101,31 +107,30 @@ LODESTONE_MULTIVERSION
 void shell_values(const KShells& shells, const ShellParity& p, ShellBlock blk, ConstMatrixView factor, int rows,
                   MatrixView out) {
     const int N = shells.N, J = p.padded;
-    const size_t Q = static_cast<size_t>(p.lms) * N, R = static_cast<size_t>(rows);
-    // Per segment W[r][j] = sum over its k of factor[r][k] Y_j(k), turned to
-    // [j][r]; then V[j N + n][r] += B_s[j N + n] W[j][r] with the rows in
-    // vector lanes; V is added to out[r][q] at the end.
-    thread_local std::vector<double> w, wt, v;
+    const size_t Q = static_cast<size_t>(p.lms) * N, R = static_cast<size_t>(rows), S = shells.count();
+    const std::vector<Segment>& segs = segments(shells, blk);
+    const size_t n_segs = segs.size();
+    if (n_segs == 0) return;
+    // Per segment W[r][j] = sum over its k of factor[r][k] Y_j(k), kept as
+    // Ws[j][segment][r]; then per j one product over the block's shells,
+    // V[j N + n][r] = sum_s B_s[j N + n] Ws[j][s][r] (rows in vector lanes,
+    // V in registers across the shells); V is added to out[r][q] at the end.
+    thread_local std::vector<double> w, ws, v;
     w.resize(R * J);
-    wt.resize(static_cast<size_t>(J) * R);
+    ws.resize(static_cast<size_t>(p.lms) * n_segs * R);
     v.assign(Q * R, 0.0);
-    for (const Segment& seg : segments(shells, blk)) {
-        const size_t s = seg.shell, k0 = seg.first, k1 = seg.last;
+    for (size_t g = 0; g < n_segs; ++g) {
+        const Segment& seg = segs[g];
         std::fill(w.begin(), w.end(), 0.0);
-        gemm_accumulate({rows, J, static_cast<int>(k1 - k0)}, {factor.data + k0, factor.ld},
-                        {&p.y[(blk.begin + k0) * J], static_cast<size_t>(J)}, {w.data(), static_cast<size_t>(J)});
+        gemm_accumulate({rows, J, static_cast<int>(seg.last - seg.first)}, {factor.data + seg.first, factor.ld},
+                        {&p.y[(blk.begin + seg.first) * J], static_cast<size_t>(J)}, {w.data(), static_cast<size_t>(J)});
         for (int j = 0; j < p.lms; ++j)
-            for (size_t r = 0; r < R; ++r) wt[j * R + r] = w[r * J + j];
-        const double* b = &p.b[s * Q];
-        for (int j = 0; j < p.lms; ++j) {
-            const double* x = &wt[j * R];
-            for (int n = 0; n < N; ++n) {
-                const double bq = b[j * N + n];
-                double* vq = &v[(static_cast<size_t>(j) * N + n) * R];
-                for (size_t r = 0; r < R; ++r) vq[r] += bq * x[r];
-            }
-        }
+            for (size_t r = 0; r < R; ++r) ws[(j * n_segs + g) * R + r] = w[r * J + j];
     }
+    const size_t s0 = segs.front().shell;
+    for (int j = 0; j < p.lms; ++j)
+        gemm_accumulate({N, rows, static_cast<int>(n_segs)}, {&p.bt[static_cast<size_t>(j) * N * S + s0], S},
+                        {&ws[j * n_segs * R], R}, {&v[static_cast<size_t>(j) * N * R], R});
     for (size_t r = 0; r < R; ++r) {
         double* o = out.data + r * out.ld;
         for (size_t q = 0; q < Q; ++q) o[q] += v[q * R + r];
@@ -136,24 +141,25 @@ LODESTONE_MULTIVERSION
 void shell_gamma(const KShells& shells, const ShellParity& p, ShellBlock blk, ConstMatrixView adjoint, int rows,
                  MatrixView gamma) {
     const int N = shells.N, J = p.padded;
-    const size_t Q = static_cast<size_t>(p.lms) * N;
+    const size_t Q = static_cast<size_t>(p.lms) * N, R = static_cast<size_t>(rows);
+    const std::vector<Segment>& segs = segments(shells, blk);
+    const size_t n_segs = segs.size();
+    if (n_segs == 0) return;
+    // G[segment][j][r] = sum_n B_s[j N + n] adjoint[j N + n][r]: per j one
+    // product over the block's shells; then per segment
+    // gamma[k][r] += sum_j Y_j(k) G[segment][j][r].
     thread_local std::vector<double> g;
-    g.assign(static_cast<size_t>(J) * rows, 0.0);  // padding rows stay zero
-    for (const Segment& seg : segments(shells, blk)) {
-        const size_t s = seg.shell, k0 = seg.first, k1 = seg.last;
-        // G[j][r] = sum_n B_s[j N + n] adjoint[j N + n][r], then gamma[k][r] += sum_j Y_j(k) G[j][r]
-        const double* b = &p.b[s * Q];
-        for (int j = 0; j < p.lms; ++j) {
-            double* gj = &g[static_cast<size_t>(j) * rows];
-            std::fill(gj, gj + rows, 0.0);
-            for (int n = 0; n < N; ++n) {
-                const double bn = b[j * N + n];
-                const double* a = adjoint.data + static_cast<size_t>(j * N + n) * adjoint.ld;
-                for (int r = 0; r < rows; ++r) gj[r] += bn * a[r];
-            }
-        }
-        gemm_accumulate({static_cast<int>(k1 - k0), rows, J}, {&p.y[(blk.begin + k0) * J], static_cast<size_t>(J)},
-                        {g.data(), static_cast<size_t>(rows)}, {gamma.data + k0 * gamma.ld, gamma.ld});
+    g.assign(n_segs * J * R, 0.0);  // padding rows stay zero
+    const size_t s0 = segs.front().shell;
+    for (int j = 0; j < p.lms; ++j)
+        gemm_accumulate({static_cast<int>(n_segs), rows, N}, {&p.b[s0 * Q + static_cast<size_t>(j) * N], Q},
+                        {adjoint.data + static_cast<size_t>(j) * N * adjoint.ld, adjoint.ld},
+                        {&g[static_cast<size_t>(j) * R], J * R});
+    for (size_t gi = 0; gi < n_segs; ++gi) {
+        const Segment& seg = segs[gi];
+        gemm_accumulate({static_cast<int>(seg.last - seg.first), rows, J},
+                        {&p.y[(blk.begin + seg.first) * J], static_cast<size_t>(J)}, {&g[gi * J * R], R},
+                        {gamma.data + seg.first * gamma.ld, gamma.ld});
     }
 }
 

@@ -28,6 +28,7 @@ struct ShellParity {
     int lms = 0, padded = 0;  // pairs, and that padded to a multiple of 4
     std::vector<double> y;    // Y_lm(k̂): [k][padded], zero padding
     std::vector<double> b;    // c_l G I_nl of each shell: [shell][lms N]
+    std::vector<double> bt;   // the same as [lms N][shell]: the left factor of shell_values' products over shells
 };
 
 struct KShells {
