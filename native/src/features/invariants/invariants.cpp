@@ -71,39 +71,12 @@ std::vector<Invariants::Property> Invariants::properties(const ExpansionRequest&
 
 namespace {
 
-// Without a selection, properties are all (t1, t2, l, n1, n2) in this order:
-// each (t1, t2, l) is an Na x Nb block x = w a_l^T b_l (a_l: (2l+1) x Na
-// coefficients of type t1), computed as rank-1 updates over m so the inner
-// loops run over n2 with no reductions and vectorise.
+// The blocks of the unselected invariants: L angular channels, T types, Na
+// and Nb radial channels of a and b.
 struct DenseShape {
     int L, T, Na, Nb;
     bool symmetric;
 };
-
-LODESTONE_MULTIVERSION
-void dense_contract(const DenseShape& d, const double* weights, const double* a, const double* b, double* x) {
-    const int L = d.L, T = d.T, Na = d.Na, Nb = d.Nb;
-    size_t block = 0;
-    for (int t1 = 0; t1 < T; ++t1) {
-        for (int t2 = d.symmetric ? t1 : 0; t2 < T; ++t2) {
-            for (int l = 0; l < L; ++l, ++block) {
-                double* xl = x + block * Na * Nb;
-                for (int k = 0; k < Na * Nb; ++k) xl[k] = 0.0;
-                for (int lm = l * l; lm < (l + 1) * (l + 1); ++lm) {
-                    const double* al = a + (static_cast<size_t>(lm) * T + t1) * Na;
-                    const double* bl = b + (static_cast<size_t>(lm) * T + t2) * Nb;
-                    for (int n1 = 0; n1 < Na; ++n1) {
-                        double* row = xl + n1 * Nb;
-                        const double an = al[n1];
-                        for (int n2 = 0; n2 < Nb; ++n2) row[n2] += an * bl[n2];
-                    }
-                }
-                const double w = weights[block];
-                for (int k = 0; k < Na * Nb; ++k) xl[k] *= w;
-            }
-        }
-    }
-}
 
 #define LODESTONE_INLINE inline __attribute__((always_inline))
 
@@ -143,6 +116,77 @@ LODESTONE_INLINE void add_vector_matrix(int K, int n_out, const double* __restri
         for (int b = 0; b < NB; ++b) store4(out + 4 * b, acc[b]);
         for (int n = 0; n < TAIL; ++n) out[4 * NB + n] = tail[n];
     }
+}
+
+// Row n1 of one (t1, t2, l) block, x[n1][n2] = w sum_m a[m][n1] b[m][n2]
+// (a's m-th entry `a_stride` after the (m-1)-th, b's rows `b_stride`
+// apart). With Nb known at compile time (NN > 0) the row stays in
+// registers over m, where a rank-1 update per m chains through memory.
+template <int NN>
+LODESTONE_INLINE void contract_row(int M, int Nb, const double* a, size_t a_stride, const double* b,
+                                   size_t b_stride, double w, double* x) {
+    if constexpr (NN == 0) {
+        for (int n2 = 0; n2 < Nb; ++n2) x[n2] = 0.0;
+        for (int m = 0; m < M; ++m) {
+            const double an = a[m * a_stride];
+            const double* bm = b + m * b_stride;
+            for (int n2 = 0; n2 < Nb; ++n2) x[n2] += an * bm[n2];
+        }
+        for (int n2 = 0; n2 < Nb; ++n2) x[n2] *= w;
+    } else {
+        constexpr int NB = NN / 4, TAIL = NN % 4;
+        v4d acc[NB > 0 ? NB : 1];
+        double tail[TAIL > 0 ? TAIL : 1];
+        for (int v = 0; v < NB; ++v) acc[v] = v4d{0, 0, 0, 0};
+        for (int n = 0; n < TAIL; ++n) tail[n] = 0.0;
+        for (int m = 0; m < M; ++m) {
+            const double an = a[m * a_stride];
+            const double* bm = b + m * b_stride;
+            for (int v = 0; v < NB; ++v) {
+                v4d r;
+                load4(r, bm + 4 * v);
+                acc[v] += an * r;
+            }
+            for (int n = 0; n < TAIL; ++n) tail[n] += an * bm[4 * NB + n];
+        }
+        for (int v = 0; v < NB; ++v) store4(x + 4 * v, acc[v] * w);
+        for (int n = 0; n < TAIL; ++n) x[4 * NB + n] = tail[n] * w;
+    }
+}
+
+// Without a selection, properties are all (t1, t2, l, n1, n2) in this order:
+// each (t1, t2, l) is an Na x Nb block x = w a_l^T b_l (a_l: (2l+1) x Na
+// coefficients of type t1), row by row over n1 with the row in registers.
+template <int NN>
+LODESTONE_INLINE void dense_contract_n(const DenseShape& d, const double* weights, const double* a, const double* b,
+                                       double* x) {
+    const int L = d.L, T = d.T, Na = d.Na, Nb = NN > 0 ? NN : d.Nb;
+    const size_t a_stride = static_cast<size_t>(T) * Na, b_stride = static_cast<size_t>(T) * Nb;
+    size_t block = 0;
+    for (int t1 = 0; t1 < T; ++t1) {
+        for (int t2 = d.symmetric ? t1 : 0; t2 < T; ++t2) {
+            for (int l = 0; l < L; ++l, ++block) {
+                double* xl = x + block * Na * Nb;
+                const double* al = a + (static_cast<size_t>(l * l) * T + t1) * Na;
+                const double* bl = b + (static_cast<size_t>(l * l) * T + t2) * Nb;
+                for (int n1 = 0; n1 < Na; ++n1)
+                    contract_row<NN>(2 * l + 1, Nb, al + n1, a_stride, bl, b_stride, weights[block], xl + n1 * Nb);
+            }
+        }
+    }
+}
+
+LODESTONE_MULTIVERSION
+void dense_contract(const DenseShape& d, const double* weights, const double* a, const double* b, double* x) {
+#define LODESTONE_CASE(K) \
+    case K: return dense_contract_n<K>(d, weights, a, b, x);
+    switch (d.Nb) {
+        LODESTONE_CASE(1) LODESTONE_CASE(2) LODESTONE_CASE(3) LODESTONE_CASE(4)
+        LODESTONE_CASE(5) LODESTONE_CASE(6) LODESTONE_CASE(7) LODESTONE_CASE(8)
+        LODESTONE_CASE(9) LODESTONE_CASE(10) LODESTONE_CASE(11) LODESTONE_CASE(12)
+        default: return dense_contract_n<0>(d, weights, a, b, x);
+    }
+#undef LODESTONE_CASE
 }
 
 // ga[lm t1 n1] += sum_n2 c[n1 n2] b[lm t2 n2], gb[lm t2 n2] += sum_n1 c[n1 n2]
