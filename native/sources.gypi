@@ -54,7 +54,6 @@
       'native/src/longrange/tuning/lode_mesh.cpp',
       'native/src/models/normal_equations.cpp',
       'native/src/models/ridge_path.cpp',
-      'native/src/models/row_dots.cpp',
     ],
     # Compiled with -mavx2 -mfma on x86-64 (math/dense.hpp says why).
     'lodestone_avx2_sources': [

@@ -3,7 +3,6 @@
 #include <vector>
 
 #include "lodestone/features/invariants/invariants.hpp"
-#include "lodestone/models/row_dots.hpp"
 #include "pair_wrap.hpp"
 
 namespace lodestone::binding {
@@ -117,26 +116,18 @@ JointOutput joint_backward(const JointBackward& in) {
     JointOutput out;
     out.mode = in.mode;
     const size_t K = in.list.size();
+    const bool dots = in.mode == BackwardValues::dots;
     out.values.resize(K);
+    out.dots.resize(K);
     std::vector<const Invariants*> list;
-    std::vector<DoubleBuffer*> values;
+    Invariants::JointOutputs outputs;
     for (size_t k = 0; k < K; ++k) {
         list.push_back(in.list[k].get());
-        values.push_back(&out.values[k]);
+        if (dots) out.dots[k].assign(count_samples(in.systems, in.request), 0.0);
+        outputs.values.push_back(dots ? nullptr : &out.values[k]);
+        outputs.dots.push_back(dots ? out.dots[k].data() : nullptr);
     }
-    out.gradients = Invariants::backward_joint(list, in.systems, in.request, in.adjoints, values);
-    if (in.mode == BackwardValues::dots) {
-        const size_t samples = count_samples(in.systems, in.request);
-        out.dots.resize(K);
-        for (size_t k = 0; k < K; ++k) {
-            out.dots[k].assign(samples, 0.0);
-            if (samples > 0) {
-                row_dots(in.adjoints[k], out.values[k].data(), samples, out.values[k].size() / samples,
-                         out.dots[k].data());
-            }
-            DoubleBuffer().swap(out.values[k]);
-        }
-    }
+    out.gradients = Invariants::backward_joint(list, in.systems, in.request, in.adjoints, outputs);
     return out;
 }
 

@@ -89,6 +89,11 @@ describe('joint backward pass of several invariants', () => {
     });
   }
 
+  it('normalised invariants: the dots are dL/dx . x of the normalised x', () => {
+    const normalize = { normalize: true };
+    expectJointEqualsSeparate([new Invariants(density, density, normalize), new Invariants(density, potential, normalize)], periodic, 23);
+  });
+
   it('blocks over different densities, and one block alone, give their own passes', () => {
     const other = new SphericalExpansion({ ...soap, cutoff: { ...soap.cutoff, radius: 3 } });
     expectJointEqualsSeparate([new Invariants(density, density), new Invariants(other, potential)], periodic, 13);

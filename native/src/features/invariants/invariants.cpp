@@ -495,9 +495,11 @@ BackwardResult Invariants::backward_into(const std::vector<System>& systems, con
 
 BackwardResult Invariants::backward_joint(const std::vector<const Invariants*>& list, const std::vector<System>& systems,
                                           const ExpansionRequest& request, const std::vector<const double*>& dl_dx,
-                                          const std::vector<DoubleBuffer*>& values) {
-    if (dl_dx.size() != list.size() || values.size() != list.size()) {
-        throw Error("invariants backward: expected one dL/dx and one values slot per invariant");
+                                          const JointOutputs& outputs) {
+    const auto& values = outputs.values;
+    const auto& dots = outputs.dots;
+    if (dl_dx.size() != list.size() || values.size() != list.size() || dots.size() != list.size()) {
+        throw Error("invariants backward: expected one dL/dx, one values slot and one dots slot per invariant");
     }
     const size_t samples = count_samples(systems, request);
     std::vector<pair_products::ProductAdjoint> products;
@@ -507,13 +509,13 @@ BackwardResult Invariants::backward_joint(const std::vector<const Invariants*>& 
             values[k]->resize(samples * list[k]->n_properties(request));
             x = values[k]->data();
         }
-        products.push_back(list[k]->product_adjoint(request, dl_dx[k], x));
+        products.push_back(list[k]->product_adjoint(request, dl_dx[k], x, dots[k]));
     }
     return pair_products::backward(products, systems, request);
 }
 
 pair_products::ProductAdjoint Invariants::product_adjoint(const ExpansionRequest& request, const double* dl_dx,
-                                                          double* values) const {
+                                                          double* values, double* dots) const {
     const auto props = properties(request);
     const size_t P = props.size();
     const int T = static_cast<int>(channel_count(request));
@@ -523,7 +525,7 @@ pair_products::ProductAdjoint Invariants::product_adjoint(const ExpansionRequest
 
     // x of sample s from its coefficients av, bv; then ga += dL/da, gb +=
     // dL/db (the same array for the power spectrum). work: work_size doubles.
-    auto sample_adjoint = [this, contraction, P, dl_dx, values, normalize](size_t s, const double* av, const double* bv,
+    auto sample_adjoint = [this, contraction, P, dl_dx, values, dots, normalize](size_t s, const double* av, const double* bv,
                                                                          double* work, double* ga, double* gb) {
         double* x = values ? values + s * P : work;
         contract(*contraction, av, bv, x);
@@ -542,6 +544,12 @@ pair_products::ProductAdjoint Invariants::product_adjoint(const ExpansionRequest
                 for (size_t p = 0; p < P; ++p) projected[p] = (g[p] - x[p] * dot) / norm;
                 g = projected;
             }
+        }
+        if (dots) {
+            const double* gs = dl_dx + s * P;
+            double dot = 0.0;
+            for (size_t p = 0; p < P; ++p) dot += gs[p] * x[p];
+            dots[s] = dot;
         }
         contract_adjoint(*contraction, g, {av, bv}, {ga, gb}, work + 2 * P);
     };

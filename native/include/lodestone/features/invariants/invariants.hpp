@@ -48,11 +48,17 @@ public:
     // The backward pass of several invariants at once, their gradients
     // summed: those whose first expansions have the same base expansion (a
     // model's rho x rho and rho x V blocks over one density) share a single
-    // pass over its neighbour pairs. dl_dx[k] and values[k] (null: not
-    // wanted; else sized here) per invariant.
+    // pass over its neighbour pairs. Per invariant k: dl_dx[k]; values[k]
+    // (null: not wanted; else sized here) for x; dots[k] (null, or one
+    // double per sample) for dL/dx . x per sample (a linear model's
+    // energies), taken while each sample's x is in cache.
+    struct JointOutputs {
+        std::vector<DoubleBuffer*> values;
+        std::vector<double*> dots;
+    };
     static BackwardResult backward_joint(const std::vector<const Invariants*>& list, const std::vector<System>& systems,
                                          const ExpansionRequest& request, const std::vector<const double*>& dl_dx,
-                                         const std::vector<DoubleBuffer*>& values);
+                                         const JointOutputs& outputs);
 
 private:
     // Type channels of both expansions (equal: checked per request).
@@ -65,9 +71,10 @@ private:
     // backward() with x written to values[sample][property] (sized by the caller) when not null.
     BackwardResult backward_into(const std::vector<System>& systems, const ExpansionRequest& request,
                                  const double* dl_dx, double* values) const;
-    // This invariant's part of a backward pass, x written as in backward_into.
+    // This invariant's part of a backward pass, x written as in backward_into
+    // and dL/dx . x per sample to dots when not null.
     pair_products::ProductAdjoint product_adjoint(const ExpansionRequest& request, const double* dl_dx,
-                                                  double* values) const;
+                                                  double* values, double* dots = nullptr) const;
     // The properties of a request in the form the contractions use, built
     // once per call.
     struct Plan {
