@@ -212,7 +212,7 @@ export class FeatureSet {
   }
 
   /** Options of the blocks' backward passes for a force-field request (the strain only for a stress). */
-  backwardOptions(request: ForceFieldRequest) {
+  private backwardOptions(request: ForceFieldRequest) {
     return { ...this.options(), gradients: backwardGradients(request) };
   }
 

@@ -281,11 +281,10 @@ export class SparseKernelModel implements ForceField {
     const species = speciesIndices(this.features.spec.species, native.types);
     const options = this.features.options();
     const blocks = this.features.invariants.map((inv) => inv.compute(native, options).values);
-    const through = this.features.backwardOptions(request);
     const { energies, gradient } = this.atomic(this.features.concatenate(blocks, species.length), species);
-    const adjoints = this.adjoints(gradient, species.length);
-    const outputs = this.features.invariants.map((inv, b) => inv.backward(native, adjoints[b], through));
-    return this.finish(native, energies, outputs, request);
+    // the blocks together: one pass over a density that several share
+    const out = this.features.backwardDots(native, this.adjoints(gradient, species.length), request);
+    return this.finish(native, energies, out, request);
   }
 
   async computeAsync(system: System, request: ForceFieldRequest = {}): Promise<ForceFieldResult> {
@@ -294,25 +293,20 @@ export class SparseKernelModel implements ForceField {
     const species = speciesIndices(this.features.spec.species, native.types);
     const options = this.features.options();
     const blocks = await Promise.all(this.features.invariants.map(async (inv) => (await inv.computeAsync(native, options)).values));
-    const through = this.features.backwardOptions(request);
     const { energies, gradient } = this.atomic(this.features.concatenate(blocks, species.length), species);
-    const adjoints = this.adjoints(gradient, species.length);
-    const outputs = await Promise.all(this.features.invariants.map((inv, b) => inv.backwardAsync(native, adjoints[b], through)));
-    return this.finish(native, energies, outputs, request);
+    const out = await this.features.backwardDotsAsync(native, this.adjoints(gradient, species.length), request);
+    return this.finish(native, energies, out, request);
   }
 
   private finish(
     native: NativeSystem,
     energies: Float64Array,
-    outputs: Array<{ positions: Float64Array; strain: Float64Array }>,
+    out: { positions: Float64Array; strain: Float64Array },
     request: ForceFieldRequest,
   ): ForceFieldResult {
     const forces = new Float64Array(3 * energies.length);
-    const strain = new Float64Array(9);
-    for (const out of outputs) {
-      for (let k = 0; k < forces.length; k++) forces[k] -= out.positions[k];
-      for (let k = 0; k < out.strain.length; k++) strain[k] += out.strain[k];
-    }
+    for (let k = 0; k < forces.length; k++) forces[k] -= out.positions[k];
+    const strain = out.strain.length ? out.strain : new Float64Array(9);
     this.features.baseline?.addTo(native, energies, forces, request.stress ? strain : null);
     return assemble(native, energies, forces, strain, request);
   }
