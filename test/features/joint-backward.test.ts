@@ -10,7 +10,6 @@ import {
   presetFeatures,
   SphericalExpansion,
   type LodeSphericalExpansionHypers,
-  type SphericalExpansionHypers,
   type System,
 } from '../../lib/index.js';
 import { prepare } from '../../lib/core/request.js';
@@ -18,12 +17,9 @@ import { ContractedExpansion } from '../../lib/model/contraction.js';
 import { native } from '../../lib/native/addon.js';
 import { relativeError } from '../support/finite-differences.js';
 import { randomSystem, rng, TRICLINIC_CELL } from '../support/random-systems.js';
+import { smallSoap } from '../support/small-hypers.js';
 
-const soap: SphericalExpansionHypers = {
-  cutoff: { radius: 3.5, smoothing: { type: 'ShiftedCosine', width: 0.5 } },
-  density: { type: 'Gaussian', width: 0.5 },
-  basis: { type: 'TensorProduct', max_angular: 2, radial: { type: 'Gto', max_radial: 2 } },
-};
+const soap = smallSoap();
 const lode: LodeSphericalExpansionHypers = {
   density: { type: 'SmearedPowerLaw', smearing: 1.2, exponent: 1 },
   basis: { type: 'TensorProduct', max_angular: 2, radial: { type: 'Gto', max_radial: 2, radius: 3.5 } },

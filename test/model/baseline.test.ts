@@ -6,6 +6,7 @@ import { COULOMB_CONSTANT, deserializeModel, Ewald, FeatureSet, fitLinearModel, 
 import { checkForceField } from '../support/check-gradients.js';
 import { cellVolume } from '../../lib/core/system.js';
 import { randomSystem, rng, TRICLINIC_CELL } from '../support/random-systems.js';
+import { smallSoap } from '../support/small-hypers.js';
 
 const charges = { '11': 1, '17': -1 };
 const spec: FeatureSetSpec = {
@@ -13,11 +14,7 @@ const spec: FeatureSetSpec = {
   blocks: [
     {
       kind: 'soap',
-      hypers: {
-        cutoff: { radius: 3.5, smoothing: { type: 'ShiftedCosine', width: 0.5 } },
-        density: { type: 'Gaussian', width: 0.5 },
-        basis: { type: 'TensorProduct', max_angular: 2, radial: { type: 'Gto', max_radial: 2 } },
-      },
+      hypers: smallSoap(),
     },
   ],
   baseline: { kind: 'ewald', charges, accuracy: 1e-8 },

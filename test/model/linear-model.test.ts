@@ -11,17 +11,13 @@ import {
   saveModel,
   serializeModel,
   type FeatureSetSpec,
-  type SphericalExpansionHypers,
 } from '../../lib/index.js';
 import { relativeError } from '../support/finite-differences.js';
 import { checkForceField } from '../support/check-gradients.js';
 import { randomRotation, randomSystem, rotate, rng, TRICLINIC_CELL } from '../support/random-systems.js';
+import { smallSoap } from '../support/small-hypers.js';
 
-const hypers = (radius: number, width: number): SphericalExpansionHypers => ({
-  cutoff: { radius, smoothing: { type: 'ShiftedCosine', width: 0.5 } },
-  density: { type: 'Gaussian', width },
-  basis: { type: 'TensorProduct', max_angular: 2, radial: { type: 'Gto', max_radial: 2 } },
-});
+const hypers = smallSoap;
 
 const spec: FeatureSetSpec = {
   species: [11, 17],

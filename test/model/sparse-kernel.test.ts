@@ -24,7 +24,6 @@ import {
   SparseKernelModel,
   type FeatureSetSpec,
   type ForceFieldResult,
-  type SphericalExpansionHypers,
   type System,
   type TrainingFrame,
 } from '../../lib/index.js';
@@ -32,12 +31,9 @@ import { relativeError } from '../support/finite-differences.js';
 import { checkForceField } from '../support/check-gradients.js';
 import { randomRotation, randomSystem, rotate, rng, TRICLINIC_CELL } from '../support/random-systems.js';
 import { DATA_DIR } from '../support/reference.js';
+import { smallSoap } from '../support/small-hypers.js';
 
-const hypers = (radius: number, width: number): SphericalExpansionHypers => ({
-  cutoff: { radius, smoothing: { type: 'ShiftedCosine', width: 0.5 } },
-  density: { type: 'Gaussian', width },
-  basis: { type: 'TensorProduct', max_angular: 2, radial: { type: 'Gto', max_radial: 2 } },
-});
+const hypers = smallSoap;
 
 const spec: FeatureSetSpec = {
   species: [11, 17],

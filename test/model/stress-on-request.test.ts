@@ -11,16 +11,12 @@ import {
   SphericalExpansion,
   type FeatureSetSpec,
   type LodeSphericalExpansionHypers,
-  type SphericalExpansionHypers,
 } from '../../lib/index.js';
 import { relativeError } from '../support/finite-differences.js';
 import { randomSystem, rng, TRICLINIC_CELL } from '../support/random-systems.js';
+import { smallSoap } from '../support/small-hypers.js';
 
-const soap: SphericalExpansionHypers = {
-  cutoff: { radius: 3.5, smoothing: { type: 'ShiftedCosine', width: 0.5 } },
-  density: { type: 'Gaussian', width: 0.5 },
-  basis: { type: 'TensorProduct', max_angular: 2, radial: { type: 'Gto', max_radial: 2 } },
-};
+const soap = smallSoap();
 const lode = (method: LodeSphericalExpansionHypers['method']): LodeSphericalExpansionHypers => ({
   density: { type: 'SmearedPowerLaw', smearing: 1.2, exponent: 1 },
   basis: { type: 'TensorProduct', max_angular: 2, radial: { type: 'Gto', max_radial: 2, radius: 3.5 } },

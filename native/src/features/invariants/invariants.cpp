@@ -85,16 +85,17 @@ typedef double v4d __attribute__((vector_size(32)));
 LODESTONE_INLINE void load4(v4d& v, const double* p) { std::memcpy(&v, p, sizeof(v)); }
 LODESTONE_INLINE void store4(double* p, const v4d& v) { std::memcpy(p, &v, sizeof(v)); }
 
-// out[0..n) += sum_k in[k] M[k][0..n) for k < K (M: K x n, row-major). With
-// n known at compile time (NN > 0) the n sums stay in registers over k;
-// accumulating in memory instead chains every k through a store and a reload.
+// out[0..n) += sum_k in[k stride] M[k][0..n) for k < K (M's rows m_stride
+// apart). With n known at compile time (NN > 0) the n sums stay in
+// registers over k; accumulating in memory instead chains every k through a
+// store and a reload.
 template <int NN>
-LODESTONE_INLINE void add_vector_matrix(int K, int n_out, const double* __restrict in, const double* __restrict M,
-                                        double* __restrict out) {
+LODESTONE_INLINE void add_strided(int K, int n_out, const double* __restrict in, size_t stride,
+                                  const double* __restrict M, size_t m_stride, double* __restrict out) {
     if constexpr (NN == 0) {
         for (int k = 0; k < K; ++k) {
-            const double c = in[k];
-            const double* row = M + static_cast<size_t>(k) * n_out;
+            const double c = in[k * stride];
+            const double* row = M + k * m_stride;
             for (int n = 0; n < n_out; ++n) out[n] += c * row[n];
         }
     } else {
@@ -104,8 +105,8 @@ LODESTONE_INLINE void add_vector_matrix(int K, int n_out, const double* __restri
         for (int b = 0; b < NB; ++b) load4(acc[b], out + 4 * b);
         for (int n = 0; n < TAIL; ++n) tail[n] = out[4 * NB + n];
         for (int k = 0; k < K; ++k) {
-            const double c = in[k];
-            const double* row = M + k * NN;
+            const double c = in[k * stride];
+            const double* row = M + k * m_stride;
             for (int b = 0; b < NB; ++b) {
                 v4d r;
                 load4(r, row + 4 * b);
@@ -118,40 +119,22 @@ LODESTONE_INLINE void add_vector_matrix(int K, int n_out, const double* __restri
     }
 }
 
+// out[0..n) += sum_k in[k] M[k][0..n) (M: K x n, row-major).
+template <int NN>
+LODESTONE_INLINE void add_vector_matrix(int K, int n_out, const double* __restrict in, const double* __restrict M,
+                                        double* __restrict out) {
+    add_strided<NN>(K, n_out, in, 1, M, static_cast<size_t>(NN > 0 ? NN : n_out), out);
+}
+
 // Row n1 of one (t1, t2, l) block, x[n1][n2] = w sum_m a[m][n1] b[m][n2]
 // (a's m-th entry `a_stride` after the (m-1)-th, b's rows `b_stride`
-// apart). With Nb known at compile time (NN > 0) the row stays in
-// registers over m, where a rank-1 update per m chains through memory.
+// apart), the row in registers over m.
 template <int NN>
 LODESTONE_INLINE void contract_row(int M, int Nb, const double* a, size_t a_stride, const double* b,
                                    size_t b_stride, double w, double* x) {
-    if constexpr (NN == 0) {
-        for (int n2 = 0; n2 < Nb; ++n2) x[n2] = 0.0;
-        for (int m = 0; m < M; ++m) {
-            const double an = a[m * a_stride];
-            const double* bm = b + m * b_stride;
-            for (int n2 = 0; n2 < Nb; ++n2) x[n2] += an * bm[n2];
-        }
-        for (int n2 = 0; n2 < Nb; ++n2) x[n2] *= w;
-    } else {
-        constexpr int NB = NN / 4, TAIL = NN % 4;
-        v4d acc[NB > 0 ? NB : 1];
-        double tail[TAIL > 0 ? TAIL : 1];
-        for (int v = 0; v < NB; ++v) acc[v] = v4d{0, 0, 0, 0};
-        for (int n = 0; n < TAIL; ++n) tail[n] = 0.0;
-        for (int m = 0; m < M; ++m) {
-            const double an = a[m * a_stride];
-            const double* bm = b + m * b_stride;
-            for (int v = 0; v < NB; ++v) {
-                v4d r;
-                load4(r, bm + 4 * v);
-                acc[v] += an * r;
-            }
-            for (int n = 0; n < TAIL; ++n) tail[n] += an * bm[4 * NB + n];
-        }
-        for (int v = 0; v < NB; ++v) store4(x + 4 * v, acc[v] * w);
-        for (int n = 0; n < TAIL; ++n) x[4 * NB + n] = tail[n] * w;
-    }
+    for (int n2 = 0; n2 < Nb; ++n2) x[n2] = 0.0;
+    add_strided<NN>(M, Nb, a, a_stride, b, b_stride, x);
+    for (int n2 = 0; n2 < Nb; ++n2) x[n2] *= w;
 }
 
 // Without a selection, properties are all (t1, t2, l, n1, n2) in this order:
