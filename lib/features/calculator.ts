@@ -1,7 +1,7 @@
 // What every per-centre calculator does around its native object: normalise
 // the arguments (lib/core/request.ts), call the addon, label its dense output.
 // A subclass supplies the native object and the names of its columns.
-import { toAdjoint, type Backward, type BackwardGradient } from '../core/backward.js';
+import { finiteBackward, toAdjoint, type Backward, type BackwardGradient } from '../core/backward.js';
 import { makeLabels, type FeatureBlock } from '../core/labels.js';
 import { prepare, type ComputeOptions } from '../core/request.js';
 import type { System } from '../core/system.js';
@@ -93,7 +93,8 @@ export abstract class LabelledCalculator<N extends NativeCalculator<B>, B extend
    */
   backward(systems: System | readonly System[], dLdx: ArrayLike<number>, options: BackwardOptions = {}): B {
     const { systems: s, request } = prepare(systems, backwardOptions(options));
-    return this.handle.backward(s, request, toAdjoint(dLdx, this.adjointName));
+    const adjoint = toAdjoint(dLdx, this.adjointName);
+    return finiteBackward(this.handle.backward(s, request, adjoint), [adjoint], () => this.adjointName);
   }
 
   /**
@@ -108,7 +109,8 @@ export abstract class LabelledCalculator<N extends NativeCalculator<B>, B extend
   ): Promise<B> {
     const { systems: s, request } = prepare(systems, backwardOptions(options));
     const adjoint = toAdjoint(dLdx, this.adjointName);
-    return this.handle.backwardAsync ? this.handle.backwardAsync(s, request, adjoint) : this.handle.backward(s, request, adjoint);
+    const out = this.handle.backwardAsync ? await this.handle.backwardAsync(s, request, adjoint) : this.handle.backward(s, request, adjoint);
+    return finiteBackward(out, [adjoint], () => this.adjointName);
   }
 }
 

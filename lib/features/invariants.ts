@@ -1,6 +1,6 @@
 // Rotational invariants of expansions: the SOAP power spectrum (rho x rho),
 // the multi-scale rho x V invariants and V x V.
-import { toAdjoint, type Backward } from '../core/backward.js';
+import { finiteBackward, toAdjoint, type Backward } from '../core/backward.js';
 import { prepare } from '../core/request.js';
 import type { System } from '../core/system.js';
 import { parseSphericalExpansionHypers, type SphericalExpansionHypers } from '../core/hypers.js';
@@ -63,7 +63,8 @@ export class Invariants extends Calculator<NativeInvariants, Backward & { values
     options: BackwardOptions = {},
   ): Backward & { dots: Float64Array[] } {
     const { systems: s, request } = prepare(systems, backwardOptions(options));
-    return native.backwardInvariants(Invariants.handles(list), s, request, adjoints(list, dLdx), 'dots');
+    const a = adjoints(list, dLdx);
+    return finiteBackward(native.backwardInvariants(Invariants.handles(list), s, request, a, 'dots'), a, (k) => `dL/dx[${k}]`);
   }
 
   /** Same as jointBackwardDots, off the main thread. */
@@ -74,7 +75,8 @@ export class Invariants extends Calculator<NativeInvariants, Backward & { values
     options: BackwardOptions = {},
   ): Promise<Backward & { dots: Float64Array[] }> {
     const { systems: s, request } = prepare(systems, backwardOptions(options));
-    return native.backwardInvariantsAsync(Invariants.handles(list), s, request, adjoints(list, dLdx), 'dots');
+    const a = adjoints(list, dLdx);
+    return finiteBackward(await native.backwardInvariantsAsync(Invariants.handles(list), s, request, a, 'dots'), a, (k) => `dL/dx[${k}]`);
   }
 
   /** The addon objects of a list of invariants. */

@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "lodestone/core/error.hpp"
 #include "lodestone/features/invariants/invariants.hpp"
 #include "pair_wrap.hpp"
 
@@ -99,7 +100,11 @@ JointBackward joint_inputs(const Napi::CallbackInfo& info, bool copy) {
         }
         auto array = a.As<Napi::Float64Array>();
         guarded(env, [&] {
-            check_adjoint_length(array.ElementLength(), samples, in.list[k]->n_properties(in.request));
+            try {
+                check_adjoint_length(array.ElementLength(), samples, in.list[k]->n_properties(in.request));
+            } catch (const Error& e) {
+                throw Error(where + ": " + e.what());
+            }
             return 0;
         });
         if (copy) {

@@ -64,4 +64,12 @@ describe.each(calculators)('%s', (_, calculator) => {
     expect(() => calculator.backward(system, new Float64Array(values.length - 1))).toThrow(message);
     await expect(calculator.backwardAsync(system, new Float64Array(values.length - 1))).rejects.toThrow(message);
   });
+
+  it('names a non-finite dL/dx entry instead of returning NaN gradients, synchronously and asynchronously', async () => {
+    const bad = dLdx.slice();
+    bad[7] = Infinity;
+    const message = /^dL\/d[xv]\[7\]: expected finite numbers, got Infinity$/;
+    expect(() => calculator.backward(system, bad)).toThrow(message);
+    await expect(calculator.backwardAsync(system, bad)).rejects.toThrow(message);
+  });
 });

@@ -106,15 +106,18 @@ describe('joint backward pass of several invariants', () => {
     expect(async_.dots).toEqual(sync.dots);
   });
 
-  it('rejects a wrong list, a missing or short dL/dx and an unknown output', () => {
+  it('rejects a wrong list, a missing, short or non-finite dL/dx and an unknown output', () => {
     const list = blocks();
     const dLdx = list.map((inv) => new Float64Array(inv.compute(periodic, options).values.length));
     expect(() => Invariants.jointBackwardDots([], periodic, [], options)).toThrow(/invariants: expected a non-empty array of Invariants/);
     expect(() => Invariants.jointBackwardDots([density as never], periodic, [dLdx[0]], options)).toThrow(/invariants\[0\]: expected an Invariants object/);
     expect(() => Invariants.jointBackwardDots(list, periodic, dLdx.slice(1), options)).toThrow(/dL\/dx: expected one array per invariant \(3\)/);
     expect(() => Invariants.jointBackwardDots(list, periodic, [dLdx[0], dLdx[1].subarray(1), dLdx[2]], options)).toThrow(
-      /backwardInvariants: dL\/dx\[1\]|expected 12 x \d+ = \d+ numbers/,
+      /^backwardInvariants: dL\/dx\[1\]: gradient of the loss: expected 12 x \d+ = \d+ numbers/,
     );
+    const bad = dLdx.map((d) => d.slice());
+    bad[2][5] = NaN;
+    expect(() => Invariants.jointBackwardDots(list, periodic, bad, options)).toThrow(/^dL\/dx\[2\]\[5\]: expected finite numbers, got NaN$/);
     // the addon's own checks (lib/ always passes invariants and 'dots')
     const { systems, request } = prepare(periodic, options);
     const handles = list.map((inv) => (inv as unknown as { handle: unknown }).handle);
