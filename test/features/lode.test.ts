@@ -36,6 +36,9 @@ const lodeHypers = (
 
 const periodic = randomSystem({ seed: 21, atoms: 7, types: [1, 8, 11], cell: TRICLINIC_CELL });
 const molecule = randomSystem({ seed: 5, atoms: 6, types: [1, 8], box: 4 });
+// A cubic cell: many k-vectors share |k|, so the k sum runs by shells
+// (features/lode/kshells.cpp), values, Gamma and the strain alike.
+const cubic = randomSystem({ seed: 23, atoms: 6, types: [1, 8], cell: [6, 0, 0, 0, 6, 0, 0, 0, 6] });
 
 /** Sum over centres of the positions gradient rows, per atom: [atoms][3][properties]. */
 function summedPositionGradient(block: ReturnType<LodeSphericalExpansion['compute']>, atoms: number): Float64Array {
@@ -145,6 +148,7 @@ describe('LODE reference values', () => {
 
 const gradientCases: [string, LodeSphericalExpansionHypers, TestSystem][] = [
   ['p = 1, periodic', lodeHypers(), periodic],
+  ['p = 1, cubic cell (k-vectors by shells)', lodeHypers(), cubic],
   ['p = 6, periodic', lodeHypers({ exponent: 6, smearing: 0.8 }), periodic],
   ['p = 3, periodic', lodeHypers({ exponent: 3, smearing: 0.8, spline: null }), periodic],
   ['p = 1, molecule', lodeHypers(), molecule],
