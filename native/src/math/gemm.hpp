@@ -22,5 +22,7 @@ struct MatrixView {
 };
 
 void gemm_accumulate(GemmShape shape, ConstMatrixView a, ConstMatrixView b, MatrixView c);
+// C[M x N] = A[M x K] B[K x N]: C need not be zeroed first.
+void gemm_assign(GemmShape shape, ConstMatrixView a, ConstMatrixView b, MatrixView c);
 
 }  // namespace lodestone::lode

@@ -118,19 +118,18 @@ void shell_values(const KShells& shells, const ShellParity& p, ShellBlock blk, C
     thread_local std::vector<double> w, ws, v;
     w.resize(R * J);
     ws.resize(static_cast<size_t>(p.lms) * n_segs * R);
-    v.assign(Q * R, 0.0);
+    v.resize(Q * R);
     for (size_t g = 0; g < n_segs; ++g) {
         const Segment& seg = segs[g];
-        std::fill(w.begin(), w.end(), 0.0);
-        gemm_accumulate({rows, J, static_cast<int>(seg.last - seg.first)}, {factor.data + seg.first, factor.ld},
-                        {&p.y[(blk.begin + seg.first) * J], static_cast<size_t>(J)}, {w.data(), static_cast<size_t>(J)});
+        gemm_assign({rows, J, static_cast<int>(seg.last - seg.first)}, {factor.data + seg.first, factor.ld},
+                    {&p.y[(blk.begin + seg.first) * J], static_cast<size_t>(J)}, {w.data(), static_cast<size_t>(J)});
         for (int j = 0; j < p.lms; ++j)
             for (size_t r = 0; r < R; ++r) ws[(j * n_segs + g) * R + r] = w[r * J + j];
     }
     const size_t s0 = segs.front().shell;
     for (int j = 0; j < p.lms; ++j)
-        gemm_accumulate({N, rows, static_cast<int>(n_segs)}, {&p.bt[static_cast<size_t>(j) * N * S + s0], S},
-                        {&ws[j * n_segs * R], R}, {&v[static_cast<size_t>(j) * N * R], R});
+        gemm_assign({N, rows, static_cast<int>(n_segs)}, {&p.bt[static_cast<size_t>(j) * N * S + s0], S},
+                    {&ws[j * n_segs * R], R}, {&v[static_cast<size_t>(j) * N * R], R});
     for (size_t r = 0; r < R; ++r) {
         double* o = out.data + r * out.ld;
         for (size_t q = 0; q < Q; ++q) o[q] += v[q * R + r];
@@ -149,17 +148,19 @@ void shell_gamma(const KShells& shells, const ShellParity& p, ShellBlock blk, Co
     // product over the block's shells; then per segment
     // gamma[k][r] += sum_j Y_j(k) G[segment][j][r].
     thread_local std::vector<double> g;
-    g.assign(n_segs * J * R, 0.0);  // padding rows stay zero
+    g.resize(n_segs * J * R);
     const size_t s0 = segs.front().shell;
     for (int j = 0; j < p.lms; ++j)
-        gemm_accumulate({static_cast<int>(n_segs), rows, N}, {&p.b[s0 * Q + static_cast<size_t>(j) * N], Q},
-                        {adjoint.data + static_cast<size_t>(j) * N * adjoint.ld, adjoint.ld},
-                        {&g[static_cast<size_t>(j) * R], J * R});
+        gemm_assign({static_cast<int>(n_segs), rows, N}, {&p.b[s0 * Q + static_cast<size_t>(j) * N], Q},
+                    {adjoint.data + static_cast<size_t>(j) * N * adjoint.ld, adjoint.ld},
+                    {&g[static_cast<size_t>(j) * R], J * R});
     for (size_t gi = 0; gi < n_segs; ++gi) {
+        // the padding pairs j >= lms meet Y's zero padding: zero, not stale
+        std::fill(&g[(gi * J + p.lms) * R], &g[(gi + 1) * J * R], 0.0);
         const Segment& seg = segs[gi];
-        gemm_accumulate({static_cast<int>(seg.last - seg.first), rows, J},
-                        {&p.y[(blk.begin + seg.first) * J], static_cast<size_t>(J)}, {&g[gi * J * R], R},
-                        {gamma.data + seg.first * gamma.ld, gamma.ld});
+        gemm_assign({static_cast<int>(seg.last - seg.first), rows, J},
+                    {&p.y[(blk.begin + seg.first) * J], static_cast<size_t>(J)}, {&g[gi * J * R], R},
+                    {gamma.data + seg.first * gamma.ld, gamma.ld});
     }
 }
 

@@ -66,8 +66,8 @@ struct ShellBlock {
 void shell_values(const KShells& shells, const ShellParity& p, ShellBlock blk, ConstMatrixView factor, int rows,
                   MatrixView out);
 
-// gamma[k][r] += sum_q H_q(k) g[q][r] over the block, g the adjoint by
-// column ([q][r]). Inside a parallel region.
+// gamma[k][r] = sum_q H_q(k) g[q][r] over the block (every row written),
+// g the adjoint by column ([q][r]). Inside a parallel region.
 void shell_gamma(const KShells& shells, const ShellParity& p, ShellBlock blk, ConstMatrixView adjoint, int rows,
                  MatrixView gamma);
 

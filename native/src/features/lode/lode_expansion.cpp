@@ -1295,9 +1295,7 @@ void add_center_forces(const AdjointSum& a, const KBlock& blk, const BlockCoeffi
         const Chunk ch = chunk_of(chunk, n_centers, T);
         const size_t c0 = ch.first, nc = ch.count;
         const size_t nr = static_cast<size_t>(ch.rows);
-        // Gamma^T: [k][c][t], then by row for the loops over k
-        std::fill(buf.gamma_even.begin(), buf.gamma_even.begin() + nb * nr, 0.0);
-        std::fill(buf.gamma_odd.begin(), buf.gamma_odd.begin() + nb * nr, 0.0);
+        // Gamma^T: [k][c][t] (every entry written), then by row for the loops over k
         if (sum.by_shell()) {
             const lode::ShellBlock sb{blk.begin, nb};
             const int n_rows = static_cast<int>(nr);
@@ -1306,10 +1304,10 @@ void add_center_forces(const AdjointSum& a, const KBlock& blk, const BlockCoeffi
             lode::shell_gamma(*sum.shells, sum.shells->odd, sb, {&a.adjoint.odd_by_q[c0 * T], rows}, n_rows,
                               {buf.gamma_odd.data(), nr});
         } else {
-            lode::gemm_accumulate({static_cast<int>(nb), static_cast<int>(nr), Qe}, {h.he, static_cast<size_t>(Qep)},
-                                  {&a.adjoint.even_by_q[c0 * T], rows}, {buf.gamma_even.data(), nr});
-            lode::gemm_accumulate({static_cast<int>(nb), static_cast<int>(nr), Qo}, {h.ho, static_cast<size_t>(Qop)},
-                                  {&a.adjoint.odd_by_q[c0 * T], rows}, {buf.gamma_odd.data(), nr});
+            lode::gemm_assign({static_cast<int>(nb), static_cast<int>(nr), Qe}, {h.he, static_cast<size_t>(Qep)},
+                              {&a.adjoint.even_by_q[c0 * T], rows}, {buf.gamma_even.data(), nr});
+            lode::gemm_assign({static_cast<int>(nb), static_cast<int>(nr), Qo}, {h.ho, static_cast<size_t>(Qop)},
+                              {&a.adjoint.odd_by_q[c0 * T], rows}, {buf.gamma_odd.data(), nr});
         }
         for (size_t kb = 0; kb < nb; ++kb)
             for (size_t r = 0; r < nr; ++r) {
