@@ -64,7 +64,7 @@ export class Invariants extends Calculator<NativeInvariants, Backward & { values
   ): Backward & { dots: Float64Array[] } {
     const { systems: s, request } = prepare(systems, backwardOptions(options));
     const a = adjoints(list, dLdx);
-    return finiteBackward(native.backwardInvariants(Invariants.handles(list), s, request, a, 'dots'), a, (k) => `dL/dx[${k}]`);
+    return finiteBackward(native.backwardInvariants(Invariants.handles(list), s, request, a), a, (k) => `dL/dx[${k}]`);
   }
 
   /** Same as jointBackwardDots, off the main thread. */
@@ -76,7 +76,7 @@ export class Invariants extends Calculator<NativeInvariants, Backward & { values
   ): Promise<Backward & { dots: Float64Array[] }> {
     const { systems: s, request } = prepare(systems, backwardOptions(options));
     const a = adjoints(list, dLdx);
-    return finiteBackward(await native.backwardInvariantsAsync(Invariants.handles(list), s, request, a, 'dots'), a, (k) => `dL/dx[${k}]`);
+    return finiteBackward(await native.backwardInvariantsAsync(Invariants.handles(list), s, request, a), a, (k) => `dL/dx[${k}]`);
   }
 
   /** The addon objects of a list of invariants. */

@@ -3,6 +3,7 @@
 import type { Backward } from '../core/backward.js';
 import type { ForceField, ForceFieldRequest, ForceFieldResult } from '../core/forcefield.js';
 import { cellVolume, toNativeSystem, type System } from '../core/system.js';
+import type { NativeSystem } from '../native/types.js';
 import type { FeatureSet } from './feature-set.js';
 import { speciesIndices } from './species.js';
 
@@ -82,12 +83,27 @@ export class LinearModel implements ForceField {
     const N = pass.species.length;
     const energies = Float64Array.from(pass.species, (s) => this.biases[s]);
     for (const dots of out.dots) for (let i = 0; i < N; i++) energies[i] += dots[i];
-    const forces = new Float64Array(out.positions.length);
-    for (let k = 0; k < forces.length; k++) forces[k] -= out.positions[k];
-    const strain = out.strain.length ? out.strain : new Float64Array(9);
-    this.features.baseline?.addTo(pass.native, energies, forces, request.stress ? strain : null);
-    return assemble(pass.native, energies, forces, strain, request);
+    return fromBackward(this.features, pass.native, energies, out, request);
   }
+}
+
+/**
+ * A model's result from its atomic energies and the backward pass of dE/dx
+ * through its feature blocks (forces = -dE/dr), with the feature set's
+ * baseline added.
+ */
+export function fromBackward(
+  features: FeatureSet,
+  system: NativeSystem,
+  energies: Float64Array,
+  out: Backward,
+  request: ForceFieldRequest,
+): ForceFieldResult {
+  const forces = new Float64Array(out.positions.length);
+  for (let k = 0; k < forces.length; k++) forces[k] -= out.positions[k];
+  const strain = out.strain.length ? out.strain : new Float64Array(9);
+  features.baseline?.addTo(system, energies, forces, request.stress ? strain : null);
+  return assemble(system, energies, forces, strain, request);
 }
 
 function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
@@ -97,7 +113,7 @@ function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
 }
 
 /** Sums atomic energies and packs forces, stress and virial as the ForceField contract lays them out. */
-export function assemble(
+function assemble(
   system: { cell: Float64Array | null },
   energies: Float64Array,
   forces: Float64Array,

@@ -15,8 +15,7 @@
 import type { ForceField, ForceFieldRequest, ForceFieldResult } from '../core/forcefield.js';
 import { toNativeSystem, type System } from '../core/system.js';
 import type { FeatureSet } from './feature-set.js';
-import { assemble } from './linear-model.js';
-import type { NativeSystem } from '../native/types.js';
+import { fromBackward } from './linear-model.js';
 import { speciesIndices } from './species.js';
 
 export const DEFAULT_ZETA = 2;
@@ -284,7 +283,7 @@ export class SparseKernelModel implements ForceField {
     const { energies, gradient } = this.atomic(this.features.concatenate(blocks, species.length), species);
     // the blocks together: one pass over a density that several share
     const out = this.features.backwardDots(native, this.adjoints(gradient, species.length), request);
-    return this.finish(native, energies, out, request);
+    return fromBackward(this.features, native, energies, out, request);
   }
 
   async computeAsync(system: System, request: ForceFieldRequest = {}): Promise<ForceFieldResult> {
@@ -295,19 +294,6 @@ export class SparseKernelModel implements ForceField {
     const blocks = await Promise.all(this.features.invariants.map(async (inv) => (await inv.computeAsync(native, options)).values));
     const { energies, gradient } = this.atomic(this.features.concatenate(blocks, species.length), species);
     const out = await this.features.backwardDotsAsync(native, this.adjoints(gradient, species.length), request);
-    return this.finish(native, energies, out, request);
-  }
-
-  private finish(
-    native: NativeSystem,
-    energies: Float64Array,
-    out: { positions: Float64Array; strain: Float64Array },
-    request: ForceFieldRequest,
-  ): ForceFieldResult {
-    const forces = new Float64Array(3 * energies.length);
-    for (let k = 0; k < forces.length; k++) forces[k] -= out.positions[k];
-    const strain = out.strain.length ? out.strain : new Float64Array(9);
-    this.features.baseline?.addTo(native, energies, forces, request.stress ? strain : null);
-    return assemble(native, energies, forces, strain, request);
+    return fromBackward(this.features, native, energies, out, request);
   }
 }

@@ -75,22 +75,19 @@ export interface NativeBinding {
   releaseCachedMemory(): number;
   /**
    * One backward pass through several Invariants (not equivariants), the
-   * gradients summed; per invariant its values, or with 'dots' dL/dx . x per
-   * sample.
+   * gradients summed; per invariant dL/dx . x per sample (`dots`).
    */
   backwardInvariants(
     list: NativeInvariants[],
     systems: NativeSystem[],
     request: NativeRequest,
     dLdx: Float64Array[],
-    values: 'dots',
   ): NativeBackward & { dots: Float64Array[] };
   backwardInvariantsAsync(
     list: NativeInvariants[],
     systems: NativeSystem[],
     request: NativeRequest,
     dLdx: Float64Array[],
-    values: 'dots',
   ): Promise<NativeBackward & { dots: Float64Array[] }>;
   /** e^2 / (4 pi eps0) in eV A / e^2 as the core uses it. */
   coulombConstant: number;

@@ -37,18 +37,6 @@ struct InvariantsTraits {
 
 using InvariantsWrap = PairWrap<InvariantsTraits>;
 
-// What backwardInvariants returns besides the gradients: each invariant's
-// values x, or only their product with dL/dx per sample (a linear model's
-// energies), which spares copying x into fresh JS buffers at every MD step.
-enum class BackwardValues { full, dots };
-
-BackwardValues backward_values(const Napi::Value& value) {
-    const std::string mode = value.IsString() ? value.As<Napi::String>().Utf8Value() : "";
-    if (mode == "values") return BackwardValues::full;
-    if (mode == "dots") return BackwardValues::dots;
-    throw Napi::TypeError::New(value.Env(), "backwardInvariants: the values to return: expected 'values' or 'dots'");
-}
-
 // The inputs of backwardInvariants, checked. The synchronous call reads
 // the JS arrays in place; the async one owns copies (it outlives the call).
 struct JointBackward {
@@ -57,14 +45,13 @@ struct JointBackward {
     ExpansionRequest request;
     std::vector<const double*> adjoints;
     std::vector<std::vector<double>> owned;
-    BackwardValues mode = BackwardValues::full;
 };
 
+// The summed gradients and, per invariant, dL/dx . x per sample (a linear
+// model's energies): the values themselves never reach JS.
 struct JointOutput {
     BackwardResult gradients;
-    std::vector<DoubleBuffer> values;
     std::vector<std::vector<double>> dots;
-    BackwardValues mode = BackwardValues::full;
 };
 
 JointBackward joint_inputs(const Napi::CallbackInfo& info, bool copy) {
@@ -83,7 +70,6 @@ JointBackward joint_inputs(const Napi::CallbackInfo& info, bool copy) {
         throw Napi::TypeError::New(env, "backwardInvariants: expected one dL/dx array per invariant (" +
                                             std::to_string(list.Length()) + ")");
     }
-    in.mode = backward_values(info[4]);
     auto adjoints = info[3].As<Napi::Array>();
     guarded(env, [&] {
         validate_systems(in.systems);
@@ -119,37 +105,29 @@ JointBackward joint_inputs(const Napi::CallbackInfo& info, bool copy) {
 
 JointOutput joint_backward(const JointBackward& in) {
     JointOutput out;
-    out.mode = in.mode;
     const size_t K = in.list.size();
-    const bool dots = in.mode == BackwardValues::dots;
-    out.values.resize(K);
     out.dots.resize(K);
     std::vector<const Invariants*> list;
-    Invariants::JointOutputs outputs;
+    std::vector<double*> dots;
     for (size_t k = 0; k < K; ++k) {
         list.push_back(in.list[k].get());
-        if (dots) out.dots[k].assign(count_samples(in.systems, in.request), 0.0);
-        outputs.values.push_back(dots ? nullptr : &out.values[k]);
-        outputs.dots.push_back(dots ? out.dots[k].data() : nullptr);
+        out.dots[k].assign(count_samples(in.systems, in.request), 0.0);
+        dots.push_back(out.dots[k].data());
     }
-    out.gradients = Invariants::backward_joint(list, in.systems, in.request, in.adjoints, outputs);
+    out.gradients = Invariants::backward_joint(list, in.systems, in.request, in.adjoints, dots);
     return out;
 }
 
 Napi::Value joint_to_js(Napi::Env env, JointOutput&& out) {
     Napi::Object js = backward_to_js(env, std::move(out.gradients)).As<Napi::Object>();
     Napi::Array arrays = Napi::Array::New(env);
-    const bool dots = out.mode == BackwardValues::dots;
-    for (size_t k = 0; k < out.values.size(); ++k) {
-        arrays.Set(static_cast<uint32_t>(k), dots ? to_float64_array(env, std::move(out.dots[k]))
-                                                  : to_float64_array(env, std::move(out.values[k])));
-    }
-    js.Set(dots ? "dots" : "values", arrays);
+    for (size_t k = 0; k < out.dots.size(); ++k) arrays.Set(static_cast<uint32_t>(k), to_float64_array(env, std::move(out.dots[k])));
+    js.Set("dots", arrays);
     return js;
 }
 
-// backwardInvariants(invariants[], systems, request, dLdx[], 'values' | 'dots'):
-// one backward pass through all, gradients summed.
+// backwardInvariants(invariants[], systems, request, dLdx[]): one backward
+// pass through all, gradients summed, with each invariant's dots.
 Napi::Value backward_invariants(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const JointBackward in = joint_inputs(info, false);

@@ -106,7 +106,7 @@ describe('joint backward pass of several invariants', () => {
     expect(async_.dots).toEqual(sync.dots);
   });
 
-  it('rejects a wrong list, a missing, short or non-finite dL/dx and an unknown output', () => {
+  it('rejects a wrong list and a missing, short or non-finite dL/dx', () => {
     const list = blocks();
     const dLdx = list.map((inv) => new Float64Array(inv.compute(periodic, options).values.length));
     expect(() => Invariants.jointBackwardDots([], periodic, [], options)).toThrow(/invariants: expected a non-empty array of Invariants/);
@@ -118,13 +118,13 @@ describe('joint backward pass of several invariants', () => {
     const bad = dLdx.map((d) => d.slice());
     bad[2][5] = NaN;
     expect(() => Invariants.jointBackwardDots(list, periodic, bad, options)).toThrow(/^dL\/dx\[2\]\[5\]: expected finite numbers, got NaN$/);
-    // the addon's own checks (lib/ always passes invariants and 'dots')
+    // the addon's own checks (lib/ checks the list and the count first)
     const { systems, request } = prepare(periodic, options);
     const handles = list.map((inv) => (inv as unknown as { handle: unknown }).handle);
-    expect(() => (native.backwardInvariants as (...a: unknown[]) => unknown)(handles, systems, request, dLdx, 'energies')).toThrow(
-      /backwardInvariants: the values to return: expected 'values' or 'dots'/,
+    expect(() => (native.backwardInvariants as (...a: unknown[]) => unknown)(handles, systems, request, dLdx.slice(1))).toThrow(
+      /backwardInvariants: expected one dL\/dx array per invariant \(3\)/,
     );
-    expect(() => (native.backwardInvariants as (...a: unknown[]) => unknown)([{}], systems, request, [dLdx[0]], 'dots')).toThrow(
+    expect(() => (native.backwardInvariants as (...a: unknown[]) => unknown)([{}], systems, request, [dLdx[0]])).toThrow(
       /backwardInvariants: invariants\[0\]: expected a native Invariants object/,
     );
   });

@@ -478,22 +478,12 @@ BackwardResult Invariants::backward_into(const std::vector<System>& systems, con
 
 BackwardResult Invariants::backward_joint(const std::vector<const Invariants*>& list, const std::vector<System>& systems,
                                           const ExpansionRequest& request, const std::vector<const double*>& dl_dx,
-                                          const JointOutputs& outputs) {
-    const auto& values = outputs.values;
-    const auto& dots = outputs.dots;
-    if (dl_dx.size() != list.size() || values.size() != list.size() || dots.size() != list.size()) {
-        throw Error("invariants backward: expected one dL/dx, one values slot and one dots slot per invariant");
+                                          const std::vector<double*>& dots) {
+    if (dl_dx.size() != list.size() || dots.size() != list.size()) {
+        throw Error("invariants backward: expected one dL/dx and one dots array per invariant");
     }
-    const size_t samples = count_samples(systems, request);
     std::vector<pair_products::ProductAdjoint> products;
-    for (size_t k = 0; k < list.size(); ++k) {
-        double* x = nullptr;
-        if (values[k]) {
-            values[k]->resize(samples * list[k]->n_properties(request));
-            x = values[k]->data();
-        }
-        products.push_back(list[k]->product_adjoint(request, dl_dx[k], x, dots[k]));
-    }
+    for (size_t k = 0; k < list.size(); ++k) products.push_back(list[k]->product_adjoint(request, dl_dx[k], nullptr, dots[k]));
     return pair_products::backward(products, systems, request);
 }
 

@@ -48,17 +48,12 @@ public:
     // The backward pass of several invariants at once, their gradients
     // summed: those whose first expansions have the same base expansion (a
     // model's rho x rho and rho x V blocks over one density) share a single
-    // pass over its neighbour pairs. Per invariant k: dl_dx[k]; values[k]
-    // (null: not wanted; else sized here) for x; dots[k] (null, or one
-    // double per sample) for dL/dx . x per sample (a linear model's
-    // energies), taken while each sample's x is in cache.
-    struct JointOutputs {
-        std::vector<DoubleBuffer*> values;
-        std::vector<double*> dots;
-    };
+    // pass over its neighbour pairs. Per invariant k: dl_dx[k], and dots[k]
+    // (one double per sample) receives dL/dx . x per sample (a linear
+    // model's energies), taken while each sample's x is in cache.
     static BackwardResult backward_joint(const std::vector<const Invariants*>& list, const std::vector<System>& systems,
                                          const ExpansionRequest& request, const std::vector<const double*>& dl_dx,
-                                         const JointOutputs& outputs);
+                                         const std::vector<double*>& dots);
 
 private:
     // Type channels of both expansions (equal: checked per request).
