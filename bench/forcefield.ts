@@ -1,6 +1,8 @@
 // ForceField energy + forces per step (an MD step), and with the stress: local and
 // multi-scale linear models on NaCl boxes of 64, 216 and 1728 ions, the
-// multi-scale one also with LODE method 'split'. The weights are random: the
+// multi-scale one also with LODE method 'split' and with four species (every
+// second Na made Li and Cl made F: the presets contract the channels of 3 or
+// more species, and the mesh transforms the contracted ones). The weights are random: the
 // cost does not depend on their values. LODESTONE_BENCH_VARIANTS (names
 // separated by ';') runs some of the variants only. With LAMMPS installed,
 // the classical force field the models learn (Tosi-Fumi + Ewald 1e-6 or
@@ -19,24 +21,30 @@ import { time } from './support/timing.js';
  * band limit of the default direct sum, whose k_cutoff 1.2 pi / smearing
  * leaves out ~1e-4 of the field).
  */
-const VARIANTS: { name: string; preset: PresetName; lode?: Partial<LodeSphericalExpansionHypers> }[] = [
+const VARIANTS: { name: string; preset: PresetName; lode?: Partial<LodeSphericalExpansionHypers>; species?: number[] }[] = [
   { name: 'local', preset: 'local' },
   { name: 'multiscale', preset: 'multiscale' },
+  { name: 'multiscale, 4 species', preset: 'multiscale', species: [3, 9, 11, 17] },
   { name: "multiscale, LODE 'split' 1e-6", preset: 'multiscale', lode: { method: 'split', accuracy: 1e-6 } },
   { name: "multiscale, LODE 'split' 1e-4", preset: 'multiscale', lode: { method: 'split', accuracy: 1e-4 } },
 ];
 
-function randomModel(preset: PresetName, lode?: Partial<LodeSphericalExpansionHypers>): LinearModel {
-  const spec = presetFeatures(preset, [11, 17]);
+function randomModel(preset: PresetName, lode?: Partial<LodeSphericalExpansionHypers>, species = [11, 17]): LinearModel {
+  const spec = presetFeatures(preset, species);
   if (lode) {
     spec.blocks = spec.blocks.map((b) => (b.kind === 'multiscale' ? { ...b, potential: { ...(b.potential as LodeSphericalExpansionHypers), ...lode } } : b));
   }
   const features = new FeatureSet(spec);
   const random = lcg(7);
   return new LinearModel(features, {
-    weights: Float64Array.from({ length: 2 * features.dimension }, () => 1e-3 * (random() - 0.5)),
-    biases: Float64Array.of(0, 0),
+    weights: Float64Array.from({ length: species.length * features.dimension }, () => 1e-3 * (random() - 0.5)),
+    biases: new Float64Array(species.length),
   });
+}
+
+/** Every second Na (11) made Li (3) and every second Cl (17) made F (9). */
+function fourSpecies(types: ArrayLike<number>): Int32Array {
+  return Int32Array.from(types, (t, i) => (i % 2 === 0 ? (t === 11 ? 3 : 9) : t));
 }
 
 /** Positions displaced by up to 1e-3 A from `start`, fresh at every call. */
@@ -51,10 +59,11 @@ export async function run(quick: boolean): Promise<Row[]> {
   const only = process.env.LODESTONE_BENCH_VARIANTS?.split(';');
   for (const variant of VARIANTS) {
     if (only && !only.includes(variant.name)) continue;
-    const model = randomModel(variant.preset, variant.lode);
+    const model = randomModel(variant.preset, variant.lode, variant.species);
     for (const threads of [1, 2]) {
       setNumThreads(threads);
-      for (const { name, ...system } of systems) {
+      for (const { name, ...plain } of systems) {
+        const system = variant.species ? { ...plain, types: fourSpecies(plain.types) } : plain;
         const options = { runs: quick ? 3 : 5, warmup: 1 };
         // Each call moves the atoms a little, as an MD step does: a model may
         // reuse work between the calls of one step, never across steps.

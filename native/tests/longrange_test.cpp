@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "lodestone/features/lode/lode_expansion.hpp"
+#include "lodestone/features/soap/contracted_expansion.hpp"
 #include "lodestone/longrange/ewald.hpp"
 #include "lodestone/models/normal_equations.hpp"
 #include "support.hpp"
@@ -112,6 +113,83 @@ TEST_CASE("mesh equals the direct sum to the requested accuracy; backward agrees
     CHECK(relative_error(db.positions, da.positions) < 20 * h.accuracy);
     CHECK(relative_error(std::vector<double>(db.strain.begin(), db.strain.end()), std::vector<double>(da.strain.begin(), da.strain.end())) <
           20 * h.accuracy);
+}
+
+TEST_CASE("contracted channels on the mesh: the contraction of the full values; backward of the expanded adjoint") {
+    System system = small_cell();
+    system.types = {11, 17, 19, 17, 11, 19, 11, 17};
+    ExpansionRequest request = all_types(system);
+    const int L = 3, N = 3, T = 3, W = T * N, K = 4;
+    Random random(11);
+    std::vector<double> matrices(static_cast<size_t>(L * K * W));
+    for (double& u : matrices) u = random() - 0.5;
+    const ChannelContraction u{K, W, matrices.data()};
+    // out[s][lm][k] = sum_w U_l[k][w] in[s][lm][w] (contract) or its transpose (expand)
+    auto map = [&](const std::vector<double>& in, bool expand) {
+        const size_t from = expand ? K : W, to = expand ? W : K, samples = in.size() / (static_cast<size_t>(L * L) * from);
+        std::vector<double> out(samples * static_cast<size_t>(L * L) * to, 0.0);
+        for (size_t s = 0; s < samples; s++)
+            for (int l = 0; l < L; l++)
+                for (int lm = l * l; lm < (l + 1) * (l + 1); lm++)
+                    for (int k = 0; k < K; k++)
+                        for (int w = 0; w < W; w++) {
+                            const double a = matrices[static_cast<size_t>((l * K + k) * W + w)];
+                            if (expand)
+                                out[(s * L * L + lm) * to + w] += a * in[(s * L * L + lm) * from + k];
+                            else
+                                out[(s * L * L + lm) * to + k] += a * in[(s * L * L + lm) * from + w];
+                        }
+        return out;
+    };
+    // p = 6 has a k = 0 term, and w = 0.5 a centre correction: both in the l = 0 columns
+    for (int exponent : {1, 6}) {
+        LodeExpansionHypers h;
+        h.smearing = 1.0;
+        h.exponent = exponent;
+        h.max_radial = N - 1;
+        h.max_angular = L - 1;
+        h.radial_radius = 3.0;
+        h.center_atom_weight = 0.5;
+        h.method = "mesh";
+        h.accuracy = 1e-8;
+        const auto lode = std::make_shared<const LodeSphericalExpansion>(h);
+        const ContractedExpansion contracted(lode, request.neighbor_types, K, matrices);
+        const std::vector<double> expected = map(values_of(lode->compute({system}, request)), false);
+        std::vector<double> values(expected.size());
+        REQUIRE(lode->compute_contracted({system}, request, u, values.data()));
+        CHECK_MESSAGE(relative_error(values, expected) < 1e-12, "p = " << exponent);
+        CHECK(relative_error(values_of(contracted.compute({system}, request)), expected) < 1e-12);
+
+        std::vector<double> adjoint(expected.size());
+        for (double& g : adjoint) g = random() - 0.5;
+        ExpansionRequest forces = request;
+        forces.positions = true;
+        forces.strain = true;
+        const BackwardResult full = lode->backward({system}, forces, map(adjoint, true).data());
+        // the first pass recomputes the fields; after a backward pass compute
+        // keeps them at the centres for the next one
+        for (int pass = 0; pass < 2; pass++) {
+            if (pass == 1) REQUIRE(lode->compute_contracted({system}, request, u, values.data()));
+            BackwardResult native;
+            REQUIRE(lode->backward_contracted({system}, forces, u, adjoint.data(), native));
+            CHECK_MESSAGE(relative_error(native.positions, full.positions) < 1e-11, "p = " << exponent << ", pass " << pass);
+            CHECK_MESSAGE(relative_error(native.strain, full.strain) < 1e-11, "p = " << exponent << ", pass " << pass);
+        }
+        // declined (the caller contracts): gradient tensors, molecules
+        CHECK_FALSE(lode->compute_contracted({system}, forces, u, values.data()));
+        System molecule = system;
+        molecule.has_cell = false;
+        molecule.pbc = {false, false, false};
+        BackwardResult unused;
+        CHECK_FALSE(lode->backward_contracted({molecule}, forces, u, adjoint.data(), unused));
+    }
+    LodeExpansionHypers direct;
+    direct.smearing = 1.0;
+    direct.max_radial = N - 1;
+    direct.max_angular = L - 1;
+    direct.radial_radius = 3.0;
+    std::vector<double> values(static_cast<size_t>(8 * L * L * K));
+    CHECK_FALSE(LodeSphericalExpansion(direct).compute_contracted({system}, request, u, values.data()));
 }
 
 TEST_CASE("real space: a molecule in a growing box approaches the molecule as 1/L^6 (p = 6)") {

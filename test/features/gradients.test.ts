@@ -2,7 +2,7 @@
 // (test/support/check-gradients.ts): all atom coordinates, all strain
 // components, the cell where the calculator offers it, and the backward pass,
 // periodic and molecular, direct and mesh.
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ContractedExpansion,
   Invariants,
@@ -13,6 +13,7 @@ import {
   type SphericalExpansionHypers,
 } from '../../lib/index.js';
 import { checkGradients } from '../support/check-gradients.js';
+import { relativeError } from '../support/finite-differences.js';
 import { randomSystem, rng, TRICLINIC_CELL } from '../support/random-systems.js';
 
 const density = (radius = 3.5, width = 0.4, maxRadial = 2, maxAngular = 2): SphericalExpansionHypers => ({
@@ -108,5 +109,21 @@ describe('ContractedExpansion inside invariants', () => {
     const v = new ContractedExpansion(new LodeSphericalExpansion(potential(1)), species, 2, matrix());
     const invariants = new Invariants(rho, v);
     for (const [, system] of systems) checkGradients(invariants, system, { positions: false, strain: false, options: { neighborTypes: species } });
+  });
+
+  it('contracted V on the mesh (contracted before the FFTs): backward against finite differences, values against the direct sum', () => {
+    const random = rng(4);
+    const species = [1, 6, 8];
+    const system = randomSystem({ seed: 63, atoms: 9, types: species, cell: TRICLINIC_CELL, minDistance: 1.0 });
+    // K = 4 of (types 3 x radial 3) per l
+    const matrix = () => Float64Array.from({ length: 3 * 4 * 9 }, () => random() - 0.5);
+    const rho = new ContractedExpansion(new SphericalExpansion(density()), species, 4, matrix());
+    const u = matrix();
+    const onMesh = (extra: Partial<LodeSphericalExpansionHypers>) =>
+      new Invariants(rho, new ContractedExpansion(new LodeSphericalExpansion(potential(6, extra)), species, 4, u));
+    const mesh = onMesh({ method: 'mesh', accuracy: 1e-10 });
+    const options = { neighborTypes: species, centers: [0, 2, 3, 7] };
+    expect(relativeError(mesh.compute(system, options).values, onMesh({}).compute(system, options).values)).toBeLessThan(1e-9);
+    checkGradients(mesh, system, { positions: false, strain: false, options });
   });
 });

@@ -65,6 +65,16 @@ struct AdjointPair {
     double* b;
 };
 
+// A fixed linear map of an expansion's (neighbour type, radial) channels to
+// K channels per l, c~[i][l m][k] = sum_(t, n) U_l[k][t n] c[i][l m][t n]
+// (ContractedExpansion): `matrices` holds U_l for l = 0..max_angular, each
+// K x width row-major, width = neighbour types x radial functions.
+struct ChannelContraction {
+    int channels = 0;
+    int width = 0;
+    const double* matrices = nullptr;
+};
+
 // An expansion c[i][(l, m, neighbor_type, n)] of some field around each centre
 // (local density, LODE potential); what invariants are built from.
 class Expansion {
@@ -94,6 +104,22 @@ public:
     // caller then computes the values and calls backward().
     virtual bool backward_local(const std::vector<System>&, const ExpansionRequest&, const LocalAdjoint&,
                                 BackwardResult&) const {
+        return false;
+    }
+    // compute()'s values and backward() of a contraction of this expansion's
+    // channels, for an expansion that evaluates the K contracted channels at
+    // less cost than its full result and a contraction after it (the LODE
+    // mesh: one FFT per contracted channel instead of one per type and radial
+    // function). Values only (no gradient tensors); dL/dc~ and `values` laid
+    // out as the contracted values, [sample][l m][k]. Return false (outputs
+    // untouched) when not supported for these systems: the caller then
+    // contracts compute()'s result or expands the adjoint itself.
+    virtual bool compute_contracted(const std::vector<System>&, const ExpansionRequest&, const ChannelContraction&,
+                                    double*) const {
+        return false;
+    }
+    virtual bool backward_contracted(const std::vector<System>&, const ExpansionRequest&, const ChannelContraction&,
+                                     const double*, BackwardResult&) const {
         return false;
     }
     // The expansion whose coefficients this one is a fixed linear map of

@@ -96,8 +96,19 @@ public:
     BackwardResult backward(const std::vector<System>& systems, const ExpansionRequest& request,
                             const double* dl_dvalues) const;
     LodeMethodParameters parameters(const System& system, bool gradients) const;
+    // LodeSphericalExpansion::compute_contracted / backward_contracted
+    bool compute_contracted(const std::vector<System>& systems, const ExpansionRequest& request,
+                            const ChannelContraction& contraction, double* values) const;
+    bool backward_contracted(const std::vector<System>& systems, const ExpansionRequest& request,
+                             const ChannelContraction& contraction, const double* dl_dvalues,
+                             BackwardResult& result) const;
 
 private:
+    // The mesh parameters of every system when all of them are computed on
+    // the mesh (what the contracted evaluation needs), else nothing.
+    std::optional<std::vector<LodeMethodParameters>> contracted_mesh_methods(const std::vector<System>& systems,
+                                                                             const ExpansionRequest& request,
+                                                                             const ChannelContraction& contraction) const;
     // parameters() without its cache; T: distinct types in the system.
     LodeMethodParameters choose_method(const System& system, int T, bool gradients) const;
     struct MethodKey {
@@ -112,15 +123,19 @@ private:
     mutable std::mutex method_cache_mutex_;
     mutable std::optional<std::pair<MethodKey, LodeMethodParameters>> method_cache_;
 
-    // Particle-mesh evaluation (mesh.cpp) of the same k sum. Returns
-    // what backward_mesh reuses for the same system, or null when it would
-    // not fit in `cache_budget` bytes (decremented by what it keeps).
+    // Particle-mesh evaluation (mesh.cpp) of the same k sum, of the
+    // contracted channels when `contraction` is not null (values and adjoint
+    // then laid out [centre][l m][k]). Returns what backward_mesh reuses for
+    // the same system, or null when it would not fit in `cache_budget` bytes
+    // (decremented by what it keeps).
     struct MeshCache;
     std::shared_ptr<const MeshCache> compute_mesh(const System& system, const ExpansionRequest& request,
                                                   const CenterLayout& layout, const LodeMethodParameters& method,
-                                                  double* values, size_t& cache_budget) const;
+                                                  const ChannelContraction* contraction, double* values,
+                                                  size_t& cache_budget) const;
     void backward_mesh(const System& system, const ExpansionRequest& request, const CenterLayout& layout,
-                       const LodeMethodParameters& method, const double* adjoint, const BackwardOutput& out) const;
+                       const LodeMethodParameters& method, const ChannelContraction* contraction,
+                       const double* adjoint, const BackwardOutput& out) const;
     // The k = 0 term of every centre's row, [t][n] (the l = 0 columns; all
     // zero unless the potential's k = 0 limit is finite): per atom of a
     // neighbour type times that type's atom count.

@@ -237,6 +237,12 @@ struct MeshSetup {
     MeshEntries entries;
     // Column-major, so that a channel's loop over the entries streams:
     std::vector<double> coef;  // [l][n][e]: (4 pi / V) G I_nl
+    // With a contraction: coef mixed into each contracted channel's kernel
+    // for each type, [l][k][t][e] (mix_columns), and the sum over types of
+    // kernel times density that the channels (l, m, k) of every m share,
+    // [l][k][e]
+    std::vector<double> mixed;
+    std::vector<std::complex<double>> mixed_density;
     std::vector<double> Y;     // [lm][e]
     size_t plan_size = 0;  // complex points of the half spectrum
     // Largest |m_d| of the k-set: the FFTs transform only the lines that can
@@ -246,7 +252,8 @@ struct MeshSetup {
     std::vector<std::vector<std::complex<double>>> density;  // Q^_t at the entries, [t][e]
 
     size_t bytes() const {
-        size_t total = (coef.size() + Y.size() + kv.k.size() + kv.norm.size()) * sizeof(double) +
+        size_t total = mixed_density.size() * sizeof(std::complex<double>) +
+                       (coef.size() + mixed.size() + Y.size() + kv.k.size() + kv.norm.size()) * sizeof(double) +
                        kv.m.size() * sizeof(int) + entries.size() * (7 * sizeof(double) + 2 * sizeof(size_t));
         for (const auto& d : density) total += d.size() * sizeof(std::complex<double>);
         return total;
@@ -254,6 +261,28 @@ struct MeshSetup {
 };
 
 }  // namespace
+
+// Radial kernels per (l, n) [l][n][e] (coef or its derivative) mixed by a
+// contraction into those of contracted channel k for type t, [l][k][t][e]:
+// sum_n U_l[k][t n] columns[l][n][e]. A contracted channel's field is
+// sum_t IFFT[mixed_lkt Y_lm D Q^_t]: the contraction acts before the FFT.
+static std::vector<double> mix_columns(const std::vector<double>& columns, size_t n_e, int L, int N, int T,
+                                       const ChannelContraction& u) {
+    const int K = u.channels, W = u.width;
+    std::vector<double> out(static_cast<size_t>(L * K * T) * n_e, 0.0);
+#pragma omp parallel for schedule(static)
+    for (int64_t lkt = 0; lkt < static_cast<int64_t>(L * K * T); lkt++) {
+        const int l = static_cast<int>(lkt) / (K * T), k = static_cast<int>(lkt) / T % K, t = static_cast<int>(lkt) % T;
+        double* o = &out[static_cast<size_t>(lkt) * n_e];
+        for (int n = 0; n < N; n++) {
+            const double w = u.matrices[static_cast<size_t>((l * K + k) * W + t * N + n)];
+            if (w == 0.0) continue;
+            const double* c = &columns[static_cast<size_t>(l * N + n) * n_e];
+            for (size_t e = 0; e < n_e; e++) o[e] += w * c[e];
+        }
+    }
+    return out;
+}
 
 // What K_ch(k) is made of.
 struct MeshKernel {
@@ -265,7 +294,7 @@ struct MeshKernel {
 
 static MeshSetup make_mesh_setup(const System& system, const lode::CenterLayout& layout, int T,
                                  const MeshKernel& kernel, const LodeMethodParameters& method,
-                                 const mesh::Assignment& assignment) {
+                                 const mesh::Assignment& assignment, const ChannelContraction* contraction) {
     const std::vector<int>& type_block = layout.type_block;
     const double k_cutoff = kernel.k_cutoff;
     const lode::Potential& potential = kernel.potential;
@@ -303,6 +332,7 @@ static MeshSetup make_mesh_setup(const System& system, const lode::CenterLayout&
         harmonics.compute(u, Y.data(), nullptr);
         for (size_t lm = 0; lm < Y.size(); lm++) s.Y[lm * n_e + e] = Y[lm];
     }
+    if (contraction) s.mixed = mix_columns(s.coef, n_e, L, N, T, *contraction);
     Fft3dPlan plan(method.mesh[0], method.mesh[1], method.mesh[2]);
     s.plan_size = plan.complex_size();
     std::vector<double> grid(plan.real_size());
@@ -317,20 +347,63 @@ static MeshSetup make_mesh_setup(const System& system, const lode::CenterLayout&
         q.resize(n_e);
         for (size_t i = 0; i < n_e; i++) q[i] = spectrum[s.entries.index[i]];
     }
+    if (contraction) {
+        const int K = contraction->channels;
+        s.mixed_density.assign(static_cast<size_t>(L * K) * n_e, std::complex<double>(0.0, 0.0));
+#pragma omp parallel for schedule(static)
+        for (int64_t lk = 0; lk < static_cast<int64_t>(L * K); lk++) {
+            std::complex<double>* out = &s.mixed_density[static_cast<size_t>(lk) * n_e];
+            for (int t = 0; t < T; t++) {
+                const double* kernel = &s.mixed[(static_cast<size_t>(lk) * T + static_cast<size_t>(t)) * n_e];
+                const std::complex<double>* q = s.density[static_cast<size_t>(t)].data();
+                for (size_t i = 0; i < n_e; i++) out[i] += kernel[i] * q[i];
+            }
+        }
+    }
     return s;
 }
 
-// (t, l, lm, n) of every channel, and its column in a centre's row
-struct Channel {
-    int t, l, lm, n;
-    size_t col;
+// A channel's field is IFFT[i^l Y_lm D sum_terms kernel(column) Q^_t]:
+// one term (type t, radial kernel (l, n) of MeshSetup::coef) per channel
+// (t, l, m, n) of the plain expansion; with a contraction one per type for
+// channel (l, m, k), its kernel in MeshSetup::mixed.
+struct ChannelTerm {
+    int t;
+    size_t column;
 };
-static std::vector<Channel> channel_list(int L, int N, int T) {
-    std::vector<Channel> out;
-    for (int t = 0; t < T; t++)
-        for (int l = 0; l < L; l++)
-            for (int lm = l * l; lm < (l + 1) * (l + 1); lm++)
-                for (int n = 0; n < N; n++) out.push_back({t, l, lm, n, (static_cast<size_t>(lm) * T + t) * N + n});
+struct Channel {
+    int l, lm;
+    size_t col;                 // in a centre's row
+    size_t first_term, terms;  // in ChannelSet::terms
+    size_t lk;                  // contracted: its row of MeshSetup::mixed_density
+};
+struct ChannelSet {
+    std::vector<Channel> list;
+    std::vector<ChannelTerm> terms;
+    size_t size() const { return list.size(); }
+};
+static ChannelSet channel_list(int L, int N, int T, const ChannelContraction* contraction) {
+    ChannelSet out;
+    auto add = [&](int l, int lm, size_t col, size_t terms, size_t lk = 0) {
+        out.list.push_back({l, lm, col, out.terms.size() - terms, terms, lk});
+    };
+    if (!contraction) {
+        for (int t = 0; t < T; t++)
+            for (int l = 0; l < L; l++)
+                for (int lm = l * l; lm < (l + 1) * (l + 1); lm++)
+                    for (int n = 0; n < N; n++) {
+                        out.terms.push_back({t, static_cast<size_t>(l * N + n)});
+                        add(l, lm, (static_cast<size_t>(lm) * T + t) * N + n, 1);
+                    }
+        return out;
+    }
+    const int K = contraction->channels;
+    for (int l = 0; l < L; l++)
+        for (int lm = l * l; lm < (l + 1) * (l + 1); lm++)
+            for (int k = 0; k < K; k++) {
+                for (int t = 0; t < T; t++) out.terms.push_back({t, static_cast<size_t>((l * K + k) * T + t)});
+                add(l, lm, static_cast<size_t>(lm) * K + k, static_cast<size_t>(T), static_cast<size_t>(l * K + k));
+            }
     return out;
 }
 
@@ -354,37 +427,51 @@ static int block_threads(const std::array<int64_t, 3>& mesh) {
 }
 
 // What the k-space loops need of a block's channels: i^l = sign (i if
-// odd), the (l, n) column of coef, the lm column of Y, the type's density.
+// odd), the lm column of Y, their terms and the table of radial kernels
+// the terms' columns index (MeshSetup::coef or ::mixed).
 struct BlockChannels {
     size_t count = 0;
-    std::array<size_t, kBlock> ln{}, lm{};
+    std::array<size_t, kBlock> lm{}, first{}, terms{};
     std::array<double, kBlock> sign{};
     std::array<bool, kBlock> odd{};
-    std::array<int, kBlock> t{};
-    std::array<const std::complex<double>*, kBlock> q{};
-    BlockChannels(const MeshSetup& s, const std::vector<Channel>& channels, size_t first, int N)
-        : count(std::min(kBlock, channels.size() - first)) {
+    const ChannelTerm* term = nullptr;
+    const double* table = nullptr;
+    // contracted: each lane's row of MeshSetup::mixed_density (else null)
+    std::array<const std::complex<double>*, kBlock> mixed{};
+    BlockChannels(const MeshSetup& s, const ChannelSet& channels, size_t first_channel)
+        : count(std::min(kBlock, channels.size() - first_channel)),
+          term(channels.terms.data()),
+          table(s.mixed.empty() ? s.coef.data() : s.mixed.data()) {
         for (size_t b = 0; b < count; b++) {
-            const Channel& ch = channels[first + b];
-            ln[b] = static_cast<size_t>(ch.l * N + ch.n);
+            const Channel& ch = channels.list[first_channel + b];
             lm[b] = static_cast<size_t>(ch.lm);
+            first[b] = ch.first_term;
+            terms[b] = ch.terms;
             sign[b] = parity_sign(ch.l);
             odd[b] = ch.l % 2 == 1;
-            t[b] = ch.t;
-            q[b] = s.density[static_cast<size_t>(ch.t)].data();
+            if (!s.mixed_density.empty()) mixed[b] = &s.mixed_density[ch.lk * s.entries.size()];
         }
     }
 };
 
-// Row m1 of the block's spectra, K_ch D Q^_t on the entries (the FFT
-// cleared the blocks; a lane past the last channel stays zero).
+// Row m1 of the block's spectra, i^l Y_lm D sum_terms kernel Q^_t on the
+// entries (the FFT cleared the blocks; a lane past the last channel stays
+// zero).
 static void fill_row(const MeshSetup& s, const BlockChannels& block, size_t m1, std::complex<double>* const* blocks) {
     const MeshEntries& e = s.entries;
     const size_t n_e = e.size();
     for (size_t i = e.row_start[m1]; i < e.row_start[m1 + 1]; i++) {
         for (size_t b = 0; b < block.count; b++) {
-            const double c = block.sign[b] * s.coef[block.ln[b] * n_e + i] * s.Y[block.lm[b] * n_e + i] * e.moduli[i];
-            const std::complex<double> z = block.q[b][i];
+            std::complex<double> z(0.0, 0.0);
+            if (block.mixed[b]) {
+                z = block.mixed[b][i];
+            } else {
+                for (size_t q = block.first[b]; q < block.first[b] + block.terms[b]; q++) {
+                    const ChannelTerm& term = block.term[q];
+                    z += block.table[term.column * n_e + i] * s.density[static_cast<size_t>(term.t)][i];
+                }
+            }
+            const double c = block.sign[b] * s.Y[block.lm[b] * n_e + i] * e.moduli[i];
             blocks[b][e.offset[i]] = block.odd[b] ? std::complex<double>(-c * z.imag(), c * z.real()) : c * z;
         }
     }
@@ -416,6 +503,8 @@ struct lode::Engine::MeshCache {
     std::vector<int32_t> centers;
     std::array<int64_t, 3> mesh{};
     int order = 0;
+    std::vector<double> contraction;  // its matrices; empty: none
+    int contracted = 0;               // its channels
 
     std::unique_ptr<mesh::Assignment> assignment;  // with derivatives
     MeshSetup setup;
@@ -424,18 +513,22 @@ struct lode::Engine::MeshCache {
     std::vector<double> centre;
 
     bool matches(const System& system, const std::vector<int32_t>& centers_, const std::vector<int>& type_block_,
-                 const LodeMethodParameters& method) const {
+                 const LodeMethodParameters& method, const ChannelContraction* u) const {
+        if (u ? contracted != u->channels || !std::equal(contraction.begin(), contraction.end(), u->matrices)
+              : contracted != 0)
+            return false;
         return mesh == method.mesh && order == method.mesh_order && cell == system.cell && centers == centers_ &&
                type_block == type_block_ && positions == system.positions;
     }
 };
 
 // The block's share of the backward pass from row m1 of its adjoint
-// spectra G^_b (blocks as fill_row's):
-//   acc[t_b] += conj(i^l) K_ch D G^_b (sources, per entry, when acc is not null);
-//   with dcoef, per lm and entry: Z1 += z coef', Z2 += z coef, where
-//   z = w Re[i^l D Q^ conj(G^_b)] (strain). dcoef, Z1 and Z2 are
-//   column-major as MeshSetup::coef.
+// spectra G^_b (blocks as fill_row's), per term (t, column) of a channel:
+//   acc[t] += conj(i^l) Y D kernel G^_b (sources, per entry, when acc is not null);
+//   with dcoef (the kernels' derivatives, laid out as the table), per lm and
+//   entry: Z1 += z kernel', Z2 += z kernel, where
+//   z = w Re[i^l D Q^_t conj(G^_b)] (strain). Z1 and Z2 are column-major as
+//   MeshSetup::Y.
 struct AdjointRowSums {
     const double* dcoef;              // null: no strain
     std::complex<double>* const* acc;  // [t]; null: no forces
@@ -446,42 +539,56 @@ static void adjoint_row(const MeshSetup& s, const BlockChannels& block, size_t m
                         const std::complex<double>* const* blocks, const AdjointRowSums& sums) {
     const double* dcoef = sums.dcoef;
     std::complex<double>* const* acc = sums.acc;
-    double* Z1 = sums.Z1;
-    double* Z2 = sums.Z2;
     const MeshEntries& e = s.entries;
     const size_t n_e = e.size();
     for (size_t i = e.row_start[m1]; i < e.row_start[m1 + 1]; i++) {
         for (size_t b = 0; b < block.count; b++) {
-            const double base = s.coef[block.ln[b] * n_e + i];
             const std::complex<double> gh = blocks[b][e.offset[i]];
             const double sign = block.sign[b];
-            if (acc) {
-                const double c = sign * base * s.Y[block.lm[b] * n_e + i] * e.moduli[i];
-                acc[block.t[b]][i] += block.odd[b] ? std::complex<double>(c * gh.imag(), -c * gh.real()) : c * gh;
-            }
-            if (dcoef) {
-                const std::complex<double> prod = block.q[b][i] * std::conj(gh);
-                const double z = e.weight[i] * sign * e.moduli[i] * (block.odd[b] ? -prod.imag() : prod.real());
-                Z1[block.lm[b] * n_e + i] += z * dcoef[block.ln[b] * n_e + i];
-                Z2[block.lm[b] * n_e + i] += z * base;
+            const size_t lm = block.lm[b] * n_e + i;
+            // conj(i^l) G^ = sign (-i if odd) G^
+            const std::complex<double> g = block.odd[b] ? std::complex<double>(gh.imag(), -gh.real()) : gh;
+            const double c = sign * s.Y[lm] * e.moduli[i];
+            for (size_t q = block.first[b]; q < block.first[b] + block.terms[b]; q++) {
+                const ChannelTerm& term = block.term[q];
+                const double kernel = block.table[term.column * n_e + i];
+                if (acc) acc[term.t][i] += (c * kernel) * g;
+                if (dcoef) {
+                    const std::complex<double> prod = s.density[static_cast<size_t>(term.t)][i] * std::conj(gh);
+                    const double z = e.weight[i] * sign * e.moduli[i] * (block.odd[b] ? -prod.imag() : prod.real());
+                    sums.Z1[lm] += z * dcoef[term.column * n_e + i];
+                    sums.Z2[lm] += z * kernel;
+                }
             }
         }
     }
 }
 
+// row[l = 0 columns] += l0 ([t][n], the plain expansion's l = 0 block), or
+// its contraction U_0 l0.
+static void add_l0(const std::vector<double>& l0, const ChannelContraction* u, double* row) {
+    if (!u) {
+        for (size_t k = 0; k < l0.size(); ++k) row[k] += l0[k];
+        return;
+    }
+    for (int k = 0; k < u->channels; ++k)
+        for (int w = 0; w < u->width; ++w) row[k] += u->matrices[static_cast<size_t>(k * u->width + w)] * l0[static_cast<size_t>(w)];
+}
+
 std::shared_ptr<const lode::Engine::MeshCache> lode::Engine::compute_mesh(
     const System& system, const ExpansionRequest& request, const CenterLayout& layout,
-    const LodeMethodParameters& method, double* values, size_t& cache_budget) const {
+    const LodeMethodParameters& method, const ChannelContraction* contraction, double* values,
+    size_t& cache_budget) const {
     const std::vector<int32_t>& centers = layout.centers;
     const std::vector<int>& type_block = layout.type_block;
     const int L = hypers_.max_angular + 1;
     const int N = hypers_.max_radial + 1;
     const int T = static_cast<int>(request.neighbor_types.size());
-    const size_t P = static_cast<size_t>(L * L) * T * N;
+    const ChannelSet channels = channel_list(L, N, T, contraction);
+    const size_t P = channels.size();
     const size_t n_centers = centers.size();
     std::fill(values, values + n_centers * P, 0.0);
 
-    const std::vector<Channel> channels = channel_list(L, N, T);
     const size_t n_blocks = (channels.size() + kBlock - 1) / kBlock;
     auto cache = std::make_shared<MeshCache>();
     const size_t centre_bytes = n_blocks * n_centers * kCentreBlock * sizeof(double);
@@ -491,7 +598,7 @@ std::shared_ptr<const lode::Engine::MeshCache> lode::Engine::compute_mesh(
     cache->assignment = std::make_unique<mesh::Assignment>(system, method.mesh, method.mesh_order, keep);
     const mesh::Assignment& assignment = *cache->assignment;
     cache->setup = make_mesh_setup(system, layout, T, MeshKernel{hypers_.k_cutoff, *potential_, *radial_, harmonics_},
-                                   method, assignment);
+                                   method, assignment, contraction);
     const MeshSetup& s = cache->setup;
     const size_t kept = centre_bytes + s.bytes();
     keep = keep && kept <= cache_budget;
@@ -510,21 +617,24 @@ std::shared_ptr<const lode::Engine::MeshCache> lode::Engine::compute_mesh(
         for (int64_t blk = 0; blk < static_cast<int64_t>(n_blocks); blk++) {
             const size_t first = static_cast<size_t>(blk) * kBlock;
             const size_t count = std::min(kBlock, channels.size() - first);
-            stream_block(plan, s, BlockChannels(s, channels, first, N), stream, [&](size_t k) {
+            stream_block(plan, s, BlockChannels(s, channels, first), stream, [&](size_t k) {
                 const size_t c = visit[k];
                 double local[kCentreBlock];
                 double* d = keep ? centre + (static_cast<size_t>(blk) * n_centers + k) * kCentreBlock : local;
                 stream.interpolate(static_cast<size_t>(centers[c]), d, keep ? d + kBlock : nullptr);
-                for (size_t b = 0; b < count; b++) values[c * P + channels[first + b].col] = d[b];
+                for (size_t b = 0; b < count; b++) values[c * P + channels.list[first + b].col] = d[b];
             });
         }
     }
 
+    // the k = 0 term and the centre-weight correction: l = 0 columns [t][n]
+    // of the plain expansion, contracted by U_0
     const std::vector<double> zero = zero_term(system, type_block, T);
+    std::vector<double> l0(zero.size());
     for (size_t c = 0; c < n_centers; ++c) {
-        double* row = values + c * P;
-        for (size_t k = 0; k < zero.size(); ++k) row[k] += zero[k];
-        add_center_terms(row, type_block[static_cast<size_t>(centers[c])], T);
+        l0 = zero;
+        add_center_terms(l0.data(), type_block[static_cast<size_t>(centers[c])], T);
+        add_l0(l0, contraction, values + c * P);
     }
     if (!keep) return nullptr;
     cache_budget -= kept;
@@ -534,6 +644,11 @@ std::shared_ptr<const lode::Engine::MeshCache> lode::Engine::compute_mesh(
     cache->centers = centers;
     cache->mesh = method.mesh;
     cache->order = method.mesh_order;
+    if (contraction) {
+        cache->contracted = contraction->channels;
+        cache->contraction.assign(contraction->matrices,
+                                  contraction->matrices + static_cast<size_t>(L * contraction->channels) * contraction->width);
+    }
     return cache;
 }
 
@@ -543,7 +658,7 @@ namespace {
 struct MeshBackward {
     const mesh::Assignment& assignment;
     const MeshSetup& setup;
-    const std::vector<Channel>& channels;
+    const ChannelSet& channels;
     const std::vector<int32_t>& centers;
     const std::vector<int>& type_block;
     const std::vector<size_t>& visit;  // indices into centers in Assignment::locality_order
@@ -584,7 +699,7 @@ std::vector<double> coefficient_derivatives(const MeshEntries& e, double volume,
 // reads it in sequence instead of one scattered value per centre row.
 std::vector<double> adjoint_by_block(const MeshBackward& mb, const double* adjoint, size_t P) {
     const size_t n_centers = mb.centers.size();
-    const std::vector<Channel>& channels = mb.channels;
+    const std::vector<Channel>& channels = mb.channels.list;
     const size_t n_blocks = (channels.size() + kBlock - 1) / kBlock;
     std::vector<double> grad(n_blocks * n_centers * kBlock, 0.0);
 #pragma omp parallel for schedule(static)
@@ -605,7 +720,7 @@ std::vector<MeshAdjointSums> block_sums(const MeshBackward& mb, const std::vecto
                                         const std::vector<double>& dcoef, const double* kept_centre, int n_threads) {
     const mesh::Assignment& assignment = mb.assignment;
     const MeshSetup& s = mb.setup;
-    const std::vector<Channel>& channels = mb.channels;
+    const ChannelSet& channels = mb.channels;
     const std::vector<int32_t>& centers = mb.centers;
     const std::vector<size_t>& visit = mb.visit;
     const bool positions = mb.positions, strain = mb.strain;
@@ -636,7 +751,7 @@ std::vector<MeshAdjointSums> block_sums(const MeshBackward& mb, const std::vecto
             if (std::all_of(g_block, g_block + n_centers * kBlock, [](double g) { return g == 0.0; })) continue;
             // the centres: loss and centre forces from phi_ch at the centres,
             // kept by compute_mesh or recomputed
-            const BlockChannels block(s, channels, first, mb.N);
+            const BlockChannels block(s, channels, first);
             auto centre = [&](size_t k, const double* d) {
                 const size_t c = visit[k];
                 double du[3] = {0.0, 0.0, 0.0};
@@ -664,11 +779,12 @@ std::vector<MeshAdjointSums> block_sums(const MeshBackward& mb, const std::vecto
                     weight[kBlock * static_cast<size_t>(centers[visit[k]]) + b] += g_block[k * kBlock + b];
             const mesh::Assignment::PlaneAtoms sources = assignment.plane_atoms(weight.data());
             if (positions) {
-                for (size_t b = 0; b < count; b++) {
-                    auto& target = mine.psi[static_cast<size_t>(block.t[b])];
-                    if (target.empty()) target.assign(n_e, std::complex<double>(0.0, 0.0));
-                    acc[static_cast<size_t>(block.t[b])] = target.data();
-                }
+                for (size_t b = 0; b < count; b++)
+                    for (size_t q = block.first[b]; q < block.first[b] + block.terms[b]; q++) {
+                        const size_t t = static_cast<size_t>(block.term[q].t);
+                        if (mine.psi[t].empty()) mine.psi[t].assign(n_e, std::complex<double>(0.0, 0.0));
+                        acc[t] = mine.psi[t].data();
+                    }
             }
             const AdjointRowSums sums{strain ? dcoef.data() : nullptr, positions ? acc.data() : nullptr,
                                       mine.Z1.data(), mine.Z2.data()};
@@ -787,31 +903,31 @@ void add_mesh_strain(const MeshBackward& mb, const MeshAdjointSums& total, const
 }  // namespace
 
 void lode::Engine::backward_mesh(const System& system, const ExpansionRequest& request, const CenterLayout& layout,
-                                 const LodeMethodParameters& method, const double* adjoint,
-                                 const BackwardOutput& out) const {
+                                 const LodeMethodParameters& method, const ChannelContraction* contraction,
+                                 const double* adjoint, const BackwardOutput& out) const {
     const std::vector<int32_t>& centers = layout.centers;
     const std::vector<int>& type_block = layout.type_block;
     const int L = hypers_.max_angular + 1;
     const int N = hypers_.max_radial + 1;
     const int T = static_cast<int>(request.neighbor_types.size());
-    const size_t P = static_cast<size_t>(L * L) * T * N;
+    const ChannelSet channels = channel_list(L, N, T, contraction);
+    const size_t P = channels.size();
 
     backward_seen_.store(true);
     std::shared_ptr<const MeshCache> cached;
     {
         std::lock_guard<std::mutex> lock(mesh_cache_mutex_);
         for (const auto& c : mesh_cache_)
-            if (c->matches(system, centers, type_block, method)) cached = c;
+            if (c->matches(system, centers, type_block, method, contraction)) cached = c;
     }
     std::unique_ptr<mesh::Assignment> own_assignment;
     MeshSetup own_setup;
     if (!cached) {
         own_assignment = std::make_unique<mesh::Assignment>(system, method.mesh, method.mesh_order, true);
         own_setup = make_mesh_setup(system, layout, T, MeshKernel{hypers_.k_cutoff, *potential_, *radial_, harmonics_},
-                                    method, *own_assignment);
+                                    method, *own_assignment, contraction);
     }
     const mesh::Assignment& assignment = cached ? *cached->assignment : *own_assignment;
-    const std::vector<Channel> channels = channel_list(L, N, T);
     const std::vector<size_t> visit = cached ? cached->visit : assignment.locality_order(centers);
     const MeshBackward mb{assignment, cached ? cached->setup : own_setup, channels, centers, type_block, visit,
                           method.mesh, L, N, T, out.positions != nullptr, out.strain != nullptr};
@@ -820,6 +936,7 @@ void lode::Engine::backward_mesh(const System& system, const ExpansionRequest& r
     if (out.strain) {
         dcoef = coefficient_derivatives(mb.setup.entries, std::fabs(determinant3(system.cell)), L * N, *radial_,
                                         *potential_);
+        if (contraction) dcoef = mix_columns(dcoef, mb.setup.entries.size(), L, N, T, *contraction);
     }
     const int n_threads = block_threads(method.mesh);
     std::vector<MeshAdjointSums> partials = block_sums(mb, adjoint_by_block(mb, adjoint, P), dcoef,
@@ -829,10 +946,11 @@ void lode::Engine::backward_mesh(const System& system, const ExpansionRequest& r
     if (out.strain) {
         add_mesh_strain(mb, total, harmonics_, n_threads, out.strain);
         // 1/V of the k sum and of the k = 0 term
-        const std::vector<double> zero = zero_term(system, type_block, T);
+        std::vector<double> zero(P, 0.0);  // each centre's k = 0 term, as compute_mesh adds it
+        add_l0(zero_term(system, type_block, T), contraction, zero.data());
         double k0_loss = 0.0;
         for (size_t c = 0; c < centers.size(); ++c)
-            for (size_t k = 0; k < zero.size(); ++k) k0_loss += adjoint[c * P + k] * zero[k];
+            for (size_t k = 0; k < P; ++k) k0_loss += adjoint[c * P + k] * zero[k];
         for (int x = 0; x < 3; ++x) out.strain[4 * x] -= total.loss + k0_loss;
     }
 }

@@ -45,6 +45,10 @@ void ContractedExpansion::check_request(const ExpansionRequest& request) const {
     }
 }
 
+ChannelContraction ContractedExpansion::contraction() const {
+    return ChannelContraction{channels_, inner_width_, matrices_.data()};
+}
+
 void ContractedExpansion::contract(const double* in, double* out) const {
     const int L = max_angular() + 1, K = channels_, W = inner_width_;
     for (int l = 0; l < L; ++l) {
@@ -79,16 +83,30 @@ void ContractedExpansion::expand(const double* in, double* out) const {
 
 ExpansionResult ContractedExpansion::compute(const std::vector<System>& systems, const ExpansionRequest& request) const {
     check_request(request);
-    ExpansionResult in = inner_->compute(systems, request);
-    const size_t Pin = in.n_properties, P = n_properties(request);
+    const size_t P = n_properties(request);
     ExpansionResult out;
-    out.n_samples = in.n_samples;
     out.n_properties = P;
-    out.samples = std::move(in.samples);
     const int L = max_angular() + 1;
     for (int l = 0; l < L; ++l)
         for (int m = -l; m <= l; ++m)
             for (int k = 0; k < channels_; ++k) out.properties.insert(out.properties.end(), {l, m, k, 0});
+    if (!request.positions && !request.strain && !request.cell) {
+        validate_systems(systems);
+        validate_request(systems, request);
+        out.n_samples = count_samples(systems, request);
+        out.values.resize(out.n_samples * P);
+        if (inner_->compute_contracted(systems, request, contraction(), out.values.data())) {
+            out.samples.reserve(2 * out.n_samples);
+            for (size_t s = 0; s < systems.size(); ++s)
+                for (int32_t c : request_centers(systems, request, s))
+                    out.samples.insert(out.samples.end(), {static_cast<int32_t>(s), c});
+            return out;
+        }
+    }
+    ExpansionResult in = inner_->compute(systems, request);
+    const size_t Pin = in.n_properties;
+    out.n_samples = in.n_samples;
+    out.samples = std::move(in.samples);
 
     // Every output row (a sample's values or one gradient component) is the
     // contraction of the matching input row.
@@ -113,6 +131,8 @@ ExpansionResult ContractedExpansion::compute(const std::vector<System>& systems,
 BackwardResult ContractedExpansion::backward(const std::vector<System>& systems, const ExpansionRequest& request,
                                              const double* dl_dvalues) const {
     check_request(request);
+    BackwardResult native;
+    if (inner_->backward_contracted(systems, request, contraction(), dl_dvalues, native)) return native;
     const size_t S = count_samples(systems, request);
     const size_t Pin = inner_->n_properties(request), P = n_properties(request);
     std::vector<double> inner_adjoint(S * Pin);

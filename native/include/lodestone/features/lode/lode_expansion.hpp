@@ -87,6 +87,13 @@ public:
     ExpansionResult compute(const std::vector<System>& systems, const ExpansionRequest& request) const override;
     BackwardResult backward(const std::vector<System>& systems, const ExpansionRequest& request,
                             const double* dl_dvalues) const override;
+    // Contracted channels on the mesh: when every system is periodic and
+    // computed with method 'mesh' (and no near-field exclusion).
+    bool compute_contracted(const std::vector<System>& systems, const ExpansionRequest& request,
+                            const ChannelContraction& contraction, double* values) const override;
+    bool backward_contracted(const std::vector<System>& systems, const ExpansionRequest& request,
+                             const ChannelContraction& contraction, const double* dl_dvalues,
+                             BackwardResult& result) const override;
 
     // Method (and mesh) used for a periodic system; `gradients`: compute()
     // is asked for positions/strain/cell gradients, which only 'direct' gives.

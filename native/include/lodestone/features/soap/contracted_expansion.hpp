@@ -42,6 +42,7 @@ public:
 
 private:
     void check_request(const ExpansionRequest& request) const;
+    ChannelContraction contraction() const;
     // out[l m][k] = sum U_l[k][t n] in[l m][t n] for one sample (or gradient row).
     void contract(const double* in, double* out) const;
     // out[l m][t n] = sum_k U_l[k][t n] in[l m][k]: the adjoint of contract().
