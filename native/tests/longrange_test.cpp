@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "lodestone/features/lode/lode_expansion.hpp"
+#include "lodestone/core/error.hpp"
 #include "lodestone/features/soap/contracted_expansion.hpp"
 #include "lodestone/longrange/ewald.hpp"
 #include "lodestone/models/normal_equations.hpp"
@@ -183,6 +184,7 @@ TEST_CASE("contracted channels on the mesh: the contraction of the full values; 
         BackwardResult unused;
         CHECK_FALSE(lode->backward_contracted({molecule}, forces, u, adjoint.data(), unused));
     }
+    // declined: the direct sum, and the mesh with the near field excluded
     LodeExpansionHypers direct;
     direct.smearing = 1.0;
     direct.max_radial = N - 1;
@@ -190,6 +192,16 @@ TEST_CASE("contracted channels on the mesh: the contraction of the full values; 
     direct.radial_radius = 3.0;
     std::vector<double> values(static_cast<size_t>(8 * L * L * K));
     CHECK_FALSE(LodeSphericalExpansion(direct).compute_contracted({system}, request, u, values.data()));
+    LodeExpansionHypers far = direct;
+    far.method = "mesh";
+    far.exclusion_radius = 2.0;
+    far.exclusion_width = 0.5;
+    CHECK_FALSE(LodeSphericalExpansion(far).compute_contracted({system}, request, u, values.data()));
+    // a contraction of another width is an error, not a wrong result
+    const ChannelContraction narrow{K, W - 1, matrices.data()};
+    far.exclusion_radius = 0.0;
+    CHECK_THROWS_WITH_AS(LodeSphericalExpansion(far).compute_contracted({system}, request, narrow, values.data()),
+                         doctest::Contains("expected matrices of width 9"), Error);
 }
 
 TEST_CASE("real space: a molecule in a growing box approaches the molecule as 1/L^6 (p = 6)") {
