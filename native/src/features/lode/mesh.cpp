@@ -243,6 +243,7 @@ struct MeshSetup {
     // [l][k][e]
     std::vector<double> mixed;
     std::vector<std::complex<double>> mixed_density;
+    std::vector<double> ones;  // with a contraction: the scale of its channels (BlockChannels)
     std::vector<double> Y;     // [lm][e]
     size_t plan_size = 0;  // complex points of the half spectrum
     // Largest |m_d| of the k-set: the FFTs transform only the lines that can
@@ -253,7 +254,7 @@ struct MeshSetup {
 
     size_t bytes() const {
         size_t total = mixed_density.size() * sizeof(std::complex<double>) +
-                       (coef.size() + mixed.size() + Y.size() + kv.k.size() + kv.norm.size()) * sizeof(double) +
+                       (coef.size() + mixed.size() + ones.size() + Y.size() + kv.k.size() + kv.norm.size()) * sizeof(double) +
                        kv.m.size() * sizeof(int) + entries.size() * (7 * sizeof(double) + 2 * sizeof(size_t));
         for (const auto& d : density) total += d.size() * sizeof(std::complex<double>);
         return total;
@@ -349,6 +350,7 @@ static MeshSetup make_mesh_setup(const System& system, const lode::CenterLayout&
     }
     if (contraction) {
         const int K = contraction->channels;
+        s.ones.assign(n_e, 1.0);
         s.mixed_density.assign(static_cast<size_t>(L * K) * n_e, std::complex<double>(0.0, 0.0));
 #pragma omp parallel for schedule(static)
         for (int64_t lk = 0; lk < static_cast<int64_t>(L * K); lk++) {
@@ -427,21 +429,25 @@ static int block_threads(const std::array<int64_t, 3>& mesh) {
 }
 
 // What the k-space loops need of a block's channels: i^l = sign (i if
-// odd), the lm column of Y, their terms and the table of radial kernels
-// the terms' columns index (MeshSetup::coef or ::mixed).
+// odd), the lm column of Y, and per lane what its spectrum is made of:
+// scale x source, a radial kernel (MeshSetup::coef) times its type's
+// density for the plain expansion, ones times the contracted channel's
+// MeshSetup::mixed_density. The backward pass also needs each term of a
+// contracted channel (its kernels in MeshSetup::mixed).
 struct BlockChannels {
     size_t count = 0;
+    bool plain = true;
     std::array<size_t, kBlock> lm{}, first{}, terms{};
     std::array<double, kBlock> sign{};
     std::array<bool, kBlock> odd{};
+    std::array<const double*, kBlock> scale{};
+    std::array<const std::complex<double>*, kBlock> source{};
+    std::array<int, kBlock> t{};            // plain: the type
+    std::array<size_t, kBlock> column{};    // plain: the kernel's column in coef
     const ChannelTerm* term = nullptr;
-    const double* table = nullptr;
-    // contracted: each lane's row of MeshSetup::mixed_density (else null)
-    std::array<const std::complex<double>*, kBlock> mixed{};
     BlockChannels(const MeshSetup& s, const ChannelSet& channels, size_t first_channel)
-        : count(std::min(kBlock, channels.size() - first_channel)),
-          term(channels.terms.data()),
-          table(s.mixed.empty() ? s.coef.data() : s.mixed.data()) {
+        : count(std::min(kBlock, channels.size() - first_channel)), plain(s.mixed.empty()), term(channels.terms.data()) {
+        const size_t n_e = s.entries.size();
         for (size_t b = 0; b < count; b++) {
             const Channel& ch = channels.list[first_channel + b];
             lm[b] = static_cast<size_t>(ch.lm);
@@ -449,29 +455,29 @@ struct BlockChannels {
             terms[b] = ch.terms;
             sign[b] = parity_sign(ch.l);
             odd[b] = ch.l % 2 == 1;
-            if (!s.mixed_density.empty()) mixed[b] = &s.mixed_density[ch.lk * s.entries.size()];
+            if (plain) {
+                const ChannelTerm& only = channels.terms[ch.first_term];
+                t[b] = only.t;
+                column[b] = only.column;
+                scale[b] = &s.coef[only.column * n_e];
+                source[b] = s.density[static_cast<size_t>(only.t)].data();
+            } else {
+                scale[b] = s.ones.data();
+                source[b] = &s.mixed_density[ch.lk * n_e];
+            }
         }
     }
 };
 
-// Row m1 of the block's spectra, i^l Y_lm D sum_terms kernel Q^_t on the
-// entries (the FFT cleared the blocks; a lane past the last channel stays
-// zero).
+// Row m1 of the block's spectra, i^l Y_lm D scale source on the entries
+// (the FFT cleared the blocks; a lane past the last channel stays zero).
 static void fill_row(const MeshSetup& s, const BlockChannels& block, size_t m1, std::complex<double>* const* blocks) {
     const MeshEntries& e = s.entries;
     const size_t n_e = e.size();
     for (size_t i = e.row_start[m1]; i < e.row_start[m1 + 1]; i++) {
         for (size_t b = 0; b < block.count; b++) {
-            std::complex<double> z(0.0, 0.0);
-            if (block.mixed[b]) {
-                z = block.mixed[b][i];
-            } else {
-                for (size_t q = block.first[b]; q < block.first[b] + block.terms[b]; q++) {
-                    const ChannelTerm& term = block.term[q];
-                    z += block.table[term.column * n_e + i] * s.density[static_cast<size_t>(term.t)][i];
-                }
-            }
-            const double c = block.sign[b] * s.Y[block.lm[b] * n_e + i] * e.moduli[i];
+            const double c = block.sign[b] * block.scale[b][i] * s.Y[block.lm[b] * n_e + i] * e.moduli[i];
+            const std::complex<double> z = block.source[b][i];
             blocks[b][e.offset[i]] = block.odd[b] ? std::complex<double>(-c * z.imag(), c * z.real()) : c * z;
         }
     }
@@ -539,6 +545,8 @@ static void adjoint_row(const MeshSetup& s, const BlockChannels& block, size_t m
                         const std::complex<double>* const* blocks, const AdjointRowSums& sums) {
     const double* dcoef = sums.dcoef;
     std::complex<double>* const* acc = sums.acc;
+    double* Z1 = sums.Z1;
+    double* Z2 = sums.Z2;
     const MeshEntries& e = s.entries;
     const size_t n_e = e.size();
     for (size_t i = e.row_start[m1]; i < e.row_start[m1 + 1]; i++) {
@@ -546,18 +554,32 @@ static void adjoint_row(const MeshSetup& s, const BlockChannels& block, size_t m
             const std::complex<double> gh = blocks[b][e.offset[i]];
             const double sign = block.sign[b];
             const size_t lm = block.lm[b] * n_e + i;
+            if (block.plain) {
+                const double base = block.scale[b][i];
+                if (acc) {
+                    const double c = sign * base * s.Y[lm] * e.moduli[i];
+                    acc[block.t[b]][i] += block.odd[b] ? std::complex<double>(c * gh.imag(), -c * gh.real()) : c * gh;
+                }
+                if (dcoef) {
+                    const std::complex<double> prod = block.source[b][i] * std::conj(gh);
+                    const double z = e.weight[i] * sign * e.moduli[i] * (block.odd[b] ? -prod.imag() : prod.real());
+                    Z1[lm] += z * dcoef[block.column[b] * n_e + i];
+                    Z2[lm] += z * base;
+                }
+                continue;
+            }
             // conj(i^l) G^ = sign (-i if odd) G^
             const std::complex<double> g = block.odd[b] ? std::complex<double>(gh.imag(), -gh.real()) : gh;
             const double c = sign * s.Y[lm] * e.moduli[i];
             for (size_t q = block.first[b]; q < block.first[b] + block.terms[b]; q++) {
                 const ChannelTerm& term = block.term[q];
-                const double kernel = block.table[term.column * n_e + i];
+                const double kernel = s.mixed[term.column * n_e + i];
                 if (acc) acc[term.t][i] += (c * kernel) * g;
                 if (dcoef) {
                     const std::complex<double> prod = s.density[static_cast<size_t>(term.t)][i] * std::conj(gh);
                     const double z = e.weight[i] * sign * e.moduli[i] * (block.odd[b] ? -prod.imag() : prod.real());
-                    sums.Z1[lm] += z * dcoef[term.column * n_e + i];
-                    sums.Z2[lm] += z * kernel;
+                    Z1[lm] += z * dcoef[term.column * n_e + i];
+                    Z2[lm] += z * kernel;
                 }
             }
         }
