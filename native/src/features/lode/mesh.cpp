@@ -40,6 +40,10 @@
 // centres' stencils still need), the spectra one row m_1 at a time between
 // the FFT and the k-space kernels (entries sorted by row). The k = 0 term
 // and the centre-weight correction are added as in compute_periodic.
+// A contraction of the channels (ContractedExpansion, K per l) acts before
+// the FFTs: channel (l, m, k) has the spectrum i^l Y_lm D sum_a K_lka Q^_a
+// with K_lka = sum_n U_l[k][a n] K_nl (mix_columns), so the mesh works on
+// L^2 K channels instead of L^2 T N.
 #include <omp.h>
 
 #include <algorithm>
