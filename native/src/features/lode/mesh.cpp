@@ -369,47 +369,31 @@ static MeshSetup make_mesh_setup(const System& system, const lode::CenterLayout&
     return s;
 }
 
-// A channel's field is IFFT[i^l Y_lm D sum_terms kernel(column) Q^_t]:
-// one term (type t, radial kernel (l, n) of MeshSetup::coef) per channel
-// (t, l, m, n) of the plain expansion; with a contraction one per type for
-// channel (l, m, k), its kernel in MeshSetup::mixed.
-struct ChannelTerm {
-    int t;
-    size_t column;
-};
+// A plain channel (t, l, m, n) has the spectrum i^l Y_lm D K_ln Q^_t
+// (K_ln: column `kernel` = l N + n of MeshSetup::coef); a contracted
+// channel (l, m, k) has i^l Y_lm D sum_t K_lkt Q^_t, whose sum over types
+// is row `kernel` = l K + k of MeshSetup::mixed_density and whose kernel of
+// type t is row kernel T + t of MeshSetup::mixed.
 struct Channel {
     int l, lm;
-    size_t col;                 // in a centre's row
-    size_t first_term, terms;  // in ChannelSet::terms
-    size_t lk;                  // contracted: its row of MeshSetup::mixed_density
+    size_t col;     // in a centre's row
+    int t;          // plain only
+    size_t kernel;
 };
-struct ChannelSet {
-    std::vector<Channel> list;
-    std::vector<ChannelTerm> terms;
-    size_t size() const { return list.size(); }
-};
-static ChannelSet channel_list(int L, int N, int T, const ChannelContraction* contraction) {
-    ChannelSet out;
-    auto add = [&](int l, int lm, size_t col, size_t terms, size_t lk = 0) {
-        out.list.push_back({l, lm, col, out.terms.size() - terms, terms, lk});
-    };
+static std::vector<Channel> channel_list(int L, int N, int T, const ChannelContraction* contraction) {
+    std::vector<Channel> out;
     if (!contraction) {
         for (int t = 0; t < T; t++)
             for (int l = 0; l < L; l++)
                 for (int lm = l * l; lm < (l + 1) * (l + 1); lm++)
-                    for (int n = 0; n < N; n++) {
-                        out.terms.push_back({t, static_cast<size_t>(l * N + n)});
-                        add(l, lm, (static_cast<size_t>(lm) * T + t) * N + n, 1);
-                    }
+                    for (int n = 0; n < N; n++)
+                        out.push_back({l, lm, (static_cast<size_t>(lm) * T + t) * N + n, t, static_cast<size_t>(l * N + n)});
         return out;
     }
     const int K = contraction->channels;
     for (int l = 0; l < L; l++)
         for (int lm = l * l; lm < (l + 1) * (l + 1); lm++)
-            for (int k = 0; k < K; k++) {
-                for (int t = 0; t < T; t++) out.terms.push_back({t, static_cast<size_t>((l * K + k) * T + t)});
-                add(l, lm, static_cast<size_t>(lm) * K + k, static_cast<size_t>(T), static_cast<size_t>(l * K + k));
-            }
+            for (int k = 0; k < K; k++) out.push_back({l, lm, static_cast<size_t>(lm) * K + k, 0, static_cast<size_t>(l * K + k)});
     return out;
 }
 
@@ -436,38 +420,33 @@ static int block_threads(const std::array<int64_t, 3>& mesh) {
 // odd), the lm column of Y, and per lane what its spectrum is made of:
 // scale x source, a radial kernel (MeshSetup::coef) times its type's
 // density for the plain expansion, ones times the contracted channel's
-// MeshSetup::mixed_density. The backward pass also needs each term of a
-// contracted channel (its kernels in MeshSetup::mixed).
+// MeshSetup::mixed_density. The backward pass also needs the kernels of
+// each type (Channel::kernel).
 struct BlockChannels {
     size_t count = 0;
     bool plain = true;
-    std::array<size_t, kBlock> lm{}, first{}, terms{};
+    std::array<size_t, kBlock> lm{}, kernel{};
     std::array<double, kBlock> sign{};
     std::array<bool, kBlock> odd{};
     std::array<const double*, kBlock> scale{};
     std::array<const std::complex<double>*, kBlock> source{};
-    std::array<int, kBlock> t{};            // plain: the type
-    std::array<size_t, kBlock> column{};    // plain: the kernel's column in coef
-    const ChannelTerm* term = nullptr;
-    BlockChannels(const MeshSetup& s, const ChannelSet& channels, size_t first_channel)
-        : count(std::min(kBlock, channels.size() - first_channel)), plain(s.mixed.empty()), term(channels.terms.data()) {
+    std::array<int, kBlock> t{};  // plain: the type
+    BlockChannels(const MeshSetup& s, const std::vector<Channel>& channels, size_t first)
+        : count(std::min(kBlock, channels.size() - first)), plain(s.mixed.empty()) {
         const size_t n_e = s.entries.size();
         for (size_t b = 0; b < count; b++) {
-            const Channel& ch = channels.list[first_channel + b];
+            const Channel& ch = channels[first + b];
             lm[b] = static_cast<size_t>(ch.lm);
-            first[b] = ch.first_term;
-            terms[b] = ch.terms;
+            kernel[b] = ch.kernel;
             sign[b] = parity_sign(ch.l);
             odd[b] = ch.l % 2 == 1;
+            t[b] = ch.t;
             if (plain) {
-                const ChannelTerm& only = channels.terms[ch.first_term];
-                t[b] = only.t;
-                column[b] = only.column;
-                scale[b] = &s.coef[only.column * n_e];
-                source[b] = s.density[static_cast<size_t>(only.t)].data();
+                scale[b] = &s.coef[ch.kernel * n_e];
+                source[b] = s.density[static_cast<size_t>(ch.t)].data();
             } else {
                 scale[b] = s.ones.data();
-                source[b] = &s.mixed_density[ch.lk * n_e];
+                source[b] = &s.mixed_density[ch.kernel * n_e];
             }
         }
     }
@@ -533,7 +512,7 @@ struct lode::Engine::MeshCache {
 };
 
 // The block's share of the backward pass from row m1 of its adjoint
-// spectra G^_b (blocks as fill_row's), per term (t, column) of a channel:
+// spectra G^_b (blocks as fill_row's), per type t and kernel of a channel:
 //   acc[t] += conj(i^l) Y D kernel G^_b (sources, per entry, when acc is not null);
 //   with dcoef (the kernels' derivatives, laid out as the table), per lm and
 //   entry: Z1 += z kernel', Z2 += z kernel, where
@@ -567,7 +546,7 @@ static void adjoint_row(const MeshSetup& s, const BlockChannels& block, size_t m
                 if (dcoef) {
                     const std::complex<double> prod = block.source[b][i] * std::conj(gh);
                     const double z = e.weight[i] * sign * e.moduli[i] * (block.odd[b] ? -prod.imag() : prod.real());
-                    Z1[lm] += z * dcoef[block.column[b] * n_e + i];
+                    Z1[lm] += z * dcoef[block.kernel[b] * n_e + i];
                     Z2[lm] += z * base;
                 }
                 continue;
@@ -575,14 +554,14 @@ static void adjoint_row(const MeshSetup& s, const BlockChannels& block, size_t m
             // conj(i^l) G^ = sign (-i if odd) G^
             const std::complex<double> g = block.odd[b] ? std::complex<double>(gh.imag(), -gh.real()) : gh;
             const double c = sign * s.Y[lm] * e.moduli[i];
-            for (size_t q = block.first[b]; q < block.first[b] + block.terms[b]; q++) {
-                const ChannelTerm& term = block.term[q];
-                const double kernel = s.mixed[term.column * n_e + i];
-                if (acc) acc[term.t][i] += (c * kernel) * g;
+            for (size_t t = 0; t < s.density.size(); t++) {
+                const size_t column = (block.kernel[b] * s.density.size() + t) * n_e + i;
+                const double kernel = s.mixed[column];
+                if (acc) acc[t][i] += (c * kernel) * g;
                 if (dcoef) {
-                    const std::complex<double> prod = s.density[static_cast<size_t>(term.t)][i] * std::conj(gh);
+                    const std::complex<double> prod = s.density[t][i] * std::conj(gh);
                     const double z = e.weight[i] * sign * e.moduli[i] * (block.odd[b] ? -prod.imag() : prod.real());
-                    Z1[lm] += z * dcoef[term.column * n_e + i];
+                    Z1[lm] += z * dcoef[column];
                     Z2[lm] += z * kernel;
                 }
             }
@@ -610,7 +589,7 @@ std::shared_ptr<const lode::Engine::MeshCache> lode::Engine::compute_mesh(
     const int L = hypers_.max_angular + 1;
     const int N = hypers_.max_radial + 1;
     const int T = static_cast<int>(request.neighbor_types.size());
-    const ChannelSet channels = channel_list(L, N, T, contraction);
+    const std::vector<Channel> channels = channel_list(L, N, T, contraction);
     const size_t P = channels.size();
     const size_t n_centers = centers.size();
     std::fill(values, values + n_centers * P, 0.0);
@@ -648,7 +627,7 @@ std::shared_ptr<const lode::Engine::MeshCache> lode::Engine::compute_mesh(
                 double local[kCentreBlock];
                 double* d = keep ? centre + (static_cast<size_t>(blk) * n_centers + k) * kCentreBlock : local;
                 stream.interpolate(static_cast<size_t>(centers[c]), d, keep ? d + kBlock : nullptr);
-                for (size_t b = 0; b < count; b++) values[c * P + channels.list[first + b].col] = d[b];
+                for (size_t b = 0; b < count; b++) values[c * P + channels[first + b].col] = d[b];
             });
         }
     }
@@ -684,7 +663,7 @@ namespace {
 struct MeshBackward {
     const mesh::Assignment& assignment;
     const MeshSetup& setup;
-    const ChannelSet& channels;
+    const std::vector<Channel>& channels;
     const std::vector<int32_t>& centers;
     const std::vector<int>& type_block;
     const std::vector<size_t>& visit;  // indices into centers in Assignment::locality_order
@@ -725,7 +704,7 @@ std::vector<double> coefficient_derivatives(const MeshEntries& e, double volume,
 // reads it in sequence instead of one scattered value per centre row.
 std::vector<double> adjoint_by_block(const MeshBackward& mb, const double* adjoint, size_t P) {
     const size_t n_centers = mb.centers.size();
-    const std::vector<Channel>& channels = mb.channels.list;
+    const std::vector<Channel>& channels = mb.channels;
     const size_t n_blocks = (channels.size() + kBlock - 1) / kBlock;
     std::vector<double> grad(n_blocks * n_centers * kBlock, 0.0);
 #pragma omp parallel for schedule(static)
@@ -746,7 +725,7 @@ std::vector<MeshAdjointSums> block_sums(const MeshBackward& mb, const std::vecto
                                         const std::vector<double>& dcoef, const double* kept_centre, int n_threads) {
     const mesh::Assignment& assignment = mb.assignment;
     const MeshSetup& s = mb.setup;
-    const ChannelSet& channels = mb.channels;
+    const std::vector<Channel>& channels = mb.channels;
     const std::vector<int32_t>& centers = mb.centers;
     const std::vector<size_t>& visit = mb.visit;
     const bool positions = mb.positions, strain = mb.strain;
@@ -805,12 +784,16 @@ std::vector<MeshAdjointSums> block_sums(const MeshBackward& mb, const std::vecto
                     weight[kBlock * static_cast<size_t>(centers[visit[k]]) + b] += g_block[k * kBlock + b];
             const mesh::Assignment::PlaneAtoms sources = assignment.plane_atoms(weight.data());
             if (positions) {
-                for (size_t b = 0; b < count; b++)
-                    for (size_t q = block.first[b]; q < block.first[b] + block.terms[b]; q++) {
-                        const size_t t = static_cast<size_t>(block.term[q].t);
-                        if (mine.psi[t].empty()) mine.psi[t].assign(n_e, std::complex<double>(0.0, 0.0));
-                        acc[t] = mine.psi[t].data();
-                    }
+                // the types this block adds to: its lanes' (plain) or all of them
+                auto use = [&](size_t t) {
+                    if (mine.psi[t].empty()) mine.psi[t].assign(n_e, std::complex<double>(0.0, 0.0));
+                    acc[t] = mine.psi[t].data();
+                };
+                if (block.plain) {
+                    for (size_t b = 0; b < count; b++) use(static_cast<size_t>(block.t[b]));
+                } else {
+                    for (size_t t = 0; t < static_cast<size_t>(mb.T); t++) use(t);
+                }
             }
             const AdjointRowSums sums{strain ? dcoef.data() : nullptr, positions ? acc.data() : nullptr,
                                       mine.Z1.data(), mine.Z2.data()};
@@ -936,7 +919,7 @@ void lode::Engine::backward_mesh(const System& system, const ExpansionRequest& r
     const int L = hypers_.max_angular + 1;
     const int N = hypers_.max_radial + 1;
     const int T = static_cast<int>(request.neighbor_types.size());
-    const ChannelSet channels = channel_list(L, N, T, contraction);
+    const std::vector<Channel> channels = channel_list(L, N, T, contraction);
     const size_t P = channels.size();
 
     backward_seen_.store(true);
