@@ -49,6 +49,15 @@ std::vector<int32_t> request_centers(const std::vector<System>& systems, const E
     return all;
 }
 
+BackwardResult zero_backward(const std::vector<System>& systems, const ExpansionRequest& request) {
+    BackwardResult result;
+    size_t atoms = 0;
+    for (const auto& s : systems) atoms += s.size();
+    if (request.positions) result.positions.assign(3 * atoms, 0.0);
+    if (request.strain) result.strain.assign(9 * systems.size(), 0.0);
+    return result;
+}
+
 size_t count_samples(const std::vector<System>& systems, const ExpansionRequest& request) {
     size_t total = 0;
     for (size_t s = 0; s < systems.size(); ++s) {

@@ -138,6 +138,10 @@ void validate_systems(const std::vector<System>& systems);
 // Centres of system s under the request (all atoms when no list was given).
 std::vector<int32_t> request_centers(const std::vector<System>& systems, const ExpansionRequest& request, size_t s);
 
+// A backward pass's outputs for a request, zero: dL/dr of every atom of the
+// systems when positions are asked for, dL/dstrain of each system when the
+// strain is.
+BackwardResult zero_backward(const std::vector<System>& systems, const ExpansionRequest& request);
 // Total number of centres (rows) a request produces.
 size_t count_samples(const std::vector<System>& systems, const ExpansionRequest& request);
 // Throws unless an adjoint dL/dvalues has samples x properties entries.

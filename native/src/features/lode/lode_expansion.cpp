@@ -326,11 +326,7 @@ BackwardResult lode::Engine::backward(const std::vector<System>& systems, const 
     const int T = static_cast<int>(request.neighbor_types.size());
     const size_t P = static_cast<size_t>(L * L) * T * N;
 
-    BackwardResult result;
-    size_t total_atoms = 0;
-    for (const auto& s : systems) total_atoms += s.size();
-    if (request.positions) result.positions.assign(3 * total_atoms, 0.0);
-    if (request.strain) result.strain.assign(9 * systems.size(), 0.0);
+    BackwardResult result = zero_backward(systems, request);
     if (!request.positions && !request.strain) return result;
 
     size_t atom_base = 0, sample_base = 0;
@@ -422,10 +418,7 @@ bool lode::Engine::backward_contracted(const std::vector<System>& systems, const
     if (!methods) return false;
     const int L = hypers_.max_angular + 1;
     const size_t P = static_cast<size_t>(L * L) * static_cast<size_t>(contraction.channels);
-    size_t total_atoms = 0;
-    for (const auto& s : systems) total_atoms += s.size();
-    result.positions.assign(request.positions ? 3 * total_atoms : 0, 0.0);
-    result.strain.assign(request.strain ? 9 * systems.size() : 0, 0.0);
+    result = zero_backward(systems, request);
     if (!request.positions && !request.strain) return true;
     size_t atom_base = 0, sample = 0;
     for (size_t s = 0; s < systems.size(); ++s) {

@@ -283,11 +283,7 @@ BackwardResult SphericalExpansion::backward_pairs(const std::vector<System>& sys
     const int T = static_cast<int>(request.neighbor_types.size());
     const size_t P = static_cast<size_t>(LM) * T * N;
 
-    BackwardResult result;
-    size_t total_atoms = 0;
-    for (const auto& s : systems) total_atoms += s.size();
-    if (request.positions) result.positions.assign(3 * total_atoms, 0.0);
-    if (request.strain) result.strain.assign(9 * systems.size(), 0.0);
+    BackwardResult result = zero_backward(systems, request);
 
     const int n_threads = omp_get_max_threads();
     size_t atom_base = 0, sample_base = 0;
