@@ -24,6 +24,7 @@ import {
   decades,
   fitReport,
   fitSettings,
+  learnedTargets,
   memoryPlan,
   prepareFeatures,
   solveCrossValidated,
@@ -345,8 +346,7 @@ export function fitSparseKernelModel(
   const settings = fitSettings(options, decades(13));
   const linearSettings = fitSettings(options);
   const features = new FeatureSet(spec);
-  // With a physics baseline the learned part fits what the baseline leaves.
-  const frames = features.residualFrames(data);
+  const { frames, reference } = learnedTargets(features, data);
   const assignment = assignFolds(frames, settings);
   const S = features.spec.species.length;
   const P = (options.linear ?? true ? parameterCount(features) : S) + S * wanted;
@@ -472,20 +472,20 @@ export function fitSparseKernelModel(
     for (let s = 0; s < S; s++) {
       const part = speciesParameters(features, solution.parameters, s);
       linear.set(part.weights, s * FD);
-      biases[s] = part.bias;
+      biases[s] = part.bias + reference[s];
     }
     weights.set(solution.parameters.subarray(PL));
   } else {
     counts.forEach((M, s) => {
       weights.set(solution.parameters.subarray(starts[s] + s, starts[s] + s + M), starts[s]);
-      biases[s] = solution.parameters[starts[s] + s + M];
+      biases[s] = solution.parameters[starts[s] + s + M] + reference[s];
     });
   }
   const model = new SparseKernelModel(features, { zeta, counts, points, weights, biases, kernelBlocks: view.blocks, ...(linear ? { linear } : {}) });
   return {
     model,
     report: {
-      ...fitReport(solution, data, start, problem.parameters, estimatedBytes),
+      ...fitReport(solution, data, start, problem.parameters, estimatedBytes, reference),
       zeta,
       sparsePoints: counts,
       notes,

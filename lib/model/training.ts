@@ -7,6 +7,7 @@ import { totalmem } from 'node:os';
 import { native, type NativeNormalEquations } from '../native/addon.js';
 import { toNativeSystem, type System } from '../core/system.js';
 import { featurePasses, parameterCount, passDesignRows, speciesParameters, type DesignRows } from './design.js';
+import { referenceEnergies, withoutReference } from './composition.js';
 import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
 import { LinearModel } from './linear-model.js';
 import type { TrainingFrame } from './training-frame.js';
@@ -56,6 +57,12 @@ export interface FitReport {
   stages?: Array<{ name: string; regularization: number; scan: RegularizationScan }>;
   /** Errors of the final model on every frame it was fitted on. */
   train: ErrorMetrics;
+  /**
+   * Per-species reference energies (eV per atom, the feature set's species
+   * order): least squares on the compositions alone, fitted first and part
+   * of the model's biases (see composition.ts).
+   */
+  referenceEnergies: number[];
   /** Cross-validation errors at the chosen regularisation (every frame predicted by a model that did not see it). */
   validation: ErrorMetrics;
   frames: number;
@@ -477,7 +484,7 @@ export function chooseCandidate(
   return { index: mean > Math.sqrt(variance / F) ? index : fallback };
 }
 
-function toModel(features: FeatureSet, parameters: Float64Array): LinearModel {
+function toModel(features: FeatureSet, parameters: Float64Array, reference: Float64Array): LinearModel {
   const D = features.dimension;
   const S = features.spec.species.length;
   const weights = new Float64Array(S * D);
@@ -485,7 +492,7 @@ function toModel(features: FeatureSet, parameters: Float64Array): LinearModel {
   for (let s = 0; s < S; s++) {
     const { weights: w, bias } = speciesParameters(features, parameters, s);
     weights.set(w, s * D);
-    biases[s] = bias;
+    biases[s] = bias + reference[s];
   }
   return new LinearModel(features, { weights, biases });
 }
@@ -525,8 +532,7 @@ export function fitLinearModel(
   const start = Date.now();
   const settings = fitSettings(options);
   const features = new FeatureSet(spec);
-  // With a physics baseline the learned part fits what the baseline leaves.
-  const frames = features.residualFrames(data);
+  const { frames, reference } = learnedTargets(features, data);
   const assignment = assignFolds(frames, settings);
   const P = parameterCount(features);
   const plan = memoryPlan(features, frames, P, assignment.folds);
@@ -539,7 +545,18 @@ export function fitLinearModel(
     stages: [{ name: 'linear', regularizations: settings.regularizations, solve: (equations, lambda) => equations.solve(lambda, 'relative') }],
   };
   const solution = solveCrossValidated(problem, frames, assignment, settings, plan, options.onProgress);
-  return { model: toModel(features, solution.parameters), report: fitReport(solution, data, start, P, estimatedBytes) };
+  return { model: toModel(features, solution.parameters, reference), report: fitReport(solution, data, start, P, estimatedBytes, reference) };
+}
+
+/**
+ * What the learned part of a model fits: the energies a physics baseline
+ * leaves (when the feature set has one), less the per-species reference
+ * energies, which go into the model's biases afterwards.
+ */
+export function learnedTargets(features: FeatureSet, data: readonly TrainingFrame[]): { frames: TrainingFrame[]; reference: Float64Array } {
+  const residual = features.residualFrames(data);
+  const reference = referenceEnergies(residual, features.spec.species);
+  return { frames: withoutReference(residual, features.spec.species, reference), reference };
 }
 
 /** The chosen regularisation of every stage, e.g. "linear 1e-6, kernel none (no kernel validated best)". */
@@ -555,6 +572,7 @@ export function fitReport(
   start: number,
   parameters: number,
   estimatedBytes: number,
+  reference: Float64Array,
 ): FitReport {
   return {
     regularization: solution.regularization,
@@ -567,6 +585,7 @@ export function fitReport(
     parameters,
     estimatedBytes,
     datasetHash: datasetHash(data),
+    referenceEnergies: Array.from(reference),
     seconds: (Date.now() - start) / 1000,
   };
 }

@@ -9,6 +9,7 @@ import { TENSOR_TARGETS, type TensorTarget } from '../../model/tensor/target.js'
 import type { FeatureSetSpec } from '../../model/feature-set.js';
 import type { TrainingFrame } from '../../model/training-frame.js';
 import { checkWritable } from '../output.js';
+import { symbolOf } from '../../io/elements.js';
 import { Progress } from '../progress.js';
 
 export const spec: CommandSpec = {
@@ -170,6 +171,7 @@ export async function run(argv: string[]): Promise<void> {
   } else {
     console.log('baseline: none');
   }
+  console.log(`reference energies (eV/atom, fitted to the compositions first, part of the biases): ${features.species.map((z, s) => `${symbolOf(z)} ${report.referenceEnergies[s].toFixed(4)}`).join(', ')}`);
   console.log(`regularisation: ${regularizationText(report)}`);
   console.log(`train (${report.frames} frames): energy RMSE ${(1000 * report.train.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.train.forceRmse.toFixed(4)} eV/A`);
   console.log(`${report.folds}-fold cross-validation: energy RMSE ${(1000 * report.validation.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.validation.forceRmse.toFixed(4)} eV/A`);
