@@ -18,7 +18,7 @@ export { SparseKernelModel, farthestPointSampling, kernelMatrix, kernelView, nor
 export type { KernelView, SparseKernelParameters } from './sparse-kernel.js';
 export { fitSparseKernelModel, kernelDesignRows, linearKernelDesignRows, kernelParameterCount, DEFAULT_SPARSE_POINTS } from './sparse-kernel-fit.js';
 export type { SparseKernelFitOptions, SparseKernelFitReport, KernelLayout } from './sparse-kernel-fit.js';
-export { presetFeatures, localHypers, lodeHypers, learnedChargesBaseline, defaultLongRange, PRESETS, FIELDS, DEFAULT_FIELD, LONG_RANGES } from './presets.js';
+export { presetFeatures, localHypers, lodeHypers, learnedChargesBaseline, defaultLongRange, lacksIsolatedMolecules, PRESETS, FIELDS, DEFAULT_FIELD, LONG_RANGES } from './presets.js';
 export type { PresetName, PresetOptions, LongRange } from './presets.js';
 export { ChargeModel } from './charge-model.js';
 export type { ChargeBaselineSpec, ChargeFrame } from './charge-model.js';

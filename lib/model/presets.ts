@@ -6,6 +6,7 @@ import type { BlockSpec, FeatureSetSpec, SpeciesWeights } from './feature-set.js
 import type { ChargeBaselineSpec } from './charge-model.js';
 import type { TrainingFrame } from './training-frame.js';
 import { toNativeSystem } from '../core/system.js';
+import { bondedFragments } from './fragments.js';
 
 export interface PresetOptions {
   /** Local cutoff (A). Default 4.5. */
@@ -148,4 +149,25 @@ export function learnedChargesBaseline(options: PresetOptions = {}): ChargeBasel
     smearing: 1,
     fragments: true,
   };
+}
+
+/**
+ * Whether every frame is a molecular complex in vacuum (two or more bonded
+ * fragments, no cell) and none is a lone molecule: the energy at large
+ * separations is then extrapolated from molecules that interact, which a
+ * rho x V model does poorly (README, "Without the monomers").
+ */
+export function lacksIsolatedMolecules(frames: ReadonlyArray<Pick<TrainingFrame, 'system'>>): boolean {
+  return (
+    frames.length > 0 &&
+    frames.every(({ system }) => {
+      const native = toNativeSystem(system);
+      if (native.cell !== null) return false;
+      try {
+        return bondedFragments(native.positions, native.types).reduce((m, f) => Math.max(m, f), -1) >= 1;
+      } catch {
+        return false; // an element without a covalent radius: no fragments to judge by
+      }
+    })
+  );
 }

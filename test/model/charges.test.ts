@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { checkForceField } from '../support/check-gradients.js';
 import {
   defaultLongRange,
+  lacksIsolatedMolecules,
   deserializeModel,
   FeatureSet,
   fitLinearModel,
@@ -255,5 +256,19 @@ describe('fitting the charges', () => {
   it('refuses training frames without charges', () => {
     const spec: FeatureSetSpec = { species, blocks: [{ kind: 'soap', hypers: localHypers({ cutoff: 3.5, maxRadial: 1, maxAngular: 1 }) }], baseline: chargeSpec() };
     expect(() => fitLinearModel(spec, frames.map(({ charges: _, ...f }) => f))).toThrow(/a 'charges' baseline learns from per-atom reference charges, and no training frame has `charges`/);
+  });
+});
+
+describe('training sets without lone molecules', () => {
+  // Water (O at the origin) and an ammonium-like N with one H, 3 A apart: two bonded fragments.
+  const water = { positions: [0, 0, 0, 0.96, 0, 0, -0.24, 0.93, 0], types: [8, 1, 1] };
+  const pair = { positions: [...water.positions, 3, 3, 0, 3, 4.01, 0], types: [...water.types, 7, 1] };
+  const periodic = { ...pair, cell: [10, 0, 0, 0, 10, 0, 0, 0, 10] };
+
+  it('are told apart from sets with a lone molecule, and from periodic ones', () => {
+    expect(lacksIsolatedMolecules([{ system: pair }, { system: pair }])).toBe(true);
+    expect(lacksIsolatedMolecules([{ system: pair }, { system: water }])).toBe(false);
+    expect(lacksIsolatedMolecules([{ system: pair }, { system: periodic }])).toBe(false);
+    expect(lacksIsolatedMolecules([])).toBe(false);
   });
 });

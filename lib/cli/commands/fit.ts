@@ -1,6 +1,6 @@
 import { fitLinearModel, fitSparseKernelModel, saveModel, SPECIES_WEIGHTS, type FitOptions, type SpeciesWeights } from '../../model/index.js';
 import { formatBytes, regularizationText, type FitProgress } from '../../model/training.js';
-import { DEFAULT_FIELD, defaultLongRange, FIELDS, learnedChargesBaseline, LONG_RANGES, presetFeatures, PRESETS, type LongRange, type PresetName } from '../../model/presets.js';
+import { DEFAULT_FIELD, defaultLongRange, FIELDS, lacksIsolatedMolecules, learnedChargesBaseline, LONG_RANGES, presetFeatures, PRESETS, type LongRange, type PresetName } from '../../model/presets.js';
 import { helpText, numberOption, parseArgs, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
 import { readFrames, speciesOf, tensorFrames, trainingFrames } from '../frames.js';
 import { fitTensorModel, type TensorFrame } from '../../model/tensor/fit.js';
@@ -121,6 +121,13 @@ export async function run(argv: string[]): Promise<void> {
   if (features.baseline?.kind === 'charges' && data.every((f) => f.charges === undefined)) {
     const flag = askedCharges !== undefined ? '--learn-charges' : '--long-range charges';
     throw new Error(`${flag}: no frame of ${path} has a per-atom '${chargesKey}' column of one number per atom`);
+  }
+  if (longRange === 'field' && lacksIsolatedMolecules(data)) {
+    console.error(
+      'note: every frame holds two or more molecules and none a lone one: the energy of molecules far apart is extrapolated ' +
+        'from molecules that interact, which the rho x V long range does poorly; add frames of the isolated molecules ' +
+        "(their energies) or per-atom reference charges (a 'charges' column: learned charges)",
+    );
   }
   const out = stringOption(args, 'out', 'model.lsm');
   checkWritable(out, '--out');
