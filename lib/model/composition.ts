@@ -12,6 +12,7 @@
 // reference energies taken out first. The learned model then fits what the
 // composition leaves, and the reference energies go into its biases.
 import { symmetricEigen } from './contraction.js';
+import { speciesIndices } from './species.js';
 import type { TrainingFrame } from './training-frame.js';
 
 /**
@@ -20,14 +21,10 @@ import type { TrainingFrame } from './training-frame.js';
  * validation rejects those frames with its messages.
  */
 function composition(frame: TrainingFrame, species: readonly number[]): Float64Array {
-  const index = new Map(species.map((z, s) => [z, s]));
   const counts = new Float64Array(species.length);
   const types = frame.system?.types;
   if (!types || typeof types.length !== 'number') return counts;
-  for (let k = 0; k < types.length; k++) {
-    const s = index.get(Number(types[k]));
-    if (s !== undefined) counts[s] += 1;
-  }
+  for (const s of speciesIndices(species, types)) if (s >= 0) counts[s] += 1;
   return counts;
 }
 
