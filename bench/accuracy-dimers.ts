@@ -128,6 +128,7 @@ export const DIMERS_SPEC: CommandSpec = {
     { name: 'models', value: 'LIST', description: `comma-separated, of ${MODELS.map((m) => m.name).join(', ')}`, default: 'all' },
     { name: 'protocols', value: 'LIST', description: `comma-separated, of ${PROTOCOLS.join(', ')}`, default: 'all' },
     { name: 'no-monomers', description: 'train on the dimer frames alone, without the isolated monomers of each curve' },
+    { name: 'no-charges', description: 'train without the per-atom reference charges (multiscale then learns latent charges from the energies)' },
     { name: 'holdout', value: 'PAIRS', description: 'comma-separated pairs held out by the pairs protocol', default: 'one per class, see heldOutPairs' },
     { name: 'help', description: 'this text' },
   ],
@@ -216,14 +217,14 @@ function metrics(items: { d: Dimer; p: Prediction; far: boolean; transfer: boole
  * (another orientation of a known pair), or whole pairs when the test pairs
  * are unseen, so the regularisation is chosen for that kind of prediction.
  */
-function training(dimers: Dimer[], groupBy: 'curve' | 'pair', withMonomers: boolean): TrainingFrame[] {
+function training(dimers: Dimer[], groupBy: 'curve' | 'pair', withMonomers: boolean, withCharges: boolean): TrainingFrame[] {
   const groupOf = (d: Dimer) => (groupBy === 'pair' ? d.pair : `${d.pair}/${d.orientation}`);
   const frames: TrainingFrame[] = dimers.map((d) => ({
     system: dimerSystem(d),
     energy: d.energy,
     forces: d.forces,
     group: groupOf(d),
-    ...(d.frame.arrays.charges instanceof Float64Array ? { charges: d.frame.arrays.charges } : {}),
+    ...(withCharges && d.frame.arrays.charges instanceof Float64Array ? { charges: d.frame.arrays.charges } : {}),
   }));
   if (!withMonomers) return frames;
   const seen = new Set<string>();
@@ -255,6 +256,7 @@ export interface DimerSettings {
   holdout?: string[];
   kernelBlocks?: 'local' | 'all';
   monomers: boolean;
+  charges: boolean;
 }
 
 /** Parsed before any fitting, so a typo fails at once rather than after the NaCl part. */
@@ -288,10 +290,10 @@ export function dimerSettings(argv: string[]): DimerSettings {
   const models = MODELS.filter((m) => names.includes(m.name));
   const protocols = list(args.get('protocols'), 'protocols', PROTOCOLS);
   const holdout = args.has('holdout') ? String(args.get('holdout')).split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-  return { quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: !args.has('no-monomers') };
+  return { quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: !args.has('no-monomers'), charges: !args.has('no-charges') };
 }
 
-export async function runDimers({ quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: withMonomers }: DimerSettings): Promise<void> {
+export async function runDimers({ quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: withMonomers, charges: withCharges }: DimerSettings): Promise<void> {
   const cutoff = localHypers(hypers).cutoff.radius;
   const path = fileURLToPath(new URL('../data/xtb-dimers.xyz', import.meta.url));
   const frames = readFrames(path);
@@ -340,7 +342,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
     const predictions = new Map<Dimer, Map<string, Prediction>>(test.map((d) => [d, new Map()]));
     for (const config of models) {
       const start = Date.now();
-      const model = config.fit(training(train, protocol === 'pairs' ? 'pair' : 'curve', withMonomers), { species, hypers, kernelBlocks, log: (m) => console.error(`  ${config.name}: ${m}`) });
+      const model = config.fit(training(train, protocol === 'pairs' ? 'pair' : 'curve', withMonomers, withCharges), { species, hypers, kernelBlocks, log: (m) => console.error(`  ${config.name}: ${m}`) });
       const fitSeconds = (Date.now() - start) / 1000;
       const evalStart = Date.now();
       for (const d of test) predictions.get(d)!.set(config.name, predict(model, d));

@@ -34,7 +34,7 @@ type ModelName = 'local' | 'multiscale' | 'multiscale-field';
 /** The presets as `lodestone fit` builds them; multiscale's long range as it chooses it (charges only for molecules with per-atom charges). */
 function spec(name: ModelName, species: number[], train: Array<Pick<TensorFrame, 'system' | 'charges'>>): FeatureSetSpec {
   if (name === 'local') return presetFeatures('local', species, { cutoff: CUTOFF });
-  const longRange: LongRange = name === 'multiscale-field' ? 'field' : defaultLongRange(train.map((f) => ({ system: f.system, charges: f.charges })));
+  const longRange: LongRange = name === 'multiscale-field' ? 'field' : defaultLongRange(train.map((f) => ({ system: f.system, charges: f.charges })), false);
   return presetFeatures('multiscale', species, { cutoff: CUTOFF, longRange });
 }
 

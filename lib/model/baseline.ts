@@ -8,6 +8,7 @@ import type { ForceFieldResult } from '../core/forcefield.js';
 import type { NativeSystem } from '../native/types.js';
 import type { TrainingFrame } from './training-frame.js';
 import { ChargeModel, type ChargeBaselineSpec } from './charge-model.js';
+import { fitLatentCharges } from './latent-charges.js';
 
 export type BaselineSpec = EwaldBaselineSpec | ChargeBaselineSpec;
 
@@ -45,14 +46,22 @@ export class Baseline {
     this.ewald = new Ewald({ charges, accuracy: ewaldSpec.accuracy ?? 1e-6 });
   }
 
-  /** Learns what the baseline learns (the charges of a 'charges' baseline) from the training frames; a no-op otherwise. */
-  learn(frames: readonly TrainingFrame[], systems: readonly NativeSystem[]): void {
+  /**
+   * Learns what the baseline learns (the charges of a 'charges' baseline)
+   * from the training frames; a no-op otherwise. Without per-atom reference
+   * charges in any frame the charges are learned from the energies
+   * (latent-charges.ts), unless `fromEnergies` is false (the frames' energies
+   * mean nothing, as in a dipole fit).
+   */
+  learn(frames: readonly TrainingFrame[], systems: readonly NativeSystem[], fromEnergies = true): void {
     if (!this.charges || this.charges.fitted) return;
     const data = frames.flatMap((f, k) => (f.charges ? [{ system: systems[k], charges: f.charges, group: f.group }] : []));
-    if (data.length === 0) {
-      throw new Error("features.baseline: a 'charges' baseline learns from per-atom reference charges, and no training frame has `charges`");
+    if (data.length > 0) this.charges.fit(data);
+    else if (fromEnergies) {
+      this.charges.spec.molecules = fitLatentCharges(this.charges, frames.map((f, k) => ({ system: systems[k], energy: f.energy, group: f.group })));
+    } else {
+      throw new Error("features.baseline: a 'charges' baseline here learns from per-atom reference charges, and no training frame has `charges`");
     }
-    this.charges.fit(data);
   }
 
   /** Energy, forces and the strain derivative dE/deps of the baseline. */

@@ -42,6 +42,13 @@ export interface ChargeBaselineSpec {
    * distant ion is a force that no reference has.
    */
   fragments?: boolean;
+  /**
+   * Set when the charges were learned from energies alone (no per-atom
+   * reference charges; latent-charges.ts): the whole charge (e) found for
+   * each kind of molecule, by formula. A record of the fit; predictions
+   * use the weights only.
+   */
+  molecules?: Record<string, number>;
   /** Learned [species][dimension + 1] (weights, then the offset); absent until fitted. */
   weights?: number[];
 }
@@ -84,6 +91,10 @@ export class ChargeModel {
     if (spec.fragments !== undefined && typeof spec.fragments !== 'boolean') {
       throw new Error(`features.baseline.fragments: expected true or false, got ${JSON.stringify(spec.fragments)}`);
     }
+    const molecules = spec.molecules;
+    if (molecules !== undefined && (typeof molecules !== 'object' || molecules === null || !Object.values(molecules).every(Number.isInteger))) {
+      throw new Error(`features.baseline.molecules: expected whole charges by formula, e.g. {"C2H3O2": -1}, got ${JSON.stringify(molecules)}`);
+    }
     const expected = species.length * (this.dimension + 1);
     if (spec.weights !== undefined && (!Array.isArray(spec.weights) || spec.weights.length !== expected || !spec.weights.every(Number.isFinite))) {
       throw new Error(`features.baseline.weights: expected ${expected} finite numbers (species x (dimension + 1))`);
@@ -95,7 +106,8 @@ export class ChargeModel {
     return { neighborTypes: this.species };
   }
 
-  private values(system: NativeSystem): Float64Array {
+  /** The local invariants x_i of every atom, [atoms][dimension]. */
+  values(system: NativeSystem): Float64Array {
     return this.invariants.compute(system, this.options()).values;
   }
 
@@ -104,7 +116,7 @@ export class ChargeModel {
   }
 
   private learned(): Float64Array {
-    if (!this.weights) throw new Error('charges baseline: not fitted (fit a model on frames with per-atom charges first)');
+    if (!this.weights) throw new Error('charges baseline: not fitted (fit a model on training frames first)');
     return this.weights;
   }
 

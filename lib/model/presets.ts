@@ -39,11 +39,12 @@ export interface PresetOptions {
   field?: 'far' | 'full';
   /**
    * The multi-scale preset's long-range part. 'field' (default): rho x V
-   * blocks, the LODE features; 'charges': the electrostatics of charges
-   * learned from the data's per-atom charges (`learnedChargesBaseline`),
-   * for molecules in vacuum, which transfers to pairs of molecules never
-   * seen together where species-resolved fields cannot. `defaultLongRange`
-   * chooses from the training data.
+   * blocks, the LODE features; 'charges': the electrostatics of learned
+   * charges (`learnedChargesBaseline`; fitted to the data's per-atom
+   * charges, or without them to each molecule's whole charge read off the
+   * energies), for molecules in vacuum, which transfers to pairs of
+   * molecules never seen together where species-resolved fields cannot.
+   * `defaultLongRange` chooses from the training data.
    */
   longRange?: LongRange;
 }
@@ -121,19 +122,30 @@ export function presetFeatures(name: PresetName, species: number[], options: Pre
 }
 
 /**
- * The long-range part the data supports: learned charges when every frame
- * is a molecule (or cluster) in vacuum and some carry per-atom reference
- * charges (isolated monomers given by their energy alone need not), else
- * the rho x V field.
+ * The long-range part the data supports, when every frame is a molecule
+ * (or cluster) in vacuum: learned charges fitted to per-atom reference
+ * charges when some frames carry them; without them, charges read off the
+ * energies (latent-charges.ts) when some frame is a lone molecule, whose
+ * energy pins the separated limit (`fromEnergies` false, for targets that
+ * are not energies such as dipoles: never). Otherwise, and for periodic
+ * data, the rho x V field. Why: rho x V transfers badly to pairs of
+ * molecules never seen together (each species' field counts atoms, and a
+ * neutral partner's N_b / R does not cancel: README, leave pairs out, 651
+ * meV per dimer against the local model's 308, latent charges 14.9), but
+ * the products of charges that latent charges rest on are poorly pinned
+ * by binding curves of touching molecules alone (README, "Without the
+ * monomers").
  */
-export function defaultLongRange(frames: ReadonlyArray<Pick<TrainingFrame, 'system' | 'charges'>>): LongRange {
-  const molecular = frames.every(({ system }) => toNativeSystem(system).cell === null);
-  return molecular && frames.some((f) => f.charges !== undefined) ? 'charges' : 'field';
+export function defaultLongRange(frames: ReadonlyArray<Pick<TrainingFrame, 'system' | 'charges'>>, fromEnergies = true): LongRange {
+  if (!frames.every(({ system }) => toNativeSystem(system).cell === null)) return 'field';
+  if (frames.some((f) => f.charges !== undefined)) return 'charges';
+  return fromEnergies && frames.some(({ system }) => fragmentCount(system) === 1) ? 'charges' : 'field';
 }
 
 /**
  * Baseline of learned charges (fitted to the training frames' per-atom
- * charges): a smaller local basis than the energy's (max_radial 3,
+ * charges, or to the molecules' whole charges found from the energies when
+ * there are none): a smaller local basis than the energy's (max_radial 3,
  * max_angular 2; a charge is a simpler function of the environment) at the
  * same cutoff, Gaussian charges 1 A wide, whole charges per molecule and
  * the Coulomb energy between molecules only, at every distance: the local
@@ -151,6 +163,17 @@ export function learnedChargesBaseline(options: PresetOptions = {}): ChargeBasel
   };
 }
 
+/** Bonded fragments of a system in vacuum; null for a periodic one or an element without a covalent radius. */
+function fragmentCount(system: TrainingFrame['system']): number | null {
+  const native = toNativeSystem(system);
+  if (native.cell !== null) return null;
+  try {
+    return bondedFragments(native.positions, native.types).reduce((m, f) => Math.max(m, f), -1) + 1;
+  } catch {
+    return null; // an element without a covalent radius: no fragments to judge by
+  }
+}
+
 /**
  * Whether every frame is a molecular complex in vacuum (two or more bonded
  * fragments, no cell) and none is a lone molecule: the energy at large
@@ -158,16 +181,5 @@ export function learnedChargesBaseline(options: PresetOptions = {}): ChargeBasel
  * rho x V model does poorly (README, "Without the monomers").
  */
 export function lacksIsolatedMolecules(frames: ReadonlyArray<Pick<TrainingFrame, 'system'>>): boolean {
-  return (
-    frames.length > 0 &&
-    frames.every(({ system }) => {
-      const native = toNativeSystem(system);
-      if (native.cell !== null) return false;
-      try {
-        return bondedFragments(native.positions, native.types).reduce((m, f) => Math.max(m, f), -1) >= 1;
-      } catch {
-        return false; // an element without a covalent radius: no fragments to judge by
-      }
-    })
-  );
+  return frames.length > 0 && frames.every(({ system }) => (fragmentCount(system) ?? 0) >= 2);
 }

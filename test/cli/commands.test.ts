@@ -265,16 +265,21 @@ describe('lodestone fit --learn-charges', () => {
   // Two chloride + ammonium curves of the GFN2-xTB dimers: per-atom charges in a 'charges' column.
   const XTB = fileURLToPath(new URL('../../data/xtb-dimers.xyz', import.meta.url));
   const frames = readExtxyz(XTB).filter((f) => f.info.pair === 'chloride+ammonium' && (f.info.orientation as number) <= 1);
-  const path = join(dir, 'ion-pairs.xyz');
-  writeFileSync(
-    path,
-    frames
-      .map((f) => {
-        const rows = Array.from(f.types, (z, i) => `${z === 1 ? 'H' : z === 7 ? 'N' : 'Cl'} ${[0, 1, 2].map((x) => f.positions[3 * i + x]).join(' ')} ${(f.arrays.charges as Float64Array)[i]}`);
-        return `${f.types.length}\nProperties=species:S:1:pos:R:3:charges:R:1 energy=${f.info.energy} orientation=${f.info.orientation} charge=0 pbc="F F F"\n${rows.join('\n')}`;
-      })
-      .join('\n') + '\n',
-  );
+  const write = (name: string, withCharges: boolean) => {
+    const file = join(dir, name);
+    const column = withCharges ? ':charges:R:1' : '';
+    writeFileSync(
+      file,
+      frames
+        .map((f) => {
+          const rows = Array.from(f.types, (z, i) => `${z === 1 ? 'H' : z === 7 ? 'N' : 'Cl'} ${[0, 1, 2].map((x) => f.positions[3 * i + x]).join(' ')}${withCharges ? ` ${(f.arrays.charges as Float64Array)[i]}` : ''}`);
+          return `${f.types.length}\nProperties=species:S:1:pos:R:3${column} energy=${f.info.energy} orientation=${f.info.orientation} charge=0 pbc="F F F"\n${rows.join('\n')}`;
+        })
+        .join('\n') + '\n',
+    );
+    return file;
+  };
+  const path = write('ion-pairs.xyz', true);
 
   it('fits the charges, says so, and the model predicts charges that add up to the frame charge', async () => {
     const out = join(dir, 'charges.lsm');
@@ -310,6 +315,20 @@ describe('lodestone fit --learn-charges', () => {
     expect(mixed.err).toMatch(/field: shapes the rho x V blocks of longRange 'field'; longRange 'charges' has none/);
     const local = await runCli(['fit', path, '--features', 'local', '--long-range', 'field', '--out', join(dir, 'x.lsm')]);
     expect(local.err).toMatch(/--long-range: only meaningful with --features multiscale/);
+  });
+
+  it('--long-range charges on molecules without per-atom charges learns each molecule\'s whole charge from the energies, and says which', async () => {
+    const bare = write('ion-pairs-bare.xyz', false);
+    expect(readExtxyz(bare)[0].arrays.charges).toBeUndefined();
+    const out = join(dir, 'latent.lsm');
+    const r = await runCli(['fit', bare, '--features', 'multiscale', '--long-range', 'charges', '--cutoff', '3', '--max-radial', '2', '--max-angular', '1', '--group-key', 'orientation', '--folds', '2', '--out', out]);
+    expect(r.err).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/long range learned charges\)/);
+    expect(r.out).toMatch(/charges learned from the energies/);
+    // Energies fix the product of the two charges, not which ion is which (every frame here has total charge 0).
+    expect(r.out).toMatch(/whole charges \(e\) found per molecule: (Cl -1, H4N \+1|Cl \+1, H4N -1)/);
+    expect(loadModel(out).model.features.spec.baseline).toMatchObject({ kind: 'charges', molecules: { Cl: expect.any(Number), H4N: expect.any(Number) } });
   });
 
   it('refuses a charges column that no frame has, before fitting', async () => {

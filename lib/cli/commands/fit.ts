@@ -53,7 +53,7 @@ export const spec: CommandSpec = {
       name: 'long-range',
       value: 'KIND',
       description:
-        "multiscale: field (rho x V) | charges (electrostatics of charges learned from per-atom reference charges; molecules in vacuum) | auto (charges when every frame is a molecule in vacuum and some carry the charges column, else field)",
+        "multiscale: field (rho x V) | charges (electrostatics of learned charges, molecules in vacuum: fitted to per-atom reference charges when the data has them, else each molecule's whole charge read off the energies) | auto (charges when every frame is a molecule or cluster in vacuum and some carry the charges column or some frame is a lone molecule, else field)",
       default: 'auto',
     },
     {
@@ -101,7 +101,7 @@ export async function run(argv: string[]): Promise<void> {
   if (preset !== 'multiscale' && args.options.has('long-range')) throw new Error('--long-range: only meaningful with --features multiscale');
   const longRangeOption = args.options.has('long-range') ? choiceOption(args, 'long-range', ['auto', ...LONG_RANGES] as const) : 'auto';
   const longRange: LongRange | undefined =
-    preset !== 'multiscale' ? undefined : longRangeOption !== 'auto' ? longRangeOption : askedCharges !== undefined ? 'charges' : defaultLongRange(data);
+    preset !== 'multiscale' ? undefined : longRangeOption !== 'auto' ? longRangeOption : askedCharges !== undefined ? 'charges' : defaultLongRange(data, target === 'energy');
   const cutoff = numberOption(args, 'cutoff', 4.5, (v) => v > 0);
   const features = presetFeatures(preset, speciesOf(frames), {
     cutoff,
@@ -118,7 +118,8 @@ export async function run(argv: string[]): Promise<void> {
     features.baseline = { kind: 'ewald', charges: parseCharges(stringOption(args, 'baseline-charges', '')) };
   }
   if (askedCharges !== undefined && longRange !== 'charges') features.baseline = learnedChargesBaseline({ cutoff });
-  if (features.baseline?.kind === 'charges' && data.every((f) => f.charges === undefined)) {
+  // Latent charges (learned from the energies) need energies: an explicit column, or a tensor target, needs the charges themselves.
+  if (features.baseline?.kind === 'charges' && data.every((f) => f.charges === undefined) && (askedCharges !== undefined || target !== 'energy')) {
     const flag = askedCharges !== undefined ? '--learn-charges' : '--long-range charges';
     throw new Error(`${flag}: no frame of ${path} has a per-atom '${chargesKey}' column of one number per atom`);
   }
@@ -126,7 +127,7 @@ export async function run(argv: string[]): Promise<void> {
     console.error(
       'note: every frame holds two or more molecules and none a lone one: the energy of molecules far apart is extrapolated ' +
         'from molecules that interact, which the rho x V long range does poorly; add frames of the isolated molecules ' +
-        "(their energies) or per-atom reference charges (a 'charges' column: learned charges)",
+        "(their energies) or per-atom reference charges (a 'charges' column): the long range is then learned charges",
     );
   }
   const out = stringOption(args, 'out', 'model.lsm');
@@ -170,7 +171,12 @@ export async function run(argv: string[]): Promise<void> {
     console.log(`sparse-kernel: zeta ${report.zeta}, sparse points ${report.sparsePoints.join(', ')} (per species)`);
     for (const note of report.notes) console.log(`note: ${note}`);
   }
-  if (features.baseline?.kind === 'charges') {
+  const learned = model.features.spec.baseline;
+  if (learned?.kind === 'charges' && learned.molecules) {
+    const found = Object.entries(learned.molecules).map(([name, q]) => `${name} ${q > 0 ? '+' : ''}${q}`).join(', ');
+    console.log(`baseline: electrostatics of charges learned from the energies (no per-atom charges in the data; Gaussian width ${learned.smearing} A), added to the learned energy`);
+    console.log(`  whole charges (e) found per molecule: ${found}`);
+  } else if (features.baseline?.kind === 'charges') {
     console.log(`baseline: electrostatics of charges learned from the data's per-atom charges (Gaussian width ${features.baseline.smearing} A), added to the learned energy`);
   } else if (features.baseline) {
     const charges = Object.entries(features.baseline.charges).map(([z, q]) => `${z}:${q > 0 ? '+' : ''}${q}`).join(', ');

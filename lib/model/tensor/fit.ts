@@ -213,7 +213,7 @@ export function fitTensorModel(spec: TensorModelSpec, data: readonly TensorFrame
   const systems = data.map((f, k) => toNativeSystem(f.system, `frames[${k}].system`));
   systems.forEach((s, k) => features.checkSpecies(s, `frames[${k}].system`));
   const frames = data.map((f) => ({ system: f.system, energy: 0, group: f.group, charges: f.charges }));
-  features.baseline?.learn(frames, systems);
+  features.baseline?.learn(frames, systems, false);
   // With a baseline the equivariant part fits what the baseline leaves.
   const spherical = data.map((f, k) => {
     const t = Float64Array.from(f.target);
