@@ -17,7 +17,10 @@
 //    neutral unless the energies say otherwise.
 // 3. Every atom gets Q_F / N_F of its molecule F, and ChargeModel.fit learns
 //    those as reference charges; predictions then round each molecule to a
-//    whole charge, exactly as for charges fitted to reference data.
+//    whole charge, exactly as for charges fitted to reference data. (Fitting
+//    the spread to the energies too, to first order in it, lowered far
+//    energy errors on the xtb dimers but made the forces 1.7-3.4 times
+//    worse: README, "Without per-atom charges".)
 //
 // Why not fit q_i = w . x_i to the energies directly (Gauss-Newton on the
 // quadratic Coulomb energy): tried, and on the xtb dimers its far-field
@@ -29,6 +32,7 @@
 // charge of some frame decides it, else either is as good.
 import { native } from '../native/addon.js';
 import type { NativeSystem } from '../native/types.js';
+import { symbolOf } from '../io/elements.js';
 import { smearedCoulomb } from '../longrange/smeared-coulomb.js';
 import type { ChargeModel } from './charge-model.js';
 import { referenceEnergies, withoutReference } from './composition.js';
@@ -76,8 +80,17 @@ export function fitLatentCharges(model: ChargeModel, frames: readonly EnergyFram
   if (pairs.length === 0) {
     throw new Error('charges baseline: learning charges from energies needs frames where molecules interact (two or more in a frame), and no training frame has them');
   }
-  const constraints = frames.flatMap(({ system }, f) => (system.charge === undefined ? [] : [{ kinds: molecules[f].map((m) => m.kind), total: system.charge }]));
-  const charges = wholeCharges(kinds.size, pairs, products, information, constraints);
+  // Frames whose total charge is given, once per distinct (kinds, total) with its count.
+  const constraints = new Map<string, { kinds: number[]; total: number; count: number }>();
+  frames.forEach(({ system }, f) => {
+    if (system.charge === undefined) return;
+    const ks = molecules[f].map((m) => m.kind).sort((a, b) => a - b);
+    const key = `${ks.join(',')}:${system.charge}`;
+    const c = constraints.get(key);
+    if (c) c.count++;
+    else constraints.set(key, { kinds: ks, total: system.charge, count: 1 });
+  });
+  const charges = wholeCharges(kinds.size, pairs, products, information, [...constraints.values()]);
   model.fit(
     frames.map(({ system, group }, f) => {
       const q = new Float64Array(system.types.length);
@@ -93,20 +106,13 @@ export function fitLatentCharges(model: ChargeModel, frames: readonly EnergyFram
 function formula(types: ArrayLike<number>, atoms: number[]): string {
   const counts = new Map<number, number>();
   for (const a of atoms) counts.set(types[a], (counts.get(types[a]) ?? 0) + 1);
-  const symbol = (z: number) => SYMBOLS[z] ?? `Z${z}`;
   const order = [...counts.keys()].sort((x, y) => {
     const rank = (z: number) => (z === 6 ? 0 : z === 1 && counts.has(6) ? 1 : 2);
-    return rank(x) - rank(y) || symbol(x).localeCompare(symbol(y));
+    return rank(x) - rank(y) || symbolOf(x).localeCompare(symbolOf(y));
   });
-  return order.map((z) => `${symbol(z)}${counts.get(z)! > 1 ? counts.get(z) : ''}`).join('');
+  return order.map((z) => `${symbolOf(z)}${counts.get(z)! > 1 ? counts.get(z) : ''}`).join('');
 }
 
-// prettier-ignore
-const SYMBOLS = [
-  '', 'H', 'He', 'Li', 'Be', 'B', 'C', 'N', 'O', 'F', 'Ne', 'Na', 'Mg', 'Al', 'Si', 'P', 'S', 'Cl', 'Ar', 'K', 'Ca',
-  'Sc', 'Ti', 'V', 'Cr', 'Mn', 'Fe', 'Co', 'Ni', 'Cu', 'Zn', 'Ga', 'Ge', 'As', 'Se', 'Br', 'Kr', 'Rb', 'Sr', 'Y', 'Zr',
-  'Nb', 'Mo', 'Tc', 'Ru', 'Rh', 'Pd', 'Ag', 'Cd', 'In', 'Sn', 'Sb', 'Te', 'I', 'Xe',
-];
 
 /**
  * Step 1: the products P_ab from a ridge fit of the per-atom energies in the
@@ -201,7 +207,8 @@ function crossValidated(rows: Float64Array, targets: Float64Array, width: number
 
 /**
  * Step 2: whole charges Q (one per kind) minimising
- *   sum_c information_c (P_c - Q_a Q_b)^2 + big sum_frames (sum_F Q_F - total)^2 + small sum_a Q_a^2,
+ *   sum_c information_c (P_c - Q_a Q_b)^2 + big sum_frames (sum_F Q_F - total)^2 + small sum_a Q_a^2
+ * (a constraint's `count`: how many frames it stands for),
  * by coordinate descent over CHARGES from all-neutral and from random starts
  * (fixed seed: the same data gives the same charges).
  */
@@ -210,7 +217,7 @@ export function wholeCharges(
   pairs: ReadonlyArray<readonly [number, number]>,
   products: ArrayLike<number>,
   information: ArrayLike<number>,
-  constraints: ReadonlyArray<{ kinds: number[]; total: number }>,
+  constraints: ReadonlyArray<{ kinds: number[]; total: number; count?: number }>,
 ): Int32Array {
   let scale = 0;
   for (let c = 0; c < pairs.length; c++) scale = Math.max(scale, information[c]);
@@ -218,10 +225,10 @@ export function wholeCharges(
   const cost = (Q: Int32Array) => {
     let j = 0;
     pairs.forEach(([a, b], c) => (j += information[c] * (products[c] - Q[a] * Q[b]) ** 2));
-    for (const { kinds: ks, total } of constraints) {
+    for (const { kinds: ks, total, count = 1 } of constraints) {
       let sum = 0;
       for (const k of ks) sum += Q[k];
-      j += 1e3 * scale * (sum - total) ** 2;
+      j += 1e3 * scale * count * (sum - total) ** 2;
     }
     for (const q of Q) j += 1e-3 * scale * q * q;
     return j;
