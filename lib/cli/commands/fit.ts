@@ -18,7 +18,8 @@ export const spec: CommandSpec = {
   summary: 'Fit a linear or sparse-kernel potential on the energies (eV) and forces (eV/A) of an extended-XYZ file, or a linear model of dipoles or polarizabilities.',
   details:
     'Features: "local" = SOAP power spectrum; "multiscale" = SOAP + a long-range part: rho x V (LODE, p = 1) or,\n' +
-    'for molecules in vacuum with per-atom reference charges, the electrostatics of learned charges (--long-range).\n' +
+    'for molecules in vacuum, the electrostatics of learned charges (fitted to per-atom reference charges, or read off\n' +
+    'the energies when the data has none; --long-range).\n' +
     'Models: "linear" = w[Z].x + b[Z] per atom; "sparse-kernel" = sum_m alpha[Z,m] (x^.y^_m)^zeta + b[Z] over\n' +
     'sparse environments chosen by farthest-point sampling.\n' +
     'Energy errors are per atom (eV/atom); the regularisation is chosen by k-fold cross-validation over frames\n' +
