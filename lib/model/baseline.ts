@@ -51,14 +51,15 @@ export class Baseline {
    * from the training frames; a no-op otherwise. Without per-atom reference
    * charges in any frame the charges are learned from the energies
    * (latent-charges.ts), unless `fromEnergies` is false (the frames' energies
-   * mean nothing, as in a dipole fit).
+   * mean nothing, as in a dipole fit); `onProgress` follows that fit.
    */
-  learn(frames: readonly TrainingFrame[], systems: readonly NativeSystem[], fromEnergies = true): void {
+  learn(frames: readonly TrainingFrame[], systems: readonly NativeSystem[], fromEnergies = true, onProgress?: (done: number, total: number) => void): void {
     if (!this.charges || this.charges.fitted) return;
     const data = frames.flatMap((f, k) => (f.charges ? [{ system: systems[k], charges: f.charges, group: f.group }] : []));
     if (data.length > 0) this.charges.fit(data);
     else if (fromEnergies) {
-      this.charges.spec.molecules = fitLatentCharges(this.charges, frames.map((f, k) => ({ system: systems[k], energy: f.energy, group: f.group })));
+      const energies = frames.map((f, k) => ({ system: systems[k], energy: f.energy, group: f.group }));
+      this.charges.spec.molecules = fitLatentCharges(this.charges, energies, { onProgress });
     } else {
       throw new Error("features.baseline: a 'charges' baseline here learns from per-atom reference charges, and no training frame has `charges`");
     }

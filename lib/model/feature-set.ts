@@ -167,13 +167,17 @@ export class FeatureSet {
     return this.blockInputs().map(([a, b]) => new Invariants(a, b));
   }
 
-  /** Training frames with the baseline's energy and forces taken out (the frames themselves without a baseline). */
-  residualFrames(frames: readonly TrainingFrame[]): TrainingFrame[] {
+  /**
+   * Training frames with the baseline's energy and forces taken out (the
+   * frames themselves without a baseline); `onProgress` follows a baseline
+   * that learns from the energies (latent charges).
+   */
+  residualFrames(frames: readonly TrainingFrame[], onProgress?: (done: number, total: number) => void): TrainingFrame[] {
     const baseline = this.baseline;
     if (!baseline) return [...frames];
     const systems = frames.map((frame, k) => toNativeSystem(frame.system, `frames[${k}].system`));
     // A baseline that learns (charges) learns first; this.spec.baseline then holds what it learned.
-    baseline.learn(frames, systems);
+    baseline.learn(frames, systems, true, onProgress);
     return frames.map((frame, k) => baseline.residual(frame, systems[k]));
   }
 

@@ -49,6 +49,8 @@ export interface EnergyFrame {
 export interface LatentChargeOptions {
   folds?: number;
   regularizations?: number[];
+  /** Called as the fit advances: frames read, then the cross-validation folds and the final solve. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 const DEFAULT_REGULARIZATIONS = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2];
@@ -150,6 +152,8 @@ function pairProducts(model: ChargeModel, frames: readonly EnergyFrame[], molecu
   });
   const C = pairs.length;
   const width = P + C;
+  const K = foldCount(frames, options);
+  const steps = frames.length + K + 1;
   const rows = new Float64Array(frames.length * width);
   const information = new Float64Array(C);
   // Total energies are offsets of hundreds of eV per atom: taken out first, or the ridge would move them into the weights (composition.ts).
@@ -167,20 +171,37 @@ function pairProducts(model: ChargeModel, frames: readonly EnergyFrame[], molecu
       row[P + column] += value / N;
       information[column] += (value / N) ** 2;
     }
+    options.onProgress?.(f + 1, steps);
   });
   if (C === 0) return { products: new Float64Array(0), information, pairs };
-  const lambda = crossValidated(rows, targets, width, frames, options);
+  const lambda = crossValidated(rows, targets, width, frames, options, (fold) => options.onProgress?.(frames.length + fold, steps));
   const solution = new native.RidgePath(rows, targets).solve(lambda);
+  options.onProgress?.(steps, steps);
   return { products: solution.slice(P), information, pairs };
 }
 
-/** The regularisation of least k-fold cross-validated error over the frames' groups. */
-function crossValidated(rows: Float64Array, targets: Float64Array, width: number, frames: readonly EnergyFrame[], options: LatentChargeOptions): number {
-  const candidates = options.regularizations ?? DEFAULT_REGULARIZATIONS;
-  const keys = frames.map((f, k) => (f.group === undefined ? `#${k}` : `=${String(f.group)}`));
-  const groups = [...new Set(keys)];
-  const K = Math.min(options.folds ?? 5, groups.length);
+const groupKeys = (frames: readonly EnergyFrame[]) => frames.map((f, k) => (f.group === undefined ? `#${k}` : `=${String(f.group)}`));
+
+/** Folds of the cross-validation: as asked (default 5), at most one per group of frames. */
+function foldCount(frames: readonly EnergyFrame[], options: LatentChargeOptions): number {
+  const K = Math.min(options.folds ?? 5, new Set(groupKeys(frames)).size);
   if (K < 2) throw new Error('charges baseline: needs frames from at least 2 groups to choose its regularisation');
+  return K;
+}
+
+/** The regularisation of least k-fold cross-validated error over the frames' groups; `done(fold)` after each fold. */
+function crossValidated(
+  rows: Float64Array,
+  targets: Float64Array,
+  width: number,
+  frames: readonly EnergyFrame[],
+  options: LatentChargeOptions,
+  done: (fold: number) => void,
+): number {
+  const candidates = options.regularizations ?? DEFAULT_REGULARIZATIONS;
+  const keys = groupKeys(frames);
+  const groups = [...new Set(keys)];
+  const K = foldCount(frames, options);
   const foldOf = new Map(groups.map((g, k) => [g, k % K]));
   const folds = keys.map((key) => foldOf.get(key)!);
   const pick = (fold: number, held: boolean) => {
@@ -201,6 +222,7 @@ function crossValidated(rows: Float64Array, targets: Float64Array, width: number
         errors[j] += (test.targets[r] - p) ** 2;
       }
     });
+    done(fold + 1);
   }
   return candidates[errors.indexOf(Math.min(...errors))];
 }

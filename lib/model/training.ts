@@ -15,7 +15,8 @@ import type { TrainingFrame } from './training-frame.js';
 export type { TrainingFrame } from './training-frame.js';
 
 export interface FitProgress {
-  stage: 'scaling' | 'contraction' | 'sparse-points' | 'accumulating' | 'regularisation' | 'solving';
+  /** 'charges': charges read off the energies (a learned-charge baseline without reference charges) */
+  stage: 'charges' | 'scaling' | 'contraction' | 'sparse-points' | 'accumulating' | 'regularisation' | 'solving';
   done: number;
   total: number;
 }
@@ -532,7 +533,7 @@ export function fitLinearModel(
   const start = Date.now();
   const settings = fitSettings(options);
   const features = new FeatureSet(spec);
-  const { frames, reference } = learnedTargets(features, data);
+  const { frames, reference } = learnedTargets(features, data, options.onProgress);
   const assignment = assignFolds(frames, settings);
   const P = parameterCount(features);
   const plan = memoryPlan(features, frames, P, assignment.folds);
@@ -553,8 +554,12 @@ export function fitLinearModel(
  * leaves (when the feature set has one), less the per-species reference
  * energies, which go into the model's biases afterwards.
  */
-export function learnedTargets(features: FeatureSet, data: readonly TrainingFrame[]): { frames: TrainingFrame[]; reference: Float64Array } {
-  const residual = features.residualFrames(data);
+export function learnedTargets(
+  features: FeatureSet,
+  data: readonly TrainingFrame[],
+  onProgress?: (progress: FitProgress) => void,
+): { frames: TrainingFrame[]; reference: Float64Array } {
+  const residual = features.residualFrames(data, onProgress && ((done, total) => onProgress({ stage: 'charges', done, total })));
   const reference = referenceEnergies(residual, features.spec.species);
   return { frames: withoutReference(residual, features.spec.species, reference), reference };
 }

@@ -326,6 +326,9 @@ describe('lodestone fit --learn-charges', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/long range learned charges\)/);
     expect(r.out).toMatch(/charges learned from the energies/);
+    // The file has energies only: no force error, and no NaN printed for it.
+    expect(r.out).toMatch(/cross-validation: energy RMSE [0-9.]+ meV\/atom, force RMSE - \(no forces in the data\)/);
+    expect(r.out).not.toMatch(/NaN/);
     // Energies fix the product of the two charges, not which ion is which (every frame here has total charge 0).
     expect(r.out).toMatch(/whole charges \(e\) found per molecule: (Cl -1, H4N \+1|Cl \+1, H4N -1)/);
     expect(loadModel(out).model.features.spec.baseline).toMatchObject({ kind: 'charges', molecules: { Cl: expect.any(Number), H4N: expect.any(Number) } });

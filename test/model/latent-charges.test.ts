@@ -81,7 +81,11 @@ describe('latent charges: learned from energies without reference charges', () =
   });
 
   it('finds the two whole charges and predicts the Coulomb tail at twice the trained separations, which a local model misses', () => {
-    const { model } = fitLinearModel(spec, frames, { forceWeight: 0 });
+    const progress: Array<{ done: number; total: number }> = [];
+    const { model } = fitLinearModel(spec, frames, { forceWeight: 0, onProgress: (p) => p.stage === 'charges' && progress.push(p) });
+    // Reading the charges off the energies reports its progress, up to done.
+    expect(progress.length).toBeGreaterThan(frames.length);
+    expect(progress[progress.length - 1].done).toBe(progress[progress.length - 1].total);
     const local = fitLinearModel({ species, blocks: spec.blocks }, frames, { forceWeight: 0 }).model;
     let error = 0, localError = 0, interaction = 0;
     for (const system of far) {

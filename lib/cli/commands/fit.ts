@@ -187,8 +187,10 @@ export async function run(argv: string[]): Promise<void> {
   }
   console.log(`reference energies (eV/atom, fitted to the compositions first, part of the biases): ${features.species.map((z, s) => `${symbolOf(z)} ${report.referenceEnergies[s].toFixed(4)}`).join(', ')}`);
   console.log(`regularisation: ${regularizationText(report)}`);
-  console.log(`train (${report.frames} frames): energy RMSE ${(1000 * report.train.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.train.forceRmse.toFixed(4)} eV/A`);
-  console.log(`${report.folds}-fold cross-validation: energy RMSE ${(1000 * report.validation.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${report.validation.forceRmse.toFixed(4)} eV/A`);
+  // No frame with forces: no force error to report (not NaN).
+  const forceText = (rmse: number) => (Number.isFinite(rmse) ? `${rmse.toFixed(4)} eV/A` : '- (no forces in the data)');
+  console.log(`train (${report.frames} frames): energy RMSE ${(1000 * report.train.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${forceText(report.train.forceRmse)}`);
+  console.log(`${report.folds}-fold cross-validation: energy RMSE ${(1000 * report.validation.energyRmsePerAtom).toFixed(3)} meV/atom, force RMSE ${forceText(report.validation.forceRmse)}`);
   console.log(`model written to ${out} (${report.seconds.toFixed(1)} s)`);
 }
 
@@ -224,7 +226,8 @@ function fitTensor(target: TensorTarget, features: FeatureSetSpec, data: TensorF
 /** One progress bar per fit stage, on stderr. */
 function progressBars(): (progress: FitProgress) => void {
   const bars = new Map<string, Progress>();
-  const unit = (stage: string) => (stage === 'regularisation' ? 'values' : stage === 'sparse-points' ? 'species' : stage === 'solving' ? 'solves' : 'frames');
+  const unit = (stage: string) =>
+    stage === 'regularisation' ? 'values' : stage === 'sparse-points' ? 'species' : stage === 'solving' ? 'solves' : stage === 'charges' ? 'steps' : 'frames';
   return (p) => {
     if (!bars.has(p.stage)) bars.set(p.stage, new Progress(p.stage.padEnd(14), p.total, unit(p.stage)));
     bars.get(p.stage)!.update(p.done);
