@@ -125,9 +125,9 @@ export function presetFeatures(name: PresetName, species: number[], options: Pre
  * The long-range part the data supports, when every frame is a molecule
  * (or cluster) in vacuum: learned charges fitted to per-atom reference
  * charges when some frames carry them; without them, charges read off the
- * energies (latent-charges.ts) when some frame is a lone molecule, whose
- * energy pins the separated limit (`fromEnergies` false, for targets that
- * are not energies such as dipoles: never). Otherwise, and for periodic
+ * energies (latent-charges.ts) when some frames are lone molecules, whose
+ * energy pins the separated limit, and some hold two or more (`fromEnergies`
+ * false, for targets that are not energies such as dipoles: never). Otherwise, and for periodic
  * data, the rho x V field. Why: rho x V transfers badly to pairs of
  * molecules never seen together (each species' field counts atoms, and a
  * neutral partner's N_b / R does not cancel: README, leave pairs out, 651
@@ -139,7 +139,9 @@ export function presetFeatures(name: PresetName, species: number[], options: Pre
 export function defaultLongRange(frames: ReadonlyArray<Pick<TrainingFrame, 'system' | 'charges'>>, fromEnergies = true): LongRange {
   if (!frames.every(({ system }) => toNativeSystem(system).cell === null)) return 'field';
   if (frames.some((f) => f.charges !== undefined)) return 'charges';
-  return fromEnergies && frames.some(({ system }) => fragmentCount(system) === 1) ? 'charges' : 'field';
+  // Both kinds of frame: lone molecules pin the separated limit, complexes give the charges' products.
+  const counts = frames.map(({ system }) => fragmentCount(system) ?? 0);
+  return fromEnergies && counts.includes(1) && counts.some((n) => n >= 2) ? 'charges' : 'field';
 }
 
 /**

@@ -222,6 +222,8 @@ describe('the multiscale long range chosen from the data', () => {
   it('is learned charges for molecules in vacuum with per-atom charges, or with a lone molecule to read them off the energies; else the field', () => {
     expect(defaultLongRange([{ system: molecule, charges: q }, { system: molecule }])).toBe('charges');
     expect(defaultLongRange([{ system: pair }, { system: water }])).toBe('charges');
+    // Lone molecules only: no interaction to read charges from.
+    expect(defaultLongRange([{ system: water }, { system: water }])).toBe('field');
     // Only complexes, no charges: the products of their charges are poorly pinned; the field.
     expect(defaultLongRange([{ system: pair }, { system: pair }])).toBe('field');
     // Targets that are not energies learn charges from reference charges only.

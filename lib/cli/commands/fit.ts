@@ -54,7 +54,7 @@ export const spec: CommandSpec = {
       name: 'long-range',
       value: 'KIND',
       description:
-        "multiscale: field (rho x V) | charges (electrostatics of learned charges, molecules in vacuum: fitted to per-atom reference charges when the data has them, else each molecule's whole charge read off the energies) | auto (charges when every frame is a molecule or cluster in vacuum and some carry the charges column or some frame is a lone molecule, else field)",
+        "multiscale: field (rho x V) | charges (electrostatics of learned charges, molecules in vacuum: fitted to per-atom reference charges when the data has them, else each molecule's whole charge read off the energies) | auto (charges when every frame is a molecule or cluster in vacuum and some carry the charges column, or some are lone molecules and others complexes; else field)",
       default: 'auto',
     },
     {
