@@ -17,6 +17,7 @@ import { featureCount, Invariants } from '../features/invariants.js';
 import { SphericalExpansion } from '../features/spherical-expansion.js';
 import { bondedFragments, integerCharges } from './fragments.js';
 import { speciesIndices } from './species.js';
+import { groupKeys } from './training-frame.js';
 
 export interface ChargeBaselineSpec {
   kind: 'charges';
@@ -185,7 +186,7 @@ export class ChargeModel {
   fit(frames: readonly ChargeFrame[], folds = 5, regularizations = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]): number {
     const D = this.dimension;
     const S = this.species.length;
-    const keys = frames.map((f, k) => (f.group === undefined ? `#${k}` : `=${String(f.group)}`));
+    const keys = groupKeys(frames);
     const groups = [...new Set(keys)];
     const K = Math.min(folds, groups.length);
     if (K < 2) throw new Error('charges baseline: needs frames from at least 2 groups to choose its regularisation');

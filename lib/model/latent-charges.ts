@@ -38,6 +38,7 @@ import type { ChargeModel } from './charge-model.js';
 import { referenceEnergies, withoutReference } from './composition.js';
 import { bondedFragments } from './fragments.js';
 import { speciesIndices } from './species.js';
+import { groupKeys } from './training-frame.js';
 
 /** A frame to learn latent charges from: the system (with its total charge when known) and its energy (eV). */
 export interface EnergyFrame {
@@ -115,7 +116,6 @@ function formula(types: ArrayLike<number>, atoms: number[]): string {
   return order.map((z) => `${symbolOf(z)}${counts.get(z)! > 1 ? counts.get(z) : ''}`).join('');
 }
 
-
 /**
  * Step 1: the products P_ab from a ridge fit of the per-atom energies in the
  * local rows (per-species sums of [x_i, 1]) and the pair columns M_ab / N,
@@ -174,13 +174,11 @@ function pairProducts(model: ChargeModel, frames: readonly EnergyFrame[], molecu
     options.onProgress?.(f + 1, steps);
   });
   if (C === 0) return { products: new Float64Array(0), information, pairs };
-  const lambda = crossValidated(rows, targets, width, frames, options, (fold) => options.onProgress?.(frames.length + fold, steps));
+  const lambda = crossValidated(rows, targets, width, frames, K, options, (fold) => options.onProgress?.(frames.length + fold, steps));
   const solution = new native.RidgePath(rows, targets).solve(lambda);
   options.onProgress?.(steps, steps);
   return { products: solution.slice(P), information, pairs };
 }
-
-const groupKeys = (frames: readonly EnergyFrame[]) => frames.map((f, k) => (f.group === undefined ? `#${k}` : `=${String(f.group)}`));
 
 /** Folds of the cross-validation: as asked (default 5), at most one per group of frames. */
 function foldCount(frames: readonly EnergyFrame[], options: LatentChargeOptions): number {
@@ -189,19 +187,19 @@ function foldCount(frames: readonly EnergyFrame[], options: LatentChargeOptions)
   return K;
 }
 
-/** The regularisation of least k-fold cross-validated error over the frames' groups; `done(fold)` after each fold. */
+/** The regularisation of least K-fold cross-validated error over the frames' groups; `done(fold)` after each fold. */
 function crossValidated(
   rows: Float64Array,
   targets: Float64Array,
   width: number,
   frames: readonly EnergyFrame[],
+  K: number,
   options: LatentChargeOptions,
   done: (fold: number) => void,
 ): number {
   const candidates = options.regularizations ?? DEFAULT_REGULARIZATIONS;
   const keys = groupKeys(frames);
   const groups = [...new Set(keys)];
-  const K = foldCount(frames, options);
   const foldOf = new Map(groups.map((g, k) => [g, k % K]));
   const folds = keys.map((key) => foldOf.get(key)!);
   const pick = (fold: number, held: boolean) => {

@@ -126,9 +126,9 @@ export function presetFeatures(name: PresetName, species: number[], options: Pre
  * (or cluster) in vacuum: learned charges fitted to per-atom reference
  * charges when some frames carry them; without them, charges read off the
  * energies (latent-charges.ts) when some frames are lone molecules, whose
- * energy pins the separated limit, and some hold two or more (`fromEnergies`
- * false, for targets that are not energies such as dipoles: never). Otherwise, and for periodic
- * data, the rho x V field. Why: rho x V transfers badly to pairs of
+ * energy pins the separated limit, and some hold two or more (never with
+ * `fromEnergies` false, for targets that are not energies such as
+ * dipoles). Otherwise, and for periodic data, the rho x V field. Why: rho x V transfers badly to pairs of
  * molecules never seen together (each species' field counts atoms, and a
  * neutral partner's N_b / R does not cancel: README, leave pairs out, 651
  * meV per dimer against the local model's 308, latent charges 14.9), but

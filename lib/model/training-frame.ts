@@ -1,6 +1,7 @@
-// One reference structure of a data set. Its own module because the feature
-// set, the baseline and the fit all read it: defined in training.ts it would
-// close an import cycle through feature-set.ts.
+// One reference structure of a data set, and its cross-validation key
+// (groupKeys). Its own module because the feature set, the baseline, the
+// charge fits and the fit all read it: defined in training.ts it would close
+// an import cycle through feature-set.ts.
 import type { System } from '../core/system.js';
 
 export interface TrainingFrame {
@@ -17,4 +18,12 @@ export interface TrainingFrame {
   group?: string | number;
   /** Reference partial charges (e), one per atom: what a 'charges' baseline learns from. */
   charges?: ArrayLike<number>;
+}
+
+/**
+ * The cross-validation key of every frame: its group, or the frame alone
+ * when it has none (frames of one key always share a fold).
+ */
+export function groupKeys(frames: ReadonlyArray<{ group?: string | number }>): string[] {
+  return frames.map((f, k) => (f.group === undefined ? `#${k}` : `=${String(f.group)}`));
 }

@@ -10,7 +10,7 @@ import { featurePasses, parameterCount, passDesignRows, speciesParameters, type 
 import { referenceEnergies, withoutReference } from './composition.js';
 import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
 import { LinearModel } from './linear-model.js';
-import type { TrainingFrame } from './training-frame.js';
+import { groupKeys, type TrainingFrame } from './training-frame.js';
 
 export type { TrainingFrame } from './training-frame.js';
 
@@ -213,7 +213,7 @@ export function fitSettings(options: FitOptions, grid: number[] = DEFAULT_REGULA
  */
 export function assignFolds(frames: ReadonlyArray<Pick<TrainingFrame, 'group'>>, settings: Pick<FitSettings, 'folds' | 'seed'>): { fold: Int32Array; folds: number } {
   if (frames.length < 2) throw new Error(`frames: expected at least 2 training frames, got ${frames.length}`);
-  const keys = frames.map((f, k) => (f.group === undefined ? `#${k}` : `=${String(f.group)}`));
+  const keys = groupKeys(frames);
   const groups = [...new Set(keys)];
   if (groups.length < 2) throw new Error('frames: all frames are in one group; cross-validation needs at least 2 groups');
   const folds = Math.min(settings.folds, groups.length);
