@@ -59,6 +59,8 @@ export interface ChargeFrame {
   system: NativeSystem;
   charges: ArrayLike<number>;
   group?: string | number;
+  /** The system's invariants, `values(system)`, when the caller already has them. */
+  values?: Float64Array;
 }
 
 /** Sums of `values` over each group (groups[i] >= 0; atoms of group -1 are in none). */
@@ -198,7 +200,7 @@ export class ChargeModel {
       if (frame.charges.length !== frame.system.types.length) {
         throw new Error(`frames[${f}].charges: expected ${frame.system.types.length} charges (one per atom), got ${frame.charges.length}`);
       }
-      const values = this.values(frame.system);
+      const values = frame.values ?? this.values(frame.system);
       const species = speciesIndices(this.species, frame.system.types);
       const fold = foldOf.get(keys[f])!;
       const row = new Float64Array(D + 1);

@@ -79,7 +79,7 @@ export function fitLatentCharges(model: ChargeModel, frames: readonly EnergyFram
       return { atoms: list, kind: kinds.get(name)! };
     });
   });
-  const { products, information, pairs } = pairProducts(model, frames, molecules, options);
+  const { products, information, pairs, values } = pairProducts(model, frames, molecules, options);
   if (pairs.length === 0) {
     throw new Error('charges baseline: learning charges from energies needs frames where molecules interact (two or more in a frame), and no training frame has them');
   }
@@ -98,7 +98,7 @@ export function fitLatentCharges(model: ChargeModel, frames: readonly EnergyFram
     frames.map(({ system, group }, f) => {
       const q = new Float64Array(system.types.length);
       for (const m of molecules[f]) for (const i of m.atoms) q[i] = charges[m.kind] / m.atoms.length;
-      return { system, charges: q, ...(group === undefined ? {} : { group }) };
+      return { system, charges: q, values: values[f], ...(group === undefined ? {} : { group }) };
     }),
     options.folds,
   );
@@ -121,7 +121,8 @@ function formula(types: ArrayLike<number>, atoms: number[]): string {
  * local rows (per-species sums of [x_i, 1]) and the pair columns M_ab / N,
  * its regularisation chosen by k-fold cross-validation over the groups.
  * `information[c]` is the sum of squares of pair column c (how strongly the
- * data constrains P_c).
+ * data constrains P_c); `values` are the frames' invariants, for the charge
+ * model's fit to reuse.
  */
 function pairProducts(model: ChargeModel, frames: readonly EnergyFrame[], molecules: Molecule[][], options: LatentChargeOptions) {
   const S = model.species.length;
@@ -156,15 +157,17 @@ function pairProducts(model: ChargeModel, frames: readonly EnergyFrame[], molecu
   const steps = frames.length + K + 1;
   const rows = new Float64Array(frames.length * width);
   const information = new Float64Array(C);
+  const values: Float64Array[] = [];
   // Total energies are offsets of hundreds of eV per atom: taken out first, or the ridge would move them into the weights (composition.ts).
   const reduced = withoutReference(frames, model.species, referenceEnergies(frames, model.species));
   const targets = Float64Array.from(reduced, (frame) => frame.energy / frame.system.types.length);
   frames.forEach(({ system }, f) => {
     const N = system.types.length;
     const row = rows.subarray(f * width, (f + 1) * width);
-    const values = model.values(system);
+    const x = model.values(system);
+    values.push(x);
     speciesIndices(model.species, system.types).forEach((s, i) => {
-      for (let k = 0; k < D; k++) row[s * (D + 1) + k] += values[i * D + k] / N;
+      for (let k = 0; k < D; k++) row[s * (D + 1) + k] += x[i * D + k] / N;
       row[s * (D + 1) + D] += 1 / N;
     });
     for (const { column, value } of entries[f]) {
@@ -173,11 +176,11 @@ function pairProducts(model: ChargeModel, frames: readonly EnergyFrame[], molecu
     }
     options.onProgress?.(f + 1, steps);
   });
-  if (C === 0) return { products: new Float64Array(0), information, pairs };
+  if (C === 0) return { products: new Float64Array(0), information, pairs, values };
   const lambda = crossValidated(rows, targets, width, frames, K, options, (fold) => options.onProgress?.(frames.length + fold, steps));
   const solution = new native.RidgePath(rows, targets).solve(lambda);
   options.onProgress?.(steps, steps);
-  return { products: solution.slice(P), information, pairs };
+  return { products: solution.slice(P), information, pairs, values };
 }
 
 /** Folds of the cross-validation: as asked (default 5), at most one per group of frames. */
