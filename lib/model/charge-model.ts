@@ -63,6 +63,23 @@ export interface ChargeFrame {
   values?: Float64Array;
 }
 
+/** Regularisations (relative to the diagonal) that the charge fits choose among by cross-validation. */
+export const CHARGE_REGULARIZATIONS = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2];
+
+/**
+ * Folds of the charge fits' cross-validation: the frames' groups in order of
+ * first appearance, dealt round robin to `asked` folds (fewer when there are
+ * fewer groups); `fold[f]` is frame f's.
+ */
+export function chargeFolds(frames: ReadonlyArray<{ group?: string | number }>, asked: number): { count: number; fold: number[] } {
+  const keys = groupKeys(frames);
+  const groups = [...new Set(keys)];
+  const count = Math.min(asked, groups.length);
+  if (count < 2) throw new Error('charges baseline: needs frames from at least 2 groups to choose its regularisation');
+  const foldOf = new Map(groups.map((g, k) => [g, k % count]));
+  return { count, fold: keys.map((key) => foldOf.get(key)!) };
+}
+
 /** Sums of `values` over each group (groups[i] >= 0; atoms of group -1 are in none). */
 function groupSums(values: ArrayLike<number>, groups: Int32Array): Float64Array {
   let count = 0;
@@ -185,14 +202,10 @@ export class ChargeModel {
    * cross-validation over the frames' groups. Returns the cross-validated
    * RMSE of the charges (e).
    */
-  fit(frames: readonly ChargeFrame[], folds = 5, regularizations = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]): number {
+  fit(frames: readonly ChargeFrame[], folds = 5, regularizations = CHARGE_REGULARIZATIONS): number {
     const D = this.dimension;
     const S = this.species.length;
-    const keys = groupKeys(frames);
-    const groups = [...new Set(keys)];
-    const K = Math.min(folds, groups.length);
-    if (K < 2) throw new Error('charges baseline: needs frames from at least 2 groups to choose its regularisation');
-    const foldOf = new Map(groups.map((g, k) => [g, k % K]));
+    const { count: K, fold: foldOf } = chargeFolds(frames, folds);
     // [fold][species] normal equations; a fold's held-out error is its own residual at the others' solution
     const equations = Array.from({ length: K }, () => Array.from({ length: S }, () => new native.NormalEquations(D + 1)));
     let atoms = 0;
@@ -202,7 +215,7 @@ export class ChargeModel {
       }
       const values = frame.values ?? this.values(frame.system);
       const species = speciesIndices(this.species, frame.system.types);
-      const fold = foldOf.get(keys[f])!;
+      const fold = foldOf[f];
       const row = new Float64Array(D + 1);
       for (let i = 0; i < species.length; i++) {
         row.set(values.subarray(i * D, (i + 1) * D));

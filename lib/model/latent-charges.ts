@@ -34,11 +34,10 @@ import { native } from '../native/addon.js';
 import type { NativeSystem } from '../native/types.js';
 import { symbolOf } from '../io/elements.js';
 import { smearedCoulomb } from '../longrange/smeared-coulomb.js';
-import type { ChargeModel } from './charge-model.js';
+import { CHARGE_REGULARIZATIONS, chargeFolds, type ChargeModel } from './charge-model.js';
 import { referenceEnergies, withoutReference } from './composition.js';
 import { bondedFragments } from './fragments.js';
 import { speciesIndices } from './species.js';
-import { groupKeys } from './training-frame.js';
 
 /** A frame to learn latent charges from: the system (with its total charge when known) and its energy (eV). */
 export interface EnergyFrame {
@@ -54,7 +53,6 @@ export interface LatentChargeOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-const DEFAULT_REGULARIZATIONS = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2];
 /** The whole charges searched per kind of molecule. */
 const CHARGES = [-2, -1, 0, 1, 2];
 const STARTS = 50;
@@ -153,8 +151,8 @@ function pairProducts(model: ChargeModel, frames: readonly EnergyFrame[], molecu
   });
   const C = pairs.length;
   const width = P + C;
-  const K = foldCount(frames, options);
-  const steps = frames.length + K + 1;
+  const folds = chargeFolds(frames, options.folds ?? 5);
+  const steps = frames.length + folds.count + 1;
   const rows = new Float64Array(frames.length * width);
   const information = new Float64Array(C);
   const values: Float64Array[] = [];
@@ -177,42 +175,30 @@ function pairProducts(model: ChargeModel, frames: readonly EnergyFrame[], molecu
     options.onProgress?.(f + 1, steps);
   });
   if (C === 0) return { products: new Float64Array(0), information, pairs, values };
-  const lambda = crossValidated(rows, targets, width, frames, K, options, (fold) => options.onProgress?.(frames.length + fold, steps));
+  const lambda = crossValidated(rows, targets, width, folds, options, (fold) => options.onProgress?.(frames.length + fold, steps));
   const solution = new native.RidgePath(rows, targets).solve(lambda);
   options.onProgress?.(steps, steps);
   return { products: solution.slice(P), information, pairs, values };
 }
 
-/** Folds of the cross-validation: as asked (default 5), at most one per group of frames. */
-function foldCount(frames: readonly EnergyFrame[], options: LatentChargeOptions): number {
-  const K = Math.min(options.folds ?? 5, new Set(groupKeys(frames)).size);
-  if (K < 2) throw new Error('charges baseline: needs frames from at least 2 groups to choose its regularisation');
-  return K;
-}
-
-/** The regularisation of least K-fold cross-validated error over the frames' groups; `done(fold)` after each fold. */
+/** The regularisation of least cross-validated error over the folds (chargeFolds); `done(fold)` after each fold. */
 function crossValidated(
   rows: Float64Array,
   targets: Float64Array,
   width: number,
-  frames: readonly EnergyFrame[],
-  K: number,
+  folds: { count: number; fold: number[] },
   options: LatentChargeOptions,
   done: (fold: number) => void,
 ): number {
-  const candidates = options.regularizations ?? DEFAULT_REGULARIZATIONS;
-  const keys = groupKeys(frames);
-  const groups = [...new Set(keys)];
-  const foldOf = new Map(groups.map((g, k) => [g, k % K]));
-  const folds = keys.map((key) => foldOf.get(key)!);
+  const candidates = options.regularizations ?? CHARGE_REGULARIZATIONS;
   const pick = (fold: number, held: boolean) => {
-    const chosen = folds.flatMap((g, f) => ((g === fold) === held ? [f] : []));
+    const chosen = folds.fold.flatMap((g, f) => ((g === fold) === held ? [f] : []));
     const r = new Float64Array(chosen.length * width);
     chosen.forEach((f, k) => r.set(rows.subarray(f * width, (f + 1) * width), k * width));
     return { rows: r, targets: Float64Array.from(chosen, (f) => targets[f]) };
   };
   const errors = candidates.map(() => 0);
-  for (let fold = 0; fold < K; fold++) {
+  for (let fold = 0; fold < folds.count; fold++) {
     const train = pick(fold, false), test = pick(fold, true);
     const path = new native.RidgePath(train.rows, train.targets);
     candidates.forEach((lambda, j) => {
