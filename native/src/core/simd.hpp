@@ -1,11 +1,12 @@
 #pragma once
-// Hot kernels are compiled twice, for baseline x86-64 and for the x86-64-v3
-// ISA level (AVX2 + FMA), and chosen at load time: prebuilds stay portable (no
+// Hot kernels are compiled three times, for baseline x86-64 and for the
+// x86-64-v3 (AVX2 + FMA) and x86-64-v4 (AVX-512) ISA levels, and chosen at
+// load time: prebuilds stay portable (no
 // -march=native) while modern CPUs get the wide vectors. The ISA level, not
 // "arch=haswell": the latter dispatches on the CPU model, so AMD CPUs with
 // AVX2 never got the fast clone.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define LODESTONE_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define LODESTONE_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define LODESTONE_MULTIVERSION
 #endif
@@ -16,7 +17,7 @@
 #define LODESTONE_INLINE inline __attribute__((always_inline))
 
 namespace lodestone {
-// Four doubles as one value: one AVX register in the x86-64-v3 clone, two SSE
+// Four doubles as one value: one AVX register in the x86-64-v3 and v4 clones, two SSE
 // registers otherwise. Passed by reference only (by value changes the ABI
 // between the clones).
 typedef double v4d __attribute__((vector_size(32)));

@@ -38,12 +38,14 @@
 namespace lodestone {
 namespace {
 
-// 8 lanes: a 64-byte cache line of real parts per element, two AVX2 vectors.
-constexpr size_t kLanes = 8;
+// 16 lanes: two 64-byte cache lines of real parts per element, two AVX-512
+// or four AVX2 vectors, so even the first stage of a short line (stride
+// kLanes) loops over more than one vector per twiddle.
+constexpr size_t kLanes = 16;
 // Smaller grids run on the calling thread alone.
 constexpr size_t kParallelMinPoints = size_t(1) << 14;
 // Batches gathered together by the complex passes (see complex_block).
-constexpr size_t kWide = 4;
+constexpr size_t kWide = 2;
 // Above this, a prime factor's O(p^2) butterfly costs more than Bluestein.
 constexpr size_t kMaxDirectRadix = 61;
 constexpr double kTwoPi = 6.283185307179586476925286766559;
@@ -534,7 +536,7 @@ struct Fft3dPlan::Impl {
     // In-place complex transform (inverse: conjugated on the way in and out)
     // of `count` <= kWide kLanes lines of length f.size().
     // All kWide batches are gathered together so that each row is read as
-    // one run of up to kWide kLanes complex numbers (1 KiB): on strided axes
+    // one run of up to kWide kLanes complex numbers (512 bytes): on strided axes
     // the hardware prefetcher then streams instead of stalling on every row.
     // The scatter of each batch follows its transform and finds the rows
     // still in cache from the gather. An inverse does not read the (zero)
