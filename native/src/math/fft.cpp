@@ -544,9 +544,11 @@ struct Fft3dPlan::Impl {
     static void complex_block(Lines lines, const AxisPass& pass, size_t count, double* buf) {
         complex_block(ConstLines{lines.data, lines.stride}, lines, pass, count, buf);
     }
-    // The same from lines `from` to lines `to`.
+    // The same from lines `from` to lines `to`; with `consume`, `from` is
+    // left zero where it was read (a scratch buffer then needs no clearing
+    // pass before its next use).
     LODESTONE_MULTIVERSION static void complex_block(ConstLines from, Lines to, const AxisPass& pass, size_t count,
-                                                     double* buf) {
+                                                     double* buf, bool consume = false) {
         const double* src = from.data;
         double* dst = to.data;
         const size_t src_stride = from.stride, dst_stride = to.stride;
@@ -561,6 +563,7 @@ struct Fft3dPlan::Impl {
         for (size_t j = 0; j < n; ++j) {
             const double* row = src + 2 * j * src_stride;
             if (inverse && !in_band(j)) {
+                if (consume) std::fill_n(const_cast<double*>(row), 2 * count, 0.0);
                 for (size_t g = 0; g < batches; ++g) {
                     std::fill_n(buf + 2 * g * NL + j * kLanes, kLanes, 0.0);
                     std::fill_n(buf + 2 * g * NL + NL + j * kLanes, kLanes, 0.0);
@@ -577,6 +580,7 @@ struct Fft3dPlan::Impl {
                     i[b] = sign * src[2 * b + 1];
                 }
                 for (size_t b = lanes; b < kLanes; ++b) r[b] = i[b] = 0.0;
+                if (consume) std::fill_n(const_cast<double*>(src), 2 * lanes, 0.0);
             }
         }
         for (size_t g = 0; g < batches; ++g) {
@@ -605,11 +609,13 @@ struct Fft3dPlan::Impl {
         double* data;
         size_t stride;
     };
-    // Half spectra of several grids: line l of grid q starts at
-    // lines[q] + 2 l row (lines `row` complex numbers apart).
+    // Half spectra of several grids: entry k of line l of grid q is at
+    // lines[q] + 2 (l row + k step) (lines `row` complex numbers apart,
+    // entries `step` apart: step > 1 interleaves the grids).
     struct HalfSpectra {
         double* const* lines;
         size_t row;
+        size_t step = 1;
     };
 
     // The last axis of the first `G` interleaved grids: lane p G + q carries
@@ -624,7 +630,7 @@ struct Fft3dPlan::Impl {
         const double* real = from.data;
         const size_t stride = from.stride;
         double* const* specs = to.lines;
-        const size_t row = to.row;
+        const size_t row = to.row, step = to.step;
         constexpr size_t P = kLanes / G;
         const size_t n = n2;
         double* re = buf;
@@ -659,11 +665,11 @@ struct Fft3dPlan::Impl {
                     const size_t nk = k == 0 ? 0 : n - k;
                     const double ar = zr[k * kLanes + b], ai = zi[k * kLanes + b];
                     const double cr = zr[nk * kLanes + b], ci = zi[nk * kLanes + b];
-                    d0[2 * k] = 0.5 * (ar + cr);
-                    d0[2 * k + 1] = 0.5 * (ai - ci);
+                    d0[2 * k * step] = 0.5 * (ar + cr);
+                    d0[2 * k * step + 1] = 0.5 * (ai - ci);
                     if (d1) {
-                        d1[2 * k] = 0.5 * (ai + ci);
-                        d1[2 * k + 1] = 0.5 * (cr - ar);
+                        d1[2 * k * step] = 0.5 * (ai + ci);
+                        d1[2 * k * step + 1] = 0.5 * (cr - ar);
                     }
                 }
             }
@@ -679,7 +685,7 @@ struct Fft3dPlan::Impl {
                                           double* buf) const {
         static_assert(kLanes % G == 0, "grids per lane group must divide the lanes");
         double* const* specs = from.lines;
-        const size_t row = from.row;
+        const size_t row = from.row, step = from.step;
         double* real = to.data;
         const size_t stride = to.stride;
         constexpr size_t P = kLanes / G;
@@ -687,11 +693,20 @@ struct Fft3dPlan::Impl {
         const bool even = n % 2 == 0;
         double* re = buf;
         double* im = buf + n * kLanes;
-        std::fill_n(buf, 2 * n * kLanes, 0.0);
         const size_t kmax = std::min(h, h_band);
+        // The loop below writes entries [0, kmax) and, by symmetry, [upper, n)
+        // of every line; only the band's gap between them needs clearing.
+        const size_t upper = n - std::min(kmax - 1, n - h);
+        std::fill(re + kmax * kLanes, re + upper * kLanes, 0.0);
+        std::fill(im + kmax * kLanes, im + upper * kLanes, 0.0);
         for (size_t p = 0; p < P; ++p) {
             const size_t l0 = first + 2 * p, l1 = l0 + 1;
-            if (l0 >= end) break;
+            if (l0 >= end) {
+                // padding lanes: zero (their output is dropped)
+                for (size_t k = 0; k < n; ++k)
+                    for (size_t q = 0; q < G; ++q) re[k * kLanes + p * G + q] = im[k * kLanes + p * G + q] = 0.0;
+                continue;
+            }
             for (size_t q = 0; q < G; ++q) {
                 const size_t b = p * G + q;
                 const double* s0 = specs[q] + 2 * l0 * row;
@@ -700,8 +715,8 @@ struct Fft3dPlan::Impl {
                 // conjugate of the inverse transform of Z. X[n-k] = conj X[k]
                 // fills the upper half (k = 1..n-h, never self-conjugate).
                 for (size_t k = 0; k < kmax; ++k) {
-                    const double x = s0[2 * k], y = s0[2 * k + 1];
-                    const double u = s1 ? s1[2 * k] : 0.0, v = s1 ? s1[2 * k + 1] : 0.0;
+                    const double x = s0[2 * k * step], y = s0[2 * k * step + 1];
+                    const double u = s1 ? s1[2 * k * step] : 0.0, v = s1 ? s1[2 * k * step + 1] : 0.0;
                     if (k == 0 || (even && 2 * k == n)) {
                         re[k * kLanes + b] = x;
                         im[k * kLanes + b] = -u;
@@ -749,7 +764,7 @@ struct Fft3dPlan::Impl {
             constexpr size_t G = decltype(group)::value;
             for (size_t g0 = 0; g0 < count; g0 += G)
                 for (size_t l = first; l < end; l += 2 * kLanes / G)
-                    r2c_lines<G>({from.data + g0, count}, {to.lines + g0, to.row}, l, end, h_band, buf);
+                    r2c_lines<G>({from.data + g0, count}, {to.lines + g0, to.row, to.step}, l, end, h_band, buf);
         });
     }
     void c2r_span(HalfSpectra from, Grids to, size_t first, size_t end, size_t h_band, double* buf) const {
@@ -758,7 +773,7 @@ struct Fft3dPlan::Impl {
             constexpr size_t G = decltype(group)::value;
             for (size_t g0 = 0; g0 < count; g0 += G)
                 for (size_t l = first; l < end; l += 2 * kLanes / G)
-                    c2r_lines<G>({from.lines + g0, from.row}, {to.data + g0, count}, l, end, h_band, buf);
+                    c2r_lines<G>({from.lines + g0, from.row, from.step}, {to.data + g0, count}, l, end, h_band, buf);
         });
     }
 
@@ -774,6 +789,11 @@ struct Fft3dPlan::Impl {
         // r-th kept row of a plane
         size_t row_index(size_t r, size_t n1) const { return rows == n1 || r <= b1 ? r : n1 - (rows - r); }
     };
+    void check_rows(const Fft3dPlan::RowBands* rows) const {
+        if (rows && rows->size() != n1)
+            throw Error("FFT: expected one row band per row of axis 1 (" + std::to_string(n1) + "), got " +
+                        std::to_string(rows->size()));
+    }
     Band band_of(const std::array<int64_t, 3>& band) const {
         constexpr size_t wide = kWide * kLanes;
         Band g;
@@ -797,24 +817,29 @@ struct Fft3dPlan::Impl {
         complex_block({spec + 2 * (first + c0), n1 * h}, {f0, g.b0, inverse}, std::min(wide, g.run - c0), buf);
     }
 
-    // One axis of the first h_band columns of a set of lines, from `from`
-    // to `to` (may be the same).
-    void kept_columns(const AxisPass& pass, ConstLines from, Lines to, size_t h_band, double* buf) const {
-        for (size_t c0 = 0; c0 < h_band; c0 += kWide * kLanes)
+    // One axis of the first `count` of a set of lines, from `from` to `to`
+    // (may be the same; `consume`: see complex_block).
+    void kept_columns(const AxisPass& pass, ConstLines from, Lines to, size_t count, double* buf,
+                      bool consume = false) const {
+        for (size_t c0 = 0; c0 < count; c0 += kWide * kLanes)
             complex_block({from.data + 2 * c0, from.stride}, {to.data + 2 * c0, to.stride}, pass,
-                          std::min(kWide * kLanes, h_band - c0), buf);
+                          std::min(kWide * kLanes, count - c0), buf, consume);
     }
 
     // Plane-by-plane transforms with the spectra inside the plan
     // (Fft3dPlan::forward_columns / inverse_columns). box_ holds the first
-    // h_band entries of every line of `count` spectra, [q][m0][m1][h_band]
-    // (rows outside the band unused); each plane's last two axes go through
-    // a plane buffer (plane_spec_), and axis 0 one kept row m1 at a time
-    // through the caller's column blocks (columns_, [q][m0][h_band]), so
-    // neither the real grids nor the full spectra pass through memory.
+    // h_band entries of every line of `count` spectra, interleaved,
+    // [m0][m1][h_band][q] (rows outside the band unused); each plane's last
+    // two axes go through a plane buffer (plane_spec_, [m1][h_band][q]), and
+    // axis 0 one kept row m1 at a time through the caller's column blocks
+    // (columns_, [m0][h_band][q]), so neither the real grids nor the full
+    // spectra pass through memory. Interleaving the grids makes the columns
+    // (m2, q) of a row one run of lines: the axis passes fill whole lane
+    // batches, and a row whose spectra end at m2 = b skips the axis-0
+    // transforms of the columns past b.
     std::vector<double> plane_real_, plane_spec_, box_, columns_;
     struct Views {
-        std::vector<double*> plane, box, columns;
+        std::vector<double*> plane, columns;
     };
     Views views(size_t count, const Band& g) {
         const size_t hb = g.h_band;
@@ -823,54 +848,69 @@ struct Fft3dPlan::Impl {
         columns_.resize(2 * count * n0 * hb);
         Views v;
         for (size_t q = 0; q < count; ++q) {
-            v.plane.push_back(plane_spec_.data() + 2 * q * n1 * hb);
-            v.box.push_back(box_.data() + 2 * q * n0 * n1 * hb);
-            v.columns.push_back(columns_.data() + 2 * q * n0 * hb);
+            v.plane.push_back(plane_spec_.data() + 2 * q);
+            v.columns.push_back(columns_.data() + 2 * q);
         }
         return v;
     }
+    // Columns of row m1 that hold kept entries, times count (lines of the axis-0 pass).
+    static size_t row_lines(const Fft3dPlan::RowBands* rows, size_t m1, size_t hb, size_t count) {
+        if (!rows) return hb * count;
+        const int64_t last = (*rows)[m1];
+        return last < 0 ? 0 : std::min(hb, static_cast<size_t>(last) + 1) * count;
+    }
     void forward_columns(const Fft3dPlan::PlaneFill& fill, size_t count, const Band& g,
-                         const Fft3dPlan::ColumnUse& use) {
+                         const Fft3dPlan::RowBands* rows, const Fft3dPlan::ColumnUse& use) {
         double* buf = scratch[0].data();
-        const size_t hb = g.h_band;
+        const size_t hb = g.h_band, lines = hb * count;
         plane_real_.resize(n1 * n2 * count);
         const Views v = views(count, g);
         for (size_t i0 = 0; i0 < n0; ++i0) {
             fill(i0, plane_real_.data());
-            r2c_span({plane_real_.data(), count}, {v.plane.data(), hb}, 0, n1, hb, buf);
+            r2c_span({plane_real_.data(), count}, {v.plane.data(), lines, count}, 0, n1, hb, buf);
             // (a forward writes only the kept rows)
-            for (size_t q = 0; q < count; ++q)
-                kept_columns({f1, g.b1, false}, {v.plane[q], hb}, {v.box[q] + 2 * i0 * n1 * hb, hb}, hb, buf);
+            kept_columns({f1, g.b1, false}, {plane_spec_.data(), lines}, {box_.data() + 2 * i0 * n1 * lines, lines},
+                         lines, buf);
         }
         std::vector<const std::complex<double>*> columns(count);
         for (size_t q = 0; q < count; ++q) columns[q] = reinterpret_cast<const std::complex<double>*>(v.columns[q]);
         for (size_t r = 0; r < g.rows; ++r) {
             const size_t m1 = g.row_index(r, n1);
-            for (size_t q = 0; q < count; ++q)
-                kept_columns({f0, g.b0, false}, {v.box[q] + 2 * m1 * hb, n1 * hb}, {v.columns[q], hb}, hb, buf);
+            const size_t kept = row_lines(rows, m1, hb, count);
+            if (kept == 0) continue;
+            kept_columns({f0, g.b0, false}, {box_.data() + 2 * m1 * lines, n1 * lines}, {columns_.data(), lines}, kept,
+                         buf);
             use(m1, columns.data());
         }
     }
 
-    void inverse_columns(size_t count, const Band& g, const Fft3dPlan::ColumnFill& fill,
-                         const Fft3dPlan::PlaneTarget& target, const Fft3dPlan::PlaneDone& done) {
+    void inverse_columns(size_t count, const Band& g, const Fft3dPlan::RowBands* rows,
+                         const Fft3dPlan::ColumnFill& fill, const Fft3dPlan::PlaneTarget& target,
+                         const Fft3dPlan::PlaneDone& done) {
         double* buf = scratch[0].data();
-        const size_t hb = g.h_band;
+        const size_t hb = g.h_band, lines = hb * count;
         const Views v = views(count, g);
         std::vector<std::complex<double>*> columns(count);
         for (size_t q = 0; q < count; ++q) columns[q] = reinterpret_cast<std::complex<double>*>(v.columns[q]);
+        // Cleared once: the axis-0 pass zeroes what it reads, and fill
+        // writes inside the row's band only.
+        std::fill(columns_.begin(), columns_.end(), 0.0);
         for (size_t r = 0; r < g.rows; ++r) {
             const size_t m1 = g.row_index(r, n1);
-            std::fill(columns_.begin(), columns_.end(), 0.0);
+            const size_t kept = row_lines(rows, m1, hb, count);
+            double* out = box_.data() + 2 * m1 * lines;
+            // Columns past the row's band stay zero (the axis-1 pass reads them).
+            if (kept < lines)
+                for (size_t m0 = 0; m0 < n0; ++m0) std::fill_n(out + 2 * (m0 * n1 * lines + kept), 2 * (lines - kept), 0.0);
+            if (kept == 0) continue;
             fill(m1, columns.data());
             // (an inverse reads only the kept rows)
-            for (size_t q = 0; q < count; ++q)
-                kept_columns({f0, g.b0, true}, {v.columns[q], hb}, {v.box[q] + 2 * m1 * hb, n1 * hb}, hb, buf);
+            kept_columns({f0, g.b0, true}, {columns_.data(), lines}, {out, n1 * lines}, kept, buf, true);
         }
         for (size_t i0 = 0; i0 < n0; ++i0) {
-            for (size_t q = 0; q < count; ++q)
-                kept_columns({f1, g.b1, true}, {v.box[q] + 2 * i0 * n1 * hb, hb}, {v.plane[q], hb}, hb, buf);
-            c2r_span({v.plane.data(), hb}, {target(i0), count}, 0, n1, hb, buf);
+            kept_columns({f1, g.b1, true}, {box_.data() + 2 * i0 * n1 * lines, lines}, {plane_spec_.data(), lines},
+                         lines, buf);
+            c2r_span({v.plane.data(), lines, count}, {target(i0), count}, 0, n1, hb, buf);
             done(i0);
         }
     }
@@ -1001,15 +1041,17 @@ void Fft3dPlan::inverse(std::complex<double>* spectrum, double* real, const std:
 }
 
 void Fft3dPlan::forward_columns(const PlaneFill& fill, size_t count, const std::array<int64_t, 3>& band,
-                                const ColumnUse& use) {
+                                const ColumnUse& use, const RowBands* rows) {
     if (count < 1) throw Error("FFT: expected at least one interleaved grid");
-    impl_->forward_columns(fill, count, impl_->band_of(band), use);
+    impl_->check_rows(rows);
+    impl_->forward_columns(fill, count, impl_->band_of(band), rows, use);
 }
 
 void Fft3dPlan::inverse_columns(size_t count, const std::array<int64_t, 3>& band, const ColumnFill& fill,
-                                const PlaneTarget& target, const PlaneDone& done) {
+                                const PlaneTarget& target, const PlaneDone& done, const RowBands* rows) {
     if (count < 1) throw Error("FFT: expected at least one interleaved grid");
-    impl_->inverse_columns(count, impl_->band_of(band), fill, target, done);
+    impl_->check_rows(rows);
+    impl_->inverse_columns(count, impl_->band_of(band), rows, fill, target, done);
 }
 
 }  // namespace lodestone

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace lodestone {
 
@@ -86,10 +87,16 @@ public:
     // LODE): neither the full real grids nor the full spectra ever exist.
     // - Real planes go in order i0 = 0..n0-1, each n1 n2 count doubles.
     // - Spectra go one kept row m1 at a time (m1 = 0..band[1], then
-    //   n1-band[1]..n1-1), as `count` blocks of n0 x (band[2] + 1) complex
-    //   numbers [m0][m2] (entries with |signed m0| > band[0] are not used).
-    // inverse_columns: fill(m1, blocks) writes row m1 into blocks cleared by
-    //   the plan; then plane i0 of the real grids is written to target(i0)
+    //   n1-band[1]..n1-1), as n0 x (band[2] + 1) complex numbers [m0][m2] per
+    //   grid, interleaved: grid q's entry (m0, m2) is blocks[q][(m0 (band[2]
+    //   + 1) + m2) count] (entries with |signed m0| > band[0] are not used).
+    // - rows (optional, n1 entries): the largest m2 that row m1 of the
+    //   spectra holds, -1 for none (the row is then neither filled nor
+    //   used); the entries past it count as zero (inverse) or are not used
+    //   (forward), so a spherical set of frequencies skips the axis-0
+    //   transforms of the columns outside it.
+    // inverse_columns: fill(m1, blocks) writes row m1 (inside its row band,
+    //   when `rows` gives one) into blocks cleared by the plan; then plane i0 of the real grids is written to target(i0)
     //   and done(i0) is called (target's buffers may be reused once done has
     //   returned).
     // forward_columns: fill(i0, plane) writes every point of plane i0 into a
@@ -100,10 +107,11 @@ public:
     using PlaneDone = std::function<void(size_t)>;
     using ColumnFill = std::function<void(size_t, std::complex<double>* const*)>;
     using ColumnUse = std::function<void(size_t, const std::complex<double>* const*)>;
+    using RowBands = std::vector<int64_t>;
     void inverse_columns(size_t count, const std::array<int64_t, 3>& band, const ColumnFill& fill,
-                         const PlaneTarget& target, const PlaneDone& done);
+                         const PlaneTarget& target, const PlaneDone& done, const RowBands* rows = nullptr);
     void forward_columns(const PlaneFill& fill, size_t count, const std::array<int64_t, 3>& band,
-                         const ColumnUse& use);
+                         const ColumnUse& use, const RowBands* rows = nullptr);
 
 private:
     struct Impl;

@@ -32,8 +32,10 @@
 // Per channel: one FFT for values, one for backward (plus one per type):
 // compute() keeps phi_ch and its gradient at the centres, so the backward of
 // the same system (a force evaluation) needs no second inverse; otherwise
-// it recomputes them. Channels go through the mesh four at a time on
-// interleaved meshes, so each stencil pass serves four of them, and neither
+// it recomputes them. Channels go through the mesh mesh::kBlock (8) at a
+// time on interleaved meshes, so each stencil pass serves eight of them (one
+// AVX-512 vector per stencil point) and the FFT's axis passes fill their
+// lane batches with the columns of all eight, and neither
 // those meshes nor their spectra exist in full (Fft3dPlan::inverse_columns /
 // forward_columns): the real meshes pass one plane at a time between the
 // FFT and the stencils (mesh::PlaneStream keeps the few planes the
@@ -89,11 +91,14 @@ double parity_sign(int l) { return ((l / 2) % 2 == 0) ? 1.0 : -1.0; }
 // FFT exchanges rows of the spectrum (Fft3dPlan::inverse_columns): by mesh
 // index m_1, then m_0, then m_2, so the entries of row m_1 are
 // [row_start[m_1], row_start[m_1 + 1]) and entry i sits at `offset[i]` =
-// m_0 h_band + m_2 of that row's block.
+// (m_0 h_band + m_2) grids of that row's interleaved blocks (`grids` per
+// block); row_last[m_1] is the largest m_2 of row m_1 (-1: none), so the FFT
+// skips the columns of the sphere's corners.
 struct MeshEntries {
     std::vector<size_t> index;   // into the half spectrum
     std::vector<size_t> offset;  // in its row's column block
     std::vector<size_t> row_start;
+    Fft3dPlan::RowBands row_last;
     std::vector<double> k;       // [e][3]
     std::vector<double> norm;
     std::vector<double> weight;  // 1 on the m_2 = 0 plane, 2 elsewhere: sums over the full spectrum
@@ -101,7 +106,7 @@ struct MeshEntries {
     size_t size() const { return norm.size(); }
 };
 
-MeshEntries mesh_entries(const KVectors& kv, const std::array<int64_t, 3>& mesh, int order, size_t h_band) {
+MeshEntries mesh_entries(const KVectors& kv, const std::array<int64_t, 3>& mesh, int order, size_t h_band, size_t grids) {
     std::array<std::vector<double>, 3> moduli;
     for (int d = 0; d < 3; d++) moduli[static_cast<size_t>(d)] = lodestone::mesh::bspline_inverse_power(mesh[static_cast<size_t>(d)], order);
     const int64_t n2c = mesh[2] / 2 + 1;
@@ -139,9 +144,12 @@ MeshEntries mesh_entries(const KVectors& kv, const std::array<int64_t, 3>& mesh,
     });
     MeshEntries e;
     e.row_start.assign(static_cast<size_t>(mesh[1]) + 1, 0);
+    e.row_last.assign(static_cast<size_t>(mesh[1]), -1);
     for (const Raw& r : raw) {
         e.index.push_back(static_cast<size_t>((r.idx[0] * mesh[1] + r.idx[1]) * n2c + r.idx[2]));
-        e.offset.push_back(static_cast<size_t>(r.idx[0]) * h_band + static_cast<size_t>(r.idx[2]));
+        e.offset.push_back((static_cast<size_t>(r.idx[0]) * h_band + static_cast<size_t>(r.idx[2])) * grids);
+        int64_t& last = e.row_last[static_cast<size_t>(r.idx[1])];
+        last = std::max(last, r.idx[2]);
         e.row_start[static_cast<size_t>(r.idx[1]) + 1]++;
         for (int x = 0; x < 3; x++) e.k.push_back(r.k[x]);
         e.norm.push_back(std::sqrt(r.k[0] * r.k[0] + r.k[1] * r.k[1] + r.k[2] * r.k[2]));
@@ -314,7 +322,7 @@ static MeshSetup make_mesh_setup(const System& system, const lode::CenterLayout&
     const std::array<int, 3> bound = max_frequencies(s.kv);
     s.band = {bound[0], bound[1], bound[2]};
     s.h_band = std::min(static_cast<size_t>(method.mesh[2] / 2 + 1), static_cast<size_t>(s.band[2]) + 1);
-    s.entries = mesh_entries(s.kv, method.mesh, method.mesh_order, s.h_band);
+    s.entries = mesh_entries(s.kv, method.mesh, method.mesh_order, s.h_band, mesh::kBlock);
     const int L = radial.max_angular() + 1;
     const int N = radial.max_radial() + 1;
     const int LM = L * L;
@@ -477,7 +485,7 @@ static void stream_block(Fft3dPlan& plan, const MeshSetup& s, const BlockChannel
     };
     plan.inverse_columns(
         kBlock, s.band, [&](size_t m1, std::complex<double>* const* blocks) { fill_row(s, block, m1, blocks); },
-        [&](size_t x) { return stream.plane(x); }, [&](size_t x) { run(stream.ready(x)); });
+        [&](size_t x) { return stream.plane(x); }, [&](size_t x) { run(stream.ready(x)); }, &s.entries.row_last);
     run(stream.wrapped());
 }
 
@@ -802,7 +810,8 @@ std::vector<MeshAdjointSums> block_sums(const MeshBackward& mb, const std::vecto
                     assignment.spread_block_plane(sources, weight.data(), static_cast<int64_t>(x), plane);
                 },
                 kBlock, s.band,
-                [&](size_t m1, const std::complex<double>* const* blocks) { adjoint_row(s, block, m1, blocks, sums); });
+                [&](size_t m1, const std::complex<double>* const* blocks) { adjoint_row(s, block, m1, blocks, sums); },
+                &s.entries.row_last);
             for (size_t k = 0; k < n_centers; k++)
                 for (size_t b = 0; b < count; b++) weight[kBlock * static_cast<size_t>(centers[visit[k]]) + b] = 0.0;
         }

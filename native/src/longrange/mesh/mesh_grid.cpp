@@ -128,6 +128,18 @@ struct Point<4> {
     }
     LODESTONE_INLINE static double lane(const type& x, int k) { return x[k]; }
 };
+template <>
+struct Point<8> {
+    using type = v8d;
+    LODESTONE_INLINE static void load(type& x, const double* p) { std::memcpy(&x, p, sizeof(x)); }
+    LODESTONE_INLINE static void add(double* p, const type& x) {
+        type y;
+        std::memcpy(&y, p, sizeof(y));
+        y += x;
+        std::memcpy(p, &y, sizeof(y));
+    }
+    LODESTONE_INLINE static double lane(const type& x, int k) { return x[k]; }
+};
 #endif
 
 // One plane along axis 0 of B interleaved meshes: K1 x K2 points.

@@ -26,9 +26,9 @@ namespace lodestone::mesh {
 
 constexpr int kMinOrder = kMinPmeOrder;
 constexpr int kMaxOrder = kMaxPmeOrder;
-// Channels per interleaved mesh block (Assignment::spread_block_plane): four
-// doubles, one AVX2 vector per mesh point.
-constexpr int kBlock = 4;
+// Channels per interleaved mesh block (Assignment::spread_block_plane): eight
+// doubles, one AVX-512 vector (two AVX2 ones) per mesh point.
+constexpr int kBlock = 8;
 
 // The one check of a B-spline order (3..7) for every option that sets one;
 // `name` names the option in the message.
