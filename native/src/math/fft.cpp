@@ -623,9 +623,10 @@ struct Fft3dPlan::Impl {
     // 2 kLanes / G lines starting at `first` (lines past `end` are padding),
     // and with G > 1 the grids of one point move as one contiguous run of G
     // values.
+    // consume: leave the lines read zero (forward_columns' plane buffer).
     template <size_t G>
     LODESTONE_MULTIVERSION void r2c_lines(ConstGrids from, HalfSpectra to, size_t first, size_t end, size_t h_band,
-                                          double* buf) const {
+                                          double* buf, bool consume) const {
         static_assert(kLanes % G == 0, "grids per lane group must divide the lanes");
         const double* real = from.data;
         const size_t stride = from.stride;
@@ -647,6 +648,8 @@ struct Fft3dPlan::Impl {
                 const double* src = real + line * n * stride;
                 for (size_t j = 0; j < n; ++j)
                     for (size_t q = 0; q < G; ++q) dst[j * kLanes + q] = src[j * stride + q];
+                if (consume)
+                    for (size_t j = 0; j < n; ++j) std::fill_n(const_cast<double*>(src) + j * stride, G, 0.0);
             }
         }
         auto res = f2.run_inlined(re, im, buf + 2 * n * kLanes);
@@ -758,13 +761,14 @@ struct Fft3dPlan::Impl {
         if (count % 2 == 0) return f(std::integral_constant<size_t, 2>{});
         f(std::integral_constant<size_t, 1>{});
     }
-    void r2c_span(ConstGrids from, HalfSpectra to, size_t first, size_t end, size_t h_band, double* buf) const {
+    void r2c_span(ConstGrids from, HalfSpectra to, size_t first, size_t end, size_t h_band, double* buf,
+                  bool consume = false) const {
         const size_t count = from.stride;
         with_group(count, [&](auto group) {
             constexpr size_t G = decltype(group)::value;
             for (size_t g0 = 0; g0 < count; g0 += G)
                 for (size_t l = first; l < end; l += 2 * kLanes / G)
-                    r2c_lines<G>({from.data + g0, count}, {to.lines + g0, to.row, to.step}, l, end, h_band, buf);
+                    r2c_lines<G>({from.data + g0, count}, {to.lines + g0, to.row, to.step}, l, end, h_band, buf, consume);
         });
     }
     void c2r_span(HalfSpectra from, Grids to, size_t first, size_t end, size_t h_band, double* buf) const {
@@ -863,11 +867,12 @@ struct Fft3dPlan::Impl {
                          const Fft3dPlan::RowBands* rows, const Fft3dPlan::ColumnUse& use) {
         double* buf = scratch[0].data();
         const size_t hb = g.h_band, lines = hb * count;
-        plane_real_.resize(n1 * n2 * count);
+        // Cleared once: the r2c pass zeroes the plane as it reads it.
+        plane_real_.assign(n1 * n2 * count, 0.0);
         const Views v = views(count, g);
         for (size_t i0 = 0; i0 < n0; ++i0) {
             fill(i0, plane_real_.data());
-            r2c_span({plane_real_.data(), count}, {v.plane.data(), lines, count}, 0, n1, hb, buf);
+            r2c_span({plane_real_.data(), count}, {v.plane.data(), lines, count}, 0, n1, hb, buf, true);
             // (a forward writes only the kept rows)
             kept_columns({f1, g.b1, false}, {plane_spec_.data(), lines}, {box_.data() + 2 * i0 * n1 * lines, lines},
                          lines, buf);

@@ -217,10 +217,11 @@ Assignment::PlaneAtoms Assignment::plane_atoms_of(const double* weight) const {
 }
 
 template <int B>
-void Assignment::spread_plane_of(const PlaneAtoms& atoms, const double* weight, int64_t x, double* plane) const {
+void Assignment::spread_plane_of(const PlaneAtoms& atoms, const double* weight, int64_t x, double* plane,
+                                 bool clear) const {
     const int64_t K0 = mesh_[0], K1 = mesh_[1], K2 = mesh_[2];
     const size_t n_order = static_cast<size_t>(order_);
-    std::fill(plane, plane + static_cast<size_t>(K1 * K2) * B, 0.0);
+    if (clear) std::fill(plane, plane + static_cast<size_t>(K1 * K2) * B, 0.0);
     // the atoms whose stencil covers plane x: last plane x + j, weight theta_j
     for (int j = 0; j < order_; j++) {
         const size_t p = static_cast<size_t>((x + j) % K0);
@@ -237,14 +238,14 @@ void Assignment::spread_plane_of(const PlaneAtoms& atoms, const double* weight, 
 Assignment::PlaneAtoms Assignment::plane_atoms(const double* weight) const { return plane_atoms_of<kBlock>(weight); }
 
 void Assignment::spread_block_plane(const PlaneAtoms& atoms, const double* weight, int64_t x, double* plane) const {
-    spread_plane_of<kBlock>(atoms, weight, x, plane);
+    spread_plane_of<kBlock>(atoms, weight, x, plane, false);
 }
 
 void Assignment::spread(const double* weight, double* grid) const {
     const PlaneAtoms atoms = plane_atoms_of<1>(weight);
     const size_t plane = static_cast<size_t>(mesh_[1] * mesh_[2]);
 #pragma omp parallel for schedule(static)
-    for (int64_t x = 0; x < mesh_[0]; x++) spread_plane_of<1>(atoms, weight, x, grid + static_cast<size_t>(x) * plane);
+    for (int64_t x = 0; x < mesh_[0]; x++) spread_plane_of<1>(atoms, weight, x, grid + static_cast<size_t>(x) * plane, true);
 }
 
 namespace {

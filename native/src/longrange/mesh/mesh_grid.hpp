@@ -91,7 +91,8 @@ public:
     //   planes last - order + 1 .. last, modulo K0);
     int64_t last_plane(size_t atom) const { return base_[3 * atom]; }
     // - the atoms with a nonzero weight by last plane, then plane x of the
-    //   spread meshes (plane: K1 K2 kBlock doubles, overwritten);
+    //   spread meshes added to `plane` (K1 K2 kBlock doubles, zero on entry:
+    //   the FFT's forward_columns hands out a cleared buffer);
     struct PlaneAtoms {
         std::vector<size_t> start, atoms;  // atoms[start[p] .. start[p+1]) have last plane p
     };
@@ -111,7 +112,8 @@ private:
     template <int B>
     PlaneAtoms plane_atoms_of(const double* weight) const;
     template <int B>
-    void spread_plane_of(const PlaneAtoms& atoms, const double* weight, int64_t x, double* plane) const;
+    // clear: zero the plane first (otherwise added to it)
+    void spread_plane_of(const PlaneAtoms& atoms, const double* weight, int64_t x, double* plane, bool clear) const;
 
     std::array<int64_t, 3> mesh_;
     int order_;
