@@ -111,8 +111,8 @@ public:
 private:
     template <int B>
     PlaneAtoms plane_atoms_of(const double* weight) const;
-    template <int B>
     // clear: zero the plane first (otherwise added to it)
+    template <int B>
     void spread_plane_of(const PlaneAtoms& atoms, const double* weight, int64_t x, double* plane, bool clear) const;
 
     std::array<int64_t, 3> mesh_;
