@@ -26,7 +26,7 @@ namespace {
 // multiscale preset's hypers). Median milliseconds per grid, forward and
 // inverse, filling and reading the spectra's entries as mesh.cpp does.
 void columns_row(int threads, int runs) {
-    constexpr int64_t kMesh = 45, kRadius = 22;
+    constexpr int64_t kMesh = 45, kRadius = 15;
     constexpr size_t kGrids = 8;
     const int64_t hb = kRadius + 1;
     const std::array<int64_t, 3> band = {kRadius, kRadius, kRadius};
