@@ -126,8 +126,8 @@ TEST_SUITE("fft") {
 TEST_CASE("every size on every axis against a naive DFT (small companions)") {
     // powers of two, primes with dedicated and generic butterflies, mixed
     // products, and Bluestein primes (> 61)
-    const int64_t sizes[] = {1, 2, 4, 8, 16, 32, 64, 3, 5, 7, 11, 13, 17, 61, 6,
-                             9, 10, 12, 14, 15, 22, 30, 33, 35, 42, 49, 60, 67, 97, 134};
+    const int64_t sizes[] = {1,  2,  4,  8,  16, 32, 64, 3,  5,  7,  11, 13, 17, 61, 6,  9,  10, 12,
+                             14, 15, 18, 22, 27, 30, 33, 35, 42, 45, 49, 60, 63, 67, 81, 97, 134};
     uint32_t seed = 1;
     for (int64_t n : sizes) {
         check_against_naive({n, 3, 4}, seed++);
