@@ -96,9 +96,9 @@ public:
     //   (forward), so a spherical set of frequencies skips the axis-0
     //   transforms of the columns outside it.
     // inverse_columns: fill(m1, blocks) writes row m1 (inside its row band,
-    //   when `rows` gives one) into blocks cleared by the plan; then plane i0 of the real grids is written to target(i0)
-    //   and done(i0) is called (target's buffers may be reused once done has
-    //   returned).
+    //   when `rows` gives one) into blocks cleared by the plan; then plane
+    //   i0 of the real grids is written to target(i0) and done(i0) is called
+    //   (target's buffers may be reused once done has returned).
     // forward_columns: fill(i0, plane) adds plane i0 into a buffer of the
     //   plan that holds zeros (the transform clears it as it reads it); then use(m1, blocks) reads row m1 of the spectra.
     // Both run on the calling thread: parallelise over plans instead.

@@ -107,7 +107,8 @@ Assignment::Assignment(const System& system, const std::array<int64_t, 3>& mesh,
 namespace {
 
 // One mesh point of B interleaved meshes as one value: a double, or for
-// B = 4 a v4d (simd.hpp); the compiler left the loops over b < B scalar.
+// B = kBlock = 8 a v8d (simd.hpp); the compiler left the loops over b < B
+// scalar.
 template <int B>
 struct Point {
     using type = double;
@@ -116,18 +117,6 @@ struct Point {
     static double lane(const type& x, int) { return x; }
 };
 #if defined(__GNUC__)
-template <>
-struct Point<4> {
-    using type = v4d;
-    LODESTONE_INLINE static void load(type& x, const double* p) { load4(x, p); }
-    LODESTONE_INLINE static void add(double* p, const type& x) {
-        type y;
-        load4(y, p);
-        y += x;
-        store4(p, y);
-    }
-    LODESTONE_INLINE static double lane(const type& x, int k) { return x[k]; }
-};
 template <>
 struct Point<8> {
     using type = v8d;
