@@ -78,13 +78,6 @@ struct DenseShape {
     bool symmetric;
 };
 
-#define LODESTONE_INLINE inline __attribute__((always_inline))
-
-typedef double v4d __attribute__((vector_size(32)));
-
-LODESTONE_INLINE void load4(v4d& v, const double* p) { std::memcpy(&v, p, sizeof(v)); }
-LODESTONE_INLINE void store4(double* p, const v4d& v) { std::memcpy(p, &v, sizeof(v)); }
-
 // out[0..n) += sum_k in[k stride] M[k][0..n) for k < K (M's rows m_stride
 // apart). With n known at compile time (NN > 0) the n sums stay in
 // registers over k; accumulating in memory instead chains every k through a
