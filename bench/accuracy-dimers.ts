@@ -212,9 +212,12 @@ function metrics(items: { d: Dimer; p: Prediction; far: boolean; transfer: boole
 
 /**
  * The training frames of a split: every dimer frame, plus the two isolated
- * monomers of each training curve (energies only: the data gives their
- * energies, not their forces). The monomers pin the R -> infinity limit of
- * the total energy, which every binding curve is measured from; without
+ * monomers of each training curve, with their energies and forces (the
+ * forces when the file has them: `scripts/xtb-monomer-forces.py`). The
+ * monomers pin the R -> infinity limit of the total energy, which every
+ * binding curve is measured from, and of the forces inside each molecule,
+ * which a model otherwise extrapolates from frames where the molecules
+ * touch; without
  * them a multi-scale model, whose long-range features never vanish over
  * the training window, must extrapolate the monomers' energies. The
  * cross-validation folds hold out what the protocol tests: whole curves
@@ -237,7 +240,9 @@ function training(dimers: Dimer[], groupBy: 'curve' | 'pair', withMonomers: bool
     if (seen.has(curve)) continue;
     seen.add(curve);
     const group = groupOf(d);
-    monomers(d.frame, d.atomsA, d.charges).forEach((system, k) => frames.push({ system, energy: d.monomerEnergies[k], group }));
+    monomers(d.frame, d.atomsA, d.charges).forEach((system, k) =>
+      frames.push({ system, energy: d.monomerEnergies[k], group, ...(d.monomerForces ? { forces: d.monomerForces[k] } : {}) }),
+    );
   }
   return frames;
 }

@@ -21,6 +21,8 @@ export interface Dimer {
   bindingEnergy: number;
   /** Total energies of the two rigid monomers alone (eV). */
   monomerEnergies: [number, number];
+  /** Forces on the atoms of each monomer alone (eV/A), when the file has them (`monomer_forces`). */
+  monomerForces?: [Float64Array, Float64Array];
   /** Net charges of the two molecules (e). */
   charges: [number, number];
   forces: Float64Array;
@@ -47,6 +49,10 @@ export function dimerOf(frame: Frame, index: number): Dimer {
   if (!Number.isInteger(atomsA) || atomsA < 1 || atomsA >= frame.types.length) {
     throw new Error(`xtb dimers: frame ${index}: atomsA = ${atomsA} does not split ${frame.types.length} atoms into two molecules`);
   }
+  const alone = frame.arrays.monomer_forces;
+  if (alone !== undefined && !(alone instanceof Float64Array && alone.length === forces.length)) {
+    throw new Error(`xtb dimers: frame ${index}: 'monomer_forces' must be 3 numbers per atom`);
+  }
   return {
     index,
     frame,
@@ -60,6 +66,7 @@ export function dimerOf(frame: Frame, index: number): Dimer {
     monomerEnergies: [num(frame, 'energyA', index), num(frame, 'energyB', index)],
     charges: [num(frame, 'chargeA', index), num(frame, 'chargeB', index)],
     forces,
+    ...(alone ? { monomerForces: [alone.slice(0, 3 * atomsA), alone.slice(3 * atomsA)] as [Float64Array, Float64Array] } : {}),
   };
 }
 
