@@ -159,13 +159,22 @@ interface Prediction {
   energy: number;
   binding: number;
   forces: Float64Array;
+  /** Forces of each molecule alone, A's atoms then B's, when the data has monomer forces. */
+  alone?: Float64Array;
 }
 
 function predict(model: ForceField, d: Dimer): Prediction {
   const r = model.compute(dimerSystem(d), { forces: true });
   const [a, b] = monomers(d.frame, d.atomsA, d.charges);
-  const binding = r.energy - model.compute(a).energy - model.compute(b).energy;
-  return { energy: r.energy, binding, forces: r.forces! };
+  const withForces = d.monomerForces !== undefined;
+  const ra = model.compute(a, { forces: withForces });
+  const rb = model.compute(b, { forces: withForces });
+  const binding = r.energy - ra.energy - rb.energy;
+  if (!withForces) return { energy: r.energy, binding, forces: r.forces! };
+  const alone = new Float64Array(r.forces!.length);
+  alone.set(ra.forces!);
+  alone.set(rb.forces!, ra.forces!.length);
+  return { energy: r.energy, binding, forces: r.forces!, alone };
 }
 
 interface Metrics {
@@ -181,19 +190,36 @@ interface Metrics {
   /** Far frames where the reference kept whole charges on both molecules (see chargeTransfer). */
   forceRmseFarWhole: number;
   forceRmseAll: number;
+  /**
+   * The interaction's forces on far frames: F(dimer) - F(A) - F(B) of the
+   * model against the reference's dimer forces minus its monomer forces
+   * (NaN without monomer forces). The forces' analogue of the binding energy:
+   * what each molecule feels from the other, without its own forces.
+   */
+  interactionForceRmseFar: number;
+  /** The monomers' own forces on far frames: F(A), F(B) of the model against monomer_forces. */
+  monomerForceRmseFar: number;
 }
 
 function metrics(items: { d: Dimer; p: Prediction; far: boolean; transfer: boolean }[]): Metrics {
   const acc = (subset: typeof items) => {
-    let e = 0, b = 0, f = 0, n = 0;
+    let e = 0, b = 0, f = 0, n = 0, fi = 0, fm = 0, ni = 0;
     for (const { d, p } of subset) {
       e += Math.abs(p.energy - d.energy);
       b += Math.abs(p.binding - d.bindingEnergy);
       for (let c = 0; c < d.forces.length; c++) f += (p.forces[c] - d.forces[c]) ** 2;
       n += d.forces.length;
+      if (!p.alone || !d.monomerForces) continue;
+      const [fa, fb] = d.monomerForces;
+      for (let c = 0; c < d.forces.length; c++) {
+        const alone = c < fa.length ? fa[c] : fb[c - fa.length];
+        fi += (p.forces[c] - p.alone[c] - (d.forces[c] - alone)) ** 2;
+        fm += (p.alone[c] - alone) ** 2;
+      }
+      ni += d.forces.length;
     }
     const m = subset.length;
-    return { e: m ? (1000 * e) / m : NaN, b: m ? (1000 * b) / m : NaN, f: n ? Math.sqrt(f / n) : NaN };
+    return { e: m ? (1000 * e) / m : NaN, b: m ? (1000 * b) / m : NaN, f: n ? Math.sqrt(f / n) : NaN, fi: ni ? Math.sqrt(fi / ni) : NaN, fm: ni ? Math.sqrt(fm / ni) : NaN };
   };
   const far = items.filter((x) => x.far);
   const all = acc(items), farAcc = acc(far), whole = acc(far.filter((x) => !x.transfer));
@@ -207,6 +233,8 @@ function metrics(items: { d: Dimer; p: Prediction; far: boolean; transfer: boole
     forceRmseFar: farAcc.f,
     forceRmseFarWhole: whole.f,
     forceRmseAll: all.f,
+    interactionForceRmseFar: farAcc.fi,
+    monomerForceRmseFar: farAcc.fm,
   };
 }
 
@@ -386,6 +414,9 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
           ...(useBinding ? {} : { 'Eb MAE far / meV': cell(m.bindingMaeFar) }),
           'F RMSE far / eV/A': cell(m.forceRmseFar),
           'F RMSE far, whole q / eV/A': cell(m.forceRmseFarWhole),
+          // F split as E is: the interaction (as Eb takes out the monomers' energies) and the monomers' own.
+          'Fb RMSE far / eV/A': cell(m.interactionForceRmseFar),
+          'Fm RMSE far / eV/A': cell(m.monomerForceRmseFar),
           'F RMSE all / eV/A': cell(m.forceRmseAll),
           'E far / baseline': base ? ratio(energyOf(m, 'Far'), energyOf(base, 'Far')) : '',
           'F all / baseline': base ? ratio(m.forceRmseAll, base.forceRmseAll) : '',
@@ -395,8 +426,10 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
     const energyText = useBinding
       ? 'E = binding energy E(dimer) - E(A) - E(B), each term from the model'
       : 'E = total energy of the dimer, Eb = binding energy E(dimer) - E(A) - E(B), each term from the model';
+    const interactionText =
+      'Fb = interaction forces F(dimer) - F(A) - F(B) (reference: dimer forces minus monomer_forces), Fm = the monomers\' own forces F(A), F(B) (reference: monomer_forces)';
     console.log(`\n## accuracy: xtb dimers, ${TITLES[protocol]}\n`);
-    console.log(`${train.length} training, ${test.length} test frames; ${hyperText}; far = closest intermolecular atoms > ${cutoff + 1} A; whole q = the far frames where the reference's partial charges of each molecule sum to its formal charge within ${CHARGE_TRANSFER_THRESHOLD} e (in ${test.filter((d) => far.get(d) && transfer.get(d)).length} far test frames xtb has moved part of an electron between distant ions, which no frame of touching molecules shows); ${energyText} (MAE in meV per dimer); baseline = ${models.filter((m) => m.baseline).map((m) => `${m.name} vs ${m.baseline}`).join(', ') || 'none'}.`);
+    console.log(`${train.length} training, ${test.length} test frames; ${hyperText}; far = closest intermolecular atoms > ${cutoff + 1} A; whole q = the far frames where the reference's partial charges of each molecule sum to its formal charge within ${CHARGE_TRANSFER_THRESHOLD} e (in ${test.filter((d) => far.get(d) && transfer.get(d)).length} far test frames xtb has moved part of an electron between distant ions, which no frame of touching molecules shows); ${energyText} (MAE in meV per dimer); ${interactionText}; baseline = ${models.filter((m) => m.baseline).map((m) => `${m.name} vs ${m.baseline}`).join(', ') || 'none'}.`);
     if (protocol === 'pairs') console.log(`Held out: ${heldOut.map((p) => `${p} (${classOf.get(p)})`).join(', ')}.`);
     console.log('');
     console.log(markdownTable(rows));
