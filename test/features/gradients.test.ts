@@ -126,4 +126,28 @@ describe('ContractedExpansion inside invariants', () => {
     expect(relativeError(mesh.compute(system, options).values, onMesh({}).compute(system, options).values)).toBeLessThan(1e-9);
     checkGradients(mesh, system, { positions: false, strain: false, options });
   });
+
+  it("one mesh LODE shared by two contractions and used plain: each gets its own k-space kernels (the mesh's cache of them is per contraction)", () => {
+    const random = rng(5);
+    const species = [1, 6, 8];
+    const system = randomSystem({ seed: 64, atoms: 9, types: species, cell: TRICLINIC_CELL, minDistance: 1.0 });
+    const matrix = () => Float64Array.from({ length: 3 * 4 * 9 }, () => random() - 0.5);
+    const rho = new SphericalExpansion(density());
+    const rhoContracted = new ContractedExpansion(rho, species, 4, matrix());
+    const shared = new LodeSphericalExpansion(potential(6, { method: 'mesh', accuracy: 1e-10 }));
+    const direct = new LodeSphericalExpansion(potential(6));
+    const [u, w] = [matrix(), matrix()];
+    const options = { neighborTypes: species };
+    const pairs = [
+      [new Invariants(rhoContracted, new ContractedExpansion(shared, species, 4, u)), new Invariants(rhoContracted, new ContractedExpansion(direct, species, 4, u))],
+      [new Invariants(rhoContracted, new ContractedExpansion(shared, species, 4, w)), new Invariants(rhoContracted, new ContractedExpansion(direct, species, 4, w))],
+      [new Invariants(rho, shared), new Invariants(rho, direct)],
+    ];
+    // twice round, so each one follows another on the shared mesh
+    for (let round = 0; round < 2; round++) {
+      for (const [onMesh, exact] of pairs) {
+        expect(relativeError(onMesh.compute(system, options).values, exact.compute(system, options).values)).toBeLessThan(1e-9);
+      }
+    }
+  });
 });

@@ -21,6 +21,7 @@ namespace lodestone::lode {
 
 class Potential;
 struct RealSpaceKernel;
+struct MeshKSpace;
 
 // Per-thread sums of a real-space backward pass: each pair (i, j) adds
 // dL/dr_ij to atom j, its opposite to atom i, and r_ij (x) dL/dr_ij to the
@@ -129,6 +130,13 @@ private:
     // the same system, or null when it would not fit in `cache_budget` bytes
     // (decremented by what it keeps).
     struct MeshCache;
+    // The k-space part of the mesh evaluation that depends on the cell, mesh
+    // and contraction only (mesh.cpp): that of the last of them, cached (in
+    // NVT MD only the positions change; it took ~2 % of a 1728-ion step).
+    std::shared_ptr<const MeshKSpace> mesh_kspace(const System& system, int n_types, const LodeMethodParameters& method,
+                                                  const ChannelContraction* contraction) const;
+    mutable std::mutex mesh_kspace_mutex_;
+    mutable std::shared_ptr<const MeshKSpace> mesh_kspace_;
     std::shared_ptr<const MeshCache> compute_mesh(const System& system, const ExpansionRequest& request,
                                                   const CenterLayout& layout, const LodeMethodParameters& method,
                                                   const ChannelContraction* contraction, double* values,

@@ -243,34 +243,17 @@ LodeMethodParameters lode::Engine::choose_method(const System& system, int T, bo
 
 namespace {
 
-// Everything of one system and mesh that all channels share.
+// Everything of one system and mesh that all channels share: the cell's
+// k-space part (lode::MeshKSpace, the same for every step of MD at fixed
+// cell) and the densities of the atoms' types at its entries.
 struct MeshSetup {
-    KVectors kv;
-    MeshEntries entries;
-    // Column-major, so that a channel's loop over the entries streams:
-    std::vector<double> coef;  // [l][n][e]: (4 pi / V) G I_nl
-    // With a contraction: coef mixed into each contracted channel's kernel
-    // for each type, [l][k][t][e] (mix_columns), and the sum over types of
-    // kernel times density that the channels (l, m, k) of every m share,
-    // [l][k][e]
-    std::vector<double> mixed;
-    std::vector<std::complex<double>> mixed_density;
-    std::vector<double> ones;  // with a contraction: the scale of its channels (BlockChannels)
-    std::vector<double> Y;     // [lm][e]
-    size_t plan_size = 0;  // complex points of the half spectrum
-    // Largest |m_d| of the k-set: the FFTs transform only the lines that can
-    // hold it (fft.hpp's band-limited transforms).
-    std::array<int64_t, 3> band{};
-    size_t h_band = 0;
+    std::shared_ptr<const lode::MeshKSpace> k;
     std::vector<std::vector<std::complex<double>>> density;  // Q^_t at the entries, [t][e]
+    // With a contraction: the sum over types of kernel times density that the
+    // channels (l, m, k) of every m share, [l][k][e]
+    std::vector<std::complex<double>> mixed_density;
 
-    size_t bytes() const {
-        size_t total = mixed_density.size() * sizeof(std::complex<double>) +
-                       (coef.size() + mixed.size() + ones.size() + Y.size() + kv.k.size() + kv.norm.size()) * sizeof(double) +
-                       kv.m.size() * sizeof(int) + entries.size() * (7 * sizeof(double) + 2 * sizeof(size_t));
-        for (const auto& d : density) total += d.size() * sizeof(std::complex<double>);
-        return total;
-    }
+    size_t bytes() const;
 };
 
 }  // namespace
@@ -297,23 +280,62 @@ static std::vector<double> mix_columns(const std::vector<double>& columns, size_
     return out;
 }
 
-// What K_ch(k) is made of.
-struct MeshKernel {
-    double k_cutoff;
-    const lode::Potential& potential;
-    const LodeRadialIntegral& radial;
-    const SphericalHarmonics& harmonics;
+// What a cell, mesh and contraction give every channel, whatever the
+// positions: the k-vectors on the mesh and their radial kernels and
+// harmonics.
+struct lode::MeshKSpace {
+    // what it was made for
+    std::array<double, 9> cell{};
+    std::array<int64_t, 3> mesh{};
+    int order = 0, types = 0;
+    std::vector<double> contraction;  // its matrices; empty: none
+    int contracted = 0;               // its channels
+
+    KVectors kv;
+    MeshEntries entries;
+    // Column-major, so that a channel's loop over the entries streams:
+    std::vector<double> coef;  // [l][n][e]: (4 pi / V) G I_nl
+    // With a contraction: coef mixed into each contracted channel's kernel
+    // for each type, [l][k][t][e] (mix_columns), and the scale of its
+    // channels (ones, BlockChannels)
+    std::vector<double> mixed;
+    std::vector<double> ones;
+    std::vector<double> Y;     // [lm][e]
+    size_t plan_size = 0;  // complex points of the half spectrum
+    // Largest |m_d| of the k-set: the FFTs transform only the lines that can
+    // hold it (fft.hpp's band-limited transforms).
+    std::array<int64_t, 3> band{};
+    size_t h_band = 0;
+
+    bool matches(const System& system, const LodeMethodParameters& method, int T, const ChannelContraction* u) const {
+        if (u ? contracted != u->channels || !std::equal(contraction.begin(), contraction.end(), u->matrices)
+              : contracted != 0)
+            return false;
+        return cell == system.cell && mesh == method.mesh && order == method.mesh_order && types == T;
+    }
+    size_t bytes() const {
+        return (coef.size() + mixed.size() + ones.size() + Y.size() + kv.k.size() + kv.norm.size()) * sizeof(double) +
+               kv.m.size() * sizeof(int) + entries.size() * (7 * sizeof(double) + 2 * sizeof(size_t));
+    }
 };
 
-static MeshSetup make_mesh_setup(const System& system, const lode::CenterLayout& layout, int T,
-                                 const MeshKernel& kernel, const LodeMethodParameters& method,
-                                 const mesh::Assignment& assignment, const ChannelContraction* contraction) {
-    const std::vector<int>& type_block = layout.type_block;
-    const double k_cutoff = kernel.k_cutoff;
-    const lode::Potential& potential = kernel.potential;
-    const LodeRadialIntegral& radial = kernel.radial;
-    const SphericalHarmonics& harmonics = kernel.harmonics;
-    MeshSetup s;
+size_t MeshSetup::bytes() const {
+    size_t total = k->bytes() + mixed_density.size() * sizeof(std::complex<double>);
+    for (const auto& d : density) total += d.size() * sizeof(std::complex<double>);
+    return total;
+}
+
+std::shared_ptr<const lode::MeshKSpace> lode::Engine::mesh_kspace(const System& system, int T,
+                                                                  const LodeMethodParameters& method,
+                                                                  const ChannelContraction* contraction) const {
+    {
+        std::lock_guard<std::mutex> lock(mesh_kspace_mutex_);
+        if (mesh_kspace_ && mesh_kspace_->matches(system, method, T, contraction)) return mesh_kspace_;
+    }
+    const double k_cutoff = hypers_.k_cutoff;
+    const LodeRadialIntegral& radial = *radial_;
+    auto made = std::make_shared<MeshKSpace>();
+    MeshKSpace& s = *made;
     s.kv = half_space_kvectors(system.cell, k_cutoff);
     if (s.kv.size() == 0) {
         throw Error("k_cutoff too small: no reciprocal lattice vector has 0 < |k| < k_cutoff = " +
@@ -340,14 +362,38 @@ static MeshSetup make_mesh_setup(const System& system, const lode::CenterLayout&
         const double* k = &s.entries.k[3 * e];
         const double u[3] = {k[0] / kn, k[1] / kn, k[2] / kn};
         radial.compute(kn, c.data(), nullptr);
-        const double g = 4.0 * M_PI / volume * potential.fourier(kn);
+        const double g = 4.0 * M_PI / volume * potential_->fourier(kn);
         for (size_t q = 0; q < c.size(); q++) s.coef[q * n_e + e] = g * c[q];
-        harmonics.compute(u, Y.data(), nullptr);
+        harmonics_.compute(u, Y.data(), nullptr);
         for (size_t lm = 0; lm < Y.size(); lm++) s.Y[lm * n_e + e] = Y[lm];
     }
-    if (contraction) s.mixed = mix_columns(s.coef, n_e, L, N, T, *contraction);
-    Fft3dPlan plan(method.mesh[0], method.mesh[1], method.mesh[2]);
-    s.plan_size = plan.complex_size();
+    if (contraction) {
+        s.mixed = mix_columns(s.coef, n_e, L, N, T, *contraction);
+        s.ones.assign(n_e, 1.0);
+        s.contracted = contraction->channels;
+        s.contraction.assign(contraction->matrices,
+                             contraction->matrices + static_cast<size_t>(L * contraction->channels) * contraction->width);
+    }
+    s.plan_size = static_cast<size_t>(method.mesh[0] * method.mesh[1] * (method.mesh[2] / 2 + 1));
+    s.cell = system.cell;
+    s.mesh = method.mesh;
+    s.order = method.mesh_order;
+    s.types = T;
+    std::lock_guard<std::mutex> lock(mesh_kspace_mutex_);
+    mesh_kspace_ = made;
+    return made;
+}
+
+// The densities of the atoms' types at the k-space entries (and their
+// mixtures with a contraction's kernels).
+static MeshSetup make_mesh_setup(const System& system, const lode::CenterLayout& layout, int T,
+                                 std::shared_ptr<const lode::MeshKSpace> kspace, const mesh::Assignment& assignment) {
+    const std::vector<int>& type_block = layout.type_block;
+    MeshSetup s;
+    s.k = std::move(kspace);
+    const lode::MeshKSpace& k = *s.k;
+    const size_t n_e = k.entries.size();
+    Fft3dPlan plan(k.mesh[0], k.mesh[1], k.mesh[2]);
     std::vector<double> grid(plan.real_size());
     std::vector<std::complex<double>> spectrum(plan.complex_size());
     std::vector<double> weight(system.size());
@@ -355,20 +401,19 @@ static MeshSetup make_mesh_setup(const System& system, const lode::CenterLayout&
     for (int t = 0; t < T; t++) {
         for (size_t j = 0; j < system.size(); j++) weight[j] = type_block[j] == t ? 1.0 : 0.0;
         assignment.spread(weight.data(), grid.data());
-        plan.forward(grid.data(), spectrum.data(), s.band);
+        plan.forward(grid.data(), spectrum.data(), k.band);
         auto& q = s.density[static_cast<size_t>(t)];
         q.resize(n_e);
-        for (size_t i = 0; i < n_e; i++) q[i] = spectrum[s.entries.index[i]];
+        for (size_t i = 0; i < n_e; i++) q[i] = spectrum[k.entries.index[i]];
     }
-    if (contraction) {
-        const int K = contraction->channels;
-        s.ones.assign(n_e, 1.0);
-        s.mixed_density.assign(static_cast<size_t>(L * K) * n_e, std::complex<double>(0.0, 0.0));
+    if (k.contracted != 0) {
+        const size_t LK = k.mixed.size() / (static_cast<size_t>(T) * n_e);
+        s.mixed_density.assign(LK * n_e, std::complex<double>(0.0, 0.0));
 #pragma omp parallel for schedule(static)
-        for (int64_t lk = 0; lk < static_cast<int64_t>(L * K); lk++) {
+        for (int64_t lk = 0; lk < static_cast<int64_t>(LK); lk++) {
             std::complex<double>* out = &s.mixed_density[static_cast<size_t>(lk) * n_e];
             for (int t = 0; t < T; t++) {
-                const double* kernel = &s.mixed[(static_cast<size_t>(lk) * T + static_cast<size_t>(t)) * n_e];
+                const double* kernel = &k.mixed[(static_cast<size_t>(lk) * T + static_cast<size_t>(t)) * n_e];
                 const std::complex<double>* q = s.density[static_cast<size_t>(t)].data();
                 for (size_t i = 0; i < n_e; i++) out[i] += kernel[i] * q[i];
             }
@@ -440,8 +485,8 @@ struct BlockChannels {
     std::array<const std::complex<double>*, kBlock> source{};
     std::array<int, kBlock> t{};  // plain: the type
     BlockChannels(const MeshSetup& s, const std::vector<Channel>& channels, size_t first)
-        : count(std::min(kBlock, channels.size() - first)), plain(s.mixed.empty()) {
-        const size_t n_e = s.entries.size();
+        : count(std::min(kBlock, channels.size() - first)), plain(s.k->mixed.empty()) {
+        const size_t n_e = s.k->entries.size();
         for (size_t b = 0; b < count; b++) {
             const Channel& ch = channels[first + b];
             lm[b] = static_cast<size_t>(ch.lm);
@@ -450,10 +495,10 @@ struct BlockChannels {
             odd[b] = ch.l % 2 == 1;
             t[b] = ch.t;
             if (plain) {
-                scale[b] = &s.coef[ch.kernel * n_e];
+                scale[b] = &s.k->coef[ch.kernel * n_e];
                 source[b] = s.density[static_cast<size_t>(ch.t)].data();
             } else {
-                scale[b] = s.ones.data();
+                scale[b] = s.k->ones.data();
                 source[b] = &s.mixed_density[ch.kernel * n_e];
             }
         }
@@ -463,11 +508,11 @@ struct BlockChannels {
 // Row m1 of the block's spectra, i^l Y_lm D scale source on the entries
 // (the FFT cleared the blocks; a lane past the last channel stays zero).
 static void fill_row(const MeshSetup& s, const BlockChannels& block, size_t m1, std::complex<double>* const* blocks) {
-    const MeshEntries& e = s.entries;
+    const MeshEntries& e = s.k->entries;
     const size_t n_e = e.size();
     for (size_t i = e.row_start[m1]; i < e.row_start[m1 + 1]; i++) {
         for (size_t b = 0; b < block.count; b++) {
-            const double c = block.sign[b] * block.scale[b][i] * s.Y[block.lm[b] * n_e + i] * e.moduli[i];
+            const double c = block.sign[b] * block.scale[b][i] * s.k->Y[block.lm[b] * n_e + i] * e.moduli[i];
             const std::complex<double> z = block.source[b][i];
             blocks[b][e.offset[i]] = block.odd[b] ? std::complex<double>(-c * z.imag(), c * z.real()) : c * z;
         }
@@ -484,8 +529,8 @@ static void stream_block(Fft3dPlan& plan, const MeshSetup& s, const BlockChannel
         for (size_t k = ranks.first; k < ranks.second; k++) use(k);
     };
     plan.inverse_columns(
-        kBlock, s.band, [&](size_t m1, std::complex<double>* const* blocks) { fill_row(s, block, m1, blocks); },
-        [&](size_t x) { return stream.plane(x); }, [&](size_t x) { run(stream.ready(x)); }, &s.entries.row_last);
+        kBlock, s.k->band, [&](size_t m1, std::complex<double>* const* blocks) { fill_row(s, block, m1, blocks); },
+        [&](size_t x) { return stream.plane(x); }, [&](size_t x) { run(stream.ready(x)); }, &s.k->entries.row_last);
     run(stream.wrapped());
 }
 
@@ -495,13 +540,8 @@ static void stream_block(Fft3dPlan& plan, const MeshSetup& s, const BlockChannel
 // of the forces without a second inverse FFT per channel).
 struct lode::Engine::MeshCache {
     std::vector<double> positions;
-    std::array<double, 9> cell{};
     std::vector<int> type_block;
     std::vector<int32_t> centers;
-    std::array<int64_t, 3> mesh{};
-    int order = 0;
-    std::vector<double> contraction;  // its matrices; empty: none
-    int contracted = 0;               // its channels
 
     std::unique_ptr<mesh::Assignment> assignment;  // with derivatives
     MeshSetup setup;
@@ -512,12 +552,9 @@ struct lode::Engine::MeshCache {
     std::unique_ptr<double[]> centre;
 
     bool matches(const System& system, const std::vector<int32_t>& centers_, const std::vector<int>& type_block_,
-                 const LodeMethodParameters& method, const ChannelContraction* u) const {
-        if (u ? contracted != u->channels || !std::equal(contraction.begin(), contraction.end(), u->matrices)
-              : contracted != 0)
-            return false;
-        return mesh == method.mesh && order == method.mesh_order && cell == system.cell && centers == centers_ &&
-               type_block == type_block_ && positions == system.positions;
+                 const LodeMethodParameters& method, int T, const ChannelContraction* u) const {
+        return setup.k->matches(system, method, T, u) && centers == centers_ && type_block == type_block_ &&
+               positions == system.positions;
     }
 };
 
@@ -540,7 +577,7 @@ static void adjoint_row(const MeshSetup& s, const BlockChannels& block, size_t m
     std::complex<double>* const* acc = sums.acc;
     double* Z1 = sums.Z1;
     double* Z2 = sums.Z2;
-    const MeshEntries& e = s.entries;
+    const MeshEntries& e = s.k->entries;
     const size_t n_e = e.size();
     for (size_t i = e.row_start[m1]; i < e.row_start[m1 + 1]; i++) {
         for (size_t b = 0; b < block.count; b++) {
@@ -550,7 +587,7 @@ static void adjoint_row(const MeshSetup& s, const BlockChannels& block, size_t m
             if (block.plain) {
                 const double base = block.scale[b][i];
                 if (acc) {
-                    const double c = sign * base * s.Y[lm] * e.moduli[i];
+                    const double c = sign * base * s.k->Y[lm] * e.moduli[i];
                     acc[block.t[b]][i] += block.odd[b] ? std::complex<double>(c * gh.imag(), -c * gh.real()) : c * gh;
                 }
                 if (dcoef) {
@@ -563,10 +600,10 @@ static void adjoint_row(const MeshSetup& s, const BlockChannels& block, size_t m
             }
             // conj(i^l) G^ = sign (-i if odd) G^
             const std::complex<double> g = block.odd[b] ? std::complex<double>(gh.imag(), -gh.real()) : gh;
-            const double c = sign * s.Y[lm] * e.moduli[i];
+            const double c = sign * s.k->Y[lm] * e.moduli[i];
             for (size_t t = 0; t < s.density.size(); t++) {
                 const size_t column = (block.kernel[b] * s.density.size() + t) * n_e + i;
-                const double kernel = s.mixed[column];
+                const double kernel = s.k->mixed[column];
                 if (acc) acc[t][i] += (c * kernel) * g;
                 if (dcoef) {
                     const std::complex<double> prod = s.density[t][i] * std::conj(gh);
@@ -612,8 +649,7 @@ std::shared_ptr<const lode::Engine::MeshCache> lode::Engine::compute_mesh(
     bool keep = backward_seen_.load() && centre_bytes <= cache_budget;
     cache->assignment = std::make_unique<mesh::Assignment>(system, method.mesh, method.mesh_order, keep);
     const mesh::Assignment& assignment = *cache->assignment;
-    cache->setup = make_mesh_setup(system, layout, T, MeshKernel{hypers_.k_cutoff, *potential_, *radial_, harmonics_},
-                                   method, assignment, contraction);
+    cache->setup = make_mesh_setup(system, layout, T, mesh_kspace(system, T, method, contraction), assignment);
     const MeshSetup& s = cache->setup;
     const size_t kept = centre_bytes + s.bytes();
     keep = keep && kept <= cache_budget;
@@ -654,16 +690,8 @@ std::shared_ptr<const lode::Engine::MeshCache> lode::Engine::compute_mesh(
     if (!keep) return nullptr;
     cache_budget -= kept;
     cache->positions = system.positions;
-    cache->cell = system.cell;
     cache->type_block = type_block;
     cache->centers = centers;
-    cache->mesh = method.mesh;
-    cache->order = method.mesh_order;
-    if (contraction) {
-        cache->contracted = contraction->channels;
-        cache->contraction.assign(contraction->matrices,
-                                  contraction->matrices + static_cast<size_t>(L * contraction->channels) * contraction->width);
-    }
     return cache;
 }
 
@@ -741,7 +769,7 @@ std::vector<MeshAdjointSums> block_sums(const MeshBackward& mb, const std::vecto
     const bool positions = mb.positions, strain = mb.strain;
     const size_t n_centers = centers.size();
     const size_t n_atoms = assignment.size();
-    const size_t n_e = s.entries.size();
+    const size_t n_e = s.k->entries.size();
     const size_t n_blocks = (channels.size() + kBlock - 1) / kBlock;
     std::vector<MeshAdjointSums> partials(static_cast<size_t>(n_threads));
 #pragma omp parallel num_threads(n_threads)
@@ -811,9 +839,9 @@ std::vector<MeshAdjointSums> block_sums(const MeshBackward& mb, const std::vecto
                 [&](size_t x, double* plane) {
                     assignment.spread_block_plane(sources, weight.data(), static_cast<int64_t>(x), plane);
                 },
-                kBlock, s.band,
+                kBlock, s.k->band,
                 [&](size_t m1, const std::complex<double>* const* blocks) { adjoint_row(s, block, m1, blocks, sums); },
-                &s.entries.row_last);
+                &s.k->entries.row_last);
             for (size_t k = 0; k < n_centers; k++)
                 for (size_t b = 0; b < count; b++) weight[kBlock * static_cast<size_t>(centers[visit[k]]) + b] = 0.0;
         }
@@ -823,7 +851,7 @@ std::vector<MeshAdjointSums> block_sums(const MeshBackward& mb, const std::vecto
 
 // The threads' sums added in thread order (their buffers are released on the way).
 MeshAdjointSums total_of(std::vector<MeshAdjointSums>& partials, const MeshBackward& mb) {
-    const size_t n_e = mb.setup.entries.size();
+    const size_t n_e = mb.setup.k->entries.size();
     MeshAdjointSums total;
     total.centre_force.assign(mb.positions ? 3 * mb.centers.size() : 0, 0.0);
     total.psi.resize(mb.positions ? static_cast<size_t>(mb.T) : 0);
@@ -860,7 +888,7 @@ MeshAdjointSums total_of(std::vector<MeshAdjointSums>& partials, const MeshBackw
 // interpolated at its atoms (one inverse FFT per type).
 void add_mesh_forces(const MeshBackward& mb, const MeshAdjointSums& total, double* positions) {
     const MeshSetup& s = mb.setup;
-    const MeshEntries& e = s.entries;
+    const MeshEntries& e = s.k->entries;
     const size_t n_e = e.size();
     const size_t n_atoms = mb.assignment.size();
     Fft3dPlan plan(mb.mesh[0], mb.mesh[1], mb.mesh[2]);
@@ -871,9 +899,9 @@ void add_mesh_forces(const MeshBackward& mb, const MeshAdjointSums& total, doubl
                 total.centre_force[3 * c + static_cast<size_t>(x)];
     for (int t = 0; t < mb.T; t++) {
         if (total.psi[static_cast<size_t>(t)].empty()) continue;
-        std::vector<std::complex<double>> spectrum(s.plan_size, std::complex<double>(0.0, 0.0));
+        std::vector<std::complex<double>> spectrum(s.k->plan_size, std::complex<double>(0.0, 0.0));
         for (size_t i = 0; i < n_e; i++) spectrum[e.index[i]] = total.psi[static_cast<size_t>(t)][i];
-        plan.inverse(spectrum.data(), grid.data(), s.band);
+        plan.inverse(spectrum.data(), grid.data(), s.k->band);
         std::vector<double> force(3 * n_atoms, 0.0);
 #pragma omp parallel for schedule(static)
         for (int64_t jj = 0; jj < static_cast<int64_t>(n_atoms); jj++) {
@@ -891,7 +919,7 @@ void add_mesh_forces(const MeshBackward& mb, const MeshAdjointSums& total, doubl
 // dK/dk_x = coef' u_x Y + coef dY_x / |k|, against Z1 and Z2.
 void add_mesh_strain(const MeshBackward& mb, const MeshAdjointSums& total, const SphericalHarmonics& harmonics,
                      int n_threads, double* strain) {
-    const MeshEntries& e = mb.setup.entries;
+    const MeshEntries& e = mb.setup.k->entries;
     const size_t n_e = e.size();
     const int LM = mb.L * mb.L;
     const std::vector<double>& Z1 = total.Z1;
@@ -938,14 +966,13 @@ void lode::Engine::backward_mesh(const System& system, const ExpansionRequest& r
     {
         std::lock_guard<std::mutex> lock(mesh_cache_mutex_);
         for (const auto& c : mesh_cache_)
-            if (c->matches(system, centers, type_block, method, contraction)) cached = c;
+            if (c->matches(system, centers, type_block, method, T, contraction)) cached = c;
     }
     std::unique_ptr<mesh::Assignment> own_assignment;
     MeshSetup own_setup;
     if (!cached) {
         own_assignment = std::make_unique<mesh::Assignment>(system, method.mesh, method.mesh_order, true);
-        own_setup = make_mesh_setup(system, layout, T, MeshKernel{hypers_.k_cutoff, *potential_, *radial_, harmonics_},
-                                    method, *own_assignment, contraction);
+        own_setup = make_mesh_setup(system, layout, T, mesh_kspace(system, T, method, contraction), *own_assignment);
     }
     const mesh::Assignment& assignment = cached ? *cached->assignment : *own_assignment;
     const std::vector<size_t> visit = cached ? cached->visit : assignment.locality_order(centers);
@@ -954,9 +981,9 @@ void lode::Engine::backward_mesh(const System& system, const ExpansionRequest& r
 
     std::vector<double> dcoef;
     if (out.strain) {
-        dcoef = coefficient_derivatives(mb.setup.entries, std::fabs(determinant3(system.cell)), L * N, *radial_,
+        dcoef = coefficient_derivatives(mb.setup.k->entries, std::fabs(determinant3(system.cell)), L * N, *radial_,
                                         *potential_);
-        if (contraction) dcoef = mix_columns(dcoef, mb.setup.entries.size(), L, N, T, *contraction);
+        if (contraction) dcoef = mix_columns(dcoef, mb.setup.k->entries.size(), L, N, T, *contraction);
     }
     const int n_threads = block_threads(method.mesh);
     std::vector<MeshAdjointSums> partials = block_sums(mb, adjoint_by_block(mb, adjoint, P), dcoef,
