@@ -12,6 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs, type CommandSpec } from '../lib/cli/args.js';
 import { frameSystem, readFrames, speciesOf } from '../lib/cli/frames.js';
 import type { ForceField } from '../lib/core/forcefield.js';
+import type { Frame } from '../lib/io/extxyz.js';
 import {
   fitLinearModel,
   fitSparseKernelModel,
@@ -132,6 +133,7 @@ export const DIMERS_SPEC: CommandSpec = {
     { name: 'models', value: 'LIST', description: `comma-separated, of ${MODELS.map((m) => m.name).join(', ')}`, default: 'all but multiscale-charges' },
     { name: 'protocols', value: 'LIST', description: `comma-separated, of ${PROTOCOLS.join(', ')}`, default: 'all' },
     { name: 'no-monomers', description: 'train on the dimer frames alone, without the isolated monomers of each curve' },
+    { name: 'distorted', description: 'add the distorted monomers of data/xtb-monomers.xyz to every training set (how each molecule\'s energy, forces and charges change with its own atoms)' },
     { name: 'no-charges', description: 'train without the per-atom reference charges (multiscale then learns latent charges from the energies)' },
     { name: 'holdout', value: 'PAIRS', description: 'comma-separated pairs held out by the pairs protocol', default: 'one per class, see heldOutPairs' },
     { name: 'help', description: 'this text' },
@@ -252,7 +254,7 @@ function metrics(items: { d: Dimer; p: Prediction; far: boolean; transfer: boole
  * (another orientation of a known pair), or whole pairs when the test pairs
  * are unseen, so the regularisation is chosen for that kind of prediction.
  */
-function training(dimers: Dimer[], groupBy: 'curve' | 'pair', withMonomers: boolean, withCharges: boolean): TrainingFrame[] {
+function training(dimers: Dimer[], groupBy: 'curve' | 'pair', withMonomers: boolean, withCharges: boolean, distorted: Frame[]): TrainingFrame[] {
   const groupOf = (d: Dimer) => (groupBy === 'pair' ? d.pair : `${d.pair}/${d.orientation}`);
   const frames: TrainingFrame[] = dimers.map((d) => ({
     system: dimerSystem(d),
@@ -261,6 +263,16 @@ function training(dimers: Dimer[], groupBy: 'curve' | 'pair', withMonomers: bool
     group: groupOf(d),
     ...(withCharges && d.frame.arrays.charges instanceof Float64Array ? { charges: d.frame.arrays.charges } : {}),
   }));
+  // Lone molecules: no pair and no distance to leak, one cross-validation group per molecule.
+  for (const f of distorted) {
+    frames.push({
+      system: { ...frameSystem(f), charge: f.info.charge as number },
+      energy: f.info.energy as number,
+      forces: f.arrays.forces as Float64Array,
+      group: `molecule/${String(f.info.molecule)}`,
+      ...(withCharges && f.arrays.charges instanceof Float64Array ? { charges: f.arrays.charges } : {}),
+    });
+  }
   if (!withMonomers) return frames;
   const seen = new Set<string>();
   for (const d of dimers) {
@@ -294,6 +306,8 @@ export interface DimerSettings {
   kernelBlocks?: 'local' | 'all';
   monomers: boolean;
   charges: boolean;
+  /** Distorted monomers (data/xtb-monomers.xyz) in every training set. */
+  distorted: boolean;
 }
 
 /** Parsed before any fitting, so a typo fails at once rather than after the NaCl part. */
@@ -327,13 +341,14 @@ export function dimerSettings(argv: string[]): DimerSettings {
   const models = MODELS.filter((m) => names.includes(m.name));
   const protocols = list(args.get('protocols'), 'protocols', PROTOCOLS);
   const holdout = args.has('holdout') ? String(args.get('holdout')).split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-  return { quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: !args.has('no-monomers'), charges: !args.has('no-charges') };
+  return { quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: !args.has('no-monomers'), charges: !args.has('no-charges'), distorted: args.has('distorted') };
 }
 
-export async function runDimers({ quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: withMonomers, charges: withCharges }: DimerSettings): Promise<void> {
+export async function runDimers({ quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: withMonomers, charges: withCharges, distorted: withDistorted }: DimerSettings): Promise<void> {
   const cutoff = localHypers(hypers).cutoff.radius;
   const path = fileURLToPath(new URL('../data/xtb-dimers.xyz', import.meta.url));
   const frames = readFrames(path);
+  const distorted = withDistorted ? readFrames(fileURLToPath(new URL('../data/xtb-monomers.xyz', import.meta.url))) : [];
   const species = speciesOf(frames);
   const dimers = frames.map(dimerOf).filter((_, k) => k % stride === 0);
   const far = new Map(dimers.map((d) => [d, isFar(d.frame.positions, d.atomsA, cutoff)]));
@@ -351,7 +366,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
   const exponents = hypers.exponents ?? [1];
   const hyperText = `cutoff ${cutoff} A, max_radial ${local.basis.radial.max_radial}, max_angular ${local.basis.max_angular}; multiscale: long range chosen from the data (learned charges for these molecules); multiscale-field: rho x V, smearing ${lode.density.smearing} A, field ${field}, exponents ${exponents.join(',')}${kernelBlocks ? `, kernel on ${kernelBlocks} blocks` : ''}`;
   const shortHypers = `cutoff ${cutoff} A, n_max ${local.basis.radial.max_radial}, l_max ${local.basis.max_angular}, smearing ${lode.density.smearing} A`;
-  console.error(`xtb dimers: ${dimers.length} frames (stride ${stride}), ${[...far.values()].filter(Boolean).length} far (closest intermolecular atoms > ${cutoff + 1} A); species ${species.join(',')}; ${hyperText}`);
+  console.error(`xtb dimers: ${dimers.length} frames (stride ${stride}), ${[...far.values()].filter(Boolean).length} far (closest intermolecular atoms > ${cutoff + 1} A); species ${species.join(',')}; ${hyperText}${distorted.length ? `; every training set also holds the ${distorted.length} distorted monomers of data/xtb-monomers.xyz` : ''}`);
   if (protocols.includes('pairs')) console.error(`leave-pairs-out holds out: ${heldOut.map((p) => `${p} (${classOf.get(p)})`).join(', ')}`);
 
   const classes = [...CLASSES.filter((c) => dimers.some((d) => d.cls === c)), ...new Set(dimers.map((d) => d.cls).filter((c) => !(CLASSES as readonly string[]).includes(c)))];
@@ -366,6 +381,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
     models: models.map((m) => ({ name: m.name, baseline: m.baseline })),
     farDefinition: `closest intermolecular atom pair > cutoff + 1 A = ${cutoff + 1} A`,
     heldOutPairs: heldOut,
+    distortedMonomers: distorted.length,
     protocols: {} as Record<string, unknown>,
   };
   const curves: Record<string, { d: Dimer; p: Map<string, Prediction> }[]> = {};
@@ -379,7 +395,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
     const predictions = new Map<Dimer, Map<string, Prediction>>(test.map((d) => [d, new Map()]));
     for (const config of models) {
       const start = Date.now();
-      const model = config.fit(training(train, protocol === 'pairs' ? 'pair' : 'curve', withMonomers, withCharges), { species, hypers, kernelBlocks, log: (m) => console.error(`  ${config.name}: ${m}`) });
+      const model = config.fit(training(train, protocol === 'pairs' ? 'pair' : 'curve', withMonomers, withCharges, distorted), { species, hypers, kernelBlocks, log: (m) => console.error(`  ${config.name}: ${m}`) });
       const fitSeconds = (Date.now() - start) / 1000;
       const evalStart = Date.now();
       for (const d of test) predictions.get(d)!.set(config.name, predict(model, d));
