@@ -15,23 +15,17 @@ first frame of each molecule; its energy must equal the dimer file's
 
 usage: python3 scripts/xtb-distorted-monomers.py [--dimers data/xtb-dimers.xyz]
        [--out data/xtb-monomers.xyz] [--count 24] [--sigma 0.01] [--seed 7] [--workers 2]
-(needs `apt-get install xtb python3-numpy`; about a minute on two cores)
+(needs `apt-get install xtb python3-numpy`; seconds on two cores)
 """
 import argparse
 import importlib.util
-import json
 import os
-import subprocess
 import sys
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-HARTREE = 27.211386245988  # eV
-BOHR = 0.529177210903  # A
-
-# The dimer file's reader (same folder; its name has dashes).
+# The dimer file's reader and the xtb run (same folder; its name has dashes).
 _spec = importlib.util.spec_from_file_location('monomer_forces', os.path.join(os.path.dirname(__file__), 'xtb-monomer-forces.py'))
 _forces = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_forces)
@@ -39,19 +33,7 @@ _spec.loader.exec_module(_forces)
 
 def xtb_all(job):
     """Energy (eV), forces (eV/A) and partial charges (e) of one molecule."""
-    symbols, pos, charge = job
-    with tempfile.TemporaryDirectory() as d:
-        with open(os.path.join(d, 'in.xyz'), 'w') as f:
-            f.write(f'{len(symbols)}\n\n' + ''.join(f'{s} {p[0]:.10f} {p[1]:.10f} {p[2]:.10f}\n' for s, p in zip(symbols, pos)))
-        env = dict(os.environ, OMP_NUM_THREADS='1', OMP_STACKSIZE='500M')
-        subprocess.run(['xtb', 'in.xyz', '--gfn', '2', '--chrg', str(charge), '--grad', '--json', '--norestart'], cwd=d,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=env)
-        out = json.load(open(os.path.join(d, 'xtbout.json')))
-        values = [float(x) for x in open(os.path.join(d, 'in.engrad')).read().split('\n')
-                  if x.strip() and not x.lstrip().startswith('#') and len(x.split()) == 1]
-    n = len(symbols)
-    forces = -np.array(values[2:2 + 3 * n]).reshape(n, 3) * HARTREE / BOHR
-    return out['total energy'] * HARTREE, forces, np.array(out['partial charges'])
+    return _forces.xtb_gradient(*job)
 
 
 def molecules(path):

@@ -12,9 +12,10 @@ its geometry in that curve, checks that the energy it gets is the frame's
 the forces on each atom in its molecule alone).
 
 usage: python3 scripts/xtb-monomer-forces.py [data/xtb-dimers.xyz] [--workers 2]
-(needs `apt-get install xtb python3-numpy`; about a minute on two cores)
+(needs `apt-get install xtb python3-numpy`; seconds on two cores)
 """
 import argparse
+import json
 import os
 import re
 import shlex
@@ -52,21 +53,26 @@ def geometry(frame):
     return [r[0] for r in rows], np.array([[float(x) for x in r[1:4]] for r in rows])
 
 
-def xtb_forces(job):
-    symbols, pos, charge = job
+def xtb_gradient(symbols, pos, charge):
+    """GFN2-xTB on one molecule: energy (eV), forces (eV/A) and partial charges (e)."""
     with tempfile.TemporaryDirectory() as d:
         with open(os.path.join(d, 'in.xyz'), 'w') as f:
             f.write(f'{len(symbols)}\n\n' + ''.join(f'{s} {p[0]:.10f} {p[1]:.10f} {p[2]:.10f}\n' for s, p in zip(symbols, pos)))
         env = dict(os.environ, OMP_NUM_THREADS='1', OMP_STACKSIZE='500M')
-        subprocess.run(['xtb', 'in.xyz', '--gfn', '2', '--chrg', str(charge), '--grad', '--norestart'], cwd=d,
+        subprocess.run(['xtb', 'in.xyz', '--gfn', '2', '--chrg', str(charge), '--grad', '--json', '--norestart'], cwd=d,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=env)
         # in.engrad: comment lines (#) and one number per line (atom count, energy in Eh,
         # the 3n gradient components in Eh/bohr), then the coordinates, several per line
         values = [float(x) for x in open(os.path.join(d, 'in.engrad')).read().split('\n')
                   if x.strip() and not x.lstrip().startswith('#') and len(x.split()) == 1]
+        out = json.load(open(os.path.join(d, 'xtbout.json')))  # the energy to more digits than in.engrad
     n = len(symbols)
-    energy = values[1] * HARTREE
     forces = -np.array(values[2:2 + 3 * n]).reshape(n, 3) * HARTREE / BOHR
+    return out['total energy'] * HARTREE, forces, np.array(out['partial charges'])
+
+
+def xtb_forces(job):
+    energy, forces, _ = xtb_gradient(*job)
     return energy, forces
 
 

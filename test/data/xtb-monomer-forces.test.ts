@@ -4,15 +4,12 @@
 // isolated molecule feels no net force or torque; far apart, neutral
 // molecules feel their own forces only) and against Debian's xtb itself on a
 // few curves (a missing xtb or python3-numpy fails, never skips).
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readFrames } from '../../lib/cli/frames.js';
 import { dimerOf, type Dimer } from '../../bench/support/dimers.js';
 import { DATA_DIR } from '../support/reference.js';
+import { withScript } from '../support/python-script.js';
 
-const ROOT = join(import.meta.dirname, '../..');
-const SCRIPT = join(ROOT, 'scripts/xtb-monomer-forces.py');
 const dimers = readFrames(`${DATA_DIR}/xtb-dimers.xyz`).map((f, k) => dimerOf(f, k));
 
 /** Net force and torque (about the centroid) of each molecule's monomer forces. */
@@ -77,20 +74,16 @@ describe('monomer forces of the xtb dimers', () => {
         charge,
       });
       const jobs = [job(0, d.atomsA, d.charges[0]), job(d.atomsA, d.frame.types.length, d.charges[1])];
-      const code = `import importlib.util, json, sys
-import numpy as np
-spec = importlib.util.spec_from_file_location("monomers", ${JSON.stringify(SCRIPT)})
-m = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(m)
-out = []
+      const results = withScript(
+        'xtb-monomer-forces.py',
+        `out = []
 for job in json.loads(sys.argv[1]):
     energy, forces = m.xtb_forces((job['symbols'], np.array(job['positions']).reshape(-1, 3), job['charge']))
     out.append({'energy': energy, 'forces': forces.ravel().tolist()})
 print(json.dumps(out))
-`;
-      const run = spawnSync('/usr/bin/python3', ['-c', code, JSON.stringify(jobs)], { encoding: 'utf8', cwd: ROOT });
-      if (run.status !== 0) throw new Error(`python3 + xtb failed (${run.status}): ${run.stderr || run.error}`);
-      const results = JSON.parse(run.stdout) as Array<{ energy: number; forces: number[] }>;
+`,
+        JSON.stringify(jobs),
+      ) as Array<{ energy: number; forces: number[] }>;
       results.forEach((r, k) => {
         expect(Math.abs(r.energy - d.monomerEnergies[k])).toBeLessThan(1e-5);
         const stored = d.monomerForces![k];

@@ -6,15 +6,12 @@
 // curves: same energy, same forces up to the rotation into its curve), and
 // against Debian's xtb on two frames (a missing xtb or python3-numpy fails,
 // never skips).
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readFrames } from '../../lib/cli/frames.js';
 import { dimerOf } from '../../bench/support/dimers.js';
 import { DATA_DIR } from '../support/reference.js';
+import { withScript } from '../support/python-script.js';
 
-const ROOT = join(import.meta.dirname, '../..');
-const SCRIPT = join(ROOT, 'scripts/xtb-distorted-monomers.py');
 const monomers = readFrames(`${DATA_DIR}/xtb-monomers.xyz`);
 const dimers = readFrames(`${DATA_DIR}/xtb-dimers.xyz`).map((f, k) => dimerOf(f, k));
 const SYMBOLS: Record<number, string> = { 1: 'H', 6: 'C', 7: 'N', 8: 'O', 17: 'Cl' };
@@ -79,20 +76,16 @@ describe('distorted monomers of the xtb dimers', () => {
   it('are what GFN2-xTB gives (two frames recomputed)', () => {
     const picked = [monomers.find((f) => f.info.molecule === 'acetate' && f.info.distortion === 3)!, monomers.find((f) => f.info.molecule === 'water' && f.info.distortion === 5)!];
     const jobs = picked.map((f) => ({ symbols: Array.from(f.types, (z) => SYMBOLS[z as number]), positions: Array.from(f.positions), charge: f.info.charge }));
-    const code = `import importlib.util, json, sys
-import numpy as np
-spec = importlib.util.spec_from_file_location("distorted", ${JSON.stringify(SCRIPT)})
-m = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(m)
-out = []
+    const results = withScript(
+      'xtb-distorted-monomers.py',
+      `out = []
 for job in json.loads(sys.argv[1]):
     energy, forces, charges = m.xtb_all((job['symbols'], np.array(job['positions']).reshape(-1, 3), job['charge']))
     out.append({'energy': energy, 'forces': forces.ravel().tolist(), 'charges': charges.tolist()})
 print(json.dumps(out))
-`;
-    const run = spawnSync('/usr/bin/python3', ['-c', code, JSON.stringify(jobs)], { encoding: 'utf8', cwd: ROOT });
-    if (run.status !== 0) throw new Error(`python3 + xtb failed (${run.status}): ${run.stderr || run.error}`);
-    const results = JSON.parse(run.stdout) as Array<{ energy: number; forces: number[]; charges: number[] }>;
+`,
+      JSON.stringify(jobs),
+    ) as Array<{ energy: number; forces: number[]; charges: number[] }>;
     results.forEach((r, k) => {
       const f = picked[k];
       expect(Math.abs(r.energy - (f.info.energy as number))).toBeLessThan(1e-6);
