@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readExtxyz, type ExtxyzFrame } from '../../lib/index.js';
+import { withScript } from '../support/python-script.js';
 
 const PYTHON = '/usr/bin/python3';
 const ROOT = join(import.meta.dirname, '../..');
@@ -19,17 +20,7 @@ const ALPHA: Record<string, number> = { Ar: 1.64, Kr: 2.48, Xe: 4.04 };
 const THOLE_A = 0.39;
 
 /** Runs `code` with the script loaded as `m` (and numpy as `np`); returns its JSON output. */
-function python(code: string, ...args: string[]): any {
-  const prelude = `import importlib.util, json, sys
-import numpy as np
-spec = importlib.util.spec_from_file_location("induction", ${JSON.stringify(SCRIPT)})
-m = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(m)
-`;
-  const run = spawnSync(PYTHON, ['-c', prelude + code, ...args], { encoding: 'utf8', cwd: ROOT });
-  if (run.status !== 0) throw new Error(`python3 failed (${run.status}): ${run.stderr || run.error}`);
-  return JSON.parse(run.stdout);
-}
+const python = (code: string, ...args: string[]): any => withScript('induction-data.py', code, ...args);
 
 /** Max |a - b| over max |b|. */
 function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {

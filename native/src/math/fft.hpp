@@ -100,7 +100,8 @@ public:
     //   i0 of the real grids is written to target(i0) and done(i0) is called
     //   (target's buffers may be reused once done has returned).
     // forward_columns: fill(i0, plane) adds plane i0 into a buffer of the
-    //   plan that holds zeros (the transform clears it as it reads it); then use(m1, blocks) reads row m1 of the spectra.
+    //   plan that holds zeros (the transform clears it as it reads it); then
+    //   use(m1, blocks) reads row m1 of the spectra.
     // Both run on the calling thread: parallelise over plans instead.
     using PlaneFill = std::function<void(size_t, double*)>;
     using PlaneTarget = std::function<double*(size_t)>;

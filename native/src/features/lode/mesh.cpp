@@ -301,7 +301,6 @@ struct lode::MeshKSpace {
     std::vector<double> mixed;
     std::vector<double> ones;
     std::vector<double> Y;     // [lm][e]
-    size_t plan_size = 0;  // complex points of the half spectrum
     // Largest |m_d| of the k-set: the FFTs transform only the lines that can
     // hold it (fft.hpp's band-limited transforms).
     std::array<int64_t, 3> band{};
@@ -374,7 +373,6 @@ std::shared_ptr<const lode::MeshKSpace> lode::Engine::mesh_kspace(const System& 
         s.contraction.assign(contraction->matrices,
                              contraction->matrices + static_cast<size_t>(L * contraction->channels) * contraction->width);
     }
-    s.plan_size = static_cast<size_t>(method.mesh[0] * method.mesh[1] * (method.mesh[2] / 2 + 1));
     s.cell = system.cell;
     s.mesh = method.mesh;
     s.order = method.mesh_order;
@@ -899,7 +897,7 @@ void add_mesh_forces(const MeshBackward& mb, const MeshAdjointSums& total, doubl
                 total.centre_force[3 * c + static_cast<size_t>(x)];
     for (int t = 0; t < mb.T; t++) {
         if (total.psi[static_cast<size_t>(t)].empty()) continue;
-        std::vector<std::complex<double>> spectrum(s.k->plan_size, std::complex<double>(0.0, 0.0));
+        std::vector<std::complex<double>> spectrum(plan.complex_size(), std::complex<double>(0.0, 0.0));
         for (size_t i = 0; i < n_e; i++) spectrum[e.index[i]] = total.psi[static_cast<size_t>(t)][i];
         plan.inverse(spectrum.data(), grid.data(), s.k->band);
         std::vector<double> force(3 * n_atoms, 0.0);
