@@ -27,6 +27,7 @@ import {
   type PresetName,
   type FeatureSetSpec,
   type PresetOptions,
+  type ChargeTrainingFrame,
   type TrainingFrame,
 } from '../lib/index.js';
 import { lineChart } from '../lib/plot/svg.js';
@@ -53,6 +54,8 @@ export interface ModelOptions {
   hypers: PresetOptions;
   /** Blocks the sparse-kernel models compare (their default when absent). */
   kernelBlocks?: 'local' | 'all';
+  /** Frames whose charges only learned charges learn from (the distorted monomers with --distorted charges). */
+  chargeFrames: ChargeTrainingFrame[];
   log: (message: string) => void;
 }
 
@@ -77,9 +80,15 @@ function features(preset: PresetName, o: ModelOptions, train: TrainingFrame[], l
   return presetFeatures(preset, o.species, chosen === 'field' ? o.hypers : { ...rest, longRange: chosen });
 }
 
+/** The charge-only frames, for a model whose long range is learned charges (none otherwise). */
+function chargeFrames(spec: FeatureSetSpec, o: ModelOptions): { chargeFrames?: ChargeTrainingFrame[] } {
+  return spec.baseline?.kind === 'charges' && o.chargeFrames.length > 0 ? { chargeFrames: o.chargeFrames } : {};
+}
+
 function linear(preset: PresetName, longRange: LongRange | 'auto' = 'auto') {
   return (train: TrainingFrame[], o: ModelOptions): ForceField => {
-    const { model, report } = fitLinearModel(features(preset, o, train, longRange), train);
+    const spec = features(preset, o, train, longRange);
+    const { model, report } = fitLinearModel(spec, train, chargeFrames(spec, o));
     o.log(`regularisation ${regularizationText(report)}`);
     return model;
   };
@@ -87,7 +96,8 @@ function linear(preset: PresetName, longRange: LongRange | 'auto' = 'auto') {
 
 function kernel(preset: PresetName, longRange: LongRange | 'auto' = 'auto') {
   return (train: TrainingFrame[], o: ModelOptions): ForceField => {
-    const { model, report } = fitSparseKernelModel(features(preset, o, train, longRange), train, o.kernelBlocks ? { kernelBlocks: o.kernelBlocks } : {});
+    const spec = features(preset, o, train, longRange);
+    const { model, report } = fitSparseKernelModel(spec, train, { ...(o.kernelBlocks ? { kernelBlocks: o.kernelBlocks } : {}), ...chargeFrames(spec, o) });
     o.log(`regularisation ${regularizationText(report)}, sparse points ${report.sparsePoints.join('/')}${report.notes.length ? `; ${report.notes.join('; ')}` : ''}`);
     return model;
   };
@@ -104,6 +114,9 @@ export const MODELS: ModelConfig[] = [
   { name: 'multiscale-kernel', baseline: 'local-kernel', fit: kernel('multiscale') },
   { name: 'multiscale-field-kernel', baseline: 'local-kernel', fit: kernel('multiscale', 'field') },
 ];
+
+const DISTORTED = ['charges', 'all', 'none'] as const;
+type Distorted = (typeof DISTORTED)[number];
 
 const PROTOCOLS = ['interpolation', 'extrapolation', 'pairs'] as const;
 type Protocol = (typeof PROTOCOLS)[number];
@@ -133,7 +146,13 @@ export const DIMERS_SPEC: CommandSpec = {
     { name: 'models', value: 'LIST', description: `comma-separated, of ${MODELS.map((m) => m.name).join(', ')}`, default: 'all but multiscale-charges' },
     { name: 'protocols', value: 'LIST', description: `comma-separated, of ${PROTOCOLS.join(', ')}`, default: 'all' },
     { name: 'no-monomers', description: 'train on the dimer frames alone, without the isolated monomers of each curve' },
-    { name: 'distorted', description: 'add the distorted monomers of data/xtb-monomers.xyz to every training set (how each molecule\'s energy, forces and charges change with its own atoms)' },
+    {
+      name: 'distorted',
+      value: 'WHAT',
+      description:
+        "what of the distorted monomers of data/xtb-monomers.xyz every training set holds: charges (their charges, for the learned charges only: how each molecule's charges change with its own atoms), all (also their energies and forces, for every model) or none",
+      default: 'charges',
+    },
     { name: 'no-charges', description: 'train without the per-atom reference charges (multiscale then learns latent charges from the energies)' },
     { name: 'holdout', value: 'PAIRS', description: 'comma-separated pairs held out by the pairs protocol', default: 'one per class, see heldOutPairs' },
     { name: 'help', description: 'this text' },
@@ -263,15 +282,9 @@ function training(dimers: Dimer[], groupBy: 'curve' | 'pair', withMonomers: bool
     group: groupOf(d),
     ...(withCharges && d.frame.arrays.charges instanceof Float64Array ? { charges: d.frame.arrays.charges } : {}),
   }));
-  // Lone molecules: no pair and no distance to leak, one cross-validation group per molecule.
   for (const f of distorted) {
-    frames.push({
-      system: { ...frameSystem(f), charge: f.info.charge as number },
-      energy: f.info.energy as number,
-      forces: f.arrays.forces as Float64Array,
-      group: `molecule/${String(f.info.molecule)}`,
-      ...(withCharges && f.arrays.charges instanceof Float64Array ? { charges: f.arrays.charges } : {}),
-    });
+    const { charges, ...frame } = distortedMonomer(f);
+    frames.push({ ...frame, energy: f.info.energy as number, forces: f.arrays.forces as Float64Array, ...(withCharges ? { charges } : {}) });
   }
   if (!withMonomers) return frames;
   const seen = new Set<string>();
@@ -285,6 +298,15 @@ function training(dimers: Dimer[], groupBy: 'curve' | 'pair', withMonomers: bool
     );
   }
   return frames;
+}
+
+/**
+ * A distorted monomer of data/xtb-monomers.xyz with its charges. A lone
+ * molecule has no pair and no distance to leak: one cross-validation group
+ * per molecule.
+ */
+function distortedMonomer(f: Frame): ChargeTrainingFrame {
+  return { system: { ...frameSystem(f), charge: f.info.charge as number }, charges: f.arrays.charges as Float64Array, group: `molecule/${String(f.info.molecule)}` };
 }
 
 /** NaN (an empty subset) prints as a dash rather than a number. */
@@ -306,8 +328,8 @@ export interface DimerSettings {
   kernelBlocks?: 'local' | 'all';
   monomers: boolean;
   charges: boolean;
-  /** Distorted monomers (data/xtb-monomers.xyz) in every training set. */
-  distorted: boolean;
+  /** What of the distorted monomers (data/xtb-monomers.xyz) every training set holds. */
+  distorted: Distorted;
 }
 
 /** Parsed before any fitting, so a typo fails at once rather than after the NaCl part. */
@@ -341,14 +363,17 @@ export function dimerSettings(argv: string[]): DimerSettings {
   const models = MODELS.filter((m) => names.includes(m.name));
   const protocols = list(args.get('protocols'), 'protocols', PROTOCOLS);
   const holdout = args.has('holdout') ? String(args.get('holdout')).split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-  return { quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: !args.has('no-monomers'), charges: !args.has('no-charges'), distorted: args.has('distorted') };
+  return { quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: !args.has('no-monomers'), charges: !args.has('no-charges'), distorted: args.has('distorted') ? list(args.get('distorted'), 'distorted', DISTORTED)[0] : 'charges' };
 }
 
 export async function runDimers({ quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: withMonomers, charges: withCharges, distorted: withDistorted }: DimerSettings): Promise<void> {
   const cutoff = localHypers(hypers).cutoff.radius;
   const path = fileURLToPath(new URL('../data/xtb-dimers.xyz', import.meta.url));
   const frames = readFrames(path);
-  const distorted = withDistorted ? readFrames(fileURLToPath(new URL('../data/xtb-monomers.xyz', import.meta.url))) : [];
+  const distortedFrames = withDistorted === 'none' ? [] : readFrames(fileURLToPath(new URL('../data/xtb-monomers.xyz', import.meta.url)));
+  // Their charges alone go to the learned charges: reference charges of frames every model fits would be used anyway.
+  const distorted = withDistorted === 'all' ? distortedFrames : [];
+  const chargeFrames = withDistorted === 'charges' && withCharges ? distortedFrames.map(distortedMonomer) : [];
   const species = speciesOf(frames);
   const dimers = frames.map(dimerOf).filter((_, k) => k % stride === 0);
   const far = new Map(dimers.map((d) => [d, isFar(d.frame.positions, d.atomsA, cutoff)]));
@@ -366,7 +391,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
   const exponents = hypers.exponents ?? [1];
   const hyperText = `cutoff ${cutoff} A, max_radial ${local.basis.radial.max_radial}, max_angular ${local.basis.max_angular}; multiscale: long range chosen from the data (learned charges for these molecules); multiscale-field: rho x V, smearing ${lode.density.smearing} A, field ${field}, exponents ${exponents.join(',')}${kernelBlocks ? `, kernel on ${kernelBlocks} blocks` : ''}`;
   const shortHypers = `cutoff ${cutoff} A, n_max ${local.basis.radial.max_radial}, l_max ${local.basis.max_angular}, smearing ${lode.density.smearing} A`;
-  console.error(`xtb dimers: ${dimers.length} frames (stride ${stride}), ${[...far.values()].filter(Boolean).length} far (closest intermolecular atoms > ${cutoff + 1} A); species ${species.join(',')}; ${hyperText}${distorted.length ? `; every training set also holds the ${distorted.length} distorted monomers of data/xtb-monomers.xyz` : ''}`);
+  console.error(`xtb dimers: ${dimers.length} frames (stride ${stride}), ${[...far.values()].filter(Boolean).length} far (closest intermolecular atoms > ${cutoff + 1} A); species ${species.join(',')}; ${hyperText}${distorted.length ? `; every training set also holds the ${distorted.length} distorted monomers of data/xtb-monomers.xyz` : ''}${chargeFrames.length ? `; the learned charges also learn from the charges of the ${chargeFrames.length} distorted monomers of data/xtb-monomers.xyz` : ''}`);
   if (protocols.includes('pairs')) console.error(`leave-pairs-out holds out: ${heldOut.map((p) => `${p} (${classOf.get(p)})`).join(', ')}`);
 
   const classes = [...CLASSES.filter((c) => dimers.some((d) => d.cls === c)), ...new Set(dimers.map((d) => d.cls).filter((c) => !(CLASSES as readonly string[]).includes(c)))];
@@ -381,7 +406,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
     models: models.map((m) => ({ name: m.name, baseline: m.baseline })),
     farDefinition: `closest intermolecular atom pair > cutoff + 1 A = ${cutoff + 1} A`,
     heldOutPairs: heldOut,
-    distortedMonomers: distorted.length,
+    distortedMonomers: { fitted: distorted.length, chargesOnly: chargeFrames.length },
     protocols: {} as Record<string, unknown>,
   };
   const curves: Record<string, { d: Dimer; p: Map<string, Prediction> }[]> = {};
@@ -395,7 +420,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
     const predictions = new Map<Dimer, Map<string, Prediction>>(test.map((d) => [d, new Map()]));
     for (const config of models) {
       const start = Date.now();
-      const model = config.fit(training(train, protocol === 'pairs' ? 'pair' : 'curve', withMonomers, withCharges, distorted), { species, hypers, kernelBlocks, log: (m) => console.error(`  ${config.name}: ${m}`) });
+      const model = config.fit(training(train, protocol === 'pairs' ? 'pair' : 'curve', withMonomers, withCharges, distorted), { species, hypers, kernelBlocks, chargeFrames, log: (m) => console.error(`  ${config.name}: ${m}`) });
       const fitSeconds = (Date.now() - start) / 1000;
       const evalStart = Date.now();
       for (const d of test) predictions.get(d)!.set(config.name, predict(model, d));

@@ -1,6 +1,6 @@
 // Frames from extended XYZ for the CLI: training targets and systems.
 import { readExtxyz, type Frame } from '../io/extxyz.js';
-import type { TrainingFrame } from '../model/training.js';
+import type { ChargeTrainingFrame, TrainingFrame } from '../model/training.js';
 import type { TensorFrame } from '../model/tensor/fit.js';
 import { cartesianLength, type TensorTarget } from '../model/tensor/target.js';
 import type { System } from '../core/system.js';
@@ -38,6 +38,15 @@ export function trainingFrames(
     const ref = references(frame, energyKey, forcesKey);
     if (ref.energy === undefined) throw new Error(`${path}: frame ${k} has no '${energyKey}' energy (use --energy-key)`);
     return { system: frameSystem(frame), energy: ref.energy, forces: ref.forces, ...extras(path, frame, k, groupKey, chargesKey) };
+  });
+}
+
+/** Frames of `path` for the learned charges only (fit --charge-data): each must have the per-atom charges column. */
+export function chargeOnlyFrames(path: string, chargesKey: string, groupKey?: string): ChargeTrainingFrame[] {
+  return readFrames(path).map((frame, k) => {
+    const { charges, group } = extras(path, frame, k, groupKey, chargesKey);
+    if (!charges) throw new Error(`${path}: frame ${k} has no per-atom '${chargesKey}' column of one number per atom (the charges it is read for)`);
+    return { system: frameSystem(frame), charges, ...(group !== undefined ? { group } : {}) };
   });
 }
 

@@ -6,8 +6,9 @@
 import { Ewald } from '../longrange/ewald.js';
 import type { ForceFieldResult } from '../core/forcefield.js';
 import type { NativeSystem } from '../native/types.js';
-import type { TrainingFrame } from './training-frame.js';
-import { ChargeModel, type ChargeBaselineSpec } from './charge-model.js';
+import { toNativeSystem } from '../core/system.js';
+import type { ChargeTrainingFrame, TrainingFrame } from './training-frame.js';
+import { ChargeModel, type ChargeBaselineSpec, type ChargeFrame } from './charge-model.js';
 import { fitLatentCharges } from './latent-charges.js';
 
 export type BaselineSpec = EwaldBaselineSpec | ChargeBaselineSpec;
@@ -52,10 +53,19 @@ export class Baseline {
    * charges in any frame the charges are learned from the energies
    * (latent-charges.ts), unless `fromEnergies` is false (the frames' energies
    * mean nothing, as in a dipole fit); `onProgress` follows that fit.
+   * `extra` frames add their charges to the training frames' (and to none
+   * of the energies).
    */
-  learn(frames: readonly TrainingFrame[], systems: readonly NativeSystem[], fromEnergies = true, onProgress?: (done: number, total: number) => void): void {
+  learn(
+    frames: readonly TrainingFrame[],
+    systems: readonly NativeSystem[],
+    fromEnergies = true,
+    onProgress?: (done: number, total: number) => void,
+    extra: readonly ChargeTrainingFrame[] = [],
+  ): void {
     if (!this.charges || this.charges.fitted) return;
-    const data = frames.flatMap((f, k) => (f.charges ? [{ system: systems[k], charges: f.charges, group: f.group }] : []));
+    const data = frames.flatMap((f, k) => (f.charges ? [chargeFrame(systems[k], f.charges, f.group, `frames[${k}]`)] : []));
+    extra.forEach((f, k) => data.push(chargeFrame(toNativeSystem(f.system, `chargeFrames[${k}].system`), f.charges, f.group, `chargeFrames[${k}]`)));
     if (data.length > 0) this.charges.fit(data);
     else if (fromEnergies) {
       const energies = frames.map((f, k) => ({ system: systems[k], energy: f.energy, group: f.group }));
@@ -88,4 +98,13 @@ export class Baseline {
     const forces = frame.forces ? Float64Array.from(frame.forces, (f, k) => f - b.forces[k]) : undefined;
     return { ...frame, energy: frame.energy - e, forces };
   }
+}
+
+/** A charge-fit frame, its charges checked: one finite number per atom. */
+function chargeFrame(system: NativeSystem, charges: ArrayLike<number>, group: string | number | undefined, name: string): ChargeFrame {
+  if (charges.length !== system.types.length) throw new Error(`${name}.charges: expected ${system.types.length} charges (e, one per atom), got ${charges.length}`);
+  for (let i = 0; i < charges.length; i++) {
+    if (!Number.isFinite(charges[i])) throw new Error(`${name}.charges[${i}]: expected a finite number (e), got ${charges[i]}`);
+  }
+  return { system, charges, group };
 }

@@ -18,7 +18,7 @@ import {
   type ContractionSpec,
 } from './contraction.js';
 import { createLodeExpansion, type LodeHypersLike } from './lode-factory.js';
-import type { TrainingFrame } from './training-frame.js';
+import type { ChargeTrainingFrame, TrainingFrame } from './training-frame.js';
 import { toNativeSystem } from '../core/system.js';
 
 export type BlockSpec =
@@ -170,14 +170,23 @@ export class FeatureSet {
   /**
    * Training frames with the baseline's energy and forces taken out (the
    * frames themselves without a baseline); `onProgress` follows a baseline
-   * that learns from the energies (latent charges).
+   * that learns from the energies (latent charges). `chargeFrames` join the
+   * charge fit of a learned-charge baseline (and are an error without one).
    */
-  residualFrames(frames: readonly TrainingFrame[], onProgress?: (done: number, total: number) => void): TrainingFrame[] {
+  residualFrames(
+    frames: readonly TrainingFrame[],
+    onProgress?: (done: number, total: number) => void,
+    chargeFrames: readonly ChargeTrainingFrame[] = [],
+  ): TrainingFrame[] {
     const baseline = this.baseline;
+    if (chargeFrames.length > 0 && !baseline?.charges) {
+      throw new Error("chargeFrames: only the learned charges of a 'charges' baseline (the multiscale preset's longRange 'charges') learn from them, and this feature set has none");
+    }
+    chargeFrames.forEach((f, k) => this.checkSpecies(f.system, `chargeFrames[${k}].system`));
     if (!baseline) return [...frames];
     const systems = frames.map((frame, k) => toNativeSystem(frame.system, `frames[${k}].system`));
     // A baseline that learns (charges) learns first; this.spec.baseline then holds what it learned.
-    baseline.learn(frames, systems, true, onProgress);
+    baseline.learn(frames, systems, true, onProgress, chargeFrames);
     return frames.map((frame, k) => baseline.residual(frame, systems[k]));
   }
 

@@ -3,7 +3,7 @@ export type { BlockSpec, FeatureSetSpec, Features } from './feature-set.js';
 export { LinearModel } from './linear-model.js';
 export type { LinearWeights } from './linear-model.js';
 export { fitLinearModel, learnScales, datasetHash, regularizationText } from './training.js';
-export type { TrainingFrame, FitOptions, FitProgress, FitReport, ErrorMetrics } from './training.js';
+export type { TrainingFrame, ChargeTrainingFrame, FitOptions, FitProgress, FitReport, ErrorMetrics } from './training.js';
 export { saveModel, loadModel, serializeModel, deserializeModel, MODEL_FORMAT_VERSION, MODEL_KINDS } from './serialize.js';
 export type { ModelMetadata, Model, ModelKind } from './serialize.js';
 export { designRows, parameterCount, featurePass } from './design.js';

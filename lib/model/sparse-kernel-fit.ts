@@ -346,7 +346,7 @@ export function fitSparseKernelModel(
   const settings = fitSettings(options, decades(13));
   const linearSettings = fitSettings(options);
   const features = new FeatureSet(spec);
-  const { frames, reference } = learnedTargets(features, data, options.onProgress);
+  const { frames, reference } = learnedTargets(features, data, options);
   const assignment = assignFolds(frames, settings);
   const S = features.spec.species.length;
   const P = (options.linear ?? true ? parameterCount(features) : S) + S * wanted;

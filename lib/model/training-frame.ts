@@ -21,6 +21,21 @@ export interface TrainingFrame {
 }
 
 /**
+ * A frame that only the learned charges of a 'charges' baseline learn from
+ * (FitOptions.chargeFrames): e.g. a molecule at distorted geometries, whose
+ * reference charges say how its charges change as its own atoms move (the
+ * charge fluxes behind the forces in a field), while its energies and forces
+ * would make the energy model spend itself on intramolecular distortions.
+ */
+export interface ChargeTrainingFrame {
+  system: System;
+  /** Reference partial charges (e), one per atom. */
+  charges: ArrayLike<number>;
+  /** Cross-validation group of the charge fit (see TrainingFrame.group). */
+  group?: string | number;
+}
+
+/**
  * The cross-validation key of every frame: its group, or the frame alone
  * when it has none (frames of one key always share a fold).
  */

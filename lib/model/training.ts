@@ -10,9 +10,9 @@ import { featurePasses, parameterCount, passDesignRows, speciesParameters, type 
 import { referenceEnergies, withoutReference } from './composition.js';
 import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
 import { LinearModel } from './linear-model.js';
-import { groupKeys, type TrainingFrame } from './training-frame.js';
+import { groupKeys, type ChargeTrainingFrame, type TrainingFrame } from './training-frame.js';
 
-export type { TrainingFrame } from './training-frame.js';
+export type { ChargeTrainingFrame, TrainingFrame } from './training-frame.js';
 
 export interface FitProgress {
   /** 'charges': charges read off the energies (a learned-charge baseline without reference charges) */
@@ -37,6 +37,12 @@ export interface FitOptions {
    * bytes (the error says what would fit). Default: half the machine's RAM.
    */
   maxMemory?: number;
+  /**
+   * Extra frames for the learned charges of a 'charges' baseline only: their
+   * charges join the training frames' in the charge fit; nothing else is
+   * fitted to them. An error for a feature set without such a baseline.
+   */
+  chargeFrames?: readonly ChargeTrainingFrame[];
   onProgress?: (progress: FitProgress) => void;
   /** Called once before any feature is computed: the parameter count, folds and estimated peak memory (bytes). */
   onPlan?: (plan: { parameters: number; folds: number; bytes: number; maxMemory: number }) => void;
@@ -533,7 +539,7 @@ export function fitLinearModel(
   const start = Date.now();
   const settings = fitSettings(options);
   const features = new FeatureSet(spec);
-  const { frames, reference } = learnedTargets(features, data, options.onProgress);
+  const { frames, reference } = learnedTargets(features, data, options);
   const assignment = assignFolds(frames, settings);
   const P = parameterCount(features);
   const plan = memoryPlan(features, frames, P, assignment.folds);
@@ -557,9 +563,9 @@ export function fitLinearModel(
 export function learnedTargets(
   features: FeatureSet,
   data: readonly TrainingFrame[],
-  onProgress?: (progress: FitProgress) => void,
+  { onProgress, chargeFrames }: Pick<FitOptions, 'onProgress' | 'chargeFrames'> = {},
 ): { frames: TrainingFrame[]; reference: Float64Array } {
-  const residual = features.residualFrames(data, onProgress && ((done, total) => onProgress({ stage: 'charges', done, total })));
+  const residual = features.residualFrames(data, onProgress && ((done, total) => onProgress({ stage: 'charges', done, total })), chargeFrames);
   const reference = referenceEnergies(residual, features.spec.species);
   return { frames: withoutReference(residual, features.spec.species, reference), reference };
 }

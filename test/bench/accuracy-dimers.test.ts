@@ -1,4 +1,4 @@
-// The pure helpers of the dimer accuracy report: no data file, no fitting.
+// The pure helpers and the option parsing of the dimer accuracy report: no data file, no fitting.
 import { describe, expect, it } from 'vitest';
 import {
   chargeTransfer,
@@ -10,6 +10,7 @@ import {
   leavePairsOutSplit,
   monomers,
 } from '../../bench/support/dimers.js';
+import { dimerSettings } from '../../bench/accuracy-dimers.js';
 
 // Molecule A: a 3-atom chain on the x axis; molecule B: 2 atoms placed so the
 // closest A-B pair is A's atom at x = 2 and B's atom at (2, 6, 8): 10 A apart.
@@ -130,5 +131,14 @@ describe('protocols', () => {
 
   it('(c) refuses a held-out pair that is not in the data', () => {
     expect(() => leavePairsOutSplit(dimers, ['nope+nothing'])).toThrow(/nope\+nothing/);
+  });
+});
+
+describe('the report\'s options', () => {
+  it('give the learned charges the distorted monomers\' charges unless told otherwise, and refuse an unknown choice', () => {
+    expect(dimerSettings([]).distorted).toBe('charges');
+    expect(dimerSettings(['--distorted', 'all']).distorted).toBe('all');
+    expect(dimerSettings(['--distorted', 'none']).distorted).toBe('none');
+    expect(() => dimerSettings(['--distorted', 'some'])).toThrow(/--distorted: expected a comma-separated list of charges, all, none, got some/);
   });
 });

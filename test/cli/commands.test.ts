@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FeatureSet, getNumThreads, loadModel, loadTensorModel, presetFeatures, setNumThreads, type Model } from '../../lib/index.js';
-import { readExtxyz } from '../../lib/io/extxyz.js';
+import { readExtxyz, writeExtxyz } from '../../lib/io/extxyz.js';
 import { runCli } from '../support/cli.js';
 
 const DATA = fileURLToPath(new URL('../../data/nacl-melt-64.xyz', import.meta.url));
@@ -332,6 +332,49 @@ describe('lodestone fit --learn-charges', () => {
     // Energies fix the product of the two charges, not which ion is which (every frame here has total charge 0).
     expect(r.out).toMatch(/whole charges \(e\) found per molecule: (Cl -1, H4N \+1|Cl \+1, H4N -1)/);
     expect(loadModel(out).model.features.spec.baseline).toMatchObject({ kind: 'charges', molecules: { Cl: expect.any(Number), H4N: expect.any(Number) } });
+  });
+
+  it('--charge-data: the learned charges also learn from distorted molecules, and predict the charges of others better', async () => {
+    // The file's ions undistorted (0) and at 24 random distortions: 0-19 for the charges, 20-24 held out.
+    const distorted = readExtxyz(fileURLToPath(new URL('../../data/xtb-monomers.xyz', import.meta.url))).filter((f) => f.info.molecule === 'ammonium' || f.info.molecule === 'chloride');
+    const used = distorted.filter((f) => (f.info.distortion as number) < 20);
+    const held = distorted.filter((f) => f.info.molecule === 'ammonium' && (f.info.distortion as number) >= 20);
+    expect(held.length).toBe(5);
+    const chargeData = join(dir, 'distorted.xyz');
+    writeFileSync(chargeData, writeExtxyz(used));
+    const small = ['--features', 'multiscale', '--cutoff', '3', '--max-radial', '2', '--max-angular', '1', '--group-key', 'orientation', '--folds', '2'];
+    const withData = await runCli(['fit', path, ...small, '--charge-data', chargeData, '--charge-group-key', 'molecule', '--out', join(dir, 'with.lsm')]);
+    expect(withData.err).not.toMatch(/error/i);
+    expect(withData.code).toBe(0);
+    expect(withData.out).toMatch(new RegExp(`per-atom charges and those of the ${used.length} frames of .*distorted.xyz`));
+    const without = await runCli(['fit', path, ...small, '--out', join(dir, 'without.lsm')]);
+    expect(without.code).toBe(0);
+    // How the charges change with the distortion (against the undistorted ion's): what rigid curves never show.
+    const undistorted = distorted.find((f) => f.info.molecule === 'ammonium' && f.info.distortion === 0)!;
+    const reference = (f: typeof held[number]) => f.arrays.charges as Float64Array;
+    const fluxError = (file: string | null) => {
+      const model = file && loadModel(join(dir, file)).model.features.baseline!.charges!;
+      const predict = (f: typeof held[number]) => (model ? model.charges({ positions: f.positions, types: Int32Array.from(f.types), cell: null, pbc: [false, false, false], charge: 1 }).charges : reference(undistorted));
+      let sum = 0, n = 0;
+      const q0 = predict(undistorted), r0 = reference(undistorted);
+      for (const f of held) {
+        const q = predict(f), r = reference(f);
+        q.forEach((v, i) => ((sum += (v - q0[i] - (r[i] - r0[i])) ** 2), n++));
+      }
+      return Math.sqrt(sum / n);
+    };
+    // Fitted to rigid ions only, the charges move with the distortion more wrongly than fixed charges would.
+    expect(fluxError('without.lsm')).toBeGreaterThan(fluxError(null));
+    expect(fluxError('with.lsm')).toBeLessThan(Math.min(0.7 * fluxError('without.lsm'), fluxError(null)));
+    // Only learned charges read them; a charge file needs its charges.
+    const local = await runCli(['fit', path, '--features', 'local', '--charge-data', chargeData, '--out', join(dir, 'x.lsm')]);
+    expect(local.err).toMatch(/--charge-data: only learned charges learn from it, and this model has none/);
+    const bare = join(dir, 'distorted-bare.xyz');
+    writeFileSync(bare, writeExtxyz(used.map((f) => ({ ...f, arrays: { forces: f.arrays.forces } }))));
+    const noCharges = await runCli(['fit', path, ...small, '--charge-data', bare, '--out', join(dir, 'x.lsm')]);
+    expect(noCharges.err).toMatch(/distorted-bare.xyz: frame 0 has no per-atom 'charges' column/);
+    const lone = await runCli(['fit', path, ...small, '--charge-group-key', 'molecule', '--out', join(dir, 'x.lsm')]);
+    expect(lone.err).toMatch(/--charge-group-key: only meaningful with --charge-data/);
   });
 
   it('refuses a charges column that no frame has, before fitting', async () => {

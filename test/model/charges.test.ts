@@ -262,6 +262,35 @@ describe('fitting the charges', () => {
     const e = truth.evaluate(test).energies.reduce((a, b) => a + b, 0);
     expect(Math.abs(model.compute(test).energy - e)).toBeLessThan(1e-3 * Math.abs(e) + 1e-3);
   });
+
+  describe('with frames that teach the charges only (chargeFrames)', () => {
+    const spec = (): FeatureSetSpec => ({ species, blocks: [{ kind: 'soap', hypers: localHypers({ cutoff: 3.5, maxRadial: 1, maxAngular: 1 }) }], baseline: chargeSpec() });
+    // Three frames with energies cannot pin the charge model's weights; the other 21 molecules' charges can.
+    const few = frames.slice(0, 3).map(({ system, energy, group }) => ({ system, energy, group, charges: truth.charges(toNativeSystem(system)).charges }));
+    const chargeFrames = frames.slice(3).map(({ system, charges, group }) => ({ system, charges: charges!, group }));
+    const test = toNativeSystem(randomSystem({ seed: 999, atoms: 5, types: species, box: 4, minDistance: 0.9 }));
+    const chargeError = (model: LinearModel) => relativeError(model.features.baseline!.charges!.charges(test).charges, truth.charges(test).charges);
+
+    it('learn the charges from them, and fit the energies of the training frames alone', () => {
+      const alone = fitLinearModel(spec(), few, { forceWeight: 0, folds: 3 });
+      const joined = fitLinearModel(spec(), few, { forceWeight: 0, folds: 3, chargeFrames });
+      const scale = Math.max(...truth.charges(test).charges.map(Math.abs));
+      expect(chargeError(joined.model)).toBeLessThan(1e-3 * scale);
+      expect(chargeError(alone.model)).toBeGreaterThan(10 * chargeError(joined.model));
+      expect(joined.report.frames).toBe(few.length);
+    });
+
+    it('are refused without learned charges, with charges that are not one finite number per atom, or with an unknown species', () => {
+      const local: FeatureSetSpec = { ...spec(), baseline: undefined };
+      expect(() => fitLinearModel(local, few, { chargeFrames })).toThrow(/chargeFrames: only the learned charges/);
+      const short = [{ ...chargeFrames[0], charges: Array.from(chargeFrames[0].charges).slice(1) }];
+      expect(() => fitLinearModel(spec(), few, { chargeFrames: short })).toThrow(/chargeFrames\[0\]\.charges: expected 5 charges/);
+      const nan = [chargeFrames[0], { ...chargeFrames[1], charges: Float64Array.of(0.1, NaN, 0, 0, 0) }];
+      expect(() => fitLinearModel(spec(), few, { chargeFrames: nan })).toThrow(/chargeFrames\[1\]\.charges\[1\]: expected a finite number/);
+      const nitrogen = [{ ...chargeFrames[0], system: { ...chargeFrames[0].system, types: [7, ...Array.from(chargeFrames[0].system.types).slice(1)] } }];
+      expect(() => fitLinearModel(spec(), few, { chargeFrames: nitrogen })).toThrow(/chargeFrames\[0\]\.system\.types\[0\]: atomic number 7 is unknown/);
+    });
+  });
 });
 
 describe('training sets without lone molecules', () => {

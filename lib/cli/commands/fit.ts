@@ -2,7 +2,7 @@ import { fitLinearModel, fitSparseKernelModel, saveModel, SPECIES_WEIGHTS, type 
 import { formatBytes, regularizationText, type FitProgress } from '../../model/training.js';
 import { DEFAULT_FIELD, defaultLongRange, FIELDS, lacksIsolatedMolecules, learnedChargesBaseline, LONG_RANGES, presetFeatures, PRESETS, type LongRange, type PresetName } from '../../model/presets.js';
 import { helpText, numberOption, parseArgs, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
-import { readFrames, speciesOf, tensorFrames, trainingFrames } from '../frames.js';
+import { chargeOnlyFrames, readFrames, speciesOf, tensorFrames, trainingFrames } from '../frames.js';
 import { fitTensorModel, type TensorFrame } from '../../model/tensor/fit.js';
 import { saveTensorModel } from '../../model/serialize.js';
 import { TENSOR_TARGETS, type TensorTarget } from '../../model/tensor/target.js';
@@ -63,6 +63,13 @@ export const spec: CommandSpec = {
       description:
         "learn charges from this per-atom column of reference charges (e) (default column: charges): the long range of multiscale, added to local (and to rho x V with --long-range field); molecules only; the frames' info 'charge' is their total charge",
     },
+    {
+      name: 'charge-data',
+      value: 'FILE',
+      description:
+        'extended XYZ of more frames for the learned charges only, e.g. each molecule at distorted geometries: their per-atom charges (the --learn-charges column) join the charge fit, nothing else is fitted to them',
+    },
+    { name: 'charge-group-key', value: 'KEY,...', description: '--charge-data: info key(s) whose frames share a fold of the charge fit, e.g. molecule' },
     { name: 'baseline-charges', value: 'Z:Q,...', description: 'add an Ewald baseline with these fixed charges (e), e.g. 11:1,17:-1; the model learns the rest' },
     { name: 'help', description: 'show this help' },
   ],
@@ -85,7 +92,7 @@ export async function run(argv: string[]): Promise<void> {
   const groupKey = args.options.has('group-key') ? stringOption(args, 'group-key', '') : undefined;
   const target = args.options.has('target') ? choiceOption(args, 'target', ['energy', ...TENSOR_TARGETS] as const) : 'energy';
   if (target !== 'energy') {
-    for (const name of ['kernel-blocks', 'energy-key', 'forces-key', 'force-weight', 'baseline-charges', 'species-weights', 'max-memory']) {
+    for (const name of ['kernel-blocks', 'energy-key', 'forces-key', 'force-weight', 'baseline-charges', 'species-weights', 'max-memory', 'charge-data', 'charge-group-key']) {
       if (args.options.has(name)) throw new Error(`--${name}: not used by a ${target} model (a linear model of per-frame tensors)`);
     }
     if (askedCharges !== undefined && target !== 'dipole') throw new Error('--learn-charges: only a dipole model adds the dipole of learned charges');
@@ -99,10 +106,14 @@ export async function run(argv: string[]): Promise<void> {
   if (args.options.has('forces-key') && (data as TrainingFrame[]).every((f) => f.forces === undefined)) {
     throw new Error(`--forces-key: no frame of ${path} has a per-atom '${forcesKey}' column of 3 numbers per atom`);
   }
+  if (args.options.has('charge-group-key') && !args.options.has('charge-data')) throw new Error('--charge-group-key: only meaningful with --charge-data');
+  const chargeFrames = args.options.has('charge-data')
+    ? chargeOnlyFrames(stringOption(args, 'charge-data', ''), chargesKey, args.options.has('charge-group-key') ? stringOption(args, 'charge-group-key', '') : undefined)
+    : [];
   if (preset !== 'multiscale' && args.options.has('long-range')) throw new Error('--long-range: only meaningful with --features multiscale');
   const longRangeOption = args.options.has('long-range') ? choiceOption(args, 'long-range', ['auto', ...LONG_RANGES] as const) : 'auto';
   const longRange: LongRange | undefined =
-    preset !== 'multiscale' ? undefined : longRangeOption !== 'auto' ? longRangeOption : askedCharges !== undefined ? 'charges' : defaultLongRange(data, target === 'energy');
+    preset !== 'multiscale' ? undefined : longRangeOption !== 'auto' ? longRangeOption : askedCharges !== undefined ? 'charges' : defaultLongRange([...data, ...chargeFrames], target === 'energy');
   const cutoff = numberOption(args, 'cutoff', 4.5, (v) => v > 0);
   const features = presetFeatures(preset, speciesOf(frames), {
     cutoff,
@@ -124,6 +135,9 @@ export async function run(argv: string[]): Promise<void> {
     const flag = askedCharges !== undefined ? '--learn-charges' : '--long-range charges';
     throw new Error(`${flag}: no frame of ${path} has a per-atom '${chargesKey}' column of one number per atom`);
   }
+  if (chargeFrames.length > 0 && features.baseline?.kind !== 'charges') {
+    throw new Error('--charge-data: only learned charges learn from it, and this model has none (use --features multiscale with --long-range charges or auto, or --learn-charges)');
+  }
   if (longRange === 'field' && lacksIsolatedMolecules(data)) {
     console.error(
       'note: every frame holds two or more molecules and none a lone one: the energy of molecules far apart is extrapolated ' +
@@ -143,6 +157,7 @@ export async function run(argv: string[]): Promise<void> {
     }
   }
   const common: FitOptions = {
+    ...(chargeFrames.length > 0 ? { chargeFrames } : {}),
     forceWeight: numberOption(args, 'force-weight', 0.1, (v) => v >= 0),
     folds: numberOption(args, 'folds', 5, (v) => Number.isInteger(v) && v >= 2),
     ...(args.options.has('max-memory') ? { maxMemory: numberOption(args, 'max-memory', 0, (v) => v > 0) * 2 ** 30 } : {}),
@@ -178,7 +193,8 @@ export async function run(argv: string[]): Promise<void> {
     console.log(`baseline: electrostatics of charges learned from the energies (no per-atom charges in the data; Gaussian width ${learned.smearing} A), added to the learned energy`);
     console.log(`  whole charges (e) found per molecule: ${found}`);
   } else if (features.baseline?.kind === 'charges') {
-    console.log(`baseline: electrostatics of charges learned from the data's per-atom charges (Gaussian width ${features.baseline.smearing} A), added to the learned energy`);
+    const more = chargeFrames.length > 0 ? ` and those of the ${chargeFrames.length} frames of ${stringOption(args, 'charge-data', '')}` : '';
+    console.log(`baseline: electrostatics of charges learned from the data's per-atom charges${more} (Gaussian width ${features.baseline.smearing} A), added to the learned energy`);
   } else if (features.baseline) {
     const charges = Object.entries(features.baseline.charges).map(([z, q]) => `${z}:${q > 0 ? '+' : ''}${q}`).join(', ');
     console.log(`baseline: Ewald of fixed charges ${charges} (e), added to the learned energy; the fit learned the rest`);
