@@ -153,6 +153,7 @@ export const DIMERS_SPEC: CommandSpec = {
         "what of the distorted monomers of data/xtb-monomers.xyz every training set holds: charges (their charges, for the learned charges only: how each molecule's charges change with its own atoms), all (also their energies and forces, for every model) or none",
       default: 'charges',
     },
+    { name: 'dipoles', description: "the learned charges carry the frames' dipoles (each frame's charges moved by the least change that gives its dipole: TrainingFrame.dipole)" },
     { name: 'no-charges', description: 'train without the per-atom reference charges (multiscale then learns latent charges from the energies)' },
     { name: 'holdout', value: 'PAIRS', description: 'comma-separated pairs held out by the pairs protocol', default: 'one per class, see heldOutPairs' },
     { name: 'help', description: 'this text' },
@@ -273,7 +274,7 @@ function metrics(items: { d: Dimer; p: Prediction; far: boolean; transfer: boole
  * (another orientation of a known pair), or whole pairs when the test pairs
  * are unseen, so the regularisation is chosen for that kind of prediction.
  */
-function training(dimers: Dimer[], groupBy: 'curve' | 'pair', withMonomers: boolean, withCharges: boolean, distorted: Frame[]): TrainingFrame[] {
+function training(dimers: Dimer[], groupBy: 'curve' | 'pair', withMonomers: boolean, withCharges: boolean, withDipoles: boolean, distorted: Frame[]): TrainingFrame[] {
   const groupOf = (d: Dimer) => (groupBy === 'pair' ? d.pair : `${d.pair}/${d.orientation}`);
   const frames: TrainingFrame[] = dimers.map((d) => ({
     system: dimerSystem(d),
@@ -281,9 +282,10 @@ function training(dimers: Dimer[], groupBy: 'curve' | 'pair', withMonomers: bool
     forces: d.forces,
     group: groupOf(d),
     ...(withCharges && d.frame.arrays.charges instanceof Float64Array ? { charges: d.frame.arrays.charges } : {}),
+    ...(withCharges && withDipoles ? { dipole: d.frame.info.dipole as number[] } : {}),
   }));
   for (const f of distorted) {
-    const { charges, ...frame } = distortedMonomer(f);
+    const { charges, ...frame } = distortedMonomer(f, withDipoles);
     frames.push({ ...frame, energy: f.info.energy as number, forces: f.arrays.forces as Float64Array, ...(withCharges ? { charges } : {}) });
   }
   if (!withMonomers) return frames;
@@ -305,8 +307,13 @@ function training(dimers: Dimer[], groupBy: 'curve' | 'pair', withMonomers: bool
  * molecule has no pair and no distance to leak: one cross-validation group
  * per molecule.
  */
-function distortedMonomer(f: Frame): ChargeTrainingFrame {
-  return { system: { ...frameSystem(f), charge: f.info.charge as number }, charges: f.arrays.charges as Float64Array, group: `molecule/${String(f.info.molecule)}` };
+function distortedMonomer(f: Frame, withDipoles: boolean): ChargeTrainingFrame {
+  return {
+    system: { ...frameSystem(f), charge: f.info.charge as number },
+    charges: f.arrays.charges as Float64Array,
+    group: `molecule/${String(f.info.molecule)}`,
+    ...(withDipoles ? { dipole: f.info.dipole as number[] } : {}),
+  };
 }
 
 /** NaN (an empty subset) prints as a dash rather than a number. */
@@ -330,6 +337,8 @@ export interface DimerSettings {
   charges: boolean;
   /** What of the distorted monomers (data/xtb-monomers.xyz) every training set holds. */
   distorted: Distorted;
+  /** The learned charges carry the frames' dipoles (TrainingFrame.dipole). */
+  dipoles: boolean;
 }
 
 /** Parsed before any fitting, so a typo fails at once rather than after the NaCl part. */
@@ -363,17 +372,17 @@ export function dimerSettings(argv: string[]): DimerSettings {
   const models = MODELS.filter((m) => names.includes(m.name));
   const protocols = list(args.get('protocols'), 'protocols', PROTOCOLS);
   const holdout = args.has('holdout') ? String(args.get('holdout')).split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-  return { quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: !args.has('no-monomers'), charges: !args.has('no-charges'), distorted: args.has('distorted') ? list(args.get('distorted'), 'distorted', DISTORTED)[0] : 'charges' };
+  return { quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: !args.has('no-monomers'), charges: !args.has('no-charges'), dipoles: args.has('dipoles'), distorted: args.has('distorted') ? list(args.get('distorted'), 'distorted', DISTORTED)[0] : 'charges' };
 }
 
-export async function runDimers({ quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: withMonomers, charges: withCharges, distorted: withDistorted }: DimerSettings): Promise<void> {
+export async function runDimers({ quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: withMonomers, charges: withCharges, dipoles: withDipoles, distorted: withDistorted }: DimerSettings): Promise<void> {
   const cutoff = localHypers(hypers).cutoff.radius;
   const path = fileURLToPath(new URL('../data/xtb-dimers.xyz', import.meta.url));
   const frames = readFrames(path);
   const distortedFrames = withDistorted === 'none' ? [] : readFrames(fileURLToPath(new URL('../data/xtb-monomers.xyz', import.meta.url)));
   // Their charges alone go to the learned charges: reference charges of frames every model fits would be used anyway.
   const distorted = withDistorted === 'all' ? distortedFrames : [];
-  const chargeFrames = withDistorted === 'charges' && withCharges ? distortedFrames.map(distortedMonomer) : [];
+  const chargeFrames = withDistorted === 'charges' && withCharges ? distortedFrames.map((f) => distortedMonomer(f, withDipoles)) : [];
   const species = speciesOf(frames);
   const dimers = frames.map(dimerOf).filter((_, k) => k % stride === 0);
   const far = new Map(dimers.map((d) => [d, isFar(d.frame.positions, d.atomsA, cutoff)]));
@@ -389,7 +398,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
   const local = localHypers(hypers), lode = lodeHypers(hypers);
   const field = hypers.field ?? DEFAULT_FIELD;
   const exponents = hypers.exponents ?? [1];
-  const hyperText = `cutoff ${cutoff} A, max_radial ${local.basis.radial.max_radial}, max_angular ${local.basis.max_angular}; multiscale: long range chosen from the data (learned charges for these molecules); multiscale-field: rho x V, smearing ${lode.density.smearing} A, field ${field}, exponents ${exponents.join(',')}${kernelBlocks ? `, kernel on ${kernelBlocks} blocks` : ''}`;
+  const hyperText = `cutoff ${cutoff} A, max_radial ${local.basis.radial.max_radial}, max_angular ${local.basis.max_angular}; multiscale: long range chosen from the data (learned charges for these molecules); multiscale-field: rho x V, smearing ${lode.density.smearing} A, field ${field}, exponents ${exponents.join(',')}${kernelBlocks ? `, kernel on ${kernelBlocks} blocks` : ''}${withDipoles ? "; the learned charges carry the frames' dipoles" : ''}`;
   const shortHypers = `cutoff ${cutoff} A, n_max ${local.basis.radial.max_radial}, l_max ${local.basis.max_angular}, smearing ${lode.density.smearing} A`;
   console.error(`xtb dimers: ${dimers.length} frames (stride ${stride}), ${[...far.values()].filter(Boolean).length} far (closest intermolecular atoms > ${cutoff + 1} A); species ${species.join(',')}; ${hyperText}${distorted.length ? `; every training set also holds the ${distorted.length} distorted monomers of data/xtb-monomers.xyz` : ''}${chargeFrames.length ? `; the learned charges also learn from the charges of the ${chargeFrames.length} distorted monomers of data/xtb-monomers.xyz` : ''}`);
   if (protocols.includes('pairs')) console.error(`leave-pairs-out holds out: ${heldOut.map((p) => `${p} (${classOf.get(p)})`).join(', ')}`);
@@ -407,6 +416,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
     farDefinition: `closest intermolecular atom pair > cutoff + 1 A = ${cutoff + 1} A`,
     heldOutPairs: heldOut,
     distortedMonomers: { fitted: distorted.length, chargesOnly: chargeFrames.length },
+    dipoles: withDipoles,
     protocols: {} as Record<string, unknown>,
   };
   const curves: Record<string, { d: Dimer; p: Map<string, Prediction> }[]> = {};
@@ -420,7 +430,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
     const predictions = new Map<Dimer, Map<string, Prediction>>(test.map((d) => [d, new Map()]));
     for (const config of models) {
       const start = Date.now();
-      const model = config.fit(training(train, protocol === 'pairs' ? 'pair' : 'curve', withMonomers, withCharges, distorted), { species, hypers, kernelBlocks, chargeFrames, log: (m) => console.error(`  ${config.name}: ${m}`) });
+      const model = config.fit(training(train, protocol === 'pairs' ? 'pair' : 'curve', withMonomers, withCharges, withDipoles, distorted), { species, hypers, kernelBlocks, chargeFrames, log: (m) => console.error(`  ${config.name}: ${m}`) });
       const fitSeconds = (Date.now() - start) / 1000;
       const evalStart = Date.now();
       for (const d of test) predictions.get(d)!.set(config.name, predict(model, d));

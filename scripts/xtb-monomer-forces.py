@@ -54,7 +54,7 @@ def geometry(frame):
 
 
 def xtb_gradient(symbols, pos, charge):
-    """GFN2-xTB on one molecule: energy (eV), forces (eV/A) and partial charges (e)."""
+    """GFN2-xTB on one molecule: energy (eV), forces (eV/A), partial charges (e) and dipole (e A, about the origin)."""
     with tempfile.TemporaryDirectory() as d:
         with open(os.path.join(d, 'in.xyz'), 'w') as f:
             f.write(f'{len(symbols)}\n\n' + ''.join(f'{s} {p[0]:.10f} {p[1]:.10f} {p[2]:.10f}\n' for s, p in zip(symbols, pos)))
@@ -68,11 +68,11 @@ def xtb_gradient(symbols, pos, charge):
         out = json.load(open(os.path.join(d, 'xtbout.json')))  # the energy to more digits than in.engrad
     n = len(symbols)
     forces = -np.array(values[2:2 + 3 * n]).reshape(n, 3) * HARTREE / BOHR
-    return out['total energy'] * HARTREE, forces, np.array(out['partial charges'])
+    return out['total energy'] * HARTREE, forces, np.array(out['partial charges']), np.array(out['dipole']) * BOHR
 
 
 def xtb_forces(job):
-    energy, forces, _ = xtb_gradient(*job)
+    energy, forces = xtb_gradient(*job)[:2]
     return energy, forces
 
 

@@ -10,6 +10,8 @@ import { toNativeSystem } from '../core/system.js';
 import type { ChargeTrainingFrame, TrainingFrame } from './training-frame.js';
 import { ChargeModel, type ChargeBaselineSpec, type ChargeFrame } from './charge-model.js';
 import { fitLatentCharges } from './latent-charges.js';
+import { dipoleMatchedCharges } from './dipole-charges.js';
+import { bondedFragments } from './fragments.js';
 
 export type BaselineSpec = EwaldBaselineSpec | ChargeBaselineSpec;
 
@@ -64,8 +66,9 @@ export class Baseline {
     extra: readonly ChargeTrainingFrame[] = [],
   ): void {
     if (!this.charges || this.charges.fitted) return;
-    const data = frames.flatMap((f, k) => (f.charges ? [chargeFrame(systems[k], f.charges, f.group, `frames[${k}]`)] : []));
-    extra.forEach((f, k) => data.push(chargeFrame(toNativeSystem(f.system, `chargeFrames[${k}].system`), f.charges, f.group, `chargeFrames[${k}]`)));
+    const fragments = this.charges.spec.fragments === true;
+    const data = frames.flatMap((f, k) => (f.charges ? [chargeFrame(systems[k], { ...f, charges: f.charges }, `frames[${k}]`, fragments)] : []));
+    extra.forEach((f, k) => data.push(chargeFrame(toNativeSystem(f.system, `chargeFrames[${k}].system`), f, `chargeFrames[${k}]`, fragments)));
     if (data.length > 0) this.charges.fit(data);
     else if (fromEnergies) {
       const energies = frames.map((f, k) => ({ system: systems[k], energy: f.energy, group: f.group }));
@@ -100,11 +103,21 @@ export class Baseline {
   }
 }
 
-/** A charge-fit frame, its charges checked: one finite number per atom. */
-function chargeFrame(system: NativeSystem, charges: ArrayLike<number>, group: string | number | undefined, name: string): ChargeFrame {
+/**
+ * A charge-fit frame, its charges checked (one finite number per atom) and
+ * moved to carry its dipole when it has one (kept per bonded fragment with
+ * `fragments`, else over the whole frame).
+ */
+function chargeFrame(system: NativeSystem, frame: Pick<ChargeTrainingFrame, 'charges' | 'group' | 'dipole'>, name: string, fragments: boolean): ChargeFrame {
+  const { charges, group, dipole } = frame;
   if (charges.length !== system.types.length) throw new Error(`${name}.charges: expected ${system.types.length} charges (e, one per atom), got ${charges.length}`);
   for (let i = 0; i < charges.length; i++) {
     if (!Number.isFinite(charges[i])) throw new Error(`${name}.charges[${i}]: expected a finite number (e), got ${charges[i]}`);
   }
-  return { system, charges, group };
+  if (dipole === undefined) return { system, charges, group };
+  if (dipole.length !== 3 || !Array.from(dipole).every(Number.isFinite)) {
+    throw new Error(`${name}.dipole: expected 3 finite numbers (e A, about the coordinate origin), got ${JSON.stringify(Array.from(dipole))}`);
+  }
+  const groups = fragments ? bondedFragments(system.positions, system.types) : new Int32Array(charges.length);
+  return { system, charges: dipoleMatchedCharges(system.positions, charges, dipole, groups), group };
 }

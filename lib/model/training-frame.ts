@@ -18,6 +18,13 @@ export interface TrainingFrame {
   group?: string | number;
   /** Reference partial charges (e), one per atom: what a 'charges' baseline learns from. */
   charges?: ArrayLike<number>;
+  /**
+   * Reference dipole moment (e A, about the coordinate origin), with
+   * `charges`: the charges are first moved by the least change that gives
+   * the frame this dipole, each molecule keeping its total
+   * (dipole-charges.ts), so the learned charges draw the molecule's field.
+   */
+  dipole?: ArrayLike<number>;
 }
 
 /**
@@ -33,6 +40,8 @@ export interface ChargeTrainingFrame {
   charges: ArrayLike<number>;
   /** Cross-validation group of the charge fit (see TrainingFrame.group). */
   group?: string | number;
+  /** Reference dipole moment (e A, about the coordinate origin): see TrainingFrame.dipole. */
+  dipole?: ArrayLike<number>;
 }
 
 /**

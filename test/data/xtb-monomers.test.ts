@@ -1,6 +1,6 @@
 // data/xtb-monomers.xyz (scripts/xtb-distorted-monomers.py): the molecules of
 // the dimer file, each at its dimer geometry and at randomly displaced ones,
-// with GFN2-xTB energies, forces and partial charges. Checked by physics (a
+// with GFN2-xTB energies, forces, partial charges and dipoles. Checked by physics (a
 // lone molecule feels no net force or torque; its charges add up to its net
 // charge), against the dimer file (the undistorted molecule is the one of the
 // curves: same energy, same forces up to the rotation into its curve), and
@@ -67,6 +67,20 @@ describe('distorted monomers of the xtb dimers', () => {
     }
   });
 
+  it("dipoles: none on the undistorted apolar molecules; on the polar ones, more than their partial charges' (the atoms' own dipoles)", () => {
+    const undistorted = (name: string) => monomers.find((f) => f.info.molecule === name && f.info.distortion === 0)!;
+    for (const name of ['methane', 'ethane', 'benzene']) expect(Math.hypot(...(undistorted(name).info.dipole as number[]))).toBeLessThan(1e-4);
+    for (const name of ['water', 'methanol', 'formamide']) {
+      const f = undistorted(name);
+      const q = f.arrays.charges as Float64Array;
+      const fromCharges = [0, 1, 2].map((x) => q.reduce((s, v, i) => s + v * f.positions[3 * i + x], 0));
+      const dipole = Math.hypot(...(f.info.dipole as number[]));
+      expect(dipole).toBeGreaterThan(0.3);
+      expect(Math.hypot(...fromCharges)).toBeLessThan(0.95 * dipole);
+      expect(Math.hypot(...fromCharges)).toBeGreaterThan(0.5 * dipole);
+    }
+  });
+
   it('displaced: forces far above the undistorted ones (the data says how the energy changes with each atom)', () => {
     const undistorted = monomers.filter((f) => f.info.distortion === 0).flatMap((f) => Array.from(f.arrays.forces as Float64Array));
     const displaced = monomers.filter((f) => f.info.distortion !== 0).flatMap((f) => Array.from(f.arrays.forces as Float64Array));
@@ -80,12 +94,12 @@ describe('distorted monomers of the xtb dimers', () => {
       'xtb-distorted-monomers.py',
       `out = []
 for job in json.loads(sys.argv[1]):
-    energy, forces, charges = m.xtb_all((job['symbols'], np.array(job['positions']).reshape(-1, 3), job['charge']))
-    out.append({'energy': energy, 'forces': forces.ravel().tolist(), 'charges': charges.tolist()})
+    energy, forces, charges, dipole = m.xtb_all((job['symbols'], np.array(job['positions']).reshape(-1, 3), job['charge']))
+    out.append({'energy': energy, 'forces': forces.ravel().tolist(), 'charges': charges.tolist(), 'dipole': dipole.tolist()})
 print(json.dumps(out))
 `,
       JSON.stringify(jobs),
-    ) as Array<{ energy: number; forces: number[]; charges: number[] }>;
+    ) as Array<{ energy: number; forces: number[]; charges: number[]; dipole: number[] }>;
     results.forEach((r, k) => {
       const f = picked[k];
       expect(Math.abs(r.energy - (f.info.energy as number))).toBeLessThan(1e-6);
@@ -93,6 +107,7 @@ print(json.dumps(out))
       r.forces.forEach((x, i) => expect(Math.abs(x - F[i])).toBeLessThan(1e-7));
       const q = f.arrays.charges as Float64Array;
       r.charges.forEach((x, i) => expect(Math.abs(x - q[i])).toBeLessThan(1e-7));
+      r.dipole.forEach((x, i) => expect(Math.abs(x - (f.info.dipole as number[])[i])).toBeLessThan(1e-7));
     });
   });
 });
