@@ -153,7 +153,7 @@ export const DIMERS_SPEC: CommandSpec = {
         "what of the distorted monomers of data/xtb-monomers.xyz every training set holds: charges (their charges, for the learned charges only: how each molecule's charges change with its own atoms), all (also their energies and forces, for every model) or none",
       default: 'charges',
     },
-    { name: 'dipoles', description: "the learned charges carry the frames' dipoles (each frame's charges moved by the least change that gives its dipole: TrainingFrame.dipole)" },
+    { name: 'no-atomic-dipoles', description: "train the learned charges on the partial charges alone, without the data's atomic dipoles (by default each is carried by charges on its atom and bonded neighbours: TrainingFrame.atomicDipoles)" },
     { name: 'no-charges', description: 'train without the per-atom reference charges (multiscale then learns latent charges from the energies)' },
     { name: 'holdout', value: 'PAIRS', description: 'comma-separated pairs held out by the pairs protocol', default: 'one per class, see heldOutPairs' },
     { name: 'help', description: 'this text' },
@@ -282,7 +282,7 @@ function training(dimers: Dimer[], groupBy: 'curve' | 'pair', withMonomers: bool
     forces: d.forces,
     group: groupOf(d),
     ...(withCharges && d.frame.arrays.charges instanceof Float64Array ? { charges: d.frame.arrays.charges } : {}),
-    ...(withCharges && withDipoles ? { dipole: d.frame.info.dipole as number[] } : {}),
+    ...(withCharges && withDipoles ? { atomicDipoles: d.frame.arrays.atomic_dipoles as Float64Array } : {}),
   }));
   for (const f of distorted) {
     const { charges, ...frame } = distortedMonomer(f, withDipoles);
@@ -312,7 +312,7 @@ function distortedMonomer(f: Frame, withDipoles: boolean): ChargeTrainingFrame {
     system: { ...frameSystem(f), charge: f.info.charge as number },
     charges: f.arrays.charges as Float64Array,
     group: `molecule/${String(f.info.molecule)}`,
-    ...(withDipoles ? { dipole: f.info.dipole as number[] } : {}),
+    ...(withDipoles ? { atomicDipoles: f.arrays.atomic_dipoles as Float64Array } : {}),
   };
 }
 
@@ -337,7 +337,7 @@ export interface DimerSettings {
   charges: boolean;
   /** What of the distorted monomers (data/xtb-monomers.xyz) every training set holds. */
   distorted: Distorted;
-  /** The learned charges carry the frames' dipoles (TrainingFrame.dipole). */
+  /** The learned charges carry the frames' atomic dipoles (TrainingFrame.atomicDipoles). */
   dipoles: boolean;
 }
 
@@ -372,7 +372,7 @@ export function dimerSettings(argv: string[]): DimerSettings {
   const models = MODELS.filter((m) => names.includes(m.name));
   const protocols = list(args.get('protocols'), 'protocols', PROTOCOLS);
   const holdout = args.has('holdout') ? String(args.get('holdout')).split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-  return { quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: !args.has('no-monomers'), charges: !args.has('no-charges'), dipoles: args.has('dipoles'), distorted: args.has('distorted') ? list(args.get('distorted'), 'distorted', DISTORTED)[0] : 'charges' };
+  return { quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: !args.has('no-monomers'), charges: !args.has('no-charges'), dipoles: !args.has('no-atomic-dipoles'), distorted: args.has('distorted') ? list(args.get('distorted'), 'distorted', DISTORTED)[0] : 'charges' };
 }
 
 export async function runDimers({ quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: withMonomers, charges: withCharges, dipoles: withDipoles, distorted: withDistorted }: DimerSettings): Promise<void> {
@@ -398,7 +398,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
   const local = localHypers(hypers), lode = lodeHypers(hypers);
   const field = hypers.field ?? DEFAULT_FIELD;
   const exponents = hypers.exponents ?? [1];
-  const hyperText = `cutoff ${cutoff} A, max_radial ${local.basis.radial.max_radial}, max_angular ${local.basis.max_angular}; multiscale: long range chosen from the data (learned charges for these molecules); multiscale-field: rho x V, smearing ${lode.density.smearing} A, field ${field}, exponents ${exponents.join(',')}${kernelBlocks ? `, kernel on ${kernelBlocks} blocks` : ''}${withDipoles ? "; the learned charges carry the frames' dipoles" : ''}`;
+  const hyperText = `cutoff ${cutoff} A, max_radial ${local.basis.radial.max_radial}, max_angular ${local.basis.max_angular}; multiscale: long range chosen from the data (learned charges for these molecules); multiscale-field: rho x V, smearing ${lode.density.smearing} A, field ${field}, exponents ${exponents.join(',')}${kernelBlocks ? `, kernel on ${kernelBlocks} blocks` : ''}${withDipoles ? '' : '; the learned charges without the atomic dipoles'}`;
   const shortHypers = `cutoff ${cutoff} A, n_max ${local.basis.radial.max_radial}, l_max ${local.basis.max_angular}, smearing ${lode.density.smearing} A`;
   console.error(`xtb dimers: ${dimers.length} frames (stride ${stride}), ${[...far.values()].filter(Boolean).length} far (closest intermolecular atoms > ${cutoff + 1} A); species ${species.join(',')}; ${hyperText}${distorted.length ? `; every training set also holds the ${distorted.length} distorted monomers of data/xtb-monomers.xyz` : ''}${chargeFrames.length ? `; the learned charges also learn from the charges of the ${chargeFrames.length} distorted monomers of data/xtb-monomers.xyz` : ''}`);
   if (protocols.includes('pairs')) console.error(`leave-pairs-out holds out: ${heldOut.map((p) => `${p} (${classOf.get(p)})`).join(', ')}`);
@@ -416,7 +416,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
     farDefinition: `closest intermolecular atom pair > cutoff + 1 A = ${cutoff + 1} A`,
     heldOutPairs: heldOut,
     distortedMonomers: { fitted: distorted.length, chargesOnly: chargeFrames.length },
-    dipoles: withDipoles,
+    atomicDipoles: withDipoles,
     protocols: {} as Record<string, unknown>,
   };
   const curves: Record<string, { d: Dimer; p: Map<string, Prediction> }[]> = {};

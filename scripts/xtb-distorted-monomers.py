@@ -8,8 +8,9 @@ with its atoms. This script takes each molecule at its geometry in the
 dimer file, displaces every atom at random (Gaussian, `--sigma` A per
 Cartesian component, seeded) `--count` times, and runs Debian's xtb (6.5.1,
 GFN2, the settings of the dimer file) on each: total energy, forces and
-partial charges and dipole moment (e A, about the coordinate origin, as
-the dimer file's), one extended-XYZ frame per distortion with `molecule`
+partial charges, dipole moment (e A, about the coordinate origin, as the
+dimer file's) and atomic dipoles (e A; GFN2's dipole is sum_i q_i r_i +
+sum_i p_i), one extended-XYZ frame per distortion with `molecule`
 (its name) and `charge` (its net charge). The undistorted geometry is the
 first frame of each molecule; its energy must equal the dimer file's
 `energyA` / `energyB` (checked).
@@ -33,7 +34,7 @@ _spec.loader.exec_module(_forces)
 
 
 def xtb_all(job):
-    """Energy (eV), forces (eV/A), partial charges (e) and dipole (e A) of one molecule."""
+    """Energy (eV), forces (eV/A), partial charges (e), dipole and atomic dipoles (e A) of one molecule."""
     return _forces.xtb_gradient(*job)
 
 
@@ -74,15 +75,16 @@ def main():
         results = list(pool.map(xtb_all, jobs))
     worst = 0.0
     with open(args.out, 'w') as f:
-        for (name, k), (symbols, pos, charge), (energy, forces, charges, dipole) in zip(labels, jobs, results):
+        for (name, k), (symbols, pos, charge), (energy, forces, charges, dipole, atomic) in zip(labels, jobs, results):
             if k == 0:
                 worst = max(worst, abs(energy - mols[name][3]))
             f.write(f'{len(symbols)}\n')
-            f.write(f'Properties=species:S:1:pos:R:3:forces:R:3:charges:R:1 energy={energy:.10f} charge={charge} '
+            f.write(f'Properties=species:S:1:pos:R:3:forces:R:3:charges:R:1:atomic_dipoles:R:3 energy={energy:.10f} charge={charge} '
                     f'molecule={name} distortion={k} sigma={0.0 if k == 0 else args.sigma} '
                     f'dipole="{dipole[0]:.8f} {dipole[1]:.8f} {dipole[2]:.8f}" pbc="F F F"\n')
-            for s, p, fo, q in zip(symbols, pos, forces, charges):
-                f.write(f'{s} {p[0]:.10f} {p[1]:.10f} {p[2]:.10f} {fo[0]:.10f} {fo[1]:.10f} {fo[2]:.10f} {q:.8f}\n')
+            for s, p, fo, q, d in zip(symbols, pos, forces, charges, atomic):
+                f.write(f'{s} {p[0]:.10f} {p[1]:.10f} {p[2]:.10f} {fo[0]:.10f} {fo[1]:.10f} {fo[2]:.10f} {q:.8f} '
+                        f'{d[0]:.8f} {d[1]:.8f} {d[2]:.8f}\n')
     if worst > 1e-5:
         sys.exit(f'xtb gives undistorted monomer energies up to {worst:.2e} eV from the dimer file: not its settings')
     print(f'{len(mols)} molecules x {args.count + 1} geometries -> {args.out}; undistorted energies within {worst:.1e} eV '

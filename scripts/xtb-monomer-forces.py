@@ -53,13 +53,14 @@ def geometry(frame):
     return [r[0] for r in rows], np.array([[float(x) for x in r[1:4]] for r in rows])
 
 
-def xtb_gradient(symbols, pos, charge):
-    """GFN2-xTB on one molecule: energy (eV), forces (eV/A), partial charges (e) and dipole (e A, about the origin)."""
+def xtb_gradient(symbols, pos, charge, extra=()):
+    """GFN2-xTB on one molecule or complex: energy (eV), forces (eV/A), partial charges (e), dipole (e A, about
+    the origin) and atomic dipoles (e A, one per atom: GFN2's dipole is sum_i q_i r_i + sum_i p_i)."""
     with tempfile.TemporaryDirectory() as d:
         with open(os.path.join(d, 'in.xyz'), 'w') as f:
             f.write(f'{len(symbols)}\n\n' + ''.join(f'{s} {p[0]:.10f} {p[1]:.10f} {p[2]:.10f}\n' for s, p in zip(symbols, pos)))
         env = dict(os.environ, OMP_NUM_THREADS='1', OMP_STACKSIZE='500M')
-        subprocess.run(['xtb', 'in.xyz', '--gfn', '2', '--chrg', str(charge), '--grad', '--json', '--norestart'], cwd=d,
+        subprocess.run(['xtb', 'in.xyz', '--gfn', '2', '--chrg', str(charge), '--grad', '--json', '--norestart', *extra], cwd=d,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=env)
         # in.engrad: comment lines (#) and one number per line (atom count, energy in Eh,
         # the 3n gradient components in Eh/bohr), then the coordinates, several per line
@@ -68,7 +69,8 @@ def xtb_gradient(symbols, pos, charge):
         out = json.load(open(os.path.join(d, 'xtbout.json')))  # the energy to more digits than in.engrad
     n = len(symbols)
     forces = -np.array(values[2:2 + 3 * n]).reshape(n, 3) * HARTREE / BOHR
-    return out['total energy'] * HARTREE, forces, np.array(out['partial charges']), np.array(out['dipole']) * BOHR
+    return (out['total energy'] * HARTREE, forces, np.array(out['partial charges']), np.array(out['dipole']) * BOHR,
+            np.array(out['atomic dipole moments']) * BOHR)
 
 
 def xtb_forces(job):
@@ -116,7 +118,8 @@ def main():
             comment = frame['comment']
             if 'monomer_forces' not in comment:
                 comment = re.sub(r'Properties=(\S+)', lambda m: f'Properties={m.group(1)}:monomer_forces:R:3', comment, count=1)
-            atoms = [' '.join(a.split()[:8]) + ' ' + ' '.join(f'{x:.10f}' for x in f) for a, f in zip(frame['atoms'], forces)]
+            # columns 8-10: this script's (any columns after them are kept)
+            atoms = [' '.join(a.split()[:8] + [f'{x:.10f}' for x in f] + a.split()[11:]) for a, f in zip(frame['atoms'], forces)]
             frame['comment'], frame['atoms'] = comment, atoms
     if worst_energy > 1e-5:
         sys.exit(f'xtb gives monomer energies up to {worst_energy:.2e} eV from energyA/energyB: not the settings of the data')

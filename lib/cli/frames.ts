@@ -33,20 +33,21 @@ export function trainingFrames(
   forcesKey: string,
   groupKey?: string,
   chargesKey?: string,
+  dipolesKey?: string,
 ): TrainingFrame[] {
   return frames.map((frame, k) => {
     const ref = references(frame, energyKey, forcesKey);
     if (ref.energy === undefined) throw new Error(`${path}: frame ${k} has no '${energyKey}' energy (use --energy-key)`);
-    return { system: frameSystem(frame), energy: ref.energy, forces: ref.forces, ...extras(path, frame, k, groupKey, chargesKey) };
+    return { system: frameSystem(frame), energy: ref.energy, forces: ref.forces, ...extras(path, frame, k, groupKey, chargesKey, dipolesKey) };
   });
 }
 
 /** Frames of `path` for the learned charges only (fit --charge-data): each must have the per-atom charges column. */
-export function chargeOnlyFrames(path: string, chargesKey: string, groupKey?: string): ChargeTrainingFrame[] {
+export function chargeOnlyFrames(path: string, chargesKey: string, groupKey?: string, dipolesKey?: string): ChargeTrainingFrame[] {
   return readFrames(path).map((frame, k) => {
-    const { charges, group } = extras(path, frame, k, groupKey, chargesKey);
+    const { charges, ...rest } = extras(path, frame, k, groupKey, chargesKey, dipolesKey);
     if (!charges) throw new Error(`${path}: frame ${k} has no per-atom '${chargesKey}' column of one number per atom (the charges it is read for)`);
-    return { system: frameSystem(frame), charges, ...(group !== undefined ? { group } : {}) };
+    return { system: frameSystem(frame), charges, ...rest };
   });
 }
 
@@ -66,13 +67,27 @@ export function tensorFrames(path: string, frames: Frame[], target: TensorTarget
   });
 }
 
-/** The group a frame's cross-validation fold follows, and its reference charges. */
-function extras(path: string, frame: Frame, k: number, groupKey?: string, chargesKey?: string): { group?: string; charges?: Float64Array } {
-  const out: { group?: string; charges?: Float64Array } = {};
+/** The group a frame's cross-validation fold follows, its reference charges and the atomic dipoles that go with them. */
+function extras(
+  path: string,
+  frame: Frame,
+  k: number,
+  groupKey?: string,
+  chargesKey?: string,
+  dipolesKey?: string,
+): { group?: string; charges?: Float64Array; atomicDipoles?: Float64Array } {
+  const out: { group?: string; charges?: Float64Array; atomicDipoles?: Float64Array } = {};
   if (chargesKey !== undefined) {
     const charges = frame.arrays[chargesKey];
     // Frames without the column (isolated molecules given by energy only) still train the energy.
     if (charges instanceof Float64Array && charges.length === frame.types.length) out.charges = charges;
+  }
+  if (dipolesKey !== undefined && out.charges) {
+    const dipoles = frame.arrays[dipolesKey];
+    if (!(dipoles instanceof Float64Array) || dipoles.length !== 3 * frame.types.length) {
+      throw new Error(`${path}: frame ${k} has charges but no per-atom '${dipolesKey}' column of 3 numbers per atom (--atomic-dipoles)`);
+    }
+    out.atomicDipoles = dipoles;
   }
   if (groupKey !== undefined) {
     // Several keys (pair,orientation) group by their values together: one binding curve.

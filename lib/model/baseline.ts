@@ -10,8 +10,8 @@ import { toNativeSystem } from '../core/system.js';
 import type { ChargeTrainingFrame, TrainingFrame } from './training-frame.js';
 import { ChargeModel, type ChargeBaselineSpec, type ChargeFrame } from './charge-model.js';
 import { fitLatentCharges } from './latent-charges.js';
-import { dipoleMatchedCharges } from './dipole-charges.js';
-import { bondedFragments } from './fragments.js';
+import { atomicDipoleCharges } from './dipole-charges.js';
+import { bondedPairs } from './fragments.js';
 
 export type BaselineSpec = EwaldBaselineSpec | ChargeBaselineSpec;
 
@@ -66,9 +66,8 @@ export class Baseline {
     extra: readonly ChargeTrainingFrame[] = [],
   ): void {
     if (!this.charges || this.charges.fitted) return;
-    const fragments = this.charges.spec.fragments === true;
-    const data = frames.flatMap((f, k) => (f.charges ? [chargeFrame(systems[k], { ...f, charges: f.charges }, `frames[${k}]`, fragments)] : []));
-    extra.forEach((f, k) => data.push(chargeFrame(toNativeSystem(f.system, `chargeFrames[${k}].system`), f, `chargeFrames[${k}]`, fragments)));
+    const data = frames.flatMap((f, k) => (f.charges ? [chargeFrame(systems[k], { ...f, charges: f.charges }, `frames[${k}]`)] : []));
+    extra.forEach((f, k) => data.push(chargeFrame(toNativeSystem(f.system, `chargeFrames[${k}].system`), f, `chargeFrames[${k}]`)));
     if (data.length > 0) this.charges.fit(data);
     else if (fromEnergies) {
       const energies = frames.map((f, k) => ({ system: systems[k], energy: f.energy, group: f.group }));
@@ -105,19 +104,23 @@ export class Baseline {
 
 /**
  * A charge-fit frame, its charges checked (one finite number per atom) and
- * moved to carry its dipole when it has one (kept per bonded fragment with
- * `fragments`, else over the whole frame).
+ * made to carry its atomic dipoles when it has them.
  */
-function chargeFrame(system: NativeSystem, frame: Pick<ChargeTrainingFrame, 'charges' | 'group' | 'dipole'>, name: string, fragments: boolean): ChargeFrame {
-  const { charges, group, dipole } = frame;
-  if (charges.length !== system.types.length) throw new Error(`${name}.charges: expected ${system.types.length} charges (e, one per atom), got ${charges.length}`);
-  for (let i = 0; i < charges.length; i++) {
+function chargeFrame(system: NativeSystem, frame: Pick<ChargeTrainingFrame, 'charges' | 'group' | 'atomicDipoles'>, name: string): ChargeFrame {
+  const { charges, group, atomicDipoles } = frame;
+  const N = system.types.length;
+  if (charges.length !== N) throw new Error(`${name}.charges: expected ${N} charges (e, one per atom), got ${charges.length}`);
+  for (let i = 0; i < N; i++) {
     if (!Number.isFinite(charges[i])) throw new Error(`${name}.charges[${i}]: expected a finite number (e), got ${charges[i]}`);
   }
-  if (dipole === undefined) return { system, charges, group };
-  if (dipole.length !== 3 || !Array.from(dipole).every(Number.isFinite)) {
-    throw new Error(`${name}.dipole: expected 3 finite numbers (e A, about the coordinate origin), got ${JSON.stringify(Array.from(dipole))}`);
+  if (atomicDipoles === undefined) return { system, charges, group };
+  if (atomicDipoles.length !== 3 * N || !Array.from(atomicDipoles).every(Number.isFinite)) {
+    throw new Error(`${name}.atomicDipoles: expected ${3 * N} finite numbers (e A, [atoms][3]), got ${atomicDipoles.length} numbers${Array.from(atomicDipoles).every(Number.isFinite) ? '' : ' with a non-finite one'}`);
   }
-  const groups = fragments ? bondedFragments(system.positions, system.types) : new Int32Array(charges.length);
-  return { system, charges: dipoleMatchedCharges(system.positions, charges, dipole, groups), group };
+  const neighbours: number[][] = Array.from({ length: N }, () => []);
+  for (const [i, j] of bondedPairs(system.positions, system.types)) {
+    neighbours[i].push(j);
+    neighbours[j].push(i);
+  }
+  return { system, charges: atomicDipoleCharges(system.positions, charges, atomicDipoles, neighbours), group };
 }

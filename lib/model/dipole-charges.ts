@@ -37,7 +37,12 @@ export function dipoleMatchedCharges(positions: ArrayLike<number>, charges: Arra
   });
 }
 
-/** M^+ b for a small symmetric positive semi-definite M (R x R): cyclic Jacobi, eigenvalues below 1e-12 of the largest dropped. */
+/**
+ * M^+ b for a small symmetric positive semi-definite M (R x R): cyclic
+ * Jacobi, eigenvalues below 1e-3 of the largest dropped (a direction the
+ * atoms span by less than ~3 % of their extent, as out of the plane of a
+ * nearly planar group, would take charges of its inverse size to carry).
+ */
 function pseudoSolve(matrix: Float64Array, b: Float64Array, R: number): Float64Array {
   const a = Float64Array.from(matrix);
   const v = new Float64Array(R * R);
@@ -75,10 +80,33 @@ function pseudoSolve(matrix: Float64Array, b: Float64Array, R: number): Float64A
   const x = new Float64Array(R);
   for (let e = 0; e < R; e++) {
     const w = a[e * R + e];
-    if (!(Math.abs(w) > 1e-12 * largest)) continue;
+    if (!(Math.abs(w) > 1e-3 * largest)) continue;
     let proj = 0;
     for (let k = 0; k < R; k++) proj += v[k * R + e] * b[k];
     for (let k = 0; k < R; k++) x[k] += (v[k * R + e] * proj) / w;
   }
   return x;
+}
+
+/**
+ * `charges` plus each atom's dipole p_a (e A, [atoms][3]) carried by charges
+ * on the atom and its bonded neighbours (`neighbours[a]`): the least change
+ * on them that sums to 0 and has dipole p_a about atom a. Local, unlike
+ * dipoleMatchedCharges' ramp across the molecule, so it moves with the
+ * atom's bonds. A component no such change can give (across the bond of an
+ * atom with one neighbour) is left out.
+ */
+export function atomicDipoleCharges(positions: ArrayLike<number>, charges: ArrayLike<number>, dipoles: ArrayLike<number>, neighbours: readonly number[][]): Float64Array {
+  const out = Float64Array.from(charges);
+  neighbours.forEach((list, a) => {
+    if (list.length === 0) return;
+    const atoms = [a, ...list];
+    const local = new Float64Array(3 * atoms.length);
+    atoms.forEach((j, k) => {
+      for (let x = 0; x < 3; x++) local[3 * k + x] = positions[3 * j + x] - positions[3 * a + x];
+    });
+    const dq = dipoleMatchedCharges(local, new Float64Array(atoms.length), [dipoles[3 * a], dipoles[3 * a + 1], dipoles[3 * a + 2]], new Int32Array(atoms.length));
+    atoms.forEach((j, k) => (out[j] += dq[k]));
+  });
+  return out;
 }

@@ -16,30 +16,38 @@ const COVALENT_RADII = [
 /** Two atoms are bonded closer than this factor times the sum of their covalent radii (stretched bonds included, hydrogen bonds not). */
 export const BOND_FACTOR = 1.25;
 
-/** Fragment index of every atom: connected components of the covalent bond graph, numbered by their first atom. */
-export function bondedFragments(positions: ArrayLike<number>, types: ArrayLike<number>): Int32Array {
+/** Bonded pairs (i < j): closer than BOND_FACTOR times the sum of their covalent radii. */
+export function bondedPairs(positions: ArrayLike<number>, types: ArrayLike<number>): [number, number][] {
   const N = types.length;
   const radii = Array.from(types, (z, i) => {
     const r = COVALENT_RADII[z];
     if (!(r > 0)) throw new Error(`system.types[${i}]: no covalent radius for atomic number ${z} (known: 1..${COVALENT_RADII.length - 1}) to find bonded fragments`);
     return r;
   });
-  const parent = Int32Array.from({ length: N }, (_, i) => i);
-  const root = (i: number): number => {
-    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
-    return i;
-  };
+  const pairs: [number, number][] = [];
   for (let i = 0; i < N; i++) {
     for (let j = i + 1; j < N; j++) {
       const limit = BOND_FACTOR * (radii[i] + radii[j]);
       const dx = positions[3 * j] - positions[3 * i];
       const dy = positions[3 * j + 1] - positions[3 * i + 1];
       const dz = positions[3 * j + 2] - positions[3 * i + 2];
-      if (dx * dx + dy * dy + dz * dz < limit * limit) {
-        const a = root(i), b = root(j);
-        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
-      }
+      if (dx * dx + dy * dy + dz * dz < limit * limit) pairs.push([i, j]);
     }
+  }
+  return pairs;
+}
+
+/** Fragment index of every atom: connected components of the covalent bond graph, numbered by their first atom. */
+export function bondedFragments(positions: ArrayLike<number>, types: ArrayLike<number>): Int32Array {
+  const N = types.length;
+  const parent = Int32Array.from({ length: N }, (_, i) => i);
+  const root = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  for (const [i, j] of bondedPairs(positions, types)) {
+    const a = root(i), b = root(j);
+    if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
   }
   const index = new Map<number, number>();
   return Int32Array.from({ length: N }, (_, i) => {

@@ -19,12 +19,12 @@ export interface TrainingFrame {
   /** Reference partial charges (e), one per atom: what a 'charges' baseline learns from. */
   charges?: ArrayLike<number>;
   /**
-   * Reference dipole moment (e A, about the coordinate origin), with
-   * `charges`: the charges are first moved by the least change that gives
-   * the frame this dipole, each molecule keeping its total
-   * (dipole-charges.ts), so the learned charges draw the molecule's field.
+   * Reference atomic dipoles (e A, [atoms][3] row-major), with `charges`:
+   * each is first carried by charges on its atom and bonded neighbours
+   * (dipole-charges.ts), so the learned charges draw the field of a
+   * reference whose electrostatics has atomic dipoles too (GFN2-xTB).
    */
-  dipole?: ArrayLike<number>;
+  atomicDipoles?: ArrayLike<number>;
 }
 
 /**
@@ -40,8 +40,8 @@ export interface ChargeTrainingFrame {
   charges: ArrayLike<number>;
   /** Cross-validation group of the charge fit (see TrainingFrame.group). */
   group?: string | number;
-  /** Reference dipole moment (e A, about the coordinate origin): see TrainingFrame.dipole. */
-  dipole?: ArrayLike<number>;
+  /** Reference atomic dipoles (e A, [atoms][3]): see TrainingFrame.atomicDipoles. */
+  atomicDipoles?: ArrayLike<number>;
 }
 
 /**

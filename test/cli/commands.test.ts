@@ -377,6 +377,27 @@ describe('lodestone fit --learn-charges', () => {
     expect(lone.err).toMatch(/--charge-group-key: only meaningful with --charge-data/);
   });
 
+  it('--atomic-dipoles: the learned charges carry the data\'s atomic dipoles; a frame with charges and without them is refused', async () => {
+    const full = join(dir, 'ion-pairs-full.xyz');
+    writeFileSync(full, writeExtxyz(frames));
+    const small = ['--features', 'multiscale', '--cutoff', '3', '--max-radial', '2', '--max-angular', '1', '--group-key', 'orientation', '--folds', '2'];
+    const plain = await runCli(['fit', full, ...small, '--out', join(dir, 'plain.lsm')]);
+    const carried = await runCli(['fit', full, ...small, '--atomic-dipoles', 'atomic_dipoles', '--out', join(dir, 'carried.lsm')]);
+    expect(carried.err).not.toMatch(/error/i);
+    expect(carried.code).toBe(0);
+    expect(carried.out).toMatch(/carrying the atomic dipoles of column atomic_dipoles/);
+    // the ammonium's learned charges carry its atomic dipoles: a different charge model from the plain one
+    const charges = (file: string) => loadModel(join(dir, file)).model.features.baseline!.charges!;
+    const f = frames[0];
+    const system = { positions: f.positions, types: Int32Array.from(f.types), cell: null, pbc: [false, false, false] as [boolean, boolean, boolean], charge: 0 };
+    const a = charges('plain.lsm').charges(system).charges, b = charges('carried.lsm').charges(system).charges;
+    expect(Math.max(...a.map((q, i) => Math.abs(q - b[i])))).toBeGreaterThan(1e-3);
+    const bare = await runCli(['fit', path, ...small, '--atomic-dipoles', 'atomic_dipoles', '--out', join(dir, 'x.lsm')]);
+    expect(bare.err).toMatch(/ion-pairs.xyz: frame 0 has charges but no per-atom 'atomic_dipoles' column of 3 numbers per atom/);
+    const local = await runCli(['fit', full, '--features', 'local', '--atomic-dipoles', 'atomic_dipoles', '--out', join(dir, 'x.lsm')]);
+    expect(local.err).toMatch(/--atomic-dipoles: only learned charges learn from it/);
+  });
+
   it('refuses a charges column that no frame has, before fitting', async () => {
     const r = await runCli(['fit', path, '--features', 'local', '--learn-charges', 'q', '--out', join(dir, 'x.lsm')]);
     expect(r.code).not.toBe(0);

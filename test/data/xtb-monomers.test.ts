@@ -94,7 +94,7 @@ describe('distorted monomers of the xtb dimers', () => {
       'xtb-distorted-monomers.py',
       `out = []
 for job in json.loads(sys.argv[1]):
-    energy, forces, charges, dipole = m.xtb_all((job['symbols'], np.array(job['positions']).reshape(-1, 3), job['charge']))
+    energy, forces, charges, dipole, _ = m.xtb_all((job['symbols'], np.array(job['positions']).reshape(-1, 3), job['charge']))
     out.append({'energy': energy, 'forces': forces.ravel().tolist(), 'charges': charges.tolist(), 'dipole': dipole.tolist()})
 print(json.dumps(out))
 `,

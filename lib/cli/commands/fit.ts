@@ -69,6 +69,12 @@ export const spec: CommandSpec = {
       description:
         'extended XYZ of more frames for the learned charges only, e.g. each molecule at distorted geometries: their per-atom charges (the --learn-charges column) join the charge fit, nothing else is fitted to them',
     },
+    {
+      name: 'atomic-dipoles',
+      value: 'KEY',
+      description:
+        "per-atom column of reference atomic dipoles (e A) that the learned charges carry with the charges column, each by charges on its atom and bonded neighbours (e.g. atomic_dipoles: GFN2-xTB's electrostatics has both)",
+    },
     { name: 'charge-group-key', value: 'KEY,...', description: '--charge-data: info key(s) whose frames share a fold of the charge fit, e.g. molecule' },
     { name: 'baseline-charges', value: 'Z:Q,...', description: 'add an Ewald baseline with these fixed charges (e), e.g. 11:1,17:-1; the model learns the rest' },
     { name: 'help', description: 'show this help' },
@@ -92,15 +98,16 @@ export async function run(argv: string[]): Promise<void> {
   const groupKey = args.options.has('group-key') ? stringOption(args, 'group-key', '') : undefined;
   const target = args.options.has('target') ? choiceOption(args, 'target', ['energy', ...TENSOR_TARGETS] as const) : 'energy';
   if (target !== 'energy') {
-    for (const name of ['kernel-blocks', 'energy-key', 'forces-key', 'force-weight', 'baseline-charges', 'species-weights', 'max-memory', 'charge-data', 'charge-group-key']) {
+    for (const name of ['kernel-blocks', 'energy-key', 'forces-key', 'force-weight', 'baseline-charges', 'species-weights', 'max-memory', 'charge-data', 'charge-group-key', 'atomic-dipoles']) {
       if (args.options.has(name)) throw new Error(`--${name}: not used by a ${target} model (a linear model of per-frame tensors)`);
     }
     if (askedCharges !== undefined && target !== 'dipole') throw new Error('--learn-charges: only a dipole model adds the dipole of learned charges');
   } else if (args.options.has('target-key')) throw new Error('--target-key: only meaningful with --target dipole or polarizability');
   const forcesKey = stringOption(args, 'forces-key', 'forces');
+  const dipolesKey = args.options.has('atomic-dipoles') ? stringOption(args, 'atomic-dipoles', '') : undefined;
   const data =
     target === 'energy'
-      ? trainingFrames(path, frames, stringOption(args, 'energy-key', 'energy'), forcesKey, groupKey, chargesKey)
+      ? trainingFrames(path, frames, stringOption(args, 'energy-key', 'energy'), forcesKey, groupKey, chargesKey, dipolesKey)
       : tensorFrames(path, frames, target, stringOption(args, 'target-key', target), groupKey, chargesKey);
   // A named force column that no frame has is a typo, not a request to fit energies only (--force-weight 0 is that).
   if (args.options.has('forces-key') && (data as TrainingFrame[]).every((f) => f.forces === undefined)) {
@@ -108,7 +115,7 @@ export async function run(argv: string[]): Promise<void> {
   }
   if (args.options.has('charge-group-key') && !args.options.has('charge-data')) throw new Error('--charge-group-key: only meaningful with --charge-data');
   const chargeFrames = args.options.has('charge-data')
-    ? chargeOnlyFrames(stringOption(args, 'charge-data', ''), chargesKey, args.options.has('charge-group-key') ? stringOption(args, 'charge-group-key', '') : undefined)
+    ? chargeOnlyFrames(stringOption(args, 'charge-data', ''), chargesKey, args.options.has('charge-group-key') ? stringOption(args, 'charge-group-key', '') : undefined, dipolesKey)
     : [];
   if (preset !== 'multiscale' && args.options.has('long-range')) throw new Error('--long-range: only meaningful with --features multiscale');
   const longRangeOption = args.options.has('long-range') ? choiceOption(args, 'long-range', ['auto', ...LONG_RANGES] as const) : 'auto';
@@ -135,8 +142,13 @@ export async function run(argv: string[]): Promise<void> {
     const flag = askedCharges !== undefined ? '--learn-charges' : '--long-range charges';
     throw new Error(`${flag}: no frame of ${path} has a per-atom '${chargesKey}' column of one number per atom`);
   }
-  if (chargeFrames.length > 0 && features.baseline?.kind !== 'charges') {
-    throw new Error('--charge-data: only learned charges learn from it, and this model has none (use --features multiscale with --long-range charges or auto, or --learn-charges)');
+  if (dipolesKey !== undefined && data.every((f) => f.charges === undefined) && chargeFrames.length === 0) {
+    throw new Error(`--atomic-dipoles: no frame of ${path} has the per-atom '${chargesKey}' charges they go with`);
+  }
+  for (const [flag, used] of [['--charge-data', chargeFrames.length > 0], ['--atomic-dipoles', dipolesKey !== undefined]] as const) {
+    if (used && features.baseline?.kind !== 'charges') {
+      throw new Error(`${flag}: only learned charges learn from it, and this model has none (use --features multiscale with --long-range charges or auto, or --learn-charges)`);
+    }
   }
   if (longRange === 'field' && lacksIsolatedMolecules(data)) {
     console.error(
@@ -194,7 +206,8 @@ export async function run(argv: string[]): Promise<void> {
     console.log(`  whole charges (e) found per molecule: ${found}`);
   } else if (features.baseline?.kind === 'charges') {
     const more = chargeFrames.length > 0 ? ` and those of the ${chargeFrames.length} frames of ${stringOption(args, 'charge-data', '')}` : '';
-    console.log(`baseline: electrostatics of charges learned from the data's per-atom charges${more} (Gaussian width ${features.baseline.smearing} A), added to the learned energy`);
+    const dipoles = dipolesKey !== undefined ? `, carrying the atomic dipoles of column ${dipolesKey}` : '';
+    console.log(`baseline: electrostatics of charges learned from the data's per-atom charges${more}${dipoles} (Gaussian width ${features.baseline.smearing} A), added to the learned energy`);
   } else if (features.baseline) {
     const charges = Object.entries(features.baseline.charges).map(([z, q]) => `${z}:${q > 0 ? '+' : ''}${q}`).join(', ');
     console.log(`baseline: Ewald of fixed charges ${charges} (e), added to the learned energy; the fit learned the rest`);
