@@ -1,40 +1,30 @@
-// Reference charges made to carry the reference dipole. Why: partial charges
-// from a population analysis leave out the atoms' own dipoles (GFN2-xTB's
-// charges give 65-85 % of its molecular dipoles on the xtb monomers), so
-// point charges fitted to them draw too weak a field around a polar molecule
-// and too small forces on it in the field of another. The charges a
-// learned-charge baseline fits to are moved by the least change (in the
-// 2-norm) that gives the frame the reference dipole while every group
-// (bonded fragment) keeps its total.
+// Reference charges made to carry the reference's atomic dipoles. Why:
+// GFN2-xTB's electrostatics has atomic dipoles besides its partial charges
+// (its molecular dipole is sum_i q_i r_i + sum_i p_i; the charges alone give
+// 65-85 % of it on the polar xtb monomers), so point charges fitted to the
+// partial charges draw too weak a field around a polar molecule. Each atomic
+// dipole is carried by the least change of the charges on its atom and
+// bonded neighbours: local, so it moves with the atom's bonds and the charges
+// learned from local environments can follow it. (The least change over the
+// whole molecule that gives the molecular dipole, a ramp of charge across
+// it, gave binding energies as good and forces worse: README.)
 
 /**
- * `charges` + dq with sum_i dq_i r_i = dipole - sum_i q_i r_i and sum of dq
- * over each group 0, |dq| least: dq = A^T (A A^T)^+ b for the constraint
- * rows A (one per group, then x, y, z). A dipole component no change can
- * give (out of the plane of a planar molecule) is left as close as it can be.
- * dipole in e A about the coordinate origin; groups[i] >= 0 numbers atom i's group.
+ * The least charges dq (2-norm) on atoms at `positions` with sum_i dq_i = 0
+ * and sum_i dq_i r_i = dipole: dq = A^T (A A^T)^+ b for the constraint rows
+ * A (ones, then x, y, z). A component no such charges can give (out of the
+ * plane of planar atoms, across a line of them) is left out.
  */
-export function dipoleMatchedCharges(positions: ArrayLike<number>, charges: ArrayLike<number>, dipole: ArrayLike<number>, groups: ArrayLike<number>): Float64Array {
-  const N = charges.length;
-  const G = Math.max(-1, ...Array.from(groups)) + 1;
-  const R = G + 3;
-  // Coordinates about the centroid: the same dipole (each group's dq sums to 0), better conditioned.
+export function neutralChargesWithDipole(positions: ArrayLike<number>, dipole: ArrayLike<number>): Float64Array {
+  const N = positions.length / 3;
+  // Coordinates about the centroid: the same dipole (dq sums to 0), better conditioned.
   const centre = [0, 1, 2].map((x) => Array.from({ length: N }, (_, i) => positions[3 * i + x]).reduce((a, b) => a + b, 0) / N);
-  const row = (r: number, i: number) => (r < G ? (groups[i] === r ? 1 : 0) : positions[3 * i + r - G] - centre[r - G]);
-  const b = new Float64Array(R);
-  for (let x = 0; x < 3; x++) {
-    let mu = 0;
-    for (let i = 0; i < N; i++) mu += charges[i] * positions[3 * i + x];
-    b[G + x] = dipole[x] - mu;
-  }
-  const M = new Float64Array(R * R);
-  for (let r = 0; r < R; r++) for (let s = 0; s < R; s++) for (let i = 0; i < N; i++) M[r * R + s] += row(r, i) * row(s, i);
-  const lambda = pseudoSolve(M, b, R);
-  return Float64Array.from(charges, (q, i) => {
-    let dq = 0;
-    for (let r = 0; r < R; r++) dq += row(r, i) * lambda[r];
-    return q + dq;
-  });
+  const row = (r: number, i: number) => (r === 0 ? 1 : positions[3 * i + r - 1] - centre[r - 1]);
+  const b = Float64Array.of(0, dipole[0], dipole[1], dipole[2]);
+  const M = new Float64Array(16);
+  for (let r = 0; r < 4; r++) for (let s = 0; s < 4; s++) for (let i = 0; i < N; i++) M[r * 4 + s] += row(r, i) * row(s, i);
+  const lambda = pseudoSolve(M, b, 4);
+  return Float64Array.from({ length: N }, (_, i) => row(0, i) * lambda[0] + row(1, i) * lambda[1] + row(2, i) * lambda[2] + row(3, i) * lambda[3]);
 }
 
 /**
@@ -91,10 +81,9 @@ function pseudoSolve(matrix: Float64Array, b: Float64Array, R: number): Float64A
 /**
  * `charges` plus each atom's dipole p_a (e A, [atoms][3]) carried by charges
  * on the atom and its bonded neighbours (`neighbours[a]`): the least change
- * on them that sums to 0 and has dipole p_a about atom a. Local, unlike
- * dipoleMatchedCharges' ramp across the molecule, so it moves with the
- * atom's bonds. A component no such change can give (across the bond of an
- * atom with one neighbour) is left out.
+ * on them that sums to 0 and has dipole p_a about atom a. A component no
+ * such change can give (across the bond of an atom with one neighbour) is
+ * left out.
  */
 export function atomicDipoleCharges(positions: ArrayLike<number>, charges: ArrayLike<number>, dipoles: ArrayLike<number>, neighbours: readonly number[][]): Float64Array {
   const out = Float64Array.from(charges);
@@ -105,7 +94,7 @@ export function atomicDipoleCharges(positions: ArrayLike<number>, charges: Array
     atoms.forEach((j, k) => {
       for (let x = 0; x < 3; x++) local[3 * k + x] = positions[3 * j + x] - positions[3 * a + x];
     });
-    const dq = dipoleMatchedCharges(local, new Float64Array(atoms.length), [dipoles[3 * a], dipoles[3 * a + 1], dipoles[3 * a + 2]], new Int32Array(atoms.length));
+    const dq = neutralChargesWithDipole(local, [dipoles[3 * a], dipoles[3 * a + 1], dipoles[3 * a + 2]]);
     atoms.forEach((j, k) => (out[j] += dq[k]));
   });
   return out;
