@@ -69,9 +69,7 @@ def main():
     if worst['energy'] > 1e-5 or worst['charges'] > 1e-6 or worst['dipole'] > 1e-3:
         sys.exit(f'xtb differs from the data (energy {worst["energy"]:.1e} eV, charges {worst["charges"]:.1e} e, '
                  f'dipole {worst["dipole"]:.1e} e A): not its settings')
-    with open(args.path, 'w') as f:
-        for frame in frames:
-            f.write(f"{len(frame['atoms'])}\n{frame['comment']}\n" + '\n'.join(frame['atoms']) + '\n')
+    _forces.write_frames(args.path, frames)
     print(f'{len(frames)} frames: energies within {worst["energy"]:.1e} eV, charges {worst["charges"]:.1e} e, '
           f'dipoles {worst["dipole"]:.1e} e A of the data')
 

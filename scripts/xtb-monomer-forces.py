@@ -40,6 +40,12 @@ def read_frames(path):
     return frames
 
 
+def write_frames(path, frames):
+    with open(path, 'w') as f:
+        for frame in frames:
+            f.write(f"{len(frame['atoms'])}\n{frame['comment']}\n" + '\n'.join(frame['atoms']) + '\n')
+
+
 def info(comment):
     out = {}
     for token in shlex.split(comment):
@@ -123,9 +129,7 @@ def main():
             frame['comment'], frame['atoms'] = comment, atoms
     if worst_energy > 1e-5:
         sys.exit(f'xtb gives monomer energies up to {worst_energy:.2e} eV from energyA/energyB: not the settings of the data')
-    with open(args.path, 'w') as f:
-        for frame in frames:
-            f.write(f"{len(frame['atoms'])}\n{frame['comment']}\n" + '\n'.join(frame['atoms']) + '\n')
+    write_frames(args.path, frames)
     print(f'{len(keys)} curves, {len(frames)} frames: monomer energies within {worst_energy:.1e} eV of energyA/energyB, '
           f'largest monomer force component {largest:.4f} eV/A')
 

@@ -8,6 +8,7 @@
 // learned from local environments can follow it. (The least change over the
 // whole molecule that gives the molecular dipole, a ramp of charge across
 // it, gave binding energies as good and forces worse: README.)
+import { symmetricEigen } from './contraction.js';
 
 /**
  * The least charges dq (2-norm) on atoms at `positions` with sum_i dq_i = 0
@@ -28,52 +29,20 @@ export function neutralChargesWithDipole(positions: ArrayLike<number>, dipole: A
 }
 
 /**
- * M^+ b for a small symmetric positive semi-definite M (R x R): cyclic
- * Jacobi, eigenvalues below 1e-3 of the largest dropped (a direction the
- * atoms span by less than ~3 % of their extent, as out of the plane of a
- * nearly planar group, would take charges of its inverse size to carry).
+ * M^+ b for a small symmetric positive semi-definite M (R x R), eigenvalues
+ * below 1e-3 of the largest dropped: a direction the atoms span by less than
+ * ~3 % of their extent (out of the plane of a nearly planar group) would
+ * take charges of its inverse size to carry.
  */
 function pseudoSolve(matrix: Float64Array, b: Float64Array, R: number): Float64Array {
-  const a = Float64Array.from(matrix);
-  const v = new Float64Array(R * R);
-  for (let r = 0; r < R; r++) v[r * R + r] = 1;
-  for (let sweep = 0; sweep < 50; sweep++) {
-    let off = 0;
-    for (let p = 0; p < R; p++) for (let q = p + 1; q < R; q++) off += a[p * R + q] ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < R; p++) {
-      for (let q = p + 1; q < R; q++) {
-        const apq = a[p * R + q];
-        if (apq === 0) continue;
-        const theta = (a[q * R + q] - a[p * R + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
-        for (let k = 0; k < R; k++) {
-          const akp = a[k * R + p], akq = a[k * R + q];
-          a[k * R + p] = c * akp - s * akq;
-          a[k * R + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < R; k++) {
-          const apk = a[p * R + k], aqk = a[q * R + k];
-          a[p * R + k] = c * apk - s * aqk;
-          a[q * R + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < R; k++) {
-          const vkp = v[k * R + p], vkq = v[k * R + q];
-          v[k * R + p] = c * vkp - s * vkq;
-          v[k * R + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const largest = Math.max(...Array.from({ length: R }, (_, r) => Math.abs(a[r * R + r])));
+  const { values, vectors } = symmetricEigen(matrix, R);
+  const largest = Math.max(...Array.from(values, Math.abs));
   const x = new Float64Array(R);
   for (let e = 0; e < R; e++) {
-    const w = a[e * R + e];
-    if (!(Math.abs(w) > 1e-3 * largest)) continue;
+    if (!(Math.abs(values[e]) > 1e-3 * largest)) continue;
     let proj = 0;
-    for (let k = 0; k < R; k++) proj += v[k * R + e] * b[k];
-    for (let k = 0; k < R; k++) x[k] += (v[k * R + e] * proj) / w;
+    for (let k = 0; k < R; k++) proj += vectors[k * R + e] * b[k];
+    for (let k = 0; k < R; k++) x[k] += (vectors[k * R + e] * proj) / values[e];
   }
   return x;
 }
