@@ -221,6 +221,9 @@ interface Metrics {
   interactionForceRmseFar: number;
   /** The monomers' own forces on far frames: F(A), F(B) of the model against monomer_forces. */
   monomerForceRmseFar: number;
+  /** The same two on the far frames where the reference kept whole charges (JSON only). */
+  interactionForceRmseFarWhole: number;
+  monomerForceRmseFarWhole: number;
 }
 
 function metrics(items: { d: Dimer; p: Prediction; far: boolean; transfer: boolean }[]): Metrics {
@@ -257,6 +260,8 @@ function metrics(items: { d: Dimer; p: Prediction; far: boolean; transfer: boole
     forceRmseAll: all.f,
     interactionForceRmseFar: farAcc.fi,
     monomerForceRmseFar: farAcc.fm,
+    interactionForceRmseFarWhole: whole.fi,
+    monomerForceRmseFarWhole: whole.fm,
   };
 }
 
