@@ -2,7 +2,7 @@
 // from source with cmake-js (offline: Node-API headers come from npm), then
 // compile the TypeScript when the compiler is present (a git checkout).
 import { execSync } from 'node:child_process';
-import { chmodSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +37,5 @@ if (!prebuildLoads()) {
   }
 }
 if (existsSync(join(root, 'node_modules', 'typescript')) && existsSync(join(root, 'tsconfig.build.json'))) {
-  run('npx tsc -p tsconfig.build.json');
-  // tsc writes files without the execute bit; npx and npm links run the bin directly.
-  chmodSync(join(root, 'dist', 'lib', 'cli', 'bin.js'), 0o755);
+  run('npm run build:ts');
 }
