@@ -74,10 +74,10 @@ export interface ModelConfig {
  * charges) or as asked.
  */
 function features(preset: PresetName, o: ModelOptions, train: TrainingFrame[], longRange: LongRange | 'auto'): FeatureSetSpec {
-  if (preset === 'local') return presetFeatures(preset, o.species, o.hypers);
-  const { field, exponents, smearing, ...rest } = o.hypers;
+  const { field, exponents, smearing, atomicDipoles, ...rest } = o.hypers;
+  if (preset === 'local') return presetFeatures(preset, o.species, { field, exponents, smearing, ...rest });
   const chosen = longRange === 'auto' ? defaultLongRange(train) : longRange;
-  return presetFeatures(preset, o.species, chosen === 'field' ? o.hypers : { ...rest, longRange: chosen });
+  return presetFeatures(preset, o.species, chosen === 'field' ? { field, exponents, smearing, ...rest } : { ...rest, atomicDipoles, longRange: chosen });
 }
 
 /** The charge-only frames, for a model whose long range is learned charges (none otherwise). */
@@ -153,7 +153,13 @@ export const DIMERS_SPEC: CommandSpec = {
         "what of the distorted monomers of data/xtb-monomers.xyz every training set holds: charges (their charges, for the learned charges only: how each molecule's charges change with its own atoms), all (also their energies and forces, for every model) or none",
       default: 'charges',
     },
-    { name: 'no-atomic-dipoles', description: "train the learned charges on the partial charges alone, without the data's atomic dipoles (by default each is carried by charges on its atom and bonded neighbours: TrainingFrame.atomicDipoles)" },
+    {
+      name: 'atomic-dipoles',
+      value: 'HOW',
+      description:
+        "what the learned charges make of the data's atomic dipoles: learned (atomic dipoles learned beside the charges, with their own electrostatics: PresetOptions.atomicDipoles), charges (each carried by charges on its atom and bonded neighbours) or none (the partial charges alone)",
+      default: 'learned',
+    },
     { name: 'no-charges', description: 'train without the per-atom reference charges (multiscale then learns latent charges from the energies)' },
     { name: 'holdout', value: 'PAIRS', description: 'comma-separated pairs held out by the pairs protocol', default: 'one per class, see heldOutPairs' },
     { name: 'help', description: 'this text' },
@@ -330,6 +336,9 @@ function ratio(a: number, b: number): number | string {
   return Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : '-';
 }
 
+export const ATOMIC_DIPOLES = ['learned', 'charges', 'none'] as const;
+export type AtomicDipoles = (typeof ATOMIC_DIPOLES)[number];
+
 export interface DimerSettings {
   quick: boolean;
   stride: number;
@@ -342,8 +351,8 @@ export interface DimerSettings {
   charges: boolean;
   /** What of the distorted monomers (data/xtb-monomers.xyz) every training set holds. */
   distorted: Distorted;
-  /** The learned charges carry the frames' atomic dipoles (TrainingFrame.atomicDipoles). */
-  dipoles: boolean;
+  /** What the learned charges make of the frames' atomic dipoles (TrainingFrame.atomicDipoles). */
+  dipoles: AtomicDipoles;
 }
 
 /** Parsed before any fitting, so a typo fails at once rather than after the NaCl part. */
@@ -377,10 +386,12 @@ export function dimerSettings(argv: string[]): DimerSettings {
   const models = MODELS.filter((m) => names.includes(m.name));
   const protocols = list(args.get('protocols'), 'protocols', PROTOCOLS);
   const holdout = args.has('holdout') ? String(args.get('holdout')).split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-  return { quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: !args.has('no-monomers'), charges: !args.has('no-charges'), dipoles: !args.has('no-atomic-dipoles'), distorted: args.has('distorted') ? list(args.get('distorted'), 'distorted', DISTORTED)[0] : 'charges' };
+  return { quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: !args.has('no-monomers'), charges: !args.has('no-charges'), dipoles: args.has('atomic-dipoles') ? list(args.get('atomic-dipoles'), 'atomic-dipoles', ATOMIC_DIPOLES)[0] : 'learned', distorted: args.has('distorted') ? list(args.get('distorted'), 'distorted', DISTORTED)[0] : 'charges' };
 }
 
-export async function runDimers({ quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: withMonomers, charges: withCharges, dipoles: withDipoles, distorted: withDistorted }: DimerSettings): Promise<void> {
+export async function runDimers({ quick, stride, hypers, models, protocols, holdout, kernelBlocks, monomers: withMonomers, charges: withCharges, dipoles, distorted: withDistorted }: DimerSettings): Promise<void> {
+  const withDipoles = dipoles !== 'none';
+  if (dipoles === 'learned' && withCharges) hypers = { ...hypers, atomicDipoles: true };
   const cutoff = localHypers(hypers).cutoff.radius;
   const path = fileURLToPath(new URL('../data/xtb-dimers.xyz', import.meta.url));
   const frames = readFrames(path);
@@ -403,7 +414,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
   const local = localHypers(hypers), lode = lodeHypers(hypers);
   const field = hypers.field ?? DEFAULT_FIELD;
   const exponents = hypers.exponents ?? [1];
-  const hyperText = `cutoff ${cutoff} A, max_radial ${local.basis.radial.max_radial}, max_angular ${local.basis.max_angular}; multiscale: long range chosen from the data (learned charges for these molecules); multiscale-field: rho x V, smearing ${lode.density.smearing} A, field ${field}, exponents ${exponents.join(',')}${kernelBlocks ? `, kernel on ${kernelBlocks} blocks` : ''}${withDipoles ? '' : '; the learned charges without the atomic dipoles'}`;
+  const hyperText = `cutoff ${cutoff} A, max_radial ${local.basis.radial.max_radial}, max_angular ${local.basis.max_angular}; multiscale: long range chosen from the data (learned charges for these molecules); multiscale-field: rho x V, smearing ${lode.density.smearing} A, field ${field}, exponents ${exponents.join(',')}${kernelBlocks ? `, kernel on ${kernelBlocks} blocks` : ''}${{ learned: '; atomic dipoles learned beside the charges', charges: '; the atomic dipoles carried by the learned charges', none: '; the learned charges without the atomic dipoles' }[dipoles]}`;
   const shortHypers = `cutoff ${cutoff} A, n_max ${local.basis.radial.max_radial}, l_max ${local.basis.max_angular}, smearing ${lode.density.smearing} A`;
   console.error(`xtb dimers: ${dimers.length} frames (stride ${stride}), ${[...far.values()].filter(Boolean).length} far (closest intermolecular atoms > ${cutoff + 1} A); species ${species.join(',')}; ${hyperText}${distorted.length ? `; every training set also holds the ${distorted.length} distorted monomers of data/xtb-monomers.xyz` : ''}${chargeFrames.length ? `; the learned charges also learn from the charges of the ${chargeFrames.length} distorted monomers of data/xtb-monomers.xyz` : ''}`);
   if (protocols.includes('pairs')) console.error(`leave-pairs-out holds out: ${heldOut.map((p) => `${p} (${classOf.get(p)})`).join(', ')}`);
@@ -421,7 +432,7 @@ export async function runDimers({ quick, stride, hypers, models, protocols, hold
     farDefinition: `closest intermolecular atom pair > cutoff + 1 A = ${cutoff + 1} A`,
     heldOutPairs: heldOut,
     distortedMonomers: { fitted: distorted.length, chargesOnly: chargeFrames.length },
-    atomicDipoles: withDipoles,
+    atomicDipoles: dipoles,
     protocols: {} as Record<string, unknown>,
   };
   const curves: Record<string, { d: Dimer; p: Map<string, Prediction> }[]> = {};

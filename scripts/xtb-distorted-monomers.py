@@ -15,8 +15,14 @@ sum_i p_i), one extended-XYZ frame per distortion with `molecule`
 first frame of each molecule; its energy must equal the dimer file's
 `energyA` / `energyB` (checked).
 
+Why 96 distortions of 0.05 A (about the thermal amplitude of a bond
+vibration): what the learned charges and atomic dipoles must take from these
+frames is how they change with the atoms (their fluxes), and 0.01 A changed
+the charges by ~0.003 e, below the charge fit's own error, so the fit could
+not read the fluxes off them (README, "Distorted monomers").
+
 usage: python3 scripts/xtb-distorted-monomers.py [--dimers data/xtb-dimers.xyz]
-       [--out data/xtb-monomers.xyz] [--count 24] [--sigma 0.01] [--seed 7] [--workers 2]
+       [--out data/xtb-monomers.xyz] [--count 96] [--sigma 0.05] [--seed 7] [--workers 2]
 (needs `apt-get install xtb python3-numpy`; seconds on two cores)
 """
 import argparse
@@ -57,8 +63,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--dimers', default='data/xtb-dimers.xyz')
     parser.add_argument('--out', default='data/xtb-monomers.xyz')
-    parser.add_argument('--count', type=int, default=24)
-    parser.add_argument('--sigma', type=float, default=0.01)
+    parser.add_argument('--count', type=int, default=96)
+    parser.add_argument('--sigma', type=float, default=0.05)
     parser.add_argument('--seed', type=int, default=7)
     parser.add_argument('--workers', type=int, default=2)
     args = parser.parse_args()

@@ -66,10 +66,13 @@ export class Baseline {
     extra: readonly ChargeTrainingFrame[] = [],
   ): void {
     if (!this.charges || this.charges.fitted) return;
-    const data = frames.flatMap((f, k) => (f.charges ? [chargeFrame(systems[k], { ...f, charges: f.charges }, `frames[${k}]`)] : []));
-    extra.forEach((f, k) => data.push(chargeFrame(toNativeSystem(f.system, `chargeFrames[${k}].system`), f, `chargeFrames[${k}]`)));
+    const learnDipoles = this.charges.spec.atomicDipoles === true;
+    const data = frames.flatMap((f, k) => (f.charges ? [chargeFrame(systems[k], { ...f, charges: f.charges }, `frames[${k}]`, learnDipoles)] : []));
+    extra.forEach((f, k) => data.push(chargeFrame(toNativeSystem(f.system, `chargeFrames[${k}].system`), f, `chargeFrames[${k}]`, learnDipoles)));
     if (data.length > 0) this.charges.fit(data);
-    else if (fromEnergies) {
+    else if (learnDipoles) {
+      throw new Error("features.baseline: a 'charges' baseline with atomicDipoles learns from per-atom reference charges and atomic dipoles, and no training frame has `charges`");
+    } else if (fromEnergies) {
       const energies = frames.map((f, k) => ({ system: systems[k], energy: f.energy, group: f.group }));
       this.charges.spec.molecules = fitLatentCharges(this.charges, energies, { onProgress });
     } else {
@@ -104,9 +107,10 @@ export class Baseline {
 
 /**
  * A charge-fit frame, its charges checked (one finite number per atom) and
- * made to carry its atomic dipoles when it has them.
+ * its atomic dipoles, when it has them, kept for the dipole fit
+ * (`learnDipoles`) or else carried by its charges.
  */
-function chargeFrame(system: NativeSystem, frame: Pick<ChargeTrainingFrame, 'charges' | 'group' | 'atomicDipoles'>, name: string): ChargeFrame {
+function chargeFrame(system: NativeSystem, frame: Pick<ChargeTrainingFrame, 'charges' | 'group' | 'atomicDipoles'>, name: string, learnDipoles: boolean): ChargeFrame {
   const { charges, group, atomicDipoles } = frame;
   const N = system.types.length;
   if (charges.length !== N) throw new Error(`${name}.charges: expected ${N} charges (e, one per atom), got ${charges.length}`);
@@ -117,6 +121,7 @@ function chargeFrame(system: NativeSystem, frame: Pick<ChargeTrainingFrame, 'cha
   if (atomicDipoles.length !== 3 * N || !Array.from(atomicDipoles).every(Number.isFinite)) {
     throw new Error(`${name}.atomicDipoles: expected ${3 * N} finite numbers (e A, [atoms][3]), got ${atomicDipoles.length} numbers${Array.from(atomicDipoles).every(Number.isFinite) ? '' : ' with a non-finite one'}`);
   }
+  if (learnDipoles) return { system, charges, group, dipoles: atomicDipoles };
   const neighbours: number[][] = Array.from({ length: N }, () => []);
   for (const [i, j] of bondedPairs(system.positions, system.types)) {
     neighbours[i].push(j);

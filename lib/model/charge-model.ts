@@ -8,12 +8,19 @@
 // local environment carry it, and their Coulomb energy transfers to pairs of
 // molecules never seen together. Forces include the change of the charges
 // with the positions: dE/dr = dE/dr|_q + sum_i phi_i w[Z_i] . dx_i/dr, the
-// second term by backpropagation through the invariants.
+// second term by backpropagation through the invariants. Optionally atomic
+// dipoles too (spec.atomicDipoles): mu_i = W[Z_i] x_i^(1), linear in the
+// lambda = 1 equivariants of the same environment, with their charge-dipole
+// and dipole-dipole energy; they rotate and distort with their atom's
+// environment, so a molecule in a distant field feels the flux of its
+// dipoles as well as of its charges (the forces of GFN2-xTB's rigid
+// molecules there are mostly these first-order fluxes).
 import type { SphericalExpansionHypers } from '../core/hypers.js';
 import type { NativeSystem } from '../native/types.js';
 import { native } from '../native/addon.js';
-import { smearedCoulomb } from '../longrange/smeared-coulomb.js';
+import { smearedMultipoles } from '../longrange/smeared-coulomb.js';
 import { featureCount, Invariants } from '../features/invariants.js';
+import { EquivariantInvariants } from '../features/equivariant.js';
 import { SphericalExpansion } from '../features/spherical-expansion.js';
 import { bondedFragments, integerCharges } from './fragments.js';
 import { speciesIndices } from './species.js';
@@ -52,6 +59,16 @@ export interface ChargeBaselineSpec {
   molecules?: Record<string, number>;
   /** Learned [species][dimension + 1] (weights, then the offset); absent until fitted. */
   weights?: number[];
+  /**
+   * Learn atomic dipoles (e A) as well, from the reference atomic dipoles of
+   * the charge frames, instead of making the charges carry them: a linear
+   * model on the lambda = 1 equivariants (lambda-SOAP) of the same local
+   * environment, one weight vector per species, and the charge-dipole and
+   * dipole-dipole energy between the same pairs as the charges'.
+   */
+  atomicDipoles?: boolean;
+  /** Learned [species][lambda = 1 dimension] of the atomic dipoles; absent until fitted. */
+  dipoleWeights?: number[];
 }
 
 /** A frame to learn charges from: the system and its reference charges (e), one per atom. */
@@ -61,6 +78,8 @@ export interface ChargeFrame {
   group?: string | number;
   /** The system's invariants, `values(system)`, when the caller already has them. */
   values?: Float64Array;
+  /** Reference atomic dipoles (e A, [atoms][3]): what the atomic dipoles of spec.atomicDipoles learn from. */
+  dipoles?: ArrayLike<number>;
 }
 
 /** Regularisations (relative to the diagonal) that the charge fits choose among by cross-validation. */
@@ -80,6 +99,45 @@ export function chargeFolds(frames: ReadonlyArray<{ group?: string | number }>, 
   return { count, fold: keys.map((key) => foldOf.get(key)!) };
 }
 
+/** The Cartesian axis of the real harmonics' m = -1, 0, 1 (Y_1 ~ y, z, x). */
+const CARTESIAN_OF_M = [1, 2, 0];
+
+type NormalEquations = InstanceType<typeof native.NormalEquations>;
+
+/** Empty normal equations of `size` unknowns, [fold][species]. */
+function foldEquations(folds: number, species: number, size: number): NormalEquations[][] {
+  return Array.from({ length: folds }, () => Array.from({ length: species }, () => new native.NormalEquations(size)));
+}
+
+/**
+ * Ridge solutions per species of the folds' equations together, at the
+ * regularisation whose held-out residuals (each fold's at the others'
+ * solution) are least, and that RMSE over `rows` targets.
+ */
+function crossValidatedRidge(equations: NormalEquations[][], size: number, regularizations: readonly number[], rows: number): { solution: Float64Array[]; error: number } {
+  const K = equations.length;
+  const S = equations[0].length;
+  const merged = (skip: number) =>
+    Array.from({ length: S }, (_, s) => {
+      const sum = new native.NormalEquations(size);
+      for (let g = 0; g < K; g++) if (g !== skip) sum.merge(equations[g][s]);
+      return sum;
+    });
+  const solve = (list: NormalEquations[], lambda: number) => list.map((e) => (e.rows > 0 ? e.solve(lambda, 'relative') : new Float64Array(size)));
+  const rest = Array.from({ length: K }, (_, k) => merged(k));
+  let best = { lambda: regularizations[0], error: Infinity };
+  for (const lambda of regularizations) {
+    let sq = 0;
+    for (let k = 0; k < K; k++) {
+      const w = solve(rest[k], lambda);
+      for (let s = 0; s < S; s++) if (equations[k][s].rows > 0) sq += equations[k][s].residual(w[s]);
+    }
+    const error = Math.sqrt(sq / rows);
+    if (error < best.error) best = { lambda, error };
+  }
+  return { solution: solve(merged(-1), best.lambda), error: best.error };
+}
+
 /** Sums of `values` over each group (groups[i] >= 0; atoms of group -1 are in none). */
 function groupSums(values: ArrayLike<number>, groups: Int32Array): Float64Array {
   let count = 0;
@@ -95,7 +153,11 @@ export class ChargeModel {
   /** The local invariants x_i (a SOAP power spectrum of the given hypers). */
   readonly invariants: Invariants;
   readonly dimension: number;
+  /** The lambda = 1 equivariants of the atomic dipoles (spec.atomicDipoles), [atoms][3 (m = -1, 0, 1)][dipoleDimension]. */
+  readonly dipoleFeatures: EquivariantInvariants | null = null;
+  readonly dipoleDimension: number = 0;
   private weights: Float64Array | null;
+  private dipoleWeights: Float64Array | null = null;
 
   constructor(readonly spec: ChargeBaselineSpec, readonly species: number[]) {
     if (!(typeof spec.smearing === 'number' && spec.smearing > 0 && Number.isFinite(spec.smearing))) {
@@ -120,6 +182,24 @@ export class ChargeModel {
       throw new Error(`features.baseline.weights: expected ${expected} finite numbers (species x (dimension + 1))`);
     }
     this.weights = spec.weights ? Float64Array.from(spec.weights) : null;
+    if (spec.atomicDipoles !== undefined && typeof spec.atomicDipoles !== 'boolean') {
+      throw new Error(`features.baseline.atomicDipoles: expected true or false, got ${JSON.stringify(spec.atomicDipoles)}`);
+    }
+    if (spec.atomicDipoles) {
+      this.dipoleFeatures = new EquivariantInvariants(expansion, expansion, { lambda: 1 });
+      this.dipoleDimension = featureCount(this.dipoleFeatures, species);
+      const count = species.length * this.dipoleDimension;
+      const w = spec.dipoleWeights;
+      if (w !== undefined && (!Array.isArray(w) || w.length !== count || !w.every(Number.isFinite))) {
+        throw new Error(`features.baseline.dipoleWeights: expected ${count} finite numbers (species x lambda = 1 dimension)`);
+      }
+      if ((w === undefined) !== (spec.weights === undefined)) {
+        throw new Error('features.baseline: weights and dipoleWeights come together (both fitted, or neither)');
+      }
+      this.dipoleWeights = w ? Float64Array.from(w) : null;
+    } else if (spec.dipoleWeights !== undefined) {
+      throw new Error('features.baseline.dipoleWeights: set without atomicDipoles: true');
+    }
   }
 
   private options() {
@@ -170,7 +250,30 @@ export class ChargeModel {
     return { charges, values, groups };
   }
 
-  /** Per-atom energies (1/2 q_i phi_i, eV) and forces (eV/A) of the learned charges; molecules only. */
+  /**
+   * Atomic dipoles (e A, [atoms][3] Cartesian) of spec.atomicDipoles, and
+   * the equivariants they are made of; null without atomic dipoles.
+   */
+  dipoles(system: NativeSystem): { dipoles: Float64Array; values: Float64Array } | null {
+    if (!this.dipoleFeatures) return null;
+    this.learned();
+    const w = this.dipoleWeights!;
+    const D = this.dipoleDimension;
+    const values = this.dipoleFeatures.compute(system, this.options()).values;
+    const species = speciesIndices(this.species, system.types);
+    const dipoles = new Float64Array(3 * species.length);
+    for (let i = 0; i < species.length; i++) {
+      const o = species[i] * D;
+      for (let m = 0; m < 3; m++) {
+        let sum = 0;
+        for (let k = 0; k < D; k++) sum += w[o + k] * values[(3 * i + m) * D + k];
+        dipoles[3 * i + CARTESIAN_OF_M[m]] = sum;
+      }
+    }
+    return { dipoles, values };
+  }
+
+  /** Per-atom energies (half of each pair's, eV) and forces (eV/A) of the learned charges (and dipoles); molecules only. */
   evaluate(system: NativeSystem): { energies: Float64Array; forces: Float64Array } {
     if (system.cell !== null) {
       throw new Error('charges baseline: periodic systems are not supported yet (the learned-charge electrostatics is summed in vacuum)');
@@ -178,9 +281,17 @@ export class ChargeModel {
     const w = this.learned();
     const D = this.dimension;
     const { charges, groups } = this.charges(system);
-    const coulomb = smearedCoulomb(system.positions, charges, this.spec.smearing, this.spec.exclusion, this.spec.fragments ? groups : undefined);
+    const dipoles = this.dipoles(system)?.dipoles;
+    const coulomb = smearedMultipoles({
+      positions: system.positions,
+      charges,
+      dipoles,
+      sigma: this.spec.smearing,
+      exclusion: this.spec.exclusion,
+      groups: this.spec.fragments ? groups : undefined,
+    });
     const species = speciesIndices(this.species, system.types);
-    const energies = Float64Array.from(charges, (q, i) => 0.5 * q * coulomb.potentials[i]);
+    const energies = coulomb.energies;
     // dE/dx_i = (phi_i - mean of phi over i's group) w[Z_i]: a group's total is
     // fixed (the shift moves its charges alike); phi_i w[Z_i] outside any group.
     const counts = groupSums(new Float64Array(groups.length).fill(1), groups);
@@ -193,21 +304,37 @@ export class ChargeModel {
     }
     const through = this.invariants.backward(system, adjoint, { ...this.options(), gradients: ['positions'] });
     const forces = Float64Array.from(coulomb.forces, (f, k) => f - through.positions[k]);
+    if (this.dipoleFeatures) {
+      // dE/dx_i^(1)[m] = (dE/dmu_i)[m] W[Z_i]
+      const D1 = this.dipoleDimension;
+      const w1 = this.dipoleWeights!;
+      const adjoint1 = new Float64Array(species.length * 3 * D1);
+      for (let i = 0; i < species.length; i++) {
+        for (let m = 0; m < 3; m++) {
+          const field = coulomb.fields[3 * i + CARTESIAN_OF_M[m]];
+          for (let k = 0; k < D1; k++) adjoint1[(3 * i + m) * D1 + k] = field * w1[species[i] * D1 + k];
+        }
+      }
+      const through1 = this.dipoleFeatures.backward(system, adjoint1, { ...this.options(), gradients: ['positions'] });
+      for (let k = 0; k < forces.length; k++) forces[k] -= through1.positions[k];
+    }
     return { energies, forces };
   }
 
   /**
-   * Fits the weights to the frames' charges: one ridge regression per
-   * species, its regularisation (relative to the diagonal) chosen by k-fold
-   * cross-validation over the frames' groups. Returns the cross-validated
-   * RMSE of the charges (e).
+   * Fits the weights to the frames' charges (and the atomic dipoles' to
+   * their dipoles): one ridge regression per species, its regularisation
+   * (relative to the diagonal) chosen by k-fold cross-validation over the
+   * frames' groups. Returns the cross-validated RMSE of the charges (e);
+   * `dipoleError` then holds the dipoles' (e A, per component).
    */
   fit(frames: readonly ChargeFrame[], folds = 5, regularizations = CHARGE_REGULARIZATIONS): number {
     const D = this.dimension;
     const S = this.species.length;
     const { count: K, fold: foldOf } = chargeFolds(frames, folds);
     // [fold][species] normal equations; a fold's held-out error is its own residual at the others' solution
-    const equations = Array.from({ length: K }, () => Array.from({ length: S }, () => new native.NormalEquations(D + 1)));
+    const equations = foldEquations(K, S, D + 1);
+    const dipoleEquations = this.dipoleFeatures ? foldEquations(K, S, this.dipoleDimension) : null;
     let atoms = 0;
     frames.forEach((frame, f) => {
       if (frame.charges.length !== frame.system.types.length) {
@@ -223,30 +350,40 @@ export class ChargeModel {
         equations[fold][species[i]].add(row, Float64Array.of(frame.charges[i]));
       }
       atoms += species.length;
+      if (dipoleEquations) this.addDipoleRows(dipoleEquations[fold], frame, species, `frames[${f}]`);
     });
-    const merged = (skip: number) =>
-      Array.from({ length: S }, (_, s) => {
-        const sum = new native.NormalEquations(D + 1);
-        for (let g = 0; g < K; g++) if (g !== skip) sum.merge(equations[g][s]);
-        return sum;
-      });
-    const solve = (list: InstanceType<typeof native.NormalEquations>[], lambda: number) =>
-      list.map((e) => (e.rows > 0 ? e.solve(lambda, 'relative') : new Float64Array(D + 1)));
-    const rest = Array.from({ length: K }, (_, k) => merged(k));
-    let best = { lambda: regularizations[0], error: Infinity };
-    for (const lambda of regularizations) {
-      let sq = 0;
-      for (let k = 0; k < K; k++) {
-        const w = solve(rest[k], lambda);
-        for (let s = 0; s < S; s++) if (equations[k][s].rows > 0) sq += equations[k][s].residual(w[s]);
-      }
-      const error = Math.sqrt(sq / atoms);
-      if (error < best.error) best = { lambda, error };
-    }
-    const solution = solve(merged(-1), best.lambda);
+    const charges = crossValidatedRidge(equations, D + 1, regularizations, atoms);
     this.weights = new Float64Array(S * (D + 1));
-    solution.forEach((w, s) => this.weights!.set(w, s * (D + 1)));
+    charges.solution.forEach((w, s) => this.weights!.set(w, s * (D + 1)));
     this.spec.weights = Array.from(this.weights);
-    return best.error;
+    if (dipoleEquations) {
+      const dipoles = crossValidatedRidge(dipoleEquations, this.dipoleDimension, regularizations, 3 * atoms);
+      const D1 = this.dipoleDimension;
+      this.dipoleWeights = new Float64Array(S * D1);
+      dipoles.solution.forEach((w, s) => this.dipoleWeights!.set(w, s * D1));
+      this.spec.dipoleWeights = Array.from(this.dipoleWeights);
+      this.dipoleError = dipoles.error;
+    }
+    return charges.error;
+  }
+
+  /** Cross-validated RMSE (e A, per component) of the atomic dipoles' last fit; NaN without one. */
+  dipoleError = NaN;
+
+  /** One row per atom and component m of the lambda = 1 equivariants, its target the dipole's component. */
+  private addDipoleRows(equations: NormalEquations[], frame: ChargeFrame, species: Int32Array | number[], name: string): void {
+    const N = species.length;
+    const reference = frame.dipoles;
+    if (reference === undefined) {
+      throw new Error(`${name}: a 'charges' baseline with atomicDipoles learns them from every charge frame's reference atomic dipoles, and this frame has none`);
+    }
+    if (reference.length !== 3 * N) throw new Error(`${name}.atomicDipoles: expected ${3 * N} numbers (e A, [atoms][3]), got ${reference.length}`);
+    const D1 = this.dipoleDimension;
+    const values = this.dipoleFeatures!.compute(frame.system, this.options()).values;
+    for (let i = 0; i < N; i++) {
+      for (let m = 0; m < 3; m++) {
+        equations[species[i]].add(values.subarray((3 * i + m) * D1, (3 * i + m + 1) * D1), Float64Array.of(reference[3 * i + CARTESIAN_OF_M[m]]));
+      }
+    }
   }
 }

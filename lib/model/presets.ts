@@ -47,6 +47,12 @@ export interface PresetOptions {
    * `defaultLongRange` chooses from the training data.
    */
   longRange?: LongRange;
+  /**
+   * With longRange 'charges': learn atomic dipoles beside the charges, from
+   * the training frames' reference atomic dipoles (TrainingFrame.atomicDipoles),
+   * instead of making the charges carry them (ChargeBaselineSpec.atomicDipoles).
+   */
+  atomicDipoles?: boolean;
 }
 
 export const LONG_RANGES = ['field', 'charges'] as const;
@@ -104,13 +110,16 @@ export function presetFeatures(name: PresetName, species: number[], options: Pre
     for (const key of ['exponents', 'field', 'smearing'] as const) {
       if (options[key] !== undefined) throw new Error(`${key}: shapes the rho x V blocks of longRange 'field'; longRange 'charges' has none`);
     }
-  } else if (name === 'multiscale') {
+  } else if (options.atomicDipoles) {
+    throw new Error("atomicDipoles: belongs to the learned charges of the multiscale preset with longRange 'charges'");
+  }
+  if (name === 'multiscale' && longRange === 'field') {
     const exponents = options.exponents ?? [1];
     if (!Array.isArray(exponents) || exponents.length === 0 || new Set(exponents).size !== exponents.length) {
       throw new Error(`exponents: expected a non-empty list of distinct LODE exponents (0..6), got ${JSON.stringify(exponents)}`);
     }
     for (const p of exponents) blocks.push({ kind: 'multiscale', density: localHypers(options), potential: lodeHypers(options, p) });
-  } else if (name !== 'local') throw new Error(`features preset: expected one of ${PRESETS.join(', ')}, got ${JSON.stringify(name)}`);
+  } else if (name !== 'local' && name !== 'multiscale') throw new Error(`features preset: expected one of ${PRESETS.join(', ')}, got ${JSON.stringify(name)}`);
   const channels = options.channels === undefined ? defaultChannels(species.length, options.maxRadial ?? 5) : options.channels;
   return {
     species: [...species].sort((a, b) => a - b),
@@ -162,6 +171,7 @@ export function learnedChargesBaseline(options: PresetOptions = {}): ChargeBasel
     hypers: localHypers({ ...options, maxRadial: 3, maxAngular: 2 }),
     smearing: 1,
     fragments: true,
+    ...(options.atomicDipoles ? { atomicDipoles: true } : {}),
   };
 }
 

@@ -335,10 +335,10 @@ describe('lodestone fit --learn-charges', () => {
   });
 
   it('--charge-data: the learned charges also learn from distorted molecules, and predict the charges of others better', async () => {
-    // The file's ions undistorted (0) and at 24 random distortions: 0-19 for the charges, 20-24 held out.
+    // The file's ions undistorted (0) and at random distortions: 0-19 for the charges, 20-24 held out.
     const distorted = readExtxyz(fileURLToPath(new URL('../../data/xtb-monomers.xyz', import.meta.url))).filter((f) => f.info.molecule === 'ammonium' || f.info.molecule === 'chloride');
     const used = distorted.filter((f) => (f.info.distortion as number) < 20);
-    const held = distorted.filter((f) => f.info.molecule === 'ammonium' && (f.info.distortion as number) >= 20);
+    const held = distorted.filter((f) => f.info.molecule === 'ammonium' && (f.info.distortion as number) >= 20 && (f.info.distortion as number) < 25);
     expect(held.length).toBe(5);
     const chargeData = join(dir, 'distorted.xyz');
     writeFileSync(chargeData, writeExtxyz(used));
@@ -377,21 +377,35 @@ describe('lodestone fit --learn-charges', () => {
     expect(lone.err).toMatch(/--charge-group-key: only meaningful with --charge-data/);
   });
 
-  it('--atomic-dipoles: the learned charges carry the data\'s atomic dipoles; a frame with charges and without them is refused', async () => {
+  it('--atomic-dipoles: atomic dipoles learned beside the charges, or carried by them; a frame with charges and without them is refused', async () => {
     const full = join(dir, 'ion-pairs-full.xyz');
     writeFileSync(full, writeExtxyz(frames));
     const small = ['--features', 'multiscale', '--cutoff', '3', '--max-radial', '2', '--max-angular', '1', '--group-key', 'orientation', '--folds', '2'];
     const plain = await runCli(['fit', full, ...small, '--out', join(dir, 'plain.lsm')]);
-    const carried = await runCli(['fit', full, ...small, '--atomic-dipoles', 'atomic_dipoles', '--out', join(dir, 'carried.lsm')]);
+    const carried = await runCli(['fit', full, ...small, '--atomic-dipoles', 'atomic_dipoles', '--atomic-dipoles-as', 'charges', '--out', join(dir, 'carried.lsm')]);
     expect(carried.err).not.toMatch(/error/i);
     expect(carried.code).toBe(0);
     expect(carried.out).toMatch(/carrying the atomic dipoles of column atomic_dipoles/);
-    // the ammonium's learned charges carry its atomic dipoles: a different charge model from the plain one
+    const learned = await runCli(['fit', full, ...small, '--atomic-dipoles', 'atomic_dipoles', '--out', join(dir, 'learned.lsm')]);
+    expect(learned.err).not.toMatch(/error/i);
+    expect(learned.code).toBe(0);
+    expect(learned.out).toMatch(/atomic dipoles learned from column atomic_dipoles \(cross-validated RMSE [0-9.]+e-?\d+ e A\)/);
+    // carried: the ammonium's learned charges carry its atomic dipoles, a different charge model from the plain one
     const charges = (file: string) => loadModel(join(dir, file)).model.features.baseline!.charges!;
     const f = frames[0];
     const system = { positions: f.positions, types: Int32Array.from(f.types), cell: null, pbc: [false, false, false] as [boolean, boolean, boolean], charge: 0 };
     const a = charges('plain.lsm').charges(system).charges, b = charges('carried.lsm').charges(system).charges;
     expect(Math.max(...a.map((q, i) => Math.abs(q - b[i])))).toBeGreaterThan(1e-3);
+    // learned: the plain charges, and dipoles close to the frame's own (a frame of the training set)
+    expect(charges('plain.lsm').dipoles(system)).toBeNull();
+    const c = charges('learned.lsm').charges(system).charges;
+    expect(Math.max(...a.map((q, i) => Math.abs(q - c[i])))).toBeLessThan(1e-12);
+    const mu = charges('learned.lsm').dipoles(system)!.dipoles;
+    const reference = f.arrays.atomic_dipoles as Float64Array;
+    const rmsOf = (v: ArrayLike<number>) => Math.sqrt(Array.from(v).reduce((s, x) => s + x * x, 0) / v.length);
+    expect(rmsOf(mu.map((m, k) => m - reference[k]))).toBeLessThan(0.2 * rmsOf(reference));
+    const misplaced = await runCli(['fit', full, ...small, '--atomic-dipoles-as', 'charges', '--out', join(dir, 'x.lsm')]);
+    expect(misplaced.err).toMatch(/--atomic-dipoles-as: only meaningful with --atomic-dipoles/);
     const bare = await runCli(['fit', path, ...small, '--atomic-dipoles', 'atomic_dipoles', '--out', join(dir, 'x.lsm')]);
     expect(bare.err).toMatch(/ion-pairs.xyz: frame 0 has charges but no per-atom 'atomic_dipoles' column of 3 numbers per atom/);
     const local = await runCli(['fit', full, '--features', 'local', '--atomic-dipoles', 'atomic_dipoles', '--out', join(dir, 'x.lsm')]);

@@ -1,10 +1,12 @@
 // The `atomic_dipoles` of data/xtb-dimers.xyz (scripts/xtb-atomic-dipoles.py)
 // and data/xtb-monomers.xyz (scripts/xtb-distorted-monomers.py): GFN2-xTB's
-// atomic dipoles, which the learned charges carry. Checked by physics (with
-// the partial charges they make up each frame's dipole: GFN2's dipole is
-// sum_i q_i r_i + sum_i p_i)
-// and against Debian's xtb on two frames (a missing xtb or python3-numpy
-// fails, never skips).
+// atomic dipoles, which the learned charges and dipoles learn from. Checked
+// by physics (with the partial charges they make up each frame's dipole:
+// GFN2's dipole is sum_i q_i r_i + sum_i p_i; with the charges they make the
+// far ion pairs' interaction forces) and against Debian's xtb on two frames
+// (a missing xtb or python3-numpy fails, never skips).
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readFrames } from '../../lib/cli/frames.js';
 import type { Frame } from '../../lib/io/extxyz.js';
@@ -55,5 +57,18 @@ print(json.dumps(out))
     ) as number[][];
     d.forEach((x, i) => expect(Math.abs(x - (dimer.arrays.atomic_dipoles as Float64Array)[i])).toBeLessThan(1e-7));
     m.forEach((x, i) => expect(Math.abs(x - (monomer.arrays.atomic_dipoles as Float64Array)[i])).toBeLessThan(1e-7));
+  });
+});
+
+describe('the far ion pairs of the dimer file (scripts/xtb-field-fluxes.py)', () => {
+  it("have interaction forces that are mostly the first-order fluxes of xtb's own charges and, after them, atomic dipoles", () => {
+    // xtb on each ion alone, displaced atom by atom: how its charges and atomic dipoles move, times the partner's field.
+    const run = spawnSync('/usr/bin/python3', ['scripts/xtb-field-fluxes.py', '--frames', '4'], { encoding: 'utf8', cwd: join(import.meta.dirname, '../..') });
+    expect(run.status, run.stderr).toBe(0);
+    const rms = (label: string) => Number(new RegExp(`left after\\s+${label}: rms ([0-9.]+)`).exec(run.stdout)?.[1]);
+    const none = rms('none'), charges = rms('charge fluxes'), both = rms('charge and dipole fluxes');
+    expect(none).toBeGreaterThan(0.05);
+    expect(charges).toBeLessThan(0.5 * none);
+    expect(both).toBeLessThan(0.5 * charges);
   });
 });

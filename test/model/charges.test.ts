@@ -19,7 +19,7 @@ import {
   type TrainingFrame,
 } from '../../lib/index.js';
 import { COULOMB_CONSTANT } from '../../lib/longrange/ewald.js';
-import { erf, smearedCoulomb } from '../../lib/longrange/smeared-coulomb.js';
+import { erf, smearedCoulomb, smearedMultipoles } from '../../lib/longrange/smeared-coulomb.js';
 import { ChargeModel, type ChargeBaselineSpec } from '../../lib/model/charge-model.js';
 import { bondedFragments, integerCharges } from '../../lib/model/fragments.js';
 import { toNativeSystem } from '../../lib/core/system.js';
@@ -79,6 +79,40 @@ describe('smeared Coulomb in vacuum', () => {
       }
     });
   }
+
+  const dipoles = Float64Array.from({ length: 21 }, () => 0.6 * (random() - 0.5));
+  for (const exclusion of [undefined, { radius: 3.5, width: 1.5 }]) {
+    it(`with atomic dipoles: forces are -dE/dr, potentials dE/dq, fields dE/dmu (${exclusion ? 'near pairs excluded' : 'all pairs'})`, () => {
+      const energy = (p: ArrayLike<number>, q: ArrayLike<number>, m: ArrayLike<number>) =>
+        smearedMultipoles({ positions: p, charges: q, dipoles: m, sigma: 0.9, exclusion }).energy;
+      const base = smearedMultipoles({ positions: system.positions, charges, dipoles, sigma: 0.9, exclusion });
+      expect(Math.abs(base.energies.reduce((s, e) => s + e, 0) - base.energy)).toBeLessThan(1e-12 * Math.abs(base.energy));
+      for (let k = 0; k < 21; k++) {
+        const fd = derivative((p) => energy(p, charges, dipoles), system.positions, k)[0];
+        expect(Math.abs(base.forces[k] + fd)).toBeLessThan(1e-8 * Math.max(1, Math.abs(fd)));
+        const fdMu = derivative((m) => energy(system.positions, charges, m), dipoles, k)[0];
+        expect(Math.abs(base.fields[k] - fdMu)).toBeLessThan(1e-8 * Math.max(1, Math.abs(fdMu)));
+      }
+      for (let i = 0; i < 7; i++) {
+        const fd = derivative((q) => energy(system.positions, q, dipoles), charges, i)[0];
+        expect(Math.abs(base.potentials[i] - fd)).toBeLessThan(1e-8 * Math.max(1, Math.abs(fd)));
+      }
+    });
+  }
+
+  it('is the point charge-dipole and dipole-dipole law between distant atoms', () => {
+    // E = k [q1 q2 / r + q1 mu2.r^/r^2 - q2 mu1.r^/r^2 + (mu1.mu2 - 3 (mu1.r^)(mu2.r^)) / r^3], r^ from 2 to 1
+    const positions = Float64Array.of(0.2, -0.4, 0.1, 0.3, 9.5, -4.0);
+    const q = [0.7, -1.3];
+    const m1 = [0.11, -0.3, 0.25], m2 = [-0.2, 0.05, 0.4];
+    const d = [0.2 - 0.3, -0.4 - 9.5, 0.1 + 4.0];
+    const r = Math.hypot(...d);
+    const u = d.map((x) => x / r);
+    const dot = (a: number[], b: number[]) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+    const expected = COULOMB_CONSTANT * ((q[0] * q[1]) / r + (q[0] * dot(m2, u) - q[1] * dot(m1, u)) / r ** 2 + (dot(m1, m2) - 3 * dot(m1, u) * dot(m2, u)) / r ** 3);
+    const e = smearedMultipoles({ positions, charges: q, dipoles: [...m1, ...m2], sigma: 0.8 }).energy;
+    expect(Math.abs(e - expected)).toBeLessThan(1e-12 * Math.abs(expected));
+  });
 
   it('an exclusion leaves out exactly the pairs closer than radius - width', () => {
     const positions = Float64Array.of(0, 0, 0, 1.5, 0, 0, 9, 0, 0);
@@ -144,6 +178,71 @@ describe("a model with a 'charges' baseline", () => {
   it('periodic systems are refused with a clear error', () => {
     const box = randomSystem({ seed: 14, atoms: 6, types: species, cell: TRICLINIC_CELL, minDistance: 1.2 });
     expect(() => model.compute(box)).toThrow(/charges baseline: periodic systems are not supported yet/);
+  });
+});
+
+describe('learned atomic dipoles (atomicDipoles)', () => {
+  const dipoleSpec = (weights?: number[], dipoleWeights?: number[]): ChargeBaselineSpec => ({
+    ...chargeSpec(weights),
+    atomicDipoles: true,
+    ...(dipoleWeights ? { dipoleWeights } : {}),
+  });
+  const probe = new ChargeModel(dipoleSpec(), species);
+  const random = rng(61);
+  const weights = Array.from({ length: species.length * (probe.dimension + 1) }, () => 0.5 * (random() - 0.5));
+  const dipoleWeights = Array.from({ length: species.length * probe.dipoleDimension }, () => 0.5 * (random() - 0.5));
+  const truth = new ChargeModel(dipoleSpec(weights, dipoleWeights), species);
+  const molecule = toNativeSystem({ ...randomSystem({ seed: 62, atoms: 6, types: species, box: 4, minDistance: 0.9 }), cell: null });
+
+  it('forces are -dE/dr through the dipoles as well as the charges, and per-atom energies sum to the multipole energy', () => {
+    const { charges } = truth.charges(molecule);
+    const dipoles = truth.dipoles(molecule)!.dipoles;
+    expect(Math.max(...dipoles.map(Math.abs))).toBeGreaterThan(1e-2);
+    const expected = smearedMultipoles({ positions: molecule.positions, charges, dipoles, sigma: 0.9, exclusion: { radius: 2.5, width: 1 } }).energy;
+    const energy = (p: Float64Array) => truth.evaluate({ ...molecule, positions: p }).energies.reduce((a, b) => a + b, 0);
+    expect(Math.abs(energy(molecule.positions) - expected)).toBeLessThan(1e-12 * Math.abs(expected));
+    const fd = Float64Array.from({ length: molecule.positions.length }, (_, k) => -derivative(energy, molecule.positions, k)[0]);
+    expect(relativeError(truth.evaluate(molecule).forces, fd)).toBeLessThan(1e-7);
+  });
+
+  it('rotate with the molecule', () => {
+    const t = 0.7, c = Math.cos(t), s = Math.sin(t);
+    const R = [c, -s, 0, s * 0.6, c * 0.6, -0.8, s * 0.8, c * 0.8, 0.6]; // rotation about z, then about x
+    const rotate = (v: ArrayLike<number>) => Float64Array.from({ length: v.length }, (_, k) => {
+      const i = Math.floor(k / 3), x = k % 3;
+      return R[3 * x] * v[3 * i] + R[3 * x + 1] * v[3 * i + 1] + R[3 * x + 2] * v[3 * i + 2];
+    });
+    const turned = truth.dipoles({ ...molecule, positions: rotate(molecule.positions) })!.dipoles;
+    expect(relativeError(turned, rotate(truth.dipoles(molecule)!.dipoles))).toBeLessThan(1e-10);
+  });
+
+  it('the fit recovers charges and dipoles that the model can represent', () => {
+    const frames = Array.from({ length: 12 }, (_, k) => {
+      const system = toNativeSystem({ ...randomSystem({ seed: 70 + k, atoms: 6, types: species, box: 4, minDistance: 0.9 }), cell: null });
+      return { system, charges: truth.charges(system).charges, dipoles: truth.dipoles(system)!.dipoles, group: k };
+    });
+    const fitted = new ChargeModel(dipoleSpec(), species);
+    fitted.fit(frames.slice(0, 10), 5, [1e-10]);
+    expect(fitted.dipoleError).toBeLessThan(1e-6);
+    for (const { system, dipoles } of frames.slice(10)) expect(relativeError(fitted.dipoles(system)!.dipoles, dipoles)).toBeLessThan(1e-5);
+    // without the frames' dipoles there is nothing to learn them from
+    expect(() => new ChargeModel(dipoleSpec(), species).fit(frames.map(({ dipoles, ...f }) => f))).toThrow(/frames\[0\]: a 'charges' baseline with atomicDipoles learns them from every charge frame's reference atomic dipoles/);
+  });
+
+  it('refuses dipole weights of the wrong size, without the charges, or without atomicDipoles', () => {
+    expect(() => new ChargeModel(dipoleSpec(weights, [1, 2]), species)).toThrow(/features.baseline.dipoleWeights: expected \d+ finite numbers/);
+    expect(() => new ChargeModel(dipoleSpec(undefined, dipoleWeights), species)).toThrow(/weights and dipoleWeights come together/);
+    expect(() => new ChargeModel({ ...chargeSpec(weights), dipoleWeights }, species)).toThrow(/dipoleWeights: set without atomicDipoles: true/);
+    expect(() => new ChargeModel({ ...chargeSpec(), atomicDipoles: 'yes' as never }, species)).toThrow(/atomicDipoles: expected true or false/);
+  });
+
+  it('model files keep the learned dipoles', () => {
+    const features = new FeatureSet({ species, blocks: [{ kind: 'soap', hypers: localHypers({ cutoff: 3.5, maxRadial: 2, maxAngular: 1 }) }], baseline: truth.spec });
+    const model = new LinearModel(features, { weights: new Float64Array(species.length * features.dimension), biases: new Float64Array(2) });
+    const loaded = deserializeModel(serializeModel(model)).model;
+    const a = model.compute({ ...molecule, charge: 0 }, { forces: true }), b = loaded.compute({ ...molecule, charge: 0 }, { forces: true });
+    expect(b.energy).toBe(a.energy);
+    expect(Array.from(b.forces!)).toEqual(Array.from(a.forces!));
   });
 });
 

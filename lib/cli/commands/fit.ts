@@ -73,7 +73,13 @@ export const spec: CommandSpec = {
       name: 'atomic-dipoles',
       value: 'KEY',
       description:
-        "per-atom column of reference atomic dipoles (e A) that the learned charges carry with the charges column, each by charges on its atom and bonded neighbours (e.g. atomic_dipoles: GFN2-xTB's electrostatics has both)",
+        "per-atom column of reference atomic dipoles (e A), e.g. atomic_dipoles (GFN2-xTB's electrostatics has both charges and atomic dipoles): the learned charges' model learns atomic dipoles from it too, with their charge-dipole and dipole-dipole energy",
+    },
+    {
+      name: 'atomic-dipoles-as',
+      value: 'HOW',
+      description: '--atomic-dipoles: learned (atomic dipoles beside the charges) | charges (each carried by charges on its atom and bonded neighbours, no dipoles in the model)',
+      default: 'learned',
     },
     { name: 'charge-group-key', value: 'KEY,...', description: '--charge-data: info key(s) whose frames share a fold of the charge fit, e.g. molecule' },
     { name: 'baseline-charges', value: 'Z:Q,...', description: 'add an Ewald baseline with these fixed charges (e), e.g. 11:1,17:-1; the model learns the rest' },
@@ -98,13 +104,15 @@ export async function run(argv: string[]): Promise<void> {
   const groupKey = args.options.has('group-key') ? stringOption(args, 'group-key', '') : undefined;
   const target = args.options.has('target') ? choiceOption(args, 'target', ['energy', ...TENSOR_TARGETS] as const) : 'energy';
   if (target !== 'energy') {
-    for (const name of ['kernel-blocks', 'energy-key', 'forces-key', 'force-weight', 'baseline-charges', 'species-weights', 'max-memory', 'charge-data', 'charge-group-key', 'atomic-dipoles']) {
+    for (const name of ['kernel-blocks', 'energy-key', 'forces-key', 'force-weight', 'baseline-charges', 'species-weights', 'max-memory', 'charge-data', 'charge-group-key', 'atomic-dipoles', 'atomic-dipoles-as']) {
       if (args.options.has(name)) throw new Error(`--${name}: not used by a ${target} model (a linear model of per-frame tensors)`);
     }
     if (askedCharges !== undefined && target !== 'dipole') throw new Error('--learn-charges: only a dipole model adds the dipole of learned charges');
   } else if (args.options.has('target-key')) throw new Error('--target-key: only meaningful with --target dipole or polarizability');
   const forcesKey = stringOption(args, 'forces-key', 'forces');
   const dipolesKey = args.options.has('atomic-dipoles') ? stringOption(args, 'atomic-dipoles', '') : undefined;
+  if (args.options.has('atomic-dipoles-as') && dipolesKey === undefined) throw new Error('--atomic-dipoles-as: only meaningful with --atomic-dipoles');
+  const dipolesAs = args.options.has('atomic-dipoles-as') ? choiceOption(args, 'atomic-dipoles-as', ['learned', 'charges'] as const) : 'learned';
   const data =
     target === 'energy'
       ? trainingFrames(path, frames, stringOption(args, 'energy-key', 'energy'), forcesKey, groupKey, chargesKey, dipolesKey)
@@ -150,6 +158,7 @@ export async function run(argv: string[]): Promise<void> {
       throw new Error(`${flag}: only learned charges learn from it, and this model has none (use --features multiscale with --long-range charges or auto, or --learn-charges)`);
     }
   }
+  if (dipolesKey !== undefined && dipolesAs === 'learned' && features.baseline?.kind === 'charges') features.baseline.atomicDipoles = true;
   if (longRange === 'field' && lacksIsolatedMolecules(data)) {
     console.error(
       'note: every frame holds two or more molecules and none a lone one: the energy of molecules far apart is extrapolated ' +
@@ -206,7 +215,8 @@ export async function run(argv: string[]): Promise<void> {
     console.log(`  whole charges (e) found per molecule: ${found}`);
   } else if (features.baseline?.kind === 'charges') {
     const more = chargeFrames.length > 0 ? ` and those of the ${chargeFrames.length} frames of ${stringOption(args, 'charge-data', '')}` : '';
-    const dipoles = dipolesKey !== undefined ? `, carrying the atomic dipoles of column ${dipolesKey}` : '';
+    const dipoles =
+      dipolesKey === undefined ? '' : features.baseline.atomicDipoles ? `, and atomic dipoles learned from column ${dipolesKey} (cross-validated RMSE ${model.features.baseline!.charges!.dipoleError.toExponential(2)} e A)` : `, carrying the atomic dipoles of column ${dipolesKey}`;
     console.log(`baseline: electrostatics of charges learned from the data's per-atom charges${more}${dipoles} (Gaussian width ${features.baseline.smearing} A), added to the learned energy`);
   } else if (features.baseline) {
     const charges = Object.entries(features.baseline.charges).map(([z, q]) => `${z}:${q > 0 ? '+' : ''}${q}`).join(', ');
