@@ -156,6 +156,8 @@ export class ChargeModel {
   /** The lambda = 1 equivariants of the atomic dipoles (spec.atomicDipoles), [atoms][3 (m = -1, 0, 1)][dipoleDimension]. */
   readonly dipoleFeatures: EquivariantInvariants | null = null;
   readonly dipoleDimension: number = 0;
+  /** Cross-validated RMSE (e A, per component) of the atomic dipoles' last fit; NaN without one. */
+  dipoleError = NaN;
   private weights: Float64Array | null;
   private dipoleWeights: Float64Array | null = null;
 
@@ -250,11 +252,8 @@ export class ChargeModel {
     return { charges, values, groups };
   }
 
-  /**
-   * Atomic dipoles (e A, [atoms][3] Cartesian) of spec.atomicDipoles, and
-   * the equivariants they are made of; null without atomic dipoles.
-   */
-  dipoles(system: NativeSystem): { dipoles: Float64Array; values: Float64Array } | null {
+  /** Atomic dipoles (e A, [atoms][3] Cartesian) of spec.atomicDipoles; null without them. */
+  dipoles(system: NativeSystem): Float64Array | null {
     if (!this.dipoleFeatures) return null;
     this.learned();
     const w = this.dipoleWeights!;
@@ -270,7 +269,7 @@ export class ChargeModel {
         dipoles[3 * i + CARTESIAN_OF_M[m]] = sum;
       }
     }
-    return { dipoles, values };
+    return dipoles;
   }
 
   /** Per-atom energies (half of each pair's, eV) and forces (eV/A) of the learned charges (and dipoles); molecules only. */
@@ -281,7 +280,7 @@ export class ChargeModel {
     const w = this.learned();
     const D = this.dimension;
     const { charges, groups } = this.charges(system);
-    const dipoles = this.dipoles(system)?.dipoles;
+    const dipoles = this.dipoles(system) ?? undefined;
     const coulomb = smearedMultipoles({
       positions: system.positions,
       charges,
@@ -366,9 +365,6 @@ export class ChargeModel {
     }
     return charges.error;
   }
-
-  /** Cross-validated RMSE (e A, per component) of the atomic dipoles' last fit; NaN without one. */
-  dipoleError = NaN;
 
   /** One row per atom and component m of the lambda = 1 equivariants, its target the dipole's component. */
   private addDipoleRows(equations: NormalEquations[], frame: ChargeFrame, species: Int32Array | number[], name: string): void {

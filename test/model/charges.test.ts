@@ -196,7 +196,7 @@ describe('learned atomic dipoles (atomicDipoles)', () => {
 
   it('forces are -dE/dr through the dipoles as well as the charges, and per-atom energies sum to the multipole energy', () => {
     const { charges } = truth.charges(molecule);
-    const dipoles = truth.dipoles(molecule)!.dipoles;
+    const dipoles = truth.dipoles(molecule)!;
     expect(Math.max(...dipoles.map(Math.abs))).toBeGreaterThan(1e-2);
     const expected = smearedMultipoles({ positions: molecule.positions, charges, dipoles, sigma: 0.9, exclusion: { radius: 2.5, width: 1 } }).energy;
     const energy = (p: Float64Array) => truth.evaluate({ ...molecule, positions: p }).energies.reduce((a, b) => a + b, 0);
@@ -212,19 +212,19 @@ describe('learned atomic dipoles (atomicDipoles)', () => {
       const i = Math.floor(k / 3), x = k % 3;
       return R[3 * x] * v[3 * i] + R[3 * x + 1] * v[3 * i + 1] + R[3 * x + 2] * v[3 * i + 2];
     });
-    const turned = truth.dipoles({ ...molecule, positions: rotate(molecule.positions) })!.dipoles;
-    expect(relativeError(turned, rotate(truth.dipoles(molecule)!.dipoles))).toBeLessThan(1e-10);
+    const turned = truth.dipoles({ ...molecule, positions: rotate(molecule.positions) })!;
+    expect(relativeError(turned, rotate(truth.dipoles(molecule)!))).toBeLessThan(1e-10);
   });
 
   it('the fit recovers charges and dipoles that the model can represent', () => {
     const frames = Array.from({ length: 12 }, (_, k) => {
       const system = toNativeSystem({ ...randomSystem({ seed: 70 + k, atoms: 6, types: species, box: 4, minDistance: 0.9 }), cell: null });
-      return { system, charges: truth.charges(system).charges, dipoles: truth.dipoles(system)!.dipoles, group: k };
+      return { system, charges: truth.charges(system).charges, dipoles: truth.dipoles(system)!, group: k };
     });
     const fitted = new ChargeModel(dipoleSpec(), species);
     fitted.fit(frames.slice(0, 10), 5, [1e-10]);
     expect(fitted.dipoleError).toBeLessThan(1e-6);
-    for (const { system, dipoles } of frames.slice(10)) expect(relativeError(fitted.dipoles(system)!.dipoles, dipoles)).toBeLessThan(1e-5);
+    for (const { system, dipoles } of frames.slice(10)) expect(relativeError(fitted.dipoles(system)!, dipoles)).toBeLessThan(1e-5);
     // without the frames' dipoles there is nothing to learn them from
     expect(() => new ChargeModel(dipoleSpec(), species).fit(frames.map(({ dipoles, ...f }) => f))).toThrow(/frames\[0\]: a 'charges' baseline with atomicDipoles learns them from every charge frame's reference atomic dipoles/);
   });
