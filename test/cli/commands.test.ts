@@ -390,6 +390,7 @@ describe('lodestone fit --learn-charges', () => {
     expect(learned.err).not.toMatch(/error/i);
     expect(learned.code).toBe(0);
     expect(learned.out).toMatch(/atomic dipoles learned from column atomic_dipoles \(cross-validated RMSE [0-9.]+e-?\d+ e A\)/);
+    expect(loadModel(join(dir, 'learned.lsm')).model.features.spec.baseline).toMatchObject({ atomicDipoles: true, dipoleWeights: expect.any(Array) });
     // carried: the ammonium's learned charges carry its atomic dipoles, a different charge model from the plain one
     const charges = (file: string) => loadModel(join(dir, file)).model.features.baseline!.charges!;
     const f = frames[0];

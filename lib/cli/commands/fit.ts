@@ -113,6 +113,7 @@ export async function run(argv: string[]): Promise<void> {
   const dipolesKey = args.options.has('atomic-dipoles') ? stringOption(args, 'atomic-dipoles', '') : undefined;
   if (args.options.has('atomic-dipoles-as') && dipolesKey === undefined) throw new Error('--atomic-dipoles-as: only meaningful with --atomic-dipoles');
   const dipolesAs = args.options.has('atomic-dipoles-as') ? choiceOption(args, 'atomic-dipoles-as', ['learned', 'charges'] as const) : 'learned';
+  const learnDipoles = dipolesKey !== undefined && dipolesAs === 'learned';
   const data =
     target === 'energy'
       ? trainingFrames(path, frames, stringOption(args, 'energy-key', 'energy'), forcesKey, groupKey, chargesKey, dipolesKey)
@@ -138,13 +139,14 @@ export async function run(argv: string[]): Promise<void> {
     ...(args.options.has('exponents') ? { exponents: exponentsOption(args) } : {}),
     ...(args.options.has('field') ? { field: choiceOption(args, 'field', FIELDS) } : {}),
     ...(longRange ? { longRange } : {}),
+    ...(learnDipoles && longRange === 'charges' ? { atomicDipoles: true } : {}),
     speciesWeights: speciesWeightsOption(args),
   });
   if (args.options.has('baseline-charges')) {
     if (longRange === 'charges') throw new Error('--baseline-charges: the long range is already learned charges (use --long-range field for rho x V)');
     features.baseline = { kind: 'ewald', charges: parseCharges(stringOption(args, 'baseline-charges', '')) };
   }
-  if (askedCharges !== undefined && longRange !== 'charges') features.baseline = learnedChargesBaseline({ cutoff });
+  if (askedCharges !== undefined && longRange !== 'charges') features.baseline = learnedChargesBaseline({ cutoff, atomicDipoles: learnDipoles });
   // Latent charges (learned from the energies) need energies: an explicit column, or a tensor target, needs the charges themselves.
   if (features.baseline?.kind === 'charges' && data.every((f) => f.charges === undefined) && (askedCharges !== undefined || target !== 'energy')) {
     const flag = askedCharges !== undefined ? '--learn-charges' : '--long-range charges';
@@ -158,7 +160,6 @@ export async function run(argv: string[]): Promise<void> {
       throw new Error(`${flag}: only learned charges learn from it, and this model has none (use --features multiscale with --long-range charges or auto, or --learn-charges)`);
     }
   }
-  if (dipolesKey !== undefined && dipolesAs === 'learned' && features.baseline?.kind === 'charges') features.baseline.atomicDipoles = true;
   if (longRange === 'field' && lacksIsolatedMolecules(data)) {
     console.error(
       'note: every frame holds two or more molecules and none a lone one: the energy of molecules far apart is extrapolated ' +
