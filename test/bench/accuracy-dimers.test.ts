@@ -141,4 +141,12 @@ describe('the report\'s options', () => {
     expect(dimerSettings(['--distorted', 'none']).distorted).toBe('none');
     expect(() => dimerSettings(['--distorted', 'some'])).toThrow(/--distorted: expected a comma-separated list of charges, all, none, got some/);
   });
+
+  it('learn the atomic dipoles beside the charges unless told to carry them by the charges or leave them out', () => {
+    expect(dimerSettings([]).dipoles).toBe('learned');
+    expect(dimerSettings(['--atomic-dipoles', 'charges']).dipoles).toBe('charges');
+    expect(dimerSettings(['--atomic-dipoles', 'none']).dipoles).toBe('none');
+    expect(() => dimerSettings(['--atomic-dipoles', 'some'])).toThrow(/--atomic-dipoles: expected a comma-separated list of learned, charges, none, got some/);
+    expect(() => dimerSettings(['--no-atomic-dipoles'])).toThrow(/no-atomic-dipoles/);
+  });
 });
