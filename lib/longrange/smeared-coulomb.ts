@@ -86,7 +86,7 @@ export interface SmearedMultipolesResult {
 }
 
 /** The switch of the excluded pairs: 0 below radius - width, a shifted cosine up to 1 at radius, and its derivative. */
-export function kept(r: number, { radius, width }: PairExclusion): [number, number] {
+function kept(r: number, { radius, width }: PairExclusion): [number, number] {
   const start = radius - width;
   if (r <= start) return [0, 0];
   if (r >= radius) return [1, 0];
