@@ -117,7 +117,10 @@ function chargeFrame(system: NativeSystem, frame: Pick<ChargeTrainingFrame, 'cha
   for (let i = 0; i < N; i++) {
     if (!Number.isFinite(charges[i])) throw new Error(`${name}.charges[${i}]: expected a finite number (e), got ${charges[i]}`);
   }
-  if (atomicDipoles === undefined) return { system, charges, group };
+  if (atomicDipoles === undefined) {
+    if (learnDipoles) throw new Error(`${name}.atomicDipoles: a 'charges' baseline with atomicDipoles learns them from every frame with charges, and this one has none`);
+    return { system, charges, group };
+  }
   if (atomicDipoles.length !== 3 * N || !Array.from(atomicDipoles).every(Number.isFinite)) {
     throw new Error(`${name}.atomicDipoles: expected ${3 * N} finite numbers (e A, [atoms][3]), got ${atomicDipoles.length} numbers${Array.from(atomicDipoles).every(Number.isFinite) ? '' : ' with a non-finite one'}`);
   }

@@ -19,10 +19,11 @@ export interface TrainingFrame {
   /** Reference partial charges (e), one per atom: what a 'charges' baseline learns from. */
   charges?: ArrayLike<number>;
   /**
-   * Reference atomic dipoles (e A, [atoms][3] row-major), with `charges`:
-   * each is first carried by charges on its atom and bonded neighbours
-   * (dipole-charges.ts), so the learned charges draw the field of a
-   * reference whose electrostatics has atomic dipoles too (GFN2-xTB).
+   * Reference atomic dipoles (e A, [atoms][3] row-major), with `charges`,
+   * for a reference whose electrostatics has atomic dipoles too (GFN2-xTB):
+   * what the atomic dipoles of a 'charges' baseline with atomicDipoles learn
+   * from; without atomicDipoles each is carried by charges on its atom and
+   * bonded neighbours instead (dipole-charges.ts).
    */
   atomicDipoles?: ArrayLike<number>;
 }

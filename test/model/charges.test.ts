@@ -236,6 +236,15 @@ describe('learned atomic dipoles (atomicDipoles)', () => {
     expect(() => new ChargeModel({ ...chargeSpec(), atomicDipoles: 'yes' as never }, species)).toThrow(/atomicDipoles: expected true or false/);
   });
 
+  it('a fit refuses frames with charges and without atomic dipoles, naming the frame', () => {
+    const frames: TrainingFrame[] = [0, 1, 2].map((k) => {
+      const system = { ...randomSystem({ seed: 90 + k, atoms: 6, types: species, box: 4, minDistance: 0.9 }), cell: null };
+      return { system, energy: -1, charges: truth.charges(toNativeSystem(system)).charges, group: k, ...(k === 1 ? {} : { atomicDipoles: new Float64Array(18) }) };
+    });
+    const spec: FeatureSetSpec = { species, blocks: [{ kind: 'soap', hypers: localHypers({ cutoff: 3.5, maxRadial: 2, maxAngular: 1 }) }], baseline: dipoleSpec() };
+    expect(() => fitLinearModel(spec, frames)).toThrow(/frames\[1\]\.atomicDipoles: a 'charges' baseline with atomicDipoles learns them from every frame with charges, and this one has none/);
+  });
+
   it('model files keep the learned dipoles', () => {
     const features = new FeatureSet({ species, blocks: [{ kind: 'soap', hypers: localHypers({ cutoff: 3.5, maxRadial: 2, maxAngular: 1 }) }], baseline: truth.spec });
     const model = new LinearModel(features, { weights: new Float64Array(species.length * features.dimension), biases: new Float64Array(2) });
