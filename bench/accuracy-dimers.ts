@@ -74,10 +74,12 @@ export interface ModelConfig {
  * charges) or as asked.
  */
 function features(preset: PresetName, o: ModelOptions, train: TrainingFrame[], longRange: LongRange | 'auto'): FeatureSetSpec {
-  const { field, exponents, smearing, atomicDipoles, ...rest } = o.hypers;
-  if (preset === 'local') return presetFeatures(preset, o.species, { field, exponents, smearing, ...rest });
+  // the learned charges' own option, and the rho x V blocks' (field, exponents, smearing), each to its own preset
+  const { atomicDipoles, ...fieldHypers } = o.hypers;
+  if (preset === 'local') return presetFeatures(preset, o.species, fieldHypers);
+  const { field, exponents, smearing, ...rest } = fieldHypers;
   const chosen = longRange === 'auto' ? defaultLongRange(train) : longRange;
-  return presetFeatures(preset, o.species, chosen === 'field' ? { field, exponents, smearing, ...rest } : { ...rest, atomicDipoles, longRange: chosen });
+  return presetFeatures(preset, o.species, chosen === 'field' ? fieldHypers : { ...rest, atomicDipoles, longRange: chosen });
 }
 
 /** The charge-only frames, for a model whose long range is learned charges (none otherwise). */

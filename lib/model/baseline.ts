@@ -70,13 +70,12 @@ export class Baseline {
     const data = frames.flatMap((f, k) => (f.charges ? [chargeFrame(systems[k], { ...f, charges: f.charges }, `frames[${k}]`, learnDipoles)] : []));
     extra.forEach((f, k) => data.push(chargeFrame(toNativeSystem(f.system, `chargeFrames[${k}].system`), f, `chargeFrames[${k}]`, learnDipoles)));
     if (data.length > 0) this.charges.fit(data);
-    else if (learnDipoles) {
-      throw new Error("features.baseline: a 'charges' baseline with atomicDipoles learns from per-atom reference charges and atomic dipoles, and no training frame has `charges`");
-    } else if (fromEnergies) {
+    else if (fromEnergies && !learnDipoles) {
       const energies = frames.map((f, k) => ({ system: systems[k], energy: f.energy, group: f.group }));
       this.charges.spec.molecules = fitLatentCharges(this.charges, energies, { onProgress });
     } else {
-      throw new Error("features.baseline: a 'charges' baseline here learns from per-atom reference charges, and no training frame has `charges`");
+      const what = learnDipoles ? 'with atomicDipoles learns from per-atom reference charges and atomic dipoles' : 'here learns from per-atom reference charges';
+      throw new Error(`features.baseline: a 'charges' baseline ${what}, and no training frame has \`charges\``);
     }
   }
 
@@ -121,8 +120,9 @@ function chargeFrame(system: NativeSystem, frame: Pick<ChargeTrainingFrame, 'cha
     if (learnDipoles) throw new Error(`${name}.atomicDipoles: a 'charges' baseline with atomicDipoles learns them from every frame with charges, and this one has none`);
     return { system, charges, group };
   }
-  if (atomicDipoles.length !== 3 * N || !Array.from(atomicDipoles).every(Number.isFinite)) {
-    throw new Error(`${name}.atomicDipoles: expected ${3 * N} finite numbers (e A, [atoms][3]), got ${atomicDipoles.length} numbers${Array.from(atomicDipoles).every(Number.isFinite) ? '' : ' with a non-finite one'}`);
+  const finite = Array.from(atomicDipoles).every(Number.isFinite);
+  if (atomicDipoles.length !== 3 * N || !finite) {
+    throw new Error(`${name}.atomicDipoles: expected ${3 * N} finite numbers (e A, [atoms][3]), got ${atomicDipoles.length} numbers${finite ? '' : ' with a non-finite one'}`);
   }
   if (learnDipoles) return { system, charges, group, dipoles: atomicDipoles };
   const neighbours: number[][] = Array.from({ length: N }, () => []);

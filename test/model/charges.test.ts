@@ -243,6 +243,8 @@ describe('learned atomic dipoles (atomicDipoles)', () => {
     });
     const spec: FeatureSetSpec = { species, blocks: [{ kind: 'soap', hypers: localHypers({ cutoff: 3.5, maxRadial: 2, maxAngular: 1 }) }], baseline: dipoleSpec() };
     expect(() => fitLinearModel(spec, frames)).toThrow(/frames\[1\]\.atomicDipoles: a 'charges' baseline with atomicDipoles learns them from every frame with charges, and this one has none/);
+    // and with no charges at all, no latent charges either: the dipoles need their reference
+    expect(() => fitLinearModel(spec, frames.map(({ charges, atomicDipoles, ...f }) => f))).toThrow(/a 'charges' baseline with atomicDipoles learns from per-atom reference charges and atomic dipoles, and no training frame has `charges`/);
   });
 
   it('model files keep the learned dipoles', () => {
