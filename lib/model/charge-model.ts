@@ -23,6 +23,7 @@ import { featureCount, Invariants } from '../features/invariants.js';
 import { EquivariantInvariants } from '../features/equivariant.js';
 import { SphericalExpansion } from '../features/spherical-expansion.js';
 import { bondedFragments, integerCharges } from './fragments.js';
+import { ChannelMoments, channelShape, checkContraction, ContractedExpansion, contractionLength, leadingChannels, type ChannelShape, type ContractionSpec } from './contraction.js';
 import { speciesIndices } from './species.js';
 import { groupKeys } from './training-frame.js';
 
@@ -30,6 +31,15 @@ export interface ChargeBaselineSpec {
   kind: 'charges';
   /** Local environment the charges are predicted from (a SOAP power spectrum). */
   hypers: SphericalExpansionHypers;
+  /**
+   * Contract the expansion's (neighbour type, radial) channels to this many
+   * per l before the power spectrum (contraction.ts), learned from the charge
+   * frames: with many species a basis as rich as the energy model's would
+   * otherwise give the charges tens of thousands of invariants.
+   */
+  contraction?: ContractionSpec;
+  /** Learned contraction matrices (one K x (T N) matrix per l); absent until fitted. */
+  contractionMatrices?: number[];
   /** Width sigma (A) of the Gaussian charges. */
   smearing: number;
   /**
@@ -150,24 +160,39 @@ function groupSums(values: ArrayLike<number>, groups: Int32Array): Float64Array 
 }
 
 export class ChargeModel {
-  /** The local invariants x_i (a SOAP power spectrum of the given hypers). */
-  readonly invariants: Invariants;
-  readonly dimension: number;
+  /** The local invariants x_i (a SOAP power spectrum of the given hypers, of its contracted channels with spec.contraction). */
+  invariants!: Invariants;
+  dimension = 0;
   /** The lambda = 1 equivariants of the atomic dipoles (spec.atomicDipoles), [atoms][3 (m = -1, 0, 1)][dipoleDimension]. */
-  readonly dipoleFeatures: EquivariantInvariants | null = null;
-  readonly dipoleDimension: number = 0;
+  dipoleFeatures: EquivariantInvariants | null = null;
+  dipoleDimension = 0;
   /** Cross-validated RMSE (e A, per component) of the atomic dipoles' last fit; NaN without one. */
   dipoleError = NaN;
   private weights: Float64Array | null;
   private dipoleWeights: Float64Array | null = null;
+  private readonly expansion: SphericalExpansion;
+  private readonly shape: ChannelShape;
 
   constructor(readonly spec: ChargeBaselineSpec, readonly species: number[]) {
     if (!(typeof spec.smearing === 'number' && spec.smearing > 0 && Number.isFinite(spec.smearing))) {
       throw new Error(`features.baseline.smearing: expected a positive width (A) of the Gaussian charges, got ${JSON.stringify(spec.smearing)}`);
     }
-    const expansion = new SphericalExpansion(spec.hypers);
-    this.invariants = new Invariants(expansion, expansion);
-    this.dimension = featureCount(this.invariants, species);
+    this.expansion = new SphericalExpansion(spec.hypers);
+    this.shape = channelShape(spec.hypers, species.length);
+    if (spec.contraction !== undefined) {
+      const { channels } = checkContraction(spec.contraction, 'features.baseline.contraction');
+      const m = spec.contractionMatrices;
+      const expected = contractionLength(this.shape, channels);
+      if (m !== undefined && (!Array.isArray(m) || m.length !== expected || !m.every(Number.isFinite))) {
+        throw new Error(`features.baseline.contractionMatrices: expected ${expected} finite numbers (one ${channels} x ${this.shape.types * this.shape.radial} matrix per l)`);
+      }
+      if (m === undefined && spec.weights !== undefined) {
+        throw new Error('features.baseline: weights of a contracted charge model come with their contractionMatrices');
+      }
+    } else if (spec.contractionMatrices !== undefined) {
+      throw new Error('features.baseline.contractionMatrices: set without contraction');
+    }
+    this.build();
     const x = spec.exclusion;
     if (x !== undefined && !(x && x.radius > 0 && x.width > 0 && x.width <= x.radius && Number.isFinite(x.radius))) {
       throw new Error(`features.baseline.exclusion: expected {radius, width} with 0 < width <= radius (A), got ${JSON.stringify(x)}`);
@@ -188,8 +213,6 @@ export class ChargeModel {
       throw new Error(`features.baseline.atomicDipoles: expected true or false, got ${JSON.stringify(spec.atomicDipoles)}`);
     }
     if (spec.atomicDipoles) {
-      this.dipoleFeatures = new EquivariantInvariants(expansion, expansion, { lambda: 1 });
-      this.dipoleDimension = featureCount(this.dipoleFeatures, species);
       const count = species.length * this.dipoleDimension;
       const w = spec.dipoleWeights;
       if (w !== undefined && (!Array.isArray(w) || w.length !== count || !w.every(Number.isFinite))) {
@@ -202,6 +225,38 @@ export class ChargeModel {
     } else if (spec.dipoleWeights !== undefined) {
       throw new Error('features.baseline.dipoleWeights: set without atomicDipoles: true');
     }
+  }
+
+  /** The invariants (and dipoles' equivariants) of the expansion, through the contraction in spec when there is one. */
+  private build(): void {
+    const K = this.spec.contraction?.channels;
+    const input =
+      K === undefined
+        ? this.expansion
+        : new ContractedExpansion(this.expansion, this.species, K, Float64Array.from(this.spec.contractionMatrices ?? leadingChannels(this.shape, K)));
+    this.invariants = new Invariants(input, input);
+    this.dimension = featureCount(this.invariants, this.species);
+    if (this.spec.atomicDipoles === true) {
+      this.dipoleFeatures = new EquivariantInvariants(input, input, { lambda: 1 });
+      this.dipoleDimension = featureCount(this.dipoleFeatures, this.species);
+    }
+  }
+
+  /**
+   * Learns the contraction of spec.contraction from the expansions of
+   * `systems` (principal channels per l, contraction.ts); a no-op without
+   * one. Fitted weights no longer apply: fit again after it.
+   */
+  learnContraction(systems: readonly NativeSystem[]): void {
+    const K = this.spec.contraction?.channels;
+    if (K === undefined) return;
+    const moments = new ChannelMoments(this.shape);
+    for (const system of systems) moments.add(this.expansion.compute(system, this.options()).values);
+    this.spec.contractionMatrices = Array.from(moments.contraction(K));
+    this.weights = this.dipoleWeights = null;
+    delete this.spec.weights;
+    delete this.spec.dipoleWeights;
+    this.build();
   }
 
   private options() {
@@ -325,9 +380,13 @@ export class ChargeModel {
    * their dipoles): one ridge regression per species, its regularisation
    * (relative to the diagonal) chosen by k-fold cross-validation over the
    * frames' groups. Returns the cross-validated RMSE of the charges (e);
-   * `dipoleError` then holds the dipoles' (e A, per component).
+   * `dipoleError` then holds the dipoles' (e A, per component). With
+   * spec.contraction the contraction is learned first, from the frames'
+   * systems, unless the frames bring their values.
    */
   fit(frames: readonly ChargeFrame[], folds = 5, regularizations = CHARGE_REGULARIZATIONS): number {
+    // frames that bring their values were computed with the contraction in use
+    if (!frames.some((f) => f.values)) this.learnContraction(frames.map((f) => f.system));
     const D = this.dimension;
     const S = this.species.length;
     const { count: K, fold: foldOf } = chargeFolds(frames, folds);

@@ -27,6 +27,13 @@ export interface ChannelShape {
   radial: number;
 }
 
+/** What an expansion's hypers say of its channels. */
+export type BasisHypers = { basis: { max_angular: number; radial: { max_radial: number } } };
+
+export function channelShape(hypers: BasisHypers, types: number): ChannelShape {
+  return { angular: hypers.basis.max_angular + 1, types, radial: hypers.basis.radial.max_radial + 1 };
+}
+
 export function checkContraction(spec: unknown, where = 'features.contraction'): ContractionSpec {
   const channels = (spec as ContractionSpec | null)?.channels;
   if (typeof spec !== 'object' || spec === null || typeof channels !== 'number' || !Number.isInteger(channels) || channels < 1) {

@@ -11,8 +11,10 @@ import {
   ChannelMoments,
   checkContraction,
   ContractedExpansion,
+  channelShape,
   contractionLength,
   leadingChannels,
+  type BasisHypers,
   type ChannelShape,
   type ContractibleExpansion,
   type ContractionSpec,
@@ -287,17 +289,11 @@ function validateSpec(spec: FeatureSetSpec): void {
   }
 }
 
-type BasisHypers = { basis: { max_angular: number; radial: { max_radial: number } } };
-
-function shapeOf(hypers: BasisHypers, types: number): ChannelShape {
-  return { angular: hypers.basis.max_angular + 1, types, radial: hypers.basis.radial.max_radial + 1 };
-}
-
 function blockExpansions(block: BlockSpec, types: number, made: Map<string, BlockExpansion>): BlockExpansion[] {
   const once = (kind: string, hypers: BasisHypers, make: () => ContractibleExpansion): BlockExpansion => {
     const key = `${kind} ${JSON.stringify(hypers)}`;
     let e = made.get(key);
-    if (!e) made.set(key, (e = { expansion: make(), shape: shapeOf(hypers, types) }));
+    if (!e) made.set(key, (e = { expansion: make(), shape: channelShape(hypers, types) }));
     return e;
   };
   const density = (hypers: SphericalExpansionHypers) => once('density', hypers, () => new SphericalExpansion(hypers));

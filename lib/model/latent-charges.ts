@@ -77,6 +77,7 @@ export function fitLatentCharges(model: ChargeModel, frames: readonly EnergyFram
       return { atoms: list, kind: kinds.get(name)! };
     });
   });
+  model.learnContraction(frames.map((f) => f.system));
   const { products, information, pairs, values } = pairProducts(model, frames, molecules, options);
   if (pairs.length === 0) {
     throw new Error('charges baseline: learning charges from energies needs frames where molecules interact (two or more in a frame), and no training frame has them');

@@ -72,6 +72,20 @@ export function defaultChannels(species: number, maxRadial: number): number | nu
   return species <= 2 ? null : maxRadial + 3;
 }
 
+/**
+ * Most (type, radial) channels per l of the learned charges' expansion: the
+ * 5-species GFN2-xTB dimers have 20 (4 radial functions each) and fit their
+ * charges and dipoles in ~4 s and 0.85 GB; uncontracted, the power spectrum
+ * grows as the square of the species. Contracting those 20 to fewer (8, 16)
+ * gave worse interaction forces there, so the contraction only caps the size.
+ */
+export const CHARGE_CHANNELS = 20;
+
+/** Channels of the learned charges' contraction for `species` species (null: none, up to CHARGE_CHANNELS channels). */
+export function defaultChargeChannels(species: number, maxRadial: number): number | null {
+  return species * (maxRadial + 1) > CHARGE_CHANNELS ? CHARGE_CHANNELS : null;
+}
+
 export function localHypers(options: PresetOptions = {}): SphericalExpansionHypers {
   const cutoff = options.cutoff ?? 4.5;
   return {
@@ -126,7 +140,7 @@ export function presetFeatures(name: PresetName, species: number[], options: Pre
     blocks,
     ...(channels === null ? {} : { contraction: { channels } }),
     ...(options.speciesWeights ? { speciesWeights: options.speciesWeights } : {}),
-    ...(name === 'multiscale' && longRange === 'charges' ? { baseline: learnedChargesBaseline(options) } : {}),
+    ...(name === 'multiscale' && longRange === 'charges' ? { baseline: learnedChargesBaseline(options, species) } : {}),
   };
 }
 
@@ -163,12 +177,17 @@ export function defaultLongRange(frames: ReadonlyArray<Pick<TrainingFrame, 'syst
  * model learns what differs at contact. (Switching the pairs off inside
  * the cutoff instead put forces of several eV/A on ion pairs at contact,
  * the slope of a Coulomb energy of volts switched off over 1 A, which the
- * local model could not learn.) Add it as `baseline` of a preset.
+ * local model could not learn.) Add it as `baseline` of a preset. With
+ * more than CHARGE_CHANNELS (type, radial) channels (`species`: more than
+ * five) they are contracted to that many per l (defaultChargeChannels).
  */
-export function learnedChargesBaseline(options: PresetOptions = {}): ChargeBaselineSpec {
+export function learnedChargesBaseline(options: PresetOptions = {}, species?: readonly number[]): ChargeBaselineSpec {
+  const maxRadial = 3;
+  const channels = species ? defaultChargeChannels(species.length, maxRadial) : null;
   return {
     kind: 'charges',
-    hypers: localHypers({ ...options, maxRadial: 3, maxAngular: 2 }),
+    hypers: localHypers({ ...options, maxRadial, maxAngular: 2 }),
+    ...(channels === null ? {} : { contraction: { channels } }),
     smearing: 1,
     fragments: true,
     ...(options.atomicDipoles ? { atomicDipoles: true } : {}),

@@ -12,6 +12,7 @@ import {
   FeatureSet,
   fitLinearModel,
   LinearModel,
+  learnedChargesBaseline,
   localHypers,
   presetFeatures,
   serializeModel,
@@ -21,6 +22,7 @@ import {
 import { COULOMB_CONSTANT } from '../../lib/longrange/ewald.js';
 import { erf, smearedCoulomb, smearedMultipoles } from '../../lib/longrange/smeared-coulomb.js';
 import { ChargeModel, type ChargeBaselineSpec } from '../../lib/model/charge-model.js';
+import { CHARGE_CHANNELS } from '../../lib/model/presets.js';
 import { bondedFragments, integerCharges } from '../../lib/model/fragments.js';
 import { toNativeSystem } from '../../lib/core/system.js';
 import { derivative, relativeError } from '../support/finite-differences.js';
@@ -254,6 +256,75 @@ describe('learned atomic dipoles (atomicDipoles)', () => {
     const a = model.compute({ ...molecule, charge: 0 }, { forces: true }), b = loaded.compute({ ...molecule, charge: 0 }, { forces: true });
     expect(b.energy).toBe(a.energy);
     expect(Array.from(b.forces!)).toEqual(Array.from(a.forces!));
+  });
+});
+
+describe('a contracted charge model (contraction)', () => {
+  // species 1 and 8 with max_radial 2: W = 6 (type, radial) channels per l
+  const W = 6;
+  const contracted = (channels: number, extra: Partial<ChargeBaselineSpec> = {}): ChargeBaselineSpec => ({ ...chargeSpec(), atomicDipoles: true, contraction: { channels }, ...extra });
+  const truth = (() => {
+    const probe = new ChargeModel({ ...chargeSpec(), atomicDipoles: true }, species);
+    const random = rng(81);
+    const weights = Array.from({ length: species.length * (probe.dimension + 1) }, () => 0.5 * (random() - 0.5));
+    const dipoleWeights = Array.from({ length: species.length * probe.dipoleDimension }, () => 0.5 * (random() - 0.5));
+    return new ChargeModel({ ...chargeSpec(weights), atomicDipoles: true, dipoleWeights }, species);
+  })();
+  // 40 molecules of 8 atoms: each fold trains on ~120 atoms per species, against 43 unknowns
+  const frames = Array.from({ length: 40 }, (_, k) => {
+    const system = toNativeSystem({ ...randomSystem({ seed: 100 + k, atoms: 8, types: species, box: 4.5, minDistance: 0.9 }), cell: null });
+    return { system, charges: truth.charges(system).charges, dipoles: truth.dipoles(system)!, group: k };
+  });
+
+  it('a full-rank contraction loses nothing: the fit learns it and recovers an uncontracted model', () => {
+    const fitted = new ChargeModel(contracted(W), species);
+    const error = fitted.fit(frames.slice(0, 36), 4, [1e-10]);
+    expect(fitted.spec.contractionMatrices).toHaveLength(2 * W * W); // one W x W matrix per l = 0, 1
+    expect(error).toBeLessThan(1e-6);
+    expect(fitted.dipoleError).toBeLessThan(1e-6);
+    for (const { system, charges, dipoles } of frames.slice(36)) {
+      expect(relativeError(fitted.charges(system).charges, charges)).toBeLessThan(1e-5);
+      expect(relativeError(fitted.dipoles(system)!, dipoles)).toBeLessThan(1e-5);
+    }
+    // fewer channels than the truth needs cannot represent it, but the
+    // learned ones (principal channels of both species) do better than the
+    // first three (hydrogen's radial functions alone), which frames that
+    // bring their values keep
+    const learned = new ChargeModel(contracted(3), species).fit(frames.slice(0, 36), 4);
+    const leading = new ChargeModel(contracted(3), species);
+    const kept = leading.fit(frames.slice(0, 36).map((f) => ({ ...f, values: leading.values(f.system) })), 4);
+    expect(leading.spec.contractionMatrices).toBeUndefined();
+    expect(learned).toBeGreaterThan(1e-3);
+    expect(learned).toBeLessThan(0.8 * kept);
+  });
+
+  it('forces are -dE/dr through the contracted expansion, and model files keep the matrices', () => {
+    const fitted = new ChargeModel(contracted(3), species);
+    fitted.fit(frames.slice(0, 36), 4);
+    const molecule = frames[39].system;
+    const energy = (p: Float64Array) => fitted.evaluate({ ...molecule, positions: p }).energies.reduce((a, b) => a + b, 0);
+    const fd = Float64Array.from({ length: molecule.positions.length }, (_, k) => -derivative(energy, molecule.positions, k)[0]);
+    expect(relativeError(fitted.evaluate(molecule).forces, fd)).toBeLessThan(1e-7);
+
+    const features = new FeatureSet({ species, blocks: [{ kind: 'soap', hypers: localHypers({ cutoff: 3.5, maxRadial: 2, maxAngular: 1 }) }], baseline: fitted.spec });
+    const model = new LinearModel(features, { weights: new Float64Array(species.length * features.dimension), biases: new Float64Array(2) });
+    const loaded = deserializeModel(serializeModel(model)).model;
+    const system = { ...molecule, charge: 0 };
+    expect(Array.from(loaded.compute(system, { forces: true }).forces!)).toEqual(Array.from(model.compute(system, { forces: true }).forces!));
+  });
+
+  it('refuses matrices of the wrong size, matrices without a contraction, and weights without their matrices', () => {
+    expect(() => new ChargeModel(contracted(3, { contractionMatrices: [1, 2] }), species)).toThrow(/features.baseline.contractionMatrices: expected 36 finite numbers/);
+    expect(() => new ChargeModel({ ...chargeSpec(), contractionMatrices: [1] }, species)).toThrow(/contractionMatrices: set without contraction/);
+    expect(() => new ChargeModel({ ...chargeSpec([1, 2]), contraction: { channels: 3 } }, species)).toThrow(/weights of a contracted charge model come with their contractionMatrices/);
+    expect(() => new ChargeModel(contracted(0), species)).toThrow(/features.baseline.contraction: expected \{channels: an integer >= 1\}/);
+    expect(() => new ChargeModel(contracted(W + 1), species)).toThrow(/channels: expected at most 6/);
+  });
+
+  it('is the default only past CHARGE_CHANNELS (type, radial) channels', () => {
+    expect(learnedChargesBaseline({}, [1, 6, 7, 8, 17]).contraction).toBeUndefined();
+    expect(learnedChargesBaseline({}, [1, 6, 7, 8, 9, 17]).contraction).toEqual({ channels: CHARGE_CHANNELS });
+    expect(presetFeatures('multiscale', [1, 5, 6, 7, 8, 9, 17], { longRange: 'charges' }).baseline).toMatchObject({ contraction: { channels: CHARGE_CHANNELS } });
   });
 });
 

@@ -105,6 +105,20 @@ describe('latent charges: learned from energies without reference charges', () =
     expect(found.HO * found.H3O).toBe(-1);
   });
 
+  it('a contracted charge model learns its contraction from the energy frames first, then the same whole charges', () => {
+    const contracted: FeatureSetSpec = { ...spec, baseline: chargeSpec({ contraction: { channels: 4 } }) };
+    const { model } = fitLinearModel(contracted, frames, { forceWeight: 0 });
+    const baseline = model.features.spec.baseline as ChargeBaselineSpec;
+    expect(baseline.contractionMatrices).toHaveLength(2 * 4 * 6); // a 4 x (2 species x 3 radial) matrix per l
+    expect(baseline.molecules!.HO * baseline.molecules!.H3O).toBe(-1);
+    let error = 0, interaction = 0;
+    for (const system of far) {
+      error += Math.abs(model.compute(system).energy - energy(system));
+      interaction += Math.abs(coulomb(system));
+    }
+    expect(error / interaction).toBeLessThan(0.1);
+  });
+
   it('a given total charge of some frames decides the sign', () => {
     const charged = [...pairs.map((system, k) => frame(system, k % 10)), ...pairs.slice(0, 10).map((system, k) => frame(lone(system, 0, -1), k))];
     const { model } = fitLinearModel(spec, charged, { forceWeight: 0 });

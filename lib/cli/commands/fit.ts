@@ -146,7 +146,7 @@ export async function run(argv: string[]): Promise<void> {
     if (longRange === 'charges') throw new Error('--baseline-charges: the long range is already learned charges (use --long-range field for rho x V)');
     features.baseline = { kind: 'ewald', charges: parseCharges(stringOption(args, 'baseline-charges', '')) };
   }
-  if (askedCharges !== undefined && longRange !== 'charges') features.baseline = learnedChargesBaseline({ cutoff, atomicDipoles: learnDipoles });
+  if (askedCharges !== undefined && longRange !== 'charges') features.baseline = learnedChargesBaseline({ cutoff, atomicDipoles: learnDipoles }, features.species);
   // Latent charges (learned from the energies) need energies: an explicit column, or a tensor target, needs the charges themselves.
   if (features.baseline?.kind === 'charges' && data.every((f) => f.charges === undefined) && (askedCharges !== undefined || target !== 'energy')) {
     const flag = askedCharges !== undefined ? '--learn-charges' : '--long-range charges';
