@@ -13,6 +13,7 @@ import * as ewald from './ewald.js';
 import * as mesh from './mesh.js';
 import * as fit from './fit.js';
 import * as dense from './dense.js';
+import * as charges from './charges.js';
 
 const benchmarks: Record<string, { run(quick: boolean): Row[] | Promise<Row[]> }> = {
   'local-features': localFeatures,
@@ -24,6 +25,7 @@ const benchmarks: Record<string, { run(quick: boolean): Row[] | Promise<Row[]> }
   mesh,
   fit,
   dense,
+  charges,
 };
 
 const quick = process.argv.includes('--quick');

@@ -47,6 +47,7 @@
       'native/src/longrange/power_law.cpp',
       'native/src/longrange/ewald.cpp',
       'native/src/longrange/pme.cpp',
+      'native/src/longrange/smeared_multipoles.cpp',
       'native/src/longrange/mesh/mesh_grid.cpp',
       'native/src/longrange/tuning/common.cpp',
       'native/src/longrange/tuning/ewald.cpp',
@@ -73,6 +74,7 @@
       'native/binding/equivariant_binding.cpp',
       'native/binding/models_binding.cpp',
       'native/binding/ewald_binding.cpp',
+      'native/binding/smeared_multipoles_binding.cpp',
     ],
   },
 }

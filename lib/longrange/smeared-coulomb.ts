@@ -15,7 +15,7 @@
 // expansion of f about both atoms; an exclusion switch multiplies the whole
 // pair energy (not the kernel), so the energy stays once differentiable in r
 // with a switch that is.
-import { COULOMB_CONSTANT } from './ewald.js';
+import { native } from '../native/addon.js';
 
 /**
  * erf(x) to ~1e-15: Taylor series below |x| = 2 (at most ~2 digits lost to
@@ -79,86 +79,26 @@ export interface SmearedMultipolesResult {
   energies: Float64Array;
   /** dE/dq_i (eV/e): the potential at each atom from all the others. */
   potentials: Float64Array;
-  /** dE/dmu_i (eV/(e A), [atoms][3]): minus the field at each atom; zeros without dipoles. */
+  /** dE/dmu_i (eV/(e A), [atoms][3]): minus the field at each atom of the others' charges (and dipoles). */
   fields: Float64Array;
   /** Forces at fixed charges and dipoles (eV/A), [atoms][3]. */
   forces: Float64Array;
 }
 
-/** The switch of the excluded pairs: 0 below radius - width, a shifted cosine up to 1 at radius, and its derivative. */
-function kept(r: number, { radius, width }: PairExclusion): [number, number] {
-  const start = radius - width;
-  if (r <= start) return [0, 0];
-  if (r >= radius) return [1, 0];
-  const x = (Math.PI * (r - start)) / width;
-  return [0.5 * (1 - Math.cos(x)), ((0.5 * Math.PI) / width) * Math.sin(x)];
-}
-
-/** E = sum over kept pairs of keep(r_ij) E_ij (see above). Molecules only (no cell). */
+/**
+ * E = sum over kept pairs of keep(r_ij) E_ij (see above). Molecules only (no
+ * cell). The pairs are summed natively (native/src/longrange/smeared_multipoles.cpp):
+ * a cluster of a few hundred atoms spent most of an MD step in them.
+ */
 export function smearedMultipoles({ positions, charges, dipoles, sigma, exclusion, groups }: SmearedMultipolesInput): SmearedMultipolesResult {
-  const n = charges.length;
-  const energies = new Float64Array(n);
-  const potentials = new Float64Array(n);
-  const fields = new Float64Array(3 * n);
-  const forces = new Float64Array(3 * n);
-  const a = 1 / (2 * sigma);
-  // (2 a^2)^n / (a sqrt(pi)) for n = 1..3: the Gaussian terms of the B_n recursion
-  const g1 = (2 * a) / Math.sqrt(Math.PI), g2 = g1 * 2 * a * a, g3 = g2 * 2 * a * a;
-  const mu = (i: number, d: number) => (dipoles ? dipoles[3 * i + d] : 0);
-  let energy = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      if (groups && groups[i] >= 0 && groups[i] === groups[j]) continue;
-      const rx = positions[3 * i] - positions[3 * j];
-      const ry = positions[3 * i + 1] - positions[3 * j + 1];
-      const rz = positions[3 * i + 2] - positions[3 * j + 2];
-      const r2 = rx * rx + ry * ry + rz * rz;
-      const r = Math.sqrt(r2);
-      if (!(r > 0)) throw new Error(`smeared electrostatics: atoms ${i} and ${j} are at the same position`);
-      const [keep, dkeep] = exclusion ? kept(r, exclusion) : [1, 0];
-      if (keep === 0) continue;
-      const gauss = Math.exp(-a * a * r2);
-      const b0 = erf(a * r) / r;
-      const b1 = (b0 - g1 * gauss) / r2;
-      const b2 = (3 * b1 - g2 * gauss) / r2;
-      const b3 = (5 * b2 - g3 * gauss) / r2;
-      const B0 = COULOMB_CONSTANT * b0, B1 = COULOMB_CONSTANT * b1, B2 = COULOMB_CONSTANT * b2, B3 = COULOMB_CONSTANT * b3;
-      const qi = charges[i], qj = charges[j];
-      const mix = mu(i, 0), miy = mu(i, 1), miz = mu(i, 2);
-      const mjx = mu(j, 0), mjy = mu(j, 1), mjz = mu(j, 2);
-      const mir = mix * rx + miy * ry + miz * rz;
-      const mjr = mjx * rx + mjy * ry + mjz * rz;
-      const mij = mix * mjx + miy * mjy + miz * mjz;
-      const bracket = qi * mjr - qj * mir + mij;
-      const pair = B0 * qi * qj + B1 * bracket - B2 * mir * mjr;
-      energy += keep * pair;
-      energies[i] += 0.5 * keep * pair;
-      energies[j] += 0.5 * keep * pair;
-      potentials[i] += keep * (B0 * qj + B1 * mjr);
-      potentials[j] += keep * (B0 * qi - B1 * mir);
-      // dE/dmu_i = B1 (mu_j - q_j r) - B2 (mu_j.r) r; dE/dmu_j = B1 (mu_i + q_i r) - B2 (mu_i.r) r
-      fields[3 * i] += keep * (B1 * (mjx - qj * rx) - B2 * mjr * rx);
-      fields[3 * i + 1] += keep * (B1 * (mjy - qj * ry) - B2 * mjr * ry);
-      fields[3 * i + 2] += keep * (B1 * (mjz - qj * rz) - B2 * mjr * rz);
-      fields[3 * j] += keep * (B1 * (mix + qi * rx) - B2 * mir * rx);
-      fields[3 * j + 1] += keep * (B1 * (miy + qi * ry) - B2 * mir * ry);
-      fields[3 * j + 2] += keep * (B1 * (miz + qi * rz) - B2 * mir * rz);
-      // grad_r E_ij with grad B_n = -B_{n+1} r:
-      //   -r [B1 q_i q_j + B2 bracket - B3 (mu_i.r)(mu_j.r)] + B1 (q_i mu_j - q_j mu_i) - B2 [(mu_j.r) mu_i + (mu_i.r) mu_j]
-      // and the switch's own derivative, dkeep (r / |r|) E_ij
-      const radial = -keep * (B1 * qi * qj + B2 * bracket - B3 * mir * mjr) + (dkeep / r) * pair;
-      const gx = radial * rx + keep * (B1 * (qi * mjx - qj * mix) - B2 * (mjr * mix + mir * mjx));
-      const gy = radial * ry + keep * (B1 * (qi * mjy - qj * miy) - B2 * (mjr * miy + mir * mjy));
-      const gz = radial * rz + keep * (B1 * (qi * mjz - qj * miz) - B2 * (mjr * miz + mir * mjz));
-      forces[3 * i] -= gx;
-      forces[3 * i + 1] -= gy;
-      forces[3 * i + 2] -= gz;
-      forces[3 * j] += gx;
-      forces[3 * j + 1] += gy;
-      forces[3 * j + 2] += gz;
-    }
-  }
-  return { energy, energies, potentials, fields, forces };
+  return native.smearedMultipoles({
+    positions: Float64Array.from(positions),
+    charges: Float64Array.from(charges),
+    ...(dipoles ? { dipoles: Float64Array.from(dipoles) } : {}),
+    sigma,
+    ...(exclusion ? { exclusionRadius: exclusion.radius, exclusionWidth: exclusion.width } : {}),
+    ...(groups ? { groups: Int32Array.from(groups) } : {}),
+  });
 }
 
 export interface SmearedCoulombResult {

@@ -72,6 +72,16 @@ export interface NativeBinding {
   /** An expansion whose (type, radial) channels are contracted to `channels` per l (matrices: [l][channel][type x radial]). */
   ContractedExpansion: new (inner: NativeExpansion, types: Int32Array, channels: number, matrices: Float64Array) => NativeExpansion;
   Ewald: new (options: NativeEwaldOptions) => NativeEwald;
+  /** Vacuum electrostatics of Gaussian charges and point dipoles (lib/longrange/smeared-coulomb.ts). */
+  smearedMultipoles(input: {
+    positions: Float64Array;
+    charges: Float64Array;
+    dipoles?: Float64Array;
+    sigma: number;
+    exclusionRadius?: number;
+    exclusionWidth?: number;
+    groups?: Int32Array;
+  }): { energy: number; energies: Float64Array; potentials: Float64Array; fields: Float64Array; forces: Float64Array };
   releaseCachedMemory(): number;
   /**
    * One backward pass through several Invariants (not equivariants), the

@@ -11,6 +11,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
     register_equivariant_invariants(env, exports);
     register_models(env, exports);
     register_ewald(env, exports);
+    register_smeared_multipoles(env, exports);
     return exports;
 }
 

@@ -116,6 +116,13 @@ describe('smeared Coulomb in vacuum', () => {
     expect(Math.abs(e - expected)).toBeLessThan(1e-12 * Math.abs(expected));
   });
 
+  it('bad input is a clear error, not NaN', () => {
+    expect(() => smearedCoulomb([0, 0, 0], [1, -1], 0.5)).toThrow(/smearedMultipoles.positions: expected 6 numbers \(one per atom, times 3\), got 3/);
+    expect(() => smearedCoulomb([0, 0, 0, 1, 0, NaN], [1, -1], 0.5)).toThrow(/positions\[5\]: expected a finite number, got NaN/);
+    expect(() => smearedCoulomb([0, 0, 0, 0, 0, 0], [1, -1], 0.5)).toThrow(/atoms 0 and 1 are at the same position/);
+    expect(() => smearedCoulomb([0, 0, 0, 1, 0, 0], [1, -1], -1)).toThrow(/sigma: expected a positive finite width/);
+  });
+
   it('an exclusion leaves out exactly the pairs closer than radius - width', () => {
     const positions = Float64Array.of(0, 0, 0, 1.5, 0, 0, 9, 0, 0);
     const q = [0.4, -0.9, 0.6];

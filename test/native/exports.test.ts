@@ -23,6 +23,7 @@ describe('addon exports', () => {
       'getNumThreads',
       'releaseCachedMemory',
       'setNumThreads',
+      'smearedMultipoles',
     ]);
   });
 
