@@ -5,7 +5,7 @@ import { finiteBackward, toAdjoint, type Backward, type BackwardGradient } from 
 import { makeLabels, type FeatureBlock } from '../core/labels.js';
 import { prepare, type ComputeOptions } from '../core/request.js';
 import type { System } from '../core/system.js';
-import type { NativeExpansionResult, NativeRequest, NativeSystem } from '../native/types.js';
+import type { NativeBackward, NativeExpansionResult, NativeRequest, NativeSystem } from '../native/types.js';
 
 /** The native side of a calculator: values, gradients and the backward pass. */
 export interface NativeCalculator<B extends Backward> {
@@ -119,4 +119,35 @@ export abstract class Calculator<N extends NativeCalculator<B>, B extends Backwa
   protected toBlock(r: NativeExpansionResult, request: NativeRequest): FeatureBlock {
     return toFeatureBlock(r, request, this.propertyNames);
   }
+}
+
+/** The native side of a pair calculator's linear models (Invariants, EquivariantInvariants). */
+export interface NativeWeighted {
+  computeWeighted(systems: NativeSystem[], request: NativeRequest, weights: Float64Array, species: Int32Array): Float64Array;
+  backwardWeighted(systems: NativeSystem[], request: NativeRequest, weights: Float64Array, species: Int32Array, dLdy: Float64Array): NativeBackward;
+}
+
+/**
+ * y[sample][component] = weights[species[sample]] . x[sample][component]
+ * ([samples][components]; weights [species][properties]): a linear model on
+ * a calculator's values without the values (as large as a design matrix)
+ * crossing to JS.
+ */
+export function computeWeighted(handle: NativeWeighted, systems: System | readonly System[], weights: Float64Array, species: Int32Array, options: ComputeOptions = {}): Float64Array {
+  const { systems: s, request } = prepare(systems, options);
+  return handle.computeWeighted(s, request, weights, species);
+}
+
+/** The backward pass of computeWeighted, from dL/dy laid out like y. */
+export function backwardWeighted(
+  handle: NativeWeighted,
+  systems: System | readonly System[],
+  weights: Float64Array,
+  species: Int32Array,
+  dLdy: ArrayLike<number>,
+  options: BackwardOptions = {},
+): Backward {
+  const { systems: s, request } = prepare(systems, backwardOptions(options));
+  const adjoint = toAdjoint(dLdy, 'dL/dy');
+  return finiteBackward(handle.backwardWeighted(s, request, weights, species, adjoint), [adjoint], () => 'dL/dy');
 }

@@ -1,9 +1,11 @@
 // Equivariants of order lambda of two expansions: lambda-SOAP (rho x rho) and
 // the multi-scale rho x V of order lambda.
 import type { Backward } from '../core/backward.js';
+import type { ComputeOptions } from '../core/request.js';
+import type { System } from '../core/system.js';
 import { makeLabels, type EquivariantBlock } from '../core/labels.js';
 import { native, type NativeExpansionResult, type NativeInvariants, type NativeRequest } from '../native/addon.js';
-import { LabelledCalculator, toFeatureBlock } from './calculator.js';
+import { backwardWeighted, computeWeighted, LabelledCalculator, toFeatureBlock, type BackwardOptions } from './calculator.js';
 import type { ExpansionLike } from './invariants.js';
 import { checkOptionKeys, selectionArray } from './selection.js';
 
@@ -53,6 +55,16 @@ export class EquivariantInvariants extends LabelledCalculator<NativeInvariants, 
     super(new native.EquivariantInvariants(a.calculator, b.calculator, parsed), EQUIVARIANT_PROPERTY_NAMES);
     this.lambda = parsed.lambda;
     this.sigma = parsed.sigma;
+  }
+
+  /** A linear model on the values, weights[species[i]] . x_i[mu] per sample and component, computed natively (calculator.ts, computeWeighted). */
+  computeWeighted(systems: System | readonly System[], weights: Float64Array, species: Int32Array, options: ComputeOptions = {}): Float64Array {
+    return computeWeighted(this.handle, systems, weights, species, options);
+  }
+
+  /** Its backward pass from dL/dy. */
+  backwardWeighted(systems: System | readonly System[], weights: Float64Array, species: Int32Array, dLdy: ArrayLike<number>, options: BackwardOptions = {}): Backward {
+    return backwardWeighted(this.handle, systems, weights, species, dLdy, options);
   }
 
   protected toBlock(r: NativeExpansionResult, request: NativeRequest): EquivariantBlock {

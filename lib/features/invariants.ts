@@ -1,11 +1,11 @@
 // Rotational invariants of expansions: the SOAP power spectrum (rho x rho),
 // the multi-scale rho x V invariants and V x V.
 import { finiteBackward, toAdjoint, type Backward } from '../core/backward.js';
-import { prepare } from '../core/request.js';
+import { prepare, type ComputeOptions } from '../core/request.js';
 import type { System } from '../core/system.js';
 import { parseSphericalExpansionHypers, type SphericalExpansionHypers } from '../core/hypers.js';
 import { native, type NativeExpansion, type NativeInvariants } from '../native/addon.js';
-import { backwardOptions, Calculator, type BackwardOptions } from './calculator.js';
+import { backwardOptions, backwardWeighted, Calculator, computeWeighted, type BackwardOptions } from './calculator.js';
 import { checkOptionKeys, selectionArray } from './selection.js';
 import { SphericalExpansion } from './spherical-expansion.js';
 
@@ -46,6 +46,16 @@ function toNativeOptions(options: InvariantOptions) {
 export class Invariants extends Calculator<NativeInvariants, Backward & { values: Float64Array }> {
   constructor(a: ExpansionLike, b: ExpansionLike, options: InvariantOptions = {}) {
     super(new native.Invariants(a.calculator, b.calculator, toNativeOptions(options)), INVARIANT_PROPERTY_NAMES);
+  }
+
+  /** A linear model on the values, weights[species[i]] . x_i per sample, computed natively (calculator.ts, computeWeighted). */
+  computeWeighted(systems: System | readonly System[], weights: Float64Array, species: Int32Array, options: ComputeOptions = {}): Float64Array {
+    return computeWeighted(this.handle, systems, weights, species, options);
+  }
+
+  /** Its backward pass from dL/dy. */
+  backwardWeighted(systems: System | readonly System[], weights: Float64Array, species: Int32Array, dLdy: ArrayLike<number>, options: BackwardOptions = {}): Backward {
+    return backwardWeighted(this.handle, systems, weights, species, dLdy, options);
   }
 
   /**

@@ -168,7 +168,9 @@ export class ChargeModel {
   dipoleDimension = 0;
   /** Cross-validated RMSE (e A, per component) of the atomic dipoles' last fit; NaN without one. */
   dipoleError = NaN;
-  private weights: Float64Array | null;
+  private weights: Float64Array | null = null;
+  /** weights without the offsets, [species][dimension]: what the invariants' linear model takes. */
+  private chargeWeights: Float64Array | null = null;
   private dipoleWeights: Float64Array | null = null;
   private readonly expansion: SphericalExpansion;
   private readonly shape: ChannelShape;
@@ -208,7 +210,7 @@ export class ChargeModel {
     if (spec.weights !== undefined && (!Array.isArray(spec.weights) || spec.weights.length !== expected || !spec.weights.every(Number.isFinite))) {
       throw new Error(`features.baseline.weights: expected ${expected} finite numbers (species x (dimension + 1))`);
     }
-    this.weights = spec.weights ? Float64Array.from(spec.weights) : null;
+    this.setWeights(spec.weights ? Float64Array.from(spec.weights) : null);
     if (spec.atomicDipoles !== undefined && typeof spec.atomicDipoles !== 'boolean') {
       throw new Error(`features.baseline.atomicDipoles: expected true or false, got ${JSON.stringify(spec.atomicDipoles)}`);
     }
@@ -253,7 +255,8 @@ export class ChargeModel {
     const moments = new ChannelMoments(this.shape);
     for (const system of systems) moments.add(this.expansion.compute(system, this.options()).values);
     this.spec.contractionMatrices = Array.from(moments.contraction(K));
-    this.weights = this.dipoleWeights = null;
+    this.setWeights(null);
+    this.dipoleWeights = null;
     delete this.spec.weights;
     delete this.spec.dipoleWeights;
     this.build();
@@ -261,6 +264,12 @@ export class ChargeModel {
 
   private options() {
     return { neighborTypes: this.species };
+  }
+
+  private setWeights(weights: Float64Array | null): void {
+    this.weights = weights;
+    const D = this.dimension;
+    this.chargeWeights = weights && Float64Array.from({ length: this.species.length * D }, (_, k) => weights[Math.floor(k / D) * (D + 1) + (k % D)]);
   }
 
   /** The local invariants x_i of every atom, [atoms][dimension]. */
@@ -283,47 +292,32 @@ export class ChargeModel {
    * charges (spec.fragments). `groups[i]` is the set of atoms whose charges
    * are shifted together with atom i's (-1: none).
    */
-  charges(system: NativeSystem): { charges: Float64Array; values: Float64Array; groups: Int32Array } {
+  charges(system: NativeSystem): { charges: Float64Array; groups: Int32Array } {
     const w = this.learned();
     const D = this.dimension;
-    const values = this.values(system);
-    const species = speciesIndices(this.species, system.types);
-    const charges = new Float64Array(species.length);
-    for (let i = 0; i < species.length; i++) {
-      const o = species[i] * (D + 1);
-      let q = w[o + D];
-      for (let k = 0; k < D; k++) q += w[o + k] * values[i * D + k];
-      charges[i] = q;
-    }
+    const species = Int32Array.from(speciesIndices(this.species, system.types));
+    const charges = this.invariants.computeWeighted(system, this.chargeWeights!, species, this.options());
+    for (let i = 0; i < species.length; i++) charges[i] += w[species[i] * (D + 1) + D];
     const N = species.length;
     let groups: Int32Array;
     if (this.spec.fragments) groups = bondedFragments(system.positions, system.types);
     else if (system.charge !== undefined) groups = new Int32Array(N);
-    else return { charges, values, groups: new Int32Array(N).fill(-1) };
+    else return { charges, groups: new Int32Array(N).fill(-1) };
     const sums = groupSums(charges, groups);
     const counts = groupSums(new Float64Array(N).fill(1), groups);
     const targets = this.spec.fragments ? integerCharges(Array.from(sums), system.charge) : [system.charge!];
     for (let i = 0; i < N; i++) charges[i] += (targets[groups[i]] - sums[groups[i]]) / counts[groups[i]];
-    return { charges, values, groups };
+    return { charges, groups };
   }
 
   /** Atomic dipoles (e A, [atoms][3] Cartesian) of spec.atomicDipoles; null without them. */
   dipoles(system: NativeSystem): Float64Array | null {
     if (!this.dipoleFeatures) return null;
     this.learned();
-    const w = this.dipoleWeights!;
-    const D = this.dipoleDimension;
-    const values = this.dipoleFeatures.compute(system, this.options()).values;
-    const species = speciesIndices(this.species, system.types);
-    const dipoles = new Float64Array(3 * species.length);
-    for (let i = 0; i < species.length; i++) {
-      const o = species[i] * D;
-      for (let m = 0; m < 3; m++) {
-        let sum = 0;
-        for (let k = 0; k < D; k++) sum += w[o + k] * values[(3 * i + m) * D + k];
-        dipoles[3 * i + CARTESIAN_OF_M[m]] = sum;
-      }
-    }
+    const species = Int32Array.from(speciesIndices(this.species, system.types));
+    const byM = this.dipoleFeatures.computeWeighted(system, this.dipoleWeights!, species, this.options());
+    const dipoles = new Float64Array(byM.length);
+    for (let i = 0; i < species.length; i++) for (let m = 0; m < 3; m++) dipoles[3 * i + CARTESIAN_OF_M[m]] = byM[3 * i + m];
     return dipoles;
   }
 
@@ -332,8 +326,7 @@ export class ChargeModel {
     if (system.cell !== null) {
       throw new Error('charges baseline: periodic systems are not supported yet (the learned-charge electrostatics is summed in vacuum)');
     }
-    const w = this.learned();
-    const D = this.dimension;
+    this.learned();
     const { charges, groups } = this.charges(system);
     const dipoles = this.dipoles(system) ?? undefined;
     const coulomb = smearedMultipoles({
@@ -344,35 +337,23 @@ export class ChargeModel {
       exclusion: this.spec.exclusion,
       groups: this.spec.fragments ? groups : undefined,
     });
-    const species = speciesIndices(this.species, system.types);
-    const energies = coulomb.energies;
-    // dE/dx_i = (phi_i - mean of phi over i's group) w[Z_i]: a group's total is
-    // fixed (the shift moves its charges alike); phi_i w[Z_i] outside any group.
+    const species = Int32Array.from(speciesIndices(this.species, system.types));
+    const backward = { ...this.options(), gradients: ['positions'] as const };
+    // dE/dq_i before the shift = phi_i - mean of phi over i's group: a
+    // group's total is fixed (the shift moves its charges alike); phi_i
+    // outside any group. Then dE/dx_i = that times w[Z_i].
     const counts = groupSums(new Float64Array(groups.length).fill(1), groups);
     const means = groupSums(coulomb.potentials, groups).map((sum, g) => sum / counts[g]);
-    const adjoint = new Float64Array(species.length * D);
-    for (let i = 0; i < species.length; i++) {
-      const o = species[i] * (D + 1);
-      const mean = groups[i] < 0 ? 0 : means[groups[i]];
-      for (let k = 0; k < D; k++) adjoint[i * D + k] = (coulomb.potentials[i] - mean) * w[o + k];
-    }
-    const through = this.invariants.backward(system, adjoint, { ...this.options(), gradients: ['positions'] });
+    const dEdq = Float64Array.from(coulomb.potentials, (phi, i) => phi - (groups[i] < 0 ? 0 : means[groups[i]]));
+    const through = this.invariants.backwardWeighted(system, this.chargeWeights!, species, dEdq, backward);
     const forces = Float64Array.from(coulomb.forces, (f, k) => f - through.positions[k]);
     if (this.dipoleFeatures) {
       // dE/dx_i^(1)[m] = (dE/dmu_i)[m] W[Z_i]
-      const D1 = this.dipoleDimension;
-      const w1 = this.dipoleWeights!;
-      const adjoint1 = new Float64Array(species.length * 3 * D1);
-      for (let i = 0; i < species.length; i++) {
-        for (let m = 0; m < 3; m++) {
-          const field = coulomb.fields[3 * i + CARTESIAN_OF_M[m]];
-          for (let k = 0; k < D1; k++) adjoint1[(3 * i + m) * D1 + k] = field * w1[species[i] * D1 + k];
-        }
-      }
-      const through1 = this.dipoleFeatures.backward(system, adjoint1, { ...this.options(), gradients: ['positions'] });
+      const dEdmu = Float64Array.from({ length: coulomb.fields.length }, (_, k) => coulomb.fields[3 * Math.floor(k / 3) + CARTESIAN_OF_M[k % 3]]);
+      const through1 = this.dipoleFeatures.backwardWeighted(system, this.dipoleWeights!, species, dEdmu, backward);
       for (let k = 0; k < forces.length; k++) forces[k] -= through1.positions[k];
     }
-    return { energies, forces };
+    return { energies: coulomb.energies, forces };
   }
 
   /**
@@ -411,9 +392,10 @@ export class ChargeModel {
       if (dipoleEquations) this.addDipoleRows(dipoleEquations[fold], frame, species, `frames[${f}]`);
     });
     const charges = crossValidatedRidge(equations, D + 1, regularizations, atoms);
-    this.weights = new Float64Array(S * (D + 1));
-    charges.solution.forEach((w, s) => this.weights!.set(w, s * (D + 1)));
-    this.spec.weights = Array.from(this.weights);
+    const weights = new Float64Array(S * (D + 1));
+    charges.solution.forEach((w, s) => weights.set(w, s * (D + 1)));
+    this.setWeights(weights);
+    this.spec.weights = Array.from(weights);
     if (dipoleEquations) {
       const dipoles = crossValidatedRidge(dipoleEquations, this.dipoleDimension, regularizations, 3 * atoms);
       const D1 = this.dipoleDimension;

@@ -131,6 +131,10 @@ export interface NativeInvariants {
     request: NativeRequest,
     dLdx: Float64Array,
   ): Promise<NativeBackward & { values: Float64Array }>;
+  /** y[sample][component] = weights[species[sample]] . x[sample][component]: a linear model on the values, computed natively. */
+  computeWeighted(systems: NativeSystem[], request: NativeRequest, weights: Float64Array, species: Int32Array): Float64Array;
+  /** The backward pass of computeWeighted from dL/dy [samples][components]. */
+  backwardWeighted(systems: NativeSystem[], request: NativeRequest, weights: Float64Array, species: Int32Array, dLdy: Float64Array): NativeBackward;
 }
 
 /**

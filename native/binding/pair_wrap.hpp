@@ -5,6 +5,7 @@
 // class name, the options' conversion and the adjoint's width per sample.
 #include <napi.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,7 +41,9 @@ public:
             {Napi::ObjectWrap<Self>::InstanceMethod("compute", &Self::compute),
              Napi::ObjectWrap<Self>::InstanceMethod("computeAsync", &Self::compute_async),
              Napi::ObjectWrap<Self>::InstanceMethod("backward", &Self::backward),
-             Napi::ObjectWrap<Self>::InstanceMethod("backwardAsync", &Self::backward_async)});
+             Napi::ObjectWrap<Self>::InstanceMethod("backwardAsync", &Self::backward_async),
+             Napi::ObjectWrap<Self>::InstanceMethod("computeWeighted", &Self::compute_weighted),
+             Napi::ObjectWrap<Self>::InstanceMethod("backwardWeighted", &Self::backward_weighted)});
     }
 
     explicit PairWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Self>(info) {
@@ -131,6 +134,93 @@ private:
                 return out;
             },
             pair_backward_to_js);
+    }
+
+    // A linear model on the values, y[sample][mu] = sum_p w[species[sample]][p] x[sample][mu][p],
+    // and its backward pass from dL/dy: the values and dL/dx (as large as
+    // the values, [samples][components][properties]) stay here instead of
+    // crossing to JS and back at every step. Arguments after (systems,
+    // request): weights [species][properties], the species index of every
+    // sample, then (backward) dL/dy [samples][components].
+    struct Weighted {
+        std::vector<double> weights;
+        std::vector<int32_t> species;
+        size_t samples = 0, components = 0, properties = 0;
+    };
+
+    Weighted weighted_inputs(const Napi::CallbackInfo& info, const std::vector<System>& systems,
+                             const ExpansionRequest& request) {
+        Napi::Env env = info.Env();
+        Weighted w;
+        w.weights = get_float64_vector(info[2], "weights");
+        w.species = get_int32_array(info[3], "species");
+        guarded(env, [&] {
+            validate_systems(systems);
+            validate_request(systems, request);
+            w.samples = count_samples(systems, request);
+            w.properties = core_->n_properties(request);
+            w.components = Traits::adjoint_width(*core_, request) / std::max<size_t>(1, w.properties);
+            return 0;
+        });
+        const size_t P = w.properties;
+        if (P == 0 || w.weights.size() % P != 0) {
+            throw Napi::RangeError::New(env, "weights: expected [species][" + std::to_string(P) + "] numbers, got " +
+                                                 std::to_string(w.weights.size()));
+        }
+        if (w.species.size() != w.samples) {
+            throw Napi::RangeError::New(env, "species: expected one index per sample (" + std::to_string(w.samples) + "), got " +
+                                                 std::to_string(w.species.size()));
+        }
+        const size_t S = w.weights.size() / P;
+        for (size_t i = 0; i < w.samples; i++) {
+            if (w.species[i] < 0 || static_cast<size_t>(w.species[i]) >= S) {
+                throw Napi::RangeError::New(env, "species[" + std::to_string(i) + "]: expected an index below " + std::to_string(S) +
+                                                     ", got " + std::to_string(w.species[i]));
+            }
+        }
+        return w;
+    }
+
+    Napi::Value compute_weighted(const Napi::CallbackInfo& info) {
+        Napi::Env env = info.Env();
+        auto systems = to_systems(info[0]);
+        auto request = to_request(info[1]);
+        const Weighted w = weighted_inputs(info, systems, request);
+        const ExpansionResult r = guarded(env, [&] { return core_->compute(systems, request); });
+        const size_t C = w.components, P = w.properties;
+        std::vector<double> y(w.samples * C, 0.0);
+        for (size_t i = 0; i < w.samples; i++) {
+            const double* weights = &w.weights[static_cast<size_t>(w.species[i]) * P];
+            for (size_t c = 0; c < C; c++) {
+                const double* x = &r.values[(i * C + c) * P];
+                double sum = 0.0;
+                for (size_t p = 0; p < P; p++) sum += weights[p] * x[p];
+                y[i * C + c] = sum;
+            }
+        }
+        return to_float64_array(env, std::move(y));
+    }
+
+    Napi::Value backward_weighted(const Napi::CallbackInfo& info) {
+        Napi::Env env = info.Env();
+        auto systems = to_systems(info[0]);
+        auto request = to_request(info[1]);
+        const Weighted w = weighted_inputs(info, systems, request);
+        const std::vector<double> dy = get_float64_vector(info[4], "dL/dy");
+        const size_t C = w.components, P = w.properties;
+        if (dy.size() != w.samples * C) {
+            throw Napi::RangeError::New(env, "dL/dy: expected " + std::to_string(w.samples * C) + " numbers ([samples][" +
+                                                 std::to_string(C) + "]), got " + std::to_string(dy.size()));
+        }
+        DoubleBuffer adjoint(w.samples * C * P);
+        for (size_t i = 0; i < w.samples; i++) {
+            const double* weights = &w.weights[static_cast<size_t>(w.species[i]) * P];
+            for (size_t c = 0; c < C; c++) {
+                double* a = &adjoint[(i * C + c) * P];
+                for (size_t p = 0; p < P; p++) a[p] = dy[i * C + c] * weights[p];
+            }
+        }
+        return backward_to_js(env, guarded(env, [&] { return core_->backward(systems, request, adjoint.data()); }));
     }
 
     std::shared_ptr<const Core> core_;
