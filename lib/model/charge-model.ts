@@ -160,12 +160,8 @@ function groupSums(values: ArrayLike<number>, groups: Int32Array): Float64Array 
 }
 
 export class ChargeModel {
-  /** The local invariants x_i (a SOAP power spectrum of the given hypers, of its contracted channels with spec.contraction). */
-  invariants!: Invariants;
-  dimension = 0;
-  /** The lambda = 1 equivariants of the atomic dipoles (spec.atomicDipoles), [atoms][3 (m = -1, 0, 1)][dipoleDimension]. */
-  dipoleFeatures: EquivariantInvariants | null = null;
-  dipoleDimension = 0;
+  /** What build() makes of the expansion (and of its contraction). */
+  private built!: { invariants: Invariants; dimension: number; dipoleFeatures: EquivariantInvariants | null; dipoleDimension: number };
   /** Cross-validated RMSE (e A, per component) of the atomic dipoles' last fit; NaN without one. */
   dipoleError = NaN;
   private weights: Float64Array | null = null;
@@ -236,12 +232,32 @@ export class ChargeModel {
       K === undefined
         ? this.expansion
         : new ContractedExpansion(this.expansion, this.species, K, Float64Array.from(this.spec.contractionMatrices ?? leadingChannels(this.shape, K)));
-    this.invariants = new Invariants(input, input);
-    this.dimension = featureCount(this.invariants, this.species);
-    if (this.spec.atomicDipoles === true) {
-      this.dipoleFeatures = new EquivariantInvariants(input, input, { lambda: 1 });
-      this.dipoleDimension = featureCount(this.dipoleFeatures, this.species);
-    }
+    const invariants = new Invariants(input, input);
+    const dipoleFeatures = this.spec.atomicDipoles === true ? new EquivariantInvariants(input, input, { lambda: 1 }) : null;
+    this.built = {
+      invariants,
+      dimension: featureCount(invariants, this.species),
+      dipoleFeatures,
+      dipoleDimension: dipoleFeatures ? featureCount(dipoleFeatures, this.species) : 0,
+    };
+  }
+
+  /** The local invariants x_i (a SOAP power spectrum of the given hypers, of its contracted channels with spec.contraction). */
+  get invariants(): Invariants {
+    return this.built.invariants;
+  }
+
+  get dimension(): number {
+    return this.built.dimension;
+  }
+
+  /** The lambda = 1 equivariants of the atomic dipoles (spec.atomicDipoles), [atoms][3 (m = -1, 0, 1)][dipoleDimension]. */
+  get dipoleFeatures(): EquivariantInvariants | null {
+    return this.built.dipoleFeatures;
+  }
+
+  get dipoleDimension(): number {
+    return this.built.dipoleDimension;
   }
 
   /**

@@ -13,7 +13,7 @@ const species = [1, 8];
 const options = { neighborTypes: species };
 const expansion = new SphericalExpansion(smallSoap());
 const system = randomSystem({ seed: 31, atoms: 10, types: species, cell: TRICLINIC_CELL, minDistance: 0.9 });
-const index = Int32Array.from(system.types as number[], (z) => species.indexOf(z));
+const index = Int32Array.from(system.types as ArrayLike<number>, (z) => species.indexOf(z));
 
 function random(length: number, seed: number): Float64Array {
   const next = rng(seed);
