@@ -138,3 +138,16 @@ export function cellDeterminant(c: ArrayLike<number>): number {
 export function cellVolume(c: ArrayLike<number>): number {
   return Math.abs(cellDeterminant(c));
 }
+
+/** Inverse of a row-major 3x3 matrix; throws for a singular cell. */
+export function invert3(m: ArrayLike<number>): Float64Array {
+  const [a, b, c, d, e, f, g, h, i] = Array.from(m);
+  const A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
+  const det = a * A + b * B + c * C;
+  if (!Number.isFinite(det) || Math.abs(det) < 1e-12) throw new Error('cell: the lattice vectors are (nearly) linearly dependent');
+  return Float64Array.from([
+    A / det, -(b * i - c * h) / det, (b * f - c * e) / det,
+    B / det, (a * i - c * g) / det, -(a * f - c * d) / det,
+    C / det, -(a * h - b * g) / det, (a * e - b * d) / det,
+  ]);
+}

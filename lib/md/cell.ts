@@ -1,5 +1,5 @@
 // Cell geometry shared by wrapping and the radial distribution function.
-import { cellVolume } from '../core/system.js';
+import { cellVolume, invert3 } from '../core/system.js';
 import type { MDState } from './state.js';
 
 /** Wraps positions of periodic axes into the cell (fractional coordinates in [0, 1)). */
@@ -15,19 +15,6 @@ export function wrapPositions(state: MDState): void {
     if (f[0] === 0 && f[1] === 0 && f[2] === 0) continue;
     for (let x3 = 0; x3 < 3; x3++) r[3 * i + x3] -= f[0] * c[x3] + f[1] * c[3 + x3] + f[2] * c[6 + x3];
   }
-}
-
-/** Inverse of a row-major 3x3 matrix; throws for a singular cell. */
-export function invert3(m: ArrayLike<number>): Float64Array {
-  const [a, b, c, d, e, f, g, h, i] = Array.from(m);
-  const A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
-  const det = a * A + b * B + c * C;
-  if (!Number.isFinite(det) || Math.abs(det) < 1e-12) throw new Error('cell: the lattice vectors are (nearly) linearly dependent');
-  return Float64Array.from([
-    A / det, -(b * i - c * h) / det, (b * f - c * e) / det,
-    B / det, (a * i - c * g) / det, -(a * f - c * d) / det,
-    C / det, -(a * h - b * g) / det, (a * e - b * d) / det,
-  ]);
 }
 
 /** Distances between opposite faces (A): the largest sphere radius that fits is half the smallest. */

@@ -1,8 +1,8 @@
 // Radial distribution function g(r) of a species pair, accumulated over
 // frames, with periodic minimum images in any (triclinic) cell.
 import { atomicNumber } from '../io/elements.js';
-import { cellVolume, toNativeSystem, type System } from '../core/system.js';
-import { faceDistances, invert3 } from './cell.js';
+import { cellVolume, invert3, toNativeSystem, type System } from '../core/system.js';
+import { faceDistances } from './cell.js';
 import type { Observer } from './run.js';
 import { systemOf } from './state.js';
 

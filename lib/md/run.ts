@@ -84,7 +84,7 @@ function checkOptions(options: RunOptions): void {
   }
   const w = options.watchdog;
   if (w !== undefined && w !== false && (typeof w !== 'object' || w === null)) {
-    throw new Error(`runMD: watchdog: expected false or options {temperatureFactor?, driftFactor?, floorTemperature?}, got ${String(w)}`);
+    throw new Error(`runMD: watchdog: expected false or options {temperatureFactor?, driftFactor?, floorTemperature?, closestPairs?, contactFactor?, contactEvery?}, got ${String(w)}`);
   }
   if (!Number.isInteger(options.steps) || options.steps < 0) throw new Error(`runMD: steps: expected a non-negative integer, got ${String(options.steps)}`);
   (options.observers ?? []).forEach((o, k) => {

@@ -5,7 +5,10 @@
 import { BOLTZMANN } from '../io/units.js';
 import type { Integrator } from './integrators/integrator.js';
 import { instantaneousTemperature, kineticEnergyOf } from './kinetics.js';
-import type { MDState } from './state.js';
+import { closestToReference, type ClosestPairs } from '../core/contacts.js';
+import { toNativeSystem } from '../core/system.js';
+import { symbolOf } from '../io/elements.js';
+import { systemOf, type MDState } from './state.js';
 
 export interface WatchdogOptions {
   /**
@@ -22,6 +25,21 @@ export interface WatchdogOptions {
   driftFactor?: number;
   /** K; the reference temperature of runs started cold. Default 1000. */
   floorTemperature?: number;
+  /**
+   * The closest distance (A) of each species pair in the model's training
+   * frames (FitReport.closestPairs, kept in the model file's metadata):
+   * the run stops when two atoms come closer than `contactFactor` times
+   * their pair's, where the model's energy was never fitted. Absent: no check.
+   */
+  closestPairs?: ClosestPairs;
+  /** Default 0.8: thermal motion reaches some way below the closest pair of a finite training set. */
+  contactFactor?: number;
+  /**
+   * Steps between two contact checks (each a pass over all pairs of atoms).
+   * Default: every step up to ~450 atoms, then sparser so that the checks
+   * cost ~1e5 pair distances per step (every 15 steps at 1728 atoms).
+   */
+  contactEvery?: number;
 }
 
 /** Why a run was stopped: the step and the quantity that left its band. */
@@ -29,7 +47,7 @@ export class MDDivergenceError extends Error {
   constructor(
     message: string,
     readonly step: number,
-    readonly quantity: 'temperature' | 'conserved energy' | 'kinetic energy',
+    readonly quantity: 'temperature' | 'conserved energy' | 'kinetic energy' | 'closest pair',
   ) {
     super(message);
     this.name = 'MDDivergenceError';
@@ -51,6 +69,9 @@ export class Watchdog {
   private readonly startConserved: number;
   private readonly temperatureFactor: number;
   private readonly driftFactor: number;
+  private readonly closestPairs: ClosestPairs | null;
+  private readonly contactFactor: number;
+  private readonly contactEvery: number;
 
   constructor(state: MDState, private readonly integrator: Integrator, options: WatchdogOptions = {}) {
     const spec = integrator.spec();
@@ -62,6 +83,14 @@ export class Watchdog {
     this.maxTemperature = this.temperatureFactor * this.referenceTemperature;
     this.maxDrift = this.driftFactor * BOLTZMANN * this.referenceTemperature * state.types.length;
     this.startConserved = this.conserved(state);
+    const pairs = options.closestPairs;
+    if (pairs !== undefined && (typeof pairs !== 'object' || pairs === null || !Object.values(pairs).every((r) => typeof r === 'number' && r > 0))) {
+      throw new Error(`runMD: watchdog.closestPairs: expected {"Z1-Z2": distance (A)}, got ${JSON.stringify(pairs)}`);
+    }
+    this.closestPairs = pairs ?? null;
+    this.contactFactor = positive(options.contactFactor, 0.8, 'contactFactor');
+    const N = state.types.length;
+    this.contactEvery = positive(options.contactEvery, Math.max(1, Math.ceil((N * N) / 2e5)), 'contactEvery');
   }
 
   private conserved(state: MDState): number {
@@ -84,6 +113,7 @@ export class Watchdog {
         'temperature',
       );
     }
+    if (this.closestPairs && state.step % this.contactEvery === 0) this.checkContacts(state);
     const drift = this.conserved(state) - this.startConserved;
     if (Math.abs(drift) > this.maxDrift) {
       const N = state.types.length;
@@ -94,5 +124,19 @@ export class Watchdog {
         'conserved energy',
       );
     }
+  }
+
+  private checkContacts(state: MDState): void {
+    const closest = closestToReference(toNativeSystem(systemOf(state)), this.closestPairs!);
+    if (!closest || closest.distance >= this.contactFactor * closest.reference) return;
+    const name = (i: number) => `${i} (${symbolOf(state.types[i])})`;
+    throw new MDDivergenceError(
+      `step ${state.step}: atoms ${name(closest.i)} and ${name(closest.j)} are ${closest.distance.toFixed(3)} A apart, closer than ` +
+        `${this.contactFactor} x the closest such pair of the model's training data (${closest.reference.toFixed(3)} A): the model ` +
+        `is extrapolating there (its energy was never fitted so close, and may fall instead of rising); fit it on frames that sample ` +
+        `these distances (e.g. from MD at the run's temperature), or check the time step (dt is ${this.integrator.dt} fs)`,
+      state.step,
+      'closest pair',
+    );
   }
 }

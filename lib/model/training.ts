@@ -2,6 +2,7 @@
 // accumulated frame by frame (memory independent of the data set size), one
 // set per cross-validation fold; the regularisation is chosen by k-fold
 // cross-validation, then all folds are solved together.
+import { closestPairs, type ClosestPairs } from '../core/contacts.js';
 import { createHash } from 'node:crypto';
 import { totalmem } from 'node:os';
 import { native, type NativeNormalEquations } from '../native/addon.js';
@@ -78,6 +79,12 @@ export interface FitReport {
   /** Estimated peak memory of the fit (bytes). */
   estimatedBytes: number;
   datasetHash: string;
+  /**
+   * The closest distance (A) of every species pair in the training frames,
+   * "Z1-Z2": closer than that the model extrapolates (lodestone md stops
+   * there, lib/md/watchdog.ts).
+   */
+  closestPairs: ClosestPairs;
   seconds: number;
 }
 
@@ -596,6 +603,7 @@ export function fitReport(
     parameters,
     estimatedBytes,
     datasetHash: datasetHash(data),
+    closestPairs: closestPairs(data.map((f) => f.system)),
     referenceEnergies: Array.from(reference),
     seconds: (Date.now() - start) / 1000,
   };

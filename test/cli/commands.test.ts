@@ -2,6 +2,7 @@
 // and option of `md`, on a few frames of data/nacl-melt-64.xyz. What the
 // commands print or write is recomputed here from the model, the data and
 // the feature set directly, not compared with an earlier run.
+import { closestPairs } from '../../lib/core/contacts.js';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,8 +73,10 @@ describe('lodestone fit, eval, features: success paths', () => {
     expect(r.err).toMatch(FIT_STDERR);
     expect(r.code).toBe(0);
     expect(existsSync(modelPath)).toBe(true);
-    const { model } = loadModel(modelPath);
+    const { model, metadata } = loadModel(modelPath);
     expect(model.features.spec).toEqual(presetFeatures('local', [11, 17], { cutoff: 3.5, maxRadial: 1, maxAngular: 1, speciesWeights: 'per-species' }));
+    // what lodestone md's watchdog compares against: the training frames' closest pairs
+    expect((metadata.fit as { closestPairs: unknown }).closestPairs).toEqual(closestPairs(readExtxyz(FIT)));
     const match = r.out.match(/train \(6 frames\): energy RMSE (\S+) meV\/atom, force RMSE (\S+) eV\/A/);
     expect(match, r.out).not.toBeNull();
     const e = errors(model, FIT);

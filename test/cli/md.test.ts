@@ -42,6 +42,19 @@ describe('lodestone md', () => {
     expect((await cli(['--help'])).out).toMatch(/\n\s+md\s+Molecular dynamics/);
   });
 
+  it("stops where atoms come closer than the model file's training data says it has seen", async () => {
+    const { model } = loadModel(modelPath);
+    const narrow = join(dir, 'narrow.lsm');
+    // as if no Na-Cl pair of the training frames were closer than 3.5 A: the start frame's are (~2.8 A)
+    saveModel(narrow, model, { fit: { closestPairs: { '11-17': 3.5 } } });
+    const r = await cli(['md', narrow, DATA, '--dt', '1', '--steps', '5', '--temperature', '300', '--threads', '1', '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/step 1: atoms \d+ \((Na|Cl)\) and \d+ \((Na|Cl)\) are \d\.\d+ A apart, closer than 0.8 x the closest such pair of the model's training data \(3.500 A\): the model is extrapolating/);
+    // without the record (a model file of another tool), or with --no-watchdog, the same run goes on
+    expect((await cli(['md', modelPath, DATA, '--dt', '1', '--steps', '5', '--temperature', '300', '--threads', '1', '--quiet'])).code).toBe(0);
+    expect((await cli(['md', narrow, DATA, '--dt', '1', '--steps', '5', '--temperature', '300', '--threads', '1', '--quiet', '--no-watchdog'])).code).toBe(0);
+  });
+
   it('runs, writes a readable trajectory, and restarts bit for bit', async () => {
     const traj = join(dir, 'run.xyz');
     const checkpoint = join(dir, 'run.json');

@@ -1,3 +1,4 @@
+import type { ClosestPairs } from '../../core/contacts.js';
 import { loadModel } from '../../model/index.js';
 import { checkpointObserver, readCheckpoint } from '../../md/checkpoint.js';
 import type { IntegratorSpec } from '../../md/integrators/integrator.js';
@@ -33,7 +34,9 @@ export const spec: CommandSpec = {
     'first dropping frames written after the checkpoint).\n' +
     'A watchdog stops the run with an error when forces or energies become non-finite, the temperature exceeds\n' +
     '10 x the reference (largest of the initial T, the thermostat target and 1000 K), or the conserved energy\n' +
-    'drifts by more than 10 k_B x the reference per atom: signs of a time step too large for the forces.',
+    'drifts by more than 10 k_B x the reference per atom: signs of a time step too large for the forces; and\n' +
+    'when two atoms come closer than 0.8 x the closest pair of their species in the model\'s training data\n' +
+    '(models of lodestone fit keep it), where the model extrapolates and its energy may fall instead of rising.',
   options: [
     { name: 'steps', value: 'N', description: 'number of steps to run', default: '1000' },
     { name: 'dt', value: 'FS', description: 'time step (fs)', default: '1' },
@@ -53,7 +56,7 @@ export const spec: CommandSpec = {
     { name: 'checkpoint-every', value: 'N', description: 'steps between checkpoints', default: '1000' },
     { name: 'restart', value: 'FILE', description: 'continue from a checkpoint' },
     { name: 'threads', value: 'N', description: 'OpenMP threads for the model', default: 'all cores' },
-    { name: 'no-watchdog', description: 'do not stop the run when the temperature or the conserved energy runs away (see above)' },
+    { name: 'no-watchdog', description: 'do not stop the run when the temperature or the conserved energy runs away, or atoms come closer than the training data (see above)' },
     { name: 'quiet', description: 'no progress bar' },
     { name: 'help', description: 'show this help' },
   ],
@@ -154,7 +157,9 @@ export async function run(argv: string[]): Promise<void> {
   }
   const integratorDesc = integratorSpec(args, base);
   const integrator = createIntegrator(integratorDesc);
-  const { model } = loadModel(modelPath);
+  const { model, metadata } = loadModel(modelPath);
+  // What the model was fitted on (model files of lodestone fit keep it): the watchdog stops where it would extrapolate.
+  const closestPairs = (metadata.fit as { closestPairs?: ClosestPairs } | undefined)?.closestPairs;
 
   const observers: Observer[] = [];
   const progress = args.options.has('quiet') ? null : new Progress('md', steps, 'steps');
@@ -207,7 +212,7 @@ export async function run(argv: string[]): Promise<void> {
       observers,
       wrap: args.options.has('wrap'),
       signal: stop.signal,
-      watchdog: args.options.has('no-watchdog') ? false : {},
+      watchdog: args.options.has('no-watchdog') ? false : closestPairs ? { closestPairs } : {},
       onProgress: progress ? (p) => progress.update(p.done) : undefined,
     });
   } catch (error) {
