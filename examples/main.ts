@@ -40,7 +40,7 @@ function collect(every: number, take: (frame: MDFrame) => void): Observer {
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  const { model, preset, path } = defaultModel(PRESET);
+  const { model, preset, path, closestPairs } = defaultModel(PRESET);
   console.log(`model: linear on ${preset} features + Ewald baseline (charges +-1 e), ${path}`);
 
   // 3x3x3 conventional rock-salt cells at the melt's density (64 ions in 12.6 A).
@@ -82,7 +82,9 @@ async function main(): Promise<void> {
     if (k === 2) observers.push(collect(1, (f) => conserved.push(f.conserved)));
     const bar = new Progress(segment.name.padEnd(12), segment.steps, 'steps');
     const start = process.hrtime.bigint();
-    await runMDAsync({ forceField: model, state, integrator: segment.integrator, steps: segment.steps, observers, onProgress: (p) => bar.update(p.done) });
+    // the watchdog also stops the run where ions come closer than any pair the model was fitted on
+    const watchdog = closestPairs ? { closestPairs } : {};
+    await runMDAsync({ forceField: model, state, integrator: segment.integrator, steps: segment.steps, observers, watchdog, onProgress: (p) => bar.update(p.done) });
     computeSeconds += Number(process.hrtime.bigint() - start) / 1e9;
     stepsDone += segment.steps;
   }

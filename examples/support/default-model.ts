@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Progress } from '../../lib/cli/progress.js';
 import { frameSystem, readFrames } from '../../lib/cli/frames.js';
 import { fitLinearModel, loadModel, presetFeatures, saveModel, type FitProgress, type PresetName } from '../../lib/index.js';
+import type { ClosestPairs } from '../../lib/core/contacts.js';
 import type { ForceField } from '../../lib/core/forcefield.js';
 
 export const DATA_FILE = fileURLToPath(new URL('../../data/nacl-melt-64.xyz', import.meta.url));
@@ -24,6 +25,8 @@ export interface DefaultModel {
   preset: PresetName;
   path: string;
   fitted: boolean;
+  /** The training frames' closest pairs (FitReport.closestPairs), for the MD watchdog; absent in a model cached before they were kept. */
+  closestPairs?: ClosestPairs;
 }
 
 export function defaultModel(preset: PresetName, log: (line: string) => void = console.log): DefaultModel {
@@ -33,7 +36,9 @@ export function defaultModel(preset: PresetName, log: (line: string) => void = c
   const path = join(dir, `nacl-${preset}-${key}.lsm`);
   if (existsSync(path)) {
     try {
-      return { model: loadModel(path).model, preset, path, fitted: false };
+      const { model, metadata } = loadModel(path);
+      const closestPairs = (metadata.fit as { closestPairs?: ClosestPairs } | undefined)?.closestPairs;
+      return { model, preset, path, fitted: false, ...(closestPairs ? { closestPairs } : {}) };
     } catch (error) {
       log(`cached model ${path} unreadable (${(error as Error).message}); refitting`);
     }
@@ -64,5 +69,5 @@ export function defaultModel(preset: PresetName, log: (line: string) => void = c
   );
   mkdirSync(dir, { recursive: true });
   saveModel(path, model, { fit: report });
-  return { model, preset, path, fitted: true };
+  return { model, preset, path, fitted: true, closestPairs: report.closestPairs };
 }
