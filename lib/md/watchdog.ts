@@ -93,6 +93,7 @@ export class Watchdog {
     this.contactFactor = positive(options.contactFactor, 0.8, 'contactFactor');
     const N = state.types.length;
     this.contactEvery = positive(options.contactEvery, Math.max(1, Math.ceil((N * N) / 2e4)), 'contactEvery');
+    if (!Number.isInteger(this.contactEvery)) throw new Error(`runMD: watchdog.contactEvery: expected a whole number of steps, got ${this.contactEvery}`);
   }
 
   private conserved(state: MDState): number {

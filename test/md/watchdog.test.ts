@@ -66,6 +66,7 @@ describe('MD watchdog', () => {
     const base = { forceField: new LennardJones(ARGON), state: createState(argon), integrator: new VelocityVerlet({ dt: 1 }), steps: 1 };
     expect(() => runMD({ ...base, watchdog: 3 as never })).toThrow(/runMD: watchdog: expected false or options/);
     expect(() => runMD({ ...base, watchdog: { temperatureFactor: -1 } })).toThrow(/runMD: watchdog\.temperatureFactor: expected a positive number, got -1/);
+    expect(() => runMD({ ...base, watchdog: { contactEvery: 2.5 } })).toThrow(/runMD: watchdog\.contactEvery: expected a whole number of steps, got 2.5/);
   });
 
   it('stops where the atoms come closer than the training data, naming them; leaves a sane run alone', () => {
