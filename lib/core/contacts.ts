@@ -98,3 +98,16 @@ export function closestToReference(system: NativeSystem, reference: ClosestPairs
   }
   return best;
 }
+
+/** Default of `factor` below: thermal motion reaches some way below the closest pair of a finite training set. */
+export const CONTACT_FACTOR = 0.8;
+
+/**
+ * The pair of atoms closest relative to `reference` when it is closer than
+ * `factor` times its species pair's reference distance (the model would be
+ * extrapolating there); null otherwise.
+ */
+export function outsideTraining(system: NativeSystem, reference: ClosestPairs, factor = CONTACT_FACTOR): ReturnType<typeof closestToReference> {
+  const closest = closestToReference(system, reference);
+  return closest && closest.distance < factor * closest.reference ? closest : null;
+}

@@ -5,7 +5,7 @@
 import { BOLTZMANN } from '../io/units.js';
 import type { Integrator } from './integrators/integrator.js';
 import { instantaneousTemperature, kineticEnergyOf } from './kinetics.js';
-import { closestToReference, type ClosestPairs } from '../core/contacts.js';
+import { CONTACT_FACTOR, outsideTraining, type ClosestPairs } from '../core/contacts.js';
 import { toNativeSystem } from '../core/system.js';
 import { symbolOf } from '../io/elements.js';
 import { systemOf, type MDState } from './state.js';
@@ -32,7 +32,7 @@ export interface WatchdogOptions {
    * their pair's, where the model's energy was never fitted. Absent: no check.
    */
   closestPairs?: ClosestPairs;
-  /** Default 0.8: thermal motion reaches some way below the closest pair of a finite training set. */
+  /** Default CONTACT_FACTOR (0.8): thermal motion reaches some way below the closest pair of a finite training set. */
   contactFactor?: number;
   /**
    * Steps between two contact checks (each a pass over all pairs of atoms,
@@ -90,7 +90,7 @@ export class Watchdog {
       throw new Error(`runMD: watchdog.closestPairs: expected {"Z1-Z2": distance (A)}, got ${JSON.stringify(pairs)}`);
     }
     this.closestPairs = pairs ?? null;
-    this.contactFactor = positive(options.contactFactor, 0.8, 'contactFactor');
+    this.contactFactor = positive(options.contactFactor, CONTACT_FACTOR, 'contactFactor');
     const N = state.types.length;
     this.contactEvery = positive(options.contactEvery, Math.max(1, Math.ceil((N * N) / 2e4)), 'contactEvery');
     if (!Number.isInteger(this.contactEvery)) throw new Error(`runMD: watchdog.contactEvery: expected a whole number of steps, got ${this.contactEvery}`);
@@ -130,8 +130,8 @@ export class Watchdog {
   }
 
   private checkContacts(state: MDState): void {
-    const closest = closestToReference(toNativeSystem(systemOf(state)), this.closestPairs!);
-    if (!closest || closest.distance >= this.contactFactor * closest.reference) return;
+    const closest = outsideTraining(toNativeSystem(systemOf(state)), this.closestPairs!, this.contactFactor);
+    if (!closest) return;
     const name = (i: number) => `${i} (${symbolOf(state.types[i])})`;
     throw new MDDivergenceError(
       `step ${state.step}: atoms ${name(closest.i)} and ${name(closest.j)} are ${closest.distance.toFixed(3)} A apart, closer than ` +

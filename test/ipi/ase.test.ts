@@ -165,4 +165,28 @@ describe.skipIf(!ase.available)(`ASE ${ase.version} SocketIOCalculator drives th
     const first = model.compute({ positions: start.positions, types: start.types, cell: start.cell, pbc: start.pbc });
     expect(Math.abs((ase.lines[0].energy as number) - first.energy)).toBeLessThan(1e-6 * Math.abs(first.energy));
   });
+
+  it("through the CLI, stops where the atoms come closer than the model file's training data says it has seen", async () => {
+    const narrow = join(dir, 'narrow.lsm');
+    // as if no Na-Cl pair of the training frames were closer than 3.5 A: the start frame's are (~2.8 A)
+    saveModel(narrow, model, { fit: { closestPairs: { '11-17': 3.5 } } });
+    const name = `lodestone-contacts-${process.pid}`;
+    rmSync(`/tmp/ipi_${name}`, { force: true });
+    const { finished } = await startAse(['--unix', name, '--steps', '5'], join(dir, 'contacts.jsonl'));
+    const run = (extra: string[]) =>
+      spawnSync(
+        process.execPath,
+        ['--import', 'tsx', join(import.meta.dirname, '../../lib/cli/bin.ts'), 'ipi', '--model', narrow, '--structure', XYZ, '--unix', name, '--wait', '10', '--threads', '1', ...extra],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+    const cli = run([]);
+    expect(cli.status).toBe(1);
+    expect(cli.stderr).toMatch(/step 0: the force field failed: atoms \d+ \((Na|Cl)\) and \d+ \((Na|Cl)\) are \d\.\d+ A apart, closer than 0.8 x the closest such pair of the model's training data \(3.500 A\): the model is extrapolating there \(--no-contact-check serves it anyway\)/);
+    await expect(finished).rejects.toThrow(/ase_nve.py exited/); // the server lost its client
+    // the same model served with --no-contact-check
+    rmSync(`/tmp/ipi_${name}`, { force: true });
+    const again = await startAse(['--unix', name, '--steps', '2'], join(dir, 'contacts2.jsonl'));
+    expect(run(['--no-contact-check']).status).toBe(0);
+    expect((await again.finished).lines.length).toBe(3);
+  });
 });

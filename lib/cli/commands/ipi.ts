@@ -1,3 +1,6 @@
+import { CONTACT_FACTOR, outsideTraining, type ClosestPairs } from '../../core/contacts.js';
+import type { ForceField } from '../../core/forcefield.js';
+import { toNativeSystem } from '../../core/system.js';
 import { serveForceField, describeAddress, type ServeOptions } from '../../ipi/index.js';
 import { symbolOf } from '../../io/elements.js';
 import { readExtxyz } from '../../io/extxyz.js';
@@ -34,6 +37,10 @@ export const spec: CommandSpec = {
     },
     { name: 'wait', value: 'SECONDS', description: 'keep retrying until the server listens', default: '60' },
     { name: 'log-every', value: 'STEPS', description: 'print energy every STEPS steps (0: never)', default: '0' },
+    {
+      name: 'no-contact-check',
+      description: "serve atoms closer than 0.8 x the closest pair of their species in the model's training data (kept in model files of lodestone fit) instead of stopping there",
+    },
     { name: 'quiet', description: 'print nothing but errors' },
     { name: 'help', description: 'show this help' },
   ],
@@ -43,6 +50,30 @@ function formula(types: ArrayLike<number>): string {
   const counts = new Map<number, number>();
   for (let i = 0; i < types.length; i++) counts.set(types[i], (counts.get(types[i]) ?? 0) + 1);
   return [...counts].map(([z, n]) => `${symbolOf(z)}${n}`).join('');
+}
+
+/**
+ * The model, refusing configurations whose atoms come closer than its
+ * training data's closest pairs allow (as lodestone md's watchdog does):
+ * an engine driving a model into a hole would otherwise get forces of a
+ * fitted energy that falls where the true one rises.
+ */
+function checkingContacts(model: ForceField, closestPairs: ClosestPairs): ForceField {
+  return {
+    compute(system, request) {
+      const native = toNativeSystem(system);
+      const close = outsideTraining(native, closestPairs);
+      if (close) {
+        const name = (i: number) => `${i} (${symbolOf(native.types[i])})`;
+        throw new Error(
+          `atoms ${name(close.i)} and ${name(close.j)} are ${close.distance.toFixed(3)} A apart, closer than ${CONTACT_FACTOR} x the closest ` +
+            `such pair of the model's training data (${close.reference.toFixed(3)} A): the model is extrapolating there ` +
+            '(--no-contact-check serves it anyway)',
+        );
+      }
+      return model.compute(system, request);
+    },
+  };
 }
 
 export async function run(argv: string[]): Promise<void> {
@@ -86,7 +117,8 @@ export async function run(argv: string[]): Promise<void> {
   };
 
   if (args.options.has('threads')) setNumThreads(numberOption(args, 'threads', 1, (v) => Number.isInteger(v) && v >= 1));
-  const { model } = loadModel(modelPath);
+  const { model, metadata } = loadModel(modelPath);
+  const closestPairs = (metadata.fit as { closestPairs?: ClosestPairs } | undefined)?.closestPairs;
   // Before connecting: a server would otherwise wait on a client that fails at its first step.
   const known = model.features.spec.species;
   const unknown = [...new Set(types!)].filter((z) => !known.includes(z));
@@ -101,7 +133,8 @@ export async function run(argv: string[]): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    const summary = await serveForceField(model, {
+    const served = closestPairs && !args.options.has('no-contact-check') ? checkingContacts(model, closestPairs) : model;
+    const summary = await serveForceField(served, {
       ...address,
       types: types!,
       pbc,
