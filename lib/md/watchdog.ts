@@ -5,7 +5,7 @@
 import { BOLTZMANN } from '../io/units.js';
 import type { Integrator } from './integrators/integrator.js';
 import { instantaneousTemperature, kineticEnergyOf } from './kinetics.js';
-import { CONTACT_FACTOR, outsideTraining, type ClosestPairs } from '../core/contacts.js';
+import { CONTACT_FACTOR, contactInterval, outsideTraining, type ClosestPairs } from '../core/contacts.js';
 import { toNativeSystem } from '../core/system.js';
 import { symbolOf } from '../io/elements.js';
 import { systemOf, type MDState } from './state.js';
@@ -34,13 +34,7 @@ export interface WatchdogOptions {
   closestPairs?: ClosestPairs;
   /** Default CONTACT_FACTOR (0.8): thermal motion reaches some way below the closest pair of a finite training set. */
   contactFactor?: number;
-  /**
-   * Steps between two contact checks (each a pass over all pairs of atoms,
-   * ~20 ns a pair). Default: every step up to 140 atoms, then sparser so
-   * that the checks average at most ~1e4 pairs a step (every 3 steps at
-   * 216 atoms, 150 at 1728): a few % of the step of a local model. A fused
-   * pair stays fused, so a late check still stops the run.
-   */
+  /** Steps between two contact checks. Default contactInterval(atoms) (lib/core/contacts.ts). */
   contactEvery?: number;
 }
 
@@ -91,8 +85,7 @@ export class Watchdog {
     }
     this.closestPairs = pairs ?? null;
     this.contactFactor = positive(options.contactFactor, CONTACT_FACTOR, 'contactFactor');
-    const N = state.types.length;
-    this.contactEvery = positive(options.contactEvery, Math.max(1, Math.ceil((N * N) / 2e4)), 'contactEvery');
+    this.contactEvery = positive(options.contactEvery, contactInterval(state.types.length), 'contactEvery');
     if (!Number.isInteger(this.contactEvery)) throw new Error(`runMD: watchdog.contactEvery: expected a whole number of steps, got ${this.contactEvery}`);
   }
 
