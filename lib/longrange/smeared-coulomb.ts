@@ -19,7 +19,8 @@ import { native } from '../native/addon.js';
 
 /**
  * erf(x) to ~1e-15: Taylor series below |x| = 2 (at most ~2 digits lost to
- * cancellation), a continued fraction for erfc above (Lentz's method).
+ * cancellation), a continued fraction for erfc above (Lentz's method). Part
+ * of the public API for scripts; the pair sums below use the C library's.
  */
 export function erf(x: number): number {
   if (x < 0) return -erf(-x);
