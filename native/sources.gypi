@@ -9,6 +9,7 @@
       'native/src/core/buffer.cpp',
       'native/src/core/system.cpp',
       'native/src/core/neighbors.cpp',
+      'native/src/core/closest_pairs.cpp',
       'native/src/math/spherical_harmonics.cpp',
       'native/src/math/gto_basis.cpp',
       'native/src/math/hermite_spline.cpp',
@@ -75,6 +76,7 @@
       'native/binding/models_binding.cpp',
       'native/binding/ewald_binding.cpp',
       'native/binding/smeared_multipoles_binding.cpp',
+      'native/binding/closest_pairs_binding.cpp',
     ],
   },
 }

@@ -82,6 +82,8 @@ export interface NativeBinding {
     exclusionWidth?: number;
     groups?: Int32Array;
   }): { energy: number; energies: Float64Array; potentials: Float64Array; fields: Float64Array; forces: Float64Array };
+  /** The closest pair of atoms of every type pair closer than `cutoff` (A), images included: types and atoms [pairs][2], distances [pairs]. */
+  closestPairs(system: NativeSystem, cutoff: number): { types: Int32Array; atoms: Int32Array; distances: Float64Array };
   releaseCachedMemory(): number;
   /**
    * One backward pass through several Invariants (not equivariants), the

@@ -12,6 +12,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
     register_models(env, exports);
     register_ewald(env, exports);
     register_smeared_multipoles(env, exports);
+    register_closest_pairs(env, exports);
     return exports;
 }
 

@@ -13,5 +13,6 @@ void register_equivariant_invariants(Napi::Env env, Napi::Object exports);
 void register_models(Napi::Env env, Napi::Object exports);
 void register_ewald(Napi::Env env, Napi::Object exports);
 void register_smeared_multipoles(Napi::Env env, Napi::Object exports);
+void register_closest_pairs(Napi::Env env, Napi::Object exports);
 
 }  // namespace lodestone::binding

@@ -1,5 +1,6 @@
-// Linked-cell neighbour list (half list with cell shifts) against a brute
-// force sum over periodic images written here.
+// Linked-cell neighbour list (half list with cell shifts), and the closest
+// pair of every type pair built on it, against a brute force sum over
+// periodic images written here.
 #include <doctest/doctest.h>
 #include <omp.h>
 
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "lodestone/core/error.hpp"
+#include "lodestone/core/closest_pairs.hpp"
 #include "lodestone/core/neighbors.hpp"
 #include "support.hpp"
 
@@ -177,6 +179,29 @@ TEST_CASE("cutoff larger than half the cell: several images of one atom") {
     int most = 0;
     for (const auto& [pair, count] : images) most = std::max(most, count);
     CHECK(most > 5);
+}
+
+TEST_CASE("closest pair of every type pair: the brute force's shortest, images and skewed cells included") {
+    for (const Options& o : {Options{7, 30, kTriclinic}, Options{8, 12, kSkewed}, Options{9, 20, std::nullopt}}) {
+        const System system = random_system(o);
+        const double cutoff = 3.2;
+        std::map<std::pair<int32_t, int32_t>, double> expected;
+        for (const auto& [k, p] : brute_force(system, cutoff)) {
+            const auto types = std::minmax(system.types[size_t(p.i)], system.types[size_t(p.j)]);
+            auto found = expected.find(types);
+            if (found == expected.end() || p.distance < found->second) expected[types] = p.distance;
+        }
+        const std::vector<ClosestPair> got = closest_pairs(system, cutoff);
+        REQUIRE(got.size() == expected.size());
+        CHECK(got.size() >= 3);
+        for (const ClosestPair& c : got) {
+            CHECK(c.type_a <= c.type_b);
+            CHECK(system.types[size_t(c.i)] == c.type_a);
+            CHECK(system.types[size_t(c.j)] == c.type_b);
+            CHECK(std::fabs(c.distance - expected.at({c.type_a, c.type_b})) < 1e-12);
+        }
+    }
+    CHECK_THROWS_WITH_AS(closest_pairs(random_system({1, 3, kTriclinic}), 0.0), doctest::Contains("cutoff: expected a positive finite distance"), Error);
 }
 
 TEST_CASE("an atom sees its own images (one atom in a small cell)") {

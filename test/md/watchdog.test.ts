@@ -5,7 +5,7 @@
 // than any pair it was fitted on) stops there, naming the atoms.
 import { describe, expect, it } from 'vitest';
 import { createState, Langevin, MDDivergenceError, runMD, VelocityVerlet } from '../../lib/index.js';
-import { closestPairs, closestToReference, pairKey } from '../../lib/core/contacts.js';
+import { closestPairs, closestToReference, CONTACT_RANGE, pairKey } from '../../lib/core/contacts.js';
 import type { ForceField, ForceFieldRequest, ForceFieldResult } from '../../lib/core/forcefield.js';
 import { toNativeSystem, type System } from '../../lib/core/system.js';
 import { ARGON, fccLattice, LennardJones } from '../support/pair-potential.js';
@@ -99,7 +99,10 @@ describe('MD watchdog', () => {
     const pairs = closestPairs([box]);
     expect(pairs['1-1']).toBeCloseTo(0.6, 12); // across the boundary, not 9.4
     expect(pairs['8-8']).toBeCloseTo(1.5, 12);
-    expect(pairs['1-8']).toBeCloseTo(Math.hypot(4.6, 3.5, 5), 12); // H at x = 9.6 and O at y = 6.5, both through the boundary
+    // H-O at best 7.6 A (through the boundary): beyond CONTACT_RANGE, so not recorded
+    expect(CONTACT_RANGE).toBeLessThan(Math.hypot(4.6, 3.5, 5));
+    expect(pairs['1-8']).toBeUndefined();
+    expect(closestPairs([{ ...box, positions: [0.2, 0, 0, 9.6, 0, 0, 5, 5, 5, 9, 9.7, 0.5] }])['1-8']).toBeCloseTo(Math.hypot(0.6, 0.3, 0.5), 12);
     // H-H at 0.6 of 1.0, O-O at 1.5 of 3.0: O-O is the farther inside its training range
     expect(closestToReference(toNativeSystem(box), { '1-1': 1.0, '8-8': 3.0 })).toMatchObject({ i: 2, j: 3, reference: 3.0 });
     expect(closestToReference(toNativeSystem(box), { '6-6': 1.0 })).toBeNull();

@@ -19,6 +19,7 @@ describe('addon exports', () => {
       'SphericalExpansion',
       'backwardInvariants',
       'backwardInvariantsAsync',
+      'closestPairs',
       'coulombConstant',
       'getNumThreads',
       'releaseCachedMemory',
