@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FeatureSet, getNumThreads, loadModel, loadTensorModel, presetFeatures, setNumThreads, type Model } from '../../lib/index.js';
+import { FeatureSet, getNumThreads, loadModel, loadTensorModel, presetFeatures, saveModel, setNumThreads, type Model } from '../../lib/index.js';
 import { readExtxyz, writeExtxyz } from '../../lib/io/extxyz.js';
 import { runCli } from '../support/cli.js';
 
@@ -122,6 +122,17 @@ describe('lodestone fit, eval, features: success paths', () => {
     printed(force![1], e.forceMae, 4);
     printed(force![2], e.forceRmse, 4);
     printed(force![3], e.forceRms, 4);
+  });
+
+  it('eval counts the frames whose atoms come closer than the training data', async () => {
+    expect((await runCli(['eval', modelPath, EVAL])).out).not.toMatch(/closer than/); // frames like the training ones
+    const { model, metadata } = loadModel(modelPath);
+    const narrow = join(dir, 'narrow-eval.lsm');
+    // as if no Na-Cl pair of the training frames were closer than 3.5 A: both frames' are (~2.8 A)
+    saveModel(narrow, model, { ...metadata, fit: { ...(metadata.fit as object), closestPairs: { '11-17': 3.5 } } });
+    const r = await runCli(['eval', narrow, EVAL]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/\n2 of 2 frames \(0, 1\) hold atoms closer than 0.8 x the closest pair of their species in the model's training data: the model extrapolates there\n/);
   });
 
   it('features --out writes .npy files whose header, shape and data are FeatureSet.compute of every frame', async () => {

@@ -2,7 +2,9 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { loadModel, loadTensorModel, modelFileKind } from '../../model/serialize.js';
 import { formatExtxyz, type ExtxyzFrameInput } from '../../structures/index.js';
 import type { Frame } from '../../io/extxyz.js';
+import { CONTACT_FACTOR, outsideTraining, type ClosestPairs } from '../../core/contacts.js';
 import type { ForceFieldResult } from '../../core/forcefield.js';
+import { toNativeSystem } from '../../core/system.js';
 import { helpText, parseArgs, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
 import { checkFrameSpecies, frameSystem, readFrames, references, tensorValue } from '../frames.js';
 import { cartesianLength } from '../../model/tensor/target.js';
@@ -45,7 +47,8 @@ export async function run(argv: string[]): Promise<void> {
   const [modelPath, framesPath] = args.positionals;
   if (modelFileKind(modelPath) === 'tensor') return evalTensor(modelPath, framesPath, args);
   if (args.options.has('target-key')) throw new Error('--target-key: only meaningful with a dipole or polarizability model');
-  const { model } = loadModel(modelPath);
+  const { model, metadata } = loadModel(modelPath);
+  const closestPairs = (metadata.fit as { closestPairs?: ClosestPairs } | undefined)?.closestPairs;
   const frames = readFrames(framesPath);
   const energyKey = stringOption(args, 'energy-key', 'energy');
   const forcesKey = stringOption(args, 'forces-key', 'forces');
@@ -66,10 +69,13 @@ export async function run(argv: string[]): Promise<void> {
   }
   const progress = out !== undefined && quiet ? new Progress('eval', frames.length, 'frames') : null;
   let eAbs = 0, eSq = 0, eCount = 0, fAbs = 0, fSq = 0, fRef = 0, fCount = 0;
+  const extrapolated: number[] = [];
   if (!quiet) console.log('frame  atoms  energy/eV          reference/eV        error/meV/atom');
   frames.forEach((frame, k) => {
     const periodic = frame.cell !== null && frame.pbc.some(Boolean);
-    const result = model.compute(frameSystem(frame), { forces: true, stress: periodic, perAtom: out !== undefined });
+    const system = frameSystem(frame);
+    const result = model.compute(system, { forces: true, stress: periodic, perAtom: out !== undefined });
+    if (closestPairs && outsideTraining(toNativeSystem(system), closestPairs)) extrapolated.push(k);
     const ref = refs[k];
     if (out !== undefined) appendFileSync(out, formatExtxyz(prediction(frame, result, ref, energyKey, forcesKey)));
     progress?.update(k + 1);
@@ -94,6 +100,13 @@ export async function run(argv: string[]): Promise<void> {
     if (!quiet) console.log(line);
   });
   if (out !== undefined) console.log(`predictions of ${frames.length} frames written to ${out}`);
+  if (extrapolated.length) {
+    const list = extrapolated.length > 10 ? `${extrapolated.slice(0, 10).join(', ')}, ...` : extrapolated.join(', ');
+    console.log(
+      `${extrapolated.length} of ${frames.length} frames (${list}) hold atoms closer than ${CONTACT_FACTOR} x the closest pair of their ` +
+        "species in the model's training data: the model extrapolates there",
+    );
+  }
   if (eCount || fCount) {
     console.log('\n| quantity | MAE | RMSE | reference RMS |\n|---|---|---|---|');
     if (eCount) console.log(`| energy (meV/atom) | ${(1000 * eAbs / eCount).toFixed(3)} | ${(1000 * Math.sqrt(eSq / eCount)).toFixed(3)} | |`);
