@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Progress } from '../../lib/cli/progress.js';
 import { frameSystem, readFrames } from '../../lib/cli/frames.js';
-import { fitLinearModel, loadModel, presetFeatures, saveModel, type FitProgress, type PresetName } from '../../lib/index.js';
+import { fitLinearModel, loadModel, presetFeatures, saveModel, trainingClosestPairs, type FitProgress, type PresetName } from '../../lib/index.js';
 import type { ClosestPairs } from '../../lib/core/contacts.js';
 import type { ForceField } from '../../lib/core/forcefield.js';
 
@@ -37,7 +37,7 @@ export function defaultModel(preset: PresetName, log: (line: string) => void = c
   if (existsSync(path)) {
     try {
       const { model, metadata } = loadModel(path);
-      const closestPairs = (metadata.fit as { closestPairs?: ClosestPairs } | undefined)?.closestPairs;
+      const closestPairs = trainingClosestPairs(metadata);
       return { model, preset, path, fitted: false, ...(closestPairs ? { closestPairs } : {}) };
     } catch (error) {
       log(`cached model ${path} unreadable (${(error as Error).message}); refitting`);

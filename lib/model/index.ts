@@ -4,7 +4,7 @@ export { LinearModel } from './linear-model.js';
 export type { LinearWeights } from './linear-model.js';
 export { fitLinearModel, learnScales, datasetHash, regularizationText } from './training.js';
 export type { TrainingFrame, ChargeTrainingFrame, FitOptions, FitProgress, FitReport, ErrorMetrics } from './training.js';
-export { saveModel, loadModel, serializeModel, deserializeModel, MODEL_FORMAT_VERSION, MODEL_KINDS } from './serialize.js';
+export { saveModel, loadModel, serializeModel, deserializeModel, trainingClosestPairs, MODEL_FORMAT_VERSION, MODEL_KINDS } from './serialize.js';
 export type { ModelMetadata, Model, ModelKind } from './serialize.js';
 export { designRows, parameterCount, featurePass } from './design.js';
 export type { DesignRows, BlockPass, FramePass } from './design.js';

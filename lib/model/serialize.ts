@@ -3,6 +3,7 @@
 // float64 (bit-exact round trips, unlike decimal text). The header's `kind`
 // says which model the arrays belong to; adding a kind changes nothing for
 // files of the existing ones, so the format version stays 1.
+import type { ClosestPairs } from '../core/contacts.js';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
@@ -26,6 +27,11 @@ export interface ModelMetadata {
   datasetHash?: string;
   fit?: unknown;
   [key: string]: unknown;
+}
+
+/** The closest pair distances of the training frames that a model file of lodestone fit keeps (FitReport.closestPairs); absent in older files. */
+export function trainingClosestPairs(metadata: ModelMetadata): ClosestPairs | undefined {
+  return (metadata.fit as { closestPairs?: ClosestPairs } | undefined)?.closestPairs;
 }
 
 interface Header {

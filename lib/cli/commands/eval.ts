@@ -1,8 +1,8 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { loadModel, loadTensorModel, modelFileKind } from '../../model/serialize.js';
+import { loadModel, loadTensorModel, modelFileKind, trainingClosestPairs } from '../../model/serialize.js';
 import { formatExtxyz, type ExtxyzFrameInput } from '../../structures/index.js';
 import type { Frame } from '../../io/extxyz.js';
-import { CONTACT_FACTOR, outsideTraining, type ClosestPairs } from '../../core/contacts.js';
+import { CONTACT_FACTOR, outsideTraining } from '../../core/contacts.js';
 import type { ForceFieldResult } from '../../core/forcefield.js';
 import { toNativeSystem } from '../../core/system.js';
 import { helpText, parseArgs, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
@@ -48,7 +48,7 @@ export async function run(argv: string[]): Promise<void> {
   if (modelFileKind(modelPath) === 'tensor') return evalTensor(modelPath, framesPath, args);
   if (args.options.has('target-key')) throw new Error('--target-key: only meaningful with a dipole or polarizability model');
   const { model, metadata } = loadModel(modelPath);
-  const closestPairs = (metadata.fit as { closestPairs?: ClosestPairs } | undefined)?.closestPairs;
+  const closestPairs = trainingClosestPairs(metadata);
   const frames = readFrames(framesPath);
   const energyKey = stringOption(args, 'energy-key', 'energy');
   const forcesKey = stringOption(args, 'forces-key', 'forces');

@@ -4,7 +4,7 @@ import { toNativeSystem } from '../../core/system.js';
 import { serveForceField, describeAddress, type ServeOptions } from '../../ipi/index.js';
 import { symbolOf } from '../../io/elements.js';
 import { readExtxyz } from '../../io/extxyz.js';
-import { loadModel } from '../../model/index.js';
+import { loadModel, trainingClosestPairs } from '../../model/index.js';
 import { setNumThreads } from '../../core/threads.js';
 import { helpText, numberOption, parseArgs, stringOption, type CommandSpec } from '../args.js';
 import { parseTypes } from '../species.js';
@@ -119,7 +119,7 @@ export async function run(argv: string[]): Promise<void> {
 
   if (args.options.has('threads')) setNumThreads(numberOption(args, 'threads', 1, (v) => Number.isInteger(v) && v >= 1));
   const { model, metadata } = loadModel(modelPath);
-  const closestPairs = (metadata.fit as { closestPairs?: ClosestPairs } | undefined)?.closestPairs;
+  const closestPairs = trainingClosestPairs(metadata);
   // Before connecting: a server would otherwise wait on a client that fails at its first step.
   const known = model.features.spec.species;
   const unknown = [...new Set(types!)].filter((z) => !known.includes(z));

@@ -1,5 +1,4 @@
-import type { ClosestPairs } from '../../core/contacts.js';
-import { loadModel } from '../../model/index.js';
+import { loadModel, trainingClosestPairs } from '../../model/index.js';
 import { checkpointObserver, readCheckpoint } from '../../md/checkpoint.js';
 import type { IntegratorSpec } from '../../md/integrators/integrator.js';
 import { createIntegrator } from '../../md/integrators/factory.js';
@@ -159,7 +158,7 @@ export async function run(argv: string[]): Promise<void> {
   const integrator = createIntegrator(integratorDesc);
   const { model, metadata } = loadModel(modelPath);
   // What the model was fitted on (model files of lodestone fit keep it): the watchdog stops where it would extrapolate.
-  const closestPairs = (metadata.fit as { closestPairs?: ClosestPairs } | undefined)?.closestPairs;
+  const closestPairs = trainingClosestPairs(metadata);
 
   const observers: Observer[] = [];
   const progress = args.options.has('quiet') ? null : new Progress('md', steps, 'steps');
