@@ -4,6 +4,7 @@
 // fitted on, its energy was never learned: a model of local features has no
 // repulsive core and can fall into the gap (two bonded atoms fusing within
 // a few fs), which no thermostat or energy check notices in time.
+import { symbolOf } from '../io/elements.js';
 import { native } from '../native/addon.js';
 import { type System, toNativeSystem } from './system.js';
 import type { NativeSystem } from '../native/types.js';
@@ -38,9 +39,17 @@ export function closestPairs(systems: readonly System[]): ClosestPairs {
   return out;
 }
 
+/** Two atoms, their distance (A) and the closest distance of their species pair in the training data (A). */
+export interface Contact {
+  i: number;
+  j: number;
+  distance: number;
+  reference: number;
+}
+
 /** The pair of atoms that is closest relative to `reference` (smallest distance / reference distance), or null when none is covered. */
-export function closestToReference(system: NativeSystem, reference: ClosestPairs): { i: number; j: number; distance: number; reference: number } | null {
-  let best: { i: number; j: number; distance: number; reference: number } | null = null;
+export function closestToReference(system: NativeSystem, reference: ClosestPairs): Contact | null {
+  let best: Contact | null = null;
   for (const { key, distance, i, j } of pairMinima(system)) {
     const r = reference[key];
     if (r === undefined || !(r > 0)) continue;
@@ -67,7 +76,16 @@ export function contactInterval(atoms: number): number {
  * `factor` times its species pair's reference distance (the model would be
  * extrapolating there); null otherwise.
  */
-export function outsideTraining(system: NativeSystem, reference: ClosestPairs, factor = CONTACT_FACTOR): ReturnType<typeof closestToReference> {
+export function outsideTraining(system: NativeSystem, reference: ClosestPairs, factor = CONTACT_FACTOR): Contact | null {
   const closest = closestToReference(system, reference);
   return closest && closest.distance < factor * closest.reference ? closest : null;
+}
+
+/** What outsideTraining found, in words, the atoms named by index and symbol (`types`: their atomic numbers). */
+export function describeContact(contact: Contact, types: ArrayLike<number>, factor = CONTACT_FACTOR): string {
+  const name = (i: number) => `${i} (${symbolOf(types[i])})`;
+  return (
+    `atoms ${name(contact.i)} and ${name(contact.j)} are ${contact.distance.toFixed(3)} A apart, closer than ${factor} x the closest ` +
+    `such pair of the model's training data (${contact.reference.toFixed(3)} A): the model is extrapolating there`
+  );
 }

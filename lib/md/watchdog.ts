@@ -5,9 +5,8 @@
 import { BOLTZMANN } from '../io/units.js';
 import type { Integrator } from './integrators/integrator.js';
 import { instantaneousTemperature, kineticEnergyOf } from './kinetics.js';
-import { CONTACT_FACTOR, contactInterval, outsideTraining, type ClosestPairs } from '../core/contacts.js';
+import { CONTACT_FACTOR, contactInterval, describeContact, outsideTraining, type ClosestPairs } from '../core/contacts.js';
 import { toNativeSystem } from '../core/system.js';
-import { symbolOf } from '../io/elements.js';
 import { systemOf, type MDState } from './state.js';
 
 export interface WatchdogOptions {
@@ -125,12 +124,10 @@ export class Watchdog {
   private checkContacts(state: MDState): void {
     const closest = outsideTraining(toNativeSystem(systemOf(state)), this.closestPairs!, this.contactFactor);
     if (!closest) return;
-    const name = (i: number) => `${i} (${symbolOf(state.types[i])})`;
     throw new MDDivergenceError(
-      `step ${state.step}: atoms ${name(closest.i)} and ${name(closest.j)} are ${closest.distance.toFixed(3)} A apart, closer than ` +
-        `${this.contactFactor} x the closest such pair of the model's training data (${closest.reference.toFixed(3)} A): the model ` +
-        `is extrapolating there (its energy was never fitted so close, and may fall instead of rising); fit it on frames that sample ` +
-        `these distances (e.g. from MD at the run's temperature), or check the time step (dt is ${this.integrator.dt} fs)`,
+      `step ${state.step}: ${describeContact(closest, state.types, this.contactFactor)} (its energy was never fitted so close, and may ` +
+        `fall instead of rising); fit it on frames that sample these distances (e.g. from MD at the run's temperature), or check the ` +
+        `time step (dt is ${this.integrator.dt} fs)`,
       state.step,
       'closest pair',
     );

@@ -311,7 +311,7 @@ export class ChargeModel {
   charges(system: NativeSystem): { charges: Float64Array; groups: Int32Array } {
     const w = this.learned();
     const D = this.dimension;
-    const species = Int32Array.from(speciesIndices(this.species, system.types));
+    const species = speciesIndices(this.species, system.types);
     const charges = this.invariants.computeWeighted(system, this.chargeWeights!, species, this.options());
     for (let i = 0; i < species.length; i++) charges[i] += w[species[i] * (D + 1) + D];
     const N = species.length;
@@ -330,7 +330,7 @@ export class ChargeModel {
   dipoles(system: NativeSystem): Float64Array | null {
     if (!this.dipoleFeatures) return null;
     this.learned();
-    const species = Int32Array.from(speciesIndices(this.species, system.types));
+    const species = speciesIndices(this.species, system.types);
     const byM = this.dipoleFeatures.computeWeighted(system, this.dipoleWeights!, species, this.options());
     const dipoles = new Float64Array(byM.length);
     for (let i = 0; i < species.length; i++) for (let m = 0; m < 3; m++) dipoles[3 * i + CARTESIAN_OF_M[m]] = byM[3 * i + m];
@@ -353,7 +353,7 @@ export class ChargeModel {
       exclusion: this.spec.exclusion,
       groups: this.spec.fragments ? groups : undefined,
     });
-    const species = Int32Array.from(speciesIndices(this.species, system.types));
+    const species = speciesIndices(this.species, system.types);
     const backward = { ...this.options(), gradients: ['positions'] as const };
     // dE/dq_i before the shift = phi_i - mean of phi over i's group: a
     // group's total is fixed (the shift moves its charges alike); phi_i

@@ -1,4 +1,4 @@
-import { CONTACT_FACTOR, contactInterval, outsideTraining, type ClosestPairs } from '../../core/contacts.js';
+import { contactInterval, describeContact, outsideTraining, type ClosestPairs } from '../../core/contacts.js';
 import type { ForceField } from '../../core/forcefield.js';
 import { toNativeSystem } from '../../core/system.js';
 import { serveForceField, describeAddress, type ServeOptions } from '../../ipi/index.js';
@@ -64,14 +64,7 @@ function checkingContacts(model: ForceField, closestPairs: ClosestPairs): ForceF
     compute(system, request) {
       const native = toNativeSystem(system);
       const close = calls++ % contactInterval(native.types.length) === 0 ? outsideTraining(native, closestPairs) : null;
-      if (close) {
-        const name = (i: number) => `${i} (${symbolOf(native.types[i])})`;
-        throw new Error(
-          `atoms ${name(close.i)} and ${name(close.j)} are ${close.distance.toFixed(3)} A apart, closer than ${CONTACT_FACTOR} x the closest ` +
-            `such pair of the model's training data (${close.reference.toFixed(3)} A): the model is extrapolating there ` +
-            '(--no-contact-check serves it anyway)',
-        );
-      }
+      if (close) throw new Error(`${describeContact(close, native.types)} (--no-contact-check serves it anyway)`);
       return model.compute(system, request);
     },
   };
