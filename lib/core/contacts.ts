@@ -4,7 +4,6 @@
 // fitted on, its energy was never learned: a model of local features has no
 // repulsive core and can fall into the gap (two bonded atoms fusing within
 // a few fs), which no thermostat or energy check notices in time.
-import { symbolOf } from '../io/elements.js';
 import { native } from '../native/addon.js';
 import { type System, toNativeSystem } from './system.js';
 import type { NativeSystem } from '../native/types.js';
@@ -79,13 +78,4 @@ export function contactInterval(atoms: number): number {
 export function outsideTraining(system: NativeSystem, reference: ClosestPairs, factor = CONTACT_FACTOR): Contact | null {
   const closest = closestToReference(system, reference);
   return closest && closest.distance < factor * closest.reference ? closest : null;
-}
-
-/** What outsideTraining found, in words, the atoms named by index and symbol (`types`: their atomic numbers). */
-export function describeContact(contact: Contact, types: ArrayLike<number>, factor = CONTACT_FACTOR): string {
-  const name = (i: number) => `${i} (${symbolOf(types[i])})`;
-  return (
-    `atoms ${name(contact.i)} and ${name(contact.j)} are ${contact.distance.toFixed(3)} A apart, closer than ${factor} x the closest ` +
-    `such pair of the model's training data (${contact.reference.toFixed(3)} A): the model is extrapolating there`
-  );
 }

@@ -5,9 +5,19 @@
 import { BOLTZMANN } from '../io/units.js';
 import type { Integrator } from './integrators/integrator.js';
 import { instantaneousTemperature, kineticEnergyOf } from './kinetics.js';
-import { CONTACT_FACTOR, contactInterval, describeContact, outsideTraining, type ClosestPairs } from '../core/contacts.js';
+import { CONTACT_FACTOR, contactInterval, outsideTraining, type ClosestPairs, type Contact } from '../core/contacts.js';
+import { symbolOf } from '../io/elements.js';
 import { toNativeSystem } from '../core/system.js';
 import { systemOf, type MDState } from './state.js';
+
+/** What outsideTraining found, in words, the atoms named by index and symbol (`types`: their atomic numbers). */
+export function describeContact(contact: Contact, types: ArrayLike<number>, factor = CONTACT_FACTOR): string {
+  const name = (i: number) => `${i} (${symbolOf(types[i])})`;
+  return (
+    `atoms ${name(contact.i)} and ${name(contact.j)} are ${contact.distance.toFixed(3)} A apart, closer than ${factor} x the closest ` +
+    `such pair of the model's training data (${contact.reference.toFixed(3)} A): the model is extrapolating there`
+  );
+}
 
 export interface WatchdogOptions {
   /**

@@ -1,4 +1,5 @@
-import { contactInterval, describeContact, outsideTraining, type ClosestPairs } from '../../core/contacts.js';
+import { contactInterval, outsideTraining, type ClosestPairs } from '../../core/contacts.js';
+import { describeContact } from '../../md/watchdog.js';
 import type { ForceField } from '../../core/forcefield.js';
 import { toNativeSystem } from '../../core/system.js';
 import { serveForceField, describeAddress, type ServeOptions } from '../../ipi/index.js';
