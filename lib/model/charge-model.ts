@@ -145,7 +145,12 @@ function crossValidatedRidge(equations: NormalEquations[][], size: number, regul
     const error = Math.sqrt(sq / rows);
     if (error < best.error) best = { lambda, error };
   }
-  return { solution: solve(merged(-1), best.lambda), error: best.error };
+  // Freed now: the garbage collector does not see their native size.
+  for (const list of rest) for (const e of list) e.release();
+  const all = merged(-1);
+  const solution = solve(all, best.lambda);
+  for (const e of all) e.release();
+  return { solution, error: best.error };
 }
 
 /** Sums of `values` over each group (groups[i] >= 0; atoms of group -1 are in none). */

@@ -404,7 +404,7 @@ export function solveCrossValidated(
 ): CrossValidatedSolution {
   const folds = accumulate(problem, frames, assignment, settings, batchSize(plan), onProgress);
   const P = problem.parameters;
-  // One fold's complement at a time: the memory plan counts one.
+  // One fold's complement at a time (released when its candidates are solved): the memory plan counts one.
   const rest = (f: number) => {
     const equations = new native.NormalEquations(P);
     folds.forEach((fold, g) => g !== f && equations.merge(fold.equations));
@@ -431,6 +431,7 @@ export function solveCrossValidated(
         }
         onProgress?.({ stage: 'regularisation', done: ++step, total });
       });
+      equations.release();
     });
     const scan: RegularizationScan = [];
     // Per candidate, the loss of each fold and of each target (null: a fold could not be solved).
@@ -460,6 +461,7 @@ export function solveCrossValidated(
   for (const fold of folds) all.merge(fold.equations);
   let parameters: Float64Array | null = null;
   problem.stages.forEach((stage, k) => (parameters = stage.solve(all, stages[k].regularization, parameters)));
+  all.release();
   onProgress?.({ stage: 'solving', done: 1, total: 1 });
   const solved = parameters as unknown as Float64Array;
   const train = metrics(folds, folds.map((fold) => foldErrors(fold, solved, settings)), settings);

@@ -160,6 +160,8 @@ export interface NativeNormalEquations {
    */
   solve(lambda: number, regularizer: 'relative' | 'absolute' | Float64Array, block?: NativeSolveBlock): Float64Array;
   residual(parameters: Float64Array): number;
+  /** Frees the native matrix now (the garbage collector does not see its size); any later call throws. */
+  release(): void;
   readonly rows: number;
 }
 

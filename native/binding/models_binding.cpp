@@ -25,6 +25,7 @@ public:
                             InstanceMethod("merge", &NormalEquationsWrap::merge),
                             InstanceMethod("solve", &NormalEquationsWrap::solve),
                             InstanceMethod("residual", &NormalEquationsWrap::residual),
+                            InstanceMethod("release", &NormalEquationsWrap::release),
                             InstanceAccessor("rows", &NormalEquationsWrap::rows, nullptr),
                             StaticMethod("storedBytes", &NormalEquationsWrap::stored_bytes),
                             StaticMethod("solveBytes", &NormalEquationsWrap::solve_bytes)});
@@ -38,7 +39,11 @@ public:
         equations_ = guarded(info.Env(), [&] { return std::make_unique<NormalEquations>(n); });
     }
 
-    NormalEquations& equations() { return *equations_; }
+    NormalEquations& equations() {
+        // The wrapper outlives release(); using it after is a caller's bug, reported as one.
+        if (!equations_) throw Napi::Error::New(Env(), "normal equations: already released (release() frees them for good)");
+        return *equations_;
+    }
 
 private:
     // add(rows: Float64Array (count x n), targets: Float64Array (count), weights?: Float64Array)
@@ -49,7 +54,8 @@ private:
         expect_f64(info[1], "targets", targets);
         const bool weighted = !info[2].IsUndefined() && !info[2].IsNull();
         if (weighted) expect_f64(info[2], "weights", weights);
-        const size_t n = equations_->size(), count = targets.ElementLength();
+        NormalEquations& equations = this->equations();
+        const size_t n = equations.size(), count = targets.ElementLength();
         if (rows.ElementLength() != count * n) {
             throw Napi::Error::New(env, "rows: expected " + std::to_string(count) + " x " + std::to_string(n) +
                                             " numbers, got " + std::to_string(rows.ElementLength()));
@@ -58,7 +64,7 @@ private:
             throw Napi::Error::New(env, "weights: expected one weight per target (" + std::to_string(count) + ")");
         }
         guarded(env, [&] {
-            equations_->add(rows.Data(), targets.Data(), weighted ? weights.Data() : nullptr, count);
+            equations.add(rows.Data(), targets.Data(), weighted ? weights.Data() : nullptr, count);
             return 0;
         });
         return env.Undefined();
@@ -67,8 +73,9 @@ private:
     Napi::Value merge(const Napi::CallbackInfo& info) {
         if (!info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "merge: expected NormalEquations");
         auto* other = Napi::ObjectWrap<NormalEquationsWrap>::Unwrap(info[0].As<Napi::Object>());
+        NormalEquations &equations = this->equations(), &others = other->equations();
         guarded(info.Env(), [&] {
-            equations_->merge(other->equations());
+            equations.merge(others);
             return 0;
         });
         return info.Env().Undefined();
@@ -77,6 +84,7 @@ private:
     // solve(lambda, regulariser: 'relative' | 'absolute' | Float64Array (n x n or block x block), block?)
     Napi::Value solve(const Napi::CallbackInfo& info) {
         Napi::Env env = info.Env();
+        const NormalEquations& equations = this->equations();
         if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "regularisation: expected a number");
         const double lambda = info[0].As<Napi::Number>().DoubleValue();
         Regularizer regularizer;
@@ -94,7 +102,7 @@ private:
             regularizer.matrix.assign(matrix.Data(), matrix.Data() + matrix.ElementLength());
         }
         if (info.Length() < 3 || info[2].IsUndefined()) {
-            return to_float64_array(env, guarded(env, [&] { return equations_->solve(lambda, regularizer); }));
+            return to_float64_array(env, guarded(env, [&] { return equations.solve(lambda, regularizer); }));
         }
         // block: { begin, end, fixed?: Float64Array (n) }
         if (!info[2].IsObject()) throw Napi::TypeError::New(env, "block: expected { begin, end, fixed? }");
@@ -114,20 +122,30 @@ private:
             expect_f64(block.Get("fixed"), "block.fixed", values);
             fixed.assign(values.Data(), values.Data() + values.ElementLength());
         }
-        return to_float64_array(env, guarded(env, [&] { return equations_->solve_block(lambda, regularizer, begin, end, fixed); }));
+        return to_float64_array(env, guarded(env, [&] { return equations.solve_block(lambda, regularizer, begin, end, fixed); }));
     }
 
     Napi::Value residual(const Napi::CallbackInfo& info) {
         Napi::Float64Array x;
         expect_f64(info[0], "parameters", x);
-        if (x.ElementLength() != equations_->size()) {
-            throw Napi::Error::New(info.Env(), "parameters: expected " + std::to_string(equations_->size()) + " numbers");
+        const NormalEquations& equations = this->equations();
+        if (x.ElementLength() != equations.size()) {
+            throw Napi::Error::New(info.Env(), "parameters: expected " + std::to_string(equations.size()) + " numbers");
         }
         std::vector<double> v(x.Data(), x.Data() + x.ElementLength());
-        return Napi::Number::New(info.Env(), equations_->residual(v));
+        return Napi::Number::New(info.Env(), equations.residual(v));
     }
 
-    Napi::Value rows(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(equations_->rows())); }
+    // Frees the n x n matrix now rather than whenever the garbage collector
+    // runs (it does not see native memory): fits free each fold's
+    // complement as soon as its candidates are solved, so the peak stays
+    // what the memory plan counts.
+    Napi::Value release(const Napi::CallbackInfo& info) {
+        equations_.reset();
+        return info.Env().Undefined();
+    }
+
+    Napi::Value rows(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(equations().rows())); }
     static size_t parameter_count(const Napi::CallbackInfo& info) {
         if (!info[0].IsNumber() || !(info[0].As<Napi::Number>().DoubleValue() >= 1)) {
             throw Napi::TypeError::New(info.Env(), "parameters: expected a number >= 1");
