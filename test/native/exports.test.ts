@@ -30,7 +30,7 @@ describe('addon exports', () => {
 
   it('NormalEquations and RidgePath expose what the fits call, nothing more', () => {
     const members = (object: object) => Object.getOwnPropertyNames(Object.getPrototypeOf(object)).filter((k) => k !== 'constructor').sort();
-    expect(members(new native.NormalEquations(2))).toEqual(['add', 'merge', 'residual', 'rows', 'solve']);
+    expect(members(new native.NormalEquations(2))).toEqual(['add', 'merge', 'release', 'residual', 'rows', 'solve']);
     expect(members(new native.RidgePath(Float64Array.of(1, 0, 0, 1), Float64Array.of(1, 2)))).toEqual(['solve']);
   });
 });
