@@ -22,9 +22,9 @@ trajectory: cross-validation groups that do not share correlated
 neighbours) and `temperature`.
 
 usage: python3 scripts/xtb-md-frames.py [--dimers data/xtb-dimers.xyz]
-       [--out data/xtb-md.xyz] [--temperature 300] [--equilibrate 1] [--time 3]
+       [--out data/xtb-md.xyz] [--temperature 300] [--equilibrate 1] [--time 4]
        [--every 25] [--step 0.5] [--block 0.5] [--workers 2]
-(needs `apt-get install xtb python3-numpy`; about ten minutes on two cores)
+(needs `apt-get install xtb python3-numpy`; about four minutes on two cores)
 """
 import argparse
 import importlib.util
@@ -90,7 +90,7 @@ def main():
     parser.add_argument('--out', default='data/xtb-md.xyz')
     parser.add_argument('--temperature', type=float, default=300.0)
     parser.add_argument('--equilibrate', type=float, default=1.0)
-    parser.add_argument('--time', type=float, default=3.0)
+    parser.add_argument('--time', type=float, default=4.0)
     parser.add_argument('--every', type=float, default=25.0)
     parser.add_argument('--step', type=float, default=0.5)
     parser.add_argument('--block', type=float, default=0.5)
