@@ -77,11 +77,14 @@ describe('lodestone fit, eval, features: success paths', () => {
     expect(model.features.spec).toEqual(presetFeatures('local', [11, 17], { cutoff: 3.5, maxRadial: 1, maxAngular: 1, speciesWeights: 'per-species' }));
     // what lodestone md's watchdog compares against: the training frames' closest pairs
     expect((metadata.fit as { closestPairs: unknown }).closestPairs).toEqual(closestPairs(readExtxyz(FIT)));
-    const match = r.out.match(/train \(6 frames\): energy RMSE (\S+) meV\/atom, force RMSE (\S+) eV\/A/);
+    const match = r.out.match(/train \(6 frames\): energy RMSE (\S+) meV\/atom, force RMSE (\S+) eV\/A \((\S+) % of the reference forces' RMS, (\S+) eV\/A\)/);
     expect(match, r.out).not.toBeNull();
     const e = errors(model, FIT);
     printed(match![1], e.energyRmse, 3);
     printed(match![2], e.forceRmse, 4);
+    // the error read against the data's own forces
+    printed(match![4], e.forceRms, 4);
+    printed(match![3], (100 * e.forceRmse) / e.forceRms, 1);
     // a fit, not a constant: its forces beat predicting zero
     expect(e.forceRmse).toBeLessThan(e.forceRms);
     expect(r.out).toMatch(new RegExp(`model written to ${modelPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
