@@ -227,9 +227,9 @@ export async function run(argv: string[]): Promise<void> {
   }
   console.log(`reference energies (eV/atom, fitted to the compositions first, part of the biases): ${features.species.map((z, s) => `${symbolOf(z)} ${report.referenceEnergies[s].toFixed(4)}`).join(', ')}`);
   console.log(`regularisation: ${regularizationText(report)}`);
-  // No frame with forces: no force error to report (not NaN). The errors are
-  // read against the reference forces' own RMS: 0.28 eV/A is a good fit of
-  // a melt at 2000 K and a poor one of molecules at 300 K.
+  // No frame with forces: no force error to report (not NaN). An error in
+  // eV/A says little without the size of the forces it is made on, hence
+  // the share of the reference forces' RMS.
   const rms = forceRms(energies);
   const forceText = (rmse: number, ofWhat: string) =>
     Number.isFinite(rmse) ? `${rmse.toFixed(4)} eV/A (${((100 * rmse) / rms).toFixed(1)} %${ofWhat})` : '- (no forces in the data)';

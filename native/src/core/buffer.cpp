@@ -61,7 +61,12 @@ void* pooled_allocate(size_t bytes) {
         if (!p) throw std::bad_alloc();
     }
     std::lock_guard<std::mutex> lock(c.mutex);
-    c.in_use.emplace(p, capacity);
+    try {
+        c.in_use.emplace(p, capacity);
+    } catch (...) {
+        std::free(p);
+        throw;
+    }
     return p;
 }
 
