@@ -90,6 +90,15 @@ describe('lodestone fit, eval, features: success paths', () => {
     expect(r.out).toMatch(new RegExp(`model written to ${modelPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   });
 
+  it('fit on reference forces that are all zero prints their errors without a share of zero', async () => {
+    const zero = join(dir, 'zero-forces.xyz');
+    writeFileSync(zero, writeExtxyz(readExtxyz(FIT).map((f) => ({ ...f, arrays: { ...f.arrays, forces: new Float64Array(f.arrays.forces!.length) } }))));
+    const r = await runCli(['fit', zero, '--features', 'local', '--cutoff', '3.5', '--max-radial', '1', '--max-angular', '1', '--folds', '2', '--out', join(dir, 'zero.lsm')]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/train \(6 frames\): energy RMSE \S+ meV\/atom, force RMSE [0-9.]+ eV\/A \(the reference forces are all zero\)/);
+    expect(r.out).not.toMatch(/NaN|Infinity/);
+  });
+
   it('fit --model sparse-kernel on the multiscale preset with exponents 1,6 succeeds and its printed errors hold', async () => {
     const out = join(dir, 'kernel.lsm');
     const r = await runCli([

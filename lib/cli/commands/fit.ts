@@ -231,8 +231,11 @@ export async function run(argv: string[]): Promise<void> {
   // eV/A says little without the size of the forces it is made on, hence
   // the share of the reference forces' RMS.
   const rms = forceRms(energies);
-  const forceText = (rmse: number, ofWhat: string) =>
-    Number.isFinite(rmse) ? `${rmse.toFixed(4)} eV/A (${((100 * rmse) / rms).toFixed(1)} %${ofWhat})` : '- (no forces in the data)';
+  const forceText = (rmse: number, ofWhat: string) => {
+    if (!Number.isFinite(rmse)) return '- (no forces in the data)';
+    // Reference forces all zero (relaxed structures): no share to give.
+    return rms > 0 ? `${rmse.toFixed(4)} eV/A (${((100 * rmse) / rms).toFixed(1)} %${ofWhat})` : `${rmse.toFixed(4)} eV/A (the reference forces are all zero)`;
+  };
   console.log(
     `train (${report.frames} frames): energy RMSE ${(1000 * report.train.energyRmsePerAtom).toFixed(3)} meV/atom, ` +
       `force RMSE ${forceText(report.train.forceRmse, ` of the reference forces' RMS, ${rms.toFixed(4)} eV/A`)}`,
