@@ -82,9 +82,8 @@ async function main(): Promise<void> {
     if (k === 2) observers.push(collect(1, (f) => conserved.push(f.conserved)));
     const bar = new Progress(segment.name.padEnd(12), segment.steps, 'steps');
     const start = process.hrtime.bigint();
-    // the watchdog also stops the run where ions come closer than any pair the model was fitted on
-    const watchdog = closestPairs ? { closestPairs } : {};
-    await runMDAsync({ forceField: model, state, integrator: segment.integrator, steps: segment.steps, observers, watchdog, onProgress: (p) => bar.update(p.done) });
+    // the watchdog also stops the run where ions come closer than any pair the model was fitted on (no check without the record)
+    await runMDAsync({ forceField: model, state, integrator: segment.integrator, steps: segment.steps, observers, watchdog: { closestPairs }, onProgress: (p) => bar.update(p.done) });
     computeSeconds += Number(process.hrtime.bigint() - start) / 1e9;
     stepsDone += segment.steps;
   }

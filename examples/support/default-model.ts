@@ -37,8 +37,7 @@ export function defaultModel(preset: PresetName, log: (line: string) => void = c
   if (existsSync(path)) {
     try {
       const { model, metadata } = loadModel(path);
-      const closestPairs = trainingClosestPairs(metadata);
-      return { model, preset, path, fitted: false, ...(closestPairs ? { closestPairs } : {}) };
+      return { model, preset, path, fitted: false, closestPairs: trainingClosestPairs(metadata) };
     } catch (error) {
       log(`cached model ${path} unreadable (${(error as Error).message}); refitting`);
     }

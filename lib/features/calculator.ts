@@ -5,7 +5,7 @@ import { finiteBackward, toAdjoint, type Backward, type BackwardGradient } from 
 import { makeLabels, type FeatureBlock } from '../core/labels.js';
 import { prepare, type ComputeOptions } from '../core/request.js';
 import type { System } from '../core/system.js';
-import type { NativeBackward, NativeExpansionResult, NativeRequest, NativeSystem } from '../native/types.js';
+import type { NativeExpansionResult, NativeInvariants, NativeRequest, NativeSystem } from '../native/types.js';
 
 /** The native side of a calculator: values, gradients and the backward pass. */
 export interface NativeCalculator<B extends Backward> {
@@ -122,10 +122,7 @@ export abstract class Calculator<N extends NativeCalculator<B>, B extends Backwa
 }
 
 /** The native side of a pair calculator's linear models (Invariants, EquivariantInvariants). */
-export interface NativeWeighted {
-  computeWeighted(systems: NativeSystem[], request: NativeRequest, weights: Float64Array, species: Int32Array): Float64Array;
-  backwardWeighted(systems: NativeSystem[], request: NativeRequest, weights: Float64Array, species: Int32Array, dLdy: Float64Array): NativeBackward;
-}
+export type NativeWeighted = Pick<NativeInvariants, 'computeWeighted' | 'backwardWeighted'>;
 
 /**
  * y[sample][component] = weights[species[sample]] . x[sample][component]

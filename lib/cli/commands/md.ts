@@ -211,7 +211,7 @@ export async function run(argv: string[]): Promise<void> {
       observers,
       wrap: args.options.has('wrap'),
       signal: stop.signal,
-      watchdog: args.options.has('no-watchdog') ? false : closestPairs ? { closestPairs } : {},
+      watchdog: args.options.has('no-watchdog') ? false : { closestPairs },
       onProgress: progress ? (p) => progress.update(p.done) : undefined,
     });
   } catch (error) {
