@@ -12,6 +12,13 @@ import type { System } from '../core/system.js';
 export interface ContractionSpec {
   /** Channels per l after the contraction (each a mix of every neighbour type and radial function). */
   channels: number;
+  /**
+   * Channel counts among which a linear fit chooses by cross-validation,
+   * increasing and ending with `channels` (the features the fit computes;
+   * fewer channels are a subset of them, see channel-choice.ts). The fitted
+   * model keeps the chosen count. None: `channels` as given.
+   */
+  candidates?: number[];
 }
 
 /** An expansion whose values can be computed (for learning the contraction) and handed to invariants. */
@@ -39,7 +46,17 @@ export function checkContraction(spec: unknown, where = 'features.contraction'):
   if (typeof spec !== 'object' || spec === null || typeof channels !== 'number' || !Number.isInteger(channels) || channels < 1) {
     throw new Error(`${where}: expected {channels: an integer >= 1}, got ${JSON.stringify(spec)}`);
   }
-  return { channels };
+  const candidates = (spec as ContractionSpec).candidates;
+  if (candidates === undefined) return { channels };
+  const valid =
+    Array.isArray(candidates) &&
+    candidates.length > 0 &&
+    candidates.every((k, i) => Number.isInteger(k) && k >= 1 && (i === 0 || k > candidates[i - 1])) &&
+    candidates[candidates.length - 1] === channels;
+  if (!valid) {
+    throw new Error(`${where}.candidates: expected increasing integers >= 1 ending with channels (${channels}), got ${JSON.stringify(candidates)}`);
+  }
+  return { channels, candidates: [...candidates] };
 }
 
 /** Number of matrix entries of a contraction: one K x (T N) matrix per l. */
@@ -53,6 +70,15 @@ export function leadingChannels(shape: ChannelShape, channels: number): Float64A
   checkChannels(shape, channels);
   const out = new Float64Array(contractionLength(shape, channels));
   for (let l = 0; l < shape.angular; l++) for (let k = 0; k < channels; k++) out[(l * channels + k) * W + k] = 1;
+  return out;
+}
+
+/** The first K channels per l of a contraction to `channels` (the K-channel contraction, channels being principal directions in order). */
+export function firstChannels(shape: ChannelShape, matrices: Float64Array, channels: number, K: number): Float64Array {
+  const W = shape.types * shape.radial;
+  if (!(Number.isInteger(K) && K >= 1 && K <= channels)) throw new Error(`channels: expected an integer in [1, ${channels}], got ${K}`);
+  const out = new Float64Array(contractionLength(shape, K));
+  for (let l = 0; l < shape.angular; l++) out.set(matrices.subarray(l * channels * W, (l * channels + K) * W), l * K * W);
   return out;
 }
 

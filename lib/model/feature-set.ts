@@ -13,6 +13,7 @@ import {
   ContractedExpansion,
   channelShape,
   contractionLength,
+  firstChannels,
   leadingChannels,
   type BasisHypers,
   type ChannelShape,
@@ -79,7 +80,8 @@ export class FeatureSet {
   /** With spec.contraction: the contraction matrices of each block's expansions (learned by fitting). */
   private contractionMatrices: Float64Array[][] | null = null;
 
-  constructor(spec: FeatureSetSpec) {
+  /** `baseline`: an existing (learned) baseline object of the same spec to share instead of building one. */
+  constructor(spec: FeatureSetSpec, baseline?: Baseline | null) {
     validateSpec(spec);
     this.spec = structuredClone(spec);
     // Blocks with equal hypers share one expansion object, so their backward
@@ -94,7 +96,7 @@ export class FeatureSet {
     this.sizes = this.invariants.map((inv) => featureCount(inv, spec.species));
     this.scales = spec.blocks.map(() => 1);
     // built on the clone: a baseline that learns (charges) writes what it learned into this.spec, not the caller's spec
-    this.baseline = this.spec.baseline ? new Baseline(this.spec.baseline, spec.species) : null;
+    this.baseline = baseline !== undefined ? baseline : this.spec.baseline ? new Baseline(this.spec.baseline, spec.species) : null;
   }
 
   get speciesWeights(): SpeciesWeights {
@@ -104,6 +106,22 @@ export class FeatureSet {
   /** The contraction matrices in use ([block][expansion]), or null without a contraction. */
   get contractions(): Float64Array[][] | null {
     return this.contractionMatrices;
+  }
+
+  /**
+   * The same features with the first K of the learned contracted channels
+   * per l (the K-channel contraction of the same data: the channels are
+   * principal directions in order) and the same block scales, so each of
+   * its features is one of this set's (channel-choice.ts).
+   */
+  withChannels(K: number): FeatureSet {
+    const channels = this.spec.contraction?.channels;
+    if (channels === undefined || !this.contractionMatrices) throw new Error('withChannels: this feature set has no contraction');
+    const narrow = new FeatureSet({ ...this.spec, contraction: { channels: K } }, this.baseline);
+    const matrices = this.contractionMatrices;
+    narrow.setContractions(this.expansions.map((list, b) => list.map((e, k) => firstChannels(e.shape, matrices[b][k], channels, K))));
+    narrow.scales = [...this.scales];
+    return narrow;
   }
 
   /** Sets the contraction matrices (learned, or read from a model file), checking their sizes. */

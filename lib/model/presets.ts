@@ -4,6 +4,7 @@
 import type { LodeSphericalExpansionHypers, SphericalExpansionHypers } from '../core/hypers.js';
 import type { BlockSpec, FeatureSetSpec, SpeciesWeights } from './feature-set.js';
 import type { ChargeBaselineSpec } from './charge-model.js';
+import type { ContractionSpec } from './contraction.js';
 import type { TrainingFrame } from './training-frame.js';
 import { toNativeSystem } from '../core/system.js';
 import { bondedFragments } from './fragments.js';
@@ -16,11 +17,11 @@ export interface PresetOptions {
   /** Gaussian smearing of the LODE potential (A). Default 1.5: as accurate as 1.0 on the NaCl melt, at 1/3 of its k-vectors. */
   smearing?: number;
   /**
-   * Contract each expansion's (species, radial) channels to this many per l
-   * (null: no contraction). Default: none up to 2 species, else
-   * `defaultChannels(maxRadial)`.
+   * Contract each expansion's (species, radial) channels to this many per l,
+   * or to as many as cross-validation chooses among a list (null: no
+   * contraction). Default: defaultContraction().
    */
-  channels?: number | null;
+  channels?: number | readonly number[] | null;
   /** Default 'per-species'. */
   speciesWeights?: SpeciesWeights;
   /**
@@ -62,14 +63,43 @@ export const FIELDS = ['far', 'full'] as const;
 export const DEFAULT_FIELD: (typeof FIELDS)[number] = 'full';
 
 /**
- * Channels of the default contraction: none for one or two species (their
- * invariants are few), else the radial functions plus two: about as many
- * channels per l as a one-species expansion, and a parameter count that no
- * longer grows with the species (the 5-species GFN2-xTB dimers: 2505
- * parameters, against 36 000 uncontracted).
+ * Largest parameter count of a default channel search: its fit holds about
+ * 1 GiB of normal equations (five folds) and takes a minute or two on two
+ * cores for a few thousand molecular frames.
  */
-export function defaultChannels(species: number, maxRadial: number): number | null {
-  return species <= 2 ? null : maxRadial + 3;
+export const CHANNEL_BUDGET = 4096;
+
+/**
+ * The default contraction: none for one or two species (their invariants
+ * are few); else K0 = max_radial + 3 channels per l (about as many as a
+ * one-species expansion), 1.5 K0 and 2 K0 as candidates that the fit
+ * chooses among by cross-validation, each kept only while the linear model
+ * has at most CHANNEL_BUDGET parameters. Why candidates: rigid binding
+ * curves fit about as well with K0 as with more (force RMSE of the 5-species
+ * GFN2-xTB dimers 0.081 / 0.075 / 0.072 eV/A at 8 / 12 / 16 channels,
+ * cross-validated), thermal frames of the same molecules need more (0.30 /
+ * 0.12 eV/A at 8 / 16): which is enough depends on the data.
+ */
+export function defaultContraction(species: number, blocks: readonly BlockSpec[], options: PresetOptions = {}): ContractionSpec | null {
+  if (species <= 2) return null;
+  const maxRadial = options.maxRadial ?? 5;
+  const L = (options.maxAngular ?? 4) + 1;
+  const K0 = maxRadial + 3;
+  const width = species * (maxRadial + 1);
+  const features = (K: number) => blocks.reduce((n, b) => n + L * (b.kind === 'multiscale' ? K * K : (K * (K + 1)) / 2), 0);
+  const parameters = (K: number) => (options.speciesWeights === 'shared' ? features(K) + species : species * (features(K) + 1));
+  const ladder = [...new Set([K0, Math.ceil(1.5 * K0), 2 * K0].map((K) => Math.min(K, width)))];
+  const candidates = ladder.filter((K, i) => i === 0 || parameters(K) <= CHANNEL_BUDGET);
+  const channels = candidates[candidates.length - 1];
+  return candidates.length > 1 ? { channels, candidates } : { channels };
+}
+
+/** A contraction from an explicit channel count or list of candidates (null: none). */
+function givenContraction(channels: number | readonly number[] | null): ContractionSpec | null {
+  if (channels === null) return null;
+  if (typeof channels === 'number') return { channels };
+  const candidates = [...channels].sort((a, b) => a - b);
+  return candidates.length > 1 ? { channels: candidates[candidates.length - 1], candidates } : { channels: candidates[0] };
 }
 
 /**
@@ -134,11 +164,11 @@ export function presetFeatures(name: PresetName, species: number[], options: Pre
     }
     for (const p of exponents) blocks.push({ kind: 'multiscale', density: localHypers(options), potential: lodeHypers(options, p) });
   } else if (name !== 'local' && name !== 'multiscale') throw new Error(`features preset: expected one of ${PRESETS.join(', ')}, got ${JSON.stringify(name)}`);
-  const channels = options.channels === undefined ? defaultChannels(species.length, options.maxRadial ?? 5) : options.channels;
+  const contraction = options.channels === undefined ? defaultContraction(species.length, blocks, options) : givenContraction(options.channels);
   return {
     species: [...species].sort((a, b) => a - b),
     blocks,
-    ...(channels === null ? {} : { contraction: { channels } }),
+    ...(contraction === null ? {} : { contraction }),
     ...(options.speciesWeights ? { speciesWeights: options.speciesWeights } : {}),
     ...(name === 'multiscale' && longRange === 'charges' ? { baseline: learnedChargesBaseline(options, species) } : {}),
   };

@@ -4,6 +4,7 @@
 // Phi^T W y, with the same frame-by-frame normal equations, validation scan
 // and native Cholesky as the linear model.
 import type { System } from '../core/system.js';
+import { channelChoice } from './channel-choice.js';
 import { featurePass, featurePasses, parameterCount, passDesignRows, speciesParameters, type DesignRows, type FramePass } from './design.js';
 import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
 import {
@@ -25,6 +26,7 @@ import {
   fitReport,
   fitSettings,
   learnedTargets,
+  linearStage,
   memoryPlan,
   prepareFeatures,
   solveCrossValidated,
@@ -402,6 +404,9 @@ export function fitSparseKernelModel(
   });
   candidates.length = 0;
 
+  // The linear part's contracted channels are chosen among the candidates
+  // as fitLinearModel chooses them; the kernel compares all of them.
+  const choice = withLinear ? channelChoice(features) : null;
   const layout: KernelLayout = { features, view, zeta, counts, points };
   const kernels = speciesKernels(layout);
   const PL = parameterCount(features);
@@ -417,11 +422,7 @@ export function fitSparseKernelModel(
     const prior = kernelPrior(layout, kernels);
     const kernelRegularizations = kernelGrid(options.kernelRegularizations);
     stages = [
-      {
-        name: 'linear',
-        regularizations: linearSettings.regularizations,
-        solve: (equations, lambda) => equations.solve(lambda, 'relative', { begin: 0, end: PL }),
-      },
+      linearStage(linearSettings.regularizations, choice, PL, PL + sparse),
       {
         name: 'kernel',
         regularizations: kernelRegularizations,
@@ -482,10 +483,12 @@ export function fitSparseKernelModel(
     });
   }
   const model = new SparseKernelModel(features, { zeta, counts, points, weights, biases, kernelBlocks: view.blocks, ...(linear ? { linear } : {}) });
+  const channels = solution.stages[0].channels;
   return {
     model,
     report: {
       ...fitReport(solution, data, start, problem.parameters, estimatedBytes, reference),
+      ...(choice && channels !== undefined ? { channels: { chosen: channels, candidates: choice.channels } } : {}),
       zeta,
       sparsePoints: counts,
       notes,

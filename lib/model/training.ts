@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { totalmem } from 'node:os';
 import { native, type NativeNormalEquations } from '../native/addon.js';
 import { toNativeSystem, type System } from '../core/system.js';
+import { channelChoice, narrowModel, type ChannelChoice } from './channel-choice.js';
 import { featurePasses, parameterCount, passDesignRows, speciesParameters, type DesignRows } from './design.js';
 import { referenceEnergies, withoutReference } from './composition.js';
 import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
@@ -54,7 +55,8 @@ export interface ErrorMetrics {
   forceRmse: number; // eV/A
 }
 
-export type RegularizationScan = Array<{ regularization: number } & ErrorMetrics>;
+/** Per candidate: its regularisation, its contracted channels when the fit chooses those too, and its errors. */
+export type RegularizationScan = Array<{ regularization: number; channels?: number } & ErrorMetrics>;
 
 export interface FitReport {
   /** The chosen regularisation (of the last stage when the solve has several). */
@@ -62,7 +64,12 @@ export interface FitReport {
   /** Cross-validation errors for every candidate regularisation (of the last stage). */
   scan: RegularizationScan;
   /** Every stage of a solve in stages (a kernel model's linear part, then its kernel): name, choice and scan. */
-  stages?: Array<{ name: string; regularization: number; scan: RegularizationScan }>;
+  stages?: Array<{ name: string; regularization: number; channels?: number; scan: RegularizationScan }>;
+  /**
+   * Contracted channels per l of the linear features, when cross-validation
+   * chose them among candidates (features.contraction.candidates).
+   */
+  channels?: { chosen: number; candidates: number[] };
   /** Errors of the final model on every frame it was fitted on. */
   train: ErrorMetrics;
   /**
@@ -165,11 +172,14 @@ export interface SolveStage {
   /** What the report calls this stage ('linear', 'kernel'). */
   name: string;
   regularizations: number[];
+  /** Per candidate (parallel to regularizations), when a candidate is also a number of contracted channels. */
+  channels?: number[];
   /**
-   * All parameters at one regularisation, given the previous stage's solution
-   * on the same equations (null for the first stage).
+   * All parameters at candidate `candidate` (an index of regularizations),
+   * given the previous stage's solution on the same equations (null for the
+   * first stage).
    */
-  solve(equations: NativeNormalEquations, regularization: number, previous: Float64Array | null): Float64Array;
+  solve(equations: NativeNormalEquations, regularization: number, previous: Float64Array | null, candidate: number): Float64Array;
   /**
    * The simplest candidate (a kernel stage's Infinity: no kernel). It is kept
    * unless the best one lowers the cross-validated loss by more than one
@@ -376,7 +386,8 @@ export interface CrossValidatedSolution {
   parameters: Float64Array;
   regularization: number;
   scan: RegularizationScan;
-  stages: Array<{ name: string; regularization: number; scan: RegularizationScan }>;
+  /** Per stage: the chosen candidate (its index, regularisation and channels) and the scan. */
+  stages: Array<{ name: string; index: number; regularization: number; channels?: number; scan: RegularizationScan }>;
   train: ErrorMetrics;
   validation: ErrorMetrics;
   folds: number;
@@ -423,7 +434,7 @@ export function solveCrossValidated(
       const equations = rest(f);
       stage.regularizations.forEach((lambda, j) => {
         try {
-          solutions[j].push(stage.solve(equations, lambda, previous[f]));
+          solutions[j].push(stage.solve(equations, lambda, previous[f], j));
         } catch (e) {
           // A too small candidate can leave the system singular; the others may still do.
           failure = (e as Error).message;
@@ -437,13 +448,14 @@ export function solveCrossValidated(
     // Per candidate, the loss of each fold and of each target (null: a fold could not be solved).
     const targets: Array<number[] | null> = [];
     const losses = stage.regularizations.map((lambda, j) => {
+      const channels = stage.channels ? { channels: stage.channels[j] } : {};
       if (solutions[j].some((x) => x === null)) {
-        scan.push({ regularization: lambda, energyRmsePerAtom: NaN, forceRmse: NaN });
+        scan.push({ regularization: lambda, ...channels, energyRmsePerAtom: NaN, forceRmse: NaN });
         targets.push(null);
         return null;
       }
       const errors = folds.map((fold, f) => foldErrors(fold, solutions[j][f]!, settings));
-      scan.push({ regularization: lambda, ...metrics(folds, errors, settings) });
+      scan.push({ regularization: lambda, ...channels, ...metrics(folds, errors, settings) });
       targets.push([errors.reduce((s, e) => s + e.energy, 0), errors.reduce((s, e) => s + e.forces, 0)]);
       return errors.map((e) => e.energy + e.forces);
     });
@@ -452,7 +464,7 @@ export function solveCrossValidated(
     if (best.index < 0) {
       throw new Error(`regularizations: no candidate gives a solvable system (${failure}); try larger regularisations`);
     }
-    stages.push({ name: stage.name, regularization: stage.regularizations[best.index], scan });
+    stages.push({ name: stage.name, index: best.index, regularization: stage.regularizations[best.index], ...(stage.channels ? { channels: stage.channels[best.index] } : {}), scan });
     validation = scan[best.index];
     previous = solutions[best.index];
   }
@@ -460,7 +472,7 @@ export function solveCrossValidated(
   const all = new native.NormalEquations(P);
   for (const fold of folds) all.merge(fold.equations);
   let parameters: Float64Array | null = null;
-  problem.stages.forEach((stage, k) => (parameters = stage.solve(all, stages[k].regularization, parameters)));
+  problem.stages.forEach((stage, k) => (parameters = stage.solve(all, stages[k].regularization, parameters, stages[k].index)));
   all.release();
   onProgress?.({ stage: 'solving', done: 1, total: 1 });
   const solved = parameters as unknown as Float64Array;
@@ -539,6 +551,26 @@ export function prepareFeatures(
   features.scales = learnScales(features, frames, onProgress, visit);
 }
 
+/**
+ * The linear stage of a fit: its regularisation chosen by cross-validation,
+ * and with a channel choice its channel count too (every candidate count at
+ * every regularisation). `linear` is how many of the problem's parameters
+ * are the linear model's (the first ones; a kernel model has more).
+ */
+export function linearStage(regularizations: number[], choice: ChannelChoice | null, linear: number, total: number): SolveStage {
+  if (!choice) {
+    const block = linear < total ? { begin: 0, end: linear } : undefined;
+    return { name: 'linear', regularizations, solve: (equations, lambda) => equations.solve(lambda, 'relative', block) };
+  }
+  const candidate = choice.channels.flatMap((_, c) => regularizations.map(() => c));
+  return {
+    name: 'linear',
+    regularizations: choice.channels.flatMap(() => regularizations),
+    channels: candidate.map((c) => choice.channels[c]),
+    solve: (equations, lambda, _previous, j) => equations.solve(lambda, 'relative', { columns: choice.columns[candidate[j]] }),
+  };
+}
+
 /** Fits a linear multi-scale potential; returns the model and a report of the errors. */
 export function fitLinearModel(
   spec: FeatureSetSpec,
@@ -554,14 +586,21 @@ export function fitLinearModel(
   const plan = memoryPlan(features, frames, P, assignment.folds);
   const estimatedBytes = checkMemory(plan, settings, options);
   prepareFeatures(features, frames, options.onProgress);
+  const choice = channelChoice(features);
   const problem: LeastSquaresProblem = {
     parameters: P,
     rows: (systems, withForces) =>
       featurePasses(features, systems, withForces.some(Boolean), true).map((pass, k) => passDesignRows(features, pass, withForces[k])),
-    stages: [{ name: 'linear', regularizations: settings.regularizations, solve: (equations, lambda) => equations.solve(lambda, 'relative') }],
+    stages: [linearStage(settings.regularizations, choice, P, P)],
   };
   const solution = solveCrossValidated(problem, frames, assignment, settings, plan, options.onProgress);
-  return { model: toModel(features, solution.parameters, reference), report: fitReport(solution, data, start, P, estimatedBytes, reference) };
+  const chosen = solution.stages[0].channels;
+  const fitted = choice && chosen !== undefined ? narrowModel(features, choice, chosen, solution.parameters) : { features, parameters: solution.parameters };
+  const report = fitReport(solution, data, start, parameterCount(fitted.features), estimatedBytes, reference);
+  return {
+    model: toModel(fitted.features, fitted.parameters, reference),
+    report: { ...report, ...(choice && chosen !== undefined ? { channels: { chosen, candidates: choice.channels } } : {}) },
+  };
 }
 
 /**
@@ -597,7 +636,7 @@ export function fitReport(
   return {
     regularization: solution.regularization,
     scan: solution.scan,
-    ...(solution.stages.length > 1 ? { stages: solution.stages } : {}),
+    ...(solution.stages.length > 1 ? { stages: solution.stages.map(({ index: _, ...stage }) => stage) } : {}),
     train: solution.train,
     validation: { energyRmsePerAtom: solution.validation.energyRmsePerAtom, forceRmse: solution.validation.forceRmse },
     frames: data.length,

@@ -140,16 +140,14 @@ export interface NativeInvariants {
 }
 
 /**
- * Solve for the parameters [begin, end) only, every other one held at its
- * value in `fixed` (all n parameters; zero without it). The regulariser is
- * then the block's: 'relative' to the block's diagonal, or a
- * (end - begin)^2 matrix scaled by the block's trace. All n are returned.
+ * Solve for some parameters only, every other one held at its value in
+ * `fixed` (all n parameters; zero without it): the block [begin, end), or
+ * the strictly increasing indices `columns` (a model with fewer features
+ * than the accumulated ones, e.g. fewer contracted channels). The
+ * regulariser is then theirs: 'relative' to their diagonal, or an m x m
+ * matrix (m solved parameters) scaled by their trace. All n are returned.
  */
-export interface NativeSolveBlock {
-  begin: number;
-  end: number;
-  fixed?: Float64Array;
-}
+export type NativeSolveBlock = ({ begin: number; end: number } | { columns: Int32Array }) & { fixed?: Float64Array };
 
 export interface NativeNormalEquations {
   add(rows: Float64Array, targets: Float64Array, weights?: Float64Array | null): void;

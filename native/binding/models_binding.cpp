@@ -81,7 +81,7 @@ private:
         return info.Env().Undefined();
     }
 
-    // solve(lambda, regulariser: 'relative' | 'absolute' | Float64Array (n x n or block x block), block?)
+    // solve(lambda, regulariser: 'relative' | 'absolute' | Float64Array (n x n or block x block), block or columns?)
     Napi::Value solve(const Napi::CallbackInfo& info) {
         Napi::Env env = info.Env();
         const NormalEquations& equations = this->equations();
@@ -104,9 +104,28 @@ private:
         if (info.Length() < 3 || info[2].IsUndefined()) {
             return to_float64_array(env, guarded(env, [&] { return equations.solve(lambda, regularizer); }));
         }
-        // block: { begin, end, fixed?: Float64Array (n) }
-        if (!info[2].IsObject()) throw Napi::TypeError::New(env, "block: expected { begin, end, fixed? }");
+        // block: { begin, end, fixed?: Float64Array (n) } or { columns: Int32Array, fixed? }
+        if (!info[2].IsObject()) throw Napi::TypeError::New(env, "block: expected { begin, end, fixed? } or { columns, fixed? }");
         const Napi::Object block = info[2].As<Napi::Object>();
+        std::vector<double> fixed;
+        if (!block.Get("fixed").IsUndefined()) {
+            Napi::Float64Array values;
+            expect_f64(block.Get("fixed"), "block.fixed", values);
+            fixed.assign(values.Data(), values.Data() + values.ElementLength());
+        }
+        if (!block.Get("columns").IsUndefined()) {
+            const Napi::Value v = block.Get("columns");
+            if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+                throw Napi::TypeError::New(env, "block.columns: expected an Int32Array of parameter indices");
+            }
+            const Napi::Int32Array indices = v.As<Napi::Int32Array>();
+            std::vector<size_t> columns(indices.ElementLength());
+            for (size_t k = 0; k < columns.size(); ++k) {
+                if (indices[k] < 0) throw Napi::RangeError::New(env, "block.columns[" + std::to_string(k) + "]: expected an index >= 0");
+                columns[k] = static_cast<size_t>(indices[k]);
+            }
+            return to_float64_array(env, guarded(env, [&] { return equations.solve_columns(lambda, regularizer, columns, fixed); }));
+        }
         const auto index = [&](const char* name) {
             const Napi::Value v = block.Get(name);
             const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1.0;
@@ -116,12 +135,6 @@ private:
             return static_cast<size_t>(d);
         };
         const size_t begin = index("begin"), end = index("end");
-        std::vector<double> fixed;
-        if (!block.Get("fixed").IsUndefined()) {
-            Napi::Float64Array values;
-            expect_f64(block.Get("fixed"), "block.fixed", values);
-            fixed.assign(values.Data(), values.Data() + values.ElementLength());
-        }
         return to_float64_array(env, guarded(env, [&] { return equations.solve_block(lambda, regularizer, begin, end, fixed); }));
     }
 

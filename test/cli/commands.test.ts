@@ -323,6 +323,19 @@ describe('lodestone fit --learn-charges', () => {
     expect(Math.abs(q[cl] - (f.arrays.charges as Float64Array)[cl])).toBeLessThan(0.2);
   });
 
+  it('--channels K,K: cross-validation chooses the contracted channels, the fit says which and the model keeps them', async () => {
+    const out = join(dir, 'channels.lsm');
+    const r = await runCli(['fit', path, '--features', 'local', '--cutoff', '3', '--max-radial', '2', '--max-angular', '1', '--channels', '6,3', '--group-key', 'orientation', '--folds', '2', '--out', out]);
+    expect(r.err).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    const chosen = Number(r.out.match(/contracted channels per l: (\d+) \(cross-validated among 3, 6\)/)![1]);
+    expect([3, 6]).toContain(chosen);
+    expect(loadModel(out).model.features.spec.contraction).toEqual({ channels: chosen });
+    const bad = await runCli(['fit', path, '--channels', '3,x', '--out', out]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/--channels: invalid value "3,x" \(expected "none", an integer >= 1, or distinct integers separated by commas\)/);
+  });
+
   it('multiscale on molecules with per-atom charges learns charges for its long range by default (auto)', async () => {
     const out = join(dir, 'auto.lsm');
     const small = ['--cutoff', '3', '--max-radial', '2', '--max-angular', '1', '--group-key', 'orientation', '--folds', '2'];

@@ -177,6 +177,30 @@ describe('normal equations and ridge path: solvers against a dense direct solve'
       expect(() => equations.solve(lambda, new Float64Array(n * n), { begin, end })).toThrow(`expected a ${m} x ${m} matrix`);
     });
 
+    it(`${count} rows x ${n} parameters: any set of columns is the fit of a model with only those columns`, () => {
+      // Every third parameter and the last: the same rows without the other
+      // columns, accumulated on their own, give the same solution.
+      const columns = Int32Array.from({ length: n }, (_, j) => j).filter((j) => j % 3 === 0 || j === n - 1);
+      const m = columns.length;
+      const narrow = accumulate({ ...p, n: m, rows: Float64Array.from({ length: count * m }, (_, k) => p.rows[Math.floor(k / m) * n + columns[k % m]]) });
+      const lambda = 1e-3;
+      const solved = equations.solve(lambda, 'relative', { columns });
+      expect(solved.length).toBe(n);
+      expect(relativeDifference(Float64Array.from(columns, (j) => solved[j]), narrow.solve(lambda, 'relative'))).toBeLessThan(1e-10);
+      expect(solved.filter((_, j) => !columns.includes(j)).every((v) => v === 0)).toBe(true);
+      // A contiguous set is the block solve, fixed values and all.
+      const random = rng(n + 1);
+      const fixed = Float64Array.from({ length: n }, () => random() - 0.5);
+      const block = Int32Array.from({ length: n - 7 }, (_, k) => k + 2);
+      expect(relativeDifference(equations.solve(lambda, 'relative', { columns: block, fixed }), equations.solve(lambda, 'relative', { begin: 2, end: n - 5, fixed }))).toBeLessThan(1e-14);
+      narrow.release();
+      expect(() => equations.solve(lambda, 'relative', { columns: Int32Array.of(2, 1) })).toThrow(/strictly increasing indices below/);
+      expect(() => equations.solve(lambda, 'relative', { columns: Int32Array.of(0, n) })).toThrow(/strictly increasing indices below/);
+      expect(() => equations.solve(lambda, 'relative', { columns: new Int32Array(0) })).toThrow(/at least one parameter/);
+      expect(() => equations.solve(lambda, 'relative', { columns: Int32Array.of(-1, 0) })).toThrow(/expected an index >= 0/);
+      expect(() => equations.solve(lambda, 'relative', { columns: [0, 1] as unknown as Int32Array })).toThrow(/expected an Int32Array/);
+    });
+
     it(`${count} rows x ${n} parameters: residual and merge match the rows`, () => {
       const x = equations.solve(1e-3, 'relative');
       let expected = 0;

@@ -24,7 +24,8 @@ export const spec: CommandSpec = {
     'sparse environments chosen by farthest-point sampling.\n' +
     'Energy errors are per atom (eV/atom); the regularisation is chosen by k-fold cross-validation over frames\n' +
     '(over groups of frames with --group-key). With 3 or more species the multiscale and local presets contract\n' +
-    'each expansion\'s (species, radial) channels to max-radial + 3 learned channels per l (--channels).\n' +
+    'each expansion\'s (species, radial) channels to learned channels per l (--channels): K0 = max-radial + 3,\n' +
+    '1.5 K0 or 2 K0, as cross-validation chooses (the larger ones while the model has at most 4096 parameters).\n' +
     '--target dipole|polarizability fits an equivariant linear model of a per-frame vector (e A) or symmetric\n' +
     '3x3 tensor (A^3) instead: sums of per-atom terms of the features coupled to order lambda = 1, or 0 and 2.',
   options: [
@@ -44,7 +45,7 @@ export const spec: CommandSpec = {
     { name: 'force-weight', value: 'W', description: 'weight of force errors relative to per-atom energy errors', default: '0.1' },
     { name: 'folds', value: 'K', description: 'cross-validation folds for the regularisation', default: '5' },
     { name: 'group-key', value: 'KEY,...', description: 'info key(s) whose frames share a fold, e.g. pair,orientation (one binding curve)' },
-    { name: 'channels', value: 'K', description: 'contracted channels per l, or "none" (default: none up to 2 species, else max-radial + 3)' },
+    { name: 'channels', value: 'K[,K...]', description: 'contracted channels per l, candidates for cross-validation to choose among, or "none" (default: none up to 2 species, else max-radial + 3 and up to twice that within 4096 parameters)' },
     { name: 'field', value: 'far|full', description: 'multiscale: potential of rho x V from the atoms beyond the cutoff only, or the whole field', default: DEFAULT_FIELD },
     { name: 'exponents', value: 'P,...', description: 'multiscale: LODE exponents, one rho x V block each (1: electrostatics, 6: dispersion)', default: '1' },
     { name: 'species-weights', value: 'KIND', description: 'per-species | shared (one weight vector for all centres, per-species offsets)', default: 'per-species' },
@@ -227,6 +228,7 @@ export async function run(argv: string[]): Promise<void> {
   }
   console.log(`reference energies (eV/atom, fitted to the compositions first, part of the biases): ${features.species.map((z, s) => `${symbolOf(z)} ${report.referenceEnergies[s].toFixed(4)}`).join(', ')}`);
   console.log(`regularisation: ${regularizationText(report)}`);
+  if (report.channels) console.log(`contracted channels per l: ${report.channels.chosen} (cross-validated among ${report.channels.candidates.join(', ')})`);
   // No frame with forces: no force error to report (not NaN). An error in
   // eV/A says little without the size of the forces it is made on, hence
   // the share of the reference forces' RMS.
@@ -302,11 +304,15 @@ function choiceOption<T extends string>(args: ParsedArgs, name: string, choices:
   return value as T;
 }
 
-function channelsOption(args: ParsedArgs): { channels?: number | null } {
+function channelsOption(args: ParsedArgs): { channels?: number | number[] | null } {
   const raw = args.options.get('channels');
   if (raw === undefined) return {};
   if (raw === 'none') return { channels: null };
-  return { channels: numberOption(args, 'channels', 0, (v) => Number.isInteger(v) && v >= 1) };
+  const list = String(raw).split(',').map((v) => Number(v.trim()));
+  if (!list.every((k) => Number.isInteger(k) && k >= 1) || new Set(list).size !== list.length) {
+    throw new Error(`--channels: invalid value ${JSON.stringify(raw)} (expected "none", an integer >= 1, or distinct integers separated by commas)`);
+  }
+  return { channels: list.length === 1 ? list[0] : list };
 }
 
 function exponentsOption(args: ParsedArgs): number[] {

@@ -84,38 +84,58 @@ std::vector<double> NormalEquations::solve(double lambda, const Regularizer& reg
 
 std::vector<double> NormalEquations::solve_block(double lambda, const Regularizer& regularizer, size_t begin, size_t end,
                                                  const std::vector<double>& fixed) const {
+    if (!(begin < end && end <= n_)) {
+        throw Error("normal equations: the solved block [" + std::to_string(begin) + ", " + std::to_string(end) +
+                    ") must be non-empty and within the " + std::to_string(n_) + " parameters");
+    }
+    std::vector<size_t> columns(end - begin);
+    for (size_t k = 0; k < columns.size(); ++k) columns[k] = begin + k;
+    return solve_columns(lambda, regularizer, columns, fixed);
+}
+
+std::vector<double> NormalEquations::solve_columns(double lambda, const Regularizer& regularizer,
+                                                   const std::vector<size_t>& columns,
+                                                   const std::vector<double>& fixed) const {
     if (!(lambda >= 0.0) || !std::isfinite(lambda)) {
         throw Error("regularisation must be a finite number >= 0, got " + format_number(lambda));
     }
-    const size_t n = n_;
-    if (!(begin < end && end <= n)) {
-        throw Error("normal equations: the solved block [" + std::to_string(begin) + ", " + std::to_string(end) +
-                    ") must be non-empty and within the " + std::to_string(n) + " parameters");
+    const size_t n = n_, m = columns.size();
+    if (m == 0) throw Error("normal equations: expected at least one parameter to solve for");
+    for (size_t k = 0; k < m; ++k) {
+        if (columns[k] >= n || (k > 0 && columns[k] <= columns[k - 1])) {
+            throw Error("normal equations: the solved parameters must be strictly increasing indices below " +
+                        std::to_string(n) + " (entry " + std::to_string(k) + " is " + std::to_string(columns[k]) + ")");
+        }
     }
     if (!fixed.empty() && fixed.size() != n) {
         throw Error("normal equations: expected " + std::to_string(n) + " fixed parameter values, got " + std::to_string(fixed.size()));
     }
     flush();
-    const auto B = static_cast<Eigen::Index>(begin), M = static_cast<Eigen::Index>(end - begin);
-    const auto E = static_cast<Eigen::Index>(end), N = static_cast<Eigen::Index>(n);
+    const auto M = static_cast<Eigen::Index>(m), N = static_cast<Eigen::Index>(n);
     const bool with_matrix = regularizer.kind == Regularizer::Kind::Matrix;
-    const size_t m = end - begin;
     if (with_matrix && regularizer.matrix.size() != m * m) {
         throw Error("regulariser: expected a " + std::to_string(m) + " x " + std::to_string(m) + " matrix");
     }
     ConstMatrix full(ata_.data(), N, N);
-    const auto h = full.block(B, B, M, M);
+    // The solved rows and columns, upper triangle (the indices increase, so
+    // every entry read is in the stored upper triangle).
+    Eigen::MatrixXd h(M, M);
+    for (Eigen::Index q = 0; q < M; ++q) {
+        const auto cq = static_cast<Eigen::Index>(columns[static_cast<size_t>(q)]);
+        for (Eigen::Index p = 0; p <= q; ++p) h(p, q) = full(static_cast<Eigen::Index>(columns[static_cast<size_t>(p)]), cq);
+    }
     double trace_h = 0.0;
     for (Eigen::Index i = 0; i < M; ++i) trace_h += h(i, i);
     const double mean_diagonal = std::max(trace_h / static_cast<double>(m), 1e-300);
-    // The right-hand side of the block with every other parameter held at its
-    // fixed value: A_b^T W (y - A_o x_o). Only the upper triangle is stored,
-    // so the coupling to earlier parameters is read transposed.
-    Eigen::VectorXd rhs = ConstVector(atb_.data() + begin, M);
+    // The right-hand side with every other parameter held at its fixed
+    // value: A_s^T W (y - A_o x_o), with x_o the fixed values off the set.
+    Eigen::VectorXd rhs(M);
+    for (Eigen::Index q = 0; q < M; ++q) rhs(q) = atb_[columns[static_cast<size_t>(q)]];
     if (!fixed.empty()) {
-        ConstVector x(fixed.data(), N);
-        if (B > 0) rhs.noalias() -= full.block(0, B, B, M).transpose() * x.head(B);
-        if (E < N) rhs.noalias() -= full.block(B, E, M, N - E) * x.tail(N - E);
+        Eigen::VectorXd others = ConstVector(fixed.data(), N);
+        for (size_t c : columns) others(static_cast<Eigen::Index>(c)) = 0.0;
+        const Eigen::VectorXd coupling = full.selfadjointView<Eigen::Upper>() * others;
+        for (Eigen::Index q = 0; q < M; ++q) rhs(q) -= coupling(static_cast<Eigen::Index>(columns[static_cast<size_t>(q)]));
     }
     Eigen::VectorXd added(M);  // what lambda R puts on the diagonal
     double scale = lambda;
@@ -150,7 +170,7 @@ std::vector<double> NormalEquations::solve_block(double lambda, const Regularize
             dense::cholesky_solve_upper(a.data(), m, xv.data());
             if (xv.allFinite()) {
                 std::vector<double> x = fixed.empty() ? std::vector<double>(n, 0.0) : fixed;
-                std::copy(xv.data(), xv.data() + M, x.begin() + static_cast<std::ptrdiff_t>(begin));
+                for (size_t q = 0; q < m; ++q) x[columns[q]] = xv(static_cast<Eigen::Index>(q));
                 return x;
             }
         }

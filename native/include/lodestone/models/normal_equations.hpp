@@ -44,6 +44,11 @@ public:
     // and scaled by the block's trace. Returns all n parameters.
     std::vector<double> solve_block(double lambda, const Regularizer& regularizer, size_t begin, size_t end,
                                     const std::vector<double>& fixed) const;
+    // The same for any set of parameters (indices strictly increasing, < n):
+    // a block, or the columns of a model with fewer features than the
+    // accumulated ones (nested candidates scored from one set of equations).
+    std::vector<double> solve_columns(double lambda, const Regularizer& regularizer, const std::vector<size_t>& columns,
+                                      const std::vector<double>& fixed) const;
 
     // |A x - y|_W^2 from the accumulated statistics (no rows kept).
     double residual(const std::vector<double>& x) const;
