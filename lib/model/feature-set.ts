@@ -287,6 +287,15 @@ export class FeatureSet {
   }
 }
 
+/**
+ * The spec with its smallest candidate channel count, for fits that do not
+ * score the candidates (the tensor models): the default contraction's K0.
+ */
+export function smallestChannels(spec: FeatureSetSpec): FeatureSetSpec {
+  const candidates = spec.contraction?.candidates;
+  return candidates ? { ...spec, contraction: { channels: candidates[0] } } : spec;
+}
+
 function validateSpec(spec: FeatureSetSpec): void {
   if (typeof spec !== 'object' || spec === null) throw new Error('features: expected {species, blocks}');
   if (!Array.isArray(spec.species) || spec.species.length === 0 || !spec.species.every((z) => Number.isInteger(z) && z > 0)) {

@@ -11,6 +11,7 @@ import { frameSystem, readFrames } from '../../lib/cli/frames.js';
 import {
   FeatureSet,
   fitLinearModel,
+  fitTensorModel,
   LinearModel,
   presetFeatures,
   type FeatureSetSpec,
@@ -109,6 +110,17 @@ describe('channel choice', () => {
     }
     expect(Math.sqrt(energy / frames.length)).toBeCloseTo(report.train.energyRmsePerAtom, 9);
     expect(Math.sqrt(forces / components)).toBeCloseTo(report.train.forceRmse, 9);
+  });
+
+  it('tensor fits do not score candidates: they take the smallest', () => {
+    const random = rng(7);
+    const frames = Array.from({ length: 6 }, (_, k) => ({
+      system: randomSystem({ seed: 20 + k, atoms: 6, types: species, box: 5, minDistance: 1.1 }),
+      target: [random(), random(), random()],
+    }));
+    const features: FeatureSetSpec = { species, blocks: [{ kind: 'soap', hypers: density }], contraction: { channels: 5, candidates: [3, 5] } };
+    const { model } = fitTensorModel({ target: 'dipole', features }, frames, { folds: 2, regularizations: [1e-3] });
+    expect(model.features.spec.contraction).toEqual({ channels: 3 });
   });
 
   it('default candidates: K0 = max_radial + 3, 1.5 K0 and 2 K0 while the model has at most CHANNEL_BUDGET parameters', () => {

@@ -4,7 +4,7 @@
 // regularisation chosen by k-fold cross-validation over frames or groups.
 import { native } from '../../native/addon.js';
 import { toNativeSystem, type System } from '../../core/system.js';
-import { FeatureSet } from '../feature-set.js';
+import { FeatureSet, smallestChannels } from '../feature-set.js';
 import { assignFolds, chooseCandidate, decades, DEFAULT_FOLDS, type FitProgress } from '../training.js';
 import { baselineTarget, checkBaseline, checkIsotropic, OrderFeatures, TensorModel, type TensorModelSpec, type TensorOrderParameters } from './model.js';
 import { cartesianLength, checkTarget, targetOrders, toSpherical } from './target.js';
@@ -207,7 +207,7 @@ export function fitTensorModel(spec: TensorModelSpec, data: readonly TensorFrame
   }
   const folds = options.folds ?? DEFAULT_FOLDS;
   if (!Number.isInteger(folds) || folds < 2) throw new Error(`folds: expected an integer >= 2, got ${String(folds)}`);
-  const features = new FeatureSet(spec.features);
+  const features = new FeatureSet(smallestChannels(spec.features));
   checkBaseline(target, features);
   const isotropic = checkIsotropic(spec.isotropic ?? 'local');
   const systems = data.map((f, k) => toNativeSystem(f.system, `frames[${k}].system`));
