@@ -22,6 +22,7 @@ import {
   localHypers,
   lodeHypers,
   presetFeatures,
+  channelsText,
   regularizationText,
   type LongRange,
   type PresetName,
@@ -91,7 +92,7 @@ function linear(preset: PresetName, longRange: LongRange | 'auto' = 'auto') {
   return (train: TrainingFrame[], o: ModelOptions): ForceField => {
     const spec = features(preset, o, train, longRange);
     const { model, report } = fitLinearModel(spec, train, chargeFrames(spec, o));
-    o.log(`regularisation ${regularizationText(report)}`);
+    o.log(`regularisation ${regularizationText(report)}${channelsText(report)}`);
     return model;
   };
 }
@@ -100,7 +101,7 @@ function kernel(preset: PresetName, longRange: LongRange | 'auto' = 'auto') {
   return (train: TrainingFrame[], o: ModelOptions): ForceField => {
     const spec = features(preset, o, train, longRange);
     const { model, report } = fitSparseKernelModel(spec, train, { ...(o.kernelBlocks ? { kernelBlocks: o.kernelBlocks } : {}), ...chargeFrames(spec, o) });
-    o.log(`regularisation ${regularizationText(report)}, sparse points ${report.sparsePoints.join('/')}${report.notes.length ? `; ${report.notes.join('; ')}` : ''}`);
+    o.log(`regularisation ${regularizationText(report)}${channelsText(report)}, sparse points ${report.sparsePoints.join('/')}${report.notes.length ? `; ${report.notes.join('; ')}` : ''}`);
     return model;
   };
 }

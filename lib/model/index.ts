@@ -2,7 +2,7 @@ export { FeatureSet } from './feature-set.js';
 export type { BlockSpec, FeatureSetSpec, Features } from './feature-set.js';
 export { LinearModel } from './linear-model.js';
 export type { LinearWeights } from './linear-model.js';
-export { fitLinearModel, learnScales, datasetHash, regularizationText } from './training.js';
+export { fitLinearModel, learnScales, datasetHash, regularizationText, channelsText } from './training.js';
 export type { TrainingFrame, ChargeTrainingFrame, FitOptions, FitProgress, FitReport, ErrorMetrics } from './training.js';
 export { saveModel, loadModel, serializeModel, deserializeModel, trainingClosestPairs, MODEL_FORMAT_VERSION, MODEL_KINDS } from './serialize.js';
 export type { ModelMetadata, Model, ModelKind } from './serialize.js';

@@ -624,6 +624,11 @@ export function regularizationText(report: Pick<FitReport, 'regularization' | 's
   return (report.stages ?? [{ name: '', regularization: report.regularization }]).map((s) => `${s.name ? `${s.name} ` : ''}${chosen(s.regularization)}`).join(', ');
 }
 
+/** "; contracted channels per l: 16 (cross-validated among 8, 12, 16)" when the fit chose them, else "". */
+export function channelsText(report: Pick<FitReport, 'channels'>): string {
+  return report.channels ? `; contracted channels per l: ${report.channels.chosen} (cross-validated among ${report.channels.candidates.join(', ')})` : '';
+}
+
 /** The report every fit gives: chosen regularisation, errors, data set and time (`start` from Date.now()). */
 export function fitReport(
   solution: CrossValidatedSolution,

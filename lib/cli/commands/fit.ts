@@ -1,5 +1,5 @@
 import { fitLinearModel, fitSparseKernelModel, saveModel, SPECIES_WEIGHTS, type FitOptions, type SpeciesWeights } from '../../model/index.js';
-import { formatBytes, regularizationText, type FitProgress } from '../../model/training.js';
+import { channelsText, formatBytes, regularizationText, type FitProgress } from '../../model/training.js';
 import { DEFAULT_FIELD, defaultLongRange, FIELDS, lacksIsolatedMolecules, learnedChargesBaseline, LONG_RANGES, presetFeatures, PRESETS, type LongRange, type PresetName } from '../../model/presets.js';
 import { helpText, numberOption, parseArgs, stringOption, type CommandSpec, type ParsedArgs } from '../args.js';
 import { chargeOnlyFrames, readFrames, speciesOf, tensorFrames, trainingFrames } from '../frames.js';
@@ -227,8 +227,7 @@ export async function run(argv: string[]): Promise<void> {
     console.log('baseline: none');
   }
   console.log(`reference energies (eV/atom, fitted to the compositions first, part of the biases): ${features.species.map((z, s) => `${symbolOf(z)} ${report.referenceEnergies[s].toFixed(4)}`).join(', ')}`);
-  console.log(`regularisation: ${regularizationText(report)}`);
-  if (report.channels) console.log(`contracted channels per l: ${report.channels.chosen} (cross-validated among ${report.channels.candidates.join(', ')})`);
+  console.log(`regularisation: ${regularizationText(report)}${channelsText(report)}`);
   // No frame with forces: no force error to report (not NaN). An error in
   // eV/A says little without the size of the forces it is made on, hence
   // the share of the reference forces' RMS.
