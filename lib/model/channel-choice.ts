@@ -7,7 +7,7 @@
 // model with the other columns left out: its normal equations are a sub-block
 // of the K_max ones, and one accumulation scores every candidate K.
 import { INVARIANT_PROPERTY_NAMES } from '../features/invariants.js';
-import { parameterCount } from './design.js';
+import { parameterCount, speciesColumns } from './design.js';
 import type { FeatureSet } from './feature-set.js';
 
 /** Per candidate channel count, the parameters (of the K_max layout) of a model on that many channels. */
@@ -16,12 +16,10 @@ export interface ChannelChoice {
   columns: Int32Array[];
 }
 
-// One atom in a box: every invariant column exists, whatever the species (as featureCount).
-const PROBE = { positions: [[0, 0, 0]], types: [0], cell: [[20, 0, 0], [0, 20, 0], [0, 0, 20]] };
-
 /** Per block, the property labels of every column (K-channel expansions label their channels 0..K-1). */
 function propertyLabels(features: FeatureSet): number[][][] {
-  const probe = { ...PROBE, types: [features.spec.species[0]] };
+  // One atom in a box: every column exists, whatever the species (as featureCount).
+  const probe = { positions: [[0, 0, 0]], types: [features.spec.species[0]], cell: [[20, 0, 0], [0, 20, 0], [0, 0, 20]] };
   return features.invariants.map((inv) => {
     const { properties } = inv.compute(probe, features.options());
     const w = properties.names.length;
@@ -44,16 +42,14 @@ export function channelChoice(features: FeatureSet): ChannelChoice | null {
   const candidates = features.spec.contraction?.candidates;
   if (!candidates || candidates.length < 2) return null;
   const labels = propertyLabels(features);
-  const S = features.spec.species.length;
-  const D = features.dimension;
-  const shared = features.speciesWeights === 'shared';
   const columns = candidates.map((K) => {
     const kept = featureColumns(features, labels, K);
-    // the layouts of design.ts: [species][weights, bias] or [shared weights][biases]
-    const out = shared
-      ? [...kept, ...Array.from({ length: S }, (_, s) => D + s)]
-      : Array.from({ length: S }, (_, s) => [...kept.map((c) => s * (D + 1) + c), s * (D + 1) + D]).flat();
-    return Int32Array.from(out);
+    // Each species' weights at those columns and its bias (shared weights: the same columns for all).
+    const used = new Set(features.spec.species.flatMap((_, s) => {
+      const { weights, bias } = speciesColumns(features, s);
+      return [...kept.map((c) => weights + c), bias];
+    }));
+    return Int32Array.from([...used].sort((a, b) => a - b));
   });
   return { channels: [...candidates], columns };
 }

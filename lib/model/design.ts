@@ -18,14 +18,14 @@ export function parameterCount(features: FeatureSet): number {
 }
 
 /** First weight column and bias column of species s in the parameter vector. */
-function columns(features: FeatureSet, s: number): { weights: number; bias: number } {
+export function speciesColumns(features: FeatureSet, s: number): { weights: number; bias: number } {
   const D = features.dimension;
   return features.speciesWeights === 'shared' ? { weights: 0, bias: D + s } : { weights: s * (D + 1), bias: s * (D + 1) + D };
 }
 
 /** The weights (dimension) and bias of species s from a solved parameter vector. */
 export function speciesParameters(features: FeatureSet, parameters: Float64Array, s: number): { weights: Float64Array; bias: number } {
-  const c = columns(features, s);
+  const c = speciesColumns(features, s);
   return { weights: parameters.subarray(c.weights, c.weights + features.dimension), bias: parameters[c.bias] };
 }
 
@@ -120,7 +120,7 @@ export function passDesignRows(features: FeatureSet, pass: FramePass, withForces
   const species = pass.species;
   const N = species.length;
   const nParams = parameterCount(features);
-  const layout = features.spec.species.map((_, s) => columns(features, s));
+  const layout = features.spec.species.map((_, s) => speciesColumns(features, s));
   const energy = new Float64Array(nParams);
   for (let i = 0; i < N; i++) energy[layout[species[i]].bias] += 1;
   const forces = withForces ? new Float64Array(3 * N * nParams) : undefined;
