@@ -11,6 +11,7 @@ import { frameSystem, readFrames } from '../../lib/cli/frames.js';
 import {
   FeatureSet,
   fitLinearModel,
+  fitSparseKernelModel,
   fitTensorModel,
   LinearModel,
   presetFeatures,
@@ -110,6 +111,19 @@ describe('channel choice', () => {
     }
     expect(Math.sqrt(energy / frames.length)).toBeCloseTo(report.train.energyRmsePerAtom, 9);
     expect(Math.sqrt(forces / components)).toBeCloseTo(report.train.forceRmse, 9);
+
+    // A kernel model's linear part chooses the same way; its kernel compares all 8 channels, so the
+    // model keeps them, with linear weights only on the chosen channels' features.
+    const kernel = fitSparseKernelModel(spec, frames, { regularizations, folds: 3, sparsePoints: 5 });
+    const linearChannels = kernel.report.channels!.chosen;
+    expect(kernel.report.stages![0].channels).toBe(linearChannels);
+    expect(kernel.model.features.spec.contraction!.channels).toBe(8);
+    const choice = channelChoice(kernel.model.features)!;
+    const kept = new Set(choice.columns[choice.channels.indexOf(linearChannels)]);
+    const D = kernel.model.features.dimension;
+    const linear = kernel.model.linear!;
+    const outside = Array.from(linear).filter((w, k) => !kept.has(Math.floor(k / D) * (D + 1) + (k % D)) && w !== 0);
+    expect(outside).toEqual([]);
   });
 
   it('tensor fits do not score candidates: they take the smallest', () => {
