@@ -186,7 +186,7 @@ export async function run(argv: string[]): Promise<void> {
     ...(args.options.has('max-memory') ? { maxMemory: numberOption(args, 'max-memory', 0, (v) => v > 0) * 2 ** 30 } : {}),
     onPlan: (plan) =>
       console.error(
-        `fit: ${plan.parameters} parameters, ${plan.folds} folds, expected peak memory ${formatBytes(plan.bytes)} (limit ${formatBytes(plan.maxMemory)})`,
+        `fit: ${plan.parameters} parameters${features.contraction?.candidates ? ` (${features.contraction.channels} channels per l, the largest candidate)` : ''}, ${plan.folds} folds, expected peak memory ${formatBytes(plan.bytes)} (limit ${formatBytes(plan.maxMemory)})`,
       ),
     onProgress: progressBars(),
   };
