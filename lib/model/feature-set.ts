@@ -108,6 +108,11 @@ export class FeatureSet {
     return this.contractionMatrices;
   }
 
+  /** The most contracted channels per l its expansions allow (types x radial functions of the narrowest). */
+  get maxChannels(): number {
+    return Math.min(...this.expansions.flat().map((e) => e.shape.types * e.shape.radial));
+  }
+
   /**
    * The same features with the first K of the learned contracted channels
    * per l (the K-channel contraction of the same data: the channels are

@@ -331,6 +331,8 @@ describe('lodestone fit --learn-charges', () => {
     const chosen = Number(r.out.match(/contracted channels per l: (\d+) \(cross-validated among 3, 6\)/)![1]);
     expect([3, 6]).toContain(chosen);
     expect(loadModel(out).model.features.spec.contraction).toEqual({ channels: chosen });
+    // At the edge of the scan the fit suggests a larger one.
+    expect(/note: the largest channel candidate fitted best; more channels \(--channels 6,9\)/.test(r.out)).toBe(chosen === 6);
     const bad = await runCli(['fit', path, '--channels', '3,x', '--out', out]);
     expect(bad.code).not.toBe(0);
     expect(bad.err).toMatch(/--channels: invalid value "3,x" \(expected "none", an integer >= 1, or distinct integers separated by commas\)/);

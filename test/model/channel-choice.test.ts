@@ -152,7 +152,9 @@ describe('channel choice', () => {
     expect(shared.contraction).toEqual({ channels: 16, candidates: [8, 12, 16] });
     expect(count(shared)).toBeLessThanOrEqual(CHANNEL_BUDGET);
     // Never more channels than (species x radial functions), and none for two species.
-    expect(presetFeatures('local', [1, 6, 8], { maxRadial: 2 }).contraction).toEqual({ channels: 9, candidates: [5, 8, 9] });
+    const three = presetFeatures('local', [1, 6, 8], { maxRadial: 2 });
+    expect(three.contraction).toEqual({ channels: 9, candidates: [5, 8, 9] });
+    expect(new FeatureSet(three).maxChannels).toBe(9);
     expect(presetFeatures('local', [11, 17]).contraction).toBeUndefined();
     expect(defaultContraction(2, local.blocks)).toBeNull();
     // Given: one count, or candidates in any order.

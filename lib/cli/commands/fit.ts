@@ -228,6 +228,12 @@ export async function run(argv: string[]): Promise<void> {
   }
   console.log(`reference energies (eV/atom, fitted to the compositions first, part of the biases): ${features.species.map((z, s) => `${symbolOf(z)} ${report.referenceEnergies[s].toFixed(4)}`).join(', ')}`);
   console.log(`regularisation: ${regularizationText(report)}${channelsText(report)}`);
+  const channels = report.channels;
+  const most = model.features.maxChannels;
+  if (channels && channels.chosen === channels.candidates[channels.candidates.length - 1] && channels.chosen < most) {
+    // The edge of the scan: a larger count may fit better still.
+    console.log(`note: the largest channel candidate fitted best; more channels (--channels ${channels.chosen},${Math.min(most, Math.ceil(1.5 * channels.chosen))}) may fit better, at more memory and time`);
+  }
   // No frame with forces: no force error to report (not NaN). An error in
   // eV/A says little without the size of the forces it is made on, hence
   // the share of the reference forces' RMS.
