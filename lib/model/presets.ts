@@ -74,11 +74,10 @@ export const CHANNEL_BUDGET = 4096;
  * are few); else K0 = max_radial + 3 channels per l (about as many as a
  * one-species expansion), 1.5 K0 and 2 K0 as candidates that the fit
  * chooses among by cross-validation, each kept only while the linear model
- * has at most CHANNEL_BUDGET parameters. Why candidates: rigid binding
- * curves fit about as well with K0 as with more (force RMSE of the 5-species
- * GFN2-xTB dimers 0.081 / 0.075 / 0.072 eV/A at 8 / 12 / 16 channels,
- * cross-validated), thermal frames of the same molecules need more (0.30 /
- * 0.12 eV/A at 8 / 16): which is enough depends on the data.
+ * has at most CHANNEL_BUDGET parameters. Why candidates: how much more
+ * channels give depends on the data (cross-validated force RMSE of the
+ * 5-species GFN2-xTB binding curves 0.081 / 0.075 / 0.072 eV/A at 8 / 12 /
+ * 16 channels, of thermal frames of the same molecules 0.30 / - / 0.12).
  */
 export function defaultContraction(species: number, blocks: readonly BlockSpec[], options: PresetOptions = {}): ContractionSpec | null {
   if (species <= 2) return null;
