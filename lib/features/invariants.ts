@@ -120,6 +120,11 @@ export class SoapPowerSpectrum extends Invariants {
   }
 }
 
+/** One atom in a box: invariants computed on it have every property (column), whatever the species. */
+export function probeSystem(species: readonly number[]): System {
+  return { positions: [[0, 0, 0]], types: [species[0]], cell: [[20, 0, 0], [0, 20, 0], [0, 0, 20]] };
+}
+
 /**
  * Number of features (per component, for equivariants) of invariants for
  * these neighbour species: computed once on a one-atom probe.
@@ -128,11 +133,6 @@ export function featureCount(
   invariants: { compute(system: System, options: { neighborTypes: number[] }): { shape: number[] } },
   species: readonly number[],
 ): number {
-  const probe = {
-    positions: [[0, 0, 0]],
-    types: [species[0]],
-    cell: [[20, 0, 0], [0, 20, 0], [0, 0, 20]],
-  };
-  const { shape } = invariants.compute(probe, { neighborTypes: [...species] });
+  const { shape } = invariants.compute(probeSystem(species), { neighborTypes: [...species] });
   return shape[shape.length - 1];
 }

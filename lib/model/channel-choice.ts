@@ -6,7 +6,7 @@
 // channel labels below K). A linear model on K channels is then the K_max
 // model with the other columns left out: its normal equations are a sub-block
 // of the K_max ones, and one accumulation scores every candidate K.
-import { INVARIANT_PROPERTY_NAMES } from '../features/invariants.js';
+import { INVARIANT_PROPERTY_NAMES, probeSystem } from '../features/invariants.js';
 import { parameterCount, speciesColumns } from './design.js';
 import type { FeatureSet } from './feature-set.js';
 
@@ -18,8 +18,7 @@ export interface ChannelChoice {
 
 /** Per block, the property labels of every column (K-channel expansions label their channels 0..K-1). */
 function propertyLabels(features: FeatureSet): number[][][] {
-  // One atom in a box: every column exists, whatever the species (as featureCount).
-  const probe = { positions: [[0, 0, 0]], types: [features.spec.species[0]], cell: [[20, 0, 0], [0, 20, 0], [0, 0, 20]] };
+  const probe = probeSystem(features.spec.species);
   return features.invariants.map((inv) => {
     const { properties } = inv.compute(probe, features.options());
     const w = properties.names.length;

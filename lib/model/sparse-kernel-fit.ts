@@ -483,12 +483,10 @@ export function fitSparseKernelModel(
     });
   }
   const model = new SparseKernelModel(features, { zeta, counts, points, weights, biases, kernelBlocks: view.blocks, ...(linear ? { linear } : {}) });
-  const channels = solution.stages[0].channels;
   return {
     model,
     report: {
       ...fitReport(solution, data, start, problem.parameters, estimatedBytes, reference),
-      ...(choice && channels !== undefined ? { channels: { chosen: channels, candidates: choice.channels } } : {}),
       zeta,
       sparsePoints: counts,
       notes,

@@ -596,10 +596,9 @@ export function fitLinearModel(
   const solution = solveCrossValidated(problem, frames, assignment, settings, plan, options.onProgress);
   const chosen = solution.stages[0].channels;
   const fitted = choice && chosen !== undefined ? narrowModel(features, choice, chosen, solution.parameters) : { features, parameters: solution.parameters };
-  const report = fitReport(solution, data, start, parameterCount(fitted.features), estimatedBytes, reference);
   return {
     model: toModel(fitted.features, fitted.parameters, reference),
-    report: { ...report, ...(choice && chosen !== undefined ? { channels: { chosen, candidates: choice.channels } } : {}) },
+    report: fitReport(solution, data, start, parameterCount(fitted.features), estimatedBytes, reference),
   };
 }
 
@@ -638,10 +637,13 @@ export function fitReport(
   estimatedBytes: number,
   reference: Float64Array,
 ): FitReport {
+  // A linear stage that chose the channels too scanned every candidate count.
+  const { channels, scan } = solution.stages[0];
   return {
     regularization: solution.regularization,
     scan: solution.scan,
     ...(solution.stages.length > 1 ? { stages: solution.stages.map(({ index: _, ...stage }) => stage) } : {}),
+    ...(channels !== undefined ? { channels: { chosen: channels, candidates: [...new Set(scan.map((c) => c.channels!))] } } : {}),
     train: solution.train,
     validation: { energyRmsePerAtom: solution.validation.energyRmsePerAtom, forceRmse: solution.validation.forceRmse },
     frames: data.length,
