@@ -195,8 +195,16 @@ export interface LodeParameters {
   method: 'direct' | 'mesh' | 'split';
   /** Mesh points along each lattice vector (mesh only). */
   mesh?: [number, number, number];
-  /** B-spline order (mesh only). */
+  /** Width of the assignment window in mesh points: the B-spline order (mesh only). */
   meshOrder?: number;
+  /**
+   * The assignment window (mesh only): the cardinal B-spline, or a Kaiser-Bessel
+   * window of the same width, whose smaller aliases let a coarser mesh meet the
+   * accuracy (continuous, its slope jumps by ~1e-5 of its peak's at its ends).
+   */
+  meshWindow?: 'bspline' | 'kaiser-bessel';
+  /** Shape beta of the Kaiser-Bessel window (mesh only, when it is used). */
+  meshBeta?: number;
   /** Largest |a_d| / mesh_d (A) (mesh only). */
   meshSpacing?: number;
   /** Estimated relative RMS error (mesh: against the direct sum; split: against the converged field), in the units of `accuracy`. */

@@ -42,6 +42,8 @@ Napi::Object lode_parameters_to_js(Napi::Env env, const LodeMethodParameters& p)
         for (uint32_t d = 0; d < 3; d++) mesh.Set(d, Napi::Number::New(env, static_cast<double>(p.mesh[d])));
         out.Set("mesh", mesh);
         out.Set("meshOrder", p.mesh_order);
+        out.Set("meshWindow", p.mesh_beta == 0.0 ? "bspline" : "kaiser-bessel");
+        if (p.mesh_beta != 0.0) out.Set("meshBeta", p.mesh_beta);
         out.Set("meshSpacing", p.mesh_spacing);
         out.Set("estimatedError", p.estimated_error);
     }

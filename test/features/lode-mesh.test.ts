@@ -1,5 +1,6 @@
 // Particle-mesh LODE (method 'mesh' / 'auto'): the same k sum as 'direct'
-// up to the B-spline aliasing error, which must stay below the estimate.
+// up to the aliasing error of the assignment window (B-spline or
+// Kaiser-Bessel), which must stay below the estimate.
 import { describe, expect, it } from 'vitest';
 import { LodeSphericalExpansion, type LodeSphericalExpansionHypers } from '../../lib/index.js';
 import { relativeError } from '../support/finite-differences.js';
@@ -82,6 +83,32 @@ describe('LODE on a mesh equals the direct k sum', () => {
     expect(errors[2]).toBeLessThan(errors[1]);
   });
 
+  it('a melt-like box at the multi-scale preset\'s hypers: the Kaiser-Bessel window on a coarser mesh, within its estimate', () => {
+    // 216 ions at the density of molten NaCl (18.9 A box): for the 1e-6 of
+    // the default accuracy, the B-spline of order 7 needs 24^3 points, the
+    // Kaiser-Bessel window of width 7 20^3 (estimates: lode_mesh_error)
+    const melt = randomSystem({ seed: 13, atoms: 216, types: [11, 17], cell: [18.9, 0, 0, 0, 18.9, 0, 0, 0, 18.9], minDistance: 2.2 });
+    const h: LodeSphericalExpansionHypers = {
+      density: { type: 'SmearedPowerLaw', smearing: 1.5, exponent: 1 },
+      basis: { type: 'TensorProduct', max_angular: 4, radial: { type: 'Gto', max_radial: 5, radius: 4.5 } },
+    };
+    const lode = new LodeSphericalExpansion({ ...h, method: 'mesh' });
+    const p = lode.parameters(melt);
+    expect(p.meshWindow).toBe('kaiser-bessel');
+    expect(p.meshBeta! / p.meshOrder!).toBeGreaterThan(1.7);
+    expect(p.meshBeta! / p.meshOrder!).toBeLessThan(3.3);
+    expect(p.estimatedError!).toBeLessThanOrEqual(1e-6);
+    const direct = new LodeSphericalExpansion(h).compute(melt);
+    const scale = centredRms(direct.values, direct.shape[1]);
+    const error = rmsDifference(lode.compute(melt).values, direct.values) / scale;
+    expect(error).toBeLessThan(p.estimatedError!);
+    expect(error).toBeGreaterThan(p.estimatedError! / 5);
+    // the B-spline of the same order on the same mesh is less accurate
+    const bspline = new LodeSphericalExpansion({ ...h, method: 'mesh', mesh: p.mesh, mesh_order: p.meshOrder, accuracy: 0.5 });
+    expect(bspline.parameters(melt).meshWindow).toBe('bspline');
+    expect(rmsDifference(bspline.compute(melt).values, direct.values) / scale).toBeGreaterThan(2 * error);
+  });
+
   it('rock salt: l = 0 coefficients (the Madelung field) equal the direct ones, l = 1 vanish', () => {
     const a = 5.64;
     const positions: number[] = [];
@@ -119,9 +146,14 @@ describe('LODE mesh backward', () => {
     const P = lode.compute(system).shape[1];
     const dLdv = Float64Array.from({ length: n * P }, () => random() - 0.5);
 
-    it(`p = ${exponent}: backward equals finite differences of the mesh values at every coordinate and strain component`, () => {
-      checkGradients(lode, system, { positions: false, strain: false, seed: 5 + exponent });
-    });
+    // on 16^3 the B-spline meets the default accuracy; on 12^3 only the Kaiser-Bessel window comes close
+    for (const [k, window] of [[16, 'bspline'], [12, 'kaiser-bessel']] as const) {
+      it(`p = ${exponent}, ${window} window: backward equals finite differences of the mesh values at every coordinate and strain component`, () => {
+        const onMesh = new LodeSphericalExpansion(hypers(exponent, { method: 'mesh', mesh: [k, k, k], mesh_order: 6 }));
+        expect(onMesh.parameters(system).meshWindow).toBe(window);
+        checkGradients(onMesh, system, { positions: false, strain: false, seed: 5 + exponent });
+      });
+    }
 
     it(`p = ${exponent}: backward on the mesh agrees with the direct backward`, () => {
       const direct = new LodeSphericalExpansion(hypers(exponent)).backward(system, dLdv);

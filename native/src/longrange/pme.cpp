@@ -116,7 +116,7 @@ void PmeWorkspace::add_kspace(const detail::ChargeSum& sum, const LongRangeParam
     const int64_t K0 = mesh[0], K1 = mesh[1], K2 = mesh[2];
 
     const bool gradients = request.forces;
-    const lodestone::mesh::Assignment assignment(system, mesh, order, gradients);
+    const lodestone::mesh::Assignment assignment(system, mesh, lodestone::mesh::Window{order, 0.0}, gradients);
     w.grid.resize(static_cast<size_t>(K0 * K1 * K2));
     double* grid = w.grid.data();
     assignment.spread(q.data(), grid);

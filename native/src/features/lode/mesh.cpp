@@ -2,13 +2,14 @@
 // compute_periodic (docs/design.md, "LODE expansion"),
 //   v[i][a][n,l,m] = sum_{0<|k|<k_cut} K_nlm(k) S_a(k) e^{ik.r_i},
 //   K_nlm(k) = (4 pi / V) G_p(|k|) I_nl(|k|) Y_lm(k^) i^l,
-// with S_a(k) and the centre's phase replaced by B-spline assignment
-// (longrange/mesh/mesh_grid.hpp; spreading gives S_a(m) times W^(m), the spline's Fourier
-// transform, plus aliases, and so does interpolation for the phase):
+// with S_a(k) and the centre's phase replaced by assignment with a window W
+// (a B-spline or a Kaiser-Bessel window, longrange/mesh/mesh_grid.hpp;
+// spreading gives S_a(m) times W^(m), the window's Fourier transform, plus
+// aliases, and so does interpolation for the phase):
 //   Q_a(x)    = sum_{j in a} W(x - u_j), Q^_a = FFT(Q_a)             (per type)
 //   phi_ch(x) = IFFT[K_ch(k_m) D(m) Q^_a(m)]                        (per channel)
 //   v_i[ch]   = sum_x W(x - u_i) phi_ch(x),
-// D(m) = 1 / |W^(m)|^2 (mesh::bspline_inverse_power): the k-vector's own
+// D(m) = 1 / |W^(m)|^2 (mesh::window_inverse_power): the k-vector's own
 // term is exact and aliasing is the only error. (Smooth PME's Euler-spline
 // |b(m)|^2 instead divides by the aliased sum, which scales every term by a
 // first-order error too: about twice the RMS error at equal cost here.)
@@ -83,6 +84,8 @@ LodeMeshTuningRequest mesh_request(const LodeExpansionHypers& hypers, bool mesh_
 
 namespace {
 
+mesh::Window window_of(const LodeMethodParameters& method) { return {method.mesh_order, method.mesh_beta}; }
+
 // i^l = sign (even l) or i sign (odd l)
 double parity_sign(int l) { return ((l / 2) % 2 == 0) ? 1.0 : -1.0; }
 
@@ -106,9 +109,10 @@ struct MeshEntries {
     size_t size() const { return norm.size(); }
 };
 
-MeshEntries mesh_entries(const KVectors& kv, const std::array<int64_t, 3>& mesh, int order, size_t h_band, size_t grids) {
+MeshEntries mesh_entries(const KVectors& kv, const std::array<int64_t, 3>& mesh, const mesh::Window& window,
+                         size_t h_band, size_t grids) {
     std::array<std::vector<double>, 3> moduli;
-    for (int d = 0; d < 3; d++) moduli[static_cast<size_t>(d)] = lodestone::mesh::bspline_inverse_power(mesh[static_cast<size_t>(d)], order);
+    for (int d = 0; d < 3; d++) moduli[static_cast<size_t>(d)] = mesh::window_inverse_power(mesh[static_cast<size_t>(d)], window);
     const int64_t n2c = mesh[2] / 2 + 1;
     struct Raw {
         int64_t idx[3];
@@ -224,6 +228,7 @@ LodeMethodParameters lode::Engine::choose_method(const System& system, int T, bo
     if (tuning.mesh_order != 0) {
         out.mesh = tuning.mesh;
         out.mesh_order = tuning.mesh_order;
+        out.mesh_beta = tuning.mesh_beta;
         out.mesh_spacing = tuning.mesh_spacing;
         out.estimated_error = tuning.estimated_error;
     }
@@ -287,7 +292,8 @@ struct lode::MeshKSpace {
     // what it was made for
     std::array<double, 9> cell{};
     std::array<int64_t, 3> mesh{};
-    int order = 0, types = 0;
+    mesh::Window window;
+    int types = 0;
     std::vector<double> contraction;  // its matrices; empty: none
     int contracted = 0;               // its channels
 
@@ -310,7 +316,7 @@ struct lode::MeshKSpace {
         if (u ? contracted != u->channels || !std::equal(contraction.begin(), contraction.end(), u->matrices)
               : contracted != 0)
             return false;
-        return cell == system.cell && mesh == method.mesh && order == method.mesh_order && types == T;
+        return cell == system.cell && mesh == method.mesh && window == window_of(method) && types == T;
     }
     size_t bytes() const {
         return (coef.size() + mixed.size() + ones.size() + Y.size() + kv.k.size() + kv.norm.size()) * sizeof(double) +
@@ -343,7 +349,7 @@ std::shared_ptr<const lode::MeshKSpace> lode::Engine::mesh_kspace(const System& 
     const std::array<int, 3> bound = max_frequencies(s.kv);
     s.band = {bound[0], bound[1], bound[2]};
     s.h_band = std::min(static_cast<size_t>(method.mesh[2] / 2 + 1), static_cast<size_t>(s.band[2]) + 1);
-    s.entries = mesh_entries(s.kv, method.mesh, method.mesh_order, s.h_band, mesh::kBlock);
+    s.entries = mesh_entries(s.kv, method.mesh, window_of(method), s.h_band, mesh::kBlock);
     const int L = radial.max_angular() + 1;
     const int N = radial.max_radial() + 1;
     const int LM = L * L;
@@ -375,7 +381,7 @@ std::shared_ptr<const lode::MeshKSpace> lode::Engine::mesh_kspace(const System& 
     }
     s.cell = system.cell;
     s.mesh = method.mesh;
-    s.order = method.mesh_order;
+    s.window = window_of(method);
     s.types = T;
     std::lock_guard<std::mutex> lock(mesh_kspace_mutex_);
     mesh_kspace_ = made;
@@ -645,7 +651,7 @@ std::shared_ptr<const lode::Engine::MeshCache> lode::Engine::compute_mesh(
     // Only once this object has run a backward pass (it drives forces):
     // the gradients cost values-only callers about a quarter more time.
     bool keep = backward_seen_.load() && centre_bytes <= cache_budget;
-    cache->assignment = std::make_unique<mesh::Assignment>(system, method.mesh, method.mesh_order, keep);
+    cache->assignment = std::make_unique<mesh::Assignment>(system, method.mesh, window_of(method), keep);
     const mesh::Assignment& assignment = *cache->assignment;
     cache->setup = make_mesh_setup(system, layout, T, mesh_kspace(system, T, method, contraction), assignment);
     const MeshSetup& s = cache->setup;
@@ -969,7 +975,7 @@ void lode::Engine::backward_mesh(const System& system, const ExpansionRequest& r
     std::unique_ptr<mesh::Assignment> own_assignment;
     MeshSetup own_setup;
     if (!cached) {
-        own_assignment = std::make_unique<mesh::Assignment>(system, method.mesh, method.mesh_order, true);
+        own_assignment = std::make_unique<mesh::Assignment>(system, method.mesh, window_of(method), true);
         own_setup = make_mesh_setup(system, layout, T, mesh_kspace(system, T, method, contraction), *own_assignment);
     }
     const mesh::Assignment& assignment = cached ? *cached->assignment : *own_assignment;

@@ -67,18 +67,87 @@ std::vector<double> bspline_moduli(int64_t size, int order) {
     return out;
 }
 
-std::vector<double> bspline_inverse_power(int64_t size, int order) {
+WindowWeights::WindowWeights(const Window& window) : window_(window) {
+    if (window.beta == 0.0) return;
+    if (!(window.beta > 0.0) || !std::isfinite(window.beta) || window.beta > 64.0) {
+        throw Error("internal: Kaiser-Bessel window shape out of range: " + format_number(window.beta));
+    }
+    // I0(beta sqrt(s)) - 1 = sum_{k >= 1} (beta^2 s / 4)^k / (k!)^2: an entire
+    // function of s, summed (all terms positive) until the next term is below
+    // 1e-18 of the sum at s = 1.
+    const double q = window.beta * window.beta / 4.0;
+    const double norm = static_cast<double>(window.order) * (std::sinh(window.beta) / window.beta - 1.0);
+    double term = 1.0, total = 0.0;
+    std::vector<double> raw;
+    for (int k = 1; k < 400; k++) {
+        term *= q / (static_cast<double>(k) * static_cast<double>(k));
+        raw.push_back(term);
+        total += term;
+        if (term < 1e-18 * total) break;
+    }
+    series_.resize(raw.size());
+    for (size_t k = 0; k < raw.size(); k++) series_[k] = raw[k] / norm;
+}
+
+void WindowWeights::operator()(double w, double* value, double* derivative) const {
+    const int n = window_.order;
+    if (window_.beta == 0.0) {
+        bspline(w, n, value, derivative);
+        return;
+    }
+    const double scale = 2.0 / static_cast<double>(n);
+    for (int j = 0; j < n; j++) {
+        const double u = scale * (w + j) - 1.0;
+        const double s = std::max(0.0, 1.0 - u * u);
+        // Horner for sum_k c_k s^k (k >= 1) and its derivative in s
+        double f = 0.0, df = 0.0;
+        for (size_t k = series_.size(); k-- > 0;) {
+            df = df * s + f;
+            f = f * s + series_[k];
+        }
+        value[j] = f * s;
+        // d/ds (s g(s)) = g + s g', and ds/dw = -2 u scale
+        if (derivative != nullptr) derivative[j] = (f + s * df) * (-2.0 * u * scale);
+    }
+}
+
+double window_fourier(const Window& window, double f) {
+    if (window.beta == 0.0) {
+        const double x = M_PI * f;
+        const double sinc = x == 0.0 ? 1.0 : std::sin(x) / x;
+        return std::pow(sinc, window.order);
+    }
+    const double n = static_cast<double>(window.order), beta = window.beta;
+    const double a = M_PI * n * f;
+    const double z2 = beta * beta - a * a;
+    double kb;
+    if (z2 > 0.0) {
+        const double z = std::sqrt(z2);
+        kb = std::sinh(z) / z;
+    } else if (z2 < 0.0) {
+        const double z = std::sqrt(-z2);
+        kb = std::sin(z) / z;
+    } else {
+        kb = 1.0;
+    }
+    const double box = a == 0.0 ? 1.0 : std::sin(a) / a;
+    return (kb - box) / (std::sinh(beta) / beta - 1.0);
+}
+
+std::vector<double> window_inverse_power(int64_t size, const Window& window) {
     std::vector<double> out(static_cast<size_t>(size));
     for (int64_t m = 0; m < size; m++) {
-        const double x = M_PI * static_cast<double>(signed_frequency(m, size)) / static_cast<double>(size);
-        const double sinc = x == 0.0 ? 1.0 : std::sin(x) / x;
-        out[static_cast<size_t>(m)] = std::pow(sinc * sinc, -order);
+        const double w = window_fourier(window, static_cast<double>(signed_frequency(m, size)) / static_cast<double>(size));
+        out[static_cast<size_t>(m)] = 1.0 / (w * w);
     }
     return out;
 }
 
-Assignment::Assignment(const System& system, const std::array<int64_t, 3>& mesh, int order, bool derivatives)
-    : mesh_(mesh), order_(order), n_(system.size()), derivatives_(derivatives) {
+Assignment::Assignment(const System& system, const std::array<int64_t, 3>& mesh, const Window& window,
+                       bool derivatives)
+    : mesh_(mesh), order_(window.order), n_(system.size()), derivatives_(derivatives) {
+    const int order = window.order;
+    const WindowWeights weights(window);
     const std::array<double, 9> inv = inverse3(system.cell);
     for (int x = 0; x < 3; x++)
         for (int d = 0; d < 3; d++) du_dr_[3 * x + d] = static_cast<double>(mesh[d]) * inv[3 * x + d];
@@ -99,7 +168,7 @@ Assignment::Assignment(const System& system, const std::array<int64_t, 3>& mesh,
             if (first >= mesh[d]) first -= mesh[d];  // s rounded up to 1
             const size_t slot = (3 * i + static_cast<size_t>(d)) * n_order;
             base_[3 * i + static_cast<size_t>(d)] = static_cast<int32_t>(first);
-            bspline(frac, order, &theta_[slot], derivatives ? &dtheta_[slot] : nullptr);
+            weights(frac, &theta_[slot], derivatives ? &dtheta_[slot] : nullptr);
         }
     }
 }

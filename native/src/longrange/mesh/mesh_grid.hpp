@@ -2,9 +2,9 @@
 // Particle <-> mesh transfer shared by the particle-mesh methods (smooth PME
 // for Ewald sums, native/src/longrange/pme.cpp; the mesh LODE expansion,
 // native/src/features/lode/mesh.cpp): cardinal
-// B-spline weights with exact derivatives, the Euler-spline moduli |b(m)|^2
-// and deterministic spreading / interpolation on a K0 x K1 x K2 mesh along
-// the lattice vectors.
+// B-spline weights with exact derivatives, the Euler-spline moduli |b(m)|^2,
+// a Kaiser-Bessel window for the mesh LODE, and deterministic spreading /
+// interpolation on a K0 x K1 x K2 mesh along the lattice vectors.
 //
 // Conventions (U. Essmann et al., J. Chem. Phys. 103, 8577, 1995): an atom at
 // fractional coordinates s has mesh coordinates u_d = K_d s_d and weights
@@ -43,26 +43,62 @@ void validate_mesh(const std::array<int64_t, 3>& mesh, int order, const std::str
 // M_n(w + j), j = 0..n-1, w in [0, 1), and d/dw (derivative may be null).
 void bspline(double w, int n, double* value, double* derivative);
 
+// The assignment function of a mesh, `order` points wide:
+// - beta = 0: the cardinal B-spline M_order (PME's; C^(order-2));
+// - beta > 0: the Kaiser-Bessel window centred on the same support [0, n],
+//   W(t) = (I0(beta sqrt(1 - u^2)) - 1) / norm, u = 2 t / n - 1, n = order,
+//   with norm = n (sinh(beta) / beta - 1) so that its integral is 1, and
+//   W^(f) = (sinh(z) / z - sinc(n f)) / (sinh(beta) / beta - 1),
+//   z = sqrt(beta^2 - (pi n f)^2) (sin|z| / |z| beyond the main lobe),
+//   apart from the phase of the shift. The "- 1" makes it continuous (zero)
+//   at the ends of its support (its slope jumps there by ~beta^2 / I0(beta)
+//   of its peak's, 1e-5 at beta = 18); its aliases near the band edge are far
+//   below the B-spline's of the same width, so a coarser mesh meets the same
+//   accuracy (the mesh LODE's tuner weighs both).
+struct Window {
+    int order = 0;
+    double beta = 0.0;
+    bool operator==(const Window& o) const { return order == o.order && beta == o.beta; }
+    bool operator!=(const Window& o) const { return !(*this == o); }
+};
+
+// W(w + j), j = 0..n-1, w in [0, 1), and d/dw (derivative may be null), for
+// one window; the Kaiser-Bessel series coefficients are prepared once.
+class WindowWeights {
+public:
+    explicit WindowWeights(const Window& window);
+    void operator()(double w, double* value, double* derivative) const;
+
+private:
+    Window window_;
+    std::vector<double> series_;  // Kaiser-Bessel: c_k of sum_{k >= 1} c_k s^k, s = 1 - u^2
+};
+
+// W^(f) / W^(0) at f cycles per mesh point (real: the phase of the window's
+// offset cancels between spreading and interpolation).
+double window_fourier(const Window& window, double f);
+
 // |b(m)|^2 along one axis, m = 0..size-1 (0 at the Nyquist frequency of odd
 // orders, which the callers never use).
 std::vector<double> bspline_moduli(int64_t size, int order);
 
-// 1 / |W^(m)|^2 along one axis, with W^ the continuous Fourier transform of
-// the order-n B-spline, sinc(pi m / size)^n at the signed frequency m. The
-// moduli above divide by the aliased sum sum_p W^(m + p size) instead, which
-// leaves every component scaled by 1 / (1 + sum_{p != 0} ...)^2: a
-// first-order error that this normalisation removes, leaving aliasing alone
-// (about half the RMS error of the LODE mesh at equal cost).
-std::vector<double> bspline_inverse_power(int64_t size, int order);
+// 1 / |W^(m / size)|^2 along one axis at the signed frequency m, W^ the
+// continuous Fourier transform of the window (window_fourier; sinc(pi m /
+// size)^n for the B-spline). The moduli above divide by the aliased sum
+// sum_p W^(m + p size) instead, which leaves every component scaled by
+// 1 / (1 + sum_{p != 0} ...)^2: a first-order error that this normalisation
+// removes, leaving aliasing alone (about half the RMS error of the LODE mesh
+// at equal cost).
+std::vector<double> window_inverse_power(int64_t size, const Window& window);
 
 inline int64_t signed_frequency(int64_t m, int64_t size) { return 2 * m <= size ? m : m - size; }
 inline bool is_nyquist(int64_t m, int64_t size) { return size % 2 == 0 && 2 * m == size; }
 
-// The B-spline stencils of every atom of one system on one mesh.
+// The window stencils of every atom of one system on one mesh.
 class Assignment {
 public:
-    // `derivatives`: also keep dM/du for gradients.
-    Assignment(const System& system, const std::array<int64_t, 3>& mesh, int order, bool derivatives);
+    // `derivatives`: also keep dW/du for gradients.
+    Assignment(const System& system, const std::array<int64_t, 3>& mesh, const Window& window, bool derivatives);
 
     const std::array<int64_t, 3>& mesh() const { return mesh_; }
     int order() const { return order_; }

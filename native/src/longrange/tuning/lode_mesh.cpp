@@ -39,14 +39,15 @@ constexpr double kLodeStencilCost = 3.8;
 constexpr double kMaxLodeMeshPoints = 33554432.0;  // 2^25
 
 // Per axis and |m| <= bound: sum_p a_p^2 (lode_mesh.hpp).
-std::vector<double> alias_sums(int64_t size, int order, int bound) {
+std::vector<double> alias_sums(int64_t size, const mesh::Window& window, int bound) {
     std::vector<double> out(static_cast<size_t>(bound) + 1, 0.0);
     for (int m = 1; m <= bound; m++) {
         const double theta = static_cast<double>(m) / static_cast<double>(size);
+        const double main = window_fourier(window, theta);
         double sum = 0.0;
         for (int p = 1; p <= 8; p++) {
             for (double q : {static_cast<double>(p), -static_cast<double>(p)}) {
-                const double a = std::pow(theta / (theta + q), order);
+                const double a = window_fourier(window, theta + q) / main;
                 sum += a * a;
             }
         }
@@ -54,6 +55,11 @@ std::vector<double> alias_sums(int64_t size, int order, int bound) {
     }
     return out;
 }
+
+// Shapes of the Kaiser-Bessel window the tuner tries, as beta / order: the
+// best one for the LODE weights sits near 2.3-2.7 (sharper windows alias
+// less at low frequencies, wider main lobes less near the band edge).
+constexpr double kFirstBetaPerOrder = 1.8, kLastBetaPerOrder = 3.2, kBetaStep = 0.1;
 
 double lode_mesh_cost(const std::array<int64_t, 3>& mesh, int order, size_t n_atoms, size_t n_centers, size_t channels) {
     const double m = static_cast<double>(mesh[0]) * static_cast<double>(mesh[1]) * static_cast<double>(mesh[2]);
@@ -67,13 +73,13 @@ double lode_mesh_cost(const std::array<int64_t, 3>& mesh, int order, size_t n_at
 }  // namespace
 
 double lode_mesh_error(const KVectors& kv, const std::vector<double>& weight, const std::array<int64_t, 3>& mesh,
-                       int order) {
+                       const mesh::Window& window) {
     if (weight.size() != kv.size()) throw Error("internal: one LODE error weight per k-vector expected");
     const std::array<int, 3> bound = max_frequencies(kv);
     std::array<std::vector<double>, 3> sums;
     for (int d = 0; d < 3; d++) {
         if (2 * static_cast<int64_t>(bound[static_cast<size_t>(d)]) >= mesh[static_cast<size_t>(d)]) return INFINITY;
-        sums[static_cast<size_t>(d)] = alias_sums(mesh[static_cast<size_t>(d)], order, bound[static_cast<size_t>(d)]);
+        sums[static_cast<size_t>(d)] = alias_sums(mesh[static_cast<size_t>(d)], window, bound[static_cast<size_t>(d)]);
     }
     double total = 0.0, error = 0.0;
     for (size_t k = 0; k < kv.size(); k++) {
@@ -166,17 +172,30 @@ LodeMeshTuning tune_lode_mesh(const std::array<double, 9>& cell, const KVectors&
     };
     struct Best {
         std::array<int64_t, 3> mesh{};
-        int order = 0;
+        mesh::Window window;
         double error = INFINITY, cost = INFINITY;
     } best, closest;
+    // The B-spline if it meets the accuracy, else the Kaiser-Bessel shape of
+    // least estimated error (the same cost).
     auto consider = [&](const std::array<int64_t, 3>& mesh, int order) -> bool {
-        const double error = lode_mesh_error(kv, weight, mesh, order);
         const double cost = lode_mesh_cost(mesh, order, n_atoms, n_centers, channels);
+        mesh::Window window{order, 0.0};
+        double error = lode_mesh_error(kv, weight, mesh, window);
+        if (error > request.accuracy) {
+            for (double ratio = kFirstBetaPerOrder; ratio <= kLastBetaPerOrder + 1e-9; ratio += kBetaStep) {
+                const mesh::Window kb{order, ratio * order};
+                const double e = lode_mesh_error(kv, weight, mesh, kb);
+                if (e < error) {
+                    error = e;
+                    window = kb;
+                }
+            }
+        }
         if (error <= request.accuracy) {
-            if (cost < best.cost) best = {mesh, order, error, cost};
+            if (cost < best.cost) best = {mesh, window, error, cost};
             return true;
         }
-        if (error < closest.error) closest = {mesh, order, error, cost};
+        if (error < closest.error) closest = {mesh, window, error, cost};
         return false;
     };
     const int first_order = request.mesh_order != 0 ? request.mesh_order : kMinPmeOrder;
@@ -196,11 +215,13 @@ LodeMeshTuning tune_lode_mesh(const std::array<double, 9>& cell, const KVectors&
             if (fixed[0] < order || fixed[1] < order || fixed[2] < order) continue;
             if (consider(fixed, order)) break;  // the lowest order that meets the accuracy
         }
-        if (best.order == 0) {
+        if (best.window.order == 0) {
             // the explicit mesh is used as given; report its estimate
-            const int order = closest.order != 0 ? closest.order : std::min<int64_t>(last_order, std::min({fixed[0], fixed[1], fixed[2]}));
+            const int order = closest.window.order != 0 ? closest.window.order
+                                                        : std::min<int64_t>(last_order, std::min({fixed[0], fixed[1], fixed[2]}));
             if (order < 3) throw Error("mesh: expected at least 3 points along each lattice vector");
-            best = {fixed, order, lode_mesh_error(kv, weight, fixed, order),
+            const mesh::Window window = closest.window.order != 0 ? closest.window : mesh::Window{order, 0.0};
+            best = {fixed, window, lode_mesh_error(kv, weight, fixed, window),
                     lode_mesh_cost(fixed, order, n_atoms, n_centers, channels)};
         }
     } else {
@@ -223,7 +244,7 @@ LodeMeshTuning tune_lode_mesh(const std::array<double, 9>& cell, const KVectors&
             }
         }
     }
-    if (best.order == 0) {
+    if (best.window.order == 0) {
         if (method == "auto") {
             out.method = "direct";
             return out;
@@ -233,7 +254,8 @@ LodeMeshTuning tune_lode_mesh(const std::array<double, 9>& cell, const KVectors&
                     " (best estimate " + format_number(closest.error) + "); use method 'direct' or a lower accuracy");
     }
     out.mesh = best.mesh;
-    out.mesh_order = best.order;
+    out.mesh_order = best.window.order;
+    out.mesh_beta = best.window.beta;
     out.mesh_spacing = spacing_of(best.mesh);
     out.estimated_error = best.error;
     out.mesh_cost = best.cost;

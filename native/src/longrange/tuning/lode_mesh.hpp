@@ -7,17 +7,19 @@
 #include <string>
 #include <vector>
 
+#include "longrange/mesh/mesh_grid.hpp"
 #include "math/kvectors.hpp"
 
 namespace lodestone {
 
 // Relative RMS error of the mesh LODE coefficients against the direct k sum
-// over the same k-vectors. With B-splines of order n and theta_d = m_d / K_d
-// for the integer coordinates m of a k-vector, the spline's Fourier transform
-// sinc^n(theta) gives, per axis, aliases of relative amplitude
-// a_p = ((-1)^p theta / (theta + p))^n, p != 0, both when spreading and when
-// interpolating. Dividing by 1 / sinc^2n (mesh::bspline_inverse_power) keeps
-// the main term exact. For uncorrelated positions, S(k) and its aliases are
+// over the same k-vectors. With a window W (mesh::Window: B-spline or
+// Kaiser-Bessel) and theta_d = m_d / K_d for the integer coordinates m of a
+// k-vector, the window's Fourier transform gives, per axis, aliases of
+// relative amplitude a_p = W^(theta + p) / W^(theta), p != 0 (for the
+// B-spline of order n, ((-1)^p theta / (theta + p))^n), both when spreading
+// and when interpolating. Dividing by |W^|^2 (mesh::window_inverse_power)
+// keeps the main term exact. For uncorrelated positions, S(k) and its aliases are
 // independent with |S|^2 ~ N_a, so each k-vector's contribution is off by
 // the relative
 //   eps^2(m) = 2 sum_d sum_p a_p^2(theta_d),
@@ -29,7 +31,7 @@ namespace lodestone {
 // k-space part for uncorrelated positions: `accuracy` is relative to it. S =
 // kLodeMeshSafety (lode_mesh.cpp). `weight` holds w(k) for each k-vector of kv.
 double lode_mesh_error(const KVectors& kv, const std::vector<double>& weight, const std::array<int64_t, 3>& mesh,
-                       int order);
+                       const mesh::Window& window);
 
 struct LodeMeshTuningRequest {
     std::string method = "direct";  // "direct", "mesh" or "auto"
@@ -44,6 +46,7 @@ struct LodeMeshTuning {
     std::string method;  // "direct" or "mesh"
     std::array<int64_t, 3> mesh{};
     int mesh_order = 0;
+    double mesh_beta = 0.0;  // the window's shape (mesh::Window): 0 for the B-spline
     double mesh_spacing = 0.0;
     double estimated_error = 0.0;  // relative (lode_mesh_error), mesh only
     double direct_cost = 0.0;
@@ -51,8 +54,10 @@ struct LodeMeshTuning {
 };
 
 // Chooses between the direct k sum and the mesh, and the mesh (sizes from
-// good_fft_size, every axis holding all k-vectors of kv: K_d > 2 max|m_d|)
-// and order meeting `accuracy` at the lowest modelled cost: direct
+// good_fft_size, every axis holding all k-vectors of kv: K_d > 2 max|m_d|),
+// order and window meeting `accuracy` at the lowest modelled cost (at equal
+// mesh and order the B-spline when it meets it, for its smoothness; else
+// the Kaiser-Bessel window of the best shape): direct
 // ~ centres x k-vectors x channels, mesh ~ channels x (M log2 M + centres n^3).
 // Throws for invalid options, an explicit mesh too coarse for k_cutoff, or
 // an accuracy no mesh within the memory budget reaches (method 'mesh').

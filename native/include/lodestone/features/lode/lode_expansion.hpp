@@ -52,7 +52,8 @@ struct LodeExpansionHypers {
 struct LodeMethodParameters {
     std::string method;             // "direct", "mesh" or "split"
     std::array<int64_t, 3> mesh{};  // mesh only
-    int mesh_order = 0;
+    int mesh_order = 0;             // the window's width in mesh points
+    double mesh_beta = 0.0;         // the window's shape: 0 for the B-spline, else Kaiser-Bessel's beta
     double mesh_spacing = 0.0;      // A
     double estimated_error = 0.0;   // relative, as `accuracy` (0 for direct)
     double value_scale = 0.0;       // the RMS the relative error refers to
