@@ -182,7 +182,7 @@ export interface LodeSphericalExpansionHypers {
   /**
    * k-space method of periodic systems (molecules always use real space):
    * 'direct' (default) sums over every k-vector, O(N N_k); 'mesh' evaluates
-   * the same sum with B-spline assignment and FFTs, O(N + M log M) per
+   * the same sum with window assignment and FFTs, O(N + M log M) per
    * channel, values and backward() only (positions/strain/cell gradients
    * from compute() throw: use backward() or 'direct'); 'auto' takes the
    * cheaper of the two that meets `accuracy` (always 'direct' when compute()
@@ -214,7 +214,11 @@ export interface LodeSphericalExpansionHypers {
   split_smearing?: number;
   /** Mesh points along each lattice vector, or a target spacing (A); default chosen for `accuracy`. */
   mesh?: [number, number, number] | number;
-  /** B-spline order 3..7 of the mesh; default chosen for `accuracy`. */
+  /**
+   * Width 3..7 of the mesh's assignment window in mesh points (the B-spline
+   * order; a Kaiser-Bessel window has the same width); default chosen for
+   * `accuracy`, and the window too (`parameters(system).meshWindow`).
+   */
   mesh_order?: number;
 }
 

@@ -22,7 +22,7 @@ export type { LodeParameters } from '../native/types.js';
  * N x N rows, prefer `backward` for forces), strain and cell.
  *
  * `method: 'mesh'` (or 'auto') evaluates the periodic k sum on a particle
- * mesh (B-spline assignment + FFT, O(N) per channel at fixed density
+ * mesh (window assignment + FFT, O(N) per channel at fixed density
  * instead of O(N^2)) to the requested `accuracy`; it gives values and
  * backward() (forces, stress) but no gradient tensors: compute() with
  * `gradients` throws for 'mesh' (use backward() or method 'direct').

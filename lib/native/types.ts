@@ -195,7 +195,7 @@ export interface LodeParameters {
   method: 'direct' | 'mesh' | 'split';
   /** Mesh points along each lattice vector (mesh only). */
   mesh?: [number, number, number];
-  /** Width of the assignment window in mesh points: the B-spline order (mesh only). */
+  /** Width of the assignment window in mesh points, the B-spline order for a B-spline (mesh only). */
   meshOrder?: number;
   /**
    * The assignment window (mesh only): the cardinal B-spline, or a Kaiser-Bessel
