@@ -96,7 +96,8 @@ async function runLodeCase(shape: Shape, method: 'mesh' | 'direct'): Promise<Lod
   const tv = await time(() => lode.compute(system), { runs, warmup: 0 });
   const tb = await time(() => lode.backward(system, dLdv), { runs, warmup: 0 });
   const p = lode.parameters(system);
-  const parameters = p.method === 'mesh' ? `mesh ${p.mesh!.join('x')} n ${p.meshOrder} est. ${p.estimatedError!.toExponential(1)}` : `${p.kVectors} k-vectors`;
+  const window = p.meshWindow === 'kaiser-bessel' ? ` KB β ${p.meshBeta!.toFixed(1)}` : ' B-spline';
+  const parameters = p.method === 'mesh' ? `mesh ${p.mesh!.join('x')} n ${p.meshOrder}${window} est. ${p.estimatedError!.toExponential(1)}` : `${p.kVectors} k-vectors`;
   return { atoms, seconds: tv.median + tb.median, valuesSeconds: tv.median, backwardSeconds: tb.median, peakMiB: peakMiB(), parameters };
 }
 
