@@ -200,7 +200,8 @@ export interface LodeParameters {
   /**
    * The assignment window (mesh only): the cardinal B-spline, or a Kaiser-Bessel
    * window of the same width, whose smaller aliases let a coarser mesh meet the
-   * accuracy (continuous, its slope jumps by ~1e-5 of its peak's at its ends).
+   * accuracy (continuous; its slope jumps at its ends, by ~3e-5 of its largest
+   * slope at the shapes the tuner takes).
    */
   meshWindow?: 'bspline' | 'kaiser-bessel';
   /** Shape beta of the Kaiser-Bessel window (mesh only, when it is used). */

@@ -51,8 +51,8 @@ void bspline(double w, int n, double* value, double* derivative);
 //   W^(f) = (sinh(z) / z - sinc(n f)) / (sinh(beta) / beta - 1),
 //   z = sqrt(beta^2 - (pi n f)^2) (sin|z| / |z| beyond the main lobe),
 //   apart from the phase of the shift. The "- 1" makes it continuous (zero)
-//   at the ends of its support (its slope jumps there by ~beta^2 / I0(beta)
-//   of its peak's, 1e-5 at beta = 18); its aliases near the band edge are far
+//   at the ends of its support (its slope jumps there by beta^2 / 2 per unit
+//   of u, 3e-5 of its largest slope at beta = 16.8); its aliases near the band edge are far
 //   below the B-spline's of the same width, so a coarser mesh meets the same
 //   accuracy (the mesh LODE's tuner weighs both).
 struct Window {
