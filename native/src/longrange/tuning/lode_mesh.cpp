@@ -72,25 +72,29 @@ double lode_mesh_cost(const std::array<int64_t, 3>& mesh, int order, size_t n_at
 
 }  // namespace
 
-double lode_mesh_error(const KVectors& kv, const std::vector<double>& weight, const std::array<int64_t, 3>& mesh,
-                       const mesh::Window& window) {
+LodeAxisWeights lode_axis_weights(const KVectors& kv, const std::vector<double>& weight) {
     if (weight.size() != kv.size()) throw Error("internal: one LODE error weight per k-vector expected");
     const std::array<int, 3> bound = max_frequencies(kv);
-    std::array<std::vector<double>, 3> sums;
-    for (int d = 0; d < 3; d++) {
-        if (2 * static_cast<int64_t>(bound[static_cast<size_t>(d)]) >= mesh[static_cast<size_t>(d)]) return INFINITY;
-        sums[static_cast<size_t>(d)] = alias_sums(mesh[static_cast<size_t>(d)], window, bound[static_cast<size_t>(d)]);
-    }
-    double total = 0.0, error = 0.0;
+    LodeAxisWeights out;
+    for (int d = 0; d < 3; d++) out.by_frequency[static_cast<size_t>(d)].assign(static_cast<size_t>(bound[static_cast<size_t>(d)]) + 1, 0.0);
     for (size_t k = 0; k < kv.size(); k++) {
-        double alias = 0.0;
-        for (int d = 0; d < 3; d++)
-            alias += 2.0 * sums[static_cast<size_t>(d)][static_cast<size_t>(std::abs(kv.m[3 * k + d]))];
-        total += weight[k];
-        error += weight[k] * alias;
+        for (int d = 0; d < 3; d++) out.by_frequency[static_cast<size_t>(d)][static_cast<size_t>(std::abs(kv.m[3 * k + d]))] += weight[k];
+        out.total += weight[k];
     }
-    if (!(total > 0.0)) return 0.0;
-    return kLodeMeshSafety * std::sqrt(error / total);
+    return out;
+}
+
+double lode_mesh_error(const LodeAxisWeights& weights, const std::array<int64_t, 3>& mesh, const mesh::Window& window) {
+    double error = 0.0;
+    for (int d = 0; d < 3; d++) {
+        const std::vector<double>& by = weights.by_frequency[static_cast<size_t>(d)];
+        const int bound = static_cast<int>(by.size()) - 1;
+        if (2 * static_cast<int64_t>(bound) >= mesh[static_cast<size_t>(d)]) return INFINITY;
+        const std::vector<double> sums = alias_sums(mesh[static_cast<size_t>(d)], window, bound);
+        for (size_t m = 0; m < by.size(); m++) error += 2.0 * sums[m] * by[m];
+    }
+    if (!(weights.total > 0.0)) return 0.0;
+    return kLodeMeshSafety * std::sqrt(error / weights.total);
 }
 
 void validate_lode_mesh_request(const LodeMeshTuningRequest& request) {
@@ -151,6 +155,7 @@ LodeMeshTuning tune_lode_mesh(const std::array<double, 9>& cell, const KVectors&
                     "positions, strain or cell gradients need method 'direct'");
     }
     const std::array<int, 3> bound = max_frequencies(kv);
+    const LodeAxisWeights axis_weights = lode_axis_weights(kv, weight);
     double length[3];
     for (int d = 0; d < 3; d++)
         length[d] = std::sqrt(cell[3 * d] * cell[3 * d] + cell[3 * d + 1] * cell[3 * d + 1] + cell[3 * d + 2] * cell[3 * d + 2]);
@@ -180,11 +185,11 @@ LodeMeshTuning tune_lode_mesh(const std::array<double, 9>& cell, const KVectors&
     auto consider = [&](const std::array<int64_t, 3>& mesh, int order) -> bool {
         const double cost = lode_mesh_cost(mesh, order, n_atoms, n_centers, channels);
         mesh::Window window{order, 0.0};
-        double error = lode_mesh_error(kv, weight, mesh, window);
+        double error = lode_mesh_error(axis_weights, mesh, window);
         if (error > request.accuracy) {
             for (double ratio = kFirstBetaPerOrder; ratio <= kLastBetaPerOrder + 1e-9; ratio += kBetaStep) {
                 const mesh::Window kb{order, ratio * order};
-                const double e = lode_mesh_error(kv, weight, mesh, kb);
+                const double e = lode_mesh_error(axis_weights, mesh, kb);
                 if (e < error) {
                     error = e;
                     window = kb;
@@ -221,7 +226,7 @@ LodeMeshTuning tune_lode_mesh(const std::array<double, 9>& cell, const KVectors&
                                                         : std::min<int64_t>(last_order, std::min({fixed[0], fixed[1], fixed[2]}));
             if (order < 3) throw Error("mesh: expected at least 3 points along each lattice vector");
             const mesh::Window window = closest.window.order != 0 ? closest.window : mesh::Window{order, 0.0};
-            best = {fixed, window, lode_mesh_error(kv, weight, fixed, window),
+            best = {fixed, window, lode_mesh_error(axis_weights, fixed, window),
                     lode_mesh_cost(fixed, order, n_atoms, n_centers, channels)};
         }
     } else {

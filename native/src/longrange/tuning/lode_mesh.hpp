@@ -29,9 +29,17 @@ namespace lodestone {
 //   w(k) = G(k)^2 sum_{n,l} (2l+1) I_nl(k)^2,
 // where scale^2 = (N_a / V)(2/pi) int_0^kc k^2 w(k) dk / (n_max l_max^2) is the RMS of v's
 // k-space part for uncorrelated positions: `accuracy` is relative to it. S =
-// kLodeMeshSafety (lode_mesh.cpp). `weight` holds w(k) for each k-vector of kv.
-double lode_mesh_error(const KVectors& kv, const std::vector<double>& weight, const std::array<int64_t, 3>& mesh,
-                       const mesh::Window& window);
+// kLodeMeshSafety (lode_mesh.cpp). eps^2 is a sum over axes of a function of
+// |m_d| alone, so the sum over k-vectors needs only each axis's weight per
+// |m_d| (LodeAxisWeights), summed once per cell for every mesh and window
+// the tuner tries.
+struct LodeAxisWeights {
+    std::array<std::vector<double>, 3> by_frequency;  // [d][|m_d|]: sum of w(k) over the k-vectors with that |m_d|
+    double total = 0.0;                                // sum of w(k)
+};
+// `weight` holds w(k) for each k-vector of kv.
+LodeAxisWeights lode_axis_weights(const KVectors& kv, const std::vector<double>& weight);
+double lode_mesh_error(const LodeAxisWeights& weights, const std::array<int64_t, 3>& mesh, const mesh::Window& window);
 
 struct LodeMeshTuningRequest {
     std::string method = "direct";  // "direct", "mesh" or "auto"
