@@ -14,6 +14,8 @@ import type { FeatureSet } from './feature-set.js';
 export interface ChannelChoice {
   channels: number[];
   columns: Int32Array[];
+  /** Per block, the property labels of the K_max features' columns. */
+  labels: number[][][];
 }
 
 /** Per block, the property labels of every column (K-channel expansions label their channels 0..K-1). */
@@ -50,7 +52,7 @@ export function channelChoice(features: FeatureSet): ChannelChoice | null {
     }));
     return Int32Array.from([...used].sort((a, b) => a - b));
   });
-  return { channels: [...candidates], columns };
+  return { channels: [...candidates], columns, labels };
 }
 
 /**
@@ -63,7 +65,7 @@ export function narrowModel(features: FeatureSet, choice: ChannelChoice, K: numb
   if (c < 0) throw new Error(`internal: ${K} channels is not a candidate`);
   if (K === features.spec.contraction!.channels) return { features, parameters };
   const narrow = features.withChannels(K);
-  const expected = JSON.stringify(propertyLabels(features).map((block) => block.filter((label) => within(label, K))));
+  const expected = JSON.stringify(choice.labels.map((block) => block.filter((label) => within(label, K))));
   const same = JSON.stringify(propertyLabels(narrow)) === expected;
   if (!same || parameterCount(narrow) !== choice.columns[c].length) {
     throw new Error(`internal: the ${K}-channel features are not the matching columns of the ${features.spec.contraction!.channels}-channel ones`);
