@@ -88,9 +88,7 @@ export function defaultContraction(species: number, blocks: readonly BlockSpec[]
   const features = (K: number) => blocks.reduce((n, b) => n + L * (b.kind === 'multiscale' ? K * K : (K * (K + 1)) / 2), 0);
   const parameters = (K: number) => (options.speciesWeights === 'shared' ? features(K) + species : species * (features(K) + 1));
   const ladder = [...new Set([K0, Math.ceil(1.5 * K0), 2 * K0].map((K) => Math.min(K, width)))];
-  const candidates = ladder.filter((K, i) => i === 0 || parameters(K) <= CHANNEL_BUDGET);
-  const channels = candidates[candidates.length - 1];
-  return candidates.length > 1 ? { channels, candidates } : { channels };
+  return givenContraction(ladder.filter((K, i) => i === 0 || parameters(K) <= CHANNEL_BUDGET));
 }
 
 /** A contraction from an explicit channel count or list of candidates (null: none). */
