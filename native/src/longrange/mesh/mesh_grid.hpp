@@ -59,7 +59,6 @@ struct Window {
     int order = 0;
     double beta = 0.0;
     bool operator==(const Window& o) const { return order == o.order && beta == o.beta; }
-    bool operator!=(const Window& o) const { return !(*this == o); }
 };
 
 // W(w + j), j = 0..n-1, w in [0, 1), and d/dw (derivative may be null), for
