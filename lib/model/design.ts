@@ -67,19 +67,28 @@ export function featurePass(features: FeatureSet, system: System, withGradients:
  * calculators then spread all their centres over the threads, where one
  * small molecule alone would leave most of them idle. With `sumCenters` the
  * positions gradients are summed over the centres of each species (rows
- * (type, system, atom)): all a linear model's force rows need.
+ * (type, system, atom)): all a linear model's force rows need. `only`
+ * computes those blocks (indices into the feature set) and no others.
  */
-export function featurePasses(features: FeatureSet, systems: readonly System[], withGradients: boolean, sumCenters = false): FramePass[] {
+export function featurePasses(
+  features: FeatureSet,
+  systems: readonly System[],
+  withGradients: boolean,
+  sumCenters = false,
+  only?: readonly number[],
+): FramePass[] {
   const natives = systems.map((system) => toNativeSystem(system));
   natives.forEach((native) => features.checkSpecies(native));
   const offsets = features.offsets;
   const options = { neighborTypes: features.spec.species, gradients: withGradients ? (['positions'] as const) : [], sumCenters };
-  const computed = features.invariants.map((inv) => inv.compute(natives, options));
+  const indices = only ?? features.invariants.map((_, b) => b);
+  const computed = indices.map((b) => features.invariants[b].compute(natives, options));
   const gradientRow = computed.map(() => 0);
   let sampleStart = 0;
   return natives.map((native, s) => {
     const atoms = native.types.length;
-    const blocks = computed.map((block, b) => {
+    const blocks = computed.map((block, k) => {
+      const b = indices[k];
       const size = features.sizes[b];
       const part: FeatureBlock = {
         values: block.values.subarray(sampleStart * size, (sampleStart + atoms) * size),
@@ -92,10 +101,10 @@ export function featurePasses(features: FeatureSet, systems: readonly System[], 
       if (gradient) {
         // Rows are grouped by sample and samples by system: this frame's rows are contiguous.
         const labels = gradient.samples!;
-        const first = gradientRow[b];
+        const first = gradientRow[k];
         let end = first;
         while (end < labels.count && labels.values[3 * end + 1] === s) end++;
-        gradientRow[b] = end;
+        gradientRow[k] = end;
         const values = Int32Array.from(labels.values.subarray(3 * first, 3 * end));
         if (!sumCenters) for (let r = 0; r < end - first; r++) values[3 * r] -= sampleStart;
         part.gradients.positions = {

@@ -267,12 +267,33 @@ function speciesKernels(layout: KernelLayout): Float64Array[] {
  * own bias columns (the linear part has the biases).
  */
 export function linearKernelDesignRows(layout: KernelLayout, system: System, withForces: boolean): DesignRows {
-  return passLinearKernelRows(layout, featurePass(layout.features, system, withForces), withForces);
+  return linearKernelPasses(layout, [system], [withForces])[0];
 }
 
-function passLinearKernelRows(layout: KernelLayout, pass: FramePass, withForces: boolean): DesignRows {
+/**
+ * linearKernelDesignRows() of several frames. The linear columns come from
+ * the same pass as fitLinearModel's rows (gradients summed over the centres
+ * natively), so that the linear stage solves exactly its normal equations:
+ * at the small regularisations noise-free data choose, rows that differ in
+ * their last bits (summed in another order) move the solution at the
+ * fifth digit. The kernel columns need each centre's gradients, of the
+ * blocks the kernel compares only (the long-range blocks' per-centre
+ * gradients, all pairs of atoms, are not computed unless it compares them).
+ */
+function linearKernelPasses(layout: KernelLayout, systems: readonly System[], withForces: readonly boolean[]): DesignRows[] {
+  const gradients = withForces.some(Boolean);
+  const summed = featurePasses(layout.features, systems, gradients, true);
+  const perCentre = gradients ? featurePasses(layout.features, systems, true, false, layout.view.blocks) : null;
+  return summed.map((pass, k) => {
+    const own = perCentre?.[k].blocks;
+    const kernelPass = own ? { ...pass, blocks: pass.blocks.map((block) => own.find((o) => o.index === block.index) ?? block) } : pass;
+    return passLinearKernelRows(layout, pass, kernelPass, withForces[k]);
+  });
+}
+
+function passLinearKernelRows(layout: KernelLayout, pass: FramePass, kernelPass: FramePass, withForces: boolean): DesignRows {
   const linear = passDesignRows(layout.features, pass, withForces);
-  const kernel = passKernelRows(layout, pass, withForces);
+  const kernel = passKernelRows(layout, kernelPass, withForces);
   const PL = parameterCount(layout.features);
   const PK = kernelParameterCount(layout);
   const P = PL + PK - layout.counts.length;
@@ -456,9 +477,9 @@ export function fitSparseKernelModel(
   const problem: LeastSquaresProblem = {
     parameters: withLinear ? PL + sparse : kernelParameterCount(layout),
     rows: (systems, withForces) =>
-      featurePasses(features, systems, withForces.some(Boolean)).map((pass, k) =>
-        withLinear ? passLinearKernelRows(layout, pass, withForces[k]) : passKernelRows(layout, pass, withForces[k]),
-      ),
+      withLinear
+        ? linearKernelPasses(layout, systems, withForces)
+        : featurePasses(features, systems, withForces.some(Boolean)).map((pass, k) => passKernelRows(layout, pass, withForces[k])),
     stages,
   };
   const solution = solveCrossValidated(problem, frames, assignment, settings, plan, options.onProgress);

@@ -483,4 +483,30 @@ describe('multi-scale sparse-kernel model (kernel on the SOAP block, rho x V for
       checkForceField(model, system);
     });
   }
+
+  it("keeping no kernel, predicts what fitLinearModel's model predicts, to round-off", () => {
+    // Targets of a linear model of these very features, without noise: the
+    // fits choose the smallest regularisation, where the solution is most
+    // sensitive to the last bits of the rows (rows summed in another order
+    // moved these predictions by 1e-9 relative).
+    const truth = new LinearModel(features, {
+      weights: Float64Array.from({ length: 2 * features.dimension }, () => random() - 0.5),
+      biases: Float64Array.of(0.1, -0.4),
+    });
+    const systems = Array.from({ length: 42 }, (_, k) => randomSystem({ seed: 600 + k, atoms: 8, types: [11, 17], cell: TRICLINIC_CELL, minDistance: 1.6 }));
+    const frames = systems.map((system) => {
+      const { energy, forces } = truth.compute(system);
+      return { system, energy, forces };
+    });
+    const options = { forceWeight: 1, folds: 3, seed: 2 };
+    const linear = fitLinearModel(msSpec, frames.slice(0, 40), options);
+    const kernel = fitSparseKernelModel(msSpec, frames.slice(0, 40), { ...options, sparsePoints: 5, kernelRegularizations: [Infinity] });
+    expect(linear.report.regularization).toBeLessThanOrEqual(1e-10);
+    for (const { system } of frames.slice(40)) {
+      const a = linear.model.compute(system);
+      const b = kernel.model.compute(system);
+      expect(Math.abs(a.energy - b.energy)).toBeLessThan(1e-12 * Math.abs(a.energy));
+      expect(relativeError(b.forces!, a.forces!)).toBeLessThan(1e-12);
+    }
+  });
 });
