@@ -56,6 +56,7 @@
       'native/src/longrange/tuning/lode_mesh.cpp',
       'native/src/models/normal_equations.cpp',
       'native/src/models/ridge_path.cpp',
+      'native/src/models/sparse_kernel.cpp',
     ],
     # Compiled with -mavx2 -mfma on x86-64 (math/dense.hpp says why).
     'lodestone_avx2_sources': [

@@ -14,6 +14,8 @@
 // little cost, larger zeta sharpens the kernel and needs more data.
 import type { ForceField, ForceFieldRequest, ForceFieldResult } from '../core/forcefield.js';
 import { toNativeSystem, type System } from '../core/system.js';
+import { native } from '../native/addon.js';
+import type { NativeSparseKernel } from '../native/types.js';
 import type { FeatureSet } from './feature-set.js';
 import { fromBackward } from './linear-model.js';
 import { speciesIndices } from './species.js';
@@ -180,6 +182,8 @@ export class SparseKernelModel implements ForceField {
   readonly linear: Float64Array | null;
   readonly starts: number[];
   readonly view: KernelView;
+  /** The kernel sums (two matrix products per species), native. */
+  private readonly kernel: NativeSparseKernel;
 
   constructor(features: FeatureSet, parameters: SparseKernelParameters) {
     const S = features.spec.species.length;
@@ -207,93 +211,87 @@ export class SparseKernelModel implements ForceField {
     this.weights = parameters.weights;
     this.biases = parameters.biases;
     this.starts = speciesStarts(counts);
+    this.kernel = new native.SparseKernel(this.points, this.weights, Int32Array.from(counts), KD, this.zeta);
   }
 
   /**
-   * Atomic energies and dE/dx (x = scaled, concatenated features) of every
-   * centre. With c_m = x^ . y_m and a_m = alpha_m zeta c_m^(zeta-1):
-   * dE/dx = (sum_m a_m y_m - (sum_m a_m c_m) x^) / |x| (plus the linear
-   * weights w[Z] when the model has a linear part), x restricted to the
-   * kernel's blocks. A centre whose kernel features vanish (nothing within
-   * the cutoff) has no direction: its kernel terms are taken as 0.
+   * The kernel's input: every centre's scaled features in the kernel's
+   * columns, from the unscaled block values.
    */
-  atomic(values: Float64Array, species: Int32Array): { energies: Float64Array; gradient: Float64Array } {
-    const D = this.features.dimension;
-    const N = species.length;
-    const zeta = this.zeta;
-    const energies = new Float64Array(N);
-    const gradient = new Float64Array(N * D);
-    const { columns, dimension: KD } = this.view;
-    const x = viewColumns(values, D, this.view);
-    const xhat = new Float64Array(KD);
-    const kernel = new Float64Array(KD);
-    for (let i = 0; i < N; i++) {
-      const s = species[i];
-      energies[i] = this.biases[s];
-      if (this.linear) {
-        const w = this.linear.subarray(s * D, (s + 1) * D);
-        for (let k = 0; k < D; k++) energies[i] += w[k] * values[i * D + k];
-        gradient.set(w, i * D);
-      }
-      let n2 = 0;
-      for (let k = 0; k < KD; k++) n2 += x[i * KD + k] ** 2;
-      const norm = Math.sqrt(n2);
-      if (norm === 0) continue;
-      for (let k = 0; k < KD; k++) xhat[k] = x[i * KD + k] / norm;
-      const g = gradient.subarray(i * D, (i + 1) * D);
-      kernel.fill(0);
-      let energy = 0;
-      let radial = 0;
-      for (let m = this.starts[s], end = m + this.counts[s]; m < end; m++) {
-        const y = this.points.subarray(m * KD, (m + 1) * KD);
-        let c = 0;
-        for (let k = 0; k < KD; k++) c += xhat[k] * y[k];
-        const power = c ** (zeta - 1);
-        energy += this.weights[m] * power * c;
-        const a = this.weights[m] * zeta * power;
-        radial += a * c;
-        for (let k = 0; k < KD; k++) kernel[k] += a * y[k];
-      }
-      energies[i] += energy;
-      for (let k = 0; k < KD; k++) g[columns[k]] += (kernel[k] - radial * xhat[k]) / norm;
-    }
-    return { energies, gradient };
+  private kernelInput(blocks: readonly Float64Array[], atoms: number): Float64Array {
+    const { sizes, scales } = this.features;
+    const KD = this.view.dimension;
+    const x = new Float64Array(atoms * KD);
+    this.view.blocks.forEach((b, k) => {
+      const size = sizes[b];
+      const offset = this.view.offsets[k];
+      const values = blocks[b];
+      const scale = scales[b];
+      for (let i = 0; i < atoms; i++) for (let j = 0; j < size; j++) x[i * KD + offset + j] = scale * values[i * size + j];
+    });
+    return x;
   }
 
-  /** dE/d(unscaled block values) from dE/dx: block slice times the block's scale. */
-  private adjoints(gradient: Float64Array, atoms: number): Float64Array[] {
+  /**
+   * dE/d(unscaled block values) per block: the linear weights w[Z] (when the
+   * model has a linear part) plus, on the kernel's blocks, the kernel's
+   * gradient, with c_m = x^ . y_m and a_m = alpha_m zeta c_m^(zeta-1),
+   * (sum_m a_m y_m - (sum_m a_m c_m) x^) / |x| (native: two matrix products
+   * per species), times the block's scale. A centre whose kernel features
+   * vanish (nothing within the cutoff) has no direction: no kernel terms.
+   */
+  private adjoints(kernelGradient: Float64Array, species: Int32Array): Float64Array[] {
     const D = this.features.dimension;
-    const offsets = this.features.offsets;
-    return this.features.sizes.map((size, b) => {
-      const out = new Float64Array(atoms * size);
-      const scale = this.features.scales[b];
-      for (let i = 0; i < atoms; i++) {
-        for (let k = 0; k < size; k++) out[i * size + k] = scale * gradient[i * D + offsets[b] + k];
+    const KD = this.view.dimension;
+    const N = species.length;
+    const { sizes, offsets, scales } = this.features;
+    return sizes.map((size, b) => {
+      const out = new Float64Array(N * size);
+      if (this.linear) {
+        for (let i = 0; i < N; i++) out.set(this.linear.subarray(species[i] * D + offsets[b], species[i] * D + offsets[b] + size), i * size);
       }
+      const k = this.view.blocks.indexOf(b);
+      if (k >= 0) {
+        const from = this.view.offsets[k];
+        for (let i = 0; i < N; i++) for (let j = 0; j < size; j++) out[i * size + j] += kernelGradient[i * KD + from + j];
+      }
+      const scale = scales[b];
+      if (scale !== 1) for (let j = 0; j < out.length; j++) out[j] *= scale;
       return out;
     });
   }
 
+  /**
+   * Atomic energies: bias, kernel and linear part. The backward pass returns
+   * each block's adjoint . values per centre; the kernel is homogeneous of
+   * degree 0 in x, so its gradient is orthogonal to x and those dots sum
+   * to the linear part w[Z] . x alone.
+   */
+  private energies(kernelEnergies: Float64Array, species: Int32Array, dots: readonly Float64Array[]): Float64Array {
+    const energies = Float64Array.from(species, (s, i) => this.biases[s] + kernelEnergies[i]);
+    if (this.linear) for (const d of dots) for (let i = 0; i < energies.length; i++) energies[i] += d[i];
+    return energies;
+  }
+
   compute(system: System, request: ForceFieldRequest = {}): ForceFieldResult {
-    const native = toNativeSystem(system);
-    this.features.checkSpecies(native);
-    const species = speciesIndices(this.features.spec.species, native.types);
-    const options = this.features.options();
-    const blocks = this.features.invariants.map((inv) => inv.compute(native, options).values);
-    const { energies, gradient } = this.atomic(this.features.concatenate(blocks, species.length), species);
+    const frame = toNativeSystem(system);
+    this.features.checkSpecies(frame);
+    const species = speciesIndices(this.features.spec.species, frame.types);
+    const blocks = this.features.blockValues(frame);
+    const kernel = this.kernel.evaluate(this.kernelInput(blocks, species.length), species);
     // the blocks together: one pass over a density that several share
-    const out = this.features.backwardDots(native, this.adjoints(gradient, species.length), request);
-    return fromBackward(this.features, native, energies, out, request);
+    const out = this.features.backwardDots(frame, this.adjoints(kernel.gradient, species), request);
+    return fromBackward(this.features, frame, this.energies(kernel.energies, species, out.dots), out, request);
   }
 
   async computeAsync(system: System, request: ForceFieldRequest = {}): Promise<ForceFieldResult> {
-    const native = toNativeSystem(system);
-    this.features.checkSpecies(native);
-    const species = speciesIndices(this.features.spec.species, native.types);
+    const frame = toNativeSystem(system);
+    this.features.checkSpecies(frame);
+    const species = speciesIndices(this.features.spec.species, frame.types);
     const options = this.features.options();
-    const blocks = await Promise.all(this.features.invariants.map(async (inv) => (await inv.computeAsync(native, options)).values));
-    const { energies, gradient } = this.atomic(this.features.concatenate(blocks, species.length), species);
-    const out = await this.features.backwardDotsAsync(native, this.adjoints(gradient, species.length), request);
-    return fromBackward(this.features, native, energies, out, request);
+    const blocks = await Promise.all(this.features.invariants.map(async (inv) => (await inv.computeAsync(frame, options)).values));
+    const kernel = await this.kernel.evaluateAsync(this.kernelInput(blocks, species.length), species);
+    const out = await this.features.backwardDotsAsync(frame, this.adjoints(kernel.gradient, species), request);
+    return fromBackward(this.features, frame, this.energies(kernel.energies, species, out.dots), out, request);
   }
 }

@@ -62,6 +62,8 @@ export interface NativeBinding {
   /** Values and gradients carry 2 lambda + 1 components before the properties (nProperties counts the properties). */
   EquivariantInvariants: new (a: NativeExpansion, b: NativeExpansion, options: NativeEquivariantOptions) => NativeInvariants;
   RidgePath: new (rows: Float64Array, targets: Float64Array) => NativeRidgePath;
+  /** Sparse points [M][dimension] (unit rows, grouped by species: counts), their weights [M], the kernel exponent. */
+  SparseKernel: new (points: Float64Array, weights: Float64Array, counts: Int32Array, dimension: number, zeta: number) => NativeSparseKernel;
   NormalEquations: {
     new (parameters: number): NativeNormalEquations;
     /** Bytes one instance holds for this many parameters. */
@@ -291,4 +293,14 @@ export interface NativeEwald {
  */
 export interface NativeRidgePath {
   solve(lambda: number): Float64Array;
+}
+
+/**
+ * The kernel part of a sparse-kernel potential (native/include/lodestone/models/sparse_kernel.hpp):
+ * per centre, sum_m alpha_m (x^ . y_m)^zeta over its species' points and the
+ * gradient with respect to its features x [n][dimension].
+ */
+export interface NativeSparseKernel {
+  evaluate(features: Float64Array, species: Int32Array): { energies: Float64Array; gradient: Float64Array };
+  evaluateAsync(features: Float64Array, species: Int32Array): Promise<{ energies: Float64Array; gradient: Float64Array }>;
 }

@@ -1,9 +1,14 @@
 // Least-squares statistics for fitting models (native/src/models).
+#include <cmath>
 #include <memory>
+#include <utility>
+#include <vector>
 
+#include "async.hpp"
 #include "convert.hpp"
 #include "lodestone/models/normal_equations.hpp"
 #include "lodestone/models/ridge_path.hpp"
+#include "lodestone/models/sparse_kernel.hpp"
 #include "module.hpp"
 
 namespace lodestone::binding {
@@ -206,11 +211,84 @@ private:
     std::unique_ptr<RidgePath> path_;
 };
 
+class SparseKernelWrap : public Napi::ObjectWrap<SparseKernelWrap> {
+public:
+    static Napi::Function define(Napi::Env env) {
+        return DefineClass(env, "SparseKernel",
+                           {InstanceMethod("evaluate", &SparseKernelWrap::evaluate),
+                            InstanceMethod("evaluateAsync", &SparseKernelWrap::evaluate_async)});
+    }
+
+    // new SparseKernel(points: Float64Array (M x dimension), weights: Float64Array (M),
+    //                  counts: Int32Array (per species), dimension: number, zeta: number)
+    explicit SparseKernelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SparseKernelWrap>(info) {
+        Napi::Env env = info.Env();
+        std::vector<double> points = get_float64_vector(info[0], "sparse kernel: points");
+        std::vector<double> weights = get_float64_vector(info[1], "sparse kernel: weights");
+        const std::vector<int32_t> counts = get_int32_array(info[2], "sparse kernel: counts");
+        if (!info[3].IsNumber() || !info[4].IsNumber()) throw Napi::TypeError::New(env, "sparse kernel: expected numbers for dimension and zeta");
+        const double dimension = info[3].As<Napi::Number>().DoubleValue(), zeta = info[4].As<Napi::Number>().DoubleValue();
+        if (!(dimension >= 1) || dimension != std::floor(dimension)) throw Napi::RangeError::New(env, "sparse kernel: dimension: expected an integer >= 1");
+        if (!(zeta >= 1 && zeta <= 64) || zeta != std::floor(zeta)) throw Napi::RangeError::New(env, "sparse kernel: zeta: expected an integer in 1..64");
+        std::vector<size_t> sizes;
+        for (int32_t c : counts) {
+            if (c < 0) throw Napi::RangeError::New(env, "sparse kernel: counts: expected numbers >= 0");
+            sizes.push_back(static_cast<size_t>(c));
+        }
+        kernel_ = guarded(env, [&] {
+            return std::make_shared<const SparseKernel>(std::move(points), std::move(weights), sizes, static_cast<size_t>(dimension),
+                                                        static_cast<int>(zeta));
+        });
+    }
+
+private:
+    // The features and species of evaluate(features, species), checked.
+    std::pair<Napi::Float64Array, Napi::Int32Array> arguments(const Napi::CallbackInfo& info) const {
+        Napi::Float64Array x;
+        expect_f64(info[0], "sparse kernel: features", x);
+        if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+            throw Napi::TypeError::New(info.Env(), "sparse kernel: species: expected an Int32Array");
+        }
+        auto species = info[1].As<Napi::Int32Array>();
+        if (x.ElementLength() != species.ElementLength() * kernel_->dimension()) {
+            throw Napi::Error::New(info.Env(), "sparse kernel: features: expected " + std::to_string(species.ElementLength()) + " x " +
+                                                   std::to_string(kernel_->dimension()) + " numbers, got " + std::to_string(x.ElementLength()));
+        }
+        return {x, species};
+    }
+    static Napi::Value result(Napi::Env env, SparseKernel::Result&& r) {
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("energies", to_float64_array(env, std::move(r.energies)));
+        out.Set("gradient", to_float64_array(env, std::move(r.gradient)));
+        return out;
+    }
+
+    // evaluate(features: Float64Array (n x dimension), species: Int32Array (n)) -> { energies, gradient }
+    Napi::Value evaluate(const Napi::CallbackInfo& info) {
+        auto [x, species] = arguments(info);
+        return result(info.Env(), guarded(info.Env(), [&] { return kernel_->evaluate(x.Data(), species.Data(), species.ElementLength()); }));
+    }
+
+    // The same on the thread pool, on copies of the arguments (the caller may free them meanwhile).
+    Napi::Value evaluate_async(const Napi::CallbackInfo& info) {
+        auto [xa, sa] = arguments(info);
+        auto x = std::make_shared<std::vector<double>>(xa.Data(), xa.Data() + xa.ElementLength());
+        auto species = std::make_shared<std::vector<int32_t>>(sa.Data(), sa.Data() + sa.ElementLength());
+        std::shared_ptr<const SparseKernel> kernel = kernel_;
+        return PromiseWorker<SparseKernel::Result>::start(
+            info.Env(), [kernel, x, species] { return kernel->evaluate(x->data(), species->data(), species->size()); },
+            [](Napi::Env env, SparseKernel::Result&& r) { return result(env, std::move(r)); });
+    }
+
+    std::shared_ptr<const SparseKernel> kernel_;
+};
+
 }  // namespace
 
 void register_models(Napi::Env env, Napi::Object exports) {
     exports.Set("NormalEquations", NormalEquationsWrap::define(env));
     exports.Set("RidgePath", RidgePathWrap::define(env));
+    exports.Set("SparseKernel", SparseKernelWrap::define(env));
 }
 
 }  // namespace lodestone::binding

@@ -109,3 +109,24 @@ TEST_CASE("dense kernels: symmetric eigendecomposition reproduces the matrix") {
     }
     for (size_t v = 1; v < spectra.size(); ++v) CHECK(relative_error(spectra[v], spectra[0]) < 1e-13);
 }
+
+TEST_CASE("dense kernels: row-major products A B and A B^T against plain loops (rows over several tasks)") {
+    testing::Random random(5);
+    const size_t m = 150, n = 37, k = 61;
+    std::vector<double> a(m * k), b(k * n), bt(n * k);
+    for (double& x : a) x = 2.0 * random() - 1.0;
+    for (double& x : b) x = 2.0 * random() - 1.0;
+    for (size_t r = 0; r < k; ++r)
+        for (size_t c = 0; c < n; ++c) bt[c * k + r] = b[r * n + c];
+    std::vector<double> want(m * n, 0.0);
+    for (size_t i = 0; i < m; ++i)
+        for (size_t j = 0; j < n; ++j)
+            for (size_t r = 0; r < k; ++r) want[i * n + j] += a[i * k + r] * b[r * n + j];
+    for (const dense::Kernels* kernels : variants()) {
+        std::vector<double> c(m * n, -1.0), ct(m * n, -1.0);
+        kernels->product(a.data(), b.data(), c.data(), m, n, k, false);
+        kernels->product(a.data(), bt.data(), ct.data(), m, n, k, true);
+        CHECK(relative_error(c, want) < 1e-14);
+        CHECK(relative_error(ct, want) < 1e-14);
+    }
+}

@@ -1,8 +1,11 @@
 // The k-space LODE sum keeps the last block's phases and structure factors
 // for the next call on the same structure (a values pass then the backward
-// pass of one MD step). Any change of positions, cell, types or k-vectors
-// must recompute them: every result here is compared, bit for bit, with a
-// fresh expansion object that has nothing to reuse.
+// pass of one MD step), and, once a backward pass has been asked for, the
+// last values-only result (a kernel model computes the values, then the
+// backward pass, whose products compute them again). Any change of
+// positions, cell, types, centres, neighbour types or k-vectors must
+// recompute them: every result here is compared, bit for bit, with a fresh
+// expansion object that has nothing to reuse.
 import { describe, expect, it } from 'vitest';
 import { LodeSphericalExpansion, type LodeSphericalExpansionHypers } from '../../lib/index.js';
 import { randomSystem, rng, type TestSystem } from '../support/random-systems.js';
@@ -77,4 +80,29 @@ describe('LODE k-space work shared between calls', () => {
     expect(Array.from(lode.compute(base).values)).toEqual(Array.from(first));
     expect(Array.from(b2.positions)).toEqual(Array.from(b1.positions));
   });
+});
+
+describe('LODE values kept after a backward pass', () => {
+  const variants: [string, TestSystem, object][] = [
+    ['moved atoms', moved(base, 9), {}],
+    ['one atom moved by 1e-12 A', { ...base, positions: Float64Array.from(base.positions as ArrayLike<number>, (x, k) => (k === 7 ? x + 1e-12 : x)) }, {}],
+    ['swapped types', { ...base, types: Int32Array.from(base.types as ArrayLike<number>, (z) => (z === 11 ? 17 : 11)) }, {}],
+    ['strained cell', { ...base, cell: Float64Array.from(CUBIC, (x, k) => (k === 0 ? x * 1.001 : x)) }, {}],
+    ['some centres only', base, { centers: [1, 4, 5] }],
+    ['another list of neighbour types', base, { neighborTypes: [11, 17, 35] }],
+  ];
+  for (const method of ['direct', 'mesh'] as const) {
+    it(`${method}: the same structure gives the kept values; any other input, a fresh expansion's`, () => {
+      const h = { ...hypers(1.2), method };
+      const lode = new LodeSphericalExpansion(h);
+      const first = lode.compute(base).values;
+      lode.backward(base, adjoint(first.length), { gradients: ['positions'] });
+      expect(Array.from(lode.compute(base).values)).toEqual(Array.from(first));
+      for (const [name, other, options] of variants) {
+        lode.compute(base);
+        const got = Array.from(lode.compute(other, options).values);
+        expect(got, name).toEqual(Array.from(new LodeSphericalExpansion(h).compute(other, options).values));
+      }
+    });
+  }
 });

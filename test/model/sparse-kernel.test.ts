@@ -27,6 +27,7 @@ import {
   type System,
   type TrainingFrame,
 } from '../../lib/index.js';
+import { native } from '../../lib/native/addon.js';
 import { relativeError } from '../support/finite-differences.js';
 import { checkForceField } from '../support/check-gradients.js';
 import { randomRotation, randomSystem, rotate, rng, TRICLINIC_CELL } from '../support/random-systems.js';
@@ -200,6 +201,32 @@ describe('sparse-kernel model as a force field', () => {
     expect(() => model.compute({ ...molecule, types: molecule.types.map((t, i) => (i === 3 ? 8 : t)) })).toThrow(
       /types\[3\]: atomic number 8 is unknown to this model/,
     );
+  });
+
+  it('the native kernel sums reject inconsistent inputs with errors naming them', async () => {
+    const points = Float64Array.of(1, 0, 0, 0, 1, 0);
+    const kernel = new native.SparseKernel(points, Float64Array.of(0.5, -1), Int32Array.of(1, 1), 3, 2);
+    const x = Float64Array.of(1, 2, 2, 0, 3, 4);
+    const { energies, gradient } = kernel.evaluate(x, Int32Array.of(0, 1));
+    // alpha (x^ . y)^2: 0.5 (1/3)^2 and -1 (3/5)^2; no gradient along x itself.
+    expect(energies[0]).toBeCloseTo(0.5 / 9, 15);
+    expect(energies[1]).toBeCloseTo(-0.36, 15);
+    expect(gradient[0] * 1 + gradient[1] * 2 + gradient[2] * 2).toBeCloseTo(0, 15);
+    expect(() => kernel.evaluate(x.subarray(1), Int32Array.of(0, 1))).toThrow(/sparse kernel: features: expected 2 x 3 numbers, got 5/);
+    expect(() => kernel.evaluate(x, Int32Array.of(0, 2))).toThrow(/centre 1 has species index 2, expected 0\.\.1/);
+    expect(() => kernel.evaluate(Float64Array.of(1, NaN, 0, 0, 3, 4), Int32Array.of(0, 1))).toThrow(/centre 0 has non-finite features/);
+    await expect(kernel.evaluateAsync(x, Int32Array.of(0, 5))).rejects.toThrow(/species index 5/);
+    // The async call works on copies: overwriting the arguments meanwhile changes nothing.
+    const scratch = x.slice();
+    const pending = kernel.evaluateAsync(scratch, Int32Array.of(0, 1));
+    scratch.fill(NaN);
+    const later = await pending;
+    expect(Array.from(later.energies)).toEqual(Array.from(energies));
+    expect(Array.from(later.gradient)).toEqual(Array.from(gradient));
+    expect(() => kernel.evaluate(x, [0, 1] as unknown as Int32Array)).toThrow(/species: expected an Int32Array/);
+    expect(() => new native.SparseKernel(points, Float64Array.of(1), Int32Array.of(1, 1), 3, 2)).toThrow(/expected 2 weights, got 1/);
+    expect(() => new native.SparseKernel(points, Float64Array.of(1, 1), Int32Array.of(1, 1), 3, 0)).toThrow(/zeta: expected an integer in 1\.\.64/);
+    expect(() => new native.SparseKernel(points, Float64Array.of(1, 1), Int32Array.of(1, -1), 3, 2)).toThrow(/counts: expected numbers >= 0/);
   });
 });
 

@@ -16,6 +16,7 @@ describe('addon exports', () => {
       'LodeSphericalExpansion',
       'NormalEquations',
       'RidgePath',
+      'SparseKernel',
       'SphericalExpansion',
       'backwardInvariants',
       'backwardInvariantsAsync',
@@ -28,10 +29,11 @@ describe('addon exports', () => {
     ]);
   });
 
-  it('NormalEquations and RidgePath expose what the fits call, nothing more', () => {
+  it('NormalEquations, RidgePath and SparseKernel expose what the models call, nothing more', () => {
     const members = (object: object) => Object.getOwnPropertyNames(Object.getPrototypeOf(object)).filter((k) => k !== 'constructor').sort();
     expect(members(new native.NormalEquations(2))).toEqual(['add', 'merge', 'release', 'residual', 'rows', 'solve']);
     expect(members(new native.RidgePath(Float64Array.of(1, 0, 0, 1), Float64Array.of(1, 2)))).toEqual(['solve']);
+    expect(members(new native.SparseKernel(Float64Array.of(1), Float64Array.of(1), Int32Array.of(1), 1, 2))).toEqual(['evaluate', 'evaluateAsync']);
   });
 });
 

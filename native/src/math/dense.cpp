@@ -28,5 +28,8 @@ void rank_update_upper(double* h, size_t n, const double* b, size_t k) { kernels
 bool cholesky_upper(double* a, size_t n) { return kernels().cholesky_upper(a, n); }
 void cholesky_solve_upper(const double* factor, size_t n, double* x) { kernels().cholesky_solve_upper(factor, n, x); }
 bool symmetric_eigen_upper(double* a, size_t n, double* values) { return kernels().symmetric_eigen_upper(a, n, values); }
+void product(const double* a, const double* b, double* c, size_t m, size_t n, size_t k, bool transpose_b) {
+    kernels().product(a, b, c, m, n, k, transpose_b);
+}
 
 }  // namespace lodestone::dense

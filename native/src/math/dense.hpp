@@ -1,6 +1,7 @@
 #pragma once
 // The dense O(n^3) steps of the fits (normal-equation updates, Cholesky,
-// symmetric eigendecompositions), on raw column-major arrays. Eigen chooses
+// symmetric eigendecompositions), on raw column-major arrays, and the
+// row-major products of the sparse-kernel models. Eigen chooses
 // its SIMD width at compile time and a portable build targets plain x86-64
 // (SSE2), where these steps run ~2.8x slower than with AVX2 + FMA; so they
 // are compiled twice (dense_generic.cpp, dense_avx2.cpp) and dense.cpp picks
@@ -24,5 +25,9 @@ void cholesky_solve_upper(const double* factor, size_t n, double* x);
 // the symmetric matrix whose upper triangle a holds; false when the
 // iteration does not converge.
 bool symmetric_eigen_upper(double* a, size_t n, double* values);
+
+// C[m x n] = A[m x k] B[k x n], or A B^T with B [n x k] when transpose_b, all
+// row-major; threaded with OpenMP over blocks of rows of C.
+void product(const double* a, const double* b, double* c, size_t m, size_t n, size_t k, bool transpose_b);
 
 }  // namespace lodestone::dense

@@ -10,6 +10,7 @@ struct Kernels {
     bool (*cholesky_upper)(double* a, size_t n);
     void (*cholesky_solve_upper)(const double* factor, size_t n, double* x);
     bool (*symmetric_eigen_upper)(double* a, size_t n, double* values);
+    void (*product)(const double* a, const double* b, double* c, size_t m, size_t n, size_t k, bool transpose_b);
 };
 
 extern const Kernels generic_kernels;

@@ -124,6 +124,8 @@ private:
     mutable std::mutex method_cache_mutex_;
     mutable std::optional<std::pair<MethodKey, LodeMethodParameters>> method_cache_;
 
+    // compute() without the values cache.
+    ExpansionResult evaluate(const std::vector<System>& systems, const ExpansionRequest& request) const;
     // Particle-mesh evaluation (mesh.cpp) of the same k sum, of the
     // contracted channels when `contraction` is not null (values and adjoint
     // then laid out [centre][l m][k]). Returns what backward_mesh reuses for
@@ -203,6 +205,14 @@ private:
     mutable std::atomic<bool> backward_seen_{false};
     mutable std::mutex mesh_cache_mutex_;
     mutable std::vector<std::shared_ptr<const MeshCache>> mesh_cache_;
+    // The result of the last values-only compute(), kept as the mesh's is
+    // (after a first backward(), up to kValuesCacheBytes): a model that needs
+    // its features before its adjoint (a kernel model: compute(), then
+    // backward(), whose products compute the values again) evaluates the
+    // field once per step.
+    struct ValuesCache;
+    mutable std::mutex values_cache_mutex_;
+    mutable std::shared_ptr<const ValuesCache> values_cache_;
 };
 
 }  // namespace lodestone::lode

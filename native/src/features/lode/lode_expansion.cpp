@@ -209,11 +209,58 @@ Geometry geometry_of(const System& system, size_t s) {
 
 }  // namespace
 
+namespace {
+
+constexpr size_t kValuesCacheBytes = size_t(64) << 20;
+
+bool same_systems(const std::vector<System>& a, const std::vector<System>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t s = 0; s < a.size(); ++s) {
+        if (a[s].positions != b[s].positions || a[s].types != b[s].types || a[s].has_cell != b[s].has_cell ||
+            a[s].cell != b[s].cell || a[s].pbc != b[s].pbc) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool values_only(const ExpansionRequest& r) { return !r.positions && !r.strain && !r.cell && !r.sum_centers; }
+
+}  // namespace
+
+struct lode::Engine::ValuesCache {
+    std::vector<System> systems;
+    ExpansionRequest request;
+    ExpansionResult result;
+};
+
 ExpansionResult lode::Engine::compute(const std::vector<System>& systems,
                                                 const ExpansionRequest& request) const {
     validate_systems(systems);
     validate_request(systems, request);
     for (size_t s = 0; s < systems.size(); ++s) geometry_of(systems[s], s);
+    const bool keep = values_only(request) && backward_seen_.load();
+    if (keep) {
+        std::shared_ptr<const ValuesCache> cached;
+        {
+            std::lock_guard<std::mutex> lock(values_cache_mutex_);
+            cached = values_cache_;
+        }
+        if (cached && cached->request.centers == request.centers && cached->request.neighbor_types == request.neighbor_types &&
+            same_systems(cached->systems, systems)) {
+            return cached->result;
+        }
+    }
+    ExpansionResult result = evaluate(systems, request);
+    if (keep && result.values.size() * sizeof(double) <= kValuesCacheBytes) {
+        auto cache = std::make_shared<const ValuesCache>(ValuesCache{systems, request, result});
+        std::lock_guard<std::mutex> lock(values_cache_mutex_);
+        values_cache_ = std::move(cache);
+    }
+    return result;
+}
+
+ExpansionResult lode::Engine::evaluate(const std::vector<System>& systems, const ExpansionRequest& request) const {
     const bool gradients = request.positions || request.strain || request.cell;
     if (gradients && hypers_.method == "mesh") {
         throw Error("method 'mesh': compute() gives values only (use backward() for forces and stress); "
@@ -320,6 +367,7 @@ BackwardResult lode::Engine::backward(const std::vector<System>& systems, const 
                                                 const double* dl_dvalues) const {
     validate_systems(systems);
     validate_request(systems, request);
+    backward_seen_.store(true);
     for (size_t s = 0; s < systems.size(); ++s) geometry_of(systems[s], s);
     const int L = hypers_.max_angular + 1;
     const int N = hypers_.max_radial + 1;

@@ -1,0 +1,40 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace lodestone {
+
+// The kernel part of a sparse-kernel potential: atomic energies
+// e_i = sum_m alpha_m (x^_i . y_m)^zeta over the sparse points y_m of the
+// centre's species (unit rows), x^ = x / |x|, and their gradient with
+// respect to each centre's (unnormalised) kernel features x_i,
+//   de_i/dx_i = (sum_m a_m y_m - (sum_m a_m c_m) x^_i) / |x_i|,
+// with c_m = x^_i . y_m and a_m = alpha_m zeta c_m^(zeta - 1). A centre whose
+// features vanish (nothing within the cutoff) has no direction: energy and
+// gradient 0. The two sums over the sparse points are matrix products.
+class SparseKernel {
+public:
+    // points [M][dimension] grouped by species (counts[s] rows of species s),
+    // weights [M] (alpha), zeta >= 1.
+    SparseKernel(std::vector<double> points, std::vector<double> weights, const std::vector<size_t>& counts,
+                 size_t dimension, int zeta);
+
+    struct Result {
+        std::vector<double> energies;  // [n]
+        std::vector<double> gradient;  // [n][dimension]
+    };
+    // x [n][dimension], species [n] in 0..species()-1.
+    Result evaluate(const double* x, const int32_t* species, size_t n) const;
+
+    size_t dimension() const { return dimension_; }
+    size_t species() const { return starts_.size() - 1; }
+
+private:
+    std::vector<double> points_, weights_;
+    std::vector<size_t> starts_;  // [species + 1]
+    size_t dimension_;
+    int zeta_;
+};
+
+}  // namespace lodestone
