@@ -4,6 +4,8 @@
 // Phi^T W y, with the same frame-by-frame normal equations, validation scan
 // and native Cholesky as the linear model.
 import type { System } from '../core/system.js';
+import { native } from '../native/addon.js';
+import type { NativeSparseKernel } from '../native/types.js';
 import { channelChoice } from './channel-choice.js';
 import { featurePass, featurePasses, parameterCount, passDesignRows, speciesParameters, type DesignRows, type FramePass } from './design.js';
 import { FeatureSet, type FeatureSetSpec } from './feature-set.js';
@@ -119,14 +121,26 @@ export function kernelDesignRows(layout: KernelLayout, system: System, withForce
   return passKernelRows(layout, featurePass(layout.features, system, withForces), withForces);
 }
 
+/** The native kernel sums of a layout's sparse points (its weights unused: rows only), one per layout. */
+const rowKernels = new WeakMap<KernelLayout, NativeSparseKernel>();
+function rowKernel(layout: KernelLayout): NativeSparseKernel {
+  let kernel = rowKernels.get(layout);
+  if (!kernel) {
+    const M = layout.counts.reduce((a, b) => a + b, 0);
+    kernel = new native.SparseKernel(layout.points, new Float64Array(M), Int32Array.from(layout.counts), layout.view.dimension, layout.zeta);
+    rowKernels.set(layout, kernel);
+  }
+  return kernel;
+}
+
+/**
+ * The kernel columns' rows (native: per block and species, one product of
+ * the gradient rows with the sparse points, the fit's hot loop).
+ */
 function passKernelRows(layout: KernelLayout, pass: FramePass, withForces: boolean): DesignRows {
-  const { features, view, zeta, counts, points } = layout;
-  const species = pass.species;
-  const N = species.length;
-  const D = view.dimension;
-  const P = kernelParameterCount(layout);
+  const { features, view, counts } = layout;
+  const N = pass.species.length;
   const starts = speciesStarts(counts);
-  const columns = starts.map((start, s) => start + s);
   const values = viewColumns(
     features.concatenate(
       pass.blocks.map((b) => b.block.values),
@@ -135,103 +149,16 @@ function passKernelRows(layout: KernelLayout, pass: FramePass, withForces: boole
     features.dimension,
     view,
   );
-  const { unit, norms } = normalizeRows(values, D);
-
-  // Per centre: c_m = x^ . y_m, and the two factors of dk_m/dx =
-  // zeta c_m^(zeta-1) / |x| (y_m - c_m x^).
-  const energy = new Float64Array(P);
-  const along: Float64Array[] = [];
-  const across: Float64Array[] = [];
-  for (let i = 0; i < N; i++) {
-    const s = species[i];
-    const M = counts[s];
-    energy[columns[s] + M] += 1;
-    const a = new Float64Array(M);
-    const b = new Float64Array(M);
-    along.push(a);
-    across.push(b);
-    if (norms[i] === 0) continue;
-    for (let m = 0; m < M; m++) {
-      const y = (starts[s] + m) * D;
-      let c = 0;
-      for (let k = 0; k < D; k++) c += unit[i * D + k] * points[y + k];
-      const power = c ** (zeta - 1);
-      energy[columns[s] + m] += power * c;
-      a[m] = (zeta * power) / norms[i];
-      b[m] = a[m] * c;
-    }
-  }
-  if (!withForces) return { energy, atoms: N };
-
-  const forces = new Float64Array(3 * N * P);
-  for (const [k, b] of view.blocks.entries()) {
-    const { size, scale, block } = pass.blocks[b];
-    const offset = view.offsets[k];
-    const gradient = block.gradients.positions!;
-    const labels = gradient.samples!;
-    for (let r = 0; r < labels.count; r++) {
-      const i = labels.values[3 * r];
-      const j = labels.values[3 * r + 2];
-      if (norms[i] === 0) continue;
-      const s = species[i];
-      const g0 = gradient.values.subarray(3 * r * size, (3 * r + 1) * size);
-      const g1 = gradient.values.subarray((3 * r + 1) * size, (3 * r + 2) * size);
-      const g2 = gradient.values.subarray((3 * r + 2) * size, (3 * r + 3) * size);
-      let u0 = 0, u1 = 0, u2 = 0;
-      const xo = i * D + offset;
-      for (let k = 0; k < size; k++) {
-        const x = unit[xo + k];
-        u0 += x * g0[k];
-        u1 += x * g1[k];
-        u2 += x * g2[k];
-      }
-      const a = along[i];
-      const b = across[i];
-      const row0 = (3 * j) * P + columns[s];
-      const row1 = row0 + P;
-      const row2 = row1 + P;
-      // The hot loop of the fit (samples x 3 x M x block size): two sparse
-      // points per pass so every gradient value loaded feeds six products.
-      const M = counts[s];
-      let m = 0;
-      for (; m + 1 < M; m += 2) {
-        const yo = (starts[s] + m) * D + offset;
-        const zo = yo + D;
-        let t0 = 0, t1 = 0, t2 = 0, v0 = 0, v1 = 0, v2 = 0;
-        for (let k = 0; k < size; k++) {
-          const y = points[yo + k];
-          const z = points[zo + k];
-          const h0 = g0[k], h1 = g1[k], h2 = g2[k];
-          t0 += y * h0;
-          t1 += y * h1;
-          t2 += y * h2;
-          v0 += z * h0;
-          v1 += z * h1;
-          v2 += z * h2;
-        }
-        forces[row0 + m] -= scale * (a[m] * t0 - b[m] * u0);
-        forces[row1 + m] -= scale * (a[m] * t1 - b[m] * u1);
-        forces[row2 + m] -= scale * (a[m] * t2 - b[m] * u2);
-        forces[row0 + m + 1] -= scale * (a[m + 1] * v0 - b[m + 1] * u0);
-        forces[row1 + m + 1] -= scale * (a[m + 1] * v1 - b[m + 1] * u1);
-        forces[row2 + m + 1] -= scale * (a[m + 1] * v2 - b[m + 1] * u2);
-      }
-      for (; m < M; m++) {
-        const yo = (starts[s] + m) * D + offset;
-        let t0 = 0, t1 = 0, t2 = 0;
-        for (let k = 0; k < size; k++) {
-          const y = points[yo + k];
-          t0 += y * g0[k];
-          t1 += y * g1[k];
-          t2 += y * g2[k];
-        }
-        forces[row0 + m] -= scale * (a[m] * t0 - b[m] * u0);
-        forces[row1 + m] -= scale * (a[m] * t1 - b[m] * u1);
-        forces[row2 + m] -= scale * (a[m] * t2 - b[m] * u2);
-      }
-    }
-  }
-  return { energy, forces, atoms: N };
+  const blocks = withForces
+    ? view.blocks.map((b, k) => {
+        const { size, scale, block } = pass.blocks[b];
+        const gradient = block.gradients.positions!;
+        return { values: gradient.values, samples: gradient.samples!.values, size, offset: view.offsets[k], scale };
+      })
+    : [];
+  const columns = Int32Array.from(starts, (start, s) => start + s);
+  const rows = rowKernel(layout).designRows(values, pass.species, blocks, columns, true, kernelParameterCount(layout), withForces);
+  return { energy: rows.energy, ...(withForces ? { forces: rows.forces } : {}), atoms: N };
 }
 
 /**

@@ -303,4 +303,20 @@ export interface NativeRidgePath {
 export interface NativeSparseKernel {
   evaluate(features: Float64Array, species: Int32Array): { energies: Float64Array; gradient: Float64Array };
   evaluateAsync(features: Float64Array, species: Int32Array): Promise<{ energies: Float64Array; gradient: Float64Array }>;
+  /**
+   * Least-squares rows of the kernel weights of one frame (the weights are
+   * not used): the energy row and, with `forces`, the 3n force rows, from the
+   * position gradients of the kernel's blocks (samples [rows][centre, system,
+   * atom], values [rows][3][size], at `offset` in the kernel's columns).
+   * Species s's weights start at columns[s], then (with `bias`) its bias.
+   */
+  designRows(
+    features: Float64Array,
+    species: Int32Array,
+    blocks: Array<{ values: Float64Array; samples: Int32Array; size: number; offset: number; scale: number }>,
+    columns: Int32Array,
+    bias: boolean,
+    parameters: number,
+    forces: boolean,
+  ): { energy: Float64Array; forces?: Float64Array };
 }

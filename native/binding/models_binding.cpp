@@ -1,6 +1,7 @@
 // Least-squares statistics for fitting models (native/src/models).
 #include <cmath>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -216,7 +217,8 @@ public:
     static Napi::Function define(Napi::Env env) {
         return DefineClass(env, "SparseKernel",
                            {InstanceMethod("evaluate", &SparseKernelWrap::evaluate),
-                            InstanceMethod("evaluateAsync", &SparseKernelWrap::evaluate_async)});
+                            InstanceMethod("evaluateAsync", &SparseKernelWrap::evaluate_async),
+                            InstanceMethod("designRows", &SparseKernelWrap::design_rows)});
     }
 
     // new SparseKernel(points: Float64Array (M x dimension), weights: Float64Array (M),
@@ -278,6 +280,62 @@ private:
         return PromiseWorker<SparseKernel::Result>::start(
             info.Env(), [kernel, x, species] { return kernel->evaluate(x->data(), species->data(), species->size()); },
             [](Napi::Env env, SparseKernel::Result&& r) { return result(env, std::move(r)); });
+    }
+
+    // designRows(features, species, blocks: [{ values, samples (rows x [centre, system, atom]), size, offset, scale }],
+    //           columns: Int32Array, bias: boolean, parameters: number, forces: boolean) -> { energy, forces? }
+    Napi::Value design_rows(const Napi::CallbackInfo& info) {
+        Napi::Env env = info.Env();
+        auto [x, species] = arguments(info);
+        const size_t n = species.ElementLength();
+        if (!info[2].IsArray()) throw Napi::TypeError::New(env, "sparse kernel: blocks: expected an array");
+        auto list = info[2].As<Napi::Array>();
+        std::vector<SparseKernel::GradientBlock> blocks;
+        std::vector<std::vector<int32_t>> centres(list.Length()), atoms(list.Length());
+        for (uint32_t k = 0; k < list.Length(); ++k) {
+            const std::string where = "sparse kernel: blocks[" + std::to_string(k) + "]";
+            if (!list.Get(k).IsObject()) throw Napi::TypeError::New(env, where + ": expected an object");
+            Napi::Object o = list.Get(k).As<Napi::Object>();
+            Napi::Float64Array values;
+            expect_f64(o.Get("values"), (where + ".values").c_str(), values);
+            const Napi::Value samples_value = o.Get("samples");
+            if (!samples_value.IsTypedArray() || samples_value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+                throw Napi::TypeError::New(env, where + ".samples: expected an Int32Array");
+            }
+            auto samples = samples_value.As<Napi::Int32Array>();
+            const int size = get_int(o, "size", where), offset = get_int(o, "offset", where);
+            const double scale = get_number(o, "scale", where);
+            if (size < 0 || offset < 0) throw Napi::RangeError::New(env, where + ": expected size and offset >= 0");
+            const size_t rows = samples.ElementLength() / 3;
+            if (samples.ElementLength() != 3 * rows || values.ElementLength() != rows * 3 * static_cast<size_t>(size)) {
+                throw Napi::Error::New(env, where + ": expected rows x 3 samples and rows x 3 x " + std::to_string(size) + " values");
+            }
+            for (size_t r = 0; r < rows; ++r) {
+                centres[k].push_back(samples[3 * r]);
+                atoms[k].push_back(samples[3 * r + 2]);
+            }
+            blocks.push_back({values.Data(), centres[k].data(), atoms[k].data(), rows, static_cast<size_t>(size), static_cast<size_t>(offset), scale});
+        }
+        const std::vector<int32_t> first = get_int32_array(info[3], "sparse kernel: columns");
+        std::vector<size_t> columns;
+        for (int32_t c : first) {
+            if (c < 0) throw Napi::RangeError::New(env, "sparse kernel: columns: expected numbers >= 0");
+            columns.push_back(static_cast<size_t>(c));
+        }
+        if (!info[5].IsNumber() || !(info[5].As<Napi::Number>().DoubleValue() >= 1)) {
+            throw Napi::TypeError::New(env, "sparse kernel: parameters: expected a number >= 1");
+        }
+        const bool bias = info[4].ToBoolean(), with_forces = info[6].ToBoolean();
+        const size_t P = static_cast<size_t>(info[5].As<Napi::Number>().DoubleValue());
+        std::vector<double> energy(P, 0.0), forces(with_forces ? 3 * n * P : 0, 0.0);
+        guarded(env, [&] {
+            kernel_->design_rows(x.Data(), species.Data(), n, blocks, columns, bias, P, energy.data(), with_forces ? forces.data() : nullptr);
+            return 0;
+        });
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("energy", to_float64_array(env, std::move(energy)));
+        if (with_forces) out.Set("forces", to_float64_array(env, std::move(forces)));
+        return out;
     }
 
     std::shared_ptr<const SparseKernel> kernel_;

@@ -113,3 +113,59 @@ TEST_CASE("sparse kernel: clear errors for inconsistent inputs") {
     x[2 * D + 1] = std::nan("");
     CHECK_THROWS_WITH_AS(kernel.evaluate(x.data(), p.species.data(), p.species.size()), doctest::Contains("centre 2 has non-finite"), Error);
 }
+
+TEST_CASE("sparse kernel: design rows; energy row . weights = the energies, force rows = -(dk/dx . dx/dr) . weights") {
+    const Problem p = random_problem(6);
+    const size_t D = p.dimension, n = p.species.size();
+    const SparseKernel kernel(p.points, p.weights, p.counts, D, 2);
+    // Columns [species][alpha..., bias], as the kernel-only fits lay them out.
+    std::vector<size_t> columns;
+    size_t P = 0;
+    for (size_t c : p.counts) {
+        columns.push_back(P);
+        P += c + 1;
+    }
+    // A made-up gradient block over columns 2..8: rows (centre, atom) with dx_centre/dr_atom.
+    testing::Random random(8);
+    const size_t offset = 2, size = 7;
+    std::vector<int32_t> centre, atom;
+    std::vector<double> values;
+    for (int32_t i = 0; i < static_cast<int32_t>(n); ++i)
+        for (int32_t j : {i, (i + 2) % static_cast<int32_t>(n)}) {
+            centre.push_back(i);
+            atom.push_back(j);
+            for (size_t k = 0; k < 3 * size; ++k) values.push_back(random() - 0.5);
+        }
+    const double scale = 1.7;
+    const std::vector<SparseKernel::GradientBlock> blocks{{values.data(), centre.data(), atom.data(), centre.size(), size, offset, scale}};
+    std::vector<double> energy(P, 0.0), forces(3 * n * P, 0.0);
+    kernel.design_rows(p.x.data(), p.species.data(), n, blocks, columns, true, P, energy.data(), forces.data());
+    // The parameters: the kernel's weights, and biases 0.25 per species.
+    std::vector<double> parameters(P, 0.25);
+    size_t m = 0;
+    for (size_t s = 0; s < p.counts.size(); ++s)
+        for (size_t c = 0; c < p.counts[s]; ++c) parameters[columns[s] + c] = p.weights[m++];
+    const SparseKernel::Result r = kernel.evaluate(p.x.data(), p.species.data(), n);
+    double want = 0.25 * static_cast<double>(n), got = 0.0;
+    for (double e : r.energies) want += e;
+    for (size_t k = 0; k < P; ++k) got += energy[k] * parameters[k];
+    CHECK(std::fabs(got - want) < 1e-13 * std::fabs(want));
+    std::vector<double> want_forces(3 * n, 0.0), got_forces(3 * n, 0.0);
+    for (size_t row = 0; row < centre.size(); ++row)
+        for (size_t d = 0; d < 3; ++d)
+            for (size_t k = 0; k < size; ++k) {
+                want_forces[3 * static_cast<size_t>(atom[row]) + d] -=
+                    scale * r.gradient[static_cast<size_t>(centre[row]) * D + offset + k] * values[(row * 3 + d) * size + k];
+            }
+    for (size_t q = 0; q < 3 * n; ++q)
+        for (size_t k = 0; k < P; ++k) got_forces[q] += forces[q * P + k] * parameters[k];
+    CHECK(relative_error(got_forces, want_forces) < 1e-13);
+
+    std::vector<int32_t> bad = atom;
+    bad[3] = static_cast<int32_t>(n);
+    const std::vector<SparseKernel::GradientBlock> outside{{values.data(), centre.data(), bad.data(), centre.size(), size, offset, scale}};
+    CHECK_THROWS_WITH_AS(kernel.design_rows(p.x.data(), p.species.data(), n, outside, columns, true, P, energy.data(), forces.data()),
+                         doctest::Contains("gradient row 3 names an atom outside"), Error);
+    CHECK_THROWS_WITH_AS(kernel.design_rows(p.x.data(), p.species.data(), n, blocks, columns, true, P - 1, energy.data(), forces.data()),
+                         doctest::Contains("end past"), Error);
+}

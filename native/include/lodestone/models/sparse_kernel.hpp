@@ -27,6 +27,25 @@ public:
     // x [n][dimension], species [n] in 0..species()-1.
     Result evaluate(const double* x, const int32_t* species, size_t n) const;
 
+    // One feature block's position gradients of one frame: rows (centre,
+    // atom), each [3][size] (the block's columns offset..offset+size of the
+    // kernel's), and the scale that multiplies its values.
+    struct GradientBlock {
+        const double* values;  // [rows][3][size]
+        const int32_t* centre;  // [rows], 0..n-1
+        const int32_t* atom;    // [rows], 0..n-1
+        size_t rows, size, offset;
+        double scale;
+    };
+    // Least-squares rows of the kernel weights of one frame (the weights
+    // given to the constructor are not used): energy[P], with
+    // sum_i k(x_i, y_m) at columns[s] + m of centre species s and, when
+    // `bias`, the centre count at columns[s] + counts[s]; forces[3n][P] (when
+    // not null, zeroed by the caller) -sum_i dk(x_i, y_m)/dx_i . dx_i/dr_j,
+    // from each block's gradient rows.
+    void design_rows(const double* x, const int32_t* species, size_t n, const std::vector<GradientBlock>& blocks,
+                     const std::vector<size_t>& columns, bool bias, size_t P, double* energy, double* forces) const;
+
     size_t dimension() const { return dimension_; }
     size_t species() const { return starts_.size() - 1; }
 
