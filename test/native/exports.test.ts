@@ -33,7 +33,7 @@ describe('addon exports', () => {
     const members = (object: object) => Object.getOwnPropertyNames(Object.getPrototypeOf(object)).filter((k) => k !== 'constructor').sort();
     expect(members(new native.NormalEquations(2))).toEqual(['add', 'merge', 'release', 'residual', 'rows', 'solve']);
     expect(members(new native.RidgePath(Float64Array.of(1, 0, 0, 1), Float64Array.of(1, 2)))).toEqual(['solve']);
-    expect(members(new native.SparseKernel(Float64Array.of(1), Float64Array.of(1), Int32Array.of(1), 1, 2))).toEqual(['evaluate', 'evaluateAsync']);
+    expect(members(new native.SparseKernel(Float64Array.of(1), Float64Array.of(1), Int32Array.of(1), 1, 2))).toEqual(['designRows', 'evaluate', 'evaluateAsync']);
   });
 });
 
