@@ -227,6 +227,16 @@ describe('sparse-kernel model as a force field', () => {
     expect(() => new native.SparseKernel(points, Float64Array.of(1), Int32Array.of(1, 1), 3, 2)).toThrow(/expected 2 weights, got 1/);
     expect(() => new native.SparseKernel(points, Float64Array.of(1, 1), Int32Array.of(1, 1), 3, 0)).toThrow(/zeta: expected an integer in 1\.\.64/);
     expect(() => new native.SparseKernel(points, Float64Array.of(1, 1), Int32Array.of(1, -1), 3, 2)).toThrow(/counts: expected numbers >= 0/);
+    const columns = Int32Array.of(0, 2);
+    const block = { values: new Float64Array(2 * 3 * 3), samples: Int32Array.of(0, 0, 0, 1, 0, 1), size: 3, offset: 0, scale: 1 };
+    expect(kernel.designRows(x, Int32Array.of(0, 1), [block], columns, true, 4, true).forces).toHaveLength(2 * 3 * 4);
+    expect(() => kernel.designRows(x, Int32Array.of(0, 1), [{ ...block, values: new Float64Array(5) }], columns, true, 4, true)).toThrow(
+      /blocks\[0\]: expected rows x 3 samples and rows x 3 x 3 values/,
+    );
+    expect(() => kernel.designRows(x, Int32Array.of(0, 1), [{ ...block, samples: Int32Array.of(0, 0, 0, 1, 0, 2) }], columns, true, 4, true)).toThrow(
+      /gradient row 1 names an atom outside 0\.\.1/,
+    );
+    expect(() => kernel.designRows(x, Int32Array.of(0, 1), [block], columns, true, 3, true)).toThrow(/columns of species 1 end past the 3 of a row/);
   });
 });
 
