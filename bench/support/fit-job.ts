@@ -3,9 +3,10 @@
 // and the measured peak memory. Used by bench/fit.ts.
 import { fileURLToPath } from 'node:url';
 import { frameSystem, readFrames } from '../../lib/cli/frames.js';
-import { fitLinearModel, presetFeatures, type FitProgress, type PresetName } from '../../lib/index.js';
+import { fitLinearModel, fitSparseKernelModel, presetFeatures, type FitProgress, type PresetName } from '../../lib/index.js';
 
-const [file, preset, frameCount] = process.argv.slice(2);
+// model: 'linear' (default) or 'sparse-kernel' (the defaults of fitSparseKernelModel)
+const [file, preset, frameCount, model = 'linear'] = process.argv.slice(2);
 const frames = readFrames(fileURLToPath(new URL(`../../data/${file}`, import.meta.url)));
 const count = Number(frameCount) || frames.length;
 const used = Array.from({ length: Math.min(count, frames.length) }, (_, k) => frames[Math.floor((k * frames.length) / Math.min(count, frames.length))]);
@@ -21,7 +22,8 @@ const onProgress = (p: FitProgress) => {
   since = Date.now();
 };
 const start = Date.now();
-const { report } = fitLinearModel(presetFeatures(preset as PresetName, species), data, { onProgress });
+const spec = presetFeatures(preset as PresetName, species);
+const { report } = model === 'sparse-kernel' ? fitSparseKernelModel(spec, data, { onProgress }) : fitLinearModel(spec, data, { onProgress });
 stages[stage] = (stages[stage] ?? 0) + (Date.now() - since) / 1000;
 console.log(
   JSON.stringify({
