@@ -80,6 +80,20 @@ export function viewColumns(values: Float64Array, D: number, view: KernelView): 
   return out;
 }
 
+/** Every centre's scaled features in the kernel's columns, from the unscaled values of each block. */
+export function kernelInput(features: FeatureSet, view: KernelView, blocks: readonly Float64Array[], atoms: number): Float64Array {
+  const KD = view.dimension;
+  const x = new Float64Array(atoms * KD);
+  view.blocks.forEach((b, k) => {
+    const size = features.sizes[b];
+    const offset = view.offsets[k];
+    const values = blocks[b];
+    const scale = features.scales[b];
+    for (let i = 0; i < atoms; i++) for (let j = 0; j < size; j++) x[i * KD + offset + j] = scale * values[i * size + j];
+  });
+  return x;
+}
+
 export function checkZeta(zeta: unknown, where = 'zeta'): number {
   if (typeof zeta !== 'number' || !Number.isInteger(zeta) || zeta < 1) {
     throw new Error(`${where}: expected an integer >= 1 (kernel exponent), got ${String(zeta)}`);
@@ -215,24 +229,6 @@ export class SparseKernelModel implements ForceField {
   }
 
   /**
-   * The kernel's input: every centre's scaled features in the kernel's
-   * columns, from the unscaled block values.
-   */
-  private kernelInput(blocks: readonly Float64Array[], atoms: number): Float64Array {
-    const { sizes, scales } = this.features;
-    const KD = this.view.dimension;
-    const x = new Float64Array(atoms * KD);
-    this.view.blocks.forEach((b, k) => {
-      const size = sizes[b];
-      const offset = this.view.offsets[k];
-      const values = blocks[b];
-      const scale = scales[b];
-      for (let i = 0; i < atoms; i++) for (let j = 0; j < size; j++) x[i * KD + offset + j] = scale * values[i * size + j];
-    });
-    return x;
-  }
-
-  /**
    * dE/d(unscaled block values) per block: the linear weights w[Z] (when the
    * model has a linear part) plus, on the kernel's blocks, the kernel's
    * gradient, with c_m = x^ . y_m and a_m = alpha_m zeta c_m^(zeta-1),
@@ -278,7 +274,7 @@ export class SparseKernelModel implements ForceField {
     this.features.checkSpecies(frame);
     const species = speciesIndices(this.features.spec.species, frame.types);
     const blocks = this.features.blockValues(frame);
-    const kernel = this.kernel.evaluate(this.kernelInput(blocks, species.length), species);
+    const kernel = this.kernel.evaluate(kernelInput(this.features, this.view, blocks, species.length), species);
     // the blocks together: one pass over a density that several share
     const out = this.features.backwardDots(frame, this.adjoints(kernel.gradient, species), request);
     return fromBackward(this.features, frame, this.energies(kernel.energies, species, out.dots), out, request);
@@ -290,7 +286,7 @@ export class SparseKernelModel implements ForceField {
     const species = speciesIndices(this.features.spec.species, frame.types);
     const options = this.features.options();
     const blocks = await Promise.all(this.features.invariants.map(async (inv) => (await inv.computeAsync(frame, options)).values));
-    const kernel = await this.kernel.evaluateAsync(this.kernelInput(blocks, species.length), species);
+    const kernel = await this.kernel.evaluateAsync(kernelInput(this.features, this.view, blocks, species.length), species);
     const out = await this.features.backwardDotsAsync(frame, this.adjoints(kernel.gradient, species), request);
     return fromBackward(this.features, frame, this.energies(kernel.energies, species, out.dots), out, request);
   }
