@@ -1,4 +1,4 @@
-// Least-squares statistics for fitting models (native/src/models).
+// Least-squares statistics for fitting models, and a sparse-kernel model's kernel sums (native/src/models).
 #include <cmath>
 #include <memory>
 #include <string>

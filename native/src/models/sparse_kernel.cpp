@@ -27,12 +27,12 @@ SparseKernel::SparseKernel(std::vector<double> points, std::vector<double> weigh
     }
 }
 
-SparseKernel::Result SparseKernel::evaluate(const double* x, const int32_t* species, size_t n) const {
+SparseKernel::Cosines SparseKernel::cosines(const double* x, const int32_t* species, size_t n) const {
     const size_t D = dimension_, S = starts_.size() - 1;
-    Result out{std::vector<double>(n, 0.0), std::vector<double>(n * D, 0.0)};
-    // The centres of each species, as unit rows (zero rows are left out).
-    std::vector<std::vector<size_t>> members(S);
-    std::vector<double> norms(n, 0.0);
+    Cosines out;
+    out.norms.assign(n, 0.0);
+    out.row.assign(n, 0);
+    out.members.resize(S);
     for (size_t i = 0; i < n; i++) {
         const int32_t s = species[i];
         if (s < 0 || static_cast<size_t>(s) >= S) {
@@ -41,23 +41,38 @@ SparseKernel::Result SparseKernel::evaluate(const double* x, const int32_t* spec
         }
         double n2 = 0.0;
         for (size_t k = 0; k < D; k++) n2 += x[i * D + k] * x[i * D + k];
-        norms[i] = std::sqrt(n2);
-        if (!std::isfinite(norms[i])) throw Error("sparse kernel: centre " + std::to_string(i) + " has non-finite features");
-        if (norms[i] > 0.0) members[static_cast<size_t>(s)].push_back(i);
+        out.norms[i] = std::sqrt(n2);
+        if (!std::isfinite(out.norms[i])) throw Error("sparse kernel: centre " + std::to_string(i) + " has non-finite features");
+        if (out.norms[i] == 0.0) continue;
+        out.row[i] = out.members[static_cast<size_t>(s)].size();
+        out.members[static_cast<size_t>(s)].push_back(i);
     }
-    std::vector<double> unit, c, a, g;
+    out.unit.resize(S);
+    out.c.resize(S);
     for (size_t s = 0; s < S; s++) {
-        const size_t rows = members[s].size(), M = starts_[s + 1] - starts_[s];
+        const size_t rows = out.members[s].size(), M = starts_[s + 1] - starts_[s];
+        out.unit[s].resize(rows * D);
+        for (size_t r = 0; r < rows; r++) {
+            const size_t i = out.members[s][r];
+            for (size_t k = 0; k < D; k++) out.unit[s][r * D + k] = x[i * D + k] / out.norms[i];
+        }
+        out.c[s].resize(rows * M);
+        if (rows > 0 && M > 0) dense::product(out.unit[s].data(), points_.data() + starts_[s] * D, out.c[s].data(), rows, M, D, true);
+    }
+    return out;
+}
+
+SparseKernel::Result SparseKernel::evaluate(const double* x, const int32_t* species, size_t n) const {
+    const size_t D = dimension_, S = starts_.size() - 1;
+    Result out{std::vector<double>(n, 0.0), std::vector<double>(n * D, 0.0)};
+    const Cosines k = cosines(x, species, n);
+    std::vector<double> a, g;
+    for (size_t s = 0; s < S; s++) {
+        const size_t rows = k.members[s].size(), M = starts_[s + 1] - starts_[s];
         if (rows == 0 || M == 0) continue;
         const double* y = points_.data() + starts_[s] * D;
         const double* alpha = weights_.data() + starts_[s];
-        unit.resize(rows * D);
-        for (size_t r = 0; r < rows; r++) {
-            const size_t i = members[s][r];
-            for (size_t k = 0; k < D; k++) unit[r * D + k] = x[i * D + k] / norms[i];
-        }
-        c.resize(rows * M);
-        dense::product(unit.data(), y, c.data(), rows, M, D, true);  // c = x^ y^T
+        const std::vector<double>& c = k.c[s];
         a.resize(rows * M);
         std::vector<double> radial(rows, 0.0);
         for (size_t r = 0; r < rows; r++) {
@@ -71,14 +86,14 @@ SparseKernel::Result SparseKernel::evaluate(const double* x, const int32_t* spec
                 a[r * M + m] = am;
                 along += am * cm;
             }
-            out.energies[members[s][r]] = energy;
+            out.energies[k.members[s][r]] = energy;
             radial[r] = along;
         }
         g.resize(rows * D);
         dense::product(a.data(), y, g.data(), rows, D, M, false);  // g = a y
         for (size_t r = 0; r < rows; r++) {
-            const size_t i = members[s][r];
-            for (size_t k = 0; k < D; k++) out.gradient[i * D + k] = (g[r * D + k] - radial[r] * unit[r * D + k]) / norms[i];
+            const size_t i = k.members[s][r];
+            for (size_t q = 0; q < D; q++) out.gradient[i * D + q] = (g[r * D + q] - radial[r] * k.unit[s][r * D + q]) / k.norms[i];
         }
     }
     return out;
@@ -93,56 +108,29 @@ void SparseKernel::design_rows(const double* x, const int32_t* species, size_t n
             throw Error("sparse kernel: the columns of species " + std::to_string(s) + " end past the " + std::to_string(P) + " of a row");
         }
     }
-    // Per centre: the unit features, the cosines c_m with its species'
-    // points, and the two factors of dk_m/dx = a_m y_m - b_m x^:
-    // a_m = zeta c_m^(zeta-1) / |x|, b_m = a_m c_m.
-    std::vector<double> unit(n * D, 0.0), norms(n, 0.0);
-    std::vector<std::vector<size_t>> members(S);
-    for (size_t i = 0; i < n; i++) {
-        const int32_t s = species[i];
-        if (s < 0 || static_cast<size_t>(s) >= S) {
-            throw Error("sparse kernel: centre " + std::to_string(i) + " has species index " + std::to_string(s) +
-                        ", expected 0.." + std::to_string(S - 1));
+    const Cosines k = cosines(x, species, n);
+    if (bias) {
+        for (size_t i = 0; i < n; i++) {
+            const auto s = static_cast<size_t>(species[i]);
+            energy[columns[s] + starts_[s + 1] - starts_[s]] += 1.0;
         }
-        if (bias) energy[columns[static_cast<size_t>(s)] + (starts_[s + 1] - starts_[s])] += 1.0;
-        double n2 = 0.0;
-        for (size_t k = 0; k < D; k++) n2 += x[i * D + k] * x[i * D + k];
-        norms[i] = std::sqrt(n2);
-        if (!std::isfinite(norms[i])) throw Error("sparse kernel: centre " + std::to_string(i) + " has non-finite features");
-        if (norms[i] == 0.0) continue;
-        for (size_t k = 0; k < D; k++) unit[i * D + k] = x[i * D + k] / norms[i];
-        members[static_cast<size_t>(s)].push_back(i);
     }
-    std::vector<size_t> first(n, 0);  // offset of a centre's factors in a and b
-    std::vector<double> a, b;
-    {
-        size_t total = 0;
-        for (size_t s = 0; s < S; s++) {
-            for (size_t i : members[s]) {
-                first[i] = total;
-                total += starts_[s + 1] - starts_[s];
-            }
-        }
-        a.assign(total, 0.0);
-        b.assign(total, 0.0);
-    }
-    std::vector<double> gathered, c;
+    // Per centre the two factors of dk_m/dx = a_m y_m - b_m x^:
+    // a_m = zeta c_m^(zeta-1) / |x|, b_m = a_m c_m ([species][row][m]).
+    std::vector<std::vector<double>> a(S), b(S);
     for (size_t s = 0; s < S; s++) {
-        const size_t rows = members[s].size(), M = starts_[s + 1] - starts_[s];
-        if (rows == 0 || M == 0) continue;
-        gathered.resize(rows * D);
-        for (size_t r = 0; r < rows; r++) std::copy(&unit[members[s][r] * D], &unit[members[s][r] * D] + D, &gathered[r * D]);
-        c.resize(rows * M);
-        dense::product(gathered.data(), points_.data() + starts_[s] * D, c.data(), rows, M, D, true);
+        const size_t rows = k.members[s].size(), M = starts_[s + 1] - starts_[s];
+        a[s].resize(rows * M);
+        b[s].resize(rows * M);
         for (size_t r = 0; r < rows; r++) {
-            const size_t i = members[s][r];
+            const double norm = k.norms[k.members[s][r]];
             for (size_t m = 0; m < M; m++) {
-                const double cm = c[r * M + m];
+                const double cm = k.c[s][r * M + m];
                 double power = 1.0;
                 for (int p = 1; p < zeta_; p++) power *= cm;
                 energy[columns[s] + m] += power * cm;
-                a[first[i] + m] = zeta_ * power / norms[i];
-                b[first[i] + m] = a[first[i] + m] * cm;
+                a[s][r * M + m] = zeta_ * power / norm;
+                b[s][r * M + m] = a[s][r * M + m] * cm;
             }
         }
     }
@@ -154,16 +142,19 @@ void SparseKernel::design_rows(const double* x, const int32_t* species, size_t n
     for (const GradientBlock& block : blocks) {
         const size_t size = block.size;
         if (block.offset + size > D) throw Error("sparse kernel: a gradient block's columns end past the kernel's");
+        for (size_t r = 0; r < block.rows; r++) {
+            const int32_t i = block.centre[r], j = block.atom[r];
+            if (i < 0 || static_cast<size_t>(i) >= n || j < 0 || static_cast<size_t>(j) >= n) {
+                throw Error("sparse kernel: gradient row " + std::to_string(r) + " names an atom outside 0.." + std::to_string(n - 1));
+            }
+        }
         for (size_t s = 0; s < S; s++) {
             const size_t M = starts_[s + 1] - starts_[s];
             if (M == 0) continue;
             std::vector<size_t> rows;
             for (size_t r = 0; r < block.rows; r++) {
-                const int32_t i = block.centre[r], j = block.atom[r];
-                if (i < 0 || static_cast<size_t>(i) >= n || j < 0 || static_cast<size_t>(j) >= n) {
-                    throw Error("sparse kernel: gradient row " + std::to_string(r) + " names an atom outside 0.." + std::to_string(n - 1));
-                }
-                if (species[i] == static_cast<int32_t>(s) && norms[static_cast<size_t>(i)] > 0.0) rows.push_back(r);
+                const auto i = static_cast<size_t>(block.centre[r]);
+                if (static_cast<size_t>(species[i]) == s && k.norms[i] > 0.0) rows.push_back(r);
             }
             if (rows.empty()) continue;
             g.resize(rows.size() * 3 * size);
@@ -180,16 +171,17 @@ void SparseKernel::design_rows(const double* x, const int32_t* species, size_t n
             dense::product(g.data(), y.data(), t.data(), rows.size() * 3, M, size, true);
             for (size_t q = 0; q < rows.size(); q++) {
                 const size_t r = rows[q], i = static_cast<size_t>(block.centre[r]), j = static_cast<size_t>(block.atom[r]);
-                const double* xi = &unit[i * D + block.offset];
-                const double* ai = &a[first[i]];
-                const double* bi = &b[first[i]];
+                const size_t row = k.row[i];
+                const double* xi = &k.unit[s][row * D + block.offset];
+                const double* ai = &a[s][row * M];
+                const double* bi = &b[s][row * M];
                 for (size_t d = 0; d < 3; d++) {
                     const double* gd = &g[(q * 3 + d) * size];
                     double u = 0.0;
-                    for (size_t k = 0; k < size; k++) u += xi[k] * gd[k];
+                    for (size_t c = 0; c < size; c++) u += xi[c] * gd[c];
                     const double* td = &t[(q * 3 + d) * M];
-                    double* row = forces + (3 * j + d) * P + columns[s];
-                    for (size_t m = 0; m < M; m++) row[m] -= block.scale * (ai[m] * td[m] - bi[m] * u);
+                    double* out = forces + (3 * j + d) * P + columns[s];
+                    for (size_t m = 0; m < M; m++) out[m] -= block.scale * (ai[m] * td[m] - bi[m] * u);
                 }
             }
         }

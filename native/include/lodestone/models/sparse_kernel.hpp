@@ -50,6 +50,17 @@ public:
     size_t species() const { return starts_.size() - 1; }
 
 private:
+    // Each species' centres with features (members, as rows of unit and c),
+    // their unit rows x^ and cosines c = x^ Y^T with the species' points.
+    struct Cosines {
+        std::vector<double> norms;                // [n]
+        std::vector<size_t> row;                  // [n]: row of centre i among its species' members
+        std::vector<std::vector<size_t>> members;  // [species][rows]
+        std::vector<std::vector<double>> unit;     // [species][rows][dimension]
+        std::vector<std::vector<double>> c;        // [species][rows][points of the species]
+    };
+    Cosines cosines(const double* x, const int32_t* species, size_t n) const;
+
     std::vector<double> points_, weights_;
     std::vector<size_t> starts_;  // [species + 1]
     size_t dimension_;

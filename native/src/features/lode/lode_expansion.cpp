@@ -207,10 +207,6 @@ Geometry geometry_of(const System& system, size_t s) {
                 "mixed periodic boundary conditions are not supported");
 }
 
-}  // namespace
-
-namespace {
-
 constexpr size_t kValuesCacheBytes = size_t(64) << 20;
 
 bool same_systems(const std::vector<System>& a, const std::vector<System>& b) {
