@@ -277,19 +277,27 @@ export class FeatureSet {
     return { values: this.concatenate(blocks, system.types.length), dimension: this.dimension };
   }
 
-  concatenate(blocks: Float64Array[], atoms: number): Float64Array {
-    const D = this.dimension;
-    const out = new Float64Array(atoms * D);
-    const offsets = this.offsets;
-    blocks.forEach((values, b) => {
+  /**
+   * Scaled values of the blocks [atoms][columns], or of the blocks `only`
+   * (indices, ascending) side by side in that order.
+   */
+  concatenate(blocks: readonly Float64Array[], atoms: number, only?: readonly number[]): Float64Array {
+    const indices = only ?? this.sizes.map((_, b) => b);
+    const width = indices.reduce((n, b) => n + this.sizes[b], 0);
+    const out = new Float64Array(atoms * width);
+    let offset = 0;
+    for (const b of indices) {
       const size = this.sizes[b];
       const scale = this.scales[b];
+      const values = blocks[b];
       for (let i = 0; i < atoms; i++) {
-        for (let k = 0; k < size; k++) out[i * D + offsets[b] + k] = scale * values[i * size + k];
+        for (let k = 0; k < size; k++) out[i * width + offset + k] = scale * values[i * size + k];
       }
-    });
+      offset += size;
+    }
     return out;
   }
+
 }
 
 /**

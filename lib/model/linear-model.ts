@@ -32,18 +32,6 @@ export class LinearModel implements ForceField {
     this.biases = parameters.biases;
   }
 
-  /** dE/dx for every centre of one block: w[Z_i] restricted to that block, times its scale. */
-  private blockAdjoint(block: number, species: Int32Array): Float64Array {
-    const D = this.features.dimension;
-    const size = this.features.sizes[block];
-    const offset = this.features.offsets[block];
-    const scale = this.features.scales[block];
-    const out = new Float64Array(species.length * size);
-    for (let i = 0; i < species.length; i++) out.set(this.weights.subarray(species[i] * D + offset, species[i] * D + offset + size), i * size);
-    if (scale !== 1) for (let k = 0; k < out.length; k++) out[k] *= scale;
-    return out;
-  }
-
   /**
    * The blocks' dE/dx, kept while the species, weights and block scales stay
    * the same (each compared in full, since all three are mutable arrays): an
@@ -55,7 +43,7 @@ export class LinearModel implements ForceField {
     if (kept && sameValues(kept.species, species) && sameValues(kept.weights, this.weights) && sameValues(kept.scales, scales)) {
       return kept.arrays;
     }
-    const arrays = this.features.invariants.map((_, b) => this.blockAdjoint(b, species));
+    const arrays = this.features.invariants.map((_, b) => linearBlockAdjoint(this.features, this.weights, b, species));
     this.adjoints = { species: species.slice(), weights: this.weights.slice(), scales: [...scales], arrays };
     return arrays;
   }
@@ -85,6 +73,18 @@ export class LinearModel implements ForceField {
     for (const dots of out.dots) for (let i = 0; i < N; i++) energies[i] += dots[i];
     return fromBackward(this.features, pass.native, energies, out, request);
   }
+}
+
+/** dE/d(unscaled values) of one block for every centre of a linear part w [species][dimension]: w[Z_i] restricted to that block, times its scale. */
+export function linearBlockAdjoint(features: FeatureSet, weights: Float64Array, block: number, species: Int32Array): Float64Array {
+  const D = features.dimension;
+  const size = features.sizes[block];
+  const offset = features.offsets[block];
+  const scale = features.scales[block];
+  const out = new Float64Array(species.length * size);
+  for (let i = 0; i < species.length; i++) out.set(weights.subarray(species[i] * D + offset, species[i] * D + offset + size), i * size);
+  if (scale !== 1) for (let k = 0; k < out.length; k++) out[k] *= scale;
+  return out;
 }
 
 /**

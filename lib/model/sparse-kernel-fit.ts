@@ -13,7 +13,6 @@ import {
   checkZeta,
   DEFAULT_ZETA,
   farthestPointSampling,
-  kernelInput,
   kernelMatrix,
   kernelView,
   normalizeRows,
@@ -141,7 +140,7 @@ function passKernelRows(layout: KernelLayout, pass: FramePass, withForces: boole
   const { features, view, counts } = layout;
   const N = pass.species.length;
   const starts = speciesStarts(counts);
-  const values = kernelInput(features, view, pass.blocks.map((b) => b.block.values), N);
+  const values = features.concatenate(pass.blocks.map((b) => b.block.values), N, view.blocks);
   const blocks = withForces
     ? view.blocks.map((b, k) => {
         const { size, scale, block } = pass.blocks[b];
@@ -309,7 +308,7 @@ export function fitSparseKernelModel(
     const speciesOf = new Map(features.spec.species.map((z, k) => [z, k]));
     stored.forEach((blocks, f) => {
       const types = Array.from(frames[f].system.types as ArrayLike<number>);
-      const { unit, norms } = normalizeRows(kernelInput(features, view, blocks, types.length), D);
+      const { unit, norms } = normalizeRows(features.concatenate(blocks, types.length, view.blocks), D);
       types.forEach((z, i) => {
         if (norms[i] === 0) return;
         const s = speciesOf.get(z)!;

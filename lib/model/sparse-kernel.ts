@@ -17,7 +17,7 @@ import { toNativeSystem, type System } from '../core/system.js';
 import { native } from '../native/addon.js';
 import type { NativeSparseKernel } from '../native/types.js';
 import type { FeatureSet } from './feature-set.js';
-import { fromBackward } from './linear-model.js';
+import { fromBackward, linearBlockAdjoint } from './linear-model.js';
 import { speciesIndices } from './species.js';
 
 export const DEFAULT_ZETA = 2;
@@ -78,20 +78,6 @@ export function viewColumns(values: Float64Array, D: number, view: KernelView): 
   const out = new Float64Array(atoms * K);
   for (let i = 0; i < atoms; i++) for (let k = 0; k < K; k++) out[i * K + k] = values[i * D + view.columns[k]];
   return out;
-}
-
-/** Every centre's scaled features in the kernel's columns, from the unscaled values of each block. */
-export function kernelInput(features: FeatureSet, view: KernelView, blocks: readonly Float64Array[], atoms: number): Float64Array {
-  const KD = view.dimension;
-  const x = new Float64Array(atoms * KD);
-  view.blocks.forEach((b, k) => {
-    const size = features.sizes[b];
-    const offset = view.offsets[k];
-    const values = blocks[b];
-    const scale = features.scales[b];
-    for (let i = 0; i < atoms; i++) for (let j = 0; j < size; j++) x[i * KD + offset + j] = scale * values[i * size + j];
-  });
-  return x;
 }
 
 export function checkZeta(zeta: unknown, where = 'zeta'): number {
@@ -237,22 +223,17 @@ export class SparseKernelModel implements ForceField {
    * vanish (nothing within the cutoff) has no direction: no kernel terms.
    */
   private adjoints(kernelGradient: Float64Array, species: Int32Array): Float64Array[] {
-    const D = this.features.dimension;
     const KD = this.view.dimension;
     const N = species.length;
-    const { sizes, offsets, scales } = this.features;
+    const { sizes, scales } = this.features;
     return sizes.map((size, b) => {
-      const out = new Float64Array(N * size);
-      if (this.linear) {
-        for (let i = 0; i < N; i++) out.set(this.linear.subarray(species[i] * D + offsets[b], species[i] * D + offsets[b] + size), i * size);
-      }
+      const out = this.linear ? linearBlockAdjoint(this.features, this.linear, b, species) : new Float64Array(N * size);
       const k = this.view.blocks.indexOf(b);
       if (k >= 0) {
         const from = this.view.offsets[k];
-        for (let i = 0; i < N; i++) for (let j = 0; j < size; j++) out[i * size + j] += kernelGradient[i * KD + from + j];
+        const scale = scales[b];
+        for (let i = 0; i < N; i++) for (let j = 0; j < size; j++) out[i * size + j] += scale * kernelGradient[i * KD + from + j];
       }
-      const scale = scales[b];
-      if (scale !== 1) for (let j = 0; j < out.length; j++) out[j] *= scale;
       return out;
     });
   }
@@ -273,8 +254,9 @@ export class SparseKernelModel implements ForceField {
     const frame = toNativeSystem(system);
     this.features.checkSpecies(frame);
     const species = speciesIndices(this.features.spec.species, frame.types);
-    const blocks = this.features.blockValues(frame);
-    const kernel = this.kernel.evaluate(kernelInput(this.features, this.view, blocks, species.length), species);
+    const options = this.features.options();
+    const blocks = this.features.invariants.map((inv) => inv.compute(frame, options).values);
+    const kernel = this.kernel.evaluate(this.features.concatenate(blocks, species.length, this.view.blocks), species);
     // the blocks together: one pass over a density that several share
     const out = this.features.backwardDots(frame, this.adjoints(kernel.gradient, species), request);
     return fromBackward(this.features, frame, this.energies(kernel.energies, species, out.dots), out, request);
@@ -286,7 +268,7 @@ export class SparseKernelModel implements ForceField {
     const species = speciesIndices(this.features.spec.species, frame.types);
     const options = this.features.options();
     const blocks = await Promise.all(this.features.invariants.map(async (inv) => (await inv.computeAsync(frame, options)).values));
-    const kernel = await this.kernel.evaluateAsync(kernelInput(this.features, this.view, blocks, species.length), species);
+    const kernel = await this.kernel.evaluateAsync(this.features.concatenate(blocks, species.length, this.view.blocks), species);
     const out = await this.features.backwardDotsAsync(frame, this.adjoints(kernel.gradient, species), request);
     return fromBackward(this.features, frame, this.energies(kernel.energies, species, out.dots), out, request);
   }

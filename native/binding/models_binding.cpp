@@ -291,7 +291,6 @@ private:
         if (!info[2].IsArray()) throw Napi::TypeError::New(env, "sparse kernel: blocks: expected an array");
         auto list = info[2].As<Napi::Array>();
         std::vector<SparseKernel::GradientBlock> blocks;
-        std::vector<std::vector<int32_t>> centres(list.Length()), atoms(list.Length());
         for (uint32_t k = 0; k < list.Length(); ++k) {
             const std::string where = "sparse kernel: blocks[" + std::to_string(k) + "]";
             if (!list.Get(k).IsObject()) throw Napi::TypeError::New(env, where + ": expected an object");
@@ -310,11 +309,7 @@ private:
             if (samples.ElementLength() != 3 * rows || values.ElementLength() != rows * 3 * static_cast<size_t>(size)) {
                 throw Napi::Error::New(env, where + ": expected rows x 3 samples and rows x 3 x " + std::to_string(size) + " values");
             }
-            for (size_t r = 0; r < rows; ++r) {
-                centres[k].push_back(samples[3 * r]);
-                atoms[k].push_back(samples[3 * r + 2]);
-            }
-            blocks.push_back({values.Data(), centres[k].data(), atoms[k].data(), rows, static_cast<size_t>(size), static_cast<size_t>(offset), scale});
+            blocks.push_back({values.Data(), samples.Data(), rows, static_cast<size_t>(size), static_cast<size_t>(offset), scale});
         }
         const std::vector<int32_t> first = get_int32_array(info[3], "sparse kernel: columns");
         std::vector<size_t> columns;

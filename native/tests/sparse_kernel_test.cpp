@@ -128,16 +128,16 @@ TEST_CASE("sparse kernel: design rows; energy row . weights = the energies, forc
     // A made-up gradient block over columns 2..8: rows (centre, atom) with dx_centre/dr_atom.
     testing::Random random(8);
     const size_t offset = 2, size = 7;
-    std::vector<int32_t> centre, atom;
+    std::vector<int32_t> samples;  // [row][centre, system, atom]
     std::vector<double> values;
     for (int32_t i = 0; i < static_cast<int32_t>(n); ++i)
         for (int32_t j : {i, (i + 2) % static_cast<int32_t>(n)}) {
-            centre.push_back(i);
-            atom.push_back(j);
+            samples.insert(samples.end(), {i, 0, j});
             for (size_t k = 0; k < 3 * size; ++k) values.push_back(random() - 0.5);
         }
+    const size_t rows = samples.size() / 3;
     const double scale = 1.7;
-    const std::vector<SparseKernel::GradientBlock> blocks{{values.data(), centre.data(), atom.data(), centre.size(), size, offset, scale}};
+    const std::vector<SparseKernel::GradientBlock> blocks{{values.data(), samples.data(), rows, size, offset, scale}};
     std::vector<double> energy(P, 0.0), forces(3 * n * P, 0.0);
     kernel.design_rows(p.x.data(), p.species.data(), n, blocks, columns, true, P, energy.data(), forces.data());
     // The parameters: the kernel's weights, and biases 0.25 per species.
@@ -151,19 +151,19 @@ TEST_CASE("sparse kernel: design rows; energy row . weights = the energies, forc
     for (size_t k = 0; k < P; ++k) got += energy[k] * parameters[k];
     CHECK(std::fabs(got - want) < 1e-13 * std::fabs(want));
     std::vector<double> want_forces(3 * n, 0.0), got_forces(3 * n, 0.0);
-    for (size_t row = 0; row < centre.size(); ++row)
+    for (size_t row = 0; row < rows; ++row)
         for (size_t d = 0; d < 3; ++d)
             for (size_t k = 0; k < size; ++k) {
-                want_forces[3 * static_cast<size_t>(atom[row]) + d] -=
-                    scale * r.gradient[static_cast<size_t>(centre[row]) * D + offset + k] * values[(row * 3 + d) * size + k];
+                want_forces[3 * static_cast<size_t>(samples[3 * row + 2]) + d] -=
+                    scale * r.gradient[static_cast<size_t>(samples[3 * row]) * D + offset + k] * values[(row * 3 + d) * size + k];
             }
     for (size_t q = 0; q < 3 * n; ++q)
         for (size_t k = 0; k < P; ++k) got_forces[q] += forces[q * P + k] * parameters[k];
     CHECK(relative_error(got_forces, want_forces) < 1e-13);
 
-    std::vector<int32_t> bad = atom;
-    bad[3] = static_cast<int32_t>(n);
-    const std::vector<SparseKernel::GradientBlock> outside{{values.data(), centre.data(), bad.data(), centre.size(), size, offset, scale}};
+    std::vector<int32_t> bad = samples;
+    bad[3 * 3 + 2] = static_cast<int32_t>(n);
+    const std::vector<SparseKernel::GradientBlock> outside{{values.data(), bad.data(), rows, size, offset, scale}};
     CHECK_THROWS_WITH_AS(kernel.design_rows(p.x.data(), p.species.data(), n, outside, columns, true, P, energy.data(), forces.data()),
                          doctest::Contains("gradient row 3 names an atom outside"), Error);
     CHECK_THROWS_WITH_AS(kernel.design_rows(p.x.data(), p.species.data(), n, blocks, columns, true, P - 1, energy.data(), forces.data()),

@@ -9,6 +9,16 @@
 #include "math/dense.hpp"
 
 namespace lodestone {
+namespace {
+
+// c^(zeta - 1) by multiplication (zeta is a small integer).
+double power_below(double c, int zeta) {
+    double power = 1.0;
+    for (int p = 1; p < zeta; p++) power *= c;
+    return power;
+}
+
+}  // namespace
 
 SparseKernel::SparseKernel(std::vector<double> points, std::vector<double> weights, const std::vector<size_t>& counts,
                            size_t dimension, int zeta)
@@ -79,8 +89,7 @@ SparseKernel::Result SparseKernel::evaluate(const double* x, const int32_t* spec
             double energy = 0.0, along = 0.0;
             for (size_t m = 0; m < M; m++) {
                 const double cm = c[r * M + m];
-                double power = 1.0;  // cm^(zeta - 1), by multiplication
-                for (int p = 1; p < zeta_; p++) power *= cm;
+                const double power = power_below(cm, zeta_);
                 energy += alpha[m] * power * cm;
                 const double am = alpha[m] * zeta_ * power;
                 a[r * M + m] = am;
@@ -126,8 +135,7 @@ void SparseKernel::design_rows(const double* x, const int32_t* species, size_t n
             const double norm = k.norms[k.members[s][r]];
             for (size_t m = 0; m < M; m++) {
                 const double cm = k.c[s][r * M + m];
-                double power = 1.0;
-                for (int p = 1; p < zeta_; p++) power *= cm;
+                const double power = power_below(cm, zeta_);
                 energy[columns[s] + m] += power * cm;
                 a[s][r * M + m] = zeta_ * power / norm;
                 b[s][r * M + m] = a[s][r * M + m] * cm;
@@ -143,7 +151,7 @@ void SparseKernel::design_rows(const double* x, const int32_t* species, size_t n
         const size_t size = block.size;
         if (block.offset + size > D) throw Error("sparse kernel: a gradient block's columns end past the kernel's");
         for (size_t r = 0; r < block.rows; r++) {
-            const int32_t i = block.centre[r], j = block.atom[r];
+            const int32_t i = block.samples[3 * r], j = block.samples[3 * r + 2];
             if (i < 0 || static_cast<size_t>(i) >= n || j < 0 || static_cast<size_t>(j) >= n) {
                 throw Error("sparse kernel: gradient row " + std::to_string(r) + " names an atom outside 0.." + std::to_string(n - 1));
             }
@@ -153,7 +161,7 @@ void SparseKernel::design_rows(const double* x, const int32_t* species, size_t n
             if (M == 0) continue;
             std::vector<size_t> rows;
             for (size_t r = 0; r < block.rows; r++) {
-                const auto i = static_cast<size_t>(block.centre[r]);
+                const auto i = static_cast<size_t>(block.samples[3 * r]);
                 if (static_cast<size_t>(species[i]) == s && k.norms[i] > 0.0) rows.push_back(r);
             }
             if (rows.empty()) continue;
@@ -170,7 +178,7 @@ void SparseKernel::design_rows(const double* x, const int32_t* species, size_t n
             t.resize(rows.size() * 3 * M);
             dense::product(g.data(), y.data(), t.data(), rows.size() * 3, M, size, true);
             for (size_t q = 0; q < rows.size(); q++) {
-                const size_t r = rows[q], i = static_cast<size_t>(block.centre[r]), j = static_cast<size_t>(block.atom[r]);
+                const size_t r = rows[q], i = static_cast<size_t>(block.samples[3 * r]), j = static_cast<size_t>(block.samples[3 * r + 2]);
                 const size_t row = k.row[i];
                 const double* xi = &k.unit[s][row * D + block.offset];
                 const double* ai = &a[s][row * M];

@@ -31,9 +31,8 @@ public:
     // atom), each [3][size] (the block's columns offset..offset+size of the
     // kernel's), and the scale that multiplies its values.
     struct GradientBlock {
-        const double* values;  // [rows][3][size]
-        const int32_t* centre;  // [rows], 0..n-1
-        const int32_t* atom;    // [rows], 0..n-1
+        const double* values;    // [rows][3][size]
+        const int32_t* samples;  // [rows][centre, system, atom], centre and atom in 0..n-1
         size_t rows, size, offset;
         double scale;
     };
